@@ -1,0 +1,290 @@
+/*
+ * kvet.h - the public C API of libkvet.
+ *
+ * libkvet compiles rule packs written in the kvet language and evaluates them
+ * over Kubernetes manifests.  The library never prints and never exits: every
+ * failure is returned to the caller as a diagnostic record (kvet_diag) that
+ * carries a file, a position and a message.  All state lives in explicit
+ * handles; there is no mutable global state, so independent contexts may be
+ * used from different threads.
+ *
+ * Typical use:
+ *
+ *   kvet_ctx *ctx = kvet_ctx_new();
+ *   kvet_pack *pack = kvet_pack_load(ctx, paths, npaths);   // sources or compiled
+ *   kvet_result *res = kvet_check(ctx, pack, &inputs);
+ *   ... read res->resources / res->errors, then kvet_result_free(res) ...
+ *   kvet_pack_free(pack); kvet_ctx_free(ctx);
+ */
+#ifndef KVET_KVET_H
+#define KVET_KVET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KVET_FORMAT_VERSION 1 /* version of the JSON report format */
+
+/* ------------------------------------------------------------------------
+ * Values
+ *
+ * One small tagged value type serves documents, rule evaluation and derived
+ * values.  Values are immutable and owned by an arena (a document, a
+ * compilation or a result); they are never freed one by one.  ABSENT is the
+ * value of a path that does not exist and is distinct from null, 0 and "".
+ * ------------------------------------------------------------------------ */
+typedef enum kvet_type {
+    KVET_ABSENT = 0,
+    KVET_NULL,
+    KVET_BOOL,
+    KVET_INT,
+    KVET_FLOAT,
+    KVET_STRING,
+    KVET_LIST,
+    KVET_MAP
+} kvet_type;
+
+typedef struct kvet_string {
+    uint32_t len;
+    char data[]; /* len bytes, then a NUL (the text may itself hold NULs) */
+} kvet_string;
+
+struct kvet_list;
+struct kvet_map;
+
+/* Where a value came from: a source (a manifest or a rule file, see
+ * kvet_source_name) and a 1-based line and column.  src 0 = unknown. */
+typedef struct kvet_value {
+    uint8_t type;   /* kvet_type */
+    uint8_t flags;  /* KVET_VF_* */
+    uint16_t reserved;
+    uint32_t src;
+    uint32_t line, col;
+    union {
+        int b;
+        int64_t i;
+        double f;
+        const kvet_string *s;
+        const struct kvet_list *l;
+        const struct kvet_map *m;
+    } u;
+} kvet_value;
+
+#define KVET_VF_QUOTED 0x01 /* a YAML scalar written in quotes */
+
+typedef struct kvet_list {
+    uint32_t n;
+    kvet_value items[];
+} kvet_list;
+
+typedef struct kvet_map_entry {
+    const kvet_string *key;
+    kvet_value val;
+} kvet_map_entry;
+
+/* Maps keep insertion (document) order. */
+typedef struct kvet_map {
+    uint32_t n;
+    kvet_map_entry e[];
+} kvet_map;
+
+/* Lookup of a key in a map value; returns an ABSENT value (positioned at
+ * the map) when the key is missing or v is not a map. */
+kvet_value kvet_map_get(kvet_value map, const char *key, size_t keylen);
+
+/* ------------------------------------------------------------------------
+ * Diagnostics
+ * ------------------------------------------------------------------------ */
+typedef enum kvet_severity {
+    KVET_SEV_INFO = 0,
+    KVET_SEV_WARNING = 1,
+    KVET_SEV_ERROR = 2,
+    KVET_SEV_NOTE = 3 /* diagnostics only: extra information */
+} kvet_severity;
+
+typedef struct kvet_diag {
+    kvet_severity severity;
+    char *file;     /* NULL when no file is involved (e.g. a bad --set) */
+    uint32_t line;  /* 1-based; 0 = unknown */
+    uint32_t col;   /* 1-based; 0 = unknown */
+    uint32_t width; /* caret width in columns, >= 1 when col > 0 */
+    char *message;
+    char *excerpt;  /* the source line, without newline; may be NULL */
+    char *hint;     /* "did you mean ...", may be NULL */
+} kvet_diag;
+
+/* ------------------------------------------------------------------------
+ * Context: limits, parameters and collected diagnostics.
+ * ------------------------------------------------------------------------ */
+typedef struct kvet_limits {
+    uint64_t max_alias_expansion; /* nodes created through YAML aliases per document */
+    uint32_t max_depth;           /* nesting depth of documents and rule expressions */
+    uint64_t max_document_bytes;  /* size of one input file */
+    uint64_t max_steps;           /* VM instructions per document */
+    uint32_t max_call_depth;      /* user function recursion */
+    uint32_t regex_match_limit;   /* PCRE2 match limit */
+    uint32_t regex_depth_limit;   /* PCRE2 depth limit */
+    uint64_t max_string_bytes;    /* largest string a rule may build */
+} kvet_limits;
+
+typedef struct kvet_ctx kvet_ctx;
+
+kvet_ctx *kvet_ctx_new(void);
+void kvet_ctx_free(kvet_ctx *ctx);
+
+/* The defaults are documented in docs/security.md. */
+kvet_limits kvet_default_limits(void);
+void kvet_ctx_set_limits(kvet_ctx *ctx, const kvet_limits *limits);
+const kvet_limits *kvet_ctx_limits(const kvet_ctx *ctx);
+
+/* Override a pack parameter by name, as `--set name=value` does.  The text
+ * is read as a kvet literal when it is one (int, float, bool, quoted
+ * string, list) and as a string otherwise. Returns 0, or -1 with a diag. */
+int kvet_ctx_set_param(kvet_ctx *ctx, const char *name, const char *value);
+
+/* Diagnostics collected so far (in the order they were raised), and a way
+ * to drop them once rendered. */
+size_t kvet_diag_count(const kvet_ctx *ctx);
+const kvet_diag *kvet_diag_at(const kvet_ctx *ctx, size_t i);
+size_t kvet_error_count(const kvet_ctx *ctx);
+void kvet_diag_clear(kvet_ctx *ctx);
+
+/* Render a diagnostic GCC-style:
+ *   file:line:col: error: message
+ *    12 |   rule X error "t"
+ *       |        ^~~~
+ *   hint: did you mean ...?
+ * Returns a malloc'd string; color adds ANSI escapes. */
+char *kvet_diag_render(const kvet_diag *d, int color);
+
+/* ------------------------------------------------------------------------
+ * Packs
+ * ------------------------------------------------------------------------ */
+typedef struct kvet_pack kvet_pack;
+
+/* Load rule packs: each path is a rule file (.kvet), a folder of rule files
+ * (one pack per folder), or a compiled pack (.kvetc).  Imports are resolved
+ * among the given paths and the search path (kvet_ctx_add_pack_path).
+ * Returns NULL when any error was reported. */
+kvet_pack *kvet_pack_load(kvet_ctx *ctx, const char *const *paths, size_t n);
+void kvet_pack_free(kvet_pack *pack);
+
+/* A folder searched for packs named in `import` statements. */
+int kvet_ctx_add_pack_path(kvet_ctx *ctx, const char *dir);
+
+/* Serialize a loaded pack to the compiled form (deterministic bytes).
+ * Returns 0 or -1 with a diag; the file is written atomically. */
+int kvet_pack_write(kvet_ctx *ctx, const kvet_pack *pack, const char *path);
+
+/* Bytecode listing for `kvet compile --dump`; malloc'd text. */
+char *kvet_pack_disassemble(const kvet_pack *pack);
+
+typedef struct kvet_pack_info {
+    const char *name;
+    const char *version;
+    const char *digest; /* sha256 of the compiled form, hex */
+} kvet_pack_info;
+
+size_t kvet_pack_count(const kvet_pack *pack);      /* loaded packs, imports included */
+kvet_pack_info kvet_pack_at(const kvet_pack *pack, size_t i);
+
+typedef struct kvet_rule_info {
+    const char *id;
+    kvet_severity severity;    /* after overrides */
+    int enabled;
+    const char *title;
+    const char *pack;
+    const char *remedy;        /* NULL when absent */
+    const char *link;          /* NULL when absent */
+    const char *doc;           /* rationale text, NULL when absent */
+    const char *file;
+    uint32_t line, col;
+    const char *applies_to;    /* e.g. "Service serving.knative.dev/v1" */
+} kvet_rule_info;
+
+size_t kvet_rule_count(const kvet_pack *pack);
+kvet_rule_info kvet_rule_at(const kvet_pack *pack, size_t i);
+
+/* ------------------------------------------------------------------------
+ * Checking
+ * ------------------------------------------------------------------------ */
+typedef struct kvet_inputs {
+    const char *const *paths; /* files, folders (recursive) or "-" for stdin */
+    size_t npaths;
+    const char *const *cluster; /* cluster config files */
+    size_t ncluster;
+    int want_trace;           /* record derivation traces (kvet explain) */
+} kvet_inputs;
+
+typedef struct kvet_finding {
+    const char *rule;
+    kvet_severity severity;
+    const char *title;
+    char *message;
+    const char *remedy;  /* may be NULL */
+    const char *link;    /* may be NULL */
+    const char *file;
+    uint32_t line, col;
+} kvet_finding;
+
+/* One step in the derivation of an effective value. */
+typedef struct kvet_trace {
+    const char *name;     /* dotted name of the derived value */
+    kvet_value value;
+    const char *rule_file;/* where the derivation is written */
+    uint32_t rule_line, rule_col;
+    char *expr;           /* source text of the expression that produced it */
+    char *reads;          /* comma separated derived values it read, or NULL */
+    const char *value_file; /* where the value itself came from, or NULL */
+    uint32_t value_line, value_col;
+} kvet_trace;
+
+typedef struct kvet_resource {
+    const char *api_version, *kind, *ns, *name; /* ns/name may be "" */
+    const char *file;
+    uint32_t line;
+    kvet_value effective;   /* a map (possibly empty) of derived values */
+    kvet_finding *findings;
+    size_t nfindings;
+    kvet_trace *trace;      /* only with want_trace */
+    size_t ntrace;
+    int not_evaluated;      /* a rule failed on this resource: see errors */
+} kvet_resource;
+
+typedef struct kvet_error {
+    char *file;
+    uint32_t line, col;
+    char *message;
+} kvet_error;
+
+typedef struct kvet_result {
+    kvet_resource *resources;
+    size_t nresources;
+    kvet_error *errors;     /* input and evaluation errors */
+    size_t nerrors;
+    size_t nrules;          /* enabled rules */
+    size_t findings[3];     /* by kvet_severity: info, warning, error */
+    size_t skipped;         /* documents without apiVersion/kind */
+    int used_cluster_defaults; /* no cluster config document was found */
+} kvet_result;
+
+/* Evaluate the pack over the inputs.  Returns NULL only on a failure that
+ * prevents any evaluation (e.g. out of memory); unreadable inputs and
+ * evaluation errors are listed in result->errors. */
+kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs *in);
+void kvet_result_free(kvet_result *res);
+
+/* Utilities shared by the CLI and reporters. */
+const char *kvet_severity_name(kvet_severity s); /* "error", "warning", ... */
+int kvet_severity_parse(const char *s, kvet_severity *out);
+const char *kvet_version(void);
+/* Write data to path atomically (temp file + rename).  0 or -1 (errno). */
+int kvet_write_file_atomic(const char *path, const char *data, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,113 @@
+/* arena.c - region allocator (see arena.h). */
+#include "arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_BLOCK_MIN 4096u
+#define ARENA_ALIGN 16u
+
+struct kv_arena_block {
+    kv_arena_block *prev;
+    size_t size;   /* usable bytes in data */
+    size_t used;
+    _Alignas(16) unsigned char data[];
+};
+
+void kv_arena_init(kv_arena *a)
+{
+    a->head = NULL;
+    a->total = 0;
+    a->limit = 0;
+}
+
+static kv_arena_block *block_new(kv_arena *a, size_t need)
+{
+    size_t size = a->head ? a->head->size * 2 : ARENA_BLOCK_MIN;
+    if (size > (1u << 20))
+        size = 1u << 20; /* growth stops at 1 MiB blocks */
+    if (size < need)
+        size = need;
+    if (size > SIZE_MAX - sizeof(kv_arena_block))
+        return NULL;
+    if (a->limit && a->total + size > a->limit)
+        return NULL;
+    kv_arena_block *b = malloc(sizeof(kv_arena_block) + size);
+    if (!b)
+        return NULL;
+    b->prev = a->head;
+    b->size = size;
+    b->used = 0;
+    a->head = b;
+    a->total += size;
+    return b;
+}
+
+void *kv_arena_alloc(kv_arena *a, size_t n)
+{
+    if (n == 0)
+        n = 1;
+    if (n > SIZE_MAX - ARENA_ALIGN)
+        return NULL;
+    n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    kv_arena_block *b = a->head;
+    if (!b || b->size - b->used < n) {
+        b = block_new(a, n);
+        if (!b)
+            return NULL;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+void *kv_arena_calloc(kv_arena *a, size_t n)
+{
+    void *p = kv_arena_alloc(a, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+char *kv_arena_strndup(kv_arena *a, const char *s, size_t n)
+{
+    char *p = kv_arena_alloc(a, n + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *kv_arena_strdup(kv_arena *a, const char *s)
+{
+    return kv_arena_strndup(a, s, strlen(s));
+}
+
+void kv_arena_reset(kv_arena *a)
+{
+    kv_arena_block *b = a->head;
+    if (!b)
+        return;
+    while (b->prev) {
+        kv_arena_block *p = b->prev;
+        a->total -= b->size;
+        free(b);
+        b = p;
+    }
+    b->used = 0;
+    a->head = b;
+}
+
+void kv_arena_free(kv_arena *a)
+{
+    kv_arena_block *b = a->head;
+    while (b) {
+        kv_arena_block *p = b->prev;
+        free(b);
+        b = p;
+    }
+    a->head = NULL;
+    a->total = 0;
+}

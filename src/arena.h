@@ -1,0 +1,30 @@
+/*
+ * arena.h - region allocator.
+ *
+ * Every document, compilation and evaluation owns one arena; everything
+ * allocated from it is released at once by kv_arena_free.  Allocation
+ * failure returns NULL (never aborts): callers propagate it as an error.
+ */
+#ifndef KV_ARENA_H
+#define KV_ARENA_H
+
+#include <stddef.h>
+
+typedef struct kv_arena_block kv_arena_block;
+
+typedef struct kv_arena {
+    kv_arena_block *head;   /* current block; older blocks chain behind it */
+    size_t total;           /* bytes obtained from malloc, for accounting */
+    size_t limit;           /* 0 = unlimited; else allocation fails past it */
+} kv_arena;
+
+void kv_arena_init(kv_arena *a);
+void *kv_arena_alloc(kv_arena *a, size_t n);        /* 16-byte aligned */
+void *kv_arena_calloc(kv_arena *a, size_t n);
+char *kv_arena_strndup(kv_arena *a, const char *s, size_t n);
+char *kv_arena_strdup(kv_arena *a, const char *s);
+/* Release everything but keep the first block for reuse. */
+void kv_arena_reset(kv_arena *a);
+void kv_arena_free(kv_arena *a);
+
+#endif

@@ -1,0 +1,438 @@
+/*
+ * main.c - the kvet command: option parsing and the subcommands.
+ *
+ *   kvet check    evaluate rule packs over manifests and report findings
+ *   kvet explain  show derived values and how each was produced
+ *   kvet compile  write a compiled pack (or list its bytecode)
+ *   kvet rules    list the rules of the loaded packs
+ *   kvet version, kvet help
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#ifndef KVET_RULES_DIR
+#define KVET_RULES_DIR "/usr/local/share/kvet/rules"
+#endif
+
+typedef struct opts {
+    const char **rules; size_t nrules;
+    const char **rule_paths; size_t nrule_paths;
+    const char **cluster; size_t ncluster;
+    const char **inputs; size_t ninputs;
+    const char *format;
+    const char *output;
+    const char *resource;
+    kvet_severity fail_level;
+    bool fail_never;
+    bool quiet;
+    int color;             /* -1 auto, 0 never, 1 always */
+    bool dump;
+    kvet_ctx *ctx;
+} opts;
+
+static const char *prog_name = "kvet";
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", prog_name);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'kvet help' for usage.\n");
+    va_end(ap);
+}
+
+static const char *const help_text =
+    "Usage: kvet COMMAND [OPTIONS] [PATH...]\n"
+    "\n"
+    "Check Kubernetes scaling configuration (KServe, Knative, HPA, KEDA, PDB)\n"
+    "against rule packs written in the kvet language.\n"
+    "\n"
+    "Commands:\n"
+    "  check PATH...      evaluate the rules over manifests (files, folders, - for stdin)\n"
+    "  explain PATH...    show each resource's derived values and how they were derived\n"
+    "  compile -o FILE    compile the rule packs into one file that check --rules can load\n"
+    "  rules              list the rules of the loaded packs\n"
+    "  version            print the version\n"
+    "  help               print this help\n"
+    "\n"
+    "Options:\n"
+    "  -r, --rules PATH         rule pack: a folder, a .kvet file or a compiled .kvetc\n"
+    "                           (repeatable; default: the stock pack)\n"
+    "  -I, --rules-path DIR     where imported packs are looked for (repeatable)\n"
+    "  -c, --cluster FILE       cluster configuration documents (repeatable)\n"
+    "  -s, --set NAME=VALUE     override a pack parameter (repeatable)\n"
+    "  -f, --format FORMAT      text (default) or json\n"
+    "  -o, --output FILE        write the report to FILE (atomically)\n"
+    "      --fail-level LEVEL   error (default), warning, info or never\n"
+    "  -q, --quiet              no summary line and no notes\n"
+    "      --color WHEN         auto (default), always or never\n"
+    "      --resource NS/NAME   explain: only this resource\n"
+    "      --dump               compile: print the bytecode listing\n"
+    "\n"
+    "Exit status: 0 no findings at or above the fail level; 1 findings at or\n"
+    "above it; 2 usage, input or rule errors (the results are then incomplete).\n";
+
+/* ------------------------------------------------------------- helpers */
+
+static bool push(const char ***v, size_t *n, const char *s)
+{
+    const char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+    if (!nv)
+        return false;
+    nv[(*n)++] = s;
+    *v = nv;
+    return true;
+}
+
+static bool is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The stock pack: $KVET_RULES, the build tree the program runs from, or
+ * the installed copy. */
+static const char *stock_rules(void)
+{
+    static char buf[PATH_MAX];
+    const char *env = getenv("KVET_RULES");
+    if (env && *env)
+        return env;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            /* libtool keeps the real binary in .libs/ */
+            size_t len = strlen(exe);
+            if (len >= 6 && !strcmp(exe + len - 6, "/.libs"))
+                exe[len - 6] = '\0';
+            snprintf(buf, sizeof buf, "%s/rules", exe);
+            char marker[PATH_MAX + 32];
+            snprintf(marker, sizeof marker, "%s/../configure.ac", buf);
+            if (is_dir(buf) && access(marker, R_OK) == 0)
+                return buf;
+        }
+    }
+    return KVET_RULES_DIR;
+}
+
+static void print_diags(kvet_ctx *ctx, bool color, bool quiet)
+{
+    for (size_t i = 0; i < kvet_diag_count(ctx); i++) {
+        const kvet_diag *d = kvet_diag_at(ctx, i);
+        if (quiet && (d->severity == KVET_SEV_NOTE || d->severity == KVET_SEV_INFO))
+            continue;
+        char *s = kvet_diag_render(d, color);
+        if (s) {
+            fputs(s, stderr);
+            free(s);
+        }
+    }
+    kvet_diag_clear(ctx);
+}
+
+static int write_out(const char *path, const cli_buf *b)
+{
+    if (b->oom) {
+        fprintf(stderr, "%s: out of memory while writing the report\n", prog_name);
+        return -1;
+    }
+    if (!path || !strcmp(path, "-")) {
+        if (b->len && fwrite(b->data, 1, b->len, stdout) != b->len) {
+            fprintf(stderr, "%s: cannot write the report: %s\n", prog_name, strerror(errno));
+            return -1;
+        }
+        if (fflush(stdout) != 0) {
+            fprintf(stderr, "%s: cannot write the report: %s\n", prog_name, strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    if (kvet_write_file_atomic(path, b->data ? b->data : "", b->len) < 0) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", prog_name, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+enum {
+    OPT_FAIL_LEVEL = 256,
+    OPT_COLOR,
+    OPT_RESOURCE,
+    OPT_DUMP,
+};
+
+static const struct option long_opts[] = {
+    {"rules", required_argument, NULL, 'r'},
+    {"rules-path", required_argument, NULL, 'I'},
+    {"cluster", required_argument, NULL, 'c'},
+    {"set", required_argument, NULL, 's'},
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"fail-level", required_argument, NULL, OPT_FAIL_LEVEL},
+    {"quiet", no_argument, NULL, 'q'},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
+    {"resource", required_argument, NULL, OPT_RESOURCE},
+    {"dump", no_argument, NULL, OPT_DUMP},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Returns 0, or KVET_EXIT_ERROR after printing the problem. */
+static int parse_opts(int argc, char **argv, opts *o)
+{
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":r:I:c:s:f:o:qh", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': push(&o->rules, &o->nrules, optarg); break;
+        case 'I': push(&o->rule_paths, &o->nrule_paths, optarg); break;
+        case 'c': push(&o->cluster, &o->ncluster, optarg); break;
+        case 's': {
+            char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg) {
+                usage_error("--set expects NAME=VALUE, got '%s'", optarg);
+                return KVET_EXIT_ERROR;
+            }
+            *eq = '\0';
+            if (kvet_ctx_set_param(o->ctx, optarg, eq + 1) < 0) {
+                print_diags(o->ctx, false, false);
+                return KVET_EXIT_ERROR;
+            }
+            break;
+        }
+        case 'f':
+            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
+                usage_error("unknown format '%s' (expected text or json)", optarg);
+                return KVET_EXIT_ERROR;
+            }
+            o->format = optarg;
+            break;
+        case 'o': o->output = optarg; break;
+        case OPT_FAIL_LEVEL:
+            if (!strcmp(optarg, "never")) {
+                o->fail_never = true;
+            } else if (kvet_severity_parse(optarg, &o->fail_level) < 0) {
+                usage_error("unknown fail level '%s' (expected error, warning, info or never)", optarg);
+                return KVET_EXIT_ERROR;
+            }
+            break;
+        case 'q': o->quiet = true; break;
+        case OPT_COLOR:
+            if (!strcmp(optarg, "auto")) o->color = -1;
+            else if (!strcmp(optarg, "always")) o->color = 1;
+            else if (!strcmp(optarg, "never")) o->color = 0;
+            else {
+                usage_error("unknown color mode '%s' (expected auto, always or never)", optarg);
+                return KVET_EXIT_ERROR;
+            }
+            break;
+        case OPT_RESOURCE: o->resource = optarg; break;
+        case OPT_DUMP: o->dump = true; break;
+        case 'h':
+            fputs(help_text, stdout);
+            exit(KVET_EXIT_OK);
+        case ':':
+            usage_error("option '%s' needs a value", argv[optind - 1]);
+            return KVET_EXIT_ERROR;
+        default:
+            if (optopt)
+                usage_error("unknown option '-%c'", optopt);
+            else
+                usage_error("unknown option '%s'", argv[optind - 1]);
+            return KVET_EXIT_ERROR;
+        }
+    }
+    for (int i = optind; i < argc; i++)
+        push(&o->inputs, &o->ninputs, argv[i]);
+    return 0;
+}
+
+static kvet_pack *load_rules(opts *o, bool color)
+{
+    const char *stock = stock_rules();
+    for (size_t i = 0; i < o->nrule_paths; i++)
+        kvet_ctx_add_pack_path(o->ctx, o->rule_paths[i]);
+    /* the stock pack can always be imported */
+    kvet_ctx_add_pack_path(o->ctx, stock);
+    if (o->nrules == 0)
+        push(&o->rules, &o->nrules, stock);
+    kvet_pack *pack = kvet_pack_load(o->ctx, o->rules, o->nrules);
+    bool failed = !pack || kvet_error_count(o->ctx) > 0;
+    print_diags(o->ctx, color, o->quiet && !failed);
+    if (failed) {
+        kvet_pack_free(pack);
+        return NULL;
+    }
+    return pack;
+}
+
+static bool use_color(const opts *o, FILE *f)
+{
+    if (o->color >= 0)
+        return o->color == 1;
+    if (o->output && strcmp(o->output, "-") != 0)
+        return false;
+    const char *nc = getenv("NO_COLOR");
+    if (nc && *nc)
+        return false;
+    return isatty(fileno(f));
+}
+
+/* ------------------------------------------------------------ commands */
+
+static int cmd_check(opts *o, bool explain)
+{
+    if (o->ninputs == 0) {
+        usage_error("%s needs at least one PATH (a file, a folder or - for stdin)", explain ? "explain" : "check");
+        return KVET_EXIT_ERROR;
+    }
+    bool err_color = use_color(o, stderr);
+    kvet_pack *pack = load_rules(o, err_color);
+    if (!pack)
+        return KVET_EXIT_ERROR;
+    kvet_inputs in = {o->inputs, o->ninputs, o->cluster, o->ncluster, explain};
+    kvet_result *res = kvet_check(o->ctx, pack, &in);
+    print_diags(o->ctx, err_color, o->quiet);
+    if (!res) {
+        fprintf(stderr, "%s: out of memory\n", prog_name);
+        kvet_pack_free(pack);
+        return KVET_EXIT_ERROR;
+    }
+    report_opts ro = {use_color(o, stdout), o->quiet, o->fail_level, o->fail_never, pack, o->inputs, o->ninputs};
+    cli_buf out;
+    cli_buf_init(&out);
+    if (explain)
+        report_explain(&out, res, &ro, o->resource);
+    else if (o->format && !strcmp(o->format, "json"))
+        report_json(&out, res, &ro);
+    else
+        report_text(&out, res, &ro);
+    int rc = KVET_EXIT_OK;
+    if (write_out(o->output, &out) < 0)
+        rc = KVET_EXIT_ERROR;
+    cli_buf_free(&out);
+    if (rc == KVET_EXIT_OK && res->nerrors)
+        rc = KVET_EXIT_ERROR;
+    if (rc == KVET_EXIT_OK && !o->fail_never && !explain) {
+        for (int s = KVET_SEV_ERROR; s >= (int)o->fail_level; s--)
+            if (res->findings[s])
+                rc = KVET_EXIT_FINDINGS;
+    }
+    kvet_result_free(res);
+    kvet_pack_free(pack);
+    return rc;
+}
+
+static int cmd_compile(opts *o)
+{
+    if (!o->output && !o->dump) {
+        usage_error("compile needs -o FILE (or --dump to list the bytecode)");
+        return KVET_EXIT_ERROR;
+    }
+    if (o->ninputs) {
+        usage_error("compile takes rule packs with --rules, not PATH arguments");
+        return KVET_EXIT_ERROR;
+    }
+    kvet_pack *pack = load_rules(o, use_color(o, stderr));
+    if (!pack)
+        return KVET_EXIT_ERROR;
+    int rc = KVET_EXIT_OK;
+    if (o->dump) {
+        char *s = kvet_pack_disassemble(pack);
+        if (s) {
+            fputs(s, stdout);
+            free(s);
+        }
+    }
+    if (o->output && kvet_pack_write(o->ctx, pack, o->output) < 0) {
+        print_diags(o->ctx, use_color(o, stderr), false);
+        rc = KVET_EXIT_ERROR;
+    }
+    kvet_pack_free(pack);
+    return rc;
+}
+
+static int cmd_rules(opts *o)
+{
+    kvet_pack *pack = load_rules(o, use_color(o, stderr));
+    if (!pack)
+        return KVET_EXIT_ERROR;
+    cli_buf out;
+    cli_buf_init(&out);
+    for (size_t i = 0; i < kvet_pack_count(pack); i++) {
+        kvet_pack_info pi = kvet_pack_at(pack, i);
+        cli_buf_printf(&out, "pack %s %s  sha256:%s\n", pi.name, pi.version, pi.digest);
+    }
+    for (size_t i = 0; i < kvet_rule_count(pack); i++) {
+        kvet_rule_info r = kvet_rule_at(pack, i);
+        cli_buf_printf(&out, "%-16s %-8s %s%s  (%s; %s:%u)\n", r.id, kvet_severity_name(r.severity), r.title,
+                       r.enabled ? "" : " [disabled]", r.applies_to, r.file ? r.file : "?", r.line);
+    }
+    int rc = write_out(o->output, &out) < 0 ? KVET_EXIT_ERROR : KVET_EXIT_OK;
+    cli_buf_free(&out);
+    kvet_pack_free(pack);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(help_text, stderr);
+        return KVET_EXIT_ERROR;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        fputs(help_text, stdout);
+        return KVET_EXIT_OK;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("kvet %s\n", kvet_version());
+        return KVET_EXIT_OK;
+    }
+    opts o;
+    memset(&o, 0, sizeof o);
+    o.fail_level = KVET_SEV_ERROR;
+    o.color = -1;
+    o.ctx = kvet_ctx_new();
+    if (!o.ctx) {
+        fprintf(stderr, "%s: out of memory\n", prog_name);
+        return KVET_EXIT_ERROR;
+    }
+    int rc = parse_opts(argc - 1, argv + 1, &o);
+    if (rc == 0) {
+        if (!strcmp(cmd, "check"))
+            rc = cmd_check(&o, false);
+        else if (!strcmp(cmd, "explain"))
+            rc = cmd_check(&o, true);
+        else if (!strcmp(cmd, "compile"))
+            rc = cmd_compile(&o);
+        else if (!strcmp(cmd, "rules"))
+            rc = cmd_rules(&o);
+        else {
+            usage_error("unknown command '%s'", cmd);
+            rc = KVET_EXIT_ERROR;
+        }
+    }
+    free(o.rules);
+    free(o.rule_paths);
+    free(o.cluster);
+    free(o.inputs);
+    kvet_ctx_free(o.ctx);
+    return rc;
+}

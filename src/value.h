@@ -1,0 +1,87 @@
+/*
+ * value.h - constructors and helpers for kvet_value (type in kvet/kvet.h).
+ *
+ * Values are immutable once built.  Strings, lists and maps live in an
+ * arena; scalars are stored inline.  Builders return an ABSENT value with
+ * type KVET_ABSENT and set *oom on allocation failure where noted.
+ */
+#ifndef KV_VALUE_H
+#define KV_VALUE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "kvet/kvet.h"
+#include "arena.h"
+
+static inline kvet_value kv_absent(void) { kvet_value v = {0}; return v; }
+static inline kvet_value kv_null(void) { kvet_value v = {0}; v.type = KVET_NULL; return v; }
+static inline kvet_value kv_bool(bool b) { kvet_value v = {0}; v.type = KVET_BOOL; v.u.b = b ? 1 : 0; return v; }
+static inline kvet_value kv_int(int64_t i) { kvet_value v = {0}; v.type = KVET_INT; v.u.i = i; return v; }
+static inline kvet_value kv_float(double f) { kvet_value v = {0}; v.type = KVET_FLOAT; v.u.f = f; return v; }
+static inline kvet_value kv_str_value(const kvet_string *s) { kvet_value v = {0}; v.type = KVET_STRING; v.u.s = s; return v; }
+static inline kvet_value kv_list_value(const kvet_list *l) { kvet_value v = {0}; v.type = KVET_LIST; v.u.l = l; return v; }
+static inline kvet_value kv_map_value(const kvet_map *m) { kvet_value v = {0}; v.type = KVET_MAP; v.u.m = m; return v; }
+
+static inline bool kv_is_absent(kvet_value v) { return v.type == KVET_ABSENT; }
+static inline bool kv_is_number(kvet_value v) { return v.type == KVET_INT || v.type == KVET_FLOAT; }
+
+/* Copy the position of `from` onto `v`. */
+static inline kvet_value kv_at(kvet_value v, kvet_value from)
+{
+    v.src = from.src;
+    v.line = from.line;
+    v.col = from.col;
+    return v;
+}
+
+/* Arena-backed builders; NULL on allocation failure. */
+kvet_string *kv_string_new(kv_arena *a, const char *s, size_t n);
+kvet_string *kv_string_cstr(kv_arena *a, const char *s);
+kvet_list *kv_list_new(kv_arena *a, uint32_t n);   /* items zeroed (ABSENT) */
+kvet_map *kv_map_new(kv_arena *a, uint32_t n);     /* entries zeroed */
+
+/* A string value built from bytes; ABSENT on allocation failure. */
+kvet_value kv_string_value(kv_arena *a, const char *s, size_t n);
+
+/* Index into a map by key; returns NULL when missing. */
+const kvet_value *kv_map_find(const kvet_map *m, const char *key, size_t keylen);
+
+/* Deep copy into another arena (for values that outlive their arena). */
+kvet_value kv_value_copy(kv_arena *a, kvet_value v, bool *oom);
+
+/* Structural equality; absent equals only absent; 1 == 1.0. */
+bool kv_value_equal(kvet_value a, kvet_value b);
+/* Total order for sorting: by type rank, then value.  Returns <0, 0, >0. */
+int kv_value_compare(kvet_value a, kvet_value b);
+
+/* Truthiness in conditions: only `true` is true; absent counts as false. */
+static inline bool kv_truthy(kvet_value v) { return v.type == KVET_BOOL && v.u.b; }
+
+const char *kv_type_name(kvet_type t);
+
+/* Growable byte buffer (malloc-backed), used for rendering. */
+typedef struct kv_buf {
+    char *data;
+    size_t len, cap;
+    bool oom;
+} kv_buf;
+
+void kv_buf_init(kv_buf *b);
+void kv_buf_free(kv_buf *b);
+void kv_buf_put(kv_buf *b, const char *s, size_t n);
+void kv_buf_puts(kv_buf *b, const char *s);
+void kv_buf_putc(kv_buf *b, char c);
+void kv_buf_printf(kv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Detach the NUL-terminated contents (malloc'd); the buffer is reset. */
+char *kv_buf_take(kv_buf *b);
+
+/* Render for messages: strings bare, everything else as compact JSON-like
+ * text ("absent" for absent).  `as_json` quotes strings. */
+void kv_value_render(kv_buf *b, kvet_value v, bool as_json);
+/* JSON string escaping of raw bytes (invalid UTF-8 replaced by U+FFFD). */
+void kv_buf_json_string(kv_buf *b, const char *s, size_t n);
+/* Shortest text that round-trips a double ("1.5", "1e+20", "NaN"). */
+void kv_format_double(char out[32], double d);
+
+#endif

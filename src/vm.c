@@ -1,0 +1,1185 @@
+/*
+ * vm.c - the kvet interpreter (see opcodes.h for the instruction set).
+ *
+ * The dispatch loop runs one chunk; nested chunks (block lets, top-level
+ * lets) are run by a recursive call whose depth is bounded by the number of
+ * lets, since cycles are rejected by the compiler and guarded here; user
+ * function calls use an explicit frame stack bounded by
+ * limits.max_call_depth.  Every failure is an error value: it unwinds to the
+ * innermost try() or ends the chunk, and the caller reports it with the
+ * position of the instruction that failed.
+ */
+#include "vm.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+#include "ctx.h"
+#include "opcodes.h"
+#include "value.h"
+
+const char *const kv_opcode_names[KV_OPC__COUNT] = {
+#define KV_OP_NAME(name, fmt) #name,
+    KV_OPCODES(KV_OP_NAME)
+#undef KV_OP_NAME
+};
+
+const char *const kv_opcode_formats[KV_OPC__COUNT] = {
+#define KV_OP_FMT(name, fmt) fmt,
+    KV_OPCODES(KV_OP_FMT)
+#undef KV_OP_FMT
+};
+
+/* internal value type for filter/map accumulators; never escapes the VM */
+#define KV_T_ACC 0x80
+
+typedef struct kv_acc {
+    uint32_t n, cap;
+    kvet_value *items;
+} kv_acc;
+
+enum { ST_UNSET = 0, ST_BUSY, ST_DONE, ST_ERROR };
+
+struct kv_env {
+    kvet_ctx *ctx;
+    const kvet_pack *prog;
+    kv_vm_hooks hooks;
+    kv_regex_cache *regex;
+    kv_arena arena;              /* run lifetime: memoized globals */
+    kvet_value *globals;
+    uint8_t *global_state;
+    char **global_err;
+};
+
+typedef struct frame {
+    uint32_t ret_pc;
+    uint32_t base;               /* locals base */
+    uint32_t sp;                 /* value stack height at the call, args popped */
+} frame;
+
+typedef struct handler {
+    uint32_t catch_pc;
+    uint32_t sp;
+    uint32_t nframes;
+    uint32_t ltop;
+} handler;
+
+struct kv_eval {
+    kv_env *env;
+    const kvet_pack *prog;
+    kv_arena *arena;             /* where values are built now */
+    kvet_value doc;
+
+    kvet_value *stack; uint32_t sp, capstack;
+    kvet_value *locals; uint32_t ltop, caplocals;
+    frame *frames; uint32_t nframes, capframes;
+    handler *handlers; uint32_t nhandlers, caphandlers;
+
+    uint32_t *block_base;        /* per block; UINT32_MAX = no frame */
+    int8_t *block_applies;       /* -1 unknown, 0, 1 */
+    uint8_t *let_state;
+    kvet_value *let_val;
+    char **let_err;              /* in arena */
+
+    /* derived values of this resource */
+    uint32_t *dv_derive;         /* prog->derives index */
+    kvet_value *dv_val;
+    uint32_t ndv;
+    kv_trace_rec *trace; uint32_t ntrace;
+
+    uint64_t steps;
+    const char *err;             /* message of the pending error */
+    uint32_t err_pc;
+    int nerrors;
+};
+
+/* ---------------------------------------------------------------- utils */
+
+static const char *fmt_err(kv_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *fmt_err(kv_arena *a, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    const char *s = kv_arena_strdup(a, buf);
+    return s ? s : "out of memory";
+}
+
+static const char *tname(kvet_value v)
+{
+    return v.type == KV_T_ACC ? "accumulator" : kv_type_name((kvet_type)v.type);
+}
+
+/* ------------------------------------------------------------ operators */
+
+static double num(kvet_value v) { return v.type == KVET_INT ? (double)v.u.i : v.u.f; }
+
+static const char *op_name(int op)
+{
+    switch (op) {
+    case KV_OP_ADD: return "+";
+    case KV_OP_SUB: return "-";
+    case KV_OP_MUL: return "*";
+    case KV_OP_DIV: return "/";
+    case KV_OP_MOD: return "%";
+    case KV_OP_LT: return "<";
+    case KV_OP_LE: return "<=";
+    case KV_OP_GT: return ">";
+    case KV_OP_GE: return ">=";
+    case KV_OP_IN: return "in";
+    case KV_OP_NOTIN: return "not in";
+    case KV_OP_EQ: return "==";
+    case KV_OP_NE: return "!=";
+    }
+    return "?";
+}
+
+static int arith(kv_arena *a, int op, kvet_value x, kvet_value y, kvet_value *out, const char **err)
+{
+    if (x.type == KVET_INT && y.type == KVET_INT) {
+        int64_t r;
+        switch (op) {
+        case KV_OP_ADD:
+            if (__builtin_add_overflow(x.u.i, y.u.i, &r)) goto overflow;
+            break;
+        case KV_OP_SUB:
+            if (__builtin_sub_overflow(x.u.i, y.u.i, &r)) goto overflow;
+            break;
+        case KV_OP_MUL:
+            if (__builtin_mul_overflow(x.u.i, y.u.i, &r)) goto overflow;
+            break;
+        case KV_OP_DIV:
+        case KV_OP_MOD:
+            if (y.u.i == 0) {
+                *err = "division by zero";
+                return -1;
+            }
+            if (x.u.i == INT64_MIN && y.u.i == -1) goto overflow;
+            r = op == KV_OP_DIV ? x.u.i / y.u.i : x.u.i % y.u.i;
+            break;
+        default:
+            return -1;
+        }
+        *out = kv_int(r);
+        return 0;
+    overflow:
+        *err = fmt_err(a, "integer overflow in %lld %s %lld", (long long)x.u.i, op_name(op), (long long)y.u.i);
+        return -1;
+    }
+    if (kv_is_number(x) && kv_is_number(y)) {
+        double p = num(x), q = num(y), r;
+        switch (op) {
+        case KV_OP_ADD: r = p + q; break;
+        case KV_OP_SUB: r = p - q; break;
+        case KV_OP_MUL: r = p * q; break;
+        case KV_OP_DIV:
+            if (q == 0) { *err = "division by zero"; return -1; }
+            r = p / q;
+            break;
+        case KV_OP_MOD:
+            if (q == 0) { *err = "division by zero"; return -1; }
+            r = fmod(p, q);
+            break;
+        default: return -1;
+        }
+        *out = kv_float(r);
+        return 0;
+    }
+    if (op == KV_OP_ADD && x.type == KVET_STRING && y.type == KVET_STRING) {
+        size_t n = (size_t)x.u.s->len + y.u.s->len;
+        if (n > UINT32_MAX - 1) { *err = "string too long"; return -1; }
+        kvet_string *s = kv_arena_alloc(a, sizeof *s + n + 1);
+        if (!s) { *err = "out of memory"; return -1; }
+        s->len = (uint32_t)n;
+        memcpy(s->data, x.u.s->data, x.u.s->len);
+        memcpy(s->data + x.u.s->len, y.u.s->data, y.u.s->len);
+        s->data[n] = '\0';
+        *out = kv_str_value(s);
+        return 0;
+    }
+    if (op == KV_OP_ADD && x.type == KVET_LIST && y.type == KVET_LIST) {
+        uint64_t n = (uint64_t)x.u.l->n + y.u.l->n;
+        if (n > UINT32_MAX / 2) { *err = "list too long"; return -1; }
+        kvet_list *l = kv_list_new(a, (uint32_t)n);
+        if (!l) { *err = "out of memory"; return -1; }
+        memcpy(l->items, x.u.l->items, x.u.l->n * sizeof(kvet_value));
+        memcpy(l->items + x.u.l->n, y.u.l->items, y.u.l->n * sizeof(kvet_value));
+        *out = kv_list_value(l);
+        return 0;
+    }
+    *err = fmt_err(a, "cannot apply %s to %s and %s", op_name(op), tname(x), tname(y));
+    return -1;
+}
+
+static bool in_op(kvet_value x, kvet_value y, int *res, kv_arena *a, const char **err)
+{
+    switch (y.type) {
+    case KVET_LIST:
+        for (uint32_t i = 0; i < y.u.l->n; i++)
+            if (kv_value_equal(x, y.u.l->items[i])) { *res = 1; return true; }
+        *res = 0;
+        return true;
+    case KVET_MAP:
+        if (x.type != KVET_STRING) break;
+        *res = kv_map_find(y.u.m, x.u.s->data, x.u.s->len) != NULL;
+        return true;
+    case KVET_STRING:
+        if (x.type != KVET_STRING) break;
+        if (x.u.s->len == 0) { *res = 1; return true; }
+        *res = memmem(y.u.s->data, y.u.s->len, x.u.s->data, x.u.s->len) != NULL;
+        return true;
+    default:
+        break;
+    }
+    *err = fmt_err(a, "cannot test %s in %s", tname(x), tname(y));
+    return false;
+}
+
+int kv_vm_binop(kv_arena *a, int op, kvet_value x, kvet_value y, kvet_value *out, const char **err)
+{
+    switch (op) {
+    case KV_OP_EQ: *out = kv_bool(kv_value_equal(x, y)); return 0;
+    case KV_OP_NE: *out = kv_bool(!kv_value_equal(x, y)); return 0;
+    default: break;
+    }
+    if (x.type == KVET_ABSENT || y.type == KVET_ABSENT) {
+        *out = kv_absent();
+        return 0;
+    }
+    switch (op) {
+    case KV_OP_ADD: case KV_OP_SUB: case KV_OP_MUL: case KV_OP_DIV: case KV_OP_MOD:
+        return arith(a, op, x, y, out, err);
+    case KV_OP_LT: case KV_OP_LE: case KV_OP_GT: case KV_OP_GE: {
+        int c;
+        if (kv_is_number(x) && kv_is_number(y)) {
+            if ((x.type == KVET_FLOAT && isnan(x.u.f)) || (y.type == KVET_FLOAT && isnan(y.u.f))) {
+                *out = kv_bool(false); /* NaN compares false, as in Go */
+                return 0;
+            }
+            c = kv_value_compare(x, y);
+        } else if (x.type == KVET_STRING && y.type == KVET_STRING) {
+            c = kv_value_compare(x, y);
+        } else {
+            *err = fmt_err(a, "cannot compare %s and %s with %s", tname(x), tname(y), op_name(op));
+            return -1;
+        }
+        bool r = op == KV_OP_LT ? c < 0 : op == KV_OP_LE ? c <= 0 : op == KV_OP_GT ? c > 0 : c >= 0;
+        *out = kv_bool(r);
+        return 0;
+    }
+    case KV_OP_IN: case KV_OP_NOTIN: {
+        int r;
+        if (!in_op(x, y, &r, a, err))
+            return -1;
+        *out = kv_bool(op == KV_OP_IN ? r : !r);
+        return 0;
+    }
+    default:
+        *err = "unknown operator";
+        return -1;
+    }
+}
+
+/* ------------------------------------------------------------------ env */
+
+kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks)
+{
+    kv_env *env = calloc(1, sizeof *env);
+    if (!env)
+        return NULL;
+    env->ctx = ctx;
+    env->prog = prog;
+    env->hooks = *hooks;
+    kv_arena_init(&env->arena);
+    env->regex = kv_regex_cache_new();
+    env->globals = calloc(prog->nglobals + 1, sizeof *env->globals);
+    env->global_state = calloc(prog->nglobals + 1, 1);
+    env->global_err = calloc(prog->nglobals + 1, sizeof *env->global_err);
+    if (!env->regex || !env->globals || !env->global_state || !env->global_err) {
+        kv_env_free(env);
+        return NULL;
+    }
+    return env;
+}
+
+void kv_env_free(kv_env *env)
+{
+    if (!env)
+        return;
+    kv_regex_cache_free(env->regex);
+    free(env->globals);
+    free(env->global_state);
+    free(env->global_err);
+    kv_arena_free(&env->arena);
+    free(env);
+}
+
+/* ----------------------------------------------------------------- eval */
+
+kv_eval *kv_eval_new(kv_env *env)
+{
+    const kvet_pack *p = env->prog;
+    kv_eval *ev = calloc(1, sizeof *ev);
+    if (!ev)
+        return NULL;
+    ev->env = env;
+    ev->prog = p;
+    ev->block_base = malloc((p->nblocks + 1) * sizeof *ev->block_base);
+    ev->block_applies = malloc(p->nblocks + 1);
+    ev->let_state = malloc(p->nlets + 1);
+    ev->let_val = malloc((p->nlets + 1) * sizeof *ev->let_val);
+    ev->let_err = malloc((p->nlets + 1) * sizeof *ev->let_err);
+    ev->dv_derive = malloc((p->nderives + 1) * sizeof *ev->dv_derive);
+    ev->dv_val = malloc((p->nderives + 1) * sizeof *ev->dv_val);
+    ev->trace = malloc((p->nderives + 1) * sizeof *ev->trace);
+    if (!ev->block_base || !ev->block_applies || !ev->let_state || !ev->let_val || !ev->let_err ||
+        !ev->dv_derive || !ev->dv_val || !ev->trace) {
+        kv_eval_free(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+void kv_eval_free(kv_eval *ev)
+{
+    if (!ev)
+        return;
+    free(ev->stack);
+    free(ev->locals);
+    free(ev->frames);
+    free(ev->handlers);
+    free(ev->block_base);
+    free(ev->block_applies);
+    free(ev->let_state);
+    free(ev->let_val);
+    free(ev->let_err);
+    free(ev->dv_derive);
+    free(ev->dv_val);
+    free(ev->trace);
+    free(ev);
+}
+
+static bool reserve_locals(kv_eval *ev, uint32_t n)
+{
+    if ((uint64_t)ev->ltop + n > 4u * 1024 * 1024)
+        return false;
+    if (ev->ltop + n > ev->caplocals) {
+        uint32_t cap = ev->caplocals ? ev->caplocals : 64;
+        while (cap < ev->ltop + n)
+            cap *= 2;
+        kvet_value *l = realloc(ev->locals, cap * sizeof *l);
+        if (!l)
+            return false;
+        ev->locals = l;
+        ev->caplocals = cap;
+    }
+    memset(ev->locals + ev->ltop, 0, n * sizeof *ev->locals);
+    return true;
+}
+
+static bool push_val(kv_eval *ev, kvet_value v)
+{
+    if (ev->sp == ev->capstack) {
+        if (ev->capstack >= 1u << 20)
+            return false;
+        uint32_t cap = ev->capstack ? ev->capstack * 2 : 256;
+        kvet_value *s = realloc(ev->stack, cap * sizeof *s);
+        if (!s)
+            return false;
+        ev->stack = s;
+        ev->capstack = cap;
+    }
+    ev->stack[ev->sp++] = v;
+    return true;
+}
+
+/* Look up a derived value by dotted name: exact, inside a parent's value,
+ * or assembled from its children. */
+static kvet_value build_tree(kv_eval *ev, const char *prefix, size_t plen, bool *oom);
+
+static kvet_value derived_get(kv_eval *ev, const kvet_string *name, bool *oom)
+{
+    const kvet_pack *p = ev->prog;
+    /* exact or parent (longest parent wins) */
+    int best = -1;
+    size_t bestlen = 0;
+    for (uint32_t i = 0; i < ev->ndv; i++) {
+        const char *dn = p->derives[ev->dv_derive[i]].name;
+        size_t dl = strlen(dn);
+        if (dl == name->len && !memcmp(dn, name->data, dl))
+            return ev->dv_val[i];
+        if (dl < name->len && !memcmp(dn, name->data, dl) && name->data[dl] == '.' && dl >= bestlen) {
+            best = (int)i;
+            bestlen = dl;
+        }
+    }
+    if (best >= 0) {
+        kvet_value v = ev->dv_val[best];
+        const char *rest = name->data + bestlen + 1;
+        const char *end = name->data + name->len;
+        while (rest < end) {
+            const char *dot = memchr(rest, '.', (size_t)(end - rest));
+            size_t n = dot ? (size_t)(dot - rest) : (size_t)(end - rest);
+            v = kvet_map_get(v, rest, n);
+            rest += n + 1;
+        }
+        return v;
+    }
+    return build_tree(ev, name->data, name->len, oom);
+}
+
+/* Nested map of all derived values under prefix ("" = all). */
+static kvet_value build_tree(kv_eval *ev, const char *prefix, size_t plen, bool *oom)
+{
+    const kvet_pack *p = ev->prog;
+    /* collect distinct next components */
+    uint32_t cap = ev->ndv, n = 0;
+    if (!cap)
+        return kv_absent();
+    const char **comp = kv_arena_alloc(ev->arena, cap * sizeof *comp);
+    size_t *clen = kv_arena_alloc(ev->arena, cap * sizeof *clen);
+    if (!comp || !clen) { *oom = true; return kv_absent(); }
+    for (uint32_t i = 0; i < ev->ndv; i++) {
+        const char *dn = p->derives[ev->dv_derive[i]].name;
+        size_t dl = strlen(dn);
+        const char *rest;
+        if (plen == 0) {
+            rest = dn;
+        } else if (dl > plen && !memcmp(dn, prefix, plen) && dn[plen] == '.') {
+            rest = dn + plen + 1;
+        } else {
+            continue;
+        }
+        const char *dot = strchr(rest, '.');
+        size_t cl = dot ? (size_t)(dot - rest) : strlen(rest);
+        bool seen = false;
+        for (uint32_t k = 0; k < n; k++)
+            if (clen[k] == cl && !memcmp(comp[k], rest, cl))
+                seen = true;
+        if (!seen) {
+            comp[n] = rest;
+            clen[n] = cl;
+            n++;
+        }
+    }
+    if (!n)
+        return kv_absent();
+    /* sort components by name for deterministic output */
+    for (uint32_t i = 1; i < n; i++) {
+        for (uint32_t j = i; j > 0; j--) {
+            size_t m = clen[j - 1] < clen[j] ? clen[j - 1] : clen[j];
+            int c = memcmp(comp[j - 1], comp[j], m);
+            if (c > 0 || (c == 0 && clen[j - 1] > clen[j])) {
+                const char *t = comp[j]; comp[j] = comp[j - 1]; comp[j - 1] = t;
+                size_t tl = clen[j]; clen[j] = clen[j - 1]; clen[j - 1] = tl;
+            } else {
+                break;
+            }
+        }
+    }
+    kvet_map *m = kv_map_new(ev->arena, n);
+    if (!m) { *oom = true; return kv_absent(); }
+    uint32_t out = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        size_t fl = plen ? plen + 1 + clen[k] : clen[k];
+        char *full = kv_arena_alloc(ev->arena, fl + 1);
+        if (!full) { *oom = true; return kv_absent(); }
+        if (plen) {
+            memcpy(full, prefix, plen);
+            full[plen] = '.';
+            memcpy(full + plen + 1, comp[k], clen[k]);
+        } else {
+            memcpy(full, comp[k], clen[k]);
+        }
+        full[fl] = '\0';
+        kvet_string key_s = {0};
+        (void)key_s;
+        kvet_string *key = kv_string_new(ev->arena, comp[k], clen[k]);
+        kvet_string *fname = kv_string_new(ev->arena, full, fl);
+        if (!key || !fname) { *oom = true; return kv_absent(); }
+        kvet_value v = derived_get(ev, fname, oom);
+        if (v.type == KVET_ABSENT)
+            continue;
+        m->e[out].key = key;
+        m->e[out].val = v;
+        out++;
+    }
+    m->n = out;
+    return out ? kv_map_value(m) : kv_absent();
+}
+
+kvet_value kv_eval_effective(kv_eval *ev)
+{
+    bool oom = false;
+    kvet_value v = build_tree(ev, "", 0, &oom);
+    if (v.type == KVET_ABSENT) {
+        kvet_map *m = kv_map_new(ev->arena, 0);
+        return m ? kv_map_value(m) : v;
+    }
+    return v;
+}
+
+const kv_trace_rec *kv_eval_trace(kv_eval *ev, size_t *n)
+{
+    *n = ev->ntrace;
+    return ev->trace;
+}
+
+/* ------------------------------------------------------------ the loop */
+
+static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *result);
+
+static kvet_value stamp(const kvet_pack *p, kvet_value v, uint32_t pc)
+{
+    kv_pos pos = p->lines[pc];
+    v.src = p->file_src ? p->file_src[pos.file] : 0;
+    v.line = pos.line;
+    v.col = pos.col;
+    return v;
+}
+
+static int acc_push(kv_eval *ev, kvet_value *accv, kvet_value v)
+{
+    kv_acc *acc = (kv_acc *)(uintptr_t)accv->u.l;
+    if (acc->n == acc->cap) {
+        uint32_t cap = acc->cap ? acc->cap * 2 : 8;
+        kvet_value *items = kv_arena_alloc(ev->arena, cap * sizeof *items);
+        if (!items)
+            return -1;
+        if (acc->n)
+            memcpy(items, acc->items, acc->n * sizeof *items);
+        acc->items = items;
+        acc->cap = cap;
+    }
+    acc->items[acc->n++] = v;
+    return 0;
+}
+
+static bool block_ready(kv_eval *ev, uint32_t b);
+
+/* Render one value into a message. */
+static void render_part(kv_buf *b, kvet_value v)
+{
+    kv_value_render(b, v, false);
+}
+
+#define FAIL(msg) do { ev->err = (msg); goto error; } while (0)
+#define PUSH(v) do { if (!push_val(ev, (v))) FAIL("evaluation stack overflow"); } while (0)
+#define POP() (ev->stack[--ev->sp])
+#define TOP() (ev->stack[ev->sp - 1])
+
+static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *result)
+{
+    const kvet_pack *p = ev->prog;
+    const kvet_limits *lim = &ev->env->ctx->limits;
+    uint32_t pc = p->chunks[chunk].entry;
+    uint32_t frames0 = ev->nframes, handlers0 = ev->nhandlers;
+    uint32_t sp0 = ev->sp;
+    uint32_t ltop0 = ev->ltop;
+
+    for (;;) {
+        if (++ev->steps > lim->max_steps) {
+            ev->err = fmt_err(ev->arena, "evaluation step limit (%llu) exceeded", (unsigned long long)lim->max_steps);
+            ev->err_pc = pc;
+            /* not catchable: unwind everything */
+            ev->nframes = frames0;
+            ev->nhandlers = handlers0;
+            ev->sp = sp0;
+            ev->ltop = ltop0;
+            return -1;
+        }
+        uint32_t w = p->code[pc];
+        uint32_t a = KV_INS_A(w);
+        uint32_t here = pc++;
+        switch (KV_INS_OP(w)) {
+        case KV_OPC_NOP:
+            break;
+        case KV_OPC_CONST:
+            PUSH(stamp(p, p->consts[a], here));
+            break;
+        case KV_OPC_ABSENT: PUSH(stamp(p, kv_absent(), here)); break;
+        case KV_OPC_NULL: PUSH(stamp(p, kv_null(), here)); break;
+        case KV_OPC_TRUE: PUSH(stamp(p, kv_bool(true), here)); break;
+        case KV_OPC_FALSE: PUSH(stamp(p, kv_bool(false), here)); break;
+        case KV_OPC_INT: PUSH(stamp(p, kv_int(KV_INS_SA(w)), here)); break;
+        case KV_OPC_LOAD: PUSH(ev->locals[base + a]); break;
+        case KV_OPC_STORE: ev->locals[base + a] = POP(); break;
+        case KV_OPC_LOADLET: {
+            const kv_let *l = &p->lets[a];
+            switch (ev->let_state[a]) {
+            case ST_DONE:
+                PUSH(ev->let_val[a]);
+                break;
+            case ST_ERROR:
+                FAIL(ev->let_err[a]);
+            case ST_BUSY:
+                FAIL(fmt_err(ev->arena, "`%s` is defined in terms of itself", l->name));
+            default: {
+                ev->let_state[a] = ST_BUSY;
+                kvet_value v;
+                if (run_chunk(ev, l->chunk, ev->block_base[l->block], &v) < 0) {
+                    ev->let_state[a] = ST_ERROR;
+                    ev->let_err[a] = (char *)ev->err;
+                    /* keep the inner position: the error happened there */
+                    goto error_keep_pc;
+                }
+                ev->let_state[a] = ST_DONE;
+                ev->let_val[a] = v;
+                PUSH(v);
+                break;
+            }
+            }
+            break;
+        }
+        case KV_OPC_PARAM:
+            PUSH(p->params[a].value);
+            break;
+        case KV_OPC_GLOBAL: {
+            kv_env *env = ev->env;
+            if (env->global_state[a] == ST_DONE) {
+                PUSH(env->globals[a]);
+                break;
+            }
+            if (env->global_state[a] == ST_ERROR)
+                FAIL(env->global_err[a]);
+            if (env->global_state[a] == ST_BUSY)
+                FAIL(fmt_err(ev->arena, "`%s` is defined in terms of itself", p->globals[a].name));
+            env->global_state[a] = ST_BUSY;
+            /* globals outlive the document: build them in the run arena */
+            kv_arena *saved = ev->arena;
+            ev->arena = &env->arena;
+            uint32_t gbase = ev->ltop;
+            if (!reserve_locals(ev, p->chunks[p->globals[a].chunk].nlocals)) {
+                ev->arena = saved;
+                env->global_state[a] = ST_UNSET;
+                FAIL("out of memory");
+            }
+            ev->ltop += p->chunks[p->globals[a].chunk].nlocals;
+            kvet_value v;
+            int rc = run_chunk(ev, p->globals[a].chunk, gbase, &v);
+            ev->ltop = gbase;
+            ev->arena = saved;
+            if (rc < 0) {
+                env->global_state[a] = ST_ERROR;
+                env->global_err[a] = kv_arena_strdup(&env->arena, ev->err);
+                goto error_keep_pc;
+            }
+            env->global_state[a] = ST_DONE;
+            env->globals[a] = v;
+            PUSH(v);
+            break;
+        }
+        case KV_OPC_DERIVED: {
+            bool oom = false;
+            kvet_value v = derived_get(ev, p->consts[a].u.s, &oom);
+            if (oom)
+                FAIL("out of memory");
+            PUSH(v);
+            break;
+        }
+        case KV_OPC_QUERY:
+            PUSH(ev->env->hooks.query(ev->env->hooks.ud, a));
+            break;
+        case KV_OPC_POP:
+            ev->sp--;
+            break;
+        case KV_OPC_DUP:
+            PUSH(TOP());
+            break;
+        case KV_OPC_FIELD: {
+            kvet_value x = POP();
+            const kvet_string *k = p->consts[a].u.s;
+            PUSH(kvet_map_get(x, k->data, k->len));
+            break;
+        }
+        case KV_OPC_INDEX: {
+            kvet_value i = POP(), x = POP();
+            if (x.type == KVET_LIST && i.type == KVET_INT) {
+                int64_t idx = i.u.i < 0 ? (int64_t)x.u.l->n + i.u.i : i.u.i;
+                if (idx >= 0 && idx < (int64_t)x.u.l->n)
+                    PUSH(x.u.l->items[idx]);
+                else
+                    PUSH(kv_at(kv_absent(), x));
+            } else if (x.type == KVET_MAP && i.type == KVET_STRING) {
+                PUSH(kvet_map_get(x, i.u.s->data, i.u.s->len));
+            } else if (i.type == KVET_ABSENT || x.type == KVET_ABSENT || x.type == KVET_NULL ||
+                       (x.type != KVET_LIST && x.type != KVET_MAP)) {
+                PUSH(kv_at(kv_absent(), x));
+            } else {
+                FAIL(fmt_err(ev->arena, "cannot index a %s with a %s", tname(x), tname(i)));
+            }
+            break;
+        }
+        case KV_OPC_ADD: case KV_OPC_SUB: case KV_OPC_MUL: case KV_OPC_DIV: case KV_OPC_MOD:
+        case KV_OPC_EQ: case KV_OPC_NE: case KV_OPC_LT: case KV_OPC_LE: case KV_OPC_GT:
+        case KV_OPC_GE: case KV_OPC_IN: case KV_OPC_NOTIN: {
+            static const int ops[KV_OPC__COUNT] = {
+                [KV_OPC_ADD] = KV_OP_ADD, [KV_OPC_SUB] = KV_OP_SUB, [KV_OPC_MUL] = KV_OP_MUL,
+                [KV_OPC_DIV] = KV_OP_DIV, [KV_OPC_MOD] = KV_OP_MOD, [KV_OPC_EQ] = KV_OP_EQ,
+                [KV_OPC_NE] = KV_OP_NE, [KV_OPC_LT] = KV_OP_LT, [KV_OPC_LE] = KV_OP_LE,
+                [KV_OPC_GT] = KV_OP_GT, [KV_OPC_GE] = KV_OP_GE, [KV_OPC_IN] = KV_OP_IN,
+                [KV_OPC_NOTIN] = KV_OP_NOTIN,
+            };
+            kvet_value y = POP(), x = POP(), r;
+            const char *err = NULL;
+            if (kv_vm_binop(ev->arena, ops[KV_INS_OP(w)], x, y, &r, &err) < 0)
+                FAIL(err ? err : "invalid operation");
+            /* results point at the left operand's origin */
+            PUSH(kv_at(r, x.src ? x : y));
+            break;
+        }
+        case KV_OPC_NEG: {
+            kvet_value x = POP();
+            if (x.type == KVET_INT) {
+                if (x.u.i == INT64_MIN)
+                    FAIL("integer overflow in negation");
+                x.u.i = -x.u.i;
+            } else if (x.type == KVET_FLOAT) {
+                x.u.f = -x.u.f;
+            } else if (x.type != KVET_ABSENT) {
+                FAIL(fmt_err(ev->arena, "cannot negate a %s", tname(x)));
+            }
+            PUSH(x);
+            break;
+        }
+        case KV_OPC_NOT: {
+            kvet_value x = POP();
+            if (x.type == KVET_BOOL)
+                x.u.b = !x.u.b;
+            else if (x.type != KVET_ABSENT)
+                FAIL(fmt_err(ev->arena, "`not` needs a bool, got %s", tname(x)));
+            PUSH(x);
+            break;
+        }
+        case KV_OPC_JMP:
+            pc = a;
+            break;
+        case KV_OPC_JF: {
+            kvet_value x = POP();
+            if (!(x.type == KVET_BOOL && x.u.b)) {
+                if (x.type != KVET_BOOL && x.type != KVET_ABSENT)
+                    FAIL(fmt_err(ev->arena, "a condition must be a bool, got %s", tname(x)));
+                pc = a;
+            }
+            break;
+        }
+        case KV_OPC_JNF: {
+            kvet_value x = POP();
+            if (x.type != KVET_BOOL && x.type != KVET_ABSENT)
+                FAIL(fmt_err(ev->arena, "a condition must be a bool, got %s", tname(x)));
+            if (!(x.type == KVET_BOOL && !x.u.b))
+                pc = a;
+            break;
+        }
+        case KV_OPC_JNA:
+            if (TOP().type != KVET_ABSENT)
+                pc = a;
+            else
+                ev->sp--;
+            break;
+        case KV_OPC_ANDSC: {
+            kvet_value x = TOP();
+            if (x.type != KVET_BOOL && x.type != KVET_ABSENT)
+                FAIL(fmt_err(ev->arena, "`and` needs bools, got %s", tname(x)));
+            if (x.type == KVET_BOOL && !x.u.b)
+                pc = a;
+            break;
+        }
+        case KV_OPC_ORSC: {
+            kvet_value x = TOP();
+            if (x.type != KVET_BOOL && x.type != KVET_ABSENT)
+                FAIL(fmt_err(ev->arena, "`or` needs bools, got %s", tname(x)));
+            if (x.type == KVET_BOOL && x.u.b)
+                pc = a;
+            break;
+        }
+        case KV_OPC_ANDEND:
+        case KV_OPC_OREND: {
+            kvet_value y = POP(), x = POP();
+            bool is_and = KV_INS_OP(w) == KV_OPC_ANDEND;
+            if (y.type != KVET_BOOL && y.type != KVET_ABSENT)
+                FAIL(fmt_err(ev->arena, "`%s` needs bools, got %s", is_and ? "and" : "or", tname(y)));
+            kvet_value r;
+            if (is_and) {
+                /* x is true or absent here */
+                if (y.type == KVET_BOOL && !y.u.b) r = kv_bool(false);
+                else if (x.type == KVET_BOOL && y.type == KVET_BOOL) r = kv_bool(true);
+                else r = kv_absent();
+            } else {
+                if (y.type == KVET_BOOL && y.u.b) r = kv_bool(true);
+                else if (x.type == KVET_BOOL && y.type == KVET_BOOL) r = kv_bool(false);
+                else r = kv_absent();
+            }
+            PUSH(kv_at(r, x));
+            break;
+        }
+        case KV_OPC_CALL: {
+            uint32_t bi = a & 0xFFFF, n = a >> 16;
+            const kv_builtin *b = kv_builtin_at(bi);
+            kv_call call = {ev->arena, lim, ev->env->regex, NULL};
+            kvet_value r = kv_absent();
+            if (b->fn(&call, ev->stack + ev->sp - n, (int)n, &r) < 0)
+                FAIL(call.err ? call.err : fmt_err(ev->arena, "%s() failed", b->name));
+            ev->sp -= n;
+            PUSH(r);
+            break;
+        }
+        case KV_OPC_CALLFN: {
+            const kv_fn *f = &p->fns[a];
+            const kv_chunk *ch = &p->chunks[f->chunk];
+            if (ev->nframes - frames0 >= lim->max_call_depth || ev->nframes >= 100000)
+                FAIL(fmt_err(ev->arena, "function call depth limit (%u) exceeded in %s()", lim->max_call_depth, f->name));
+            if (ev->nframes == ev->capframes) {
+                uint32_t cap = ev->capframes ? ev->capframes * 2 : 16;
+                frame *fr = realloc(ev->frames, cap * sizeof *fr);
+                if (!fr)
+                    FAIL("out of memory");
+                ev->frames = fr;
+                ev->capframes = cap;
+            }
+            uint32_t nb = ev->ltop;
+            if (!reserve_locals(ev, ch->nlocals))
+                FAIL("out of memory");
+            ev->ltop += ch->nlocals;
+            for (uint32_t i = 0; i < f->nparams; i++)
+                ev->locals[nb + i] = ev->stack[ev->sp - f->nparams + i];
+            ev->sp -= f->nparams;
+            frame *fr = &ev->frames[ev->nframes++];
+            fr->ret_pc = pc;
+            fr->base = base;
+            fr->sp = ev->sp;
+            base = nb;
+            pc = ch->entry;
+            break;
+        }
+        case KV_OPC_RET: {
+            kvet_value v = POP();
+            if (ev->nframes > frames0) {
+                frame *fr = &ev->frames[--ev->nframes];
+                ev->ltop = base;
+                base = fr->base;
+                pc = fr->ret_pc;
+                ev->sp = fr->sp;
+                PUSH(v);
+                break;
+            }
+            ev->sp = sp0;
+            *result = v;
+            return 0;
+        }
+        case KV_OPC_LIST: {
+            kvet_list *l = kv_list_new(ev->arena, a);
+            if (!l)
+                FAIL("out of memory");
+            memcpy(l->items, ev->stack + ev->sp - a, a * sizeof(kvet_value));
+            ev->sp -= a;
+            PUSH(stamp(p, kv_list_value(l), here));
+            break;
+        }
+        case KV_OPC_MAP: {
+            kvet_map *m = kv_map_new(ev->arena, a);
+            if (!m)
+                FAIL("out of memory");
+            kvet_value *kv = ev->stack + ev->sp - 2 * a;
+            for (uint32_t i = 0; i < a; i++) {
+                m->e[i].key = kv[2 * i].u.s;
+                m->e[i].val = kv[2 * i + 1];
+            }
+            ev->sp -= 2 * a;
+            PUSH(stamp(p, kv_map_value(m), here));
+            break;
+        }
+        case KV_OPC_ITER: {
+            kvet_value x = POP();
+            if (x.type != KVET_LIST && x.type != KVET_MAP && x.type != KVET_ABSENT)
+                FAIL(fmt_err(ev->arena, "cannot iterate over a %s", tname(x)));
+            ev->locals[base + a] = x;
+            ev->locals[base + a + 1] = kv_int(0);
+            break;
+        }
+        case KV_OPC_NEXT: {
+            uint32_t s = a & 0xFFFFF, two = a >> 20;
+            kvet_value coll = ev->locals[base + s];
+            int64_t i = ev->locals[base + s + 1].u.i;
+            uint32_t n = coll.type == KVET_LIST ? coll.u.l->n : coll.type == KVET_MAP ? coll.u.m->n : 0;
+            if (i >= (int64_t)n) {
+                pc = KV_INS_A(p->code[pc]);
+                break;
+            }
+            ev->locals[base + s + 1].u.i = i + 1;
+            if (coll.type == KVET_LIST) {
+                if (two) {
+                    ev->locals[base + s + 2] = kv_at(kv_int(i), coll.u.l->items[i]);
+                    ev->locals[base + s + 3] = coll.u.l->items[i];
+                } else {
+                    ev->locals[base + s + 2] = coll.u.l->items[i];
+                }
+            } else {
+                const kvet_map_entry *e = &coll.u.m->e[i];
+                ev->locals[base + s + 2] = kv_at(kv_str_value(e->key), e->val);
+                if (two)
+                    ev->locals[base + s + 3] = e->val;
+            }
+            pc++; /* skip the exit word */
+            break;
+        }
+        case KV_OPC_ITEREND:
+            if (ev->locals[base + a].type == KVET_ABSENT)
+                ev->stack[ev->sp - 1] = ev->locals[base + a];
+            break;
+        case KV_OPC_ACCNEW: {
+            kv_acc *acc = kv_arena_calloc(ev->arena, sizeof *acc);
+            if (!acc)
+                FAIL("out of memory");
+            kvet_value v = {0};
+            v.type = KV_T_ACC;
+            v.u.l = (const kvet_list *)(uintptr_t)acc;
+            ev->locals[base + a] = v;
+            break;
+        }
+        case KV_OPC_ACCPUSH:
+            if (acc_push(ev, &ev->locals[base + a], POP()) < 0)
+                FAIL("out of memory");
+            break;
+        case KV_OPC_ACCKV: {
+            kvet_value coll = ev->locals[base + a + 1];
+            if (coll.type == KVET_MAP) {
+                if (acc_push(ev, &ev->locals[base + a], ev->locals[base + a + 3]) < 0 ||
+                    acc_push(ev, &ev->locals[base + a], ev->locals[base + a + 4]) < 0)
+                    FAIL("out of memory");
+            } else {
+                if (acc_push(ev, &ev->locals[base + a], ev->locals[base + a + 4]) < 0)
+                    FAIL("out of memory");
+            }
+            break;
+        }
+        case KV_OPC_ACCLIST:
+        case KV_OPC_ACCMAP: {
+            kv_acc *acc = (kv_acc *)(uintptr_t)ev->locals[base + a].u.l;
+            kvet_value coll = ev->locals[base + a + 1];
+            if (KV_INS_OP(w) == KV_OPC_ACCMAP && coll.type == KVET_MAP) {
+                kvet_map *m = kv_map_new(ev->arena, acc->n / 2);
+                if (!m)
+                    FAIL("out of memory");
+                for (uint32_t i = 0; i < acc->n / 2; i++) {
+                    m->e[i].key = acc->items[2 * i].u.s;
+                    m->e[i].val = acc->items[2 * i + 1];
+                }
+                PUSH(kv_at(kv_map_value(m), coll));
+            } else {
+                kvet_list *l = kv_list_new(ev->arena, acc->n);
+                if (!l)
+                    FAIL("out of memory");
+                if (acc->n)
+                    memcpy(l->items, acc->items, acc->n * sizeof(kvet_value));
+                PUSH(kv_at(kv_list_value(l), coll));
+            }
+            break;
+        }
+        case KV_OPC_FORMAT: {
+            kv_buf b;
+            kv_buf_init(&b);
+            for (uint32_t i = 0; i < a; i++)
+                render_part(&b, ev->stack[ev->sp - a + i]);
+            ev->sp -= a;
+            if (b.oom || b.len > lim->max_string_bytes) {
+                kv_buf_free(&b);
+                FAIL("message too long");
+            }
+            kvet_value v = kv_string_value(ev->arena, b.data ? b.data : "", b.len);
+            kv_buf_free(&b);
+            if (v.type == KVET_ABSENT)
+                FAIL("out of memory");
+            PUSH(v);
+            break;
+        }
+        case KV_OPC_EMIT: {
+            kvet_value remedy = POP(), msg = POP(), at = POP();
+            if (ev->env->hooks.finding)
+                ev->env->hooks.finding(ev->env->hooks.ud, a, at, msg, remedy);
+            break;
+        }
+        case KV_OPC_TRY: {
+            if (ev->nhandlers == ev->caphandlers) {
+                uint32_t cap = ev->caphandlers ? ev->caphandlers * 2 : 8;
+                handler *h = realloc(ev->handlers, cap * sizeof *h);
+                if (!h)
+                    FAIL("out of memory");
+                ev->handlers = h;
+                ev->caphandlers = cap;
+            }
+            handler *h = &ev->handlers[ev->nhandlers++];
+            h->catch_pc = a;
+            h->sp = ev->sp;
+            h->nframes = ev->nframes;
+            h->ltop = ev->ltop;
+            break;
+        }
+        case KV_OPC_ENDTRY:
+            if (ev->nhandlers > handlers0)
+                ev->nhandlers--;
+            break;
+        default:
+            FAIL("invalid instruction");
+        }
+        continue;
+
+    error:
+        ev->err_pc = here;
+    error_keep_pc:
+        if (ev->nhandlers > handlers0) {
+            handler *h = &ev->handlers[--ev->nhandlers];
+            /* unwind frames opened inside the try */
+            while (ev->nframes > h->nframes) {
+                frame *fr = &ev->frames[--ev->nframes];
+                base = fr->base;
+            }
+            ev->sp = h->sp;
+            ev->ltop = h->ltop;
+            if (!push_val(ev, kv_absent()))
+                return -1;
+            pc = h->catch_pc;
+            ev->err = NULL;
+            continue;
+        }
+        ev->nframes = frames0;
+        ev->sp = sp0;
+        ev->ltop = ltop0;
+        return -1;
+    }
+}
+
+#undef FAIL
+#undef PUSH
+#undef POP
+#undef TOP
+
+/* ------------------------------------------------------ resource driver */
+
+static void report_error(kv_eval *ev, const char *what)
+{
+    const kvet_pack *p = ev->prog;
+    kv_pos pos = kv_program_pos(p, ev->err_pc);
+    ev->nerrors++;
+    if (ev->env->hooks.error)
+        ev->env->hooks.error(ev->env->hooks.ud, what, pos.file < p->nfiles ? p->files[pos.file] : NULL,
+                             pos.line, pos.col, ev->err ? ev->err : "evaluation failed");
+}
+
+static bool block_selected(const kvet_pack *p, const kv_block *b, kvet_value doc)
+{
+    kvet_value kind = kvet_map_get(doc, "kind", 4);
+    kvet_value api = kvet_map_get(doc, "apiVersion", 10);
+    if (kind.type != KVET_STRING || api.type != KVET_STRING)
+        return false;
+    (void)p;
+    for (uint32_t i = 0; i < b->nsel; i++)
+        if (kv_selector_match(&b->sel[i], kind.u.s->data, kind.u.s->len, api.u.s->data, api.u.s->len))
+            return true;
+    return false;
+}
+
+bool kv_program_wants(const kvet_pack *prog, const char *kind, size_t kl, const char *api, size_t al)
+{
+    for (uint32_t b = 0; b < prog->nblocks; b++)
+        for (uint32_t i = 0; i < prog->blocks[b].nsel; i++)
+            if (kv_selector_match(&prog->blocks[b].sel[i], kind, kl, api, al))
+                return true;
+    return false;
+}
+
+/* Set up the block's frame and evaluate its where clause, once. */
+static bool block_ready(kv_eval *ev, uint32_t b)
+{
+    if (ev->block_applies[b] >= 0)
+        return ev->block_applies[b] == 1;
+    const kvet_pack *p = ev->prog;
+    const kv_block *blk = &p->blocks[b];
+    ev->block_applies[b] = 0;
+    if (!block_selected(p, blk, ev->doc))
+        return false;
+    if (!reserve_locals(ev, blk->nlocals)) {
+        ev->err = "out of memory";
+        report_error(ev, "block");
+        return false;
+    }
+    ev->block_base[b] = ev->ltop;
+    ev->ltop += blk->nlocals;
+    ev->locals[ev->block_base[b]] = ev->doc;
+    if (blk->where >= 0) {
+        kvet_value v;
+        if (run_chunk(ev, (uint32_t)blk->where, ev->block_base[b], &v) < 0) {
+            report_error(ev, "where");
+            return false;
+        }
+        if (v.type != KVET_BOOL && v.type != KVET_ABSENT) {
+            ev->err = fmt_err(ev->arena, "a `where` clause must be a bool, got %s", tname(v));
+            ev->err_pc = p->chunks[blk->where].entry;
+            report_error(ev, "where");
+            return false;
+        }
+        if (!kv_truthy(v))
+            return false;
+    }
+    ev->block_applies[b] = 1;
+    return true;
+}
+
+int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
+{
+    const kvet_pack *p = ev->prog;
+    ev->arena = arena;
+    ev->doc = doc;
+    ev->sp = 0;
+    ev->ltop = 0;
+    ev->nframes = 0;
+    ev->nhandlers = 0;
+    ev->steps = 0;
+    ev->nerrors = 0;
+    ev->ndv = 0;
+    ev->ntrace = 0;
+    memset(ev->block_applies, -1, p->nblocks + 1);
+    memset(ev->let_state, ST_UNSET, p->nlets + 1);
+
+    for (uint32_t d = 0; d < p->nderives; d++) {
+        const kv_derive *dv = &p->derives[d];
+        if (!block_ready(ev, dv->block))
+            continue;
+        kvet_value v;
+        if (run_chunk(ev, dv->chunk, ev->block_base[dv->block], &v) < 0) {
+            char what[256];
+            snprintf(what, sizeof what, "$%s", dv->name);
+            report_error(ev, what);
+            continue;
+        }
+        ev->trace[ev->ntrace].derive = d;
+        ev->trace[ev->ntrace].value = v;
+        ev->ntrace++;
+        if (v.type == KVET_ABSENT)
+            continue;
+        /* a later definition of the same name replaces an earlier one */
+        uint32_t i;
+        for (i = 0; i < ev->ndv; i++)
+            if (!strcmp(p->derives[ev->dv_derive[i]].name, dv->name))
+                break;
+        ev->dv_derive[i] = d;
+        ev->dv_val[i] = v;
+        if (i == ev->ndv)
+            ev->ndv++;
+    }
+    for (uint32_t r = 0; r < p->nrules; r++) {
+        const kv_rule *rule = &p->rules[r];
+        if (!rule->enabled || !block_ready(ev, rule->block))
+            continue;
+        kvet_value v;
+        if (run_chunk(ev, rule->chunk, ev->block_base[rule->block], &v) < 0)
+            report_error(ev, rule->id);
+    }
+    return ev->nerrors;
+}

@@ -1,0 +1,61 @@
+/*
+ * vm.h - the interpreter: evaluates a program's chunks for one resource.
+ *
+ * A kv_env lives for a whole check run (parameters, memoized top-level
+ * lets, cross-resource query results); a kv_eval lives for one resource and
+ * allocates everything it builds in a per-document arena that the caller
+ * resets afterwards.  Findings and errors are handed to callbacks; the VM
+ * never prints.
+ */
+#ifndef KV_VM_H
+#define KV_VM_H
+
+#include <stdbool.h>
+
+#include "kvet/kvet.h"
+#include "arena.h"
+#include "builtin.h"
+#include "program.h"
+
+typedef struct kv_env kv_env;
+typedef struct kv_eval kv_eval;
+
+typedef struct kv_vm_hooks {
+    void *ud;
+    /* A rule fired.  at: the value the `at` clause named (position), msg and
+     * remedy: strings (remedy may be absent). */
+    void (*finding)(void *ud, uint32_t rule, kvet_value at, kvet_value msg, kvet_value remedy);
+    /* Evaluation failed; `what` names the rule or derived value. */
+    void (*error)(void *ud, const char *what, const char *file, uint32_t line, uint32_t col, const char *message);
+    /* The documents matching query q (a list value that stays valid for the
+     * whole run). */
+    kvet_value (*query)(void *ud, uint32_t q);
+} kv_vm_hooks;
+
+kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks);
+void kv_env_free(kv_env *env);
+
+typedef struct kv_trace_rec {
+    uint32_t derive;        /* index into prog->derives */
+    kvet_value value;
+} kv_trace_rec;
+
+/* Evaluate every derive and rule that applies to `doc`.  Values are built in
+ * `arena`.  Returns the number of evaluation errors (0 = clean).  After the
+ * call, kv_eval_effective() gives the derived values as a nested map and
+ * kv_eval_trace() the derivation records, both valid until the arena is
+ * reset. */
+kv_eval *kv_eval_new(kv_env *env);
+void kv_eval_free(kv_eval *ev);
+int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena);
+kvet_value kv_eval_effective(kv_eval *ev);
+const kv_trace_rec *kv_eval_trace(kv_eval *ev, size_t *n);
+
+/* Does any block of the program apply to this kind/apiVersion? */
+bool kv_program_wants(const kvet_pack *prog, const char *kind, size_t kl, const char *api, size_t al);
+
+/* Arithmetic and comparison shared by the VM and constant folding.
+ * op is a kv_op (ast.h).  Returns 0, or -1 with *err set. */
+int kv_vm_binop(kv_arena *a, int op, kvet_value x, kvet_value y, kvet_value *out, const char **err);
+
+#endif
