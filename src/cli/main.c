@@ -104,7 +104,7 @@ static bool is_dir(const char *p)
  * the installed copy. */
 static const char *stock_rules(void)
 {
-    static char buf[PATH_MAX];
+    static char buf[PATH_MAX + 16];
     const char *env = getenv("KVET_RULES");
     if (env && *env)
         return env;

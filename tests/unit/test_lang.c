@@ -1,0 +1,753 @@
+/*
+ * test_lang.c - the rule language end to end: lexer, parser, checker,
+ * compiler and VM, driven through the public API with small rule and
+ * manifest texts.  Every user-visible compile error is pinned here.
+ */
+#include "harness.h"
+
+static const char *SVC =
+    "apiVersion: serving.knative.dev/v1\n"
+    "kind: Service\n"
+    "metadata:\n"
+    "  name: hello\n"
+    "  namespace: demo\n"
+    "spec:\n"
+    "  template:\n"
+    "    metadata:\n"
+    "      annotations:\n"
+    "        autoscaling.knative.dev/min-scale: \"3\"\n"
+    "        autoscaling.knative.dev/max-scale: \"2\"\n";
+
+#define PACK "pack t \"1\"\n"
+
+/* ------------------------------------------------------------- parsing */
+
+START_TEST(parse_missing_pack)
+{
+    char *out = th_check("for Service as s { }\n", SVC);
+    th_assert_contains(out, "COMPILE\n1:1: error: a rule file must begin with `pack NAME \"VERSION\"`");
+    free(out);
+}
+END_TEST
+
+START_TEST(parse_errors_recover)
+{
+    char *out = th_check(PACK
+                         "param x =\n"
+                         "for Service as s {\n"
+                         "  let a = s.spec..x\n"
+                         "  derive y = 500m\n"
+                         "}\n"
+                         "fn f(a) = a + * 2\n",
+                         SVC);
+    /* several errors from one file, each with a position */
+    th_assert_contains(out, "3:1: error: syntax error: unexpected `for`");
+    th_assert_contains(out, "4:18: error: syntax error: unexpected `.`, expected identifier");
+    th_assert_contains(out, "5:14: error: malformed number '500m'");
+    th_assert_contains(out, "7:15: error: syntax error: unexpected `*`");
+    free(out);
+}
+END_TEST
+
+START_TEST(parse_unterminated_string)
+{
+    char *out = th_check(PACK "const X = \"abc\n", SVC);
+    th_assert_contains(out, "2:11: error: unterminated string (strings end on the same line)");
+    free(out);
+}
+END_TEST
+
+START_TEST(parse_bad_escape)
+{
+    char *out = th_check(PACK "const X = \"a\\qb\"\n", SVC);
+    th_assert_contains(out, "2:11: error: invalid escape sequence in string");
+    free(out);
+}
+END_TEST
+
+START_TEST(parse_bad_character)
+{
+    char *out = th_check(PACK "const X = 1 @ 2\n", SVC);
+    th_assert_contains(out, "2:13: error: unexpected character '@'");
+    free(out);
+}
+END_TEST
+
+START_TEST(parse_int_too_big)
+{
+    char *out = th_check(PACK "const X = 99999999999999999999\n", SVC);
+    th_assert_contains(out, "2:11: error: integer literal 99999999999999999999 does not fit in 64 bits");
+    free(out);
+}
+END_TEST
+
+START_TEST(parse_template_errors)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  rule R1 error \"t\"\n"
+                         "    require false\n"
+                         "    message \"a {b\"\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "5:16: error: unterminated `{` in message (write `{{` for a literal brace)");
+    free(out);
+}
+END_TEST
+
+/* ------------------------------------------------------------ checking */
+
+START_TEST(check_unknown_name_hint)
+{
+    char *out = th_check(PACK
+                         "for Service as svc {\n"
+                         "  let annotations = svc.metadata.annotations\n"
+                         "  rule R1 error \"t\"\n"
+                         "    require len(anotations) > 0\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "5:17: error: unknown name `anotations` | hint: did you mean `annotations`?");
+    free(out);
+}
+END_TEST
+
+START_TEST(check_unknown_function_hint)
+{
+    char *out = th_check(PACK
+                         "for Service as svc {\n"
+                         "  rule R1 error \"t\"\n"
+                         "    require lenn(svc) > 0\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "4:13: error: unknown function `lenn` | hint: did you mean `len`?");
+    free(out);
+}
+END_TEST
+
+START_TEST(check_arity)
+{
+    char *out = th_check(PACK
+                         "fn f(a, b) = a + b\n"
+                         "for Service as svc {\n"
+                         "  rule R1 error \"t\"\n"
+                         "    require f(1) > 0 and has(1, 2)\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "5:13: error: f() takes 2 arguments, 1 given");
+    th_assert_contains(out, "error: has() takes 1 argument, 2 given");
+    free(out);
+}
+END_TEST
+
+START_TEST(check_duplicate_rule_id)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  rule R1 error \"a\" require true\n"
+                         "  rule R1 warning \"b\" require true\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "4:8: error: duplicate rule id R1");
+    th_assert_contains(out, "3:8: note: rule R1 is first defined here");
+    free(out);
+}
+END_TEST
+
+START_TEST(check_rule_needs_check)
+{
+    char *out = th_check(PACK "for Service as s {\n  rule R1 error \"a\" when true\n}\n", SVC);
+    th_assert_contains(out, "3:8: error: rule R1 needs a `require` or `forbid` clause");
+    free(out);
+}
+END_TEST
+
+START_TEST(check_unused_let_warns)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *diags = NULL;
+    kvet_pack *p = th_compile(ctx, PACK "for Service as s {\n  let unused = 1\n  rule R1 error \"a\" require true\n}\n",
+                              &diags);
+    ck_assert_ptr_nonnull(p);
+    th_assert_contains(diags, "3:7: warning: `unused` is never used");
+    free(diags);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(check_derive_cycle)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  derive a.x = $b.y + 1\n"
+                         "  derive b.y = $c\n"
+                         "  derive c = $a.x\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "error: derived values depend on each other in a cycle: $a.x -> $b.y -> $c -> $a.x");
+    free(out);
+}
+END_TEST
+
+START_TEST(check_self_derive)
+{
+    char *out = th_check(PACK "for Service as s {\n  derive a = $a + 1\n}\n", SVC);
+    th_assert_contains(out, "3:10: error: $a is defined in terms of itself");
+    free(out);
+}
+END_TEST
+
+START_TEST(check_let_cycle)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  let a = b + 1\n"
+                         "  let b = a\n"
+                         "  rule R1 error \"t\" require a > 0\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "error: `a` is defined in terms of itself");
+    free(out);
+}
+END_TEST
+
+START_TEST(check_unknown_derived)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  derive scale.min = 1\n"
+                         "  rule R1 error \"t\" require $scale.mni > 0\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "4:29: error: no `derive` defines $scale.mni | hint: did you mean `$scale.min`?");
+    free(out);
+}
+END_TEST
+
+START_TEST(check_constant_errors)
+{
+    char *out = th_check(PACK
+                         "const A = 1 / 0\n"
+                         "const B = 9223372036854775807 + 1\n"
+                         "const C = \"a\" - 1\n",
+                         SVC);
+    th_assert_contains(out, "2:11: error: division by zero");
+    th_assert_contains(out, "3:11: error: integer overflow in 9223372036854775807 + 1");
+    th_assert_contains(out, "4:11: error: cannot apply - to string and int");
+    free(out);
+}
+END_TEST
+
+START_TEST(check_override_unknown)
+{
+    char *out = th_check(PACK
+                         "for Service as s { rule KN-001 error \"t\" require true }\n"
+                         "override KN-01 severity warning\n",
+                         SVC);
+    th_assert_contains(out, "3:10: error: no rule has the id KN-01 | hint: did you mean `KN-001`?");
+    free(out);
+}
+END_TEST
+
+START_TEST(check_lambda_misuse)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  rule R1 error \"t\" require len(x => x) > 0\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "3:33: error: a function literal is only allowed as the second argument of any, all, count, filter, map or find");
+    free(out);
+}
+END_TEST
+
+/* ----------------------------------------------------------- evaluation */
+
+START_TEST(eval_rule_fires_at_annotation)
+{
+    char *out = th_check(PACK
+                         "for Service \"serving.knative.dev/v1\" as svc {\n"
+                         "  let a = svc.spec.template.metadata.annotations\n"
+                         "  let min = int(a[\"autoscaling.knative.dev/min-scale\"]) ?? 0\n"
+                         "  let max = int(a[\"autoscaling.knative.dev/max-scale\"]) ?? 0\n"
+                         "  rule KN-1 error \"max below min\"\n"
+                         "    when max != 0\n"
+                         "    require max >= min\n"
+                         "    at a[\"autoscaling.knative.dev/max-scale\"]\n"
+                         "    message \"max-scale={max} is less than min-scale={min}\"\n"
+                         "}\n",
+                         SVC);
+    ck_assert_str_eq(out, "R Service/hello {}\n"
+                          "F KN-1 error 11:44 max-scale=2 is less than min-scale=3\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_selector_api_pattern)
+{
+    char *out = th_check(PACK
+                         "for Service \"serving.kserve.io/*\" as s { rule R1 error \"t\" require false }\n"
+                         "for Service \"serving.knative.*/v1\" as s { rule R2 error \"t\" require false }\n",
+                         SVC);
+    ck_assert_ptr_null(strstr(out, "F R1"));
+    th_assert_contains(out, "F R2 error");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_where_clause)
+{
+    char *out = th_check(PACK
+                         "for Service as s where s.metadata.namespace == \"prod\" { rule R1 error \"t\" require false }\n"
+                         "for Service as s where s.metadata.namespace == \"demo\" { rule R2 error \"t\" require false }\n",
+                         SVC);
+    ck_assert_ptr_null(strstr(out, "F R1"));
+    th_assert_contains(out, "F R2");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_absent_never_fires)
+{
+    /* require over an absent comparison is not a violation; forbid neither */
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  rule R1 error \"t\" require s.spec.nothing > 1\n"
+                         "  rule R2 error \"t\" forbid s.spec.nothing < 1\n"
+                         "  rule R3 error \"t\" require s.spec.nothing == absent and s.spec.nothing != 0\n"
+                         "  rule R4 error \"t\" forbid s.spec.nothing == null\n"
+                         "}\n",
+                         SVC);
+    ck_assert_str_eq(out, "R Service/hello {}\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_three_valued_logic)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  let x = s.nothing\n"
+                         "  derive t.and_false = (x > 1) and false\n"
+                         "  derive t.or_true = (x > 1) or true\n"
+                         "  derive t.and_true = type((x > 1) and true)\n"
+                         "  derive t.not_absent = type(not (x > 1))\n"
+                         "}\n",
+                         SVC);
+    ck_assert_str_eq(out, "R Service/hello {t:{and_false:false,and_true:\"absent\",not_absent:\"absent\",or_true:true}}\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_coalesce_and_conditional)
+{
+    char *out = th_check(PACK
+                         "param g = 5\n"
+                         "for Service as s {\n"
+                         "  let max = int(s.spec.template.metadata.annotations[\"autoscaling.knative.dev/max-scale\"])\n"
+                         "  derive a = s.missing ?? 7\n"
+                         "  derive b = min(g, max) when max > 0 else 1\n"
+                         "  derive c = 1 when false\n"
+                         "  derive d = [1, 2, 3][-1]\n"
+                         "  derive e = {\"k/x.y\": 1}[\"k/x.y\"]\n"
+                         "  derive f = \"ab\" + \"cd\"\n"
+                         "  derive g2 = 7 / 2\n"
+                         "  derive h = 7.0 / 2\n"
+                         "  derive i = 2 in [1, 2] and \"b\" in \"abc\" and \"k\" in {k: 1}\n"
+                         "}\n",
+                         SVC);
+    ck_assert_str_eq(out, "R Service/hello {a:7,b:2,d:3,e:1,f:\"abcd\",g2:3,h:3.5,i:true}\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_derive_order_and_nesting)
+{
+    /* written out of order: the compiler orders by what each reads */
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  derive scale.initial = $scale.min + 1\n"
+                         "  derive scale.min = 3\n"
+                         "  derive all = $scale\n"
+                         "}\n",
+                         SVC);
+    ck_assert_str_eq(out, "R Service/hello {all:{initial:4,min:3},scale:{initial:4,min:3}}\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_derive_across_blocks)
+{
+    char *out = th_check(PACK
+                         "for Service as s { rule R1 warning \"t\" require $x < 2 message \"x is {$x}\" }\n"
+                         "for Service as s { derive x = 5 }\n",
+                         SVC);
+    th_assert_contains(out, "F R1 warning 1:1 x is 5");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_lambdas)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  let a = s.spec.template.metadata.annotations\n"
+                         "  derive n = count(a, k => k != \"x\")\n"
+                         "  derive any1 = any([1, 2, 3], x => x > 2)\n"
+                         "  derive all1 = all([1, 2, 3], x => x > 2)\n"
+                         "  derive f = filter([1, 2, 3, 4], x => x % 2 == 0)\n"
+                         "  derive m = map([1, 2], x => x * 10)\n"
+                         "  derive fm = filter(a, (k, v) => v == \"3\")\n"
+                         "  derive fi = find([5, 6, 7], x => x > 5)\n"
+                         "  derive idx = map([\"a\", \"b\"], (i, x) => i)\n"
+                         "  derive none = find([1], x => x > 5) ?? \"none\"\n"
+                         "  derive abs_any = type(any(s.missing, x => true))\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "n:2");
+    th_assert_contains(out, "any1:true");
+    th_assert_contains(out, "all1:false");
+    th_assert_contains(out, "f:[2,4]");
+    th_assert_contains(out, "m:[10,20]");
+    th_assert_contains(out, "fm:{autoscaling.knative.dev/min-scale:\"3\"}");
+    th_assert_contains(out, "fi:6");
+    th_assert_contains(out, "idx:[0,1]");
+    th_assert_contains(out, "none:\"none\"");
+    th_assert_contains(out, "abs_any:\"absent\"");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_each_clause)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  rule R1 info \"annotation\"\n"
+                         "    each k, v in s.spec.template.metadata.annotations\n"
+                         "    require int(v) < 3\n"
+                         "    at v\n"
+                         "    message \"{k}={v}\"\n"
+                         "}\n",
+                         SVC);
+    ck_assert_str_eq(out, "R Service/hello {}\nF R1 info 10:44 autoscaling.knative.dev/min-scale=3\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_functions_and_recursion_limit)
+{
+    char *out = th_check(PACK
+                         "fn fact(n) = 1 when n <= 1 else n * fact(n - 1)\n"
+                         "fn forever(n) = forever(n + 1)\n"
+                         "for Service as s {\n"
+                         "  derive f = fact(10)\n"
+                         "  derive g = forever(0)\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "R Service/hello {f:3628800}");
+    th_assert_contains(out, "E 3:17 $g failed on Service demo/hello");
+    th_assert_contains(out, "function call depth limit (200) exceeded in forever()");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_runtime_errors_are_reported)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  derive a = 9223372036854775807 + int(\"1\")\n"
+                         "  derive b = 1 / (int(\"0\"))\n"
+                         "  derive c = \"x\" < int(\"1\")\n"
+                         "  derive d = try(int(\"zz\"), 42)\n"
+                         "  derive e = int(\"zz\")\n"
+                         "  rule R1 error \"t\" require 1\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "R Service/hello {d:42}");
+    th_assert_contains(out, "integer overflow in 9223372036854775807 + 1");
+    th_assert_contains(out, "division by zero");
+    th_assert_contains(out, "cannot compare string and int with <");
+    th_assert_contains(out, "int(): cannot convert");
+    th_assert_contains(out, "E 8:21 R1 failed on Service demo/hello");
+    th_assert_contains(out, "a condition must be a bool, got int");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_params_override)
+{
+    static const char *sets[] = {"limit", "1"};
+    char *out = th_check_sets(PACK
+                              "param limit = 10\n"
+                              "for Service as s { rule R1 error \"t\" require 2 <= limit message \"limit {limit}\" }\n",
+                              SVC, sets, 1);
+    th_assert_contains(out, "F R1 error 1:1 limit 1");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_params_bad_override)
+{
+    static const char *sets[] = {"limt", "1"};
+    char *out = th_check_sets(PACK "param limit = 10\n", SVC, sets, 1);
+    th_assert_contains(out, "COMPILE\n0:0: error: --set limt: no loaded pack has a parameter of that name | hint: did you mean `t.limit`?");
+    free(out);
+    static const char *sets2[] = {"limit", "many"};
+    out = th_check_sets(PACK "param limit = 10\n", SVC, sets2, 1);
+    th_assert_contains(out, "--set limit=many: the parameter is a number");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_override_and_disable)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  rule R1 error \"t\" require false\n"
+                         "  rule R2 error \"t\" require false\n"
+                         "}\n"
+                         "override R1 severity info\n"
+                         "disable R2\n",
+                         SVC);
+    ck_assert_str_eq(out, "R Service/hello {}\nF R1 info 1:1 t\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_queries)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  let hpas = filter(docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\"), h =>\n"
+                         "      h.spec.scaleTargetRef.name == s.metadata.name)\n"
+                         "  derive hpa_count = len(hpas)\n"
+                         "}\n",
+                         "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h1}\n"
+                         "spec: {scaleTargetRef: {name: hello}}\n---\n"
+                         "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h2}\n"
+                         "spec: {scaleTargetRef: {name: other}}\n---\n"
+                         "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: hello}\n");
+    th_assert_contains(out, "R Service/hello {hpa_count:1}");
+    free(out);
+}
+END_TEST
+
+START_TEST(eval_step_limit)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    kvet_limits l = kvet_default_limits();
+    l.max_steps = 1000;
+    kvet_ctx_set_limits(ctx, &l);
+    char *diags = NULL;
+    kvet_pack *p = th_compile(ctx, PACK "fn loop(n) = 0 when n == 0 else loop(n - 1)\n"
+                                   "for Service as s { derive x = loop(150) }\n", &diags);
+    free(diags);
+    ck_assert_ptr_nonnull(p);
+    const char *input = th_write("in.yaml", SVC);
+    kvet_inputs in = {&input, 1, NULL, 0, 0};
+    kvet_result *res = kvet_check(ctx, p, &in);
+    ck_assert_uint_eq(res->nerrors, 1);
+    th_assert_contains(res->errors[0].message, "evaluation step limit (1000) exceeded");
+    ck_assert_int_eq(res->resources[0].not_evaluated, 1);
+    kvet_result_free(res);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(eval_list_documents_and_skips)
+{
+    char *out = th_check(PACK "for ConfigMap as c { derive n = c.metadata.name }\n",
+                         "apiVersion: v1\nkind: List\nitems:\n"
+                         "- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n"
+                         "- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n"
+                         "---\n"
+                         "just: data\n");
+    ck_assert_str_eq(out, "R ConfigMap/a {n:\"a\"}\nR ConfigMap/b {n:\"b\"}\n");
+    free(out);
+}
+END_TEST
+
+/* ------------------------------------------------------- compiled packs */
+
+START_TEST(compiled_pack_roundtrip)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *diags = NULL;
+    kvet_pack *p = th_compile(ctx, PACK "for Service as s { derive x = 1 rule R1 warning \"t\" require false }\n",
+                              &diags);
+    free(diags);
+    ck_assert_ptr_nonnull(p);
+    char out1[600], out2[600];
+    snprintf(out1, sizeof out1, "%s/a.kvetc", th_dir);
+    snprintf(out2, sizeof out2, "%s/b.kvetc", th_dir);
+    ck_assert_int_eq(kvet_pack_write(ctx, p, out1), 0);
+    const char *path = out1;
+    kvet_pack *q = kvet_pack_load(ctx, &path, 1);
+    ck_assert_ptr_nonnull(q);
+    ck_assert_int_eq(kvet_pack_write(ctx, q, out2), 0);
+    /* deterministic bytes: writing the loaded pack again gives the same file */
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", out1, out2);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_str_eq(kvet_pack_at(p, 0).digest, kvet_pack_at(q, 0).digest);
+    kvet_pack_free(q);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(compiled_pack_corrupted)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *diags = NULL;
+    kvet_pack *p = th_compile(ctx, PACK "for Service as s { derive x = 1 }\n", &diags);
+    free(diags);
+    char path[600];
+    snprintf(path, sizeof path, "%s/c.kvetc", th_dir);
+    ck_assert_int_eq(kvet_pack_write(ctx, p, path), 0);
+    kvet_pack_free(p);
+    /* flip one payload byte */
+    FILE *f = fopen(path, "r+b");
+    fseek(f, -3, SEEK_END);
+    int c = fgetc(f);
+    fseek(f, -3, SEEK_END);
+    fputc(c ^ 0x55, f);
+    fclose(f);
+    kvet_diag_clear(ctx);
+    const char *pp = path;
+    ck_assert_ptr_null(kvet_pack_load(ctx, &pp, 1));
+    char *d = th_diags(ctx);
+    th_assert_contains(d, "corrupted compiled pack: the digest does not match its contents");
+    free(d);
+    /* not a pack at all */
+    kvet_diag_clear(ctx);
+    const char *junk = th_write("junk.kvetc", "hello");
+    ck_assert_ptr_null(kvet_pack_load(ctx, &junk, 1));
+    d = th_diags(ctx);
+    th_assert_contains(d, "not a compiled kvet pack (bad magic number)");
+    free(d);
+    /* another format version */
+    kvet_diag_clear(ctx);
+    const char *other = th_write("other.kvetc", "KVETPACK\x07\x01\x01\x01........................................................");
+    ck_assert_ptr_null(kvet_pack_load(ctx, &other, 1));
+    d = th_diags(ctx);
+    th_assert_contains(d, "compiled pack format 16843015 is not supported");
+    free(d);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+/* -------------------------------------------------------------- imports */
+
+START_TEST(imports_and_overrides_across_packs)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/stock", th_dir);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    char f[700];
+    snprintf(f, sizeof f, "%s/a.kvet", dir);
+    FILE *fp = fopen(f, "w");
+    fputs("pack base.stock \"2\"\nparam limit = 3\nfn twice(x) = x * 2\n"
+          "for Service as s { derive base.v = twice(limit) rule B-1 error \"base\" require false }\n", fp);
+    fclose(fp);
+    kvet_ctx *ctx = kvet_ctx_new();
+    kvet_ctx_add_pack_path(ctx, th_dir);
+    const char *org = th_write("org.kvet", "pack org \"1\"\nimport base.stock as b\n"
+                                           "override B-1 severity warning\n"
+                                           "for Service as s { derive org.v = b.twice($base.v) + b.limit }\n");
+    kvet_pack *p = kvet_pack_load(ctx, &org, 1);
+    char *d = th_diags(ctx);
+    ck_assert_msg(p != NULL, "%s", d);
+    free(d);
+    ck_assert_uint_eq(kvet_pack_count(p), 2);
+    const char *input = th_write("in.yaml", SVC);
+    kvet_inputs in = {&input, 1, NULL, 0, 0};
+    kvet_result *res = kvet_check(ctx, p, &in);
+    ck_assert_uint_eq(res->nresources, 1);
+    ck_assert_uint_eq(res->resources[0].nfindings, 1);
+    ck_assert_int_eq(res->resources[0].findings[0].severity, KVET_SEV_WARNING);
+    kvet_result_free(res);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+
+    ctx = kvet_ctx_new();
+    const char *bad = th_write("bad.kvet", "pack org \"1\"\nimport no.such.pack\n");
+    ck_assert_ptr_null(kvet_pack_load(ctx, &bad, 1));
+    d = th_diags(ctx);
+    th_assert_contains(d, "2:8: error: pack `no.such.pack` was not found");
+    free(d);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+static Suite *lang_suite(void)
+{
+    Suite *s = suite_create("lang");
+    TCase *tc = tcase_create("parse");
+    tcase_add_checked_fixture(tc, th_setup, th_teardown);
+    tcase_add_test(tc, parse_missing_pack);
+    tcase_add_test(tc, parse_errors_recover);
+    tcase_add_test(tc, parse_unterminated_string);
+    tcase_add_test(tc, parse_bad_escape);
+    tcase_add_test(tc, parse_bad_character);
+    tcase_add_test(tc, parse_int_too_big);
+    tcase_add_test(tc, parse_template_errors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("check");
+    tcase_add_checked_fixture(tc, th_setup, th_teardown);
+    tcase_add_test(tc, check_unknown_name_hint);
+    tcase_add_test(tc, check_unknown_function_hint);
+    tcase_add_test(tc, check_arity);
+    tcase_add_test(tc, check_duplicate_rule_id);
+    tcase_add_test(tc, check_rule_needs_check);
+    tcase_add_test(tc, check_unused_let_warns);
+    tcase_add_test(tc, check_derive_cycle);
+    tcase_add_test(tc, check_self_derive);
+    tcase_add_test(tc, check_let_cycle);
+    tcase_add_test(tc, check_unknown_derived);
+    tcase_add_test(tc, check_constant_errors);
+    tcase_add_test(tc, check_override_unknown);
+    tcase_add_test(tc, check_lambda_misuse);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("eval");
+    tcase_add_checked_fixture(tc, th_setup, th_teardown);
+    tcase_add_test(tc, eval_rule_fires_at_annotation);
+    tcase_add_test(tc, eval_selector_api_pattern);
+    tcase_add_test(tc, eval_where_clause);
+    tcase_add_test(tc, eval_absent_never_fires);
+    tcase_add_test(tc, eval_three_valued_logic);
+    tcase_add_test(tc, eval_coalesce_and_conditional);
+    tcase_add_test(tc, eval_derive_order_and_nesting);
+    tcase_add_test(tc, eval_derive_across_blocks);
+    tcase_add_test(tc, eval_lambdas);
+    tcase_add_test(tc, eval_each_clause);
+    tcase_add_test(tc, eval_functions_and_recursion_limit);
+    tcase_add_test(tc, eval_runtime_errors_are_reported);
+    tcase_add_test(tc, eval_params_override);
+    tcase_add_test(tc, eval_params_bad_override);
+    tcase_add_test(tc, eval_override_and_disable);
+    tcase_add_test(tc, eval_queries);
+    tcase_add_test(tc, eval_step_limit);
+    tcase_add_test(tc, eval_list_documents_and_skips);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("packs");
+    tcase_add_checked_fixture(tc, th_setup, th_teardown);
+    tcase_add_test(tc, compiled_pack_roundtrip);
+    tcase_add_test(tc, compiled_pack_corrupted);
+    tcase_add_test(tc, imports_and_overrides_across_packs);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(lang_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
