@@ -1,0 +1,295 @@
+/*
+ * test_cli.c - the kvet program as a user meets it: exit codes, flags,
+ * formats, atomic output files and error messages.  Runs the binary named
+ * by $KVET from the source tree ($srcdir).
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+static void setup(void)
+{
+    const char *src = getenv("srcdir");
+    if (src && *src)
+        ck_assert_int_eq(chdir(src), 0);
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/kvet-cli-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+typedef struct outcome {
+    int status;
+    char *out, *err;
+} outcome;
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return strdup("");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t r = fread(s, 1, (size_t)n, f);
+    s[r] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* Run kvet with the given arguments (a shell-quoted string) and optional
+ * standard input text. */
+static outcome run(const char *args, const char *stdin_text)
+{
+    const char *kvet = getenv("KVET");
+    ck_assert_msg(kvet != NULL, "KVET is not set");
+    char in[400], out[400], err[400], cmd[4096];
+    snprintf(in, sizeof in, "%s/stdin", tmpdir);
+    snprintf(out, sizeof out, "%s/stdout", tmpdir);
+    snprintf(err, sizeof err, "%s/stderr", tmpdir);
+    FILE *f = fopen(in, "wb");
+    if (stdin_text)
+        fputs(stdin_text, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' %s < '%s' > '%s' 2> '%s'", kvet, args, in, out, err);
+    int rc = system(cmd);
+    outcome o;
+    o.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
+    o.out = slurp(out);
+    o.err = slurp(err);
+    return o;
+}
+
+static void done(outcome *o)
+{
+    free(o->out);
+    free(o->err);
+}
+
+#define contains(hay, needle) ck_assert_msg(strstr((hay), (needle)) != NULL, "expected\n%s\nin\n%s", (needle), (hay))
+
+START_TEST(cli_version_and_help)
+{
+    outcome o = run("version", NULL);
+    ck_assert_int_eq(o.status, 0);
+    contains(o.out, "kvet 0.");
+    done(&o);
+    o = run("help", NULL);
+    ck_assert_int_eq(o.status, 0);
+    contains(o.out, "Usage: kvet COMMAND");
+    contains(o.out, "--fail-level");
+    done(&o);
+}
+END_TEST
+
+START_TEST(cli_exit_codes)
+{
+    /* findings at error level: 1 */
+    outcome o = run("check --rules rules examples/gitops/hello.yaml", NULL);
+    ck_assert_int_eq(o.status, 1);
+    contains(o.out, "examples/gitops/hello.yaml:28:44: error: max-scale=2 is less than min-scale=3");
+    contains(o.out, "[KN-SCALE-001]");
+    done(&o);
+    /* --fail-level never: 0 */
+    o = run("check --rules rules --fail-level never examples/gitops/hello.yaml", NULL);
+    ck_assert_int_eq(o.status, 0);
+    done(&o);
+    /* a clean input: 0 */
+    o = run("check --rules rules -", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+    ck_assert_int_eq(o.status, 0);
+    contains(o.out, "1 resource checked");
+    done(&o);
+}
+END_TEST
+
+START_TEST(cli_usage_errors)
+{
+    outcome o = run("check --frobnicate x", NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "kvet: unknown option '--frobnicate'");
+    done(&o);
+    o = run("check --rules", NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "option '--rules' needs a value");
+    done(&o);
+    o = run("check --fail-level fatal x", NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "unknown fail level 'fatal'");
+    done(&o);
+    o = run("check --color sometimes x", NULL);
+    ck_assert_int_eq(o.status, 2);
+    done(&o);
+    o = run("check", NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "check needs at least one PATH");
+    done(&o);
+    o = run("frobnicate", NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "unknown command 'frobnicate'");
+    done(&o);
+    o = run("check --set novalue x", NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "--set expects NAME=VALUE");
+    done(&o);
+}
+END_TEST
+
+START_TEST(cli_input_errors_exit_2)
+{
+    outcome o = run("check --rules rules no/such/file.yaml", NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.out, "could not be evaluated");
+    done(&o);
+    o = run("check --rules rules --format json -", "a: [1, 2\n");
+    ck_assert_int_eq(o.status, 2);
+    contains(o.out, "\"errors\": [\n    {\"file\": \"<stdin>\"");
+    done(&o);
+    o = run("check --rules no/such/rules x.yaml", NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "no/such/rules: error: cannot read rules: No such file or directory");
+    done(&o);
+}
+END_TEST
+
+START_TEST(cli_rule_errors_have_carets)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/bad.kvet", tmpdir);
+    FILE *f = fopen(path, "w");
+    fputs("pack bad \"1\"\nfor Service as s {\n  rule R1 error \"t\" require lenght(s) > 0\n}\n", f);
+    fclose(f);
+    char args[800];
+    snprintf(args, sizeof args, "check --rules '%s' examples/gitops", path);
+    outcome o = run(args, NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "bad.kvet:3:29: error: unknown function `lenght`\n"
+                    " 3 |   rule R1 error \"t\" require lenght(s) > 0\n"
+                    "   |                             ^~~~~~\n");
+    contains(o.err, "hint: did you mean `len`?");
+    ck_assert_str_eq(o.out, "");
+    done(&o);
+}
+END_TEST
+
+START_TEST(cli_json_output_file_atomic)
+{
+    char path[600], args[1400];
+    snprintf(path, sizeof path, "%s/report.json", tmpdir);
+    snprintf(args, sizeof args, "check --rules rules --format json -o '%s' examples/gitops/hello.yaml", path);
+    outcome o = run(args, NULL);
+    ck_assert_int_eq(o.status, 1);
+    ck_assert_str_eq(o.out, "");
+    done(&o);
+    char *json = slurp(path);
+    contains(json, "\"kvet\": {\"version\": ");
+    contains(json, "\"summary\": {\"resources\": 2, \"rules\": ");
+    contains(json, "\"rule\": \"KN-SCALE-001\", \"severity\": \"error\"");
+    contains(json, "\"line\": 28, \"column\": 44");
+    free(json);
+    /* an unwritable output path: exit 2, a clear message, no file */
+    snprintf(args, sizeof args, "check --rules rules --format json -o '%s/missing/dir/out.json' examples/gitops", tmpdir);
+    o = run(args, NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "cannot write");
+    done(&o);
+    /* no temporary files are left behind */
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -q tmp", tmpdir);
+    ck_assert_int_ne(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(cli_compile_and_load)
+{
+    char path[600], args[1400];
+    snprintf(path, sizeof path, "%s/stock.kvetc", tmpdir);
+    snprintf(args, sizeof args, "compile --rules rules -o '%s'", path);
+    outcome o = run(args, NULL);
+    ck_assert_int_eq(o.status, 0);
+    done(&o);
+    snprintf(args, sizeof args, "check --rules '%s' examples/gitops/hello.yaml", path);
+    o = run(args, NULL);
+    ck_assert_int_eq(o.status, 1);
+    contains(o.out, "[KN-SCALE-001]");
+    done(&o);
+    o = run("compile --rules rules --dump", NULL);
+    ck_assert_int_eq(o.status, 0);
+    contains(o.out, "; pack kvet.stock");
+    contains(o.out, "EMIT     KN-SCALE-001");
+    done(&o);
+    /* a corrupted compiled pack */
+    FILE *f = fopen(path, "r+b");
+    fseek(f, 60, SEEK_SET);
+    fputc('#', f);
+    fclose(f);
+    snprintf(args, sizeof args, "check --rules '%s' examples/gitops", path);
+    o = run(args, NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "corrupted compiled pack");
+    done(&o);
+}
+END_TEST
+
+START_TEST(cli_explain)
+{
+    outcome o = run("explain --rules rules examples/gitops/hello.yaml --resource demo/broken-bounds", NULL);
+    ck_assert_int_eq(o.status, 0);
+    contains(o.out, "Service demo/broken-bounds");
+    contains(o.out, "$scale.min = 3");
+    contains(o.out, "from examples/gitops/hello.yaml:27:44");
+    ck_assert_ptr_null(strstr(o.out, "demo/hello "));
+    done(&o);
+}
+END_TEST
+
+START_TEST(cli_color)
+{
+    outcome o = run("check --rules rules --color always examples/gitops/hello.yaml", NULL);
+    contains(o.out, "\033[1;31merror");
+    done(&o);
+    o = run("check --rules rules --color never examples/gitops/hello.yaml", NULL);
+    ck_assert_ptr_null(strchr(o.out, '\033'));
+    done(&o);
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("cli");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, cli_version_and_help);
+    tcase_add_test(tc, cli_exit_codes);
+    tcase_add_test(tc, cli_usage_errors);
+    tcase_add_test(tc, cli_input_errors_exit_2);
+    tcase_add_test(tc, cli_rule_errors_have_carets);
+    tcase_add_test(tc, cli_json_output_file_atomic);
+    tcase_add_test(tc, cli_compile_and_load);
+    tcase_add_test(tc, cli_explain);
+    tcase_add_test(tc, cli_color);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(cli_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
