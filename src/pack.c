@@ -436,6 +436,51 @@ kvet_pack *kvet_pack_load(kvet_ctx *ctx, const char *const *paths, size_t n)
     return prog;
 }
 
+kvet_pack *kvet_pack_load_source(kvet_ctx *ctx, const char *name, const char *text, size_t len)
+{
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.ctx = ctx;
+    kv_arena_init(&L.ast);
+    kvet_pack *prog = NULL;
+    uint32_t src = kv_source_add(ctx, name);
+    kv_node *ast = kv_parse_file(ctx, &L.ast, name, src, text, len);
+    if (ast && ast->a) {
+        L.packs = calloc(1, sizeof *L.packs);
+        if (L.packs) {
+            L.npacks = L.cap = 1;
+            kv_srcpack *p = &L.packs[0];
+            p->name = ast->a->str;
+            p->version = ast->a->a ? ast->a->a->str : NULL;
+            p->files = kv_arena_alloc(&L.ast, sizeof *p->files);
+            if (p->files) {
+                p->nfiles = 1;
+                p->files[0].name = name;
+                p->files[0].text = text;
+                p->files[0].len = len;
+                p->files[0].src = src;
+                p->files[0].ast = ast;
+                resolve_imports(&L);
+                if (!L.errors) {
+                    for (uint32_t i = 0; i < L.npacks; i++)
+                        pack_digest(&L.packs[i]);
+                    prog = kv_compile(ctx, L.packs, L.npacks);
+                    if (prog && kv_program_apply_params(ctx, prog) < 0) {
+                        kv_program_free(prog);
+                        prog = NULL;
+                    }
+                }
+            }
+        }
+    }
+    for (uint32_t i = 0; i < L.ntexts; i++)
+        free(L.texts[i]);
+    free(L.texts);
+    free(L.packs);
+    kv_arena_free(&L.ast);
+    return prog;
+}
+
 void kvet_pack_free(kvet_pack *pack)
 {
     kv_program_free(pack);

@@ -479,6 +479,21 @@ static void load_pass(run *r, char **files, size_t nfiles, bool indexing, bool a
     }
 }
 
+/* Manifests handed over in memory (kvet_inputs.buffer). */
+static void load_memory(run *r, const kvet_inputs *in, bool indexing)
+{
+    const char *name = in->buffer_name ? in->buffer_name : "<memory>";
+    size_t before = kvet_diag_count(r->ctx);
+    uint32_t src = kv_source_add(r->ctx, name);
+    if (indexing) {
+        kv_load_buffer(r->ctx, name, src, in->buffer, in->buffer_len, KV_FMT_AUTO, index_doc, r);
+        kv_diag_truncate(r->ctx, before);
+    } else {
+        kv_load_buffer(r->ctx, name, src, in->buffer, in->buffer_len, KV_FMT_AUTO, eval_doc, r);
+        collect_input_errors(r, before);
+    }
+}
+
 kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs *in)
 {
     result_impl *ri = calloc(1, sizeof *ri);
@@ -518,9 +533,13 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     if (pack->nqueries) {
         load_pass(&r, cluster, ncluster, true, true);
         load_pass(&r, files, nfiles, true, false);
+        if (in->buffer)
+            load_memory(&r, in, true);
     }
     load_pass(&r, cluster, ncluster, false, false);
     load_pass(&r, files, nfiles, false, false);
+    if (in->buffer)
+        load_memory(&r, in, false);
     ri->pub.used_cluster_defaults = !r.found_cluster_config;
 
 done:

@@ -172,6 +172,10 @@ typedef struct kvet_pack kvet_pack;
 kvet_pack *kvet_pack_load(kvet_ctx *ctx, const char *const *paths, size_t n);
 void kvet_pack_free(kvet_pack *pack);
 
+/* Compile one rule file held in memory (no imports of packs that are not
+ * on the pack search path).  `name` is used in diagnostics. */
+kvet_pack *kvet_pack_load_source(kvet_ctx *ctx, const char *name, const char *text, size_t len);
+
 /* A folder searched for packs named in `import` statements. */
 int kvet_ctx_add_pack_path(kvet_ctx *ctx, const char *dir);
 
@@ -217,6 +221,9 @@ typedef struct kvet_inputs {
     const char *const *cluster; /* cluster config files */
     size_t ncluster;
     int want_trace;           /* record derivation traces (kvet explain) */
+    const char *buffer;       /* optional: manifests held in memory ... */
+    size_t buffer_len;
+    const char *buffer_name;  /* ... and the name used for them in reports */
 } kvet_inputs;
 
 typedef struct kvet_finding {

@@ -306,7 +306,7 @@ static int cmd_check(opts *o, bool explain)
     kvet_pack *pack = load_rules(o, err_color);
     if (!pack)
         return KVET_EXIT_ERROR;
-    kvet_inputs in = {o->inputs, o->ninputs, o->cluster, o->ncluster, explain};
+    kvet_inputs in = {.paths = o->inputs, .npaths = o->ninputs, .cluster = o->cluster, .ncluster = o->ncluster, .want_trace = explain};
     kvet_result *res = kvet_check(o->ctx, pack, &in);
     print_diags(o->ctx, err_color, o->quiet);
     if (!res) {

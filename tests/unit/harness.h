@@ -150,7 +150,7 @@ static char *th_check_sets(const char *rules, const char *yaml, const char *cons
     }
     free(diags);
     const char *input = th_write("input.yaml", yaml);
-    kvet_inputs in = {&input, 1, NULL, 0, 0};
+    kvet_inputs in = {.paths = &input, .npaths = 1};
     kvet_result *res = kvet_check(ctx, pack, &in);
     ck_assert_ptr_nonnull(res);
     size_t cap = 1024, len = 0;

@@ -544,7 +544,7 @@ START_TEST(eval_step_limit)
     free(diags);
     ck_assert_ptr_nonnull(p);
     const char *input = th_write("in.yaml", SVC);
-    kvet_inputs in = {&input, 1, NULL, 0, 0};
+    kvet_inputs in = {.paths = &input, .npaths = 1};
     kvet_result *res = kvet_check(ctx, p, &in);
     ck_assert_uint_eq(res->nerrors, 1);
     th_assert_contains(res->errors[0].message, "evaluation step limit (1000) exceeded");
@@ -662,7 +662,7 @@ START_TEST(imports_and_overrides_across_packs)
     free(d);
     ck_assert_uint_eq(kvet_pack_count(p), 2);
     const char *input = th_write("in.yaml", SVC);
-    kvet_inputs in = {&input, 1, NULL, 0, 0};
+    kvet_inputs in = {.paths = &input, .npaths = 1};
     kvet_result *res = kvet_check(ctx, p, &in);
     ck_assert_uint_eq(res->nresources, 1);
     ck_assert_uint_eq(res->resources[0].nfindings, 1);

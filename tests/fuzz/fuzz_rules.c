@@ -1,0 +1,23 @@
+/* fuzz_rules.c - libFuzzer target: the rule-language front end (scanner,
+ * parser, checker, compiler) over arbitrary text. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kvet/kvet.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    if (!ctx)
+        return 0;
+    kvet_pack *p = kvet_pack_load_source(ctx, "fuzz.kvet", (const char *)data, size);
+    if (p) {
+        char *dis = kvet_pack_disassemble(p);
+        free(dis);
+    }
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+    return 0;
+}
