@@ -597,7 +597,26 @@ kv_node *kv_parse_template(kv_parser *p, kv_node *str)
             kv_parser sub = *p;
             sub.errors = 0;
             sub.root = NULL;
-            int rc = kv_lex_run(&sub, START_EXPR, line, col + 1, i + 1, src + i + 1, j - i - 1);
+            /* inside "...", an embedded string is written \"...\": undo that
+             * escaping before parsing the expression */
+            const char *etext = src + i + 1;
+            size_t elen = j - i - 1;
+            char *decoded = NULL;
+            if (!raw && memchr(etext, '\\', elen)) {
+                decoded = kv_arena_alloc(p->arena, elen + 1);
+                if (decoded) {
+                    size_t o = 0;
+                    for (size_t k = 0; k < elen; k++) {
+                        if (etext[k] == '\\' && k + 1 < elen && (etext[k + 1] == '"' || etext[k + 1] == '\\'))
+                            k++;
+                        decoded[o++] = etext[k];
+                    }
+                    decoded[o] = '\0';
+                    etext = decoded;
+                    elen = o;
+                }
+            }
+            int rc = kv_lex_run(&sub, START_EXPR, line, col + 1, i + 1, etext, elen);
             if (rc != 0 || sub.errors || !sub.root)
                 p->errors += sub.errors ? sub.errors : 1;
             else

@@ -309,10 +309,20 @@ void kv_format_double(char out[32], double d)
 {
     if (isnan(d)) { strcpy(out, "NaN"); return; }
     if (isinf(d)) { strcpy(out, d < 0 ? "-Inf" : "Inf"); return; }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, 32, "%.*g", prec, d);
-        if (strtod(out, NULL) == d)
-            break;
+    double a = fabs(d);
+    if (a >= 1e-4 && a < 1e16) {
+        /* plain decimal notation for everyday magnitudes */
+        for (int prec = 0; prec <= 17; prec++) {
+            snprintf(out, 32, "%.*f", prec, d);
+            if (strtod(out, NULL) == d)
+                break;
+        }
+    } else {
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(out, 32, "%.*g", prec, d);
+            if (strtod(out, NULL) == d)
+                break;
+        }
     }
     /* keep a float recognisable as one */
     if (!strpbrk(out, ".eEn"))
@@ -401,7 +411,7 @@ void kv_value_render(kv_buf *b, kvet_value v, bool as_json)
         kv_buf_putc(b, '[');
         for (uint32_t i = 0; i < v.u.l->n; i++) {
             if (i)
-                kv_buf_puts(b, as_json ? "," : ", ");
+                kv_buf_putc(b, ',');
             kv_value_render(b, v.u.l->items[i], true);
         }
         kv_buf_putc(b, ']');
@@ -410,9 +420,9 @@ void kv_value_render(kv_buf *b, kvet_value v, bool as_json)
         kv_buf_putc(b, '{');
         for (uint32_t i = 0; i < v.u.m->n; i++) {
             if (i)
-                kv_buf_puts(b, as_json ? "," : ", ");
+                kv_buf_putc(b, ',');
             kv_buf_json_string(b, v.u.m->e[i].key->data, v.u.m->e[i].key->len);
-            kv_buf_puts(b, as_json ? ":" : ": ");
+            kv_buf_putc(b, ':');
             kv_value_render(b, v.u.m->e[i].val, true);
         }
         kv_buf_putc(b, '}');

@@ -877,7 +877,8 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             kvet_list *l = kv_list_new(ev->arena, a);
             if (!l)
                 FAIL("out of memory");
-            memcpy(l->items, ev->stack + ev->sp - a, a * sizeof(kvet_value));
+            if (a)
+                memcpy(l->items, ev->stack + ev->sp - a, a * sizeof(kvet_value));
             ev->sp -= a;
             PUSH(stamp(p, kv_list_value(l), here));
             break;

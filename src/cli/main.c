@@ -124,6 +124,12 @@ static const char *stock_rules(void)
             snprintf(marker, sizeof marker, "%s/../configure.ac", buf);
             if (is_dir(buf) && access(marker, R_OK) == 0)
                 return buf;
+#ifdef KVET_SRCDIR
+            /* a build folder apart from the sources (configure run elsewhere) */
+            snprintf(marker, sizeof marker, "%s/config.status", exe);
+            if (access(marker, R_OK) == 0 && is_dir(KVET_SRCDIR "/rules"))
+                return KVET_SRCDIR "/rules";
+#endif
         }
     }
     return KVET_RULES_DIR;

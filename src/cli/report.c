@@ -77,10 +77,19 @@ void cli_format_double(char out[32], double d)
 {
     if (isnan(d)) { strcpy(out, "NaN"); return; }
     if (isinf(d)) { strcpy(out, d < 0 ? "-Inf" : "Inf"); return; }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, 32, "%.*g", prec, d);
-        if (strtod(out, NULL) == d)
-            break;
+    double a = fabs(d);
+    if (a >= 1e-4 && a < 1e16) {
+        for (int prec = 0; prec <= 17; prec++) {
+            snprintf(out, 32, "%.*f", prec, d);
+            if (strtod(out, NULL) == d)
+                break;
+        }
+    } else {
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(out, 32, "%.*g", prec, d);
+            if (strtod(out, NULL) == d)
+                break;
+        }
     }
     if (!strpbrk(out, ".eEn"))
         strcat(out, ".0");
@@ -235,7 +244,7 @@ void report_text(cli_buf *out, const kvet_result *res, const report_opts *o)
             cli_buf_puts(out, "kvet: ");
         if (o->color)
             cli_buf_puts(out, "\033[1;31m");
-        cli_buf_puts(out, "evaluation error");
+        cli_buf_puts(out, "error");
         if (o->color)
             cli_buf_puts(out, "\033[0m");
         cli_buf_printf(out, ": %s\n", e->message);

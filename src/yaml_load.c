@@ -1,0 +1,638 @@
+/*
+ * yaml_load.c - YAML documents into kvet_value trees, via libyaml's events.
+ *
+ * The tree is built with an explicit stack (no recursion), so nesting depth
+ * is bounded by limits.max_depth and a hostile input cannot overflow the C
+ * stack.  Aliases share the anchored subtree (values are immutable) but the
+ * nodes each alias brings in are counted against limits.max_alias_expansion,
+ * which stops "billion laughs" inputs.  Plain scalars are typed the way
+ * Kubernetes' YAML reader (go-yaml v2, YAML 1.1) types them.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "ctx.h"
+#include "doc.h"
+#include "value.h"
+
+typedef struct anchor {
+    char *name;
+    kvet_value value;
+    uint64_t nodes;          /* nodes in the anchored subtree */
+} anchor;
+
+typedef struct frame {
+    int is_map;
+    kvet_value *items;       /* for maps: key, value, key, value ... */
+    uint32_t n, cap;
+    uint32_t line, col;
+    char *anchor;            /* anchor to bind when the node completes */
+    uint64_t nodes_at_start;
+    int tag_merge_pending;
+} frame;
+
+typedef struct loader {
+    kvet_ctx *ctx;
+    const char *name;
+    uint32_t src;
+    const char *data;
+    size_t len;
+    kv_arena *arena;
+    frame *stack;
+    uint32_t depth, capdepth;
+    anchor *anchors;
+    uint32_t nanchors, capanchors;
+    uint64_t nodes;          /* nodes created in this document */
+    uint64_t alias_nodes;    /* nodes brought in by aliases */
+    int failed;
+} loader;
+
+static void error_at(loader *L, uint32_t line, uint32_t col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void error_at(loader *L, uint32_t line, uint32_t col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kv_vdiag(L->ctx, KVET_SEV_ERROR, L->name, line, col, 1, kv_line_start(L->data, L->len, line), fmt, ap);
+    va_end(ap);
+    L->failed = 1;
+}
+
+/* ------------------------------------------------------------ scalars */
+
+static bool eq_any(const char *s, size_t n, const char *const *words)
+{
+    for (; *words; words++)
+        if (strlen(*words) == n && memcmp(*words, s, n) == 0)
+            return true;
+    return false;
+}
+
+/* go-yaml v2's resolve table (YAML 1.1 booleans and nulls). */
+static const char *const true_words[] = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", NULL};
+static const char *const false_words[] = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", NULL};
+static const char *const null_words[] = {"", "~", "null", "Null", "NULL", NULL};
+static const char *const inf_words[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", NULL};
+static const char *const ninf_words[] = {"-.inf", "-.Inf", "-.INF", NULL};
+static const char *const nan_words[] = {".nan", ".NaN", ".NAN", NULL};
+
+/* Integers as go-yaml v2 reads them: optional sign, decimal, 0x hex, 0b
+ * binary, a leading 0 for octal (YAML 1.1), underscores allowed. */
+static int parse_yaml_int(const char *s, size_t n, int64_t *out, bool *overflow)
+{
+    char buf[80];
+    size_t k = 0;
+    *overflow = false;
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '_')
+            buf[k++] = s[i];
+    buf[k] = '\0';
+    const char *p = buf;
+    bool neg = false;
+    if (*p == '+' || *p == '-') {
+        neg = *p == '-';
+        p++;
+    }
+    int base = 10;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) { base = 16; p += 2; }
+    else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B')) { base = 2; p += 2; }
+    else if (p[0] == '0' && p[1] == 'o') { base = 8; p += 2; }
+    else if (p[0] == '0' && p[1] != '\0') { base = 8; p += 1; }
+    if (!*p)
+        return -1;
+    uint64_t v = 0;
+    for (; *p; p++) {
+        int d;
+        if (*p >= '0' && *p <= '9') d = *p - '0';
+        else if (*p >= 'a' && *p <= 'f') d = *p - 'a' + 10;
+        else if (*p >= 'A' && *p <= 'F') d = *p - 'A' + 10;
+        else return -1;
+        if (d >= base)
+            return -1;
+        if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+            *overflow = true;
+        else
+            v = v * (uint64_t)base + (uint64_t)d;
+    }
+    if (*overflow)
+        return 0;
+    if (neg) {
+        if (v > (uint64_t)INT64_MAX + 1)
+            *overflow = true;
+        else
+            *out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+    } else {
+        if (v > (uint64_t)INT64_MAX)
+            *overflow = true;
+        else
+            *out = (int64_t)v;
+    }
+    return 0;
+}
+
+/* Floats as YAML 1.1 writes them: [-+]?(digits)?.digits([eE][-+]?digits)?,
+ * also "1e3" and "1." forms that go-yaml accepts through strconv. */
+static int parse_yaml_float(const char *s, size_t n, double *out)
+{
+    char buf[128];
+    size_t k = 0;
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    bool digit = false, dot = false, exp = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '_')
+            continue;
+        if (c >= '0' && c <= '9') {
+            digit = true;
+        } else if (c == '.') {
+            if (dot || exp)
+                return -1;
+            dot = true;
+        } else if (c == 'e' || c == 'E') {
+            if (exp || !digit)
+                return -1;
+            exp = true;
+        } else if (c == '+' || c == '-') {
+            if (!(k == 0 || buf[k - 1] == 'e' || buf[k - 1] == 'E'))
+                return -1;
+        } else {
+            return -1;
+        }
+        buf[k++] = c;
+    }
+    buf[k] = '\0';
+    if (!digit || (!dot && !exp))
+        return -1;
+    char *end;
+    errno = 0;
+    double d = strtod(buf, &end);
+    if (*end)
+        return -1;
+    *out = d;
+    return 0;
+}
+
+static kvet_value scalar_value(loader *L, const yaml_event_t *ev)
+{
+    const char *s = (const char *)ev->data.scalar.value;
+    size_t n = ev->data.scalar.length;
+    const char *tag = (const char *)ev->data.scalar.tag;
+    kvet_value v;
+    bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    if (tag && !strcmp(tag, YAML_STR_TAG))
+        plain = false;
+    if (tag && plain == false && strcmp(tag, YAML_STR_TAG) != 0) {
+        /* an explicit tag on a quoted scalar: honour the simple ones */
+        if (!strcmp(tag, YAML_INT_TAG) || !strcmp(tag, YAML_FLOAT_TAG) || !strcmp(tag, YAML_BOOL_TAG) ||
+            !strcmp(tag, YAML_NULL_TAG))
+            plain = true;
+    }
+    if (plain) {
+        int64_t i;
+        double d;
+        bool overflow;
+        if (eq_any(s, n, null_words) && !(tag && !strcmp(tag, YAML_STR_TAG)))
+            v = kv_null();
+        else if (eq_any(s, n, true_words))
+            v = kv_bool(true);
+        else if (eq_any(s, n, false_words))
+            v = kv_bool(false);
+        else if (parse_yaml_int(s, n, &i, &overflow) == 0) {
+            if (overflow) {
+                /* go-yaml keeps too-large integers as floats when they parse as one */
+                char buf[80];
+                size_t k = 0;
+                for (size_t j = 0; j < n && k + 1 < sizeof buf; j++)
+                    if (s[j] != '_')
+                        buf[k++] = s[j];
+                buf[k] = '\0';
+                char *end;
+                double f = strtod(buf, &end);
+                v = *end == '\0' ? kv_float(f) : kv_string_value(L->arena, s, n);
+            } else {
+                v = kv_int(i);
+            }
+        } else if (parse_yaml_float(s, n, &d) == 0)
+            v = kv_float(d);
+        else if (eq_any(s, n, inf_words))
+            v = kv_float(INFINITY);
+        else if (eq_any(s, n, ninf_words))
+            v = kv_float(-INFINITY);
+        else if (eq_any(s, n, nan_words))
+            v = kv_float(NAN);
+        else
+            v = kv_string_value(L->arena, s, n);
+    } else {
+        v = kv_string_value(L->arena, s, n);
+        v.flags |= KVET_VF_QUOTED;
+    }
+    v.src = L->src;
+    v.line = (uint32_t)ev->start_mark.line + 1;
+    v.col = (uint32_t)ev->start_mark.column + 1;
+    return v;
+}
+
+/* ---------------------------------------------------------- tree build */
+
+static bool push_item(loader *L, frame *f, kvet_value v)
+{
+    if (f->n == f->cap) {
+        uint32_t cap = f->cap ? f->cap * 2 : 8;
+        if (cap > (1u << 26)) {
+            error_at(L, f->line, f->col, "collection too large");
+            return false;
+        }
+        kvet_value *items = realloc(f->items, cap * sizeof *items);
+        if (!items) {
+            error_at(L, f->line, f->col, "out of memory");
+            return false;
+        }
+        f->items = items;
+        f->cap = cap;
+    }
+    f->items[f->n++] = v;
+    return true;
+}
+
+static void bind_anchor(loader *L, const char *name, kvet_value v, uint64_t nodes)
+{
+    if (!name)
+        return;
+    for (uint32_t i = 0; i < L->nanchors; i++)
+        if (!strcmp(L->anchors[i].name, name)) {
+            /* a later anchor of the same name replaces the earlier one */
+            L->anchors[i].value = v;
+            L->anchors[i].nodes = nodes;
+            return;
+        }
+    if (L->nanchors == L->capanchors) {
+        uint32_t cap = L->capanchors ? L->capanchors * 2 : 8;
+        anchor *a = realloc(L->anchors, cap * sizeof *a);
+        if (!a)
+            return;
+        L->anchors = a;
+        L->capanchors = cap;
+    }
+    L->anchors[L->nanchors].name = strdup(name);
+    L->anchors[L->nanchors].value = v;
+    L->anchors[L->nanchors].nodes = nodes;
+    if (L->anchors[L->nanchors].name)
+        L->nanchors++;
+}
+
+static bool key_text(loader *L, kvet_value k, const kvet_string **out)
+{
+    char buf[64];
+    switch (k.type) {
+    case KVET_STRING: *out = k.u.s; return true;
+    case KVET_NULL: *out = kv_string_new(L->arena, "null", 4); return *out != NULL;
+    case KVET_BOOL: *out = kv_string_cstr(L->arena, k.u.b ? "true" : "false"); return *out != NULL;
+    case KVET_INT:
+        snprintf(buf, sizeof buf, "%lld", (long long)k.u.i);
+        *out = kv_string_cstr(L->arena, buf);
+        return *out != NULL;
+    case KVET_FLOAT:
+        kv_format_double(buf, k.u.f);
+        *out = kv_string_cstr(L->arena, buf);
+        return *out != NULL;
+    default:
+        error_at(L, k.line, k.col, "invalid YAML: a mapping key must be a scalar (Kubernetes manifests are JSON objects)");
+        return false;
+    }
+}
+
+/* Finish a mapping: resolve keys, apply `<<` merges, reject duplicates. */
+static bool finish_map(loader *L, frame *f, kvet_value *out)
+{
+    uint32_t npairs = f->n / 2;
+    /* count merged entries first */
+    uint32_t extra = 0;
+    for (uint32_t i = 0; i < npairs; i++) {
+        kvet_value k = f->items[2 * i];
+        if (k.type == KVET_STRING && !(k.flags & KVET_VF_QUOTED) && k.u.s->len == 2 && !memcmp(k.u.s->data, "<<", 2)) {
+            kvet_value m = f->items[2 * i + 1];
+            if (m.type == KVET_MAP)
+                extra += m.u.m->n;
+            else if (m.type == KVET_LIST)
+                for (uint32_t j = 0; j < m.u.l->n; j++) {
+                    if (m.u.l->items[j].type != KVET_MAP) {
+                        error_at(L, m.u.l->items[j].line, m.u.l->items[j].col,
+                                 "invalid YAML: a merge key (<<) takes a mapping or a list of mappings");
+                        return false;
+                    }
+                    extra += m.u.l->items[j].u.m->n;
+                }
+            else {
+                error_at(L, m.line, m.col, "invalid YAML: a merge key (<<) takes a mapping or a list of mappings");
+                return false;
+            }
+        }
+    }
+    kvet_map *map = kv_map_new(L->arena, npairs + extra);
+    if (!map) {
+        error_at(L, f->line, f->col, "out of memory");
+        return false;
+    }
+    uint32_t n = 0;
+    /* explicit keys first: they win over merged ones */
+    for (uint32_t i = 0; i < npairs; i++) {
+        kvet_value k = f->items[2 * i];
+        if (k.type == KVET_STRING && !(k.flags & KVET_VF_QUOTED) && k.u.s->len == 2 && !memcmp(k.u.s->data, "<<", 2))
+            continue;
+        const kvet_string *ks;
+        if (!key_text(L, k, &ks))
+            return false;
+        for (uint32_t j = 0; j < n; j++)
+            if (map->e[j].key->len == ks->len && !memcmp(map->e[j].key->data, ks->data, ks->len)) {
+                error_at(L, k.line, k.col, "invalid YAML: mapping key \"%s\" already defined at line %u", ks->data,
+                         map->e[j].val.line);
+                return false;
+            }
+        map->e[n].key = ks;
+        map->e[n].val = f->items[2 * i + 1];
+        n++;
+    }
+    for (uint32_t i = 0; i < npairs; i++) {
+        kvet_value k = f->items[2 * i];
+        if (!(k.type == KVET_STRING && !(k.flags & KVET_VF_QUOTED) && k.u.s->len == 2 && !memcmp(k.u.s->data, "<<", 2)))
+            continue;
+        kvet_value m = f->items[2 * i + 1];
+        uint32_t nsrc = m.type == KVET_MAP ? 1 : m.u.l->n;
+        for (uint32_t s = 0; s < nsrc; s++) {
+            const kvet_map *src = m.type == KVET_MAP ? m.u.m : m.u.l->items[s].u.m;
+            for (uint32_t e = 0; e < src->n; e++) {
+                bool present = false;
+                for (uint32_t j = 0; j < n && !present; j++)
+                    present = map->e[j].key->len == src->e[e].key->len &&
+                              !memcmp(map->e[j].key->data, src->e[e].key->data, src->e[e].key->len);
+                if (!present)
+                    map->e[n++] = src->e[e];
+            }
+        }
+    }
+    map->n = n;
+    *out = kv_map_value(map);
+    return true;
+}
+
+static bool add_value(loader *L, kvet_value v, kvet_value *root)
+{
+    if (L->depth == 0) {
+        *root = v;
+        return true;
+    }
+    return push_item(L, &L->stack[L->depth - 1], v);
+}
+
+static bool open_frame(loader *L, int is_map, const yaml_event_t *ev, const char *anchor_name)
+{
+    if (L->depth >= L->ctx->limits.max_depth) {
+        error_at(L, (uint32_t)ev->start_mark.line + 1, (uint32_t)ev->start_mark.column + 1,
+                 "document nested deeper than the limit of %u levels", L->ctx->limits.max_depth);
+        return false;
+    }
+    if (L->depth == L->capdepth) {
+        uint32_t cap = L->capdepth ? L->capdepth * 2 : 16;
+        frame *s = realloc(L->stack, cap * sizeof *s);
+        if (!s) {
+            error_at(L, 0, 0, "out of memory");
+            return false;
+        }
+        L->stack = s;
+        L->capdepth = cap;
+    }
+    frame *f = &L->stack[L->depth++];
+    memset(f, 0, sizeof *f);
+    f->is_map = is_map;
+    f->line = (uint32_t)ev->start_mark.line + 1;
+    f->col = (uint32_t)ev->start_mark.column + 1;
+    f->anchor = anchor_name ? strdup(anchor_name) : NULL;
+    f->nodes_at_start = L->nodes;
+    return true;
+}
+
+static void drop_frames(loader *L)
+{
+    while (L->depth) {
+        frame *f = &L->stack[--L->depth];
+        free(f->items);
+        free(f->anchor);
+    }
+}
+
+static void drop_anchors(loader *L)
+{
+    for (uint32_t i = 0; i < L->nanchors; i++)
+        free(L->anchors[i].name);
+    L->nanchors = 0;
+}
+
+static void report_parser_error(loader *L, yaml_parser_t *p)
+{
+    uint32_t line = (uint32_t)p->problem_mark.line + 1;
+    uint32_t col = (uint32_t)p->problem_mark.column + 1;
+    const char *problem = p->problem ? p->problem : "unknown problem";
+    if (p->error == YAML_READER_ERROR) {
+        /* the reader gives an offset, not a line: count lines up to it */
+        size_t off = p->problem_offset < L->len ? p->problem_offset : L->len;
+        line = 1;
+        col = 1;
+        for (size_t i = 0; i < off; i++) {
+            if (L->data[i] == '\n') {
+                line++;
+                col = 1;
+            } else if (((unsigned char)L->data[i] & 0xC0) != 0x80) {
+                col++;
+            }
+        }
+        if (p->problem_value != -1)
+            error_at(L, line, col, "invalid YAML: %s (byte 0x%02x)", problem, (unsigned)p->problem_value & 0xFF);
+        else
+            error_at(L, line, col, "invalid YAML: %s", problem);
+        return;
+    }
+    if (p->context)
+        error_at(L, line, col, "invalid YAML: %s %s", problem, p->context);
+    else
+        error_at(L, line, col, "invalid YAML: %s", problem);
+}
+
+int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
+                 kv_doc_fn fn, void *ud);
+
+int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
+                 kv_doc_fn fn, void *ud)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "out of memory");
+        return -1;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.ctx = ctx;
+    L.name = name;
+    L.src = src;
+    L.data = data;
+    L.len = len;
+    int rc = 0;
+    uint32_t docindex = 0;
+    kvet_value root = kv_absent();
+    bool in_doc = false;
+    uint32_t doc_line = 1, doc_col = 1;
+
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            report_parser_error(&L, &parser);
+            rc = -1;
+            break;
+        }
+        bool stop = false;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            stop = true;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            L.arena = malloc(sizeof *L.arena);
+            if (!L.arena) {
+                error_at(&L, 0, 0, "out of memory");
+                stop = true;
+                break;
+            }
+            kv_arena_init(L.arena);
+            L.nodes = L.alias_nodes = 0;
+            root = kv_absent();
+            in_doc = true;
+            doc_line = (uint32_t)ev.start_mark.line + 1;
+            doc_col = (uint32_t)ev.start_mark.column + 1;
+            break;
+        case YAML_DOCUMENT_END_EVENT: {
+            in_doc = false;
+            drop_anchors(&L);
+            int took = 0;
+            if (root.type != KVET_ABSENT && root.type != KVET_NULL) {
+                kv_doc doc;
+                doc.root = root;
+                doc.src = src;
+                doc.line = root.line ? root.line : doc_line;
+                doc.col = root.col ? root.col : doc_col;
+                doc.index = docindex++;
+                doc.arena = L.arena;
+                took = fn(ud, &doc);
+            }
+            if (took != 1) {
+                kv_arena_free(L.arena);
+                free(L.arena);
+            }
+            L.arena = NULL;
+            if (took < 0) {
+                rc = -1;
+                stop = true;
+            }
+            break;
+        }
+        case YAML_SCALAR_EVENT: {
+            L.nodes++;
+            kvet_value v = scalar_value(&L, &ev);
+            if (v.type == KVET_ABSENT) {
+                error_at(&L, (uint32_t)ev.start_mark.line + 1, (uint32_t)ev.start_mark.column + 1, "out of memory");
+                stop = true;
+                break;
+            }
+            if (ev.data.scalar.anchor)
+                bind_anchor(&L, (const char *)ev.data.scalar.anchor, v, 1);
+            if (!add_value(&L, v, &root))
+                stop = true;
+            break;
+        }
+        case YAML_ALIAS_EVENT: {
+            const char *an = (const char *)ev.data.alias.anchor;
+            anchor *a = NULL;
+            for (uint32_t i = 0; i < L.nanchors; i++)
+                if (!strcmp(L.anchors[i].name, an))
+                    a = &L.anchors[i];
+            uint32_t line = (uint32_t)ev.start_mark.line + 1, col = (uint32_t)ev.start_mark.column + 1;
+            if (!a) {
+                error_at(&L, line, col, "invalid YAML: unknown anchor '%s' referenced", an);
+                stop = true;
+                break;
+            }
+            L.alias_nodes += a->nodes;
+            if (L.alias_nodes > ctx->limits.max_alias_expansion) {
+                error_at(&L, line, col, "alias expansion limit (%llu nodes) exceeded",
+                         (unsigned long long)ctx->limits.max_alias_expansion);
+                stop = true;
+                break;
+            }
+            L.nodes += a->nodes;
+            if (!add_value(&L, a->value, &root))
+                stop = true;
+            break;
+        }
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT: {
+            L.nodes++;
+            bool is_map = ev.type == YAML_MAPPING_START_EVENT;
+            const char *an = (const char *)(is_map ? ev.data.mapping_start.anchor : ev.data.sequence_start.anchor);
+            if (!open_frame(&L, is_map, &ev, an))
+                stop = true;
+            break;
+        }
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: {
+            frame *f = &L.stack[L.depth - 1];
+            kvet_value v;
+            bool ok;
+            if (f->is_map) {
+                ok = finish_map(&L, f, &v);
+            } else {
+                kvet_list *l = kv_list_new(L.arena, f->n);
+                ok = l != NULL;
+                if (ok) {
+                    if (f->n)
+                        memcpy(l->items, f->items, f->n * sizeof(kvet_value));
+                    v = kv_list_value(l);
+                } else {
+                    error_at(&L, f->line, f->col, "out of memory");
+                }
+            }
+            if (ok) {
+                v.src = src;
+                v.line = f->line;
+                v.col = f->col;
+                bind_anchor(&L, f->anchor, v, L.nodes - f->nodes_at_start);
+            }
+            free(f->items);
+            free(f->anchor);
+            L.depth--;
+            if (!ok || !add_value(&L, v, &root))
+                stop = true;
+            break;
+        }
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+        if (stop || L.failed)
+            break;
+    }
+    if (L.failed)
+        rc = -1;
+    drop_frames(&L);
+    drop_anchors(&L);
+    free(L.anchors);
+    free(L.stack);
+    if (in_doc && L.arena) {
+        kv_arena_free(L.arena);
+        free(L.arena);
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}

@@ -1,0 +1,386 @@
+/*
+ * test_doc.c - the document loader: YAML 1.1 scalars as Kubernetes reads
+ * them, positions, multi-document streams, anchors and merge keys, limits,
+ * malformed input, JSON, and input discovery.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "doc.h"
+#include "value.h"
+
+typedef struct docs {
+    kvet_value v[16];
+    kv_arena *arenas[16];
+    int n;
+} docs;
+
+static int keep(void *ud, kv_doc *d)
+{
+    docs *ds = ud;
+    if (ds->n == 16)
+        return 0;
+    ds->v[ds->n] = d->root;
+    ds->arenas[ds->n] = d->arena;
+    ds->n++;
+    return 1;
+}
+
+static void drop(docs *ds)
+{
+    for (int i = 0; i < ds->n; i++) {
+        kv_arena_free(ds->arenas[i]);
+        free(ds->arenas[i]);
+    }
+    ds->n = 0;
+}
+
+/* load text; returns rc and fills ds; diagnostics rendered into *diag */
+static int load(kvet_ctx *ctx, const char *name, const char *text, size_t len, docs *ds)
+{
+    memset(ds, 0, sizeof *ds);
+    return kv_load_buffer(ctx, name, 1, text, len, KV_FMT_AUTO, keep, ds);
+}
+
+static const char *first_error(kvet_ctx *ctx)
+{
+    static char buf[1024];
+    buf[0] = '\0';
+    for (size_t i = 0; i < kvet_diag_count(ctx); i++) {
+        const kvet_diag *d = kvet_diag_at(ctx, i);
+        snprintf(buf, sizeof buf, "%u:%u: %s", d->line, d->col, d->message);
+        if (d->severity == KVET_SEV_ERROR)
+            break;
+    }
+    return buf;
+}
+
+static kvet_value get(kvet_value m, const char *key)
+{
+    return kvet_map_get(m, key, strlen(key));
+}
+
+START_TEST(yaml_scalars_as_kubernetes_reads_them)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    const char *y = "a: 1\nb: -7\nc: 0x1F\nd: 010\ne: 0b101\nf: 1_000\ng: 1.5\nh: 1e3\ni: .inf\nj: -.Inf\nk: .nan\n"
+                    "l: yes\nm: No\nnk: on\no: OFF\np: true\nq: ~\nr: null\ns:\nt: \"1\"\nu: '2'\nv: hello\nw: 1.5.6\n"
+                    "x: 9223372036854775808\nyk: y\nz: !!str 5\n";
+    ck_assert_int_eq(load(ctx, "t.yaml", y, strlen(y), &ds), 0);
+    ck_assert_int_eq(ds.n, 1);
+    kvet_value r = ds.v[0];
+    ck_assert_int_eq(get(r, "a").type, KVET_INT);
+    ck_assert_int_eq(get(r, "a").u.i, 1);
+    ck_assert_int_eq(get(r, "b").u.i, -7);
+    ck_assert_int_eq(get(r, "c").u.i, 31);
+    ck_assert_int_eq(get(r, "d").u.i, 8);
+    ck_assert_int_eq(get(r, "e").u.i, 5);
+    ck_assert_int_eq(get(r, "f").u.i, 1000);
+    ck_assert_int_eq(get(r, "g").type, KVET_FLOAT);
+    ck_assert_double_eq(get(r, "g").u.f, 1.5);
+    ck_assert_double_eq(get(r, "h").u.f, 1000.0);
+    ck_assert(get(r, "i").type == KVET_FLOAT && get(r, "i").u.f > 1e308);
+    ck_assert(get(r, "j").type == KVET_FLOAT && get(r, "j").u.f < -1e308);
+    ck_assert(get(r, "k").type == KVET_FLOAT && get(r, "k").u.f != get(r, "k").u.f);
+    ck_assert(get(r, "l").type == KVET_BOOL && get(r, "l").u.b);
+    ck_assert(get(r, "m").type == KVET_BOOL && !get(r, "m").u.b);
+    ck_assert(get(r, "nk").type == KVET_BOOL && get(r, "nk").u.b);
+    ck_assert(get(r, "o").type == KVET_BOOL && !get(r, "o").u.b);
+    ck_assert(get(r, "p").type == KVET_BOOL && get(r, "p").u.b);
+    ck_assert_int_eq(get(r, "q").type, KVET_NULL);
+    ck_assert_int_eq(get(r, "r").type, KVET_NULL);
+    ck_assert_int_eq(get(r, "s").type, KVET_NULL);
+    ck_assert_int_eq(get(r, "t").type, KVET_STRING);
+    ck_assert_str_eq(get(r, "t").u.s->data, "1");
+    ck_assert(get(r, "t").flags & KVET_VF_QUOTED);
+    ck_assert_str_eq(get(r, "u").u.s->data, "2");
+    ck_assert_str_eq(get(r, "v").u.s->data, "hello");
+    ck_assert_int_eq(get(r, "w").type, KVET_STRING);
+    ck_assert_int_eq(get(r, "x").type, KVET_FLOAT);
+    ck_assert(get(r, "yk").type == KVET_BOOL && get(r, "yk").u.b);
+    ck_assert_int_eq(get(r, "z").type, KVET_STRING);
+    /* absent is distinct from null */
+    ck_assert_int_eq(get(r, "missing").type, KVET_ABSENT);
+    drop(&ds);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(yaml_positions_and_streams)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    const char *y = "# comment\n---\napiVersion: v1\nkind: A\nspec:\n  list:\n    - x: 1\n      w: [1, 2]\n---\n---\n"
+                    "# only a comment\n---\nkind: B\n";
+    ck_assert_int_eq(load(ctx, "t.yaml", y, strlen(y), &ds), 0);
+    ck_assert_int_eq(ds.n, 2); /* empty documents produce nothing */
+    kvet_value a = ds.v[0];
+    ck_assert_uint_eq(a.line, 3);
+    ck_assert_uint_eq(a.col, 1);
+    kvet_value x = get(get(get(a, "spec"), "list").u.l->items[0], "x");
+    ck_assert_uint_eq(x.line, 7);
+    ck_assert_uint_eq(x.col, 10);
+    kvet_value y2 = get(get(get(a, "spec"), "list").u.l->items[0], "w").u.l->items[1];
+    ck_assert_uint_eq(y2.line, 8);
+    ck_assert_uint_eq(y2.col, 14);
+    ck_assert_uint_eq(ds.v[1].line, 13);
+    /* a missing key is absent, positioned at its map */
+    kvet_value miss = get(a, "nothing");
+    ck_assert_int_eq(miss.type, KVET_ABSENT);
+    ck_assert_uint_eq(miss.line, 3);
+    drop(&ds);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(yaml_anchors_and_merge_keys)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    const char *y = "base: &b {min: 1, max: 5}\nmore: &m {max: 9, extra: x}\nuse: *b\n"
+                    "merged:\n  <<: [*b, *m]\n  min: 3\n";
+    ck_assert_int_eq(load(ctx, "t.yaml", y, strlen(y), &ds), 0);
+    kvet_value r = ds.v[0];
+    ck_assert_int_eq(get(get(r, "use"), "max").u.i, 5);
+    kvet_value m = get(r, "merged");
+    ck_assert_int_eq(get(m, "min").u.i, 3);   /* explicit keys win */
+    ck_assert_int_eq(get(m, "max").u.i, 5);   /* the first merged map wins */
+    ck_assert_str_eq(get(m, "extra").u.s->data, "x");
+    drop(&ds);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(yaml_duplicate_keys)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    const char *y = "a: 1\nb: 2\na: 3\n";
+    ck_assert_int_eq(load(ctx, "t.yaml", y, strlen(y), &ds), -1);
+    ck_assert_str_eq(first_error(ctx), "3:1: invalid YAML: mapping key \"a\" already defined at line 1");
+    drop(&ds);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(yaml_billion_laughs)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    const char *y = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+                    "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+                    "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
+    ck_assert_int_eq(load(ctx, "t.yaml", y, strlen(y), &ds), -1);
+    ck_assert_str_eq(first_error(ctx), "5:40: alias expansion limit (100000 nodes) exceeded");
+    drop(&ds);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(yaml_deep_nesting)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    size_t n = 100000;
+    char *y = malloc(n + 1);
+    memset(y, '[', n);
+    y[n] = '\0';
+    ck_assert_int_eq(load(ctx, "t.yaml", y, n, &ds), -1);
+    ck_assert_str_eq(first_error(ctx), "1:257: document nested deeper than the limit of 256 levels");
+    drop(&ds);
+    free(y);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(yaml_malformed)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    const char *y = "a: 1\nb: [1, 2\nc: 3\n";
+    ck_assert_int_eq(load(ctx, "t.yaml", y, strlen(y), &ds), -1);
+    ck_assert_str_eq(first_error(ctx), "3:2: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence");
+    const kvet_diag *d = kvet_diag_at(ctx, 0);
+    ck_assert_str_eq(d->excerpt, "c: 3");
+    kvet_diag_clear(ctx);
+    /* the documents before a broken one are delivered */
+    const char *y2 = "kind: A\n---\nkind: [\n";
+    ck_assert_int_eq(load(ctx, "t.yaml", y2, strlen(y2), &ds), -1);
+    ck_assert_int_eq(ds.n, 1);
+    drop(&ds);
+    kvet_diag_clear(ctx);
+    /* NUL bytes and invalid UTF-8 are errors with a position */
+    const char nul[] = "a: 1\nb: x\0y\n";
+    ck_assert_int_eq(load(ctx, "t.yaml", nul, sizeof nul - 1, &ds), -1);
+    ck_assert_str_eq(first_error(ctx), "2:5: invalid YAML: control characters are not allowed (byte 0x00)");
+    kvet_diag_clear(ctx);
+    const char bad[] = "a: \xff\xfe\n";
+    ck_assert_int_eq(load(ctx, "t.yaml", bad, sizeof bad - 1, &ds), -1);
+    ck_assert_str_eq(first_error(ctx), "1:4: invalid YAML: invalid leading UTF-8 octet (byte 0xff)");
+    drop(&ds);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(yaml_bom_and_keys)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    const char *y = "\xEF\xBB\xBF" "1: one\ntrue: t\nnull: nil\n";
+    ck_assert_int_eq(load(ctx, "t.yaml", y, strlen(y), &ds), 0);
+    ck_assert_str_eq(get(ds.v[0], "1").u.s->data, "one");
+    ck_assert_str_eq(get(ds.v[0], "true").u.s->data, "t");
+    ck_assert_str_eq(get(ds.v[0], "null").u.s->data, "nil");
+    drop(&ds);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(json_values_and_positions)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    const char *j = "{\n  \"kind\": \"Service\",\n  \"n\": [1, -2.5, 9223372036854775807, true, null],\n"
+                    "  \"s\": {\"k/x.y\": \"v\"}\n}\n";
+    ck_assert_int_eq(load(ctx, "t.json", j, strlen(j), &ds), 0);
+    kvet_value r = ds.v[0];
+    ck_assert_uint_eq(r.line, 1);
+    ck_assert_str_eq(get(r, "kind").u.s->data, "Service");
+    ck_assert_uint_eq(get(r, "kind").line, 2);
+    ck_assert_uint_eq(get(r, "kind").col, 11);
+    kvet_value n = get(r, "n");
+    ck_assert_int_eq(n.u.l->items[0].type, KVET_INT);
+    ck_assert_int_eq(n.u.l->items[2].u.i, INT64_MAX);
+    ck_assert_double_eq(n.u.l->items[1].u.f, -2.5);
+    ck_assert_uint_eq(n.u.l->items[1].col, 12);
+    ck_assert_int_eq(n.u.l->items[4].type, KVET_NULL);
+    ck_assert_str_eq(get(get(r, "s"), "k/x.y").u.s->data, "v");
+    ck_assert_uint_eq(get(get(r, "s"), "k/x.y").line, 4);
+    drop(&ds);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(json_errors)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    const char *j = "{\n  \"a\": 1,\n  \"b\": ]\n}\n";
+    ck_assert_int_eq(load(ctx, "t.json", j, strlen(j), &ds), -1);
+    ck_assert_str_eq(first_error(ctx), "3:8: invalid JSON: unexpected character ']'");
+    kvet_diag_clear(ctx);
+    const char *j2 = "{\"a\": 1} {\"b\": 2}";
+    ck_assert_int_eq(load(ctx, "t.json", j2, strlen(j2), &ds), -1);
+    ck_assert_str_eq(first_error(ctx), "1:10: invalid JSON: unexpected data after the document (a .json file holds one value)");
+    kvet_diag_clear(ctx);
+    const char *j3 = "{\"a\": 1, \"a\": 2}";
+    ck_assert_int_eq(load(ctx, "t.json", j3, strlen(j3), &ds), 0);
+    ck_assert_int_eq(get(ds.v[0], "a").u.i, 2);
+    ck_assert_str_eq(first_error(ctx), "1:15: duplicate key \"a\" (first at line 1): the last value is used, as Kubernetes does");
+    drop(&ds);
+    kvet_diag_clear(ctx);
+    size_t n = 100000;
+    char *deep = malloc(n + 1);
+    memset(deep, '[', n);
+    deep[n] = '\0';
+    ck_assert_int_eq(load(ctx, "t.json", deep, n, &ds), -1);
+    ck_assert_str_eq(first_error(ctx), "1:257: document nested deeper than the limit of 256 levels");
+    free(deep);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(inputs_walk_and_limits)
+{
+    char dir[] = "/tmp/kvet-doc-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256], cmd[600];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/b/c %s/a %s/.hidden && touch %s/z.yaml %s/b/c/x.yml %s/a/y.json %s/a/readme.md %s/.hidden/h.yaml "
+             "%s/b/w.yaml && ln -s .. %s/b/loop",
+             dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    kvet_ctx *ctx = kvet_ctx_new();
+    const char *paths[] = {dir};
+    char **out;
+    size_t n;
+    ck_assert_int_eq(kv_expand_inputs(ctx, paths, 1, &out, &n), 0);
+    ck_assert_uint_eq(n, 4);
+    snprintf(path, sizeof path, "%s/z.yaml", dir);
+    ck_assert_str_eq(out[0], path);
+    snprintf(path, sizeof path, "%s/a/y.json", dir);
+    ck_assert_str_eq(out[1], path);
+    snprintf(path, sizeof path, "%s/b/w.yaml", dir);
+    ck_assert_str_eq(out[2], path);
+    snprintf(path, sizeof path, "%s/b/c/x.yml", dir);
+    ck_assert_str_eq(out[3], path);
+    kv_free_strings(out, n);
+    /* a missing path is an error naming it */
+    const char *missing[] = {"/nonexistent/kvet"};
+    ck_assert_int_eq(kv_expand_inputs(ctx, missing, 1, &out, &n), -1);
+    kv_free_strings(out, n);
+    ck_assert_str_eq(first_error(ctx), "0:0: cannot read: No such file or directory");
+    kvet_diag_clear(ctx);
+    /* the size limit */
+    kvet_limits l = kvet_default_limits();
+    l.max_document_bytes = 10;
+    kvet_ctx_set_limits(ctx, &l);
+    snprintf(path, sizeof path, "%s/big.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fputs("a: 12345678901234567890\n", f);
+    fclose(f);
+    char *data;
+    size_t len;
+    ck_assert_int_eq(kv_read_file(ctx, path, &data, &len), -1);
+    ck_assert_str_eq(first_error(ctx), "0:0: file is larger than the limit of 10 bytes");
+    kvet_diag_clear(ctx);
+    snprintf(path, sizeof path, "%s/b", dir);
+    ck_assert_int_eq(kv_read_file(ctx, path, &data, &len), -1);
+    ck_assert_str_eq(first_error(ctx), "0:0: is a folder, not a file");
+    kvet_ctx_free(ctx);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+static Suite *doc_suite(void)
+{
+    Suite *s = suite_create("doc");
+    TCase *tc = tcase_create("yaml");
+    tcase_add_test(tc, yaml_scalars_as_kubernetes_reads_them);
+    tcase_add_test(tc, yaml_positions_and_streams);
+    tcase_add_test(tc, yaml_anchors_and_merge_keys);
+    tcase_add_test(tc, yaml_duplicate_keys);
+    tcase_add_test(tc, yaml_billion_laughs);
+    tcase_add_test(tc, yaml_deep_nesting);
+    tcase_add_test(tc, yaml_malformed);
+    tcase_add_test(tc, yaml_bom_and_keys);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("json");
+    tcase_add_test(tc, json_values_and_positions);
+    tcase_add_test(tc, json_errors);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("inputs");
+    tcase_add_test(tc, inputs_walk_and_limits);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(doc_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
