@@ -42,6 +42,97 @@ static int grow_array(void **arr, uint32_t *cap, size_t elem)
     return 1;
 }
 
+/* A small open-addressing hash from byte strings to indices, so that
+ * packs with very many rules and constants compile in linear time. */
+typedef struct strhash {
+    const char **keys;
+    uint32_t *lens;
+    uint32_t *vals;
+    uint32_t cap, n;
+} strhash;
+
+static uint32_t hash_bytes(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static bool strhash_grow(strhash *h)
+{
+    uint32_t cap = h->cap ? h->cap * 2 : 64;
+    const char **keys = calloc(cap, sizeof *keys);
+    uint32_t *lens = calloc(cap, sizeof *lens);
+    uint32_t *vals = calloc(cap, sizeof *vals);
+    if (!keys || !lens || !vals) {
+        free(keys);
+        free(lens);
+        free(vals);
+        return false;
+    }
+    for (uint32_t i = 0; i < h->cap; i++) {
+        if (!h->keys[i])
+            continue;
+        uint32_t j = hash_bytes(h->keys[i], h->lens[i]) & (cap - 1);
+        while (keys[j])
+            j = (j + 1) & (cap - 1);
+        keys[j] = h->keys[i];
+        lens[j] = h->lens[i];
+        vals[j] = h->vals[i];
+    }
+    free(h->keys);
+    free(h->lens);
+    free(h->vals);
+    h->keys = keys;
+    h->lens = lens;
+    h->vals = vals;
+    h->cap = cap;
+    return true;
+}
+
+/* Find key; returns its value or UINT32_MAX. */
+static uint32_t strhash_get(const strhash *h, const char *key, size_t n)
+{
+    if (!h->cap)
+        return UINT32_MAX;
+    uint32_t j = hash_bytes(key, n) & (h->cap - 1);
+    while (h->keys[j]) {
+        if (h->lens[j] == n && !memcmp(h->keys[j], key, n))
+            return h->vals[j];
+        j = (j + 1) & (h->cap - 1);
+    }
+    return UINT32_MAX;
+}
+
+/* Insert (key must outlive the table). */
+static bool strhash_put(strhash *h, const char *key, size_t n, uint32_t val)
+{
+    if ((h->n + 1) * 2 > h->cap && !strhash_grow(h))
+        return false;
+    uint32_t j = hash_bytes(key, n) & (h->cap - 1);
+    while (h->keys[j]) {
+        if (h->lens[j] == n && !memcmp(h->keys[j], key, n)) {
+            h->vals[j] = val;
+            return true;
+        }
+        j = (j + 1) & (h->cap - 1);
+    }
+    h->keys[j] = key;
+    h->lens[j] = (uint32_t)n;
+    h->vals[j] = val;
+    h->n++;
+    return true;
+}
+
+static void strhash_free(strhash *h)
+{
+    free(h->keys);
+    free(h->lens);
+    free(h->vals);
+    memset(h, 0, sizeof *h);
+}
+
 typedef enum symkind {
     SYM_NONE = 0,
     SYM_LOCAL,   /* slot in the current frame */
@@ -118,8 +209,10 @@ typedef struct compiler {
     letinfo *cur_let;           /* dependency sink, or NULL */
     deriveinfo *cur_derive;
     int depth;
-    uint32_t file_base;         /* index of the first file of each pack... */
     uint32_t *pack_file_base;
+    strhash rule_ids;           /* rule id -> index */
+    strhash const_keys;         /* constant (type byte + bytes) -> index */
+    kv_arena keybuf;            /* keys of const_keys */
 } compiler;
 
 /* ---------------------------------------------------------------- errors */
@@ -236,15 +329,47 @@ static void patch(compiler *c, uint32_t at, uint32_t target)
 
 static uint32_t add_const(compiler *c, kvet_value v)
 {
-    /* reuse equal string/number constants */
-    for (uint32_t i = 0; i < c->nconsts; i++)
-        if (c->consts[i].type == v.type && kv_value_equal(c->consts[i], v))
-            return i;
+    /* reuse equal string and number constants: key = type byte + payload */
+    char small[17];
+    const char *key = small;
+    size_t klen;
+    small[0] = (char)v.type;
+    if (v.type == KVET_STRING) {
+        char *k = kv_arena_alloc(&c->keybuf, (size_t)v.u.s->len + 1);
+        if (!k) {
+            oom(c);
+            return 0;
+        }
+        k[0] = (char)KVET_STRING;
+        memcpy(k + 1, v.u.s->data, v.u.s->len);
+        key = k;
+        klen = (size_t)v.u.s->len + 1;
+    } else {
+        memcpy(small + 1, &v.u, 8);
+        klen = 9;
+    }
+    uint32_t found = (v.type == KVET_STRING || v.type == KVET_INT || v.type == KVET_FLOAT)
+                         ? strhash_get(&c->const_keys, key, klen) : UINT32_MAX;
+    if (found != UINT32_MAX)
+        return found;
     if (!GROW(c->consts, c->nconsts, c->capconsts)) {
         oom(c);
         return 0;
     }
     c->consts[c->nconsts] = v;
+    if (v.type == KVET_STRING || v.type == KVET_INT || v.type == KVET_FLOAT) {
+        if (key == small) {
+            char *k = kv_arena_alloc(&c->keybuf, klen);
+            if (!k) {
+                oom(c);
+                return 0;
+            }
+            memcpy(k, small, klen);
+            key = k;
+        }
+        if (!strhash_put(&c->const_keys, key, klen, c->nconsts))
+            oom(c);
+    }
     return c->nconsts++;
 }
 
@@ -1071,15 +1196,17 @@ static void declare_pack(compiler *c, uint32_t pi)
                         memset(d, 0, sizeof *d);
                         d->decl = bi;
                         d->pack = pi;
+                        bi->slot = (int32_t)(c->nderives - 1);
                     } else if (bi->kind == KV_N_RULE) {
-                        for (uint32_t r = 0; r < c->nrules; r++)
-                            if (!strcmp(c->rules[r].id, bi->str)) {
-                                error_at(c, bi->span, "duplicate rule id %s", bi->str);
-                                kv_diag(c->ctx, KVET_SEV_NOTE, c->prog->files[c->rules[r].pos.file],
-                                        c->rules[r].pos.line, c->rules[r].pos.col, 1, NULL,
-                                        "rule %s is first defined here", bi->str);
-                                break;
-                            }
+                        uint32_t prev = strhash_get(&c->rule_ids, bi->str, strlen(bi->str));
+                        if (prev != UINT32_MAX) {
+                            error_at(c, bi->span, "duplicate rule id %s", bi->str);
+                            kv_diag(c->ctx, KVET_SEV_NOTE, c->prog->files[c->rules[prev].pos.file],
+                                    c->rules[prev].pos.line, c->rules[prev].pos.col, 1, NULL,
+                                    "rule %s is first defined here", bi->str);
+                        } else if (!strhash_put(&c->rule_ids, bi->str, strlen(bi->str), c->nrules)) {
+                            oom(c);
+                        }
                         if (!GROW(c->rules, c->nrules, c->caprules)) { oom(c); return; }
                         kv_rule *r = &c->rules[c->nrules++];
                         memset(r, 0, sizeof *r);
@@ -1377,21 +1504,14 @@ static void compile_block(compiler *c, kv_node *fn, uint32_t pack, uint32_t file
             c->lets[li].chunk = ch;
             c->cur_let = NULL;
         } else if (it->kind == KV_N_DERIVE) {
-            deriveinfo *d = NULL;
-            for (uint32_t k = 0; k < c->nderives; k++)
-                if (c->derives[k].decl == it)
-                    d = &c->derives[k];
-            if (!d)
+            if (it->slot < 0 || (uint32_t)it->slot >= c->nderives)
                 continue;
+            deriveinfo *d = &c->derives[it->slot];
             c->cur_derive = d;
             uint32_t ch = new_chunk(c, 0);
             expr(c, it->a);
             emit(c, KV_OPC_RET, 0, it->span);
             c->cur_derive = NULL;
-            d = NULL;
-            for (uint32_t k = 0; k < c->nderives; k++)
-                if (c->derives[k].decl == it)
-                    d = &c->derives[k];
             d->block = bi;
             d->chunk = ch;
         } else if (it->kind == KV_N_RULE) {
@@ -1665,10 +1785,8 @@ static void apply_overrides(compiler *c)
                 kv_node *it = file->kids[i];
                 if (it->kind != KV_N_OVERRIDE && it->kind != KV_N_DISABLE)
                     continue;
-                kv_rule *r = NULL;
-                for (uint32_t k = 0; k < c->nrules; k++)
-                    if (!strcmp(c->rules[k].id, it->str))
-                        r = &c->rules[k];
+                uint32_t ri = strhash_get(&c->rule_ids, it->str, strlen(it->str));
+                kv_rule *r = ri != UINT32_MAX ? &c->rules[ri] : NULL;
                 if (!r) {
                     error_at(c, it->span, "no rule has the id %s", it->str);
                     hint h = {NULL, 0};
@@ -1701,6 +1819,7 @@ kvet_pack *kv_compile(kvet_ctx *ctx, kv_srcpack *packs, uint32_t npacks)
     compiler c;
     memset(&c, 0, sizeof c);
     c.ctx = ctx;
+    kv_arena_init(&c.keybuf);
     kvet_pack *prog = calloc(1, sizeof *prog);
     if (!prog) {
         kv_diag(ctx, KVET_SEV_ERROR, NULL, 0, 0, 0, NULL, "out of memory");
@@ -1773,6 +1892,9 @@ cleanup:
         free(c.packs[i].syms);
     free(c.packs);
     free(c.pack_file_base);
+    strhash_free(&c.rule_ids);
+    strhash_free(&c.const_keys);
+    kv_arena_free(&c.keybuf);
     for (uint32_t i = 0; i < c.nlets; i++) {
         free(c.letinfo[i].lets);
         free(c.letinfo[i].names);

@@ -78,6 +78,9 @@ static const char *const help_text =
     "      --color WHEN         auto (default), always or never\n"
     "      --resource NS/NAME   explain: only this resource\n"
     "      --dump               compile: print the bytecode listing\n"
+    "      --limit NAME=N       change a resource limit (repeatable): alias-nodes, depth,\n"
+    "                           file-size, steps, call-depth, regex-match, regex-depth,\n"
+    "                           string-size (see docs/security.md)\n"
     "\n"
     "Exit status: 0 no findings at or above the fail level; 1 findings at or\n"
     "above it; 2 usage, input or rule errors (the results are then incomplete).\n";
@@ -179,6 +182,7 @@ enum {
     OPT_COLOR,
     OPT_RESOURCE,
     OPT_DUMP,
+    OPT_LIMIT,
 };
 
 static const struct option long_opts[] = {
@@ -194,9 +198,53 @@ static const struct option long_opts[] = {
     {"colour", required_argument, NULL, OPT_COLOR},
     {"resource", required_argument, NULL, OPT_RESOURCE},
     {"dump", no_argument, NULL, OPT_DUMP},
+    {"limit", required_argument, NULL, OPT_LIMIT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+
+/* --limit NAME=N */
+static int set_limit(kvet_ctx *ctx, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = eq ? strtoull(eq + 1, &end, 10) : 0;
+    if (!eq || !end || *end || end == eq + 1 || errno || v == 0 || eq[1] == '-') {
+        usage_error("--limit expects NAME=N with a positive whole number, got '%s'", arg);
+        return -1;
+    }
+    kvet_limits l = *kvet_ctx_limits(ctx);
+    size_t n = (size_t)(eq - arg);
+    struct { const char *name; int kind; } names[] = {
+        {"alias-nodes", 0}, {"depth", 1}, {"file-size", 2}, {"steps", 3},
+        {"call-depth", 4}, {"regex-match", 5}, {"regex-depth", 6}, {"string-size", 7},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strlen(names[i].name) != n || strncmp(names[i].name, arg, n) != 0)
+            continue;
+        bool small = names[i].kind == 1 || names[i].kind == 4 || names[i].kind == 5 || names[i].kind == 6;
+        if (small && v > 0xFFFFFFFFull) {
+            usage_error("--limit %.*s: %llu is too large", (int)n, arg, v);
+            return -1;
+        }
+        switch (names[i].kind) {
+        case 0: l.max_alias_expansion = v; break;
+        case 1: l.max_depth = (uint32_t)v; break;
+        case 2: l.max_document_bytes = v; break;
+        case 3: l.max_steps = v; break;
+        case 4: l.max_call_depth = (uint32_t)v; break;
+        case 5: l.regex_match_limit = (uint32_t)v; break;
+        case 6: l.regex_depth_limit = (uint32_t)v; break;
+        case 7: l.max_string_bytes = v; break;
+        }
+        kvet_ctx_set_limits(ctx, &l);
+        return 0;
+    }
+    usage_error("unknown limit '%.*s' (expected alias-nodes, depth, file-size, steps, call-depth, regex-match, "
+                "regex-depth or string-size)", (int)n, arg);
+    return -1;
+}
 
 /* Returns 0, or KVET_EXIT_ERROR after printing the problem. */
 static int parse_opts(int argc, char **argv, opts *o)
@@ -250,6 +298,10 @@ static int parse_opts(int argc, char **argv, opts *o)
             break;
         case OPT_RESOURCE: o->resource = optarg; break;
         case OPT_DUMP: o->dump = true; break;
+        case OPT_LIMIT:
+            if (set_limit(o->ctx, optarg) < 0)
+                return KVET_EXIT_ERROR;
+            break;
         case 'h':
             fputs(help_text, stdout);
             exit(KVET_EXIT_OK);
