@@ -19,6 +19,7 @@ kvet_limits kvet_default_limits(void)
     l.regex_match_limit = 1000000;
     l.regex_depth_limit = 10000;
     l.max_string_bytes = 16u * 1024 * 1024;
+    l.regex_jit = 1;
     return l;
 }
 

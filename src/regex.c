@@ -81,8 +81,9 @@ static pcre2_code *compile(kv_call *call, const char *fn, const kvet_string *pat
         kv_builtin_fail(call, "%s(): invalid regular expression at offset %zu: %s", fn, (size_t)off, (char *)msg);
         return NULL;
     }
-    /* JIT when available; the interpreter is the fallback */
-    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    /* JIT when available and wanted; the interpreter is the fallback */
+    if (call->limits->regex_jit)
+        (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
     size_t slot = c->n;
     if (c->n == CACHE_SIZE) {
         slot = 0;

@@ -128,6 +128,7 @@ typedef struct kvet_limits {
     uint32_t regex_match_limit;   /* PCRE2 match limit */
     uint32_t regex_depth_limit;   /* PCRE2 depth limit */
     uint64_t max_string_bytes;    /* largest string a rule may build */
+    int regex_jit;                /* 1: JIT-compile regular expressions when possible */
 } kvet_limits;
 
 typedef struct kvet_ctx kvet_ctx;

@@ -80,7 +80,7 @@ static const char *const help_text =
     "      --dump               compile: print the bytecode listing\n"
     "      --limit NAME=N       change a resource limit (repeatable): alias-nodes, depth,\n"
     "                           file-size, steps, call-depth, regex-match, regex-depth,\n"
-    "                           string-size (see docs/security.md)\n"
+    "                           string-size, regex-jit (0 or 1) (see docs/security.md)\n"
     "\n"
     "Exit status: 0 no findings at or above the fail level; 1 findings at or\n"
     "above it; 2 usage, input or rule errors (the results are then incomplete).\n";
@@ -210,7 +210,8 @@ static int set_limit(kvet_ctx *ctx, const char *arg)
     char *end = NULL;
     errno = 0;
     unsigned long long v = eq ? strtoull(eq + 1, &end, 10) : 0;
-    if (!eq || !end || *end || end == eq + 1 || errno || v == 0 || eq[1] == '-') {
+    bool zero_ok = (size_t)(eq ? eq - arg : 0) == 9 && !strncmp(arg, "regex-jit", 9);
+    if (!eq || !end || *end || end == eq + 1 || errno || (v == 0 && !zero_ok) || eq[1] == '-') {
         usage_error("--limit expects NAME=N with a positive whole number, got '%s'", arg);
         return -1;
     }
@@ -219,6 +220,7 @@ static int set_limit(kvet_ctx *ctx, const char *arg)
     struct { const char *name; int kind; } names[] = {
         {"alias-nodes", 0}, {"depth", 1}, {"file-size", 2}, {"steps", 3},
         {"call-depth", 4}, {"regex-match", 5}, {"regex-depth", 6}, {"string-size", 7},
+        {"regex-jit", 8},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strlen(names[i].name) != n || strncmp(names[i].name, arg, n) != 0)
@@ -237,12 +239,13 @@ static int set_limit(kvet_ctx *ctx, const char *arg)
         case 5: l.regex_match_limit = (uint32_t)v; break;
         case 6: l.regex_depth_limit = (uint32_t)v; break;
         case 7: l.max_string_bytes = v; break;
+        case 8: l.regex_jit = v != 0; break;
         }
         kvet_ctx_set_limits(ctx, &l);
         return 0;
     }
     usage_error("unknown limit '%.*s' (expected alias-nodes, depth, file-size, steps, call-depth, regex-match, "
-                "regex-depth or string-size)", (int)n, arg);
+                "regex-depth, string-size or regex-jit)", (int)n, arg);
     return -1;
 }
 

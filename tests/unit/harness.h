@@ -133,9 +133,23 @@ static void th_value(char **out, size_t *len, size_t *cap, kvet_value v)
  *   F <rule> <severity> <line>:<col> <message>
  *   E <line>:<col> <message>          (evaluation/input errors)
  * or "COMPILE\n" + diagnostics when the rules do not compile. */
-static char *th_check_sets(const char *rules, const char *yaml, const char *const *sets, size_t nsets)
+/* A context for tests; KVET_REGEX_JIT=0 turns the PCRE2 JIT off (valgrind
+ * cannot follow JIT-compiled code). */
+static kvet_ctx *th_ctx(void)
 {
     kvet_ctx *ctx = kvet_ctx_new();
+    const char *jit = getenv("KVET_REGEX_JIT");
+    if (jit && !strcmp(jit, "0")) {
+        kvet_limits l = *kvet_ctx_limits(ctx);
+        l.regex_jit = 0;
+        kvet_ctx_set_limits(ctx, &l);
+    }
+    return ctx;
+}
+
+static char *th_check_sets(const char *rules, const char *yaml, const char *const *sets, size_t nsets)
+{
+    kvet_ctx *ctx = th_ctx();
     for (size_t i = 0; i + 1 < nsets * 2; i += 2)
         kvet_ctx_set_param(ctx, sets[i], sets[i + 1]);
     char *diags = NULL;
