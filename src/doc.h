@@ -32,6 +32,8 @@ typedef enum kv_doc_format { KV_FMT_AUTO, KV_FMT_YAML, KV_FMT_JSON } kv_doc_form
 /* Parse every document in data[0..len).  `name` is used in diagnostics.
  * KV_FMT_AUTO picks JSON for names ending in .json, YAML otherwise (JSON is
  * valid YAML, but the JSON loader is faster and stricter).
+ * data[len] must be a NUL byte (kv_read_file guarantees it): diagnostics
+ * quote source lines up to the next newline or NUL.
  * Returns 0 when the whole buffer was read, -1 when an error stopped it
  * (documents before the error have been delivered). */
 int kv_load_buffer(kvet_ctx *ctx, const char *name, uint32_t src,

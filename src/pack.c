@@ -436,12 +436,20 @@ kvet_pack *kvet_pack_load(kvet_ctx *ctx, const char *const *paths, size_t n)
     return prog;
 }
 
-kvet_pack *kvet_pack_load_source(kvet_ctx *ctx, const char *name, const char *text, size_t len)
+kvet_pack *kvet_pack_load_source(kvet_ctx *ctx, const char *name, const char *text_in, size_t len)
 {
     loader L;
     memset(&L, 0, sizeof L);
     L.ctx = ctx;
     kv_arena_init(&L.ast);
+    /* a NUL-terminated copy: diagnostics quote lines up to a newline or NUL */
+    char *text = kv_arena_alloc(&L.ast, len + 1);
+    if (!text) {
+        kv_arena_free(&L.ast);
+        return NULL;
+    }
+    memcpy(text, text_in, len);
+    text[len] = '\0';
     kvet_pack *prog = NULL;
     uint32_t src = kv_source_add(ctx, name);
     kv_node *ast = kv_parse_file(ctx, &L.ast, name, src, text, len);

@@ -485,13 +485,22 @@ static void load_memory(run *r, const kvet_inputs *in, bool indexing)
     const char *name = in->buffer_name ? in->buffer_name : "<memory>";
     size_t before = kvet_diag_count(r->ctx);
     uint32_t src = kv_source_add(r->ctx, name);
+    /* the loaders want a NUL after the text */
+    char *copy = malloc(in->buffer_len + 1);
+    if (!copy) {
+        r->oom = true;
+        return;
+    }
+    memcpy(copy, in->buffer, in->buffer_len);
+    copy[in->buffer_len] = '\0';
     if (indexing) {
-        kv_load_buffer(r->ctx, name, src, in->buffer, in->buffer_len, KV_FMT_AUTO, index_doc, r);
+        kv_load_buffer(r->ctx, name, src, copy, in->buffer_len, KV_FMT_AUTO, index_doc, r);
         kv_diag_truncate(r->ctx, before);
     } else {
-        kv_load_buffer(r->ctx, name, src, in->buffer, in->buffer_len, KV_FMT_AUTO, eval_doc, r);
+        kv_load_buffer(r->ctx, name, src, copy, in->buffer_len, KV_FMT_AUTO, eval_doc, r);
         collect_input_errors(r, before);
     }
+    free(copy);
 }
 
 kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs *in)

@@ -2,6 +2,8 @@
  * built with -DKV_FUZZ_JSON. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ctx.h"
 #include "doc.h"
@@ -24,11 +26,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     l.max_alias_expansion = 10000; /* keep each run fast */
     kvet_ctx_set_limits(ctx, &l);
     size_t n = 0;
+    char *text = malloc(size + 1); /* the loaders want a NUL after the text */
+    if (!text) {
+        kvet_ctx_free(ctx);
+        return 0;
+    }
+    memcpy(text, data, size);
+    text[size] = '\0';
 #ifdef KV_FUZZ_JSON
-    kv_load_buffer(ctx, "fuzz.json", 1, (const char *)data, size, KV_FMT_JSON, count_doc, &n);
+    kv_load_buffer(ctx, "fuzz.json", 1, text, size, KV_FMT_JSON, count_doc, &n);
 #else
-    kv_load_buffer(ctx, "fuzz.yaml", 1, (const char *)data, size, KV_FMT_YAML, count_doc, &n);
+    kv_load_buffer(ctx, "fuzz.yaml", 1, text, size, KV_FMT_YAML, count_doc, &n);
 #endif
+    free(text);
     kvet_ctx_free(ctx);
     return 0;
 }

@@ -2,6 +2,7 @@
  * parser, checker, compiler) over arbitrary text. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "kvet/kvet.h"
 
