@@ -681,6 +681,41 @@ START_TEST(imports_and_overrides_across_packs)
 }
 END_TEST
 
+/* Regression (fuzzing): rule text and manifests handed over in memory
+ * without a terminating NUL, including the empty input. */
+START_TEST(regression_unterminated_buffers)
+{
+    static const char *const texts[] = {"", "pack", "for x", "pack t \"1\"\nconst a = \"b"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        size_t n = strlen(texts[i]);
+        char *buf = malloc(n ? n : 1);
+        memcpy(buf, texts[i], n);
+        kvet_ctx *ctx = kvet_ctx_new();
+        ck_assert_ptr_null(kvet_pack_load_source(ctx, "mem.kvet", buf, n));
+        ck_assert_uint_gt(kvet_error_count(ctx), 0);
+        for (size_t k = 0; k < kvet_diag_count(ctx); k++)
+            free(kvet_diag_render(kvet_diag_at(ctx, k), 0));
+        kvet_ctx_free(ctx);
+        free(buf);
+    }
+    kvet_ctx *ctx = kvet_ctx_new();
+    const char *rules = "pack t \"1\"\nfor ConfigMap as c { derive n = c.metadata.name }\n";
+    kvet_pack *p = kvet_pack_load_source(ctx, "mem.kvet", rules, strlen(rules));
+    ck_assert_ptr_nonnull(p);
+    static const char yaml[] = {'a', ':', ' ', '['};
+    char *buf = malloc(sizeof yaml);
+    memcpy(buf, yaml, sizeof yaml);
+    kvet_inputs in = {.buffer = buf, .buffer_len = sizeof yaml, .buffer_name = "mem.yaml"};
+    kvet_result *res = kvet_check(ctx, p, &in);
+    ck_assert_uint_eq(res->nerrors, 1);
+    ck_assert_str_eq(res->errors[0].file, "mem.yaml");
+    kvet_result_free(res);
+    free(buf);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *lang_suite(void)
 {
     Suite *s = suite_create("lang");
@@ -739,6 +774,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, compiled_pack_roundtrip);
     tcase_add_test(tc, compiled_pack_corrupted);
     tcase_add_test(tc, imports_and_overrides_across_packs);
+    tcase_add_test(tc, regression_unterminated_buffers);
     suite_add_tcase(s, tc);
     return s;
 }
