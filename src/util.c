@@ -1,6 +1,8 @@
 /* util.c - small public utilities: version, atomic file writes. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,30 @@ const char *kvet_version(void)
 /* Write to a temporary file next to the target, flush it to disk, then
  * rename it over the target: readers see the old file or the new one,
  * never a partial one. */
+static int write_atomic(const char *path, const char *data, size_t len);
+
+/* Termination signals are held while the temporary file exists, so an
+ * interrupted run leaves neither a partial report nor a stray temporary
+ * file; a signal that arrives meanwhile takes effect right after. */
 int kvet_write_file_atomic(const char *path, const char *data, size_t len)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGQUIT);
+    sigaddset(&block, SIGPIPE);
+    bool masked = sigprocmask(SIG_BLOCK, &block, &old) == 0;
+    int rc = write_atomic(path, data, len);
+    int e = errno;
+    if (masked)
+        sigprocmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return rc;
+}
+
+static int write_atomic(const char *path, const char *data, size_t len)
 {
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);

@@ -103,17 +103,17 @@ END_TEST
 START_TEST(cli_exit_codes)
 {
     /* findings at error level: 1 */
-    outcome o = run("check --rules rules examples/gitops/hello.yaml", NULL);
+    outcome o = run("check --rules tests/data/cli-pack examples/gitops/hello.yaml", NULL);
     ck_assert_int_eq(o.status, 1);
     contains(o.out, "examples/gitops/hello.yaml:28:44: error: max-scale=2 is less than min-scale=3");
-    contains(o.out, "[KN-SCALE-001]");
+    contains(o.out, "[CLI-001]");
     done(&o);
     /* --fail-level never: 0 */
-    o = run("check --rules rules --fail-level never examples/gitops/hello.yaml", NULL);
+    o = run("check --rules tests/data/cli-pack --fail-level never examples/gitops/hello.yaml", NULL);
     ck_assert_int_eq(o.status, 0);
     done(&o);
     /* a clean input: 0 */
-    o = run("check --rules rules -", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+    o = run("check --rules tests/data/cli-pack -", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
     ck_assert_int_eq(o.status, 0);
     contains(o.out, "1 resource checked");
     done(&o);
@@ -154,11 +154,11 @@ END_TEST
 
 START_TEST(cli_input_errors_exit_2)
 {
-    outcome o = run("check --rules rules no/such/file.yaml", NULL);
+    outcome o = run("check --rules tests/data/cli-pack no/such/file.yaml", NULL);
     ck_assert_int_eq(o.status, 2);
     contains(o.out, "could not be evaluated");
     done(&o);
-    o = run("check --rules rules --format json -", "a: [1, 2\n");
+    o = run("check --rules tests/data/cli-pack --format json -", "a: [1, 2\n");
     ck_assert_int_eq(o.status, 2);
     contains(o.out, "\"errors\": [\n    {\"file\": \"<stdin>\"");
     done(&o);
@@ -193,7 +193,7 @@ START_TEST(cli_json_output_file_atomic)
 {
     char path[600], args[1400];
     snprintf(path, sizeof path, "%s/report.json", tmpdir);
-    snprintf(args, sizeof args, "check --rules rules --format json -o '%s' examples/gitops/hello.yaml", path);
+    snprintf(args, sizeof args, "check --rules tests/data/cli-pack --format json -o '%s' examples/gitops/hello.yaml", path);
     outcome o = run(args, NULL);
     ck_assert_int_eq(o.status, 1);
     ck_assert_str_eq(o.out, "");
@@ -201,11 +201,11 @@ START_TEST(cli_json_output_file_atomic)
     char *json = slurp(path);
     contains(json, "\"kvet\": {\"version\": ");
     contains(json, "\"summary\": {\"resources\": 2, \"rules\": ");
-    contains(json, "\"rule\": \"KN-SCALE-001\", \"severity\": \"error\"");
+    contains(json, "\"rule\": \"CLI-001\", \"severity\": \"error\"");
     contains(json, "\"line\": 28, \"column\": 44");
     free(json);
     /* an unwritable output path: exit 2, a clear message, no file */
-    snprintf(args, sizeof args, "check --rules rules --format json -o '%s/missing/dir/out.json' examples/gitops", tmpdir);
+    snprintf(args, sizeof args, "check --rules tests/data/cli-pack --format json -o '%s/missing/dir/out.json' examples/gitops", tmpdir);
     o = run(args, NULL);
     ck_assert_int_eq(o.status, 2);
     contains(o.err, "cannot write");
@@ -221,19 +221,19 @@ START_TEST(cli_compile_and_load)
 {
     char path[600], args[1400];
     snprintf(path, sizeof path, "%s/stock.kvetc", tmpdir);
-    snprintf(args, sizeof args, "compile --rules rules -o '%s'", path);
+    snprintf(args, sizeof args, "compile --rules tests/data/cli-pack -o '%s'", path);
     outcome o = run(args, NULL);
     ck_assert_int_eq(o.status, 0);
     done(&o);
     snprintf(args, sizeof args, "check --rules '%s' examples/gitops/hello.yaml", path);
     o = run(args, NULL);
     ck_assert_int_eq(o.status, 1);
-    contains(o.out, "[KN-SCALE-001]");
+    contains(o.out, "[CLI-001]");
     done(&o);
-    o = run("compile --rules rules --dump", NULL);
+    o = run("compile --rules tests/data/cli-pack --dump", NULL);
     ck_assert_int_eq(o.status, 0);
-    contains(o.out, "; pack kvet.stock");
-    contains(o.out, "EMIT     KN-SCALE-001");
+    contains(o.out, "; pack cli.test 1.0.0");
+    contains(o.out, "EMIT     CLI-001");
     done(&o);
     /* a corrupted compiled pack */
     FILE *f = fopen(path, "r+b");
@@ -250,7 +250,7 @@ END_TEST
 
 START_TEST(cli_explain)
 {
-    outcome o = run("explain --rules rules examples/gitops/hello.yaml --resource demo/broken-bounds", NULL);
+    outcome o = run("explain --rules tests/data/cli-pack examples/gitops/hello.yaml --resource demo/broken-bounds", NULL);
     ck_assert_int_eq(o.status, 0);
     contains(o.out, "Service demo/broken-bounds");
     contains(o.out, "$scale.min = 3");
@@ -262,11 +262,54 @@ END_TEST
 
 START_TEST(cli_color)
 {
-    outcome o = run("check --rules rules --color always examples/gitops/hello.yaml", NULL);
+    outcome o = run("check --rules tests/data/cli-pack --color always examples/gitops/hello.yaml", NULL);
     contains(o.out, "\033[1;31merror");
     done(&o);
-    o = run("check --rules rules --color never examples/gitops/hello.yaml", NULL);
+    o = run("check --rules tests/data/cli-pack --color never examples/gitops/hello.yaml", NULL);
     ck_assert_ptr_null(strchr(o.out, '\033'));
+    done(&o);
+}
+END_TEST
+
+START_TEST(cli_resource_limits)
+{
+    /* a 1 GB file is refused before it is read */
+    char path[600], args[1400];
+    snprintf(path, sizeof path, "%s/huge.yaml", tmpdir);
+    FILE *f = fopen(path, "w");
+    ck_assert_int_eq(ftruncate(fileno(f), 1024L * 1024 * 1024), 0);
+    fclose(f);
+    snprintf(args, sizeof args, "check --rules tests/data/cli-pack '%s'", path);
+    outcome o = run(args, NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "huge.yaml: error: file is larger than the limit of 67108864 bytes");
+    done(&o);
+    /* a line of 10 MB is read and checked */
+    snprintf(path, sizeof path, "%s/long.yaml", tmpdir);
+    f = fopen(path, "w");
+    fputs("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: long}\ndata:\n  blob: \"", f);
+    for (int i = 0; i < 10 * 1024 * 1024 / 64; i++)
+        fputs("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", f);
+    fputs("\"\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "check --rules tests/data/cli-pack --format json '%s'", path);
+    o = run(args, NULL);
+    ck_assert_int_eq(o.status, 0);
+    contains(o.out, "\"resources\": 1");
+    done(&o);
+    /* limits can be changed, and bad values are usage errors */
+    snprintf(args, sizeof args, "check --rules tests/data/cli-pack --limit file-size=100 '%s'", path);
+    o = run(args, NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "file is larger than the limit of 100 bytes");
+    done(&o);
+    o = run("check --limit steps=-1 x", NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "--limit expects NAME=N with a positive whole number, got 'steps=-1'");
+    done(&o);
+    o = run("check --limit speed=3 x", NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "unknown limit 'speed'");
     done(&o);
 }
 END_TEST
@@ -286,6 +329,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, cli_compile_and_load);
     tcase_add_test(tc, cli_explain);
     tcase_add_test(tc, cli_color);
+    tcase_add_test(tc, cli_resource_limits);
     suite_add_tcase(s, tc);
     return s;
 }
