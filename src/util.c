@@ -43,8 +43,35 @@ int kvet_write_file_atomic(const char *path, const char *data, size_t len)
     return rc;
 }
 
+/* A device, FIFO or socket (say -o /dev/null) must not be replaced by a
+ * rename: as root that would swap /dev/null for a regular file.  It is
+ * written in place instead; there is no old content to keep. */
+static int write_in_place(const char *path, const char *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    return close(fd);
+}
+
 static int write_atomic(const char *path, const char *data, size_t len)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return write_in_place(path, data, len);
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);
     if (!tmp)

@@ -48,6 +48,55 @@ void report_text(cli_buf *out, const kvet_result *res, const report_opts *o);
 int report_json(cli_buf *out, const kvet_result *res, const report_opts *o);
 void report_explain(cli_buf *out, const kvet_result *res, const report_opts *o, const char *only);
 
+/* CI reporters (docs/output.md).  Each appends one complete document and
+ * returns 0, or -1 when the buffer ran out of memory.  The output depends
+ * only on the result and the options: no timestamps, no host names. */
+int report_sarif(cli_buf *out, const kvet_result *res, const report_opts *o);    /* SARIF 2.1.0 */
+int report_junit(cli_buf *out, const kvet_result *res, const report_opts *o);    /* JUnit XML */
+int report_tap(cli_buf *out, const kvet_result *res, const report_opts *o);      /* TAP version 14 */
+int report_github(cli_buf *out, const kvet_result *res, const report_opts *o);   /* Actions workflow commands */
+int report_markdown(cli_buf *out, const kvet_result *res, const report_opts *o); /* a pull-request comment */
+
+/* ---- helpers shared by the CI reporters (report_util.c) ---- */
+
+/* Decode one UTF-8 sequence at p (n bytes available).  Returns its length
+ * and stores the code point, or returns 0 for a byte that does not start a
+ * valid, shortest-form sequence (surrogates and values above U+10FFFF are
+ * invalid too). */
+size_t cli_utf8_decode(const char *p, size_t n, uint32_t *cp);
+
+/* "Kind ns/name", "Kind name" or "Kind (unnamed)". */
+void cli_resource_label(cli_buf *b, const kvet_resource *r);
+
+/* The file a finding points at: its own, else its resource's. */
+const char *cli_finding_file(const kvet_finding *f, const kvet_resource *r);
+
+/* True when the finding counts against the fail level (--fail-level). */
+bool cli_finding_fails(const kvet_finding *f, const report_opts *o);
+
+/* Whether a rule's applies_to text ("Kind apiVersion-pattern, Kind2, ...",
+ * `*` matching any run of characters) selects a resource by kind and
+ * apiVersion.  A rule's `where` condition is not known here. */
+bool cli_rule_applies(const char *applies_to, const char *kind, const char *api_version);
+
+/* The text of a string literal as rule sources write it (kvet_rule_info's
+ * remedy is the template's source): the quotes are dropped and the simple
+ * escapes resolved; anything that is not a quoted literal is copied. */
+void cli_literal_text(cli_buf *b, const char *s);
+
+/* The rules a report describes: every rule of the pack in pack order, then
+ * any rule named by a finding that the pack does not list (so a report is
+ * complete even without a pack). */
+typedef struct cli_rules {
+    kvet_rule_info *v;
+    size_t n;
+} cli_rules;
+
+int cli_rules_collect(cli_rules *rules, const kvet_result *res, const kvet_pack *pack); /* 0 or -1 (memory) */
+void cli_rules_free(cli_rules *rules);
+/* Index of the rule with this id, or -1. */
+long cli_rules_find(const cli_rules *rules, const char *id);
+
 /* Shortest round-trip text of a double. */
 void cli_format_double(char out[32], double d);
 /* A kvet_value as JSON text. */

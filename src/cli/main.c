@@ -22,12 +22,19 @@
 #define KVET_RULES_DIR "/usr/local/share/kvet/rules"
 #endif
 
+/* One --format: a reporter and where its report goes (NULL: --output,
+ * else standard output; "-": standard output). */
+typedef struct format_spec {
+    const char *name;
+    const char *file;
+} format_spec;
+
 typedef struct opts {
     const char **rules; size_t nrules;
     const char **rule_paths; size_t nrule_paths;
     const char **cluster; size_t ncluster;
     const char **inputs; size_t ninputs;
-    const char *format;
+    format_spec *formats; size_t nformats;
     const char *output;
     const char *resource;
     kvet_severity fail_level;
@@ -71,7 +78,9 @@ static const char *const help_text =
     "  -I, --rules-path DIR     where imported packs are looked for (repeatable)\n"
     "  -c, --cluster FILE       cluster configuration documents (repeatable)\n"
     "  -s, --set NAME=VALUE     override a pack parameter (repeatable)\n"
-    "  -f, --format FORMAT      text (default) or json\n"
+    "  -f, --format NAME[=FILE] report format: text (default), json, sarif, junit, tap,\n"
+    "                           github or markdown; repeatable; a report without FILE\n"
+    "                           goes to --output or standard output (only one may)\n"
     "  -o, --output FILE        write the report to FILE (atomically)\n"
     "      --fail-level LEVEL   error (default), warning, info or never\n"
     "  -q, --quiet              no summary line and no notes\n"
@@ -177,6 +186,106 @@ static int write_out(const char *path, const cli_buf *b)
     return 0;
 }
 
+/* ------------------------------------------------------------ formats */
+
+static int run_text(cli_buf *b, const kvet_result *res, const report_opts *o)
+{
+    report_text(b, res, o);
+    return b->oom ? -1 : 0;
+}
+
+static const struct reporter {
+    const char *name;
+    int (*run)(cli_buf *b, const kvet_result *res, const report_opts *o);
+} reporters[] = {
+    {"text", run_text},
+    {"json", report_json},
+    {"sarif", report_sarif},
+    {"junit", report_junit},
+    {"tap", report_tap},
+    {"github", report_github},
+    {"markdown", report_markdown},
+};
+#define FORMAT_NAMES "text, json, sarif, junit, tap, github, markdown"
+
+static const struct reporter *find_reporter(const char *name)
+{
+    for (size_t i = 0; i < sizeof reporters / sizeof reporters[0]; i++)
+        if (!strcmp(reporters[i].name, name))
+            return &reporters[i];
+    return NULL;
+}
+
+/* --format NAME or NAME=FILE.  Returns 0, or -1 after a usage error. */
+static int add_format(opts *o, char *arg)
+{
+    char *eq = strchr(arg, '=');
+    if (eq)
+        *eq = '\0';
+    if (!find_reporter(arg)) {
+        usage_error("unknown format '%s' (valid formats: " FORMAT_NAMES ")", arg);
+        return -1;
+    }
+    if (eq && !eq[1]) {
+        usage_error("--format %s= needs a file name (or - for standard output)", arg);
+        return -1;
+    }
+    format_spec *nv = realloc(o->formats, (o->nformats + 1) * sizeof *nv);
+    if (!nv) {
+        fprintf(stderr, "%s: out of memory\n", prog_name);
+        return -1;
+    }
+    nv[o->nformats].name = arg;
+    nv[o->nformats].file = eq ? eq + 1 : NULL;
+    o->formats = nv;
+    o->nformats++;
+    return 0;
+}
+
+/* Where a format's report goes: a file name, or NULL for standard output. */
+static const char *format_dest(const opts *o, const format_spec *f)
+{
+    const char *d = f->file ? f->file : o->output;
+    return d && strcmp(d, "-") != 0 ? d : NULL;
+}
+
+/* Two reports cannot share a destination: standard output would mix them
+ * and a file would keep only the last. */
+static int check_format_dests(const opts *o)
+{
+    for (size_t i = 0; i < o->nformats; i++) {
+        const char *a = format_dest(o, &o->formats[i]);
+        for (size_t j = i + 1; j < o->nformats; j++) {
+            const char *b = format_dest(o, &o->formats[j]);
+            if (!a && !b) {
+                usage_error("formats %s and %s would both be written to standard output; at most one may be "
+                            "(give the others a file: --format NAME=FILE)",
+                            o->formats[i].name, o->formats[j].name);
+                return -1;
+            }
+            if (a && b && !strcmp(a, b)) {
+                usage_error("formats %s and %s would both be written to %s", o->formats[i].name,
+                            o->formats[j].name, a);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Color for a report: only on a terminal unless --color says otherwise. */
+static bool report_color(const opts *o, const char *dest)
+{
+    if (o->color >= 0)
+        return o->color == 1;
+    if (dest)
+        return false;
+    const char *nc = getenv("NO_COLOR");
+    if (nc && *nc)
+        return false;
+    return isatty(fileno(stdout));
+}
+
 enum {
     OPT_FAIL_LEVEL = 256,
     OPT_COLOR,
@@ -274,11 +383,8 @@ static int parse_opts(int argc, char **argv, opts *o)
             break;
         }
         case 'f':
-            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
-                usage_error("unknown format '%s' (expected text or json)", optarg);
+            if (add_format(o, optarg) < 0)
                 return KVET_EXIT_ERROR;
-            }
-            o->format = optarg;
             break;
         case 'o': o->output = optarg; break;
         case OPT_FAIL_LEVEL:
@@ -321,6 +427,8 @@ static int parse_opts(int argc, char **argv, opts *o)
     }
     for (int i = optind; i < argc; i++)
         push(&o->inputs, &o->ninputs, argv[i]);
+    if (check_format_dests(o) < 0)
+        return KVET_EXIT_ERROR;
     return 0;
 }
 
@@ -376,18 +484,31 @@ static int cmd_check(opts *o, bool explain)
         return KVET_EXIT_ERROR;
     }
     report_opts ro = {use_color(o, stdout), o->quiet, o->fail_level, o->fail_never, pack, o->inputs, o->ninputs};
-    cli_buf out;
-    cli_buf_init(&out);
-    if (explain)
-        report_explain(&out, res, &ro, o->resource);
-    else if (o->format && !strcmp(o->format, "json"))
-        report_json(&out, res, &ro);
-    else
-        report_text(&out, res, &ro);
     int rc = KVET_EXIT_OK;
-    if (write_out(o->output, &out) < 0)
-        rc = KVET_EXIT_ERROR;
-    cli_buf_free(&out);
+    if (explain) {
+        cli_buf out;
+        cli_buf_init(&out);
+        report_explain(&out, res, &ro, o->resource);
+        if (write_out(o->output, &out) < 0)
+            rc = KVET_EXIT_ERROR;
+        cli_buf_free(&out);
+    } else {
+        /* every report is complete in memory before it is written, and
+         * files are replaced atomically: a failed write leaves nothing */
+        const format_spec deflt = {"text", NULL};
+        const format_spec *fs = o->nformats ? o->formats : &deflt;
+        size_t nfs = o->nformats ? o->nformats : 1;
+        for (size_t i = 0; i < nfs; i++) {
+            const char *dest = format_dest(o, &fs[i]);
+            ro.color = report_color(o, dest);
+            cli_buf out;
+            cli_buf_init(&out);
+            find_reporter(fs[i].name)->run(&out, res, &ro);
+            if (write_out(dest, &out) < 0)
+                rc = KVET_EXIT_ERROR;
+            cli_buf_free(&out);
+        }
+    }
     if (rc == KVET_EXIT_OK && res->nerrors)
         rc = KVET_EXIT_ERROR;
     if (rc == KVET_EXIT_OK && !o->fail_never && !explain) {
@@ -494,6 +615,7 @@ int main(int argc, char **argv)
     free(o.rule_paths);
     free(o.cluster);
     free(o.inputs);
+    free(o.formats);
     kvet_ctx_free(o.ctx);
     return rc;
 }

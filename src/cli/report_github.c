@@ -1,0 +1,104 @@
+/*
+ * report_github.c - GitHub Actions workflow commands: one annotation per
+ * finding and per evaluation error, shown on the pull request's diff.
+ *
+ *   ::error file=F,line=L,col=C,title=RULE: TITLE::MESSAGE
+ *
+ * warning findings use ::warning and info findings ::notice.  The runner
+ * reads each line of the step's output as a command, so every value is
+ * escaped: "%", CR and LF everywhere (a raw newline would end the command
+ * and let the rest of a message forge another one), and ":" and "," as
+ * well in property values, where they would end the value.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+static void escape(cli_buf *b, const char *s, bool property)
+{
+    if (!s)
+        return;
+    for (; *s; s++) {
+        switch (*s) {
+        case '%': cli_buf_puts(b, "%25"); break;
+        case '\r': cli_buf_puts(b, "%0D"); break;
+        case '\n': cli_buf_puts(b, "%0A"); break;
+        case ':':
+            if (property) cli_buf_puts(b, "%3A");
+            else cli_buf_puts(b, ":");
+            break;
+        case ',':
+            if (property) cli_buf_puts(b, "%2C");
+            else cli_buf_puts(b, ",");
+            break;
+        default: cli_buf_put(b, s, 1);
+        }
+    }
+}
+
+static const char *command_of(kvet_severity s)
+{
+    switch (s) {
+    case KVET_SEV_ERROR: return "error";
+    case KVET_SEV_WARNING: return "warning";
+    default: return "notice";
+    }
+}
+
+/* "file=F,line=L,col=C," as far as the position is known. */
+static void position(cli_buf *b, const char *file, uint32_t line, uint32_t col)
+{
+    if (file && *file) {
+        cli_buf_puts(b, "file=");
+        escape(b, file, true);
+        cli_buf_puts(b, ",");
+        if (line) {
+            cli_buf_printf(b, "line=%u,", line);
+            if (col)
+                cli_buf_printf(b, "col=%u,", col);
+        }
+    }
+}
+
+int report_github(cli_buf *out, const kvet_result *res, const report_opts *o)
+{
+    (void)o;
+    for (size_t i = 0; i < res->nresources; i++) {
+        const kvet_resource *r = &res->resources[i];
+        for (size_t k = 0; k < r->nfindings; k++) {
+            const kvet_finding *f = &r->findings[k];
+            cli_buf_printf(out, "::%s ", command_of(f->severity));
+            position(out, cli_finding_file(f, r), f->line, f->col);
+            cli_buf t;
+            cli_buf_init(&t);
+            cli_buf_printf(&t, "%s: %s", f->rule ? f->rule : "", f->title ? f->title : "");
+            cli_buf_puts(out, "title=");
+            escape(out, t.data, true);
+            cli_buf_puts(out, "::");
+            /* the message, then the resource and the remedy on lines of
+             * their own: annotations show multi-line text */
+            t.len = 0;
+            cli_buf_puts(&t, f->message ? f->message : "");
+            cli_buf_puts(&t, "\n");
+            cli_resource_label(&t, r);
+            if (f->remedy)
+                cli_buf_printf(&t, "\nfix: %s", f->remedy);
+            if (f->link)
+                cli_buf_printf(&t, "\nsee: %s", f->link);
+            if (t.oom)
+                out->oom = true;
+            escape(out, t.data, false);
+            cli_buf_free(&t);
+            cli_buf_puts(out, "\n");
+        }
+    }
+    for (size_t i = 0; i < res->nerrors; i++) {
+        const kvet_error *e = &res->errors[i];
+        cli_buf_puts(out, "::error ");
+        position(out, e->file, e->line, e->col);
+        cli_buf_puts(out, "title=kvet evaluation error::");
+        escape(out, e->message, false);
+        cli_buf_puts(out, "\n");
+    }
+    return out->oom ? -1 : 0;
+}

@@ -1,0 +1,148 @@
+/*
+ * report_markdown.c - a report sized for a pull-request comment (GitHub
+ * flavoured Markdown): a heading, a summary table, a table of findings and
+ * the evaluation errors.
+ *
+ * Comments have a size limit, so the findings table stops at MD_MAX_ROWS
+ * rows or MD_MAX_BYTES bytes, whichever comes first, long messages are cut
+ * at MD_MAX_CELL bytes, and the rest is counted in an "and N more" line.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+enum {
+    MD_MAX_ROWS = 200,
+    MD_MAX_BYTES = 48 * 1024,
+    MD_MAX_CELL = 300,
+    MD_MAX_ERRORS = 50
+};
+
+/* Text inside a table cell (or a list item): `|` would end the cell and a
+ * newline the row, so they become `\|` and `<br>`; characters Markdown or
+ * HTML would interpret are backslash-escaped; `@` and `#` are followed by
+ * a zero-width space; bytes that are not UTF-8 become U+FFFD.  At most `max` bytes of s are used (0: all), cut on a
+ * character boundary and marked with an ellipsis. */
+static void md_text(cli_buf *b, const char *s, size_t max)
+{
+    if (!s)
+        return;
+    size_t full = strlen(s), n = full, i = 0;
+    bool cut = max && n > max;
+    if (cut)
+        n = max;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            uint32_t cp;
+            size_t len = cli_utf8_decode(s + i, full - i, &cp);
+            if (len == 0) {
+                cli_buf_puts(b, "\xEF\xBF\xBD");
+                i++;
+            } else if (i + len > n) {
+                break; /* do not split a character at the cut */
+            } else {
+                cli_buf_put(b, s + i, len);
+                i += len;
+            }
+            continue;
+        }
+        if (c == '\n')
+            cli_buf_puts(b, "<br>");
+        else if (c == '\r')
+            ;
+        else if (c == '\t')
+            cli_buf_puts(b, " ");
+        else if (c < 0x20 || c == 0x7f)
+            cli_buf_puts(b, "\xEF\xBF\xBD");
+        else if (c == '@' || c == '#') {
+            /* a zero-width space keeps "@name" from notifying someone and
+             * "#12" from linking an issue */
+            cli_buf_put(b, s + i, 1);
+            cli_buf_puts(b, "&#8203;");
+        } else if (strchr("\\`*_[]<>|~&!", c)) {
+            char e[2] = {'\\', (char)c};
+            cli_buf_put(b, e, 2);
+        } else
+            cli_buf_put(b, s + i, 1);
+        i++;
+    }
+    if (cut)
+        cli_buf_puts(b, "\xE2\x80\xA6");
+}
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+int report_markdown(cli_buf *out, const kvet_result *res, const report_opts *o)
+{
+    (void)o;
+    size_t e = res->findings[KVET_SEV_ERROR], w = res->findings[KVET_SEV_WARNING], n = res->findings[KVET_SEV_INFO];
+    cli_buf_puts(out, "## kvet report\n\n");
+    cli_buf_puts(out, "| errors | warnings | infos | resources | rules |\n|---:|---:|---:|---:|---:|\n");
+    cli_buf_printf(out, "| %zu | %zu | %zu | %zu | %zu |\n\n", e, w, n, res->nresources, res->nrules);
+    if (res->nerrors)
+        cli_buf_printf(out, "**%zu evaluation %s: the results are incomplete.**\n\n", res->nerrors,
+                       plural(res->nerrors, "error", "errors"));
+
+    size_t total = 0;
+    for (size_t i = 0; i < res->nresources; i++)
+        total += res->resources[i].nfindings;
+    if (!total) {
+        cli_buf_puts(out, "No findings.\n");
+    } else {
+        cli_buf_puts(out, "### Findings\n\n| severity | rule | resource | location | message |\n"
+                          "|---|---|---|---|---|\n");
+        size_t start = out->len, shown = 0;
+        for (size_t i = 0; i < res->nresources; i++) {
+            const kvet_resource *r = &res->resources[i];
+            for (size_t k = 0; k < r->nfindings; k++) {
+                if (shown == MD_MAX_ROWS || out->len - start > MD_MAX_BYTES)
+                    goto capped;
+                const kvet_finding *f = &r->findings[k];
+                cli_buf_printf(out, "| %s | ", kvet_severity_name(f->severity));
+                md_text(out, f->rule, 0);
+                cli_buf_puts(out, " | ");
+                cli_buf label;
+                cli_buf_init(&label);
+                cli_resource_label(&label, r);
+                if (label.oom)
+                    out->oom = true;
+                md_text(out, label.data, MD_MAX_CELL);
+                cli_buf_free(&label);
+                cli_buf_puts(out, " | ");
+                md_text(out, cli_finding_file(f, r), MD_MAX_CELL);
+                cli_buf_printf(out, ":%u | ", f->line);
+                md_text(out, f->message, MD_MAX_CELL);
+                cli_buf_puts(out, " |\n");
+                shown++;
+            }
+        }
+    capped:
+        if (shown < total)
+            cli_buf_printf(out, "\n... and %zu more %s (see the full report).\n", total - shown,
+                           plural(total - shown, "finding", "findings"));
+    }
+
+    if (res->nerrors) {
+        cli_buf_puts(out, "\n### Evaluation errors\n\n");
+        size_t shown = 0;
+        for (size_t i = 0; i < res->nerrors && shown < MD_MAX_ERRORS; i++, shown++) {
+            const kvet_error *x = &res->errors[i];
+            cli_buf_puts(out, "- ");
+            if (x->file) {
+                md_text(out, x->file, MD_MAX_CELL);
+                if (x->line)
+                    cli_buf_printf(out, ":%u:%u", x->line, x->col);
+                cli_buf_puts(out, ": ");
+            }
+            md_text(out, x->message, MD_MAX_CELL);
+            cli_buf_puts(out, "\n");
+        }
+        if (shown < res->nerrors)
+            cli_buf_printf(out, "- ... and %zu more\n", res->nerrors - shown);
+    }
+    return out->oom ? -1 : 0;
+}

@@ -1,0 +1,787 @@
+/*
+ * test_reports.c - the CI reporters (SARIF, JUnit, TAP, GitHub workflow
+ * commands, Markdown) over a result built by hand: exact fragments,
+ * escaping of hostile strings, documents that parse, and the limits.
+ */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+/* Rules as a pack would declare them; the findings below name them. */
+static const char *const rules_src =
+    "pack test.reports \"1.0\"\n"
+    "for Service \"serving.knative.dev/*\" as s {\n"
+    "  rule T-ERR error \"error rule, strict: yes\"\n"
+    "    require s.a != 1\n"
+    "    message \"a is 1\"\n"
+    "    remedy \"set \\\"a\\\" to {s.a}\"\n"
+    "    link \"https://example.com/err\"\n"
+    "    doc \"Why errors matter.\"\n"
+    "  rule T-WARN warning \"warning rule\"\n"
+    "    require s.b != 1\n"
+    "    message \"b is 1\"\n"
+    "}\n"
+    "for HorizontalPodAutoscaler as h {\n"
+    "  rule T-INFO info \"info rule\"\n"
+    "    require h.c != 1\n"
+    "    message \"c is 1\"\n"
+    "}\n";
+
+/* A message that needs escaping in every format: markup, quotes, a table
+ * pipe, a newline, a percent sign, property separators, an issue and a
+ * mention, a control character and a non-ASCII letter. */
+#define HOSTILE "max <2> & \"q\" | pipe\nnext %0A: a,b #1 @bob \x01 \xC3\xA9"
+
+typedef struct fixture {
+    kvet_ctx *ctx;
+    kvet_pack *pack;
+    kvet_finding f_web[3], f_hpa[1];
+    kvet_resource res[4];
+    kvet_error err[2];
+    kvet_result result;
+    report_opts opts;
+} fixture;
+
+static void fixture_init(fixture *fx)
+{
+    memset(fx, 0, sizeof *fx);
+    fx->ctx = kvet_ctx_new();
+    ck_assert_ptr_nonnull(fx->ctx);
+    fx->pack = kvet_pack_load_source(fx->ctx, "rules/t.kvet", rules_src, strlen(rules_src));
+    ck_assert_msg(fx->pack != NULL, "test rules do not compile");
+    ck_assert_uint_eq(kvet_rule_count(fx->pack), 3);
+
+    kvet_finding *f = fx->f_web;
+    f[0] = (kvet_finding){.rule = "T-ERR", .severity = KVET_SEV_ERROR, .title = "error rule, strict: yes",
+                          .message = (char *)HOSTILE, .remedy = "set a to 2", .link = "https://example.com/err",
+                          .file = "deploy/app:v1,x.yaml", .line = 9, .col = 5};
+    f[1] = (kvet_finding){.rule = "T-ERR", .severity = KVET_SEV_ERROR, .title = "error rule, strict: yes",
+                          .message = (char *)"second", .file = "deploy/app:v1,x.yaml", .line = 10, .col = 7};
+    f[2] = (kvet_finding){.rule = "T-WARN", .severity = KVET_SEV_WARNING, .title = "warning rule",
+                          .message = (char *)"b is 1", .file = NULL, .line = 4, .col = 3};
+    fx->f_hpa[0] = (kvet_finding){.rule = "T-INFO", .severity = KVET_SEV_INFO, .title = "info rule",
+                                  .message = (char *)"c is 1", .file = "./deploy/hpa 1.yaml", .line = 2, .col = 1};
+
+    fx->res[0] = (kvet_resource){.api_version = "serving.knative.dev/v1", .kind = "Service", .ns = "demo",
+                                 .name = "web", .file = "deploy/app:v1,x.yaml", .line = 3,
+                                 .findings = fx->f_web, .nfindings = 3};
+    fx->res[1] = (kvet_resource){.api_version = "autoscaling/v2", .kind = "HorizontalPodAutoscaler", .ns = "",
+                                 .name = "", .file = "./deploy/hpa 1.yaml", .line = 1,
+                                 .findings = fx->f_hpa, .nfindings = 1};
+    fx->res[2] = (kvet_resource){.api_version = "serving.knative.dev/v1", .kind = "Service", .ns = "demo",
+                                 .name = "api", .file = "deploy/app:v1,x.yaml", .line = 20, .not_evaluated = 1};
+    fx->res[3] = (kvet_resource){.api_version = "v1", .kind = "ConfigMap", .ns = "demo", .name = "cfg",
+                                 .file = "deploy/cm.yaml", .line = 1};
+    fx->err[0] = (kvet_error){.file = (char *)"rules/t.kvet", .line = 7, .col = 9,
+                              .message = (char *)"int(): cannot convert \"x\" <bad>"};
+    fx->err[1] = (kvet_error){.file = NULL, .message = (char *)"no file\nat all"};
+
+    kvet_result *r = &fx->result;
+    r->resources = fx->res;
+    r->nresources = 4;
+    r->errors = fx->err;
+    r->nerrors = 2;
+    r->nrules = 3;
+    r->findings[KVET_SEV_INFO] = 1;
+    r->findings[KVET_SEV_WARNING] = 1;
+    r->findings[KVET_SEV_ERROR] = 2;
+
+    fx->opts.fail_level = KVET_SEV_ERROR;
+    fx->opts.pack = fx->pack;
+}
+
+static void fixture_free(fixture *fx)
+{
+    kvet_pack_free(fx->pack);
+    kvet_ctx_free(fx->ctx);
+}
+
+typedef int (*reporter)(cli_buf *, const kvet_result *, const report_opts *);
+
+static char *render(reporter fn, const kvet_result *res, const report_opts *o)
+{
+    cli_buf b;
+    cli_buf_init(&b);
+    ck_assert_int_eq(fn(&b, res, o), 0);
+    ck_assert(!b.oom);
+    char *s = b.data ? b.data : strdup("");
+    return s;
+}
+
+#define contains(hay, needle) ck_assert_msg(strstr((hay), (needle)) != NULL, "expected\n%s\nin\n%s", (needle), (hay))
+#define lacks(hay, needle) ck_assert_msg(strstr((hay), (needle)) == NULL, "did not expect\n%s\nin\n%s", (needle), (hay))
+
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+START_TEST(helpers_utf8_and_applies)
+{
+    uint32_t cp = 0;
+    ck_assert_uint_eq(cli_utf8_decode("\xC3\xA9", 2, &cp), 2);
+    ck_assert_uint_eq(cp, 0xE9);
+    ck_assert_uint_eq(cli_utf8_decode("\xF0\x9F\x98\x80", 4, &cp), 4);
+    ck_assert_uint_eq(cp, 0x1F600);
+    ck_assert_uint_eq(cli_utf8_decode("\xC0\x80", 2, &cp), 0);         /* overlong NUL */
+    ck_assert_uint_eq(cli_utf8_decode("\xED\xA0\x80", 3, &cp), 0);     /* surrogate */
+    ck_assert_uint_eq(cli_utf8_decode("\xF4\x90\x80\x80", 4, &cp), 0); /* past U+10FFFF */
+    ck_assert_uint_eq(cli_utf8_decode("\xE2\x82", 2, &cp), 0);         /* truncated */
+    ck_assert_uint_eq(cli_utf8_decode("\x80", 1, &cp), 0);             /* continuation byte */
+
+    const char *kn = "Service serving.knative.dev/v1, Configuration serving.knative.dev/v1";
+    ck_assert(cli_rule_applies(kn, "Configuration", "serving.knative.dev/v1"));
+    ck_assert(!cli_rule_applies(kn, "Configuration", "serving.knative.dev/v2"));
+    ck_assert(!cli_rule_applies(kn, "Serv", "serving.knative.dev/v1"));
+    ck_assert(!cli_rule_applies(kn, "Revision", "serving.knative.dev/v1"));
+    const char *glob = "InferenceService serving.kserve.io/v1beta1, InferenceService serving.kubeflow.org/*";
+    ck_assert(cli_rule_applies(glob, "InferenceService", "serving.kubeflow.org/v1alpha2"));
+    ck_assert(!cli_rule_applies(glob, "InferenceService", "serving.kserve.io/v1alpha1"));
+    ck_assert(cli_rule_applies("HorizontalPodAutoscaler", "HorizontalPodAutoscaler", "autoscaling/v1"));
+    ck_assert(cli_rule_applies("A */v*", "A", "x/v1"));
+    ck_assert(!cli_rule_applies("A */v*", "A", "x/w1"));
+    ck_assert(cli_rule_applies(NULL, "Anything", "v1"));
+
+    cli_buf b;
+    cli_buf_init(&b);
+    cli_literal_text(&b, "\"set \\\"a\\\" to {s.a}\\n\"");
+    ck_assert_str_eq(b.data, "set \"a\" to {s.a}\n");
+    b.len = 0;
+    cli_literal_text(&b, "'raw \\d'");
+    ck_assert_str_eq(b.data, "raw \\d");
+    b.len = 0;
+    cli_literal_text(&b, "already plain");
+    ck_assert_str_eq(b.data, "already plain");
+    cli_buf_free(&b);
+}
+END_TEST
+
+/* ------------------------------------------------------------ SARIF */
+
+static const cJSON *get(const cJSON *o, const char *path)
+{
+    /* dotted path; a number selects an array element */
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *cur = o;
+    for (char *tok = strtok(buf, "."); tok && cur; tok = strtok(NULL, ".")) {
+        if (tok[0] >= '0' && tok[0] <= '9')
+            cur = cJSON_GetArrayItem(cur, atoi(tok));
+        else
+            cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
+    }
+    ck_assert_msg(cur != NULL, "no %s in the SARIF log", path);
+    return cur;
+}
+
+static const char *gets(const cJSON *o, const char *path)
+{
+    const cJSON *v = get(o, path);
+    ck_assert_msg(cJSON_IsString(v), "%s is not a string", path);
+    return v->valuestring;
+}
+
+static int geti(const cJSON *o, const char *path)
+{
+    const cJSON *v = get(o, path);
+    ck_assert_msg(cJSON_IsNumber(v), "%s is not a number", path);
+    return v->valueint;
+}
+
+START_TEST(sarif_document)
+{
+    fixture fx;
+    fixture_init(&fx);
+    char *s = render(report_sarif, &fx.result, &fx.opts);
+    cJSON *log = cJSON_Parse(s);
+    ck_assert_msg(log != NULL, "SARIF does not parse:\n%s", s);
+    ck_assert_str_eq(gets(log, "version"), "2.1.0");
+    ck_assert_str_eq(gets(log, "$schema"), "https://json.schemastore.org/sarif-2.1.0.json");
+    ck_assert_int_eq(cJSON_GetArraySize(get(log, "runs")), 1);
+    const cJSON *run = get(log, "runs.0");
+    ck_assert_str_eq(gets(run, "tool.driver.name"), "kvet");
+    ck_assert_str_eq(gets(run, "tool.driver.version"), kvet_version());
+    ck_assert_str_eq(gets(run, "tool.driver.informationUri"), "https://github.com/kvet-dev/kvet");
+
+    /* every rule of the pack, in pack order */
+    ck_assert_int_eq(cJSON_GetArraySize(get(run, "tool.driver.rules")), 3);
+    ck_assert_str_eq(gets(run, "tool.driver.rules.0.id"), "T-ERR");
+    ck_assert_str_eq(gets(run, "tool.driver.rules.0.name"), "error rule, strict: yes");
+    ck_assert_str_eq(gets(run, "tool.driver.rules.0.shortDescription.text"), "error rule, strict: yes");
+    ck_assert_str_eq(gets(run, "tool.driver.rules.0.fullDescription.text"), "Why errors matter.");
+    ck_assert_str_eq(gets(run, "tool.driver.rules.0.help.text"), "set \"a\" to {s.a}");
+    ck_assert_str_eq(gets(run, "tool.driver.rules.0.helpUri"), "https://example.com/err");
+    ck_assert_str_eq(gets(run, "tool.driver.rules.0.defaultConfiguration.level"), "error");
+    ck_assert(cJSON_IsTrue(get(run, "tool.driver.rules.0.defaultConfiguration.enabled")));
+    ck_assert_str_eq(gets(run, "tool.driver.rules.0.properties.pack"), "test.reports");
+    ck_assert_str_eq(gets(run, "tool.driver.rules.0.properties.appliesTo"), "Service serving.knative.dev/*");
+    ck_assert_str_eq(gets(run, "tool.driver.rules.1.defaultConfiguration.level"), "warning");
+    /* no doc, no remedy: the title stands in */
+    ck_assert_str_eq(gets(run, "tool.driver.rules.1.help.text"), "warning rule");
+    ck_assert(cJSON_GetObjectItemCaseSensitive(get(run, "tool.driver.rules.1"), "helpUri") == NULL);
+    ck_assert_str_eq(gets(run, "tool.driver.rules.2.id"), "T-INFO");
+    ck_assert_str_eq(gets(run, "tool.driver.rules.2.defaultConfiguration.level"), "note");
+
+    /* results: one per finding, in order */
+    ck_assert_int_eq(cJSON_GetArraySize(get(run, "results")), 4);
+    ck_assert_str_eq(gets(run, "results.0.ruleId"), "T-ERR");
+    ck_assert_int_eq(geti(run, "results.0.ruleIndex"), 0);
+    ck_assert_str_eq(gets(run, "results.0.level"), "error");
+    ck_assert_str_eq(gets(run, "results.0.message.text"), HOSTILE);
+    ck_assert_str_eq(gets(run, "results.0.locations.0.physicalLocation.artifactLocation.uri"),
+                     "deploy/app%3Av1%2Cx.yaml");
+    ck_assert_int_eq(geti(run, "results.0.locations.0.physicalLocation.region.startLine"), 9);
+    ck_assert_int_eq(geti(run, "results.0.locations.0.physicalLocation.region.startColumn"), 5);
+    ck_assert_str_eq(gets(run, "results.0.properties.resource.apiVersion"), "serving.knative.dev/v1");
+    ck_assert_str_eq(gets(run, "results.0.properties.resource.kind"), "Service");
+    ck_assert_str_eq(gets(run, "results.0.properties.resource.namespace"), "demo");
+    ck_assert_str_eq(gets(run, "results.0.properties.resource.name"), "web");
+    ck_assert_int_eq(geti(run, "results.2.ruleIndex"), 1);
+    ck_assert_str_eq(gets(run, "results.2.level"), "warning");
+    /* a finding without its own file points at its resource's */
+    ck_assert_str_eq(gets(run, "results.2.locations.0.physicalLocation.artifactLocation.uri"),
+                     "deploy/app%3Av1%2Cx.yaml");
+    ck_assert_str_eq(gets(run, "results.3.level"), "note");
+    ck_assert_int_eq(geti(run, "results.3.ruleIndex"), 2);
+    /* "./" dropped, the space percent-encoded */
+    ck_assert_str_eq(gets(run, "results.3.locations.0.physicalLocation.artifactLocation.uri"), "deploy/hpa%201.yaml");
+    ck_assert_str_eq(gets(run, "results.3.properties.resource.name"), "");
+
+    /* fingerprints: 16 hex digits; a repeated rule on one resource differs */
+    const char *fp0 = gets(run, "results.0.partialFingerprints.kvetResource/v1");
+    const char *fp1 = gets(run, "results.1.partialFingerprints.kvetResource/v1");
+    const char *fp2 = gets(run, "results.2.partialFingerprints.kvetResource/v1");
+    ck_assert_uint_eq(strlen(fp0), 16);
+    ck_assert_uint_eq(strspn(fp0, "0123456789abcdef"), 16);
+    ck_assert_str_ne(fp0, fp1);
+    ck_assert_str_ne(fp0, fp2);
+
+    /* evaluation errors: notifications, the run did not fully succeed */
+    ck_assert(cJSON_IsFalse(get(run, "invocations.0.executionSuccessful")));
+    ck_assert_int_eq(cJSON_GetArraySize(get(run, "invocations.0.toolExecutionNotifications")), 2);
+    ck_assert_str_eq(gets(run, "invocations.0.toolExecutionNotifications.0.level"), "error");
+    ck_assert_str_eq(gets(run, "invocations.0.toolExecutionNotifications.0.message.text"),
+                     "int(): cannot convert \"x\" <bad>");
+    ck_assert_str_eq(gets(run, "invocations.0.toolExecutionNotifications.0.locations.0.physicalLocation."
+                               "artifactLocation.uri"), "rules/t.kvet");
+    ck_assert(cJSON_GetObjectItemCaseSensitive(get(run, "invocations.0.toolExecutionNotifications.1"),
+                                               "locations") == NULL);
+    /* no timestamps */
+    lacks(s, "Utc");
+    char saved0[17];
+    snprintf(saved0, sizeof saved0, "%s", fp0);
+    cJSON_Delete(log);
+
+    /* the fingerprint ignores where the finding is and follows the resource */
+    fx.f_web[0].line = 90;
+    fx.f_web[0].col = 1;
+    fx.f_web[0].message = (char *)"other text";
+    fx.res[0].line = 80;
+    char *moved = render(report_sarif, &fx.result, &fx.opts);
+    contains(moved, saved0);
+    fx.res[0].name = "web2";
+    char *renamed = render(report_sarif, &fx.result, &fx.opts);
+    lacks(renamed, saved0);
+
+    /* the same input gives the same bytes */
+    char *again = render(report_sarif, &fx.result, &fx.opts);
+    ck_assert_str_eq(renamed, again);
+    free(s);
+    free(moved);
+    free(renamed);
+    free(again);
+    fixture_free(&fx);
+}
+END_TEST
+
+START_TEST(sarif_without_pack_and_empty)
+{
+    fixture fx;
+    fixture_init(&fx);
+    /* without a pack the rules come from the findings */
+    fx.opts.pack = NULL;
+    char *s = render(report_sarif, &fx.result, &fx.opts);
+    cJSON *log = cJSON_Parse(s);
+    ck_assert_ptr_nonnull(log);
+    ck_assert_int_eq(cJSON_GetArraySize(get(log, "runs.0.tool.driver.rules")), 3);
+    ck_assert_str_eq(gets(log, "runs.0.tool.driver.rules.1.id"), "T-WARN");
+    ck_assert_int_eq(geti(log, "runs.0.results.3.ruleIndex"), 2);
+    cJSON_Delete(log);
+    free(s);
+
+    /* an empty result is still a valid log, and invalid UTF-8 becomes U+FFFD */
+    kvet_result empty;
+    memset(&empty, 0, sizeof empty);
+    s = render(report_sarif, &empty, &fx.opts);
+    log = cJSON_Parse(s);
+    ck_assert_ptr_nonnull(log);
+    ck_assert_int_eq(cJSON_GetArraySize(get(log, "runs.0.results")), 0);
+    ck_assert_int_eq(cJSON_GetArraySize(get(log, "runs.0.tool.driver.rules")), 0);
+    ck_assert(cJSON_IsTrue(get(log, "runs.0.invocations.0.executionSuccessful")));
+    cJSON_Delete(log);
+    free(s);
+
+    fx.opts.pack = fx.pack;
+    fx.f_web[0].message = (char *)"bad \xff byte";
+    fx.res[1].file = "/abs/dir/x.yaml";
+    fx.f_hpa[0].file = NULL;
+    s = render(report_sarif, &fx.result, &fx.opts);
+    contains(s, "\"bad \\ufffd byte\"");
+    contains(s, "\"uri\": \"file:///abs/dir/x.yaml\"");
+    log = cJSON_Parse(s);
+    ck_assert_ptr_nonnull(log);
+    cJSON_Delete(log);
+    free(s);
+    fixture_free(&fx);
+}
+END_TEST
+
+/* ------------------------------------------------------------ JUnit */
+
+/* Well-formedness, simply: tags balance, attribute values are quoted and
+ * hold no '<', every '&' starts a known reference, and no character XML 1.0
+ * forbids appears.  Returns NULL or what is wrong. */
+static const char *xml_problem(const char *s)
+{
+    static char why[200];
+    const char *stack[64];
+    size_t depth = 0, lens[64];
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 && *p != '\n' && *p != '\r' && *p != '\t')
+            return "a control character";
+    const char *p = s;
+    if (strncmp(p, "<?xml ", 6) != 0)
+        return "no XML declaration";
+    p = strstr(p, "?>");
+    if (!p)
+        return "unterminated declaration";
+    p += 2;
+    bool root_seen = false;
+    while (*p) {
+        if (*p == '&') {
+            static const char *const refs[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#9;", "&#10;", "&#13;"};
+            bool ok = false;
+            for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++)
+                if (!strncmp(p, refs[i], strlen(refs[i])))
+                    ok = true;
+            if (!ok)
+                return "a bare &";
+            p++;
+            continue;
+        }
+        if (*p == '>')
+            return "a bare > in text";
+        if (*p != '<') {
+            if (!depth && *p != '\n' && *p != ' ')
+                return "text outside the root element";
+            p++;
+            continue;
+        }
+        if (p[1] == '/') {
+            const char *name = p + 2;
+            size_t n = strcspn(name, ">");
+            if (!depth || n != lens[depth - 1] || strncmp(name, stack[depth - 1], n) != 0) {
+                snprintf(why, sizeof why, "mismatched </%.*s>", (int)n, name);
+                return why;
+            }
+            depth--;
+            p = name + n + 1;
+            continue;
+        }
+        const char *name = p + 1;
+        size_t n = strcspn(name, " />");
+        if (!n)
+            return "an empty tag name";
+        const char *q = name + n;
+        /* attributes: name="value" */
+        for (;;) {
+            while (*q == ' ')
+                q++;
+            if (*q == '>' || (q[0] == '/' && q[1] == '>'))
+                break;
+            size_t an = strcspn(q, "=");
+            if (q[an] != '=' || q[an + 1] != '"')
+                return "an unquoted attribute";
+            const char *v = q + an + 2;
+            const char *end = strchr(v, '"');
+            if (!end)
+                return "an unterminated attribute";
+            for (const char *c = v; c < end; c++) {
+                if (*c == '<')
+                    return "< in an attribute";
+                if (*c == '&') {
+                    bool ok = !strncmp(c, "&amp;", 5) || !strncmp(c, "&lt;", 4) || !strncmp(c, "&gt;", 4) ||
+                              !strncmp(c, "&quot;", 6) || !strncmp(c, "&#10;", 5) || !strncmp(c, "&#9;", 4) ||
+                              !strncmp(c, "&#13;", 5);
+                    if (!ok)
+                        return "a bare & in an attribute";
+                }
+            }
+            q = end + 1;
+        }
+        if (!depth && root_seen)
+            return "a second root element";
+        root_seen = true;
+        if (*q == '/') {
+            p = q + 2;
+        } else {
+            if (depth == 64)
+                return "too deep";
+            stack[depth] = name;
+            lens[depth++] = n;
+            p = q + 1;
+        }
+    }
+    if (depth)
+        return "unclosed elements";
+    return root_seen ? NULL : "no root element";
+}
+
+START_TEST(junit_document)
+{
+    fixture fx;
+    fixture_init(&fx);
+    char *s = render(report_junit, &fx.result, &fx.opts);
+    const char *why = xml_problem(s);
+    ck_assert_msg(why == NULL, "JUnit XML is not well-formed (%s):\n%s", why, s);
+    ck_assert(!strncmp(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 39));
+    /* T-ERR and T-WARN apply to the two Services, T-INFO to the HPA; the
+     * ConfigMap to none; the errors come from two files */
+    contains(s, "<testsuites name=\"kvet\" tests=\"7\" failures=\"1\" errors=\"2\" skipped=\"2\">\n");
+    contains(s, "  <testsuite name=\"T-ERR\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"1\">\n");
+    contains(s, "  <testsuite name=\"T-WARN\" tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"1\">\n");
+    contains(s, "  <testsuite name=\"T-INFO\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\">\n");
+    lacks(s, "ConfigMap");
+    /* the failing case: both T-ERR findings, the first in the message */
+    contains(s, "    <testcase name=\"Service demo/web\" classname=\"T-ERR\" file=\"deploy/app:v1,x.yaml\" "
+                "line=\"3\">\n"
+                "      <failure message=\"max &lt;2&gt; &amp; &quot;q&quot; | pipe&#10;next %0A: a,b #1 @bob "
+                "\xEF\xBF\xBD \xC3\xA9 (and 1 more)\" type=\"error\">"
+                "deploy/app:v1,x.yaml:9:5: error: max &lt;2&gt; &amp; \"q\" | pipe\nnext %0A: a,b #1 @bob "
+                "\xEF\xBF\xBD \xC3\xA9 [T-ERR]\nfix: set a to 2\nsee: https://example.com/err\n"
+                "deploy/app:v1,x.yaml:10:7: error: second [T-ERR]\n</failure>\n    </testcase>\n");
+    /* below the fail level: a passing case with the finding in system-out */
+    contains(s, "    <testcase name=\"Service demo/web\" classname=\"T-WARN\" file=\"deploy/app:v1,x.yaml\" "
+                "line=\"3\">\n      <system-out>deploy/app:v1,x.yaml:4:3: warning: b is 1 [T-WARN]\n"
+                "</system-out>\n    </testcase>\n");
+    /* not evaluated: skipped */
+    contains(s, "    <testcase name=\"Service demo/api\" classname=\"T-ERR\" file=\"deploy/app:v1,x.yaml\" "
+                "line=\"20\">\n      <skipped message=\"the resource could not be fully evaluated; see the "
+                "evaluation errors\"/>\n    </testcase>\n");
+    contains(s, "<testcase name=\"HorizontalPodAutoscaler (unnamed)\" classname=\"T-INFO\" "
+                "file=\"./deploy/hpa 1.yaml\" line=\"1\">");
+    /* errors: a test case per file */
+    contains(s, "  <testsuite name=\"kvet evaluation errors\" tests=\"2\" failures=\"0\" errors=\"2\" "
+                "skipped=\"0\">\n"
+                "    <testcase name=\"rules/t.kvet\" classname=\"kvet\" file=\"rules/t.kvet\">\n"
+                "      <error message=\"int(): cannot convert &quot;x&quot; &lt;bad&gt;\" type=\"evaluation\">"
+                "rules/t.kvet:7:9: error: int(): cannot convert \"x\" &lt;bad&gt;\n</error>\n");
+    contains(s, "<testcase name=\"(no file)\" classname=\"kvet\">\n      <error message=\"no file&#10;at all\" "
+                "type=\"evaluation\">error: no file\nat all\n</error>");
+    ck_assert(strcmp(s + strlen(s) - 14, "</testsuites>\n") == 0);
+    free(s);
+
+    /* --fail-level info: every finding fails */
+    fx.opts.fail_level = KVET_SEV_INFO;
+    s = render(report_junit, &fx.result, &fx.opts);
+    contains(s, "<testsuites name=\"kvet\" tests=\"7\" failures=\"3\" errors=\"2\" skipped=\"2\">");
+    contains(s, "<failure message=\"b is 1\" type=\"warning\">");
+    contains(s, "<failure message=\"c is 1\" type=\"info\">");
+    lacks(s, "<system-out>");
+    ck_assert_ptr_null(xml_problem(s));
+    free(s);
+
+    /* --fail-level never: nothing fails */
+    fx.opts.fail_never = true;
+    s = render(report_junit, &fx.result, &fx.opts);
+    contains(s, "failures=\"0\" errors=\"2\"");
+    lacks(s, "<failure");
+    free(s);
+
+    /* an empty result and hostile rule ids still give well-formed XML */
+    kvet_result empty;
+    memset(&empty, 0, sizeof empty);
+    fx.opts.pack = NULL;
+    s = render(report_junit, &empty, &fx.opts);
+    ck_assert_str_eq(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                        "<testsuites name=\"kvet\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\">\n"
+                        "</testsuites>\n");
+    free(s);
+    fx.f_hpa[0].rule = "<x&\"y\">\x02";
+    fx.f_hpa[0].message = (char *)"bad \xff\xfe byte \xEF\xBF\xBE";
+    fx.opts.fail_never = false;
+    s = render(report_junit, &fx.result, &fx.opts);
+    ck_assert_msg(xml_problem(s) == NULL, "%s", xml_problem(s));
+    contains(s, "<testsuite name=\"&lt;x&amp;&quot;y&quot;&gt;\xEF\xBF\xBD\"");
+    contains(s, "bad \xEF\xBF\xBD\xEF\xBF\xBD byte \xEF\xBF\xBD [&lt;x&amp;\"y\"&gt;\xEF\xBF\xBD]");
+    free(s);
+    fixture_free(&fx);
+}
+END_TEST
+
+START_TEST(junit_checker_rejects)
+{
+    /* the checker itself must catch what it is there to catch */
+    ck_assert_str_eq(xml_problem("<?xml version=\"1.0\"?>\n<a><b></a></b>"), "mismatched </a>");
+    ck_assert_str_eq(xml_problem("<?xml version=\"1.0\"?>\n<a>x & y</a>"), "a bare &");
+    ck_assert_str_eq(xml_problem("<?xml version=\"1.0\"?>\n<a b=\"<\"/>"), "< in an attribute");
+    ck_assert_str_eq(xml_problem("<?xml version=\"1.0\"?>\n<a>\x01</a>"), "a control character");
+    ck_assert_str_eq(xml_problem("<?xml version=\"1.0\"?>\n<a>"), "unclosed elements");
+    ck_assert_ptr_null(xml_problem("<?xml version=\"1.0\"?>\n<a b=\"&amp;\"><c/>t</a>\n"));
+}
+END_TEST
+
+/* ------------------------------------------------------------ TAP */
+
+START_TEST(tap_document)
+{
+    fixture fx;
+    fixture_init(&fx);
+    char *s = render(report_tap, &fx.result, &fx.opts);
+    ck_assert_str_eq(
+        s,
+        "TAP version 14\n"
+        "1..6\n"
+        "not ok 1 - Service demo/web (deploy/app:v1,x.yaml:3)\n"
+        "  ---\n"
+        "  severity: error\n"
+        "  rule: \"T-ERR\"\n"
+        "  title: \"error rule, strict: yes\"\n"
+        "  file: \"deploy/app:v1,x.yaml\"\n"
+        "  line: 9\n"
+        "  column: 5\n"
+        "  message: \"max <2> & \\\"q\\\" | pipe\\nnext %0A: a,b #1 @bob \\x01 \xC3\xA9\"\n"
+        "  remedy: \"set a to 2\"\n"
+        "  link: \"https://example.com/err\"\n"
+        "  resource: {apiVersion: \"serving.knative.dev/v1\", kind: \"Service\", namespace: \"demo\", name: \"web\"}\n"
+        "  findings:\n"
+        "    - severity: error\n"
+        "      rule: \"T-ERR\"\n"
+        "      title: \"error rule, strict: yes\"\n"
+        "      file: \"deploy/app:v1,x.yaml\"\n"
+        "      line: 9\n"
+        "      column: 5\n"
+        "      message: \"max <2> & \\\"q\\\" | pipe\\nnext %0A: a,b #1 @bob \\x01 \xC3\xA9\"\n"
+        "      remedy: \"set a to 2\"\n"
+        "      link: \"https://example.com/err\"\n"
+        "    - severity: error\n"
+        "      rule: \"T-ERR\"\n"
+        "      title: \"error rule, strict: yes\"\n"
+        "      file: \"deploy/app:v1,x.yaml\"\n"
+        "      line: 10\n"
+        "      column: 7\n"
+        "      message: \"second\"\n"
+        "    - severity: warning\n"
+        "      rule: \"T-WARN\"\n"
+        "      title: \"warning rule\"\n"
+        "      file: \"deploy/app:v1,x.yaml\"\n"
+        "      line: 4\n"
+        "      column: 3\n"
+        "      message: \"b is 1\"\n"
+        "  ...\n"
+        "ok 2 - HorizontalPodAutoscaler (unnamed) (./deploy/hpa 1.yaml:1)\n"
+        "  ---\n"
+        "  severity: info\n"
+        "  rule: \"T-INFO\"\n"
+        "  title: \"info rule\"\n"
+        "  file: \"./deploy/hpa 1.yaml\"\n"
+        "  line: 2\n"
+        "  column: 1\n"
+        "  message: \"c is 1\"\n"
+        "  resource: {apiVersion: \"autoscaling/v2\", kind: \"HorizontalPodAutoscaler\", namespace: \"\", name: \"\"}\n"
+        "  ...\n"
+        "ok 3 - Service demo/api (deploy/app:v1,x.yaml:20) # SKIP not fully evaluated, see the evaluation errors\n"
+        "ok 4 - ConfigMap demo/cfg (deploy/cm.yaml:1)\n"
+        "not ok 5 - evaluation error at rules/t.kvet:7:9\n"
+        "  ---\n"
+        "  severity: error\n"
+        "  file: \"rules/t.kvet\"\n"
+        "  line: 7\n"
+        "  column: 9\n"
+        "  message: \"int(): cannot convert \\\"x\\\" <bad>\"\n"
+        "  ...\n"
+        "not ok 6 - evaluation error\n"
+        "  ---\n"
+        "  severity: error\n"
+        "  message: \"no file\\nat all\"\n"
+        "  ...\n");
+    free(s);
+
+    /* --fail-level warning: the HPA's info finding still passes; a `#` in a
+     * name is escaped so it does not start a directive */
+    fx.opts.fail_level = KVET_SEV_WARNING;
+    fx.res[3].name = "a#b\\c\nd";
+    fx.res[3].not_evaluated = 0;
+    s = render(report_tap, &fx.result, &fx.opts);
+    contains(s, "ok 2 - HorizontalPodAutoscaler (unnamed)");
+    contains(s, "\nok 4 - ConfigMap demo/a\\#b\\\\c d (deploy/cm.yaml:1)\n");
+    free(s);
+
+    /* YAML escapes for characters YAML does not take raw */
+    fx.f_hpa[0].message = (char *)"nel \xC2\x85 ls \xE2\x80\xA8 bom \xEF\xBB\xBF bad \xff del \x7f";
+    s = render(report_tap, &fx.result, &fx.opts);
+    contains(s, "  message: \"nel \\u0085 ls \\u2028 bom \\uFEFF bad \\uFFFD del \\x7f\"\n");
+    free(s);
+
+    kvet_result empty;
+    memset(&empty, 0, sizeof empty);
+    s = render(report_tap, &empty, &fx.opts);
+    ck_assert_str_eq(s, "TAP version 14\n1..0 # SKIP no resources to check\n");
+    free(s);
+    fixture_free(&fx);
+}
+END_TEST
+
+/* ------------------------------------------------------------ GitHub */
+
+START_TEST(github_commands)
+{
+    fixture fx;
+    fixture_init(&fx);
+    char *s = render(report_github, &fx.result, &fx.opts);
+    ck_assert_str_eq(
+        s,
+        "::error file=deploy/app%3Av1%2Cx.yaml,line=9,col=5,title=T-ERR%3A error rule%2C strict%3A yes::"
+        "max <2> & \"q\" | pipe%0Anext %250A: a,b #1 @bob \x01 \xC3\xA9%0AService demo/web%0Afix: set a to 2"
+        "%0Asee: https://example.com/err\n"
+        "::error file=deploy/app%3Av1%2Cx.yaml,line=10,col=7,title=T-ERR%3A error rule%2C strict%3A yes::"
+        "second%0AService demo/web\n"
+        "::warning file=deploy/app%3Av1%2Cx.yaml,line=4,col=3,title=T-WARN%3A warning rule::b is 1%0A"
+        "Service demo/web\n"
+        "::notice file=./deploy/hpa 1.yaml,line=2,col=1,title=T-INFO%3A info rule::c is 1%0A"
+        "HorizontalPodAutoscaler (unnamed)\n"
+        "::error file=rules/t.kvet,line=7,col=9,title=kvet evaluation error::int(): cannot convert \"x\" <bad>\n"
+        "::error title=kvet evaluation error::no file%0Aat all\n");
+    free(s);
+
+    /* a carriage return cannot end the command early; unknown positions
+     * are left out */
+    fx.f_hpa[0].message = (char *)"a\r\n::error::forged";
+    fx.f_hpa[0].line = 0;
+    fx.f_hpa[0].col = 0;
+    s = render(report_github, &fx.result, &fx.opts);
+    contains(s, "::notice file=./deploy/hpa 1.yaml,title=T-INFO%3A info rule::a%0D%0A::error::forged%0A");
+    ck_assert_uint_eq(count_of(s, "\n"), 6);
+    free(s);
+
+    kvet_result empty;
+    memset(&empty, 0, sizeof empty);
+    s = render(report_github, &empty, &fx.opts);
+    ck_assert_str_eq(s, "");
+    free(s);
+    fixture_free(&fx);
+}
+END_TEST
+
+/* ------------------------------------------------------------ Markdown */
+
+START_TEST(markdown_report)
+{
+    fixture fx;
+    fixture_init(&fx);
+    char *s = render(report_markdown, &fx.result, &fx.opts);
+    ck_assert(!strncmp(s, "## kvet report\n\n", 16));
+    contains(s, "| errors | warnings | infos | resources | rules |\n|---:|---:|---:|---:|---:|\n"
+                "| 2 | 1 | 1 | 4 | 3 |\n\n**2 evaluation errors: the results are incomplete.**\n");
+    contains(s, "### Findings\n\n| severity | rule | resource | location | message |\n|---|---|---|---|---|\n");
+    /* the table cannot be broken by the message */
+    contains(s, "| error | T-ERR | Service demo/web | deploy/app:v1,x.yaml:9 | max \\<2\\> \\& \"q\" \\| pipe<br>"
+                "next %0A: a,b #&#8203;1 @&#8203;bob \xEF\xBF\xBD \xC3\xA9 |\n");
+    contains(s, "| warning | T-WARN | Service demo/web | deploy/app:v1,x.yaml:4 | b is 1 |\n");
+    contains(s, "| info | T-INFO | HorizontalPodAutoscaler (unnamed) | ./deploy/hpa 1.yaml:2 | c is 1 |\n");
+    contains(s, "\n### Evaluation errors\n\n- rules/t.kvet:7:9: int(): cannot convert \"x\" \\<bad\\>\n"
+                "- no file<br>at all\n");
+    lacks(s, "more finding");
+    free(s);
+
+    /* a clean run */
+    kvet_result clean;
+    memset(&clean, 0, sizeof clean);
+    clean.nresources = 0;
+    s = render(report_markdown, &clean, &fx.opts);
+    ck_assert_str_eq(s, "## kvet report\n\n| errors | warnings | infos | resources | rules |\n"
+                        "|---:|---:|---:|---:|---:|\n| 0 | 0 | 0 | 0 | 0 |\n\nNo findings.\n");
+    free(s);
+    fixture_free(&fx);
+}
+END_TEST
+
+START_TEST(markdown_caps)
+{
+    fixture fx;
+    fixture_init(&fx);
+    /* 250 findings: 200 rows and a line for the rest */
+    enum { N = 250 };
+    kvet_finding *many = calloc(N, sizeof *many);
+    for (size_t i = 0; i < N; i++)
+        many[i] = (kvet_finding){.rule = "T-WARN", .severity = KVET_SEV_WARNING, .title = "w",
+                                 .message = (char *)"short", .file = "f.yaml", .line = (uint32_t)i + 1, .col = 1};
+    kvet_resource r = {.api_version = "v1", .kind = "Service", .ns = "", .name = "n", .file = "f.yaml",
+                       .line = 1, .findings = many, .nfindings = N};
+    kvet_result res;
+    memset(&res, 0, sizeof res);
+    res.resources = &r;
+    res.nresources = 1;
+    res.findings[KVET_SEV_WARNING] = N;
+    char *s = render(report_markdown, &res, &fx.opts);
+    ck_assert_uint_eq(count_of(s, "| warning | T-WARN |"), 200);
+    contains(s, "| f.yaml:200 | short |\n\n... and 50 more findings (see the full report).\n");
+    lacks(s, "f.yaml:201 ");
+    free(s);
+
+    /* long messages are cut on a character boundary; big tables stop early */
+    char *big = malloc(2000);
+    for (size_t i = 0; i < 1998; i += 2)
+        memcpy(big + i, "\xC3\xA9", 2);
+    big[1998] = '\0';
+    for (size_t i = 0; i < N; i++)
+        many[i].message = big;
+    s = render(report_markdown, &res, &fx.opts);
+    contains(s, "| \xC3\xA9\xC3\xA9");
+    contains(s, "\xC3\xA9\xE2\x80\xA6 |\n");
+    size_t rows = count_of(s, "| warning | T-WARN |");
+    ck_assert_msg(rows < 200 && rows > 50, "%zu rows", rows);
+    ck_assert_uint_lt(strlen(s), 64 * 1024);
+    char tail[80];
+    snprintf(tail, sizeof tail, "... and %zu more findings (see the full report).\n", (size_t)N - rows);
+    contains(s, tail);
+    free(s);
+    free(big);
+    free(many);
+    fixture_free(&fx);
+}
+END_TEST
+
+static Suite *reports_suite(void)
+{
+    Suite *s = suite_create("reports");
+    TCase *tc = tcase_create("reports");
+    tcase_add_test(tc, helpers_utf8_and_applies);
+    tcase_add_test(tc, sarif_document);
+    tcase_add_test(tc, sarif_without_pack_and_empty);
+    tcase_add_test(tc, junit_document);
+    tcase_add_test(tc, junit_checker_rejects);
+    tcase_add_test(tc, tap_document);
+    tcase_add_test(tc, github_commands);
+    tcase_add_test(tc, markdown_report);
+    tcase_add_test(tc, markdown_caps);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(reports_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
