@@ -651,3 +651,20 @@ kvet_rule_info kvet_rule_at(const kvet_pack *pack, size_t i)
     r.applies_to = k->applies_to;
     return r;
 }
+
+size_t kvet_derive_count(const kvet_pack *pack) { return pack->nderives; }
+
+kvet_derive_info kvet_derive_at(const kvet_pack *pack, size_t i)
+{
+    kvet_derive_info d;
+    memset(&d, 0, sizeof d);
+    if (i >= pack->nderives)
+        return d;
+    const kv_derive *k = &pack->derives[i];
+    d.name = k->name;
+    d.file = k->pos.file < pack->nfiles ? pack->files[k->pos.file] : NULL;
+    d.line = k->pos.line;
+    d.col = k->pos.col;
+    d.expr = k->expr;
+    return d;
+}

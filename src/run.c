@@ -86,10 +86,25 @@ static void add_error(run *r, const char *file, uint32_t line, uint32_t col, con
 
 /* ------------------------------------------------------------- VM hooks */
 
+static void hook_rule_run(void *ud, uint32_t rule)
+{
+    run *r = ud;
+    r->res->pub.rule_evaluated[rule]++;
+}
+
+static void hook_derive_run(void *ud, uint32_t derive, int valued)
+{
+    run *r = ud;
+    r->res->pub.derive_applied[derive]++;
+    if (valued)
+        r->res->pub.derive_valued[derive]++;
+}
+
 static void hook_finding(void *ud, uint32_t rule, kvet_value at, kvet_value msg, kvet_value remedy)
 {
     run *r = ud;
     const kv_rule *ru = &r->prog->rules[rule];
+    r->res->pub.rule_findings[rule]++;
     if (r->nfindings == r->capfindings) {
         size_t cap = r->capfindings ? r->capfindings * 2 : 8;
         kvet_finding *f = realloc(r->findings, cap * sizeof *f);
@@ -518,12 +533,17 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     kv_arena_init(&r.scratch);
     r.query_lists = calloc(pack->nqueries + 1, sizeof *r.query_lists);
     r.query_built = calloc(pack->nqueries + 1, 1);
-    kv_vm_hooks hooks = {&r, hook_finding, hook_error, hook_query};
+    kv_vm_hooks hooks = {&r, hook_finding, hook_error, hook_query, hook_rule_run, hook_derive_run};
+    ri->pub.rule_evaluated = calloc(pack->nrules + 1, sizeof(size_t));
+    ri->pub.rule_findings = calloc(pack->nrules + 1, sizeof(size_t));
+    ri->pub.derive_applied = calloc(pack->nderives + 1, sizeof(size_t));
+    ri->pub.derive_valued = calloc(pack->nderives + 1, sizeof(size_t));
     r.env = kv_env_new(ctx, pack, &hooks);
     r.ev = r.env ? kv_eval_new(r.env) : NULL;
     char **files = NULL, **cluster = NULL;
     size_t nfiles = 0, ncluster = 0;
-    if (!r.query_lists || !r.query_built || !r.ev) {
+    if (!r.query_lists || !r.query_built || !r.ev || !ri->pub.rule_evaluated || !ri->pub.rule_findings ||
+        !ri->pub.derive_applied || !ri->pub.derive_valued) {
         r.oom = true;
         goto done;
     }
@@ -594,6 +614,10 @@ void kvet_result_free(kvet_result *res)
         free(res->errors[i].message);
     }
     free(res->errors);
+    free(res->rule_evaluated);
+    free(res->rule_findings);
+    free(res->derive_applied);
+    free(res->derive_valued);
     kv_arena_free(&ri->arena);
     free(ri);
 }

@@ -1162,6 +1162,8 @@ int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
         ev->trace[ev->ntrace].derive = d;
         ev->trace[ev->ntrace].value = v;
         ev->ntrace++;
+        if (ev->env->hooks.derive_run)
+            ev->env->hooks.derive_run(ev->env->hooks.ud, d, v.type != KVET_ABSENT);
         if (v.type == KVET_ABSENT)
             continue;
         /* a later definition of the same name replaces an earlier one */
@@ -1178,6 +1180,8 @@ int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
         const kv_rule *rule = &p->rules[r];
         if (!rule->enabled || !block_ready(ev, rule->block))
             continue;
+        if (ev->env->hooks.rule_run)
+            ev->env->hooks.rule_run(ev->env->hooks.ud, r);
         kvet_value v;
         if (run_chunk(ev, rule->chunk, ev->block_base[rule->block], &v) < 0)
             report_error(ev, rule->id);

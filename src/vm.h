@@ -30,6 +30,10 @@ typedef struct kv_vm_hooks {
     /* The documents matching query q (a list value that stays valid for the
      * whole run). */
     kvet_value (*query)(void *ud, uint32_t q);
+    /* Optional: a rule was evaluated on the resource (its block applied). */
+    void (*rule_run)(void *ud, uint32_t rule);
+    /* Optional: a derivation applied; valued says whether it gave a value. */
+    void (*derive_run)(void *ud, uint32_t derive, int valued);
 } kv_vm_hooks;
 
 kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks);

@@ -277,7 +277,24 @@ typedef struct kvet_result {
     size_t findings[3];     /* by kvet_severity: info, warning, error */
     size_t skipped;         /* documents without apiVersion/kind */
     int used_cluster_defaults; /* no cluster config document was found */
+    /* per rule, in kvet_rule_at order: resources the rule was evaluated on
+     * (its block applied and it was enabled) and findings it raised */
+    size_t *rule_evaluated, *rule_findings;
+    /* per derived value, in kvet_derive_at order: resources it applied to
+     * and how many of them got a (non-absent) value */
+    size_t *derive_applied, *derive_valued;
 } kvet_result;
+
+/* The derived values a pack defines, in evaluation order. */
+typedef struct kvet_derive_info {
+    const char *name;       /* dotted, e.g. "scale.min" */
+    const char *file;
+    uint32_t line, col;
+    const char *expr;       /* source text of the expression */
+} kvet_derive_info;
+
+size_t kvet_derive_count(const kvet_pack *pack);
+kvet_derive_info kvet_derive_at(const kvet_pack *pack, size_t i);
 
 /* Evaluate the pack over the inputs.  Returns NULL only on a failure that
  * prevents any evaluation (e.g. out of memory); unreadable inputs and

@@ -73,7 +73,7 @@ static const char *const help_text =
     "  help               print this help\n"
     "\n"
     "Options:\n"
-    "  -r, --rules PATH         rule pack: a folder, a .kvet file or a compiled .kvetc\n"
+    "  -R, --rules PATH         rule pack: a folder, a .kvet file or a compiled .kvetc\n"
     "                           (repeatable; default: the stock pack)\n"
     "  -I, --rules-path DIR     where imported packs are looked for (repeatable)\n"
     "  -c, --cluster FILE       cluster configuration documents (repeatable)\n"
@@ -85,7 +85,7 @@ static const char *const help_text =
     "      --fail-level LEVEL   error (default), warning, info or never\n"
     "  -q, --quiet              no summary line and no notes\n"
     "      --color WHEN         auto (default), always or never\n"
-    "      --resource NS/NAME   explain: only this resource\n"
+    "  -r, --resource NS/NAME   explain: only this resource (or NAME)\n"
     "      --dump               compile: print the bytecode listing\n"
     "      --limit NAME=N       change a resource limit (repeatable): alias-nodes, depth,\n"
     "                           file-size, steps, call-depth, regex-match, regex-depth,\n"
@@ -295,7 +295,7 @@ enum {
 };
 
 static const struct option long_opts[] = {
-    {"rules", required_argument, NULL, 'r'},
+    {"rules", required_argument, NULL, 'R'},
     {"rules-path", required_argument, NULL, 'I'},
     {"cluster", required_argument, NULL, 'c'},
     {"set", required_argument, NULL, 's'},
@@ -305,7 +305,7 @@ static const struct option long_opts[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
-    {"resource", required_argument, NULL, OPT_RESOURCE},
+    {"resource", required_argument, NULL, 'r'},
     {"dump", no_argument, NULL, OPT_DUMP},
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"help", no_argument, NULL, 'h'},
@@ -364,9 +364,9 @@ static int parse_opts(int argc, char **argv, opts *o)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":r:I:c:s:f:o:qh", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":R:r:I:c:s:f:o:qh", long_opts, NULL)) != -1) {
         switch (c) {
-        case 'r': push(&o->rules, &o->nrules, optarg); break;
+        case 'R': push(&o->rules, &o->nrules, optarg); break;
         case 'I': push(&o->rule_paths, &o->nrule_paths, optarg); break;
         case 'c': push(&o->cluster, &o->ncluster, optarg); break;
         case 's': {
@@ -405,7 +405,7 @@ static int parse_opts(int argc, char **argv, opts *o)
                 return KVET_EXIT_ERROR;
             }
             break;
-        case OPT_RESOURCE: o->resource = optarg; break;
+        case 'r': o->resource = optarg; break;
         case OPT_DUMP: o->dump = true; break;
         case OPT_LIMIT:
             if (set_limit(o->ctx, optarg) < 0)
