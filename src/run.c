@@ -16,6 +16,7 @@
 #include "program.h"
 #include "value.h"
 #include "vm.h"
+#include "waiver.h"
 
 typedef struct indexed {
     kv_arena *arena;
@@ -54,6 +55,7 @@ typedef struct run {
     size_t stdin_len;
     bool found_cluster_config;
     bool oom;
+    kv_waivers ws;
 } run;
 
 static const char *rdup(run *r, const char *s, size_t n)
@@ -379,9 +381,19 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
         } else {
             memcpy(rs->findings, r->findings, r->nfindings * sizeof *rs->findings);
             rs->nfindings = r->nfindings;
-            for (size_t i = 0; i < rs->nfindings; i++)
-                if (rs->findings[i].severity <= KVET_SEV_ERROR)
-                    res->findings[rs->findings[i].severity]++;
+        }
+    }
+    /* waivers first (explicit acceptance), then the baseline */
+    kv_waivers_resource(r->ctx, &r->ws, r->prog, root, rs, rs->file);
+    for (size_t i = 0; i < rs->nfindings; i++) {
+        kvet_finding *f = &rs->findings[i];
+        if (f->waiver) {
+            res->waived++;
+        } else if (kv_baseline_has(&r->ws, f, rs)) {
+            f->baselined = 1;
+            res->baselined++;
+        } else if (f->severity <= KVET_SEV_ERROR) {
+            res->findings[f->severity]++;
         }
     }
     if (r->in->want_trace) {
@@ -557,6 +569,19 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     before = kvet_diag_count(ctx);
     if (in->ncluster && kv_expand_inputs(ctx, in->cluster, in->ncluster, &cluster, &ncluster) < 0)
         collect_input_errors(&r, before);
+    r.ws.arena = &ri->arena;
+    r.ws.today = in->today;
+    for (size_t i = 0; i < in->nwaiver_files; i++) {
+        before = kvet_diag_count(ctx);
+        if (kv_waivers_load_file(ctx, &r.ws, in->waiver_files[i]) < 0)
+            collect_input_errors(&r, before);
+    }
+    r.ws.nfile = r.ws.n;
+    if (in->baseline) {
+        before = kvet_diag_count(ctx);
+        if (kv_baseline_load(ctx, &r.ws, in->baseline) < 0)
+            collect_input_errors(&r, before);
+    }
     r.doc_src_min = (uint32_t)ctx->nsources;
 
     if (pack->nqueries) {
@@ -570,6 +595,24 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     if (in->buffer)
         load_memory(&r, in, false);
     ri->pub.used_cluster_defaults = !r.found_cluster_config;
+    kv_waivers_finish(ctx, &r.ws);
+    if (r.ws.n) {
+        ri->pub.waivers = calloc(r.ws.n, sizeof *ri->pub.waivers);
+        if (!ri->pub.waivers) {
+            r.oom = true;
+        } else {
+            for (size_t i = 0; i < r.ws.n; i++)
+                ri->pub.waivers[i] = r.ws.v[i]->pub;
+            ri->pub.nwaivers = r.ws.n;
+            /* findings point into the run's list: move them to the result's */
+            for (size_t i = 0; i < ri->pub.nresources; i++)
+                for (size_t k = 0; k < ri->pub.resources[i].nfindings; k++) {
+                    kvet_finding *f = &ri->pub.resources[i].findings[k];
+                    if (f->waiver)
+                        f->waiver = &ri->pub.waivers[((const kv_waiver *)f->waiver)->index];
+                }
+        }
+    }
 
 done:
     if (r.oom)
@@ -588,6 +631,7 @@ done:
     free(r.stdin_data);
     kv_eval_free(r.ev);
     kv_env_free(r.env);
+    kv_waivers_free(&r.ws);
     kv_arena_free(&r.scratch);
     return &ri->pub;
 }
@@ -614,6 +658,7 @@ void kvet_result_free(kvet_result *res)
         free(res->errors[i].message);
     }
     free(res->errors);
+    free(res->waivers);
     free(res->rule_evaluated);
     free(res->rule_findings);
     free(res->derive_applied);

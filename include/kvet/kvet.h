@@ -216,6 +216,29 @@ kvet_rule_info kvet_rule_at(const kvet_pack *pack, size_t i);
 /* ------------------------------------------------------------------------
  * Checking
  * ------------------------------------------------------------------------ */
+/* A waiver: a finding of a rule on a resource that a person accepted, with
+ * a reason, an owner and an expiry date. */
+typedef enum kvet_waiver_status {
+    KVET_WAIVER_ACTIVE = 0,  /* waives the findings it matches */
+    KVET_WAIVER_EXPIRED,     /* past its expiry date: waives nothing */
+    KVET_WAIVER_STALE,       /* active, but matched no finding */
+    KVET_WAIVER_INVALID,     /* an annotation waiver without a reason */
+    KVET_WAIVER_FORBIDDEN    /* an annotation waiver for a rule that takes file waivers only */
+} kvet_waiver_status;
+
+typedef struct kvet_waiver {
+    int from_file;           /* 0: the kvet.dev/waive annotation; 1: a waiver file */
+    const char *file;        /* where the waiver is written */
+    uint32_t line;
+    const char *rule;        /* a rule id, `*` wildcards allowed in files */
+    const char *selector;    /* the resources it covers, e.g. "InferenceService prod/ranker" */
+    const char *reason, *owner, *expires; /* owner and expires may be "" for annotations */
+    kvet_waiver_status status;
+    size_t matched;          /* findings it waived */
+} kvet_waiver;
+
+const char *kvet_waiver_status_name(kvet_waiver_status s); /* "active", "expired", ... */
+
 typedef struct kvet_inputs {
     const char *const *paths; /* files, folders (recursive) or "-" for stdin */
     size_t npaths;
@@ -225,6 +248,10 @@ typedef struct kvet_inputs {
     const char *buffer;       /* optional: manifests held in memory ... */
     size_t buffer_len;
     const char *buffer_name;  /* ... and the name used for them in reports */
+    const char *const *waiver_files; /* YAML waiver files (docs/waivers.md) */
+    size_t nwaiver_files;
+    const char *baseline;     /* a baseline file (kvet baseline), or NULL */
+    const char *today;        /* "YYYY-MM-DD" for waiver expiry; NULL: no waiver expires */
 } kvet_inputs;
 
 typedef struct kvet_finding {
@@ -236,6 +263,8 @@ typedef struct kvet_finding {
     const char *link;    /* may be NULL */
     const char *file;
     uint32_t line, col;
+    const kvet_waiver *waiver; /* the active waiver that covers it, or NULL */
+    int baselined;           /* it is in the baseline: reported, but it does not fail */
 } kvet_finding;
 
 /* One step in the derivation of an effective value. */
@@ -274,7 +303,11 @@ typedef struct kvet_result {
     kvet_error *errors;     /* input and evaluation errors */
     size_t nerrors;
     size_t nrules;          /* enabled rules */
-    size_t findings[3];     /* by kvet_severity: info, warning, error */
+    size_t findings[3];     /* by kvet_severity: info, warning, error; not counting
+                               waived or baselined findings */
+    size_t waived, baselined;
+    kvet_waiver *waivers;   /* every waiver seen (files first, then annotations) */
+    size_t nwaivers;
     size_t skipped;         /* documents without apiVersion/kind */
     int used_cluster_defaults; /* no cluster config document was found */
     /* per rule, in kvet_rule_at order: resources the rule was evaluated on

@@ -47,6 +47,8 @@ typedef struct report_opts {
 void report_text(cli_buf *out, const kvet_result *res, const report_opts *o);
 int report_json(cli_buf *out, const kvet_result *res, const report_opts *o);
 void report_explain(cli_buf *out, const kvet_result *res, const report_opts *o, const char *only);
+/* The baseline file `kvet baseline` writes (docs/waivers.md). */
+int report_baseline(cli_buf *out, const kvet_result *res);
 
 /* CI reporters (docs/output.md).  Each appends one complete document and
  * returns 0, or -1 when the buffer ran out of memory.  The output depends

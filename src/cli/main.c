@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -42,6 +43,9 @@ typedef struct opts {
     bool quiet;
     int color;             /* -1 auto, 0 never, 1 always */
     bool dump;
+    const char **waivers; size_t nwaivers;
+    const char *baseline;
+    const char *today;     /* YYYY-MM-DD for waiver expiry */
     kvet_ctx *ctx;
 } opts;
 
@@ -68,6 +72,8 @@ static const char *const help_text =
     "  check PATH...      evaluate the rules over manifests (files, folders, - for stdin)\n"
     "  explain PATH...    show each resource's derived values and how they were derived\n"
     "  compile -o FILE    compile the rule packs into one file that check --rules can load\n"
+    "  baseline -o FILE PATH...  record the current findings; check --baseline FILE then\n"
+    "                     fails only on new ones\n"
     "  rules              list the rules of the loaded packs\n"
     "  version            print the version\n"
     "  help               print this help\n"
@@ -77,6 +83,9 @@ static const char *const help_text =
     "                           (repeatable; default: the stock pack)\n"
     "  -I, --rules-path DIR     where imported packs are looked for (repeatable)\n"
     "  -c, --cluster FILE       cluster configuration documents (repeatable)\n"
+    "      --waivers FILE       a waiver file (repeatable; see docs/waivers.md)\n"
+    "      --baseline FILE      findings in this baseline do not fail the run\n"
+    "      --today YYYY-MM-DD   the date waivers expire against (default: today)\n"
     "  -s, --set NAME=VALUE     override a pack parameter (repeatable)\n"
     "  -f, --format NAME[=FILE] report format: text (default), json, sarif, junit, tap,\n"
     "                           github or markdown; repeatable; a report without FILE\n"
@@ -296,6 +305,9 @@ enum {
 
 static const struct option long_opts[] = {
     {"rules", required_argument, NULL, 'R'},
+    {"waivers", required_argument, NULL, 'W'},
+    {"baseline", required_argument, NULL, 'B'},
+    {"today", required_argument, NULL, 'T'},
     {"rules-path", required_argument, NULL, 'I'},
     {"cluster", required_argument, NULL, 'c'},
     {"set", required_argument, NULL, 's'},
@@ -367,6 +379,16 @@ static int parse_opts(int argc, char **argv, opts *o)
     while ((c = getopt_long(argc, argv, ":R:r:I:c:s:f:o:qh", long_opts, NULL)) != -1) {
         switch (c) {
         case 'R': push(&o->rules, &o->nrules, optarg); break;
+        case 'W': push(&o->waivers, &o->nwaivers, optarg); break;
+        case 'B': o->baseline = optarg; break;
+        case 'T':
+            if (strlen(optarg) != 10 || optarg[4] != '-' || optarg[7] != '-' ||
+                strspn(optarg, "0123456789-") != 10) {
+                usage_error("--today expects a date written YYYY-MM-DD, got '%s'", optarg);
+                return KVET_EXIT_ERROR;
+            }
+            o->today = optarg;
+            break;
         case 'I': push(&o->rule_paths, &o->nrule_paths, optarg); break;
         case 'c': push(&o->cluster, &o->ncluster, optarg); break;
         case 's': {
@@ -465,6 +487,54 @@ static bool use_color(const opts *o, FILE *f)
 
 /* ------------------------------------------------------------ commands */
 
+/* The date waivers expire against: --today, else SOURCE_DATE_EPOCH, else
+ * the clock (local date). */
+static const char *today_or(const opts *o)
+{
+    static char buf[16];
+    if (o->today)
+        return o->today;
+    time_t t = time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde)
+        t = (time_t)strtoll(sde, NULL, 10);
+    struct tm tm;
+    if (!localtime_r(&t, &tm))
+        return NULL;
+    strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+/* `kvet baseline -o FILE PATH...`: every current finding as accepted. */
+static int cmd_baseline(opts *o)
+{
+    if (!o->output || o->ninputs == 0) {
+        usage_error("baseline needs -o FILE and at least one PATH");
+        return KVET_EXIT_ERROR;
+    }
+    bool err_color = use_color(o, stderr);
+    kvet_pack *pack = load_rules(o, err_color);
+    if (!pack)
+        return KVET_EXIT_ERROR;
+    kvet_inputs in = {.paths = o->inputs, .npaths = o->ninputs, .cluster = o->cluster, .ncluster = o->ncluster,
+                      .waiver_files = o->waivers, .nwaiver_files = o->nwaivers, .today = today_or(o)};
+    kvet_result *res = kvet_check(o->ctx, pack, &in);
+    print_diags(o->ctx, err_color, o->quiet);
+    if (!res || res->nerrors) {
+        fprintf(stderr, "%s: not writing a baseline: some inputs could not be evaluated\n", prog_name);
+        kvet_result_free(res);
+        kvet_pack_free(pack);
+        return KVET_EXIT_ERROR;
+    }
+    cli_buf out;
+    cli_buf_init(&out);
+    int rc = report_baseline(&out, res) < 0 || write_out(o->output, &out) < 0 ? KVET_EXIT_ERROR : KVET_EXIT_OK;
+    cli_buf_free(&out);
+    kvet_result_free(res);
+    kvet_pack_free(pack);
+    return rc;
+}
+
 static int cmd_check(opts *o, bool explain)
 {
     if (o->ninputs == 0) {
@@ -475,7 +545,9 @@ static int cmd_check(opts *o, bool explain)
     kvet_pack *pack = load_rules(o, err_color);
     if (!pack)
         return KVET_EXIT_ERROR;
-    kvet_inputs in = {.paths = o->inputs, .npaths = o->ninputs, .cluster = o->cluster, .ncluster = o->ncluster, .want_trace = explain};
+    kvet_inputs in = {.paths = o->inputs, .npaths = o->ninputs, .cluster = o->cluster, .ncluster = o->ncluster,
+                      .want_trace = explain, .waiver_files = o->waivers, .nwaiver_files = o->nwaivers,
+                      .baseline = o->baseline, .today = today_or(o)};
     kvet_result *res = kvet_check(o->ctx, pack, &in);
     print_diags(o->ctx, err_color, o->quiet);
     if (!res) {
@@ -602,6 +674,8 @@ int main(int argc, char **argv)
             rc = cmd_check(&o, false);
         else if (!strcmp(cmd, "explain"))
             rc = cmd_check(&o, true);
+        else if (!strcmp(cmd, "baseline"))
+            rc = cmd_baseline(&o);
         else if (!strcmp(cmd, "compile"))
             rc = cmd_compile(&o);
         else if (!strcmp(cmd, "rules"))
@@ -612,6 +686,7 @@ int main(int argc, char **argv)
         }
     }
     free(o.rules);
+    free(o.waivers);
     free(o.rule_paths);
     free(o.cluster);
     free(o.inputs);

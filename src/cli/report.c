@@ -219,7 +219,12 @@ void report_text(cli_buf *out, const kvet_result *res, const report_opts *o)
             cli_buf_printf(out, "%s:%u:%u: ", f->file ? f->file : r->file, f->line, f->col);
             if (o->color)
                 cli_buf_printf(out, "\033[0m%s", sev_color(f->severity));
-            cli_buf_printf(out, "%s", kvet_severity_name(f->severity));
+            if (f->waiver)
+                cli_buf_printf(out, "waived %s", kvet_severity_name(f->severity));
+            else if (f->baselined)
+                cli_buf_printf(out, "baselined %s", kvet_severity_name(f->severity));
+            else
+                cli_buf_printf(out, "%s", kvet_severity_name(f->severity));
             if (o->color)
                 cli_buf_puts(out, "\033[0m\033[1m");
             cli_buf_printf(out, ": %s [%s]", f->message, f->rule);
@@ -228,6 +233,10 @@ void report_text(cli_buf *out, const kvet_result *res, const report_opts *o)
             cli_buf_puts(out, "\n    ");
             resource_name(out, r);
             cli_buf_printf(out, ": %s\n", f->title);
+            if (f->waiver)
+                cli_buf_printf(out, "    waived by %s%s%s: %s (%s:%u)\n", f->waiver->owner[0] ? f->waiver->owner : "(no owner)",
+                               f->waiver->expires[0] ? " until " : "", f->waiver->expires, f->waiver->reason,
+                               f->waiver->file, f->waiver->line);
             if (f->remedy)
                 cli_buf_printf(out, "    fix: %s\n", f->remedy);
             if (f->link)
@@ -255,6 +264,10 @@ void report_text(cli_buf *out, const kvet_result *res, const report_opts *o)
     cli_buf_printf(out, "%zu resource%s checked with %zu rule%s: %zu error%s, %zu warning%s, %zu info%s",
                    res->nresources, res->nresources == 1 ? "" : "s", res->nrules, res->nrules == 1 ? "" : "s",
                    e, e == 1 ? "" : "s", w, w == 1 ? "" : "s", n, n == 1 ? "" : "s");
+    if (res->waived)
+        cli_buf_printf(out, "; %zu waived", res->waived);
+    if (res->baselined)
+        cli_buf_printf(out, "; %zu in the baseline", res->baselined);
     if (res->nerrors)
         cli_buf_printf(out, "; %zu could not be evaluated (results are incomplete)", res->nerrors);
     cli_buf_puts(out, "\n");
@@ -283,9 +296,10 @@ int report_json(cli_buf *out, const kvet_result *res, const report_opts *o)
     cli_buf_puts(out, "],\n");
     cli_buf_printf(out,
                    "  \"summary\": {\"resources\": %zu, \"rules\": %zu, \"findings\": {\"error\": %zu, "
-                   "\"warning\": %zu, \"info\": %zu}, \"skipped\": %zu, \"errors\": %zu, \"clusterDefaults\": %s},\n",
+                   "\"warning\": %zu, \"info\": %zu}, \"waived\": %zu, \"baselined\": %zu, \"skipped\": %zu, "
+                   "\"errors\": %zu, \"clusterDefaults\": %s},\n",
                    res->nresources, res->nrules, res->findings[KVET_SEV_ERROR], res->findings[KVET_SEV_WARNING],
-                   res->findings[KVET_SEV_INFO], res->skipped, res->nerrors,
+                   res->findings[KVET_SEV_INFO], res->waived, res->baselined, res->skipped, res->nerrors,
                    res->used_cluster_defaults ? "true" : "false");
     cli_buf_puts(out, "  \"resources\": [");
     for (size_t i = 0; i < res->nresources; i++) {
@@ -326,11 +340,43 @@ int report_json(cli_buf *out, const kvet_result *res, const report_opts *o)
                 cli_buf_puts(out, ", \"link\": ");
                 cli_json_string(out, f->link, strlen(f->link));
             }
+            if (f->waiver) {
+                cli_buf_puts(out, ", \"waived\": {\"owner\": ");
+                cli_json_string(out, f->waiver->owner, strlen(f->waiver->owner));
+                cli_buf_puts(out, ", \"reason\": ");
+                cli_json_string(out, f->waiver->reason, strlen(f->waiver->reason));
+                cli_buf_puts(out, ", \"expires\": ");
+                cli_json_string(out, f->waiver->expires, strlen(f->waiver->expires));
+                cli_buf_printf(out, ", \"source\": \"%s\", \"file\": ", f->waiver->from_file ? "file" : "annotation");
+                cli_json_string(out, f->waiver->file, strlen(f->waiver->file));
+                cli_buf_printf(out, ", \"line\": %u}", f->waiver->line);
+            }
+            if (f->baselined)
+                cli_buf_puts(out, ", \"baselined\": true");
             cli_buf_puts(out, "}");
         }
         cli_buf_puts(out, r->nfindings ? "\n     ]}" : "]}");
     }
     cli_buf_puts(out, res->nresources ? "\n  ],\n" : "],\n");
+    cli_buf_puts(out, "  \"waivers\": [");
+    for (size_t i = 0; i < res->nwaivers; i++) {
+        const kvet_waiver *w = &res->waivers[i];
+        cli_buf_puts(out, i ? ",\n    {" : "\n    {");
+        cli_buf_puts(out, "\"rule\": ");
+        cli_json_string(out, w->rule, strlen(w->rule));
+        cli_buf_puts(out, ", \"resources\": ");
+        cli_json_string(out, w->selector, strlen(w->selector));
+        cli_buf_printf(out, ", \"source\": \"%s\", \"file\": ", w->from_file ? "file" : "annotation");
+        cli_json_string(out, w->file, strlen(w->file));
+        cli_buf_printf(out, ", \"line\": %u, \"owner\": ", w->line);
+        cli_json_string(out, w->owner, strlen(w->owner));
+        cli_buf_puts(out, ", \"reason\": ");
+        cli_json_string(out, w->reason, strlen(w->reason));
+        cli_buf_puts(out, ", \"expires\": ");
+        cli_json_string(out, w->expires, strlen(w->expires));
+        cli_buf_printf(out, ", \"status\": \"%s\", \"matched\": %zu}", kvet_waiver_status_name(w->status), w->matched);
+    }
+    cli_buf_puts(out, res->nwaivers ? "\n  ],\n" : "],\n");
     cli_buf_puts(out, "  \"errors\": [");
     for (size_t i = 0; i < res->nerrors; i++) {
         const kvet_error *e = &res->errors[i];
@@ -391,4 +437,70 @@ void report_explain(cli_buf *out, const kvet_result *res, const report_opts *o, 
     }
     if (only && !shown)
         cli_buf_printf(out, "no resource named %s\n", only);
+}
+
+/* ---------------------------------------------------------------- baseline */
+
+typedef struct bl_entry {
+    const char *rule, *api, *kind, *ns, *name;
+} bl_entry;
+
+static int bl_cmp(const void *a, const void *b)
+{
+    const bl_entry *x = a, *y = b;
+    int c;
+    if ((c = strcmp(x->rule, y->rule))) return c;
+    if ((c = strcmp(x->api, y->api))) return c;
+    if ((c = strcmp(x->kind, y->kind))) return c;
+    if ((c = strcmp(x->ns, y->ns))) return c;
+    return strcmp(x->name, y->name);
+}
+
+int report_baseline(cli_buf *out, const kvet_result *res)
+{
+    size_t n = 0, cap = 64;
+    bl_entry *v = malloc(cap * sizeof *v);
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < res->nresources; i++) {
+        const kvet_resource *r = &res->resources[i];
+        for (size_t k = 0; k < r->nfindings; k++) {
+            if (r->findings[k].waiver)
+                continue; /* a waiver already covers it */
+            if (n == cap) {
+                cap *= 2;
+                bl_entry *nv = realloc(v, cap * sizeof *nv);
+                if (!nv) {
+                    free(v);
+                    return -1;
+                }
+                v = nv;
+            }
+            v[n++] = (bl_entry){r->findings[k].rule, r->api_version, r->kind, r->ns, r->name};
+        }
+    }
+    qsort(v, n, sizeof *v, bl_cmp);
+    cli_buf_printf(out, "{\n  \"kvet\": {\"version\": ");
+    cli_json_string(out, kvet_version(), strlen(kvet_version()));
+    cli_buf_puts(out, ", \"baseline\": 1},\n  \"findings\": [");
+    size_t written = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i && !bl_cmp(&v[i - 1], &v[i]))
+            continue;
+        cli_buf_puts(out, written++ ? ",\n    {" : "\n    {");
+        cli_buf_puts(out, "\"rule\": ");
+        cli_json_string(out, v[i].rule, strlen(v[i].rule));
+        cli_buf_puts(out, ", \"apiVersion\": ");
+        cli_json_string(out, v[i].api, strlen(v[i].api));
+        cli_buf_puts(out, ", \"kind\": ");
+        cli_json_string(out, v[i].kind, strlen(v[i].kind));
+        cli_buf_puts(out, ", \"namespace\": ");
+        cli_json_string(out, v[i].ns, strlen(v[i].ns));
+        cli_buf_puts(out, ", \"name\": ");
+        cli_json_string(out, v[i].name, strlen(v[i].name));
+        cli_buf_puts(out, "}");
+    }
+    cli_buf_puts(out, written ? "\n  ]\n}\n" : "]\n}\n");
+    free(v);
+    return out->oom ? -1 : 0;
 }

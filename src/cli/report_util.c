@@ -52,7 +52,9 @@ const char *cli_finding_file(const kvet_finding *f, const kvet_resource *r)
 
 bool cli_finding_fails(const kvet_finding *f, const report_opts *o)
 {
-    return !o->fail_never && f->severity <= KVET_SEV_ERROR && f->severity >= o->fail_level;
+    /* waived and baselined findings are reported but never fail */
+    return !o->fail_never && !f->waiver && !f->baselined && f->severity <= KVET_SEV_ERROR &&
+           f->severity >= o->fail_level;
 }
 
 /* `*` matches any run of characters; everything else matches itself.  The
