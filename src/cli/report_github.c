@@ -67,11 +67,14 @@ int report_github(cli_buf *out, const kvet_result *res, const report_opts *o)
         const kvet_resource *r = &res->resources[i];
         for (size_t k = 0; k < r->nfindings; k++) {
             const kvet_finding *f = &r->findings[k];
-            cli_buf_printf(out, "::%s ", command_of(f->severity));
+            /* waived and baselined findings are accepted: notices, not errors */
+            bool accepted = f->waiver || f->baselined;
+            cli_buf_printf(out, "::%s ", accepted ? "notice" : command_of(f->severity));
             position(out, cli_finding_file(f, r), f->line, f->col);
             cli_buf t;
             cli_buf_init(&t);
-            cli_buf_printf(&t, "%s: %s", f->rule ? f->rule : "", f->title ? f->title : "");
+            cli_buf_printf(&t, "%s%s: %s", accepted ? (f->waiver ? "waived " : "baselined ") : "", f->rule ? f->rule : "",
+                           f->title ? f->title : "");
             cli_buf_puts(out, "title=");
             escape(out, t.data, true);
             cli_buf_puts(out, "::");
@@ -81,6 +84,9 @@ int report_github(cli_buf *out, const kvet_result *res, const report_opts *o)
             cli_buf_puts(&t, f->message ? f->message : "");
             cli_buf_puts(&t, "\n");
             cli_resource_label(&t, r);
+            if (f->waiver)
+                cli_buf_printf(&t, "\nwaived by %s until %s: %s", f->waiver->owner[0] ? f->waiver->owner : "-",
+                               f->waiver->expires[0] ? f->waiver->expires : "-", f->waiver->reason);
             if (f->remedy)
                 cli_buf_printf(&t, "\nfix: %s", f->remedy);
             if (f->link)

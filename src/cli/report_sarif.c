@@ -177,7 +177,26 @@ static void put_result(cli_buf *b, const cli_rules *rules, const kvet_finding *f
     jstr(b, r->ns);
     cli_buf_puts(b, ", \"name\": ");
     jstr(b, r->name);
-    cli_buf_puts(b, "}}\n        }");
+    cli_buf_puts(b, "}");
+    if (f->baselined)
+        cli_buf_puts(b, ", \"baselined\": true");
+    cli_buf_puts(b, "}");
+    /* a waiver is a suppression in SARIF terms: code scanning shows it as
+     * dismissed, with the justification */
+    if (f->waiver) {
+        cli_buf_printf(b, ",\n          \"suppressions\": [{\"kind\": \"%s\", \"status\": \"accepted\", \"justification\": ",
+                       f->waiver->from_file ? "external" : "inSource");
+        cli_buf t;
+        cli_buf_init(&t);
+        cli_buf_printf(&t, "%s (owner: %s, expires: %s)", f->waiver->reason, f->waiver->owner[0] ? f->waiver->owner : "-",
+                       f->waiver->expires[0] ? f->waiver->expires : "-");
+        jstr(b, t.data ? t.data : "");
+        if (t.oom)
+            b->oom = true;
+        cli_buf_free(&t);
+        cli_buf_puts(b, "}]");
+    }
+    cli_buf_puts(b, "\n        }");
 }
 
 int report_sarif(cli_buf *out, const kvet_result *res, const report_opts *o)
