@@ -562,16 +562,30 @@ kv_node *kv_parse_template(kv_parser *p, kv_node *str)
             continue;
         }
         if (c == '{') {
+            /* find the matching `}`, skipping strings inside the expression:
+             * '...' raw strings, and "..." written as \"...\" inside a
+             * double-quoted template (or plainly inside a raw one) */
             uint32_t j = i + 1;
             int depth = 1;
             char q = 0;
             while (j < end) {
                 char d = src[j];
-                if (q) {
-                    if (d == '\\' && !raw) j++;
-                    else if (d == q) q = 0;
-                } else if (d == '\'' || (d == '"' && raw)) {
+                bool esc_dq = !raw && d == '\\' && j + 1 < end && src[j + 1] == '"';
+                if (q == '\'') {
+                    if (d == '\'') q = 0;
+                } else if (q == '"') {
+                    if (esc_dq || (raw && d == '"')) {
+                        q = 0;
+                        if (esc_dq) j++;
+                    } else if (!raw && d == '\\' && j + 1 < end) {
+                        j += 2; /* \\ or another escape inside the embedded string */
+                        continue;
+                    }
+                } else if (d == '\'') {
                     q = d;
+                } else if (esc_dq || (raw && d == '"')) {
+                    q = '"';
+                    if (esc_dq) j++;
                 } else if (d == '{') {
                     depth++;
                 } else if (d == '}' && --depth == 0) {

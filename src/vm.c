@@ -708,11 +708,11 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
                     PUSH(kv_at(kv_absent(), x));
             } else if (x.type == KVET_MAP && i.type == KVET_STRING) {
                 PUSH(kvet_map_get(x, i.u.s->data, i.u.s->len));
-            } else if (i.type == KVET_ABSENT || x.type == KVET_ABSENT || x.type == KVET_NULL ||
-                       (x.type != KVET_LIST && x.type != KVET_MAP)) {
+            } else if (i.type == KVET_INT || i.type == KVET_STRING || i.type == KVET_ABSENT) {
+                /* every access is safe: a list by name or a map by number is absent */
                 PUSH(kv_at(kv_absent(), x));
             } else {
-                FAIL(fmt_err(ev->arena, "cannot index a %s with a %s", tname(x), tname(i)));
+                FAIL(fmt_err(ev->arena, "an index must be an int or a string, not a %s", tname(i)));
             }
             break;
         }

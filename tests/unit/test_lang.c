@@ -716,6 +716,35 @@ START_TEST(regression_unterminated_buffers)
 }
 END_TEST
 
+START_TEST(templates_with_embedded_strings)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  rule T-1 info \"t\"\n"
+                         "    require false\n"
+                         "    message \"a={\\\"it's\\\"} b={\\\"a}b\\\"} c={'x}y'} d={s.metadata[\\\"name\\\"]}\"\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "F T-1 info 1:1 a=it's b=a}b c=x}y d=hello");
+    free(out);
+}
+END_TEST
+
+START_TEST(index_is_always_safe)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  let k = \"name\"\n"
+                         "  derive a = type([1, 2][k])\n"
+                         "  derive b = type({x: 1}[0])\n"
+                         "  derive c = type(s.metadata[k])\n"
+                         "}\n",
+                         SVC);
+    ck_assert_str_eq(out, "R Service/hello {a:\"absent\",b:\"absent\",c:\"string\"}\n");
+    free(out);
+}
+END_TEST
+
 static Suite *lang_suite(void)
 {
     Suite *s = suite_create("lang");
@@ -767,6 +796,8 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, eval_queries);
     tcase_add_test(tc, eval_step_limit);
     tcase_add_test(tc, eval_list_documents_and_skips);
+    tcase_add_test(tc, templates_with_embedded_strings);
+    tcase_add_test(tc, index_is_always_safe);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("packs");
