@@ -668,3 +668,14 @@ kvet_derive_info kvet_derive_at(const kvet_pack *pack, size_t i)
     d.expr = k->expr;
     return d;
 }
+
+const char *kvet_rule_meta(const kvet_pack *pack, size_t i, const char *key)
+{
+    if (i >= pack->nrules)
+        return NULL;
+    const kv_rule *r = &pack->rules[i];
+    for (uint32_t k = 0; k < r->nmeta; k++)
+        if (!strcmp(r->meta_keys[k], key))
+            return r->meta_vals[k];
+    return NULL;
+}

@@ -212,6 +212,8 @@ typedef struct kvet_rule_info {
 
 size_t kvet_rule_count(const kvet_pack *pack);
 kvet_rule_info kvet_rule_at(const kvet_pack *pack, size_t i);
+/* A rule's `meta KEY "value"`, or NULL. */
+const char *kvet_rule_meta(const kvet_pack *pack, size_t i, const char *key);
 
 /* ------------------------------------------------------------------------
  * Checking

@@ -49,6 +49,8 @@ int report_json(cli_buf *out, const kvet_result *res, const report_opts *o);
 void report_explain(cli_buf *out, const kvet_result *res, const report_opts *o, const char *only);
 /* The baseline file `kvet baseline` writes (docs/waivers.md). */
 int report_baseline(cli_buf *out, const kvet_result *res);
+/* The rule catalogue (docs/rules.md). */
+int report_catalogue(cli_buf *out, const kvet_pack *pack);
 
 /* CI reporters (docs/output.md).  Each appends one complete document and
  * returns 0, or -1 when the buffer ran out of memory.  The output depends

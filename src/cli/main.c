@@ -629,6 +629,13 @@ static int cmd_rules(opts *o)
         return KVET_EXIT_ERROR;
     cli_buf out;
     cli_buf_init(&out);
+    if (o->nformats && !strcmp(o->formats[0].name, "markdown")) {
+        int rc = report_catalogue(&out, pack) < 0 || write_out(o->formats[0].file ? o->formats[0].file : o->output, &out) < 0
+                     ? KVET_EXIT_ERROR : KVET_EXIT_OK;
+        cli_buf_free(&out);
+        kvet_pack_free(pack);
+        return rc;
+    }
     for (size_t i = 0; i < kvet_pack_count(pack); i++) {
         kvet_pack_info pi = kvet_pack_at(pack, i);
         cli_buf_printf(&out, "pack %s %s  sha256:%s\n", pi.name, pi.version, pi.digest);
