@@ -314,11 +314,31 @@ START_TEST(cli_resource_limits)
 }
 END_TEST
 
+START_TEST(cli_hundred_thousand_rules)
+{
+    /* a pack of 100k rules compiles and runs (linear-time compiler tables) */
+    char path[600], args[1400];
+    snprintf(path, sizeof path, "%s/big.kvet", tmpdir);
+    FILE *f = fopen(path, "w");
+    fputs("pack big \"1\"\nfor ConfigMap \"v1\" as c {\n", f);
+    for (int i = 0; i < 100000; i++)
+        fprintf(f, "  rule R%d info \"rule %d\" require c.data.k%d != \"%d\"\n", i, i, i % 50, i);
+    fputs("}\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "check --rules '%s' --format json -", path);
+    outcome o = run(args, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {k7: \"7\"}\n");
+    ck_assert_int_eq(o.status, 0);
+    contains(o.out, "\"rules\": 100000, \"findings\": {\"error\": 0, \"warning\": 0, \"info\": 1}");
+    contains(o.out, "\"rule\": \"R7\"");
+    done(&o);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
     TCase *tc = tcase_create("cli");
-    tcase_set_timeout(tc, 60);
+    tcase_set_timeout(tc, 300);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, cli_version_and_help);
     tcase_add_test(tc, cli_exit_codes);
@@ -330,6 +350,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, cli_explain);
     tcase_add_test(tc, cli_color);
     tcase_add_test(tc, cli_resource_limits);
+    tcase_add_test(tc, cli_hundred_thousand_rules);
     suite_add_tcase(s, tc);
     return s;
 }
