@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coverage.h"
 #include "ctx.h"
 #include "doc.h"
 #include "program.h"
@@ -545,7 +546,8 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     kv_arena_init(&r.scratch);
     r.query_lists = calloc(pack->nqueries + 1, sizeof *r.query_lists);
     r.query_built = calloc(pack->nqueries + 1, 1);
-    kv_vm_hooks hooks = {&r, hook_finding, hook_error, hook_query, hook_rule_run, hook_derive_run};
+    kv_vm_hooks hooks = {&r, hook_finding, hook_error, hook_query, hook_rule_run, hook_derive_run,
+                         kv_coverage_hits(in->coverage, pack)};
     ri->pub.rule_evaluated = calloc(pack->nrules + 1, sizeof(size_t));
     ri->pub.rule_findings = calloc(pack->nrules + 1, sizeof(size_t));
     ri->pub.derive_applied = calloc(pack->nderives + 1, sizeof(size_t));
@@ -633,6 +635,8 @@ done:
     kv_env_free(r.env);
     kv_waivers_free(&r.ws);
     kv_arena_free(&r.scratch);
+    if (!r.oom)
+        kv_coverage_add(in->coverage, pack, &ri->pub);
     return &ri->pub;
 }
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "coverage.h"
 #include "ctx.h"
 #include "opcodes.h"
 #include "value.h"
@@ -573,6 +574,7 @@ static void render_part(kv_buf *b, kvet_value v)
 #define PUSH(v) do { if (!push_val(ev, (v))) FAIL("evaluation stack overflow"); } while (0)
 #define POP() (ev->stack[--ev->sp])
 #define TOP() (ev->stack[ev->sp - 1])
+#define MARK_BRANCH(at, way) do { if (ev->env->hooks.branches) ev->env->hooks.branches[at] |= (way); } while (0)
 
 static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *result)
 {
@@ -766,6 +768,9 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
                 if (x.type != KVET_BOOL && x.type != KVET_ABSENT)
                     FAIL(fmt_err(ev->arena, "a condition must be a bool, got %s", tname(x)));
                 pc = a;
+                MARK_BRANCH(here, KV_COV_JUMPED);
+            } else {
+                MARK_BRANCH(here, KV_COV_FALLTHROUGH);
             }
             break;
         }
@@ -773,30 +778,39 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             kvet_value x = POP();
             if (x.type != KVET_BOOL && x.type != KVET_ABSENT)
                 FAIL(fmt_err(ev->arena, "a condition must be a bool, got %s", tname(x)));
-            if (!(x.type == KVET_BOOL && !x.u.b))
+            bool pass = !(x.type == KVET_BOOL && !x.u.b);
+            if (pass)
                 pc = a;
+            MARK_BRANCH(here, pass ? KV_COV_JUMPED : KV_COV_FALLTHROUGH);
             break;
         }
         case KV_OPC_JNA:
-            if (TOP().type != KVET_ABSENT)
+            if (TOP().type != KVET_ABSENT) {
                 pc = a;
-            else
+                MARK_BRANCH(here, KV_COV_JUMPED);
+            } else {
                 ev->sp--;
+                MARK_BRANCH(here, KV_COV_FALLTHROUGH);
+            }
             break;
         case KV_OPC_ANDSC: {
             kvet_value x = TOP();
             if (x.type != KVET_BOOL && x.type != KVET_ABSENT)
                 FAIL(fmt_err(ev->arena, "`and` needs bools, got %s", tname(x)));
-            if (x.type == KVET_BOOL && !x.u.b)
+            bool shortcut = x.type == KVET_BOOL && !x.u.b;
+            if (shortcut)
                 pc = a;
+            MARK_BRANCH(here, shortcut ? KV_COV_JUMPED : KV_COV_FALLTHROUGH);
             break;
         }
         case KV_OPC_ORSC: {
             kvet_value x = TOP();
             if (x.type != KVET_BOOL && x.type != KVET_ABSENT)
                 FAIL(fmt_err(ev->arena, "`or` needs bools, got %s", tname(x)));
-            if (x.type == KVET_BOOL && x.u.b)
+            bool shortcut = x.type == KVET_BOOL && x.u.b;
+            if (shortcut)
                 pc = a;
+            MARK_BRANCH(here, shortcut ? KV_COV_JUMPED : KV_COV_FALLTHROUGH);
             break;
         }
         case KV_OPC_ANDEND:

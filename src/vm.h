@@ -34,6 +34,9 @@ typedef struct kv_vm_hooks {
     void (*rule_run)(void *ud, uint32_t rule);
     /* Optional: a derivation applied; valued says whether it gave a value. */
     void (*derive_run)(void *ud, uint32_t derive, int valued);
+    /* Optional: one byte per instruction; a conditional jump ORs in
+     * KV_COV_FALLTHROUGH or KV_COV_JUMPED (coverage.h) each time it runs. */
+    uint8_t *branches;
 } kv_vm_hooks;
 
 kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks);

@@ -254,6 +254,7 @@ typedef struct kvet_inputs {
     size_t nwaiver_files;
     const char *baseline;     /* a baseline file (kvet baseline), or NULL */
     const char *today;        /* "YYYY-MM-DD" for waiver expiry; NULL: no waiver expires */
+    struct kvet_coverage *coverage; /* optional: accumulates what the run exercised */
 } kvet_inputs;
 
 typedef struct kvet_finding {
@@ -336,6 +337,50 @@ kvet_derive_info kvet_derive_at(const kvet_pack *pack, size_t i);
  * evaluation errors are listed in result->errors. */
 kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs *in);
 void kvet_result_free(kvet_result *res);
+
+/* ------------------------------------------------------------------------
+ * Coverage: which rules, derived values and branches of a pack a series of
+ * check runs exercised (kvet test --coverage).  Made for one pack; pass it
+ * in kvet_inputs.coverage to any number of kvet_check runs with that pack.
+ * ------------------------------------------------------------------------ */
+typedef struct kvet_coverage kvet_coverage;
+
+kvet_coverage *kvet_coverage_new(const kvet_pack *pack);
+void kvet_coverage_free(kvet_coverage *cov);
+/* Totals over the runs, by kvet_rule_at / kvet_derive_at index. */
+void kvet_coverage_rule(const kvet_coverage *cov, size_t rule, size_t *evaluated, size_t *fired);
+void kvet_coverage_derive(const kvet_coverage *cov, size_t derive, size_t *applied, size_t *valued);
+
+/* A two-way branch of the compiled rules: a condition (`when`, `forbid`,
+ * `x when c else y`, a lambda's test), a `require`, the left side of `and`,
+ * `or` or `??`.  way[0] and way[1] name its two outcomes; taken[] says which
+ * the runs saw.  Branches come in source order. */
+typedef struct kvet_branch {
+    const char *file;
+    uint32_t line, col;
+    const char *construct;  /* "condition", "require", "and", "or", "??" */
+    const char *way[2];
+    int taken[2];
+} kvet_branch;
+
+size_t kvet_coverage_branch_count(const kvet_coverage *cov);
+kvet_branch kvet_coverage_branch_at(const kvet_coverage *cov, size_t i);
+
+/* ------------------------------------------------------------------------
+ * Reading documents: every YAML or JSON document of a file as values (for
+ * tools built on the library, e.g. test runners), and errors reported at a
+ * value's position with the source line quoted.
+ * ------------------------------------------------------------------------ */
+typedef struct kvet_documents kvet_documents;
+
+/* NULL after reporting the problem in the context's diagnostics. */
+kvet_documents *kvet_documents_read(kvet_ctx *ctx, const char *path);
+size_t kvet_documents_count(const kvet_documents *docs);
+kvet_value kvet_documents_at(const kvet_documents *docs, size_t i);
+const char *kvet_documents_path(const kvet_documents *docs);
+void kvet_documents_error(kvet_documents *docs, kvet_value at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void kvet_documents_free(kvet_documents *docs);
 
 /* Utilities shared by the CLI and reporters. */
 const char *kvet_severity_name(kvet_severity s); /* "error", "warning", ... */

@@ -42,6 +42,29 @@ typedef struct report_opts {
     size_t ninputs;
 } report_opts;
 
+/* Print and clear the context's diagnostics on standard error (notes and
+ * infos are left out when quiet). */
+void cli_print_diags(kvet_ctx *ctx, bool color, bool quiet);
+/* Write a report to path (atomically), or to standard output for NULL or
+ * "-".  0, or -1 after printing the problem. */
+int cli_write_report(const char *path, const cli_buf *b);
+
+/* `kvet test` (test.c, docs/testing.md). */
+typedef struct test_opts {
+    const char *const *paths; size_t npaths;           /* test files or folders */
+    const char *const *rules; size_t nrules;           /* --rules: replaces each test's own */
+    const char *const *rule_paths; size_t nrule_paths; /* --rules-path */
+    const char *const *sets; size_t nsets;             /* --set NAME=VALUE, before each test's own */
+    const char *stock;                                 /* the stock pack folder */
+    const kvet_limits *limits;
+    const char *output;
+    bool coverage, json, color, err_color, quiet;
+} test_opts;
+
+/* Runs the tests and returns the exit status: 0 all passed, 1 a test
+ * failed, 2 a test file or its rules are broken. */
+int cli_run_tests(const test_opts *o);
+
 /* Reporters append to a buffer; the caller writes it out (atomically for
  * --output). */
 void report_text(cli_buf *out, const kvet_result *res, const report_opts *o);

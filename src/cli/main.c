@@ -46,6 +46,8 @@ typedef struct opts {
     const char **waivers; size_t nwaivers;
     const char *baseline;
     const char *today;     /* YYYY-MM-DD for waiver expiry */
+    const char **sets; size_t nsets; /* --set as given, for kvet test */
+    bool coverage;
     kvet_ctx *ctx;
 } opts;
 
@@ -75,6 +77,7 @@ static const char *const help_text =
     "  baseline -o FILE PATH...  record the current findings; check --baseline FILE then\n"
     "                     fails only on new ones\n"
     "  rules              list the rules of the loaded packs\n"
+    "  test PATH...       run rule tests (NAME.test.yaml files; see docs/testing.md)\n"
     "  version            print the version\n"
     "  help               print this help\n"
     "\n"
@@ -96,6 +99,8 @@ static const char *const help_text =
     "      --color WHEN         auto (default), always or never\n"
     "  -r, --resource NS/NAME   explain: only this resource (or NAME)\n"
     "      --dump               compile: print the bytecode listing\n"
+    "      --coverage           test: list the rules, derived values and branches\n"
+    "                           that no test exercised\n"
     "      --limit NAME=N       change a resource limit (repeatable): alias-nodes, depth,\n"
     "                           file-size, steps, call-depth, regex-match, regex-depth,\n"
     "                           string-size, regex-jit (0 or 1) (see docs/security.md)\n"
@@ -156,7 +161,7 @@ static const char *stock_rules(void)
     return KVET_RULES_DIR;
 }
 
-static void print_diags(kvet_ctx *ctx, bool color, bool quiet)
+void cli_print_diags(kvet_ctx *ctx, bool color, bool quiet)
 {
     for (size_t i = 0; i < kvet_diag_count(ctx); i++) {
         const kvet_diag *d = kvet_diag_at(ctx, i);
@@ -171,7 +176,7 @@ static void print_diags(kvet_ctx *ctx, bool color, bool quiet)
     kvet_diag_clear(ctx);
 }
 
-static int write_out(const char *path, const cli_buf *b)
+int cli_write_report(const char *path, const cli_buf *b)
 {
     if (b->oom) {
         fprintf(stderr, "%s: out of memory while writing the report\n", prog_name);
@@ -301,6 +306,7 @@ enum {
     OPT_RESOURCE,
     OPT_DUMP,
     OPT_LIMIT,
+    OPT_COVERAGE,
 };
 
 static const struct option long_opts[] = {
@@ -320,6 +326,7 @@ static const struct option long_opts[] = {
     {"resource", required_argument, NULL, 'r'},
     {"dump", no_argument, NULL, OPT_DUMP},
     {"limit", required_argument, NULL, OPT_LIMIT},
+    {"coverage", no_argument, NULL, OPT_COVERAGE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -399,9 +406,11 @@ static int parse_opts(int argc, char **argv, opts *o)
             }
             *eq = '\0';
             if (kvet_ctx_set_param(o->ctx, optarg, eq + 1) < 0) {
-                print_diags(o->ctx, false, false);
+                cli_print_diags(o->ctx, false, false);
                 return KVET_EXIT_ERROR;
             }
+            *eq = '=';
+            push(&o->sets, &o->nsets, optarg);
             break;
         }
         case 'f':
@@ -429,6 +438,7 @@ static int parse_opts(int argc, char **argv, opts *o)
             break;
         case 'r': o->resource = optarg; break;
         case OPT_DUMP: o->dump = true; break;
+        case OPT_COVERAGE: o->coverage = true; break;
         case OPT_LIMIT:
             if (set_limit(o->ctx, optarg) < 0)
                 return KVET_EXIT_ERROR;
@@ -465,7 +475,7 @@ static kvet_pack *load_rules(opts *o, bool color)
         push(&o->rules, &o->nrules, stock);
     kvet_pack *pack = kvet_pack_load(o->ctx, o->rules, o->nrules);
     bool failed = !pack || kvet_error_count(o->ctx) > 0;
-    print_diags(o->ctx, color, o->quiet && !failed);
+    cli_print_diags(o->ctx, color, o->quiet && !failed);
     if (failed) {
         kvet_pack_free(pack);
         return NULL;
@@ -519,7 +529,7 @@ static int cmd_baseline(opts *o)
     kvet_inputs in = {.paths = o->inputs, .npaths = o->ninputs, .cluster = o->cluster, .ncluster = o->ncluster,
                       .waiver_files = o->waivers, .nwaiver_files = o->nwaivers, .today = today_or(o)};
     kvet_result *res = kvet_check(o->ctx, pack, &in);
-    print_diags(o->ctx, err_color, o->quiet);
+    cli_print_diags(o->ctx, err_color, o->quiet);
     if (!res || res->nerrors) {
         fprintf(stderr, "%s: not writing a baseline: some inputs could not be evaluated\n", prog_name);
         kvet_result_free(res);
@@ -528,7 +538,7 @@ static int cmd_baseline(opts *o)
     }
     cli_buf out;
     cli_buf_init(&out);
-    int rc = report_baseline(&out, res) < 0 || write_out(o->output, &out) < 0 ? KVET_EXIT_ERROR : KVET_EXIT_OK;
+    int rc = report_baseline(&out, res) < 0 || cli_write_report(o->output, &out) < 0 ? KVET_EXIT_ERROR : KVET_EXIT_OK;
     cli_buf_free(&out);
     kvet_result_free(res);
     kvet_pack_free(pack);
@@ -549,7 +559,7 @@ static int cmd_check(opts *o, bool explain)
                       .want_trace = explain, .waiver_files = o->waivers, .nwaiver_files = o->nwaivers,
                       .baseline = o->baseline, .today = today_or(o)};
     kvet_result *res = kvet_check(o->ctx, pack, &in);
-    print_diags(o->ctx, err_color, o->quiet);
+    cli_print_diags(o->ctx, err_color, o->quiet);
     if (!res) {
         fprintf(stderr, "%s: out of memory\n", prog_name);
         kvet_pack_free(pack);
@@ -561,7 +571,7 @@ static int cmd_check(opts *o, bool explain)
         cli_buf out;
         cli_buf_init(&out);
         report_explain(&out, res, &ro, o->resource);
-        if (write_out(o->output, &out) < 0)
+        if (cli_write_report(o->output, &out) < 0)
             rc = KVET_EXIT_ERROR;
         cli_buf_free(&out);
     } else {
@@ -576,7 +586,7 @@ static int cmd_check(opts *o, bool explain)
             cli_buf out;
             cli_buf_init(&out);
             find_reporter(fs[i].name)->run(&out, res, &ro);
-            if (write_out(dest, &out) < 0)
+            if (cli_write_report(dest, &out) < 0)
                 rc = KVET_EXIT_ERROR;
             cli_buf_free(&out);
         }
@@ -615,7 +625,7 @@ static int cmd_compile(opts *o)
         }
     }
     if (o->output && kvet_pack_write(o->ctx, pack, o->output) < 0) {
-        print_diags(o->ctx, use_color(o, stderr), false);
+        cli_print_diags(o->ctx, use_color(o, stderr), false);
         rc = KVET_EXIT_ERROR;
     }
     kvet_pack_free(pack);
@@ -630,7 +640,7 @@ static int cmd_rules(opts *o)
     cli_buf out;
     cli_buf_init(&out);
     if (o->nformats && !strcmp(o->formats[0].name, "markdown")) {
-        int rc = report_catalogue(&out, pack) < 0 || write_out(o->formats[0].file ? o->formats[0].file : o->output, &out) < 0
+        int rc = report_catalogue(&out, pack) < 0 || cli_write_report(o->formats[0].file ? o->formats[0].file : o->output, &out) < 0
                      ? KVET_EXIT_ERROR : KVET_EXIT_OK;
         cli_buf_free(&out);
         kvet_pack_free(pack);
@@ -645,10 +655,44 @@ static int cmd_rules(opts *o)
         cli_buf_printf(&out, "%-16s %-8s %s%s  (%s; %s:%u)\n", r.id, kvet_severity_name(r.severity), r.title,
                        r.enabled ? "" : " [disabled]", r.applies_to, r.file ? r.file : "?", r.line);
     }
-    int rc = write_out(o->output, &out) < 0 ? KVET_EXIT_ERROR : KVET_EXIT_OK;
+    int rc = cli_write_report(o->output, &out) < 0 ? KVET_EXIT_ERROR : KVET_EXIT_OK;
     cli_buf_free(&out);
     kvet_pack_free(pack);
     return rc;
+}
+
+/* `kvet test PATH...`: rule tests (test.c). */
+static int cmd_test(opts *o)
+{
+    if (o->ninputs == 0) {
+        usage_error("test needs at least one PATH (a NAME.test.yaml file or a folder of them)");
+        return KVET_EXIT_ERROR;
+    }
+    bool json = false;
+    for (size_t i = 0; i < o->nformats; i++) {
+        if (strcmp(o->formats[i].name, "text") != 0 && strcmp(o->formats[i].name, "json") != 0) {
+            usage_error("test writes text or json, not %s", o->formats[i].name);
+            return KVET_EXIT_ERROR;
+        }
+        if (o->formats[i].file || i > 0) {
+            usage_error("test writes one report: use --format text|json with --output FILE");
+            return KVET_EXIT_ERROR;
+        }
+        json = !strcmp(o->formats[i].name, "json");
+    }
+    test_opts t = {
+        .paths = o->inputs, .npaths = o->ninputs,
+        .rules = o->rules, .nrules = o->nrules,
+        .rule_paths = o->rule_paths, .nrule_paths = o->nrule_paths,
+        .sets = o->sets, .nsets = o->nsets,
+        .stock = stock_rules(),
+        .limits = kvet_ctx_limits(o->ctx),
+        .output = o->output,
+        .coverage = o->coverage, .json = json,
+        .color = report_color(o, o->output && strcmp(o->output, "-") != 0 ? o->output : NULL),
+        .err_color = use_color(o, stderr), .quiet = o->quiet,
+    };
+    return cli_run_tests(&t);
 }
 
 int main(int argc, char **argv)
@@ -687,12 +731,15 @@ int main(int argc, char **argv)
             rc = cmd_compile(&o);
         else if (!strcmp(cmd, "rules"))
             rc = cmd_rules(&o);
+        else if (!strcmp(cmd, "test"))
+            rc = cmd_test(&o);
         else {
             usage_error("unknown command '%s'", cmd);
             rc = KVET_EXIT_ERROR;
         }
     }
     free(o.rules);
+    free(o.sets);
     free(o.waivers);
     free(o.rule_paths);
     free(o.cluster);

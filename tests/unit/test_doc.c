@@ -353,6 +353,47 @@ START_TEST(inputs_walk_and_limits)
 }
 END_TEST
 
+START_TEST(documents_api)
+{
+    char dir[] = "/tmp/kvet-doc-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256], cmd[300];
+    snprintf(path, sizeof path, "%s/t.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fputs("a: 1\n---\n# second\nb:\n  c: [x, y]\n", f);
+    fclose(f);
+    kvet_ctx *ctx = kvet_ctx_new();
+    kvet_documents *dd = kvet_documents_read(ctx, path);
+    ck_assert_ptr_nonnull(dd);
+    ck_assert_uint_eq(kvet_documents_count(dd), 2);
+    ck_assert_str_eq(kvet_documents_path(dd), path);
+    kvet_value b = kvet_map_get(kvet_documents_at(dd, 1), "b", 1);
+    kvet_value c = kvet_map_get(b, "c", 1);
+    ck_assert_int_eq(c.type, KVET_LIST);
+    ck_assert_uint_eq(c.line, 5);
+    ck_assert_uint_eq(c.col, 6);
+    ck_assert_int_eq(kvet_documents_at(dd, 2).type, KVET_ABSENT);
+    /* an error at a value quotes its line with a caret */
+    kvet_documents_error(dd, c, "wanted a %s", "map");
+    ck_assert_uint_eq(kvet_diag_count(ctx), 1);
+    const kvet_diag *d = kvet_diag_at(ctx, 0);
+    ck_assert_str_eq(d->message, "wanted a map");
+    ck_assert_uint_eq(d->line, 5);
+    ck_assert_str_eq(d->excerpt, "  c: [x, y]");
+    kvet_documents_free(dd);
+    kvet_diag_clear(ctx);
+    /* a broken file gives NULL and a diagnostic */
+    f = fopen(path, "w");
+    fputs("a: [1, 2\n", f);
+    fclose(f);
+    ck_assert_ptr_null(kvet_documents_read(ctx, path));
+    ck_assert_uint_ge(kvet_error_count(ctx), 1);
+    kvet_ctx_free(ctx);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *doc_suite(void)
 {
     Suite *s = suite_create("doc");
@@ -372,6 +413,7 @@ static Suite *doc_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("inputs");
     tcase_add_test(tc, inputs_walk_and_limits);
+    tcase_add_test(tc, documents_api);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -555,6 +555,83 @@ START_TEST(eval_step_limit)
 }
 END_TEST
 
+/* Coverage accumulates over runs: rule counts, derive counts, and which
+ * way each branch went, in source order. */
+START_TEST(coverage_accumulates_branches)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *diags = NULL;
+    kvet_pack *p = th_compile(ctx, PACK
+        "for Service as s {\n"
+        "  derive n = s.spec.count ?? 1\n"
+        "  rule R1 warning \"n is small\"\n"
+        "    when s.metadata.name == \"hello\"\n"
+        "    require $n >= 2\n"
+        "}\n", &diags);
+    free(diags);
+    ck_assert_ptr_nonnull(p);
+    kvet_coverage *cov = kvet_coverage_new(p);
+    ck_assert_ptr_nonnull(cov);
+    ck_assert_uint_eq(kvet_coverage_branch_count(cov), 3);
+
+    /* hello without spec.n: ?? falls back, when true, require violated */
+    const char *input = th_write("in.yaml", SVC);
+    kvet_inputs in = {.paths = &input, .npaths = 1, .coverage = cov};
+    kvet_result *res = kvet_check(ctx, p, &in);
+    ck_assert_uint_eq(res->findings[KVET_SEV_WARNING], 1);
+    kvet_result_free(res);
+    kvet_branch b = kvet_coverage_branch_at(cov, 0);
+    ck_assert_str_eq(b.construct, "??");
+    ck_assert_uint_eq(b.line, 3);
+    ck_assert_int_eq(b.taken[0], 1);
+    ck_assert_int_eq(b.taken[1], 0);
+    b = kvet_coverage_branch_at(cov, 1);
+    ck_assert_str_eq(b.construct, "condition");
+    ck_assert_uint_eq(b.line, 5);
+    ck_assert_int_eq(b.taken[0], 1);
+    ck_assert_int_eq(b.taken[1], 0);
+    b = kvet_coverage_branch_at(cov, 2);
+    ck_assert_str_eq(b.construct, "require");
+    ck_assert_int_eq(b.taken[0], 1);
+    ck_assert_int_eq(b.taken[1], 0);
+
+    /* another service with spec.n = 3: the other ways */
+    const char *other = th_write("other.yaml",
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: other}\nspec: {count: 3}\n");
+    in.paths = &other;
+    res = kvet_check(ctx, p, &in);
+    ck_assert_uint_eq(res->findings[KVET_SEV_WARNING], 0);
+    kvet_result_free(res);
+    b = kvet_coverage_branch_at(cov, 0);
+    ck_assert_int_eq(b.taken[0] + b.taken[1], 2);
+    b = kvet_coverage_branch_at(cov, 1);
+    ck_assert_int_eq(b.taken[0] + b.taken[1], 2);
+    b = kvet_coverage_branch_at(cov, 2);
+    ck_assert_int_eq(b.taken[1], 0); /* the require never ran for `other` */
+
+    size_t evaluated, fired, applied, valued;
+    kvet_coverage_rule(cov, 0, &evaluated, &fired);
+    ck_assert_uint_eq(evaluated, 2);
+    ck_assert_uint_eq(fired, 1);
+    kvet_coverage_derive(cov, 0, &applied, &valued);
+    ck_assert_uint_eq(applied, 2);
+    ck_assert_uint_eq(valued, 2);
+
+    /* a coverage made for another pack is left alone */
+    kvet_pack *q = th_compile(ctx, PACK "for Service as s { derive m = 1 }\n", &diags);
+    free(diags);
+    in.paths = &input;
+    res = kvet_check(ctx, q, &in);
+    kvet_result_free(res);
+    kvet_coverage_rule(cov, 0, &evaluated, &fired);
+    ck_assert_uint_eq(evaluated, 2);
+    kvet_pack_free(q);
+    kvet_coverage_free(cov);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(eval_list_documents_and_skips)
 {
     char *out = th_check(PACK "for ConfigMap as c { derive n = c.metadata.name }\n",
@@ -796,6 +873,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, eval_queries);
     tcase_add_test(tc, eval_step_limit);
     tcase_add_test(tc, eval_list_documents_and_skips);
+    tcase_add_test(tc, coverage_accumulates_branches);
     tcase_add_test(tc, templates_with_embedded_strings);
     tcase_add_test(tc, index_is_always_safe);
     suite_add_tcase(s, tc);
