@@ -745,6 +745,41 @@ static int b_trim(kv_call *c, const kvet_value *args, int n, kvet_value *out)
     return put_str(c, "trim", s + b, e - b, args[0], out);
 }
 
+/* CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as Go's
+ * crc32.ChecksumIEEE: Knative checksums ConfigMap `_example` values with it. */
+static int b_crc32(kv_call *c, const kvet_value *args, int n, kvet_value *out)
+{
+    (void)n;
+    ABSENT_GIVES_ABSENT(1);
+    if (kv_bi_want(c, "crc32", args, 0, KVET_STRING))
+        return -1;
+    const unsigned char *p = (const unsigned char *)args[0].u.s->data;
+    uint32_t crc = 0xFFFFFFFFu;
+    for (uint32_t i = 0; i < args[0].u.s->len; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    *out = kv_at(kv_int((int64_t)(crc ^ 0xFFFFFFFFu)), args[0]);
+    return 0;
+}
+
+/* Lowercase hexadecimal of a non-negative int, zero-padded to `digits`. */
+static int b_hex(kv_call *c, const kvet_value *args, int n, kvet_value *out)
+{
+    ABSENT_GIVES_ABSENT(n);
+    if (kv_bi_want(c, "hex", args, 0, KVET_INT) || (n == 2 && kv_bi_want(c, "hex", args, 1, KVET_INT)))
+        return -1;
+    if (args[0].u.i < 0)
+        return kv_bi_fail(c, "hex(): %lld is negative", (long long)args[0].u.i);
+    int64_t digits = n == 2 ? args[1].u.i : 0;
+    if (digits < 0 || digits > 16)
+        return kv_bi_fail(c, "hex(): digits must be between 0 and 16, got %lld", (long long)digits);
+    char buf[32];
+    int len = snprintf(buf, sizeof buf, "%0*llx", (int)digits, (unsigned long long)args[0].u.i);
+    return put_str(c, "hex", buf, (size_t)len, args[0], out);
+}
+
 static bool has_prefix(const kvet_string *s, const kvet_string *p)
 {
     return p->len <= s->len && !memcmp(s->data, p->data, p->len);
@@ -1534,6 +1569,7 @@ static const kv_builtin table[] = {
     /* string: substring test ("" is in every string); list: an element
      * equal to x (1 == 1.0); map: a key x */
     {"contains", 2, 2, b_contains, "contains(string|list|map, x) -> bool: substring, element or key"},
+    {"crc32", 1, 1, b_crc32, "crc32(s) -> int: the IEEE CRC-32 of the bytes of s (Go crc32.ChecksumIEEE)"},
     /* Go time.ParseDuration, in seconds: an int when whole (builtin_k8s.c) */
     {"duration", 1, 1, kv_bi_duration, "duration(s) -> seconds (int when whole, else float); s a Go duration such as \"1h30m\""},
     /* Go time.ParseDuration, in nanoseconds (builtin_k8s.c) */
@@ -1556,6 +1592,7 @@ static const kv_builtin table[] = {
     {"get", 2, 3, b_get, "get(map, key[, default]) -> the value at key, else default (or absent); any key text"},
     /* takes absent: false only for absent (null is true) */
     {"has", 1, 1, b_has, "has(x) -> false when x is absent, else true"},
+    {"hex", 1, 2, b_hex, "hex(n[, digits]) -> string: lowercase hexadecimal of n >= 0, zero-padded to digits"},
     /* int as is; whole float in range; string in Go strconv.ParseInt(s, 10,
      * 64) syntax (sign, decimal digits, nothing else); anything else fails */
     {"int", 1, 1, b_int, "int(x) -> int; x an int, a whole float or a Go ParseInt(s, 10, 64) string"},

@@ -311,7 +311,7 @@ static kvet_value evalv(const char *expr)
 START_TEST(table_is_sorted_and_searchable)
 {
     size_t n = kv_builtin_count();
-    ck_assert_uint_eq(n, 48);
+    ck_assert_uint_eq(n, 50);
     for (size_t i = 0; i < n; i++) {
         const kv_builtin *b = kv_builtin_at(i);
         ck_assert_ptr_nonnull(b);
@@ -670,6 +670,22 @@ START_TEST(strings)
     EQ("len(absent)", "absent");
     EQ("len(5)", "E len(): argument 1 must be a string, list or map, got int");
     EQ("len(null)", "E len(): argument 1 must be a string, list or map, got null");
+
+    /* the standard CRC-32 check value, and Go's ChecksumIEEE("") == 0 */
+    EQ("crc32(\"123456789\")", "int:3421780262");
+    EQ("crc32(\"\")", "int:0");
+    EQ("crc32(\"The quick brown fox jumps over the lazy dog\")", "int:1095738169");
+    EQ("crc32(absent)", "absent");
+    EQ("crc32(1)", "E crc32(): argument 1 must be a string, got int");
+    EQ("hex(255)", "string:ff");
+    EQ("hex(255, 8)", "string:000000ff");
+    EQ("hex(3421780262, 8)", "string:cbf43926");
+    EQ("hex(0)", "string:0");
+    EQ("hex(9223372036854775807, 4)", "string:7fffffffffffffff");
+    EQ("hex(-1)", "E hex(): -1 is negative");
+    EQ("hex(1, 17)", "E hex(): digits must be between 0 and 16, got 17");
+    EQ("hex(\"1\")", "E hex(): argument 1 must be an int, got string");
+    EQ("hex(1, absent)", "absent");
 }
 END_TEST
 
