@@ -40,6 +40,9 @@ typedef struct report_opts {
     const kvet_pack *pack;
     const char *const *inputs;
     size_t ninputs;
+    const char *const *cluster;  /* --cluster files */
+    size_t ncluster;
+    long long timestamp;         /* seconds since the epoch to print, or -1: no time */
 } report_opts;
 
 /* Print and clear the context's diagnostics on standard error (notes and
@@ -83,6 +86,7 @@ int report_junit(cli_buf *out, const kvet_result *res, const report_opts *o);   
 int report_tap(cli_buf *out, const kvet_result *res, const report_opts *o);      /* TAP version 14 */
 int report_github(cli_buf *out, const kvet_result *res, const report_opts *o);   /* Actions workflow commands */
 int report_markdown(cli_buf *out, const kvet_result *res, const report_opts *o); /* a pull-request comment */
+int report_html(cli_buf *out, const kvet_result *res, const report_opts *o);     /* the audit report */
 
 /* ---- helpers shared by the CI reporters (report_util.c) ---- */
 

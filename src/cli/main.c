@@ -48,6 +48,7 @@ typedef struct opts {
     const char *today;     /* YYYY-MM-DD for waiver expiry */
     const char **sets; size_t nsets; /* --set as given, for kvet test */
     bool coverage;
+    bool timestamp;        /* --timestamp: reports that can show the time do */
     kvet_ctx *ctx;
 } opts;
 
@@ -76,6 +77,8 @@ static const char *const help_text =
     "  compile -o FILE    compile the rule packs into one file that check --rules can load\n"
     "  baseline -o FILE PATH...  record the current findings; check --baseline FILE then\n"
     "                     fails only on new ones\n"
+    "  report -o FILE PATH...  check, and write an audit report (--format html, the\n"
+    "                     default, or markdown): one self-contained file\n"
     "  rules              list the rules of the loaded packs\n"
     "  test PATH...       run rule tests (NAME.test.yaml files; see docs/testing.md)\n"
     "  version            print the version\n"
@@ -91,7 +94,7 @@ static const char *const help_text =
     "      --today YYYY-MM-DD   the date waivers expire against (default: today)\n"
     "  -s, --set NAME=VALUE     override a pack parameter (repeatable)\n"
     "  -f, --format NAME[=FILE] report format: text (default), json, sarif, junit, tap,\n"
-    "                           github or markdown; repeatable; a report without FILE\n"
+    "                           github, markdown or html; repeatable; a report without FILE\n"
     "                           goes to --output or standard output (only one may)\n"
     "  -o, --output FILE        write the report to FILE (atomically)\n"
     "      --fail-level LEVEL   error (default), warning, info or never\n"
@@ -99,6 +102,8 @@ static const char *const help_text =
     "      --color WHEN         auto (default), always or never\n"
     "  -r, --resource NS/NAME   explain: only this resource (or NAME)\n"
     "      --dump               compile: print the bytecode listing\n"
+    "      --timestamp          html: show the time of the run (also SOURCE_DATE_EPOCH);\n"
+    "                           without it reports are byte-for-byte reproducible\n"
     "      --coverage           test: list the rules, derived values and branches\n"
     "                           that no test exercised\n"
     "      --limit NAME=N       change a resource limit (repeatable): alias-nodes, depth,\n"
@@ -219,8 +224,9 @@ static const struct reporter {
     {"tap", report_tap},
     {"github", report_github},
     {"markdown", report_markdown},
+    {"html", report_html},
 };
-#define FORMAT_NAMES "text, json, sarif, junit, tap, github, markdown"
+#define FORMAT_NAMES "text, json, sarif, junit, tap, github, markdown, html"
 
 static const struct reporter *find_reporter(const char *name)
 {
@@ -307,6 +313,7 @@ enum {
     OPT_DUMP,
     OPT_LIMIT,
     OPT_COVERAGE,
+    OPT_TIMESTAMP,
 };
 
 static const struct option long_opts[] = {
@@ -327,6 +334,7 @@ static const struct option long_opts[] = {
     {"dump", no_argument, NULL, OPT_DUMP},
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"coverage", no_argument, NULL, OPT_COVERAGE},
+    {"timestamp", no_argument, NULL, OPT_TIMESTAMP},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -439,6 +447,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         case 'r': o->resource = optarg; break;
         case OPT_DUMP: o->dump = true; break;
         case OPT_COVERAGE: o->coverage = true; break;
+        case OPT_TIMESTAMP: o->timestamp = true; break;
         case OPT_LIMIT:
             if (set_limit(o->ctx, optarg) < 0)
                 return KVET_EXIT_ERROR;
@@ -545,6 +554,20 @@ static int cmd_baseline(opts *o)
     return rc;
 }
 
+/* The time a report may show: none unless --timestamp or SOURCE_DATE_EPOCH
+ * asks, so that reports are reproducible by default. */
+static long long report_time(const opts *o)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        long long t = strtoll(sde, &end, 10);
+        if (!*end && t >= 0)
+            return t;
+    }
+    return o->timestamp ? (long long)time(NULL) : -1;
+}
+
 static int cmd_check(opts *o, bool explain)
 {
     if (o->ninputs == 0) {
@@ -565,7 +588,8 @@ static int cmd_check(opts *o, bool explain)
         kvet_pack_free(pack);
         return KVET_EXIT_ERROR;
     }
-    report_opts ro = {use_color(o, stdout), o->quiet, o->fail_level, o->fail_never, pack, o->inputs, o->ninputs};
+    report_opts ro = {use_color(o, stdout), o->quiet, o->fail_level, o->fail_never, pack, o->inputs, o->ninputs,
+                      o->cluster, o->ncluster, report_time(o)};
     int rc = KVET_EXIT_OK;
     if (explain) {
         cli_buf out;
@@ -661,6 +685,36 @@ static int cmd_rules(opts *o)
     return rc;
 }
 
+/* `kvet report --format html|markdown -o FILE PATH...`: check, and write
+ * one audit report to a file (exit status as check). */
+static int cmd_report(opts *o)
+{
+    if (o->nformats == 0) {
+        static format_spec html = {"html", NULL};
+        o->formats = malloc(sizeof *o->formats);
+        if (!o->formats) {
+            fprintf(stderr, "%s: out of memory\n", prog_name);
+            return KVET_EXIT_ERROR;
+        }
+        o->formats[0] = html;
+        o->nformats = 1;
+    }
+    if (o->nformats > 1 || (strcmp(o->formats[0].name, "html") != 0 && strcmp(o->formats[0].name, "markdown") != 0)) {
+        usage_error("report writes one report, --format html (the default) or markdown; use check for the other "
+                    "formats");
+        return KVET_EXIT_ERROR;
+    }
+    if (!o->output && !o->formats[0].file) {
+        usage_error("report needs -o FILE (the report is one file; - writes it to standard output)");
+        return KVET_EXIT_ERROR;
+    }
+    if (o->ninputs == 0) {
+        usage_error("report needs at least one PATH (a file, a folder or - for stdin)");
+        return KVET_EXIT_ERROR;
+    }
+    return cmd_check(o, false);
+}
+
 /* `kvet test PATH...`: rule tests (test.c). */
 static int cmd_test(opts *o)
 {
@@ -733,6 +787,8 @@ int main(int argc, char **argv)
             rc = cmd_rules(&o);
         else if (!strcmp(cmd, "test"))
             rc = cmd_test(&o);
+        else if (!strcmp(cmd, "report"))
+            rc = cmd_report(&o);
         else {
             usage_error("unknown command '%s'", cmd);
             rc = KVET_EXIT_ERROR;

@@ -1,6 +1,6 @@
 /*
  * test_reports.c - the CI reporters (SARIF, JUnit, TAP, GitHub workflow
- * commands, Markdown) over a result built by hand: exact fragments,
+ * commands, Markdown, HTML) over a result built by hand: exact fragments,
  * escaping of hostile strings, documents that parse, and the limits.
  */
 #include <check.h>
@@ -760,6 +760,93 @@ START_TEST(markdown_caps)
 }
 END_TEST
 
+/* ------------------------------------------------------------ HTML */
+
+START_TEST(html_report)
+{
+    fixture fx;
+    fixture_init(&fx);
+    size_t evaluated[3] = {3, 2, 1}, fired[3] = {2, 1, 1};
+    fx.result.rule_evaluated = evaluated;
+    fx.result.rule_findings = fired;
+    fx.res[3].name = "<script>alert(1)</script>";
+    fx.opts.timestamp = -1;
+    const char *inputs[] = {"deploy/", "extra <dir>"};
+    fx.opts.inputs = inputs;
+    fx.opts.ninputs = 2;
+    char *html = render(report_html, &fx.result, &fx.opts);
+
+    ck_assert(strncmp(html, "<!DOCTYPE html>\n<html lang=\"en\">", 31) == 0);
+    contains(html, "<title>kvet audit report</title>");
+    const char *ids[] = {"summary", "packs", "cluster", "rules", "resources", "findings", "waivers", "errors", "run"};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "<section id=\"%s\">", ids[i]);
+        ck_assert_uint_eq(count_of(html, want), 1);
+    }
+    ck_assert_uint_eq(count_of(html, "<section"), count_of(html, "</section>"));
+    /* self-contained: no scripts, no external assets */
+    lacks(html, "<script");
+    lacks(html, "src=");
+    lacks(html, "<link");
+    /* everything from the inputs is escaped */
+    contains(html, "max &lt;2&gt; &amp; &quot;q&quot; | pipe");
+    contains(html, "&lt;script&gt;alert(1)&lt;/script&gt;");
+    contains(html, "<code>extra &lt;dir&gt;</code>");
+    contains(html, "\xEF\xBF\xBD"); /* the control character */
+
+    /* the three charts, with a title and the right bars */
+    contains(html, "aria-labelledby=\"chart-severity-title\"");
+    contains(html, "aria-labelledby=\"chart-namespaces-title\"");
+    contains(html, "aria-labelledby=\"chart-rules-title\"");
+    contains(html, "<title>errors: 2 errors</title>");
+    contains(html, "<title>warnings: 1 warnings</title>");
+    contains(html, "<title>demo: 2 errors</title>");
+    contains(html, "<title>demo: 1 warnings</title>");
+    contains(html, "<title>(cluster or default): 1 infos</title>");
+    /* T-ERR: two findings on one resource fail it once; 3 evaluated */
+    contains(html, "<title>T-ERR: 1 failing</title>");
+    contains(html, "<title>T-ERR: 2 passing</title>");
+    contains(html, "<title>T-INFO: 1 failing</title>");
+    lacks(html, "T-INFO: 0 passing");
+    /* the rules table: evaluated, passing, failing, findings */
+    contains(html, "<td class=\"num\">3</td><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">2</td>");
+    contains(html, "<tr id=\"rule-T-ERR\"><td class=\"id\"><a href=\"https://example.com/err\">T-ERR</a>");
+    /* findings with file:line:col and a link to their rule */
+    ck_assert_uint_eq(count_of(html, "<tr class=\"finding\">"), 4);
+    contains(html, "<a href=\"#rule-T-WARN\">T-WARN</a>");
+    contains(html, "deploy/app:v1,x.yaml:9:5");
+    contains(html, "<p>No waivers.</p>");
+    contains(html, "No cluster configuration was found");
+    contains(html, "rules/t.kvet:7:9");
+    /* no time unless asked, and the same bytes every time */
+    contains(html, "not recorded (use --timestamp or SOURCE_DATE_EPOCH)");
+    char *again = render(report_html, &fx.result, &fx.opts);
+    ck_assert_str_eq(html, again);
+    free(again);
+    fx.opts.timestamp = 86400 + 3600 + 61;
+    char *timed = render(report_html, &fx.result, &fx.opts);
+    contains(timed, "<td id=\"run-time\">1970-01-02T01:01:01Z</td>");
+    free(timed);
+    free(html);
+
+    /* a waiver and a pack link that is not a web address */
+    kvet_waiver w = {.from_file = 1, .file = "waivers.yaml", .line = 4, .rule = "T-ERR", .selector = "Service demo/web",
+                     .reason = "known <issue>", .owner = "team-a", .expires = "2027-01-01",
+                     .status = KVET_WAIVER_ACTIVE, .matched = 1};
+    fx.f_web[0].waiver = &w;
+    fx.result.waivers = &w;
+    fx.result.nwaivers = 1;
+    fx.opts.timestamp = -1;
+    html = render(report_html, &fx.result, &fx.opts);
+    contains(html, "<tr class=\"waiver\"><td>T-ERR</td><td>Service demo/web</td><td>known &lt;issue&gt;</td>"
+                   "<td>team-a</td><td>2027-01-01</td><td>active</td>");
+    contains(html, "waived: known &lt;issue&gt; (team-a), until 2027-01-01");
+    free(html);
+    fixture_free(&fx);
+}
+END_TEST
+
 static Suite *reports_suite(void)
 {
     Suite *s = suite_create("reports");
@@ -773,6 +860,7 @@ static Suite *reports_suite(void)
     tcase_add_test(tc, github_commands);
     tcase_add_test(tc, markdown_report);
     tcase_add_test(tc, markdown_caps);
+    tcase_add_test(tc, html_report);
     suite_add_tcase(s, tc);
     return s;
 }

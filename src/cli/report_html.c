@@ -1,0 +1,784 @@
+/*
+ * report_html.c - the audit report: one self-contained HTML file (inline
+ * CSS, charts drawn as inline SVG, no scripts, no external assets) that
+ * reads well on screen and prints cleanly to PDF.
+ *
+ * Sections, each with a stable id: summary (counts and three charts:
+ * findings by severity, by namespace, and resources passing and failing
+ * per rule), packs (names, versions, digests), cluster (the configuration
+ * used), rules (every rule with its pass/fail counts), resources (effective
+ * scaling per workload component), findings, waivers, errors (when any)
+ * and run (version, time, inputs).  The output depends only on the result
+ * and the options: the time appears only when report_opts.timestamp is set.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+/* ------------------------------------------------------------ escaping */
+
+/* Text for element content and attribute values: the five special
+ * characters become entities, control characters and bytes that are not
+ * UTF-8 become U+FFFD, so nothing from a manifest can open markup. */
+static void h(cli_buf *b, const char *s)
+{
+    if (!s)
+        return;
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            uint32_t cp;
+            size_t len = cli_utf8_decode(s + i, n - i, &cp);
+            if (len == 0) {
+                cli_buf_puts(b, "\xEF\xBF\xBD");
+                i++;
+            } else {
+                cli_buf_put(b, s + i, len);
+                i += len;
+            }
+            continue;
+        }
+        switch (c) {
+        case '&': cli_buf_puts(b, "&amp;"); break;
+        case '<': cli_buf_puts(b, "&lt;"); break;
+        case '>': cli_buf_puts(b, "&gt;"); break;
+        case '"': cli_buf_puts(b, "&quot;"); break;
+        case '\'': cli_buf_puts(b, "&#39;"); break;
+        case '\n': case '\t': cli_buf_put(b, s + i, 1); break;
+        case '\r': break;
+        default:
+            if (c < 0x20 || c == 0x7f)
+                cli_buf_puts(b, "\xEF\xBF\xBD");
+            else
+                cli_buf_put(b, s + i, 1);
+        }
+        i++;
+    }
+}
+
+/* Only plain web links become hrefs: a pack could carry javascript: URLs. */
+static bool safe_link(const char *url)
+{
+    return url && (!strncmp(url, "https://", 8) || !strncmp(url, "http://", 7));
+}
+
+/* An id fragment made of [A-Za-z0-9_-] (rule ids, section anchors). */
+static void anchor(cli_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        char c = *s;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        cli_buf_printf(b, ok ? "%c" : "_%02x", ok ? c : (unsigned char)c);
+    }
+}
+
+static void label_of(cli_buf *b, const kvet_resource *r)
+{
+    cli_resource_label(b, r);
+}
+
+/* ------------------------------------------------------------ the data */
+
+typedef struct rule_row {
+    kvet_rule_info info;
+    size_t evaluated;       /* resources the rule ran on (0 when unknown) */
+    size_t failing;         /* resources with at least one finding of it */
+    size_t findings;
+} rule_row;
+
+typedef struct count {
+    char *key;
+    size_t n[3];            /* by severity */
+} count;
+
+typedef struct counts {
+    count *v;
+    size_t n;
+} counts;
+
+static void counts_add(counts *c, const char *key, kvet_severity sev, bool *oom)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->v[i].key, key)) {
+            c->v[i].n[sev]++;
+            return;
+        }
+    count *nv = realloc(c->v, (c->n + 1) * sizeof *nv);
+    char *k = strdup(key);
+    if (!nv || !k) {
+        free(k);
+        if (nv)
+            c->v = nv;
+        *oom = true;
+        return;
+    }
+    c->v = nv;
+    memset(&c->v[c->n], 0, sizeof c->v[c->n]);
+    c->v[c->n].key = k;
+    c->v[c->n].n[sev] = 1;
+    c->n++;
+}
+
+static size_t count_total(const count *c)
+{
+    return c->n[0] + c->n[1] + c->n[2];
+}
+
+static int by_total_then_key(const void *a, const void *b)
+{
+    const count *x = a, *y = b;
+    size_t tx = count_total(x), ty = count_total(y);
+    if (tx != ty)
+        return tx > ty ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+static void counts_free(counts *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->v[i].key);
+    free(c->v);
+}
+
+/* ----------------------------------------------------------- the charts */
+
+enum { CHART_W = 720, LABEL_W = 220, BAR_H = 18, GAP = 6, VALUE_W = 90 };
+
+/* One horizontal bar chart.  Each row has up to three segments drawn left
+ * to right (segment colours come from the classes); rows are scaled to the
+ * largest row total.  Every bar carries a <title> (a tooltip, and text a
+ * screen reader or the test can read). */
+typedef struct bar_row {
+    const char *label;
+    size_t seg[3];
+} bar_row;
+
+static void chart(cli_buf *b, const char *id, const char *title, const char *const seg_class[3],
+                  const char *const seg_name[3], const bar_row *rows, size_t n)
+{
+    size_t top = 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t t = rows[i].seg[0] + rows[i].seg[1] + rows[i].seg[2];
+        if (t > top)
+            top = t;
+    }
+    size_t height = n * (BAR_H + GAP) + GAP + 24;
+    cli_buf_printf(b, "<figure class=\"chart\" id=\"%s\">\n<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
+                      "width=\"%d\" height=\"%zu\" viewBox=\"0 0 %d %zu\" aria-labelledby=\"%s-title\">\n",
+                   id, CHART_W, height, CHART_W, height, id);
+    cli_buf_printf(b, "<title id=\"%s-title\">", id);
+    h(b, title);
+    cli_buf_puts(b, "</title>\n");
+    /* a legend on the first line */
+    int lx = LABEL_W;
+    for (int s = 0; s < 3; s++) {
+        if (!seg_class[s])
+            continue;
+        cli_buf_printf(b, "<rect class=\"legend %s\" x=\"%d\" y=\"4\" width=\"12\" height=\"12\"/>"
+                          "<text x=\"%d\" y=\"14\">%s</text>\n", seg_class[s], lx, lx + 16, seg_name[s]);
+        lx += 16 + 8 * (int)strlen(seg_name[s]) + 20;
+    }
+    double scale = (double)(CHART_W - LABEL_W - VALUE_W) / (double)top;
+    for (size_t i = 0; i < n; i++) {
+        size_t y = 24 + GAP + i * (BAR_H + GAP);
+        cli_buf_printf(b, "<text class=\"label\" x=\"%d\" y=\"%zu\" text-anchor=\"end\">", LABEL_W - 8,
+                       y + BAR_H - 5);
+        h(b, rows[i].label);
+        cli_buf_puts(b, "</text>\n");
+        double x = LABEL_W;
+        size_t total = 0;
+        for (int s = 0; s < 3; s++) {
+            size_t v = rows[i].seg[s];
+            if (!seg_class[s] || v == 0)
+                continue;
+            double w = (double)v * scale;
+            if (w < 1)
+                w = 1;
+            cli_buf_printf(b, "<rect class=\"bar %s\" x=\"%.1f\" y=\"%zu\" width=\"%.1f\" height=\"%d\"><title>",
+                           seg_class[s], x, y, w, BAR_H);
+            h(b, rows[i].label);
+            cli_buf_printf(b, ": %zu %s</title></rect>\n", v, seg_name[s]);
+            x += w;
+            total += v;
+        }
+        cli_buf_printf(b, "<text class=\"value\" x=\"%.1f\" y=\"%zu\">%zu</text>\n", x + 6, y + BAR_H - 5, total);
+    }
+    cli_buf_puts(b, "</svg>\n<figcaption>");
+    h(b, title);
+    cli_buf_puts(b, "</figcaption>\n</figure>\n");
+}
+
+/* ----------------------------------------------------- effective values */
+
+static kvet_value get(kvet_value m, const char *k)
+{
+    return kvet_map_get(m, k, strlen(k));
+}
+
+static void cell_value(cli_buf *b, kvet_value v)
+{
+    cli_buf_puts(b, "<td>");
+    if (v.type == KVET_ABSENT || v.type == KVET_NULL) {
+        cli_buf_puts(b, "<span class=\"none\">&#8212;</span>");
+    } else if (v.type == KVET_STRING) {
+        h(b, v.u.s->data);
+    } else {
+        cli_buf t;
+        cli_buf_init(&t);
+        cli_value_json(&t, v);
+        h(b, t.data);
+        if (t.oom)
+            b->oom = true;
+        cli_buf_free(&t);
+    }
+    cli_buf_puts(b, "</td>");
+}
+
+/* The HPA's first metric, named as a person would: "cpu 80%". */
+static kvet_value hpa_metric_name(kvet_value hpa)
+{
+    kvet_value ms = get(hpa, "metrics");
+    if (ms.type != KVET_LIST || ms.u.l->n == 0)
+        return ms.type == KVET_LIST ? (kvet_value){0} : ms;
+    return get(get(ms.u.l->items[0], "resource"), "name");
+}
+
+static kvet_value hpa_metric_target(kvet_value hpa)
+{
+    kvet_value ms = get(hpa, "metrics");
+    if (ms.type != KVET_LIST || ms.u.l->n == 0)
+        return (kvet_value){0};
+    kvet_value t = get(get(ms.u.l->items[0], "resource"), "target");
+    kvet_value u = get(t, "averageUtilization");
+    return u.type != KVET_ABSENT ? u : get(t, "averageValue");
+}
+
+/* One row of the resources table. */
+static void scale_row(cli_buf *b, const kvet_resource *r, const char *component, const char *mode, kvet_value cls,
+                      kvet_value metric, kvet_value target, kvet_value min, kvet_value max, kvet_value initial,
+                      kvet_value activation)
+{
+    cli_buf_puts(b, "<tr><td>");
+    h(b, r->kind);
+    cli_buf_puts(b, "</td><td>");
+    cli_buf label;
+    cli_buf_init(&label);
+    if (r->ns && r->ns[0])
+        cli_buf_printf(&label, "%s/", r->ns);
+    cli_buf_puts(&label, r->name && r->name[0] ? r->name : "(unnamed)");
+    h(b, label.data);
+    cli_buf_free(&label);
+    cli_buf_puts(b, "</td><td>");
+    h(b, component);
+    cli_buf_puts(b, "</td><td>");
+    h(b, mode);
+    cli_buf_puts(b, "</td>");
+    cell_value(b, cls);
+    cell_value(b, metric);
+    cell_value(b, target);
+    cell_value(b, min);
+    cell_value(b, max);
+    cell_value(b, initial);
+    cell_value(b, activation);
+    cli_buf_puts(b, "<td class=\"loc\">");
+    h(b, r->file);
+    cli_buf_printf(b, ":%u</td></tr>\n", r->line);
+}
+
+static void knative_row(cli_buf *b, const kvet_resource *r, const char *component, const char *mode, kvet_value s)
+{
+    scale_row(b, r, component, mode, get(s, "class"), get(s, "metric"), get(s, "target"), get(s, "min"),
+              get(s, "max"), get(s, "initial"), get(s, "activation"));
+}
+
+/* The rows of one resource: a Knative workload's scale, or each component
+ * of an InferenceService or InferenceGraph.  Returns the rows written. */
+static size_t resource_rows(cli_buf *b, const kvet_resource *r)
+{
+    kvet_value eff = r->effective, none = {0};
+    kvet_value scale = get(eff, "scale");
+    if (scale.type == KVET_MAP) {
+        knative_row(b, r, "", "Knative", scale);
+        return 1;
+    }
+    kvet_value comps = get(eff, "components");
+    if (comps.type != KVET_MAP)
+        return 0;
+    kvet_value mode = get(eff, "deploymentMode");
+    const char *mname = mode.type == KVET_STRING ? mode.u.s->data : "";
+    size_t rows = 0;
+    for (uint32_t i = 0; i < comps.u.m->n; i++) {
+        const char *cname = comps.u.m->e[i].key->data;
+        kvet_value c = comps.u.m->e[i].val;
+        kvet_value cs = get(c, "scale");
+        if (cs.type == KVET_MAP) {
+            knative_row(b, r, cname, mname, cs);
+        } else {
+            kvet_value hpa = get(c, "hpa"), so = get(c, "scaledObject"), reps = get(c, "deploymentReplicas");
+            kvet_value min = none, max = none, metric = none, target = none;
+            if (hpa.type == KVET_MAP) {
+                min = get(hpa, "minReplicas");
+                max = get(hpa, "maxReplicas");
+                metric = hpa_metric_name(hpa);
+                target = hpa_metric_target(hpa);
+            } else if (so.type == KVET_MAP) {
+                min = get(so, "minReplicaCount");
+                max = get(so, "maxReplicaCount");
+                kvet_value tr = get(so, "triggers");
+                if (tr.type == KVET_LIST && tr.u.l->n > 0)
+                    metric = get(tr.u.l->items[0], "type");
+            } else if (reps.type == KVET_INT) {
+                min = max = reps;
+            }
+            scale_row(b, r, cname, mname, get(c, "autoscalerClass"), metric, target, min, max, reps, none);
+        }
+        rows++;
+    }
+    return rows;
+}
+
+/* --------------------------------------------------------------- layout */
+
+static const char *const css =
+    "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1d2430;margin:2rem auto;"
+    "max-width:1100px;padding:0 1rem}\n"
+    "h1{font-size:1.7rem;margin:0 0 .3rem}h2{font-size:1.25rem;border-bottom:2px solid #d5dbe5;padding-bottom:.2rem;"
+    "margin-top:2.2rem}\n"
+    "p.lead{color:#4a5568;margin-top:0}\n"
+    ".cards{display:flex;flex-wrap:wrap;gap:.8rem;margin:1rem 0}.card{border:1px solid #d5dbe5;border-radius:6px;"
+    "padding:.5rem .9rem;min-width:7.5rem}.card b{display:block;font-size:1.5rem}\n"
+    ".card.error b{color:#b42318}.card.warning b{color:#b54708}.card.info b{color:#175cd3}\n"
+    "table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:13px}"
+    "th,td{border:1px solid #d5dbe5;padding:.25rem .45rem;text-align:left;vertical-align:top}"
+    "th{background:#f2f4f8}\n"
+    "td.num{text-align:right;font-variant-numeric:tabular-nums}td.loc,code{font-family:ui-monospace,Menlo,"
+    "Consolas,monospace;font-size:12px;word-break:break-all}\n"
+    ".sev{font-weight:600}.sev.error{color:#b42318}.sev.warning{color:#b54708}.sev.info{color:#175cd3}\n"
+    "td.id{white-space:nowrap}.none{color:#98a2b3}.status{font-size:12px;color:#4a5568}\n"
+    "figure.chart{margin:1rem 0}figure.chart svg{max-width:100%;height:auto}figcaption{font-size:12px;"
+    "color:#4a5568}\n"
+    "svg text{font:12px system-ui,sans-serif;fill:#1d2430}\n"
+    "rect.error{fill:#d92d20}rect.warning{fill:#f79009}rect.info{fill:#2e90fa}rect.pass{fill:#12b76a}"
+    "rect.fail{fill:#d92d20}\n"
+    "@media print{body{margin:0;max-width:none;font-size:11px}section{break-before:page}section#summary"
+    "{break-before:auto}tr,figure{break-inside:avoid}thead{display:table-header-group}a{color:inherit;"
+    "text-decoration:none}}\n";
+
+static void section(cli_buf *b, const char *id, const char *title)
+{
+    cli_buf_printf(b, "</section>\n<section id=\"%s\">\n<h2>%s</h2>\n", id, title);
+}
+
+static void finding_status(cli_buf *b, const kvet_finding *f)
+{
+    if (f->waiver) {
+        cli_buf_puts(b, "waived: ");
+        h(b, f->waiver->reason);
+        if (f->waiver->owner && f->waiver->owner[0]) {
+            cli_buf_puts(b, " (");
+            h(b, f->waiver->owner);
+            cli_buf_puts(b, ")");
+        }
+        if (f->waiver->expires && f->waiver->expires[0]) {
+            cli_buf_puts(b, ", until ");
+            h(b, f->waiver->expires);
+        }
+    } else if (f->baselined) {
+        cli_buf_puts(b, "in the baseline");
+    } else {
+        cli_buf_puts(b, "open");
+    }
+}
+
+static bool is_cluster_config(const kvet_resource *r)
+{
+    if (!r->kind || !r->name)
+        return false;
+    if (!strcmp(r->kind, "KnativeServing"))
+        return true;
+    return !strcmp(r->kind, "ConfigMap") &&
+           (!strcmp(r->name, "config-autoscaler") || !strcmp(r->name, "inferenceservice-config"));
+}
+
+int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
+{
+    bool oom = false;
+    cli_rules rules;
+    if (cli_rules_collect(&rules, res, o->pack) < 0)
+        return -1;
+    rule_row *rows = calloc(rules.n + 1, sizeof *rows);
+    if (!rows) {
+        cli_rules_free(&rules);
+        return -1;
+    }
+    for (size_t i = 0; i < rules.n; i++) {
+        rows[i].info = rules.v[i];
+        /* the result counts per rule in pack order; extra rules (named only
+         * by findings) have no count */
+        if (o->pack && i < kvet_rule_count(o->pack) && res->rule_evaluated)
+            rows[i].evaluated = res->rule_evaluated[i];
+    }
+    counts by_ns = {0};
+    size_t total = 0, open[3] = {0, 0, 0};
+    for (size_t i = 0; i < res->nresources; i++) {
+        const kvet_resource *r = &res->resources[i];
+        for (size_t k = 0; k < r->nfindings; k++) {
+            const kvet_finding *f = &r->findings[k];
+            total++;
+            kvet_severity sev = f->severity <= KVET_SEV_ERROR ? f->severity : KVET_SEV_INFO;
+            if (!f->waiver && !f->baselined)
+                open[sev]++;
+            counts_add(&by_ns, r->ns && r->ns[0] ? r->ns : "(cluster or default)", sev, &oom);
+            long ri = cli_rules_find(&rules, f->rule);
+            if (ri < 0)
+                continue;
+            rows[ri].findings++;
+            /* a resource fails a rule once, however many findings it has */
+            bool seen = false;
+            for (size_t j = 0; j < k && !seen; j++)
+                seen = !strcmp(r->findings[j].rule, f->rule);
+            if (!seen)
+                rows[ri].failing++;
+        }
+    }
+    for (size_t i = 0; i < rules.n; i++)
+        if (rows[i].evaluated < rows[i].failing)
+            rows[i].evaluated = rows[i].failing;
+    qsort(by_ns.v, by_ns.n, sizeof *by_ns.v, by_total_then_key);
+
+    /* ---- head ---- */
+    cli_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                      "<meta name=\"generator\" content=\"kvet ");
+    h(out, kvet_version());
+    cli_buf_puts(out, "\">\n<title>kvet audit report</title>\n<style>\n");
+    cli_buf_puts(out, css);
+    cli_buf_puts(out, "</style>\n</head>\n<body>\n<header>\n<h1>kvet audit report</h1>\n<p class=\"lead\">");
+    cli_buf_printf(out, "%zu resources checked with %zu rules", res->nresources, res->nrules);
+    if (o->pack && kvet_pack_count(o->pack)) {
+        cli_buf_puts(out, " from ");
+        for (size_t i = 0; i < kvet_pack_count(o->pack); i++) {
+            kvet_pack_info pi = kvet_pack_at(o->pack, i);
+            cli_buf_puts(out, i ? ", " : "");
+            h(out, pi.name);
+            cli_buf_puts(out, " ");
+            h(out, pi.version);
+        }
+    }
+    cli_buf_puts(out, ".");
+    if (res->nerrors)
+        cli_buf_printf(out, " <strong>%zu evaluation error%s: the results are incomplete.</strong>", res->nerrors,
+                       res->nerrors == 1 ? "" : "s");
+    cli_buf_puts(out, "</p>\n<nav><a href=\"#summary\">Summary</a> &#183; <a href=\"#packs\">Rule packs</a> &#183; "
+                      "<a href=\"#cluster\">Cluster configuration</a> &#183; <a href=\"#rules\">Rules</a> &#183; "
+                      "<a href=\"#resources\">Resources</a> &#183; <a href=\"#findings\">Findings</a> &#183; "
+                      "<a href=\"#waivers\">Waivers</a> &#183; <a href=\"#run\">Run</a></nav>\n</header>\n");
+
+    /* ---- summary ---- */
+    cli_buf_puts(out, "<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"cards\">\n");
+    cli_buf_printf(out, "<div class=\"card\"><b>%zu</b>resources</div>\n<div class=\"card\"><b>%zu</b>rules</div>\n",
+                   res->nresources, res->nrules);
+    cli_buf_printf(out, "<div class=\"card error\"><b>%zu</b>errors</div>\n<div class=\"card warning\"><b>%zu</b>"
+                        "warnings</div>\n<div class=\"card info\"><b>%zu</b>infos</div>\n",
+                   open[KVET_SEV_ERROR], open[KVET_SEV_WARNING], open[KVET_SEV_INFO]);
+    cli_buf_printf(out, "<div class=\"card\"><b>%zu</b>waived</div>\n<div class=\"card\"><b>%zu</b>in the "
+                        "baseline</div>\n</div>\n", res->waived, res->baselined);
+    {
+        static const char *const sev_cls[3] = {"error", "warning", "info"};
+        static const char *const sev_name[3] = {"errors", "warnings", "infos"};
+        /* by severity: one bar per severity, each in its own colour */
+        bar_row sevrows[3] = {{"errors", {open[KVET_SEV_ERROR], 0, 0}}, {"warnings", {0, open[KVET_SEV_WARNING], 0}},
+                              {"infos", {0, 0, open[KVET_SEV_INFO]}}};
+        chart(out, "chart-severity", "Open findings by severity", sev_cls, sev_name, sevrows, 3);
+
+        size_t nns = by_ns.n < 15 ? by_ns.n : 15;
+        bar_row *nsrows = calloc(nns + 1, sizeof *nsrows);
+        if (nsrows) {
+            for (size_t i = 0; i < nns; i++) {
+                nsrows[i].label = by_ns.v[i].key;
+                nsrows[i].seg[0] = by_ns.v[i].n[KVET_SEV_ERROR];
+                nsrows[i].seg[1] = by_ns.v[i].n[KVET_SEV_WARNING];
+                nsrows[i].seg[2] = by_ns.v[i].n[KVET_SEV_INFO];
+            }
+            chart(out, "chart-namespaces",
+                  by_ns.n > nns ? "Findings by namespace (the 15 with the most)" : "Findings by namespace", sev_cls,
+                  sev_name, nsrows, nns);
+            free(nsrows);
+        } else {
+            oom = true;
+        }
+
+        /* pass/fail per rule: the rules that ran, most failing first */
+        static const char *const pf_cls[3] = {"fail", "pass", NULL};
+        static const char *const pf_name[3] = {"failing", "passing", ""};
+        size_t nrun = 0;
+        for (size_t i = 0; i < rules.n; i++)
+            nrun += rows[i].evaluated > 0;
+        bar_row *rr = calloc(nrun + 1, sizeof *rr);
+        if (rr) {
+            size_t k = 0;
+            for (size_t i = 0; i < rules.n; i++)
+                if (rows[i].evaluated > 0) {
+                    rr[k].label = rows[i].info.id;
+                    rr[k].seg[0] = rows[i].failing;
+                    rr[k].seg[1] = rows[i].evaluated - rows[i].failing;
+                    k++;
+                }
+            /* stable order: failing desc, then pack order */
+            for (size_t i = 1; i < k; i++) {
+                bar_row x = rr[i];
+                size_t j = i;
+                while (j > 0 && rr[j - 1].seg[0] < x.seg[0]) {
+                    rr[j] = rr[j - 1];
+                    j--;
+                }
+                rr[j] = x;
+            }
+            size_t shown = k < 30 ? k : 30;
+            chart(out, "chart-rules",
+                  k > shown ? "Resources passing and failing per rule (the 30 with the most failures)"
+                            : "Resources passing and failing per rule",
+                  pf_cls, pf_name, rr, shown);
+            free(rr);
+        } else {
+            oom = true;
+        }
+    }
+
+    /* ---- packs ---- */
+    section(out, "packs", "Rule packs");
+    cli_buf_puts(out, "<table>\n<thead><tr><th>pack</th><th>version</th><th>sha256</th></tr></thead>\n<tbody>\n");
+    for (size_t i = 0; o->pack && i < kvet_pack_count(o->pack); i++) {
+        kvet_pack_info pi = kvet_pack_at(o->pack, i);
+        cli_buf_puts(out, "<tr><td>");
+        h(out, pi.name);
+        cli_buf_puts(out, "</td><td>");
+        h(out, pi.version);
+        cli_buf_puts(out, "</td><td class=\"loc\">");
+        h(out, pi.digest);
+        cli_buf_puts(out, "</td></tr>\n");
+    }
+    cli_buf_puts(out, "</tbody>\n</table>\n");
+
+    /* ---- cluster ---- */
+    section(out, "cluster", "Cluster configuration");
+    size_t ncfg = 0;
+    for (size_t i = 0; i < res->nresources; i++)
+        ncfg += is_cluster_config(&res->resources[i]);
+    if (res->used_cluster_defaults || ncfg == 0) {
+        cli_buf_puts(out, "<p id=\"cluster-defaults\">No cluster configuration was found among the inputs: Knative's "
+                          "and KServe's shipped defaults were applied.</p>\n");
+    } else {
+        cli_buf_puts(out, "<p>The derived values use these cluster configuration documents:</p>\n<table>\n<thead><tr>"
+                          "<th>kind</th><th>namespace/name</th><th>file</th></tr></thead>\n<tbody>\n");
+        for (size_t i = 0; i < res->nresources; i++) {
+            const kvet_resource *r = &res->resources[i];
+            if (!is_cluster_config(r))
+                continue;
+            cli_buf_puts(out, "<tr><td>");
+            h(out, r->kind);
+            cli_buf_puts(out, "</td><td>");
+            if (r->ns && r->ns[0]) {
+                h(out, r->ns);
+                cli_buf_puts(out, "/");
+            }
+            h(out, r->name);
+            cli_buf_puts(out, "</td><td class=\"loc\">");
+            h(out, r->file);
+            cli_buf_printf(out, ":%u</td></tr>\n", r->line);
+        }
+        cli_buf_puts(out, "</tbody>\n</table>\n");
+    }
+    if (o->ncluster) {
+        cli_buf_puts(out, "<p>Given with <code>--cluster</code>: ");
+        for (size_t i = 0; i < o->ncluster; i++) {
+            cli_buf_puts(out, i ? ", <code>" : "<code>");
+            h(out, o->cluster[i]);
+            cli_buf_puts(out, "</code>");
+        }
+        cli_buf_puts(out, "</p>\n");
+    }
+
+    /* ---- rules ---- */
+    section(out, "rules", "Rules");
+    cli_buf_puts(out, "<table>\n<thead><tr><th>rule</th><th>severity</th><th>title</th><th>applies to</th>"
+                      "<th>evaluated</th><th>passing</th><th>failing</th><th>findings</th></tr></thead>\n<tbody>\n");
+    for (size_t i = 0; i < rules.n; i++) {
+        const rule_row *rw = &rows[i];
+        cli_buf_puts(out, "<tr id=\"rule-");
+        anchor(out, rw->info.id);
+        cli_buf_puts(out, "\"><td class=\"id\">");
+        if (safe_link(rw->info.link)) {
+            cli_buf_puts(out, "<a href=\"");
+            h(out, rw->info.link);
+            cli_buf_puts(out, "\">");
+            h(out, rw->info.id);
+            cli_buf_puts(out, "</a>");
+        } else {
+            h(out, rw->info.id);
+        }
+        cli_buf_printf(out, "</td><td class=\"sev %s\">%s%s</td><td>", kvet_severity_name(rw->info.severity),
+                       kvet_severity_name(rw->info.severity), rw->info.enabled ? "" : " (disabled)");
+        h(out, rw->info.title);
+        cli_buf_puts(out, "</td><td>");
+        h(out, rw->info.applies_to);
+        cli_buf_printf(out, "</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
+                            "<td class=\"num\">%zu</td></tr>\n",
+                       rw->evaluated, rw->evaluated - rw->failing, rw->failing, rw->findings);
+    }
+    cli_buf_puts(out, "</tbody>\n</table>\n");
+
+    /* ---- resources ---- */
+    section(out, "resources", "Resources and their effective scaling");
+    cli_buf_puts(out, "<p>What the controllers would run: for Knative workloads the autoscaler's class, metric, "
+                      "per-pod target and bounds (max 0 = unbounded); for Standard-mode components the HPA or "
+                      "ScaledObject KServe creates, or fixed replicas (initial).</p>\n");
+    cli_buf_puts(out, "<table>\n<thead><tr><th>kind</th><th>namespace/name</th><th>component</th><th>mode</th>"
+                      "<th>class</th><th>metric</th><th>target</th><th>min</th><th>max</th><th>initial</th>"
+                      "<th>activation</th><th>file</th></tr></thead>\n<tbody>\n");
+    size_t other = 0;
+    for (size_t i = 0; i < res->nresources; i++)
+        if (resource_rows(out, &res->resources[i]) == 0)
+            other++;
+    cli_buf_puts(out, "</tbody>\n</table>\n");
+    if (other) {
+        cli_buf_printf(out, "<details><summary>%zu other resource%s without derived scaling</summary>\n<ul>\n", other,
+                       other == 1 ? "" : "s");
+        for (size_t i = 0; i < res->nresources; i++) {
+            const kvet_resource *r = &res->resources[i];
+            kvet_value eff = r->effective;
+            if (get(eff, "scale").type == KVET_MAP || get(eff, "components").type == KVET_MAP)
+                continue;
+            cli_buf label;
+            cli_buf_init(&label);
+            label_of(&label, r);
+            cli_buf_puts(out, "<li>");
+            h(out, label.data);
+            cli_buf_puts(out, " <span class=\"loc\">");
+            h(out, r->file);
+            cli_buf_printf(out, ":%u</span></li>\n", r->line);
+            cli_buf_free(&label);
+        }
+        cli_buf_puts(out, "</ul>\n</details>\n");
+    }
+
+    /* ---- findings ---- */
+    section(out, "findings", "Findings");
+    if (!total) {
+        cli_buf_puts(out, "<p>No findings.</p>\n");
+    } else {
+        cli_buf_puts(out, "<table>\n<thead><tr><th>severity</th><th>rule</th><th>resource</th><th>location</th>"
+                          "<th>message</th><th>status</th></tr></thead>\n<tbody>\n");
+        for (size_t i = 0; i < res->nresources; i++) {
+            const kvet_resource *r = &res->resources[i];
+            for (size_t k = 0; k < r->nfindings; k++) {
+                const kvet_finding *f = &r->findings[k];
+                const char *sev = kvet_severity_name(f->severity);
+                cli_buf_printf(out, "<tr class=\"finding\"><td class=\"sev %s\">%s</td><td class=\"id\"><a href=\"#rule-", sev,
+                               sev);
+                anchor(out, f->rule);
+                cli_buf_puts(out, "\">");
+                h(out, f->rule);
+                cli_buf_puts(out, "</a></td><td>");
+                cli_buf label;
+                cli_buf_init(&label);
+                label_of(&label, r);
+                h(out, label.data);
+                cli_buf_free(&label);
+                cli_buf_puts(out, "</td><td class=\"loc\">");
+                h(out, cli_finding_file(f, r));
+                cli_buf_printf(out, ":%u:%u</td><td>", f->line, f->col);
+                h(out, f->message);
+                if (f->remedy) {
+                    cli_buf_puts(out, "<br><span class=\"status\">fix: ");
+                    h(out, f->remedy);
+                    cli_buf_puts(out, "</span>");
+                }
+                cli_buf_puts(out, "</td><td class=\"status\">");
+                finding_status(out, f);
+                cli_buf_puts(out, "</td></tr>\n");
+            }
+        }
+        cli_buf_puts(out, "</tbody>\n</table>\n");
+    }
+
+    /* ---- waivers ---- */
+    section(out, "waivers", "Waivers");
+    if (!res->nwaivers) {
+        cli_buf_puts(out, "<p>No waivers.</p>\n");
+    } else {
+        cli_buf_puts(out, "<table>\n<thead><tr><th>rule</th><th>resources</th><th>reason</th><th>owner</th>"
+                          "<th>expires</th><th>status</th><th>findings waived</th><th>written in</th></tr></thead>\n"
+                          "<tbody>\n");
+        for (size_t i = 0; i < res->nwaivers; i++) {
+            const kvet_waiver *w = &res->waivers[i];
+            cli_buf_puts(out, "<tr class=\"waiver\"><td>");
+            h(out, w->rule);
+            cli_buf_puts(out, "</td><td>");
+            h(out, w->selector);
+            cli_buf_puts(out, "</td><td>");
+            h(out, w->reason);
+            cli_buf_puts(out, "</td><td>");
+            h(out, w->owner);
+            cli_buf_puts(out, "</td><td>");
+            h(out, w->expires);
+            cli_buf_printf(out, "</td><td>%s</td><td class=\"num\">%zu</td><td class=\"loc\">",
+                           kvet_waiver_status_name(w->status), w->matched);
+            h(out, w->file);
+            cli_buf_printf(out, ":%u%s</td></tr>\n", w->line, w->from_file ? "" : " (annotation)");
+        }
+        cli_buf_puts(out, "</tbody>\n</table>\n");
+    }
+
+    /* ---- errors ---- */
+    if (res->nerrors) {
+        section(out, "errors", "Evaluation errors");
+        cli_buf_puts(out, "<ul>\n");
+        for (size_t i = 0; i < res->nerrors; i++) {
+            const kvet_error *x = &res->errors[i];
+            cli_buf_puts(out, "<li><span class=\"loc\">");
+            h(out, x->file);
+            if (x->line)
+                cli_buf_printf(out, ":%u:%u", x->line, x->col);
+            cli_buf_puts(out, "</span> ");
+            h(out, x->message);
+            cli_buf_puts(out, "</li>\n");
+        }
+        cli_buf_puts(out, "</ul>\n");
+    }
+
+    /* ---- run ---- */
+    section(out, "run", "Run");
+    cli_buf_puts(out, "<table>\n<tbody>\n<tr><th>kvet</th><td>");
+    h(out, kvet_version());
+    cli_buf_puts(out, "</td></tr>\n<tr><th>time</th><td id=\"run-time\">");
+    if (o->timestamp >= 0) {
+        time_t t = (time_t)o->timestamp;
+        struct tm tm;
+        char buf[32];
+        if (gmtime_r(&t, &tm) && strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
+            h(out, buf);
+    } else {
+        cli_buf_puts(out, "not recorded (use --timestamp or SOURCE_DATE_EPOCH)");
+    }
+    cli_buf_puts(out, "</td></tr>\n<tr><th>inputs</th><td>");
+    for (size_t i = 0; i < o->ninputs; i++) {
+        cli_buf_puts(out, i ? ", <code>" : "<code>");
+        h(out, o->inputs[i]);
+        cli_buf_puts(out, "</code>");
+    }
+    cli_buf_printf(out, "</td></tr>\n<tr><th>fail level</th><td>%s</td></tr>\n",
+                   o->fail_never ? "never" : kvet_severity_name(o->fail_level));
+    cli_buf_printf(out, "<tr><th>documents skipped</th><td>%zu (no apiVersion or kind)</td></tr>\n", res->skipped);
+    cli_buf_puts(out, "</tbody>\n</table>\n</section>\n</body>\n</html>\n");
+
+    counts_free(&by_ns);
+    free(rows);
+    cli_rules_free(&rules);
+    if (oom)
+        out->oom = true;
+    return out->oom ? -1 : 0;
+}

@@ -1,0 +1,92 @@
+#!/bin/bash
+# The HTML audit report rendered by a real browser (headless Chromium): the
+# page has every section, the three charts are drawn with bars of non-zero
+# size, and it prints to PDF.  Skipped (exit 77) when Chromium is missing.
+set -u
+cd "${srcdir:-.}" || exit 99
+KVET=${KVET:?set KVET to the kvet binary}
+browser=""
+for b in chromium chromium-browser google-chrome; do
+    command -v "$b" >/dev/null 2>&1 && { browser=$b; break; }
+done
+if [ -z "$browser" ]; then
+    echo "SKIP: no chromium to render the report with (apt-get install chromium)"
+    exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+check() { # name condition-result detail
+    if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok - $1"; else fail=$((fail + 1)); echo "not ok - $1: $3"; fi
+}
+
+"$KVET" report --rules rules -o "$tmp/report.html" examples/gitops
+status=$?
+[ "$status" -le 1 ]; check "kvet report writes the report" $? "exit status $status"
+
+# The report loaded in a frame; a script in the outer page measures what
+# the browser drew and writes it where --dump-dom shows it.
+cat > "$tmp/probe.html" <<'HTML'
+<!DOCTYPE html><html><body>
+<pre id="result">not measured</pre>
+<iframe id="report" src="report.html" width="1280" height="2000" onload="measure()"></iframe>
+<script>
+function measure() {
+  var d = document.getElementById('report').contentDocument, out = [];
+  ['summary', 'packs', 'cluster', 'rules', 'resources', 'findings', 'waivers', 'run'].forEach(function (id) {
+    var s = d.getElementById(id);
+    out.push('section ' + id + ' ' + (s && s.tagName === 'SECTION' && s.querySelector('h2') ? 'present' : 'missing'));
+  });
+  ['chart-severity', 'chart-namespaces', 'chart-rules'].forEach(function (id) {
+    var fig = d.getElementById(id), svg = fig ? fig.querySelector('svg') : null;
+    var bars = svg ? svg.querySelectorAll('rect.bar') : [], drawn = 0;
+    for (var i = 0; i < bars.length; i++) {
+      var r = bars[i].getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) drawn++;
+    }
+    var w = svg ? Math.round(svg.getBoundingClientRect().width) : 0;
+    out.push('chart ' + id + ' bars=' + bars.length + ' drawn=' + drawn + ' width=' + w +
+             ' title=' + (svg && svg.querySelector('title') ? 'yes' : 'no'));
+  });
+  out.push('findings rows=' + d.querySelectorAll('#findings tr.finding').length);
+  out.push('title ' + d.title);
+  document.getElementById('result').textContent = '\n' + out.join('\n') + '\n';
+}
+</script></body></html>
+HTML
+
+run_browser() {
+    timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$tmp/profile" --allow-file-access-from-files "$@" 2>>"$tmp/browser.log"
+}
+
+run_browser --virtual-time-budget=5000 --dump-dom "file://$tmp/probe.html" > "$tmp/dom.html"
+check "the browser renders the page" $? "$(tail -3 "$tmp/browser.log")"
+for id in summary packs cluster rules resources findings waivers run; do
+    grep -q "^section $id present" "$tmp/dom.html"; check "section #$id" $? "$(grep "section $id" "$tmp/dom.html")"
+done
+for id in chart-severity chart-namespaces chart-rules; do
+    line=$(grep "^chart $id " "$tmp/dom.html")
+    bars=$(sed -n 's/.* bars=\([0-9]*\) .*/\1/p' <<<"$line")
+    drawn=$(sed -n 's/.* drawn=\([0-9]*\) .*/\1/p' <<<"$line")
+    width=$(sed -n 's/.* width=\([0-9]*\) .*/\1/p' <<<"$line")
+    [ -n "$bars" ] && [ "$bars" -gt 0 ] && [ "$bars" = "$drawn" ] && [ "$width" -gt 100 ] && grep -q "title=yes" <<<"$line"
+    check "chart #$id is drawn" $? "${line:-no measurement}"
+done
+want=$(grep -c '<tr class="finding">' "$tmp/report.html")
+grep -q "^findings rows=$want\$" "$tmp/dom.html"; check "every finding is a table row ($want)" $? "$(grep '^findings' "$tmp/dom.html")"
+grep -q "^title kvet audit report" "$tmp/dom.html"; check "the page title" $? "$(grep '^title' "$tmp/dom.html")"
+
+run_browser --window-size=1280,2400 --screenshot="$tmp/report.png" "file://$tmp/report.html" >/dev/null
+[ "$(head -c 8 "$tmp/report.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] &&
+    [ "$(wc -c < "$tmp/report.png")" -gt 20000 ]
+check "a screenshot" $? "no PNG written"
+
+run_browser --no-pdf-header-footer --print-to-pdf="$tmp/report.pdf" "file://$tmp/report.html" >/dev/null
+[ "$(head -c 5 "$tmp/report.pdf" 2>/dev/null)" = "%PDF-" ] && [ "$(grep -ac '/Type */Page\b' "$tmp/report.pdf")" -ge 2 ]
+check "it prints to a PDF of several pages" $? "$(head -c 5 "$tmp/report.pdf" 2>/dev/null)"
+
+echo "html: $pass passed, $fail failed"
+[ "$fail" = 0 ]
