@@ -46,6 +46,20 @@ kv_node *kv_parse_expr_at(kvet_ctx *ctx, kv_arena *arena, const char *file,
 void kv_parse_error_at(kv_parser *p, kv_span sp, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A token of the source as the scanner sees it: its kind (a bison token
+ * number, a character, or KV_TOK_COMMENT), byte span and lines. */
+typedef struct kv_token {
+    int kind;
+    uint32_t off, end_off;
+    uint32_t line, end_line;
+} kv_token;
+
+enum { KV_TOK_COMMENT = 0x10000 };
+
+/* All tokens of a file, comments included (format.c).  *out is malloc'd.
+ * 0, or -1 when out of memory.  Lexical errors go to p's diagnostics. */
+int kv_lex_tokens(kv_parser *p, const char *text, size_t len, kv_token **out, size_t *n);
+
 /* Split a message template into a TEMPLATE node of STRING and expression
  * parts ("{expr}" interpolates, "{{" and "}}" are literal braces).  The
  * string node's span gives the positions. */

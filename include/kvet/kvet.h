@@ -382,6 +382,14 @@ void kvet_documents_error(kvet_documents *docs, kvet_value at, const char *fmt, 
     __attribute__((format(printf, 3, 4)));
 void kvet_documents_free(kvet_documents *docs);
 
+/* ------------------------------------------------------------------------
+ * Formatting rule files (kvet fmt): the canonical layout of a rule file
+ * that parses, comments kept (docs/language.md, "Formatting").  *out is a
+ * malloc'd NUL-terminated text; on a syntax error the diagnostics are in
+ * the context and -1 is returned.
+ * ------------------------------------------------------------------------ */
+int kvet_format_source(kvet_ctx *ctx, const char *name, const char *text, size_t len, char **out);
+
 /* Utilities shared by the CLI and reporters. */
 const char *kvet_severity_name(kvet_severity s); /* "error", "warning", ... */
 int kvet_severity_parse(const char *s, kvet_severity *out);

@@ -52,6 +52,17 @@ void cli_print_diags(kvet_ctx *ctx, bool color, bool quiet);
  * "-".  0, or -1 after printing the problem. */
 int cli_write_report(const char *path, const cli_buf *b);
 
+/* Files a command works on (files.c): `path` itself when it is not a
+ * folder, else every file below it whose name `want` accepts, sorted.
+ * Appends malloc'd strings; 0, or -1 after printing the problem. */
+int cli_collect_files(const char *path, bool (*want)(const char *name), char ***out, size_t *n);
+void cli_free_strings(char **v, size_t n);
+bool cli_has_suffix(const char *s, const char *suffix);
+
+/* `kvet fmt` (fmt.c): 0 all formatted (or written), 1 --check found files
+ * to format, 2 errors. */
+int cli_run_fmt(const char *const *paths, size_t npaths, bool check, bool quiet, bool err_color);
+
 /* `kvet test` (test.c, docs/testing.md). */
 typedef struct test_opts {
     const char *const *paths; size_t npaths;           /* test files or folders */

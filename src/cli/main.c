@@ -49,6 +49,7 @@ typedef struct opts {
     const char **sets; size_t nsets; /* --set as given, for kvet test */
     bool coverage;
     bool timestamp;        /* --timestamp: reports that can show the time do */
+    bool check;            /* fmt --check */
     kvet_ctx *ctx;
 } opts;
 
@@ -79,6 +80,8 @@ static const char *const help_text =
     "                     fails only on new ones\n"
     "  report -o FILE PATH...  check, and write an audit report (--format html, the\n"
     "                     default, or markdown): one self-contained file\n"
+    "  fmt PATH...        lay rule files out canonically, in place (--check: only\n"
+    "                     list the files that are not; - formats standard input)\n"
     "  rules              list the rules of the loaded packs\n"
     "  test PATH...       run rule tests (NAME.test.yaml files; see docs/testing.md)\n"
     "  version            print the version\n"
@@ -104,6 +107,7 @@ static const char *const help_text =
     "      --dump               compile: print the bytecode listing\n"
     "      --timestamp          html: show the time of the run (also SOURCE_DATE_EPOCH);\n"
     "                           without it reports are byte-for-byte reproducible\n"
+    "      --check              fmt: change nothing; exit 1 if a file is not formatted\n"
     "      --coverage           test: list the rules, derived values and branches\n"
     "                           that no test exercised\n"
     "      --limit NAME=N       change a resource limit (repeatable): alias-nodes, depth,\n"
@@ -314,6 +318,7 @@ enum {
     OPT_LIMIT,
     OPT_COVERAGE,
     OPT_TIMESTAMP,
+    OPT_CHECK,
 };
 
 static const struct option long_opts[] = {
@@ -335,6 +340,7 @@ static const struct option long_opts[] = {
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"coverage", no_argument, NULL, OPT_COVERAGE},
     {"timestamp", no_argument, NULL, OPT_TIMESTAMP},
+    {"check", no_argument, NULL, OPT_CHECK},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -448,6 +454,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         case OPT_DUMP: o->dump = true; break;
         case OPT_COVERAGE: o->coverage = true; break;
         case OPT_TIMESTAMP: o->timestamp = true; break;
+        case OPT_CHECK: o->check = true; break;
         case OPT_LIMIT:
             if (set_limit(o->ctx, optarg) < 0)
                 return KVET_EXIT_ERROR;
@@ -789,6 +796,8 @@ int main(int argc, char **argv)
             rc = cmd_test(&o);
         else if (!strcmp(cmd, "report"))
             rc = cmd_report(&o);
+        else if (!strcmp(cmd, "fmt"))
+            rc = cli_run_fmt(o.inputs, o.ninputs, o.check, o.quiet, use_color(&o, stderr));
         else {
             usage_error("unknown command '%s'", cmd);
             rc = KVET_EXIT_ERROR;

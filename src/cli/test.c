@@ -55,73 +55,9 @@ static kvet_value get(kvet_value map, const char *key)
     return kvet_map_get(map, key, strlen(key));
 }
 
-static bool has_suffix(const char *s, const char *suf)
-{
-    size_t n = strlen(s), m = strlen(suf);
-    return n >= m && !strcmp(s + n - m, suf);
-}
-
 static bool is_test_file(const char *name)
 {
-    return has_suffix(name, ".test.yaml") || has_suffix(name, ".test.yml") || has_suffix(name, ".test.json");
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Test files under a path: the file itself, or every *.test.yaml (.yml,
- * .json) below a folder, sorted, hidden entries skipped. */
-static int collect_files(const char *path, char ***out, size_t *n, int depth)
-{
-    struct stat st;
-    if (stat(path, &st) < 0) {
-        fprintf(stderr, "kvet: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        GROW(*out, *n);
-        (*out)[(*n)++] = xstrdup(path);
-        return 0;
-    }
-    if (depth > 64)
-        return 0;
-    DIR *d = opendir(path);
-    if (!d) {
-        fprintf(stderr, "kvet: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    char **names = NULL;
-    size_t nn = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        GROW(names, nn);
-        names[nn++] = xstrdup(e->d_name);
-    }
-    closedir(d);
-    qsort(names, nn, sizeof *names, cmp_str);
-    int rc = 0;
-    for (size_t i = 0; i < nn; i++) {
-        size_t len = strlen(path) + strlen(names[i]) + 2;
-        char *full = xrealloc(NULL, len);
-        snprintf(full, len, "%s%s%s", path, has_suffix(path, "/") ? "" : "/", names[i]);
-        struct stat cs;
-        if (stat(full, &cs) == 0 && S_ISDIR(cs.st_mode)) {
-            if (collect_files(full, out, n, depth + 1) < 0)
-                rc = -1;
-        } else if (is_test_file(names[i])) {
-            GROW(*out, *n);
-            (*out)[(*n)++] = full;
-            full = NULL;
-        }
-        free(full);
-        free(names[i]);
-    }
-    free(names);
-    return rc;
+    return cli_has_suffix(name, ".test.yaml") || cli_has_suffix(name, ".test.yml") || cli_has_suffix(name, ".test.json");
 }
 
 /* A path written in a test file is relative to that file's folder. */
@@ -147,7 +83,7 @@ static bool dir_has_rules(const char *dir)
     struct dirent *e;
     bool found = false;
     while (!found && (e = readdir(d)))
-        found = has_suffix(e->d_name, ".kvet");
+        found = cli_has_suffix(e->d_name, ".kvet");
     closedir(d);
     return found;
 }
@@ -981,7 +917,7 @@ int cli_run_tests(const test_opts *o)
     size_t nfiles = 0;
     int rc = KVET_EXIT_OK;
     for (size_t i = 0; i < o->npaths; i++)
-        if (collect_files(o->paths[i], &files, &nfiles, 0) < 0)
+        if (cli_collect_files(o->paths[i], is_test_file, &files, &nfiles) < 0)
             rc = KVET_EXIT_ERROR;
     runner R;
     memset(&R, 0, sizeof R);
@@ -1029,6 +965,6 @@ int cli_run_tests(const test_opts *o)
         free(R.packs[i].key);
     }
     free(R.packs);
-    free_strings(files, nfiles);
+    cli_free_strings(files, nfiles);
     return rc;
 }

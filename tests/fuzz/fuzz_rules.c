@@ -1,8 +1,10 @@
 /* fuzz_rules.c - libFuzzer target: the rule-language front end (scanner,
- * parser, checker, compiler) over arbitrary text. */
+ * parser, checker, compiler) over arbitrary text, and the formatter, which
+ * must give a fixed point: formatting its own output changes nothing. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kvet/kvet.h"
 
@@ -19,6 +21,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(dis);
     }
     kvet_pack_free(p);
+    char *once = NULL;
+    if (kvet_format_source(ctx, "fuzz.kvet", (const char *)data, size, &once) == 0) {
+        char *twice = NULL;
+        if (kvet_format_source(ctx, "fmt.kvet", once, strlen(once), &twice) != 0 || strcmp(once, twice) != 0)
+            abort(); /* formatted text must parse and be formatted already */
+        free(twice);
+    }
+    free(once);
     kvet_ctx_free(ctx);
     return 0;
 }

@@ -632,6 +632,149 @@ START_TEST(coverage_accumulates_branches)
 }
 END_TEST
 
+/* ------------------------------------------------------------ formatting */
+
+static char *fmt_text(const char *src)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *out = NULL;
+    int rc = kvet_format_source(ctx, "f.kvet", src, strlen(src), &out);
+    char *d = th_diags(ctx);
+    ck_assert_msg(rc == 0, "format failed: %s", d ? d : "");
+    free(d);
+    kvet_ctx_free(ctx);
+    return out;
+}
+
+START_TEST(format_canonical_layout)
+{
+    const char *messy =
+        "# header comment   \n\n\n\npack   demo.fmt \"1\"\n"
+        "param  limit=[1,2 ,3]   // trailing\n"
+        "const K = {a:1,\"b/c\" : -2}\n"
+        "fn f(x,y)=x+-y when x>0 else   -1\n"
+        "fn g(m) = merge(\n      m,\n  {a: 1}, m.b\n        ?? {})\n\n\n"
+        "for Service \"serving.knative.dev/v1\" as s where s.metadata.name!=\"x\"{\n\n"
+        "      let a=s.spec.template.metadata.annotations # the annotations\n"
+        "  derive   scale.n = int(a[\"k\"]??\"1\")\n"
+        "// before the rule\n"
+        "        rule DEMO-001   warning \"title {  a[\\\"k\\\"]  }\"\n"
+        "  when $scale.n>1 and not (a[\"z\"] not   in [\"p\",\"q\"])\n"
+        "            require all(s.spec.x ?? [], (k,v)=>v!=null)\n"
+        "message 'raw {x}  kept'\n"
+        "    at a[\"k\"]\n\n"
+        "    # last comment\n\n}\n\n\n";
+    const char *want =
+        "# header comment\n\npack demo.fmt \"1\"\n"
+        "param limit = [1, 2, 3] // trailing\n"
+        "const K = {a: 1, \"b/c\": -2}\n"
+        "fn f(x, y) = x + -y when x > 0 else -1\n"
+        "fn g(m) = merge(\n  m,\n  {a: 1}, m.b\n      ?? {})\n\n"
+        "for Service \"serving.knative.dev/v1\" as s where s.metadata.name != \"x\" {\n"
+        "  let a = s.spec.template.metadata.annotations # the annotations\n"
+        "  derive scale.n = int(a[\"k\"] ?? \"1\")\n"
+        "  // before the rule\n"
+        "  rule DEMO-001 warning \"title {  a[\\\"k\\\"]  }\"\n"
+        "    when $scale.n > 1 and not (a[\"z\"] not in [\"p\", \"q\"])\n"
+        "    require all(s.spec.x ?? [], (k, v) => v != null)\n"
+        "    message 'raw {x}  kept'\n"
+        "    at a[\"k\"]\n\n"
+        "  # last comment\n}\n";
+    char *out = fmt_text(messy);
+    ck_assert_str_eq(out, want);
+    /* idempotent */
+    char *again = fmt_text(out);
+    ck_assert_str_eq(again, out);
+    free(again);
+    free(out);
+    /* CRLF line ends and tabs */
+    out = fmt_text("pack a \"1\"\r\nfor A as a {\r\n\tlet x = 1\r\n}\r\n");
+    ck_assert_str_eq(out, "pack a \"1\"\nfor A as a {\n  let x = 1\n}\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(format_rejects_what_does_not_parse)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *out = (char *)1;
+    const char *bad = "pack a \"1\"\nfor A as a {\n  let = 1\n}\n";
+    ck_assert_int_eq(kvet_format_source(ctx, "bad.kvet", bad, strlen(bad), &out), -1);
+    ck_assert_ptr_null(out);
+    char *d = th_diags(ctx);
+    th_assert_contains(d, "3:7: error: syntax error: unexpected `=`, expected identifier");
+    free(d);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+/* The listing of a pack without positions and digests: equal listings
+ * mean the same program. */
+static char *listing_without_positions(const char *name, const char *src)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    kvet_ctx_add_pack_path(ctx, "rules");
+    kvet_pack *p = kvet_pack_load_source(ctx, name, src, strlen(src));
+    ck_assert_msg(p != NULL, "%s does not compile", name);
+    char *dis = kvet_pack_disassemble(p);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+    /* drop "; file:line:col" annotations and sha256 lines */
+    char *w = dis;
+    for (char *line = strtok(dis, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strstr(line, "sha256"))
+            continue;
+        char *semi = strstr(line, ".kvet:");
+        if (semi) {
+            while (semi > line && *semi != ';')
+                semi--;
+            *semi = '\0';
+        }
+        size_t n = strlen(line);
+        memmove(w, line, n);
+        w += n;
+        *w++ = '\n';
+    }
+    *w = '\0';
+    return dis;
+}
+
+/* Every rule file of the project formats to itself, and formatting keeps
+ * the compiled program as it was. */
+START_TEST(format_project_files)
+{
+    const char *src = getenv("srcdir");
+    if (src && *src)
+        ck_assert_int_eq(chdir(src), 0);
+    const char *files[] = {"rules/hpa.kvet", "rules/keda.kvet", "rules/knative-annotations.kvet",
+                           "rules/knative-common.kvet", "rules/knative-config.kvet", "rules/knative-effective.kvet",
+                           "rules/kserve-common.kvet", "rules/kserve-graph.kvet", "rules/kserve-isvc.kvet",
+                           "rules/kserve-raw.kvet", "rules/pdb.kvet", "examples/org-pack/acme.kvet",
+                           "tests/data/cli-pack/bounds.kvet", "tests/data/fmt/formatted.kvet",
+                           "tests/data/rule-tests/pack/replicas.kvet"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        FILE *f = fopen(files[i], "rb");
+        ck_assert_msg(f != NULL, "cannot open %s", files[i]);
+        static char text[1 << 20];
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[n] = '\0';
+        char *out = fmt_text(text);
+        ck_assert_msg(strcmp(out, text) == 0, "%s is not formatted (run kvet fmt)", files[i]);
+        free(out);
+    }
+    /* a file laid out badly compiles to the same program once formatted */
+    const char *messy = "pack m \"1\"\nfn f(x)=x*2   when x>0\n  else -x\nfor A as a where a.b!=null{\n"
+                        "let v=f(a.n)  rule M-1 error \"t\"\n require v<10 message \"v is {v}\"}\n";
+    char *formatted = fmt_text(messy);
+    char *l1 = listing_without_positions("m.kvet", messy), *l2 = listing_without_positions("m.kvet", formatted);
+    ck_assert_str_eq(l1, l2);
+    free(l1);
+    free(l2);
+    free(formatted);
+}
+END_TEST
+
 START_TEST(eval_list_documents_and_skips)
 {
     char *out = th_check(PACK "for ConfigMap as c { derive n = c.metadata.name }\n",
@@ -884,6 +1027,12 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, compiled_pack_corrupted);
     tcase_add_test(tc, imports_and_overrides_across_packs);
     tcase_add_test(tc, regression_unterminated_buffers);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("format");
+    tcase_add_test(tc, format_canonical_layout);
+    tcase_add_test(tc, format_rejects_what_does_not_parse);
+    tcase_add_test(tc, format_project_files);
     suite_add_tcase(s, tc);
     return s;
 }
