@@ -117,6 +117,8 @@ static char *enclosing_pack(const char *file)
  * context, since parameters live in the context the pack is loaded into. */
 typedef struct loaded_pack {
     char *key;
+    char **paths;           /* the rule paths it was loaded from */
+    size_t npaths;
     kvet_ctx *ctx;
     kvet_pack *pack;
     kvet_coverage *cov;
@@ -149,10 +151,30 @@ typedef struct coverage {
     cov_branch *branches; size_t nbranches;
 } coverage;
 
+/* Coverage is about the packs under test: an item counts when its file is
+ * one of the rule paths the tests name or lies below one, so the stock
+ * pack an organisation pack imports does not drown the report. */
+static bool under_test(const loaded_pack *lp, const char *file)
+{
+    if (!file)
+        return false;
+    for (size_t i = 0; i < lp->npaths; i++) {
+        const char *p = lp->paths[i];
+        size_t n = strlen(p);
+        while (n > 1 && p[n - 1] == '/')
+            n--;
+        if (!strncmp(file, p, n) && (file[n] == '\0' || file[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
 static void merge_coverage(coverage *c, const loaded_pack *lp)
 {
     for (size_t i = 0; i < kvet_rule_count(lp->pack); i++) {
         kvet_rule_info ri = kvet_rule_at(lp->pack, i);
+        if (!under_test(lp, ri.file))
+            continue;
         size_t ev, fi;
         kvet_coverage_rule(lp->cov, i, &ev, &fi);
         size_t k = 0;
@@ -169,6 +191,8 @@ static void merge_coverage(coverage *c, const loaded_pack *lp)
     }
     for (size_t i = 0; i < kvet_derive_count(lp->pack); i++) {
         kvet_derive_info di = kvet_derive_at(lp->pack, i);
+        if (!under_test(lp, di.file))
+            continue;
         size_t ap, va;
         kvet_coverage_derive(lp->cov, i, &ap, &va);
         const char *file = di.file ? di.file : "";
@@ -190,6 +214,8 @@ static void merge_coverage(coverage *c, const loaded_pack *lp)
     size_t start = c->nbranches, nb = kvet_coverage_branch_count(lp->cov);
     for (size_t i = 0; i < nb; i++) {
         kvet_branch b = kvet_coverage_branch_at(lp->cov, i);
+        if (!under_test(lp, b.file))
+            continue;
         const char *file = b.file ? b.file : "";
         uint32_t nth = 0;
         for (size_t j = i; j-- > 0;) {
@@ -267,6 +293,9 @@ static loaded_pack *get_pack(runner *R, char **paths, size_t npaths, char **sets
     loaded_pack *lp = &R->packs[R->npacks++];
     memset(lp, 0, sizeof *lp);
     lp->key = key.data; /* owned now */
+    lp->paths = calloc(npaths + 1, sizeof *lp->paths);
+    for (size_t i = 0; lp->paths && i < npaths; i++)
+        lp->paths[lp->npaths++] = xstrdup(paths[i]);
     lp->ctx = kvet_ctx_new();
     if (!lp->ctx) {
         fputs("kvet: out of memory\n", stderr);
@@ -963,6 +992,9 @@ int cli_run_tests(const test_opts *o)
         kvet_pack_free(R.packs[i].pack);
         kvet_ctx_free(R.packs[i].ctx);
         free(R.packs[i].key);
+        for (size_t k = 0; k < R.packs[i].npaths; k++)
+            free(R.packs[i].paths[k]);
+        free(R.packs[i].paths);
     }
     free(R.packs);
     cli_free_strings(files, nfiles);
