@@ -271,9 +271,12 @@ static void layout(fmt *f)
     }
 }
 
-int kvet_format_source(kvet_ctx *ctx, const char *name, const char *text, size_t len, char **out)
+int kvet_format_source(kvet_ctx *ctx, const char *name, const char *text, size_t len, char **out,
+                       size_t *out_len)
 {
     *out = NULL;
+    if (out_len)
+        *out_len = 0;
     /* the scanner and the excerpts of diagnostics want a NUL at the end */
     char *copy = malloc(len + 1);
     if (!copy) {
@@ -312,7 +315,10 @@ int kvet_format_source(kvet_ctx *ctx, const char *name, const char *text, size_t
             if (f.out.oom) {
                 kv_buf_free(&f.out);
             } else {
+                size_t olen = f.out.len;
                 *out = f.out.data ? kv_buf_take(&f.out) : strdup("");
+                if (out_len)
+                    *out_len = *out ? olen : 0;
                 rc = *out ? 0 : -1;
             }
             free(f.stack);

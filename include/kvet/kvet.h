@@ -385,10 +385,12 @@ void kvet_documents_free(kvet_documents *docs);
 /* ------------------------------------------------------------------------
  * Formatting rule files (kvet fmt): the canonical layout of a rule file
  * that parses, comments kept (docs/language.md, "Formatting").  *out is a
- * malloc'd NUL-terminated text; on a syntax error the diagnostics are in
- * the context and -1 is returned.
+ * malloc'd text of *out_len bytes plus a NUL (the text itself may hold NUL
+ * bytes, as the source may); out_len may be NULL.  On a syntax error the
+ * diagnostics are in the context and -1 is returned.
  * ------------------------------------------------------------------------ */
-int kvet_format_source(kvet_ctx *ctx, const char *name, const char *text, size_t len, char **out);
+int kvet_format_source(kvet_ctx *ctx, const char *name, const char *text, size_t len, char **out,
+                       size_t *out_len);
 
 /* Utilities shared by the CLI and reporters. */
 const char *kvet_severity_name(kvet_severity s); /* "error", "warning", ... */

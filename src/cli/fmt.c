@@ -108,7 +108,8 @@ int cli_run_fmt(const char *const *paths, size_t npaths, bool check, bool quiet,
             continue;
         }
         char *out = NULL;
-        if (kvet_format_source(ctx, shown, text, len, &out) < 0) {
+        size_t olen = 0;
+        if (kvet_format_source(ctx, shown, text, len, &out, &olen) < 0) {
             cli_print_diags(ctx, err_color, false);
             fprintf(stderr, "kvet: %s was not formatted: it does not parse\n", shown);
             rc = KVET_EXIT_ERROR;
@@ -116,7 +117,6 @@ int cli_run_fmt(const char *const *paths, size_t npaths, bool check, bool quiet,
             continue;
         }
         cli_print_diags(ctx, err_color, true);
-        size_t olen = strlen(out);
         bool same = olen == len && !memcmp(out, text, len);
         if (is_stdin && !check) {
             fwrite(out, 1, olen, stdout);

@@ -22,9 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     kvet_pack_free(p);
     char *once = NULL;
-    if (kvet_format_source(ctx, "fuzz.kvet", (const char *)data, size, &once) == 0) {
+    size_t n1 = 0;
+    if (kvet_format_source(ctx, "fuzz.kvet", (const char *)data, size, &once, &n1) == 0) {
         char *twice = NULL;
-        if (kvet_format_source(ctx, "fmt.kvet", once, strlen(once), &twice) != 0 || strcmp(once, twice) != 0)
+        size_t n2 = 0;
+        if (kvet_format_source(ctx, "fmt.kvet", once, n1, &twice, &n2) != 0 || n1 != n2 || memcmp(once, twice, n1) != 0)
             abort(); /* formatted text must parse and be formatted already */
         free(twice);
     }

@@ -638,7 +638,7 @@ static char *fmt_text(const char *src)
 {
     kvet_ctx *ctx = kvet_ctx_new();
     char *out = NULL;
-    int rc = kvet_format_source(ctx, "f.kvet", src, strlen(src), &out);
+    int rc = kvet_format_source(ctx, "f.kvet", src, strlen(src), &out, NULL);
     char *d = th_diags(ctx);
     ck_assert_msg(rc == 0, "format failed: %s", d ? d : "");
     free(d);
@@ -694,12 +694,33 @@ START_TEST(format_canonical_layout)
 }
 END_TEST
 
+/* A NUL byte in a comment is kept, and the text after it too (found by
+ * fuzzing: the length was taken with strlen). */
+START_TEST(format_keeps_nul_bytes)
+{
+    static const char src[] = "# a\0b\npack a \"1\"\n";
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *out = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(kvet_format_source(ctx, "nul.kvet", src, sizeof src - 1, &out, &n), 0);
+    ck_assert_uint_eq(n, sizeof src - 1);
+    ck_assert(memcmp(out, src, n) == 0);
+    char *again = NULL;
+    size_t n2 = 0;
+    ck_assert_int_eq(kvet_format_source(ctx, "nul.kvet", out, n, &again, &n2), 0);
+    ck_assert_uint_eq(n2, n);
+    free(again);
+    free(out);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(format_rejects_what_does_not_parse)
 {
     kvet_ctx *ctx = kvet_ctx_new();
     char *out = (char *)1;
     const char *bad = "pack a \"1\"\nfor A as a {\n  let = 1\n}\n";
-    ck_assert_int_eq(kvet_format_source(ctx, "bad.kvet", bad, strlen(bad), &out), -1);
+    ck_assert_int_eq(kvet_format_source(ctx, "bad.kvet", bad, strlen(bad), &out, NULL), -1);
     ck_assert_ptr_null(out);
     char *d = th_diags(ctx);
     th_assert_contains(d, "3:7: error: syntax error: unexpected `=`, expected identifier");
@@ -1032,6 +1053,7 @@ static Suite *lang_suite(void)
     tc = tcase_create("format");
     tcase_add_test(tc, format_canonical_layout);
     tcase_add_test(tc, format_rejects_what_does_not_parse);
+    tcase_add_test(tc, format_keeps_nul_bytes);
     tcase_add_test(tc, format_project_files);
     suite_add_tcase(s, tc);
     return s;
