@@ -403,6 +403,9 @@ map_items
     | IDENT ':' expr            { $$ = MK(MAP, @1); ADD($$, mk_str(p, KV_N_STRING, &@1, $1.s, $1.n)); ADD($$, $3); }
     | map_items ',' STRING ':' expr { $$ = $1; ADD($$, mk_str(p, KV_N_STRING, &@3, $3.s, $3.n)); ADD($$, $5); }
     | map_items ',' IDENT ':' expr  { $$ = $1; ADD($$, mk_str(p, KV_N_STRING, &@3, $3.s, $3.n)); ADD($$, $5); }
+    /* a computed key: {[expr]: value} */
+    | '[' expr ']' ':' expr     { $$ = MK(MAP, @1); ADD($$, $2); ADD($$, $5); }
+    | map_items ',' '[' expr ']' ':' expr { $$ = $1; ADD($$, $4); ADD($$, $7); }
     ;
 
 %%

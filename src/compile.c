@@ -1006,12 +1006,20 @@ static void expr(compiler *c, kv_node *n)
         break;
     case KV_N_MAP:
         for (uint32_t i = 0; i + 1 < n->nkids; i += 2) {
+            kv_node *k = n->kids[i];
+            if (k->kind != KV_N_STRING) {
+                /* a computed key: checked when the map is built */
+                expr(c, k);
+                expr(c, n->kids[i + 1]);
+                continue;
+            }
             for (uint32_t j = 0; j < i; j += 2)
-                if (n->kids[j]->slen == n->kids[i]->slen && !memcmp(n->kids[j]->str, n->kids[i]->str, n->kids[i]->slen)) {
-                    error_at(c, n->kids[i]->span, "duplicate key \"%s\" in map literal", n->kids[i]->str);
+                if (n->kids[j]->kind == KV_N_STRING && n->kids[j]->slen == k->slen &&
+                    !memcmp(n->kids[j]->str, k->str, k->slen)) {
+                    error_at(c, k->span, "duplicate key \"%s\" in map literal", k->str);
                     break;
                 }
-            emit(c, KV_OPC_CONST, str_const(c, n->kids[i]->str, n->kids[i]->slen), n->kids[i]->span);
+            emit(c, KV_OPC_CONST, str_const(c, k->str, k->slen), k->span);
             expr(c, n->kids[i + 1]);
         }
         emit(c, KV_OPC_MAP, n->nkids / 2, n->span);

@@ -902,10 +902,23 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             if (!m)
                 FAIL("out of memory");
             kvet_value *kv = ev->stack + ev->sp - 2 * a;
+            uint32_t n = 0;
             for (uint32_t i = 0; i < a; i++) {
-                m->e[i].key = kv[2 * i].u.s;
-                m->e[i].val = kv[2 * i + 1];
+                kvet_value k = kv[2 * i];
+                /* computed keys: an absent key leaves the entry out, and
+                 * keys must be strings and distinct */
+                if (k.type == KVET_ABSENT)
+                    continue;
+                if (k.type != KVET_STRING)
+                    FAIL(fmt_err(ev->arena, "a map key must be a string, got %s", tname(k)));
+                for (uint32_t j = 0; j < n; j++)
+                    if (m->e[j].key->len == k.u.s->len && !memcmp(m->e[j].key->data, k.u.s->data, k.u.s->len))
+                        FAIL(fmt_err(ev->arena, "duplicate key \"%s\" in map literal", k.u.s->data));
+                m->e[n].key = k.u.s;
+                m->e[n].val = kv[2 * i + 1];
+                n++;
             }
+            m->n = n;
             ev->sp -= 2 * a;
             PUSH(stamp(p, kv_map_value(m), here));
             break;

@@ -339,6 +339,30 @@ START_TEST(eval_three_valued_logic)
 }
 END_TEST
 
+/* Map literals with computed keys: {[expr]: value}. */
+START_TEST(eval_computed_map_keys)
+{
+    char *out = th_check(PACK
+                         "fn pair(k, v) = {[k]: v}\n"
+                         "for Service as s {\n"
+                         "  derive a = pair(\"x/\" + s.metadata.name, 1)\n"
+                         "  derive b = {[s.metadata.name]: 2, lit: 3}\n"
+                         "  derive c = len({[s.nope]: 4, d: 5})\n"
+                         "  derive e = try({[s.metadata.name]: 1, hello: 2}) ?? \"dup\"\n"
+                         "}\n",
+                         SVC);
+    ck_assert_str_eq(out, "R Service/hello {a:{x/hello:1},b:{hello:2,lit:3},c:1,e:\"dup\"}\n");
+    free(out);
+    out = th_check(PACK "for Service as s {\n  derive k = {[1]: 2}\n}\n", SVC);
+    th_assert_contains(out, "a map key must be a string, got int");
+    free(out);
+    /* constant keys are still checked when compiling */
+    out = th_check(PACK "const M = {[\"a\"]: 1, a: 2}\nfor Service as s { derive m = M }\n", SVC);
+    th_assert_contains(out, "duplicate key \"a\" in map literal");
+    free(out);
+}
+END_TEST
+
 START_TEST(eval_coalesce_and_conditional)
 {
     char *out = th_check(PACK
@@ -1025,6 +1049,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, eval_absent_never_fires);
     tcase_add_test(tc, eval_three_valued_logic);
     tcase_add_test(tc, eval_coalesce_and_conditional);
+    tcase_add_test(tc, eval_computed_map_keys);
     tcase_add_test(tc, eval_derive_order_and_nesting);
     tcase_add_test(tc, eval_derive_across_blocks);
     tcase_add_test(tc, eval_lambdas);
