@@ -1606,6 +1606,8 @@ static const kv_builtin table[] = {
     {"is_percent", 1, 1, kv_bi_is_percent, "is_percent(x) -> bool: a string such as \"80%\""},
     /* items rendered as string() does; absent items are left out */
     {"join", 2, 2, b_join, "join(list, sep) -> string of the items as string() renders them"},
+    {"json", 1, 1, kv_bi_json, "json(s) -> the value of the JSON text s, decoded as Go's encoding/json does"},
+    {"json_error", 1, 1, kv_bi_json_error, "json_error(s) -> why json(s) fails (a string), or absent when s is JSON"},
     /* document order; each key takes the position of its value */
     {"keys", 1, 1, b_keys, "keys(map) -> list of keys in document order"},
     /* the last item (its own position), absent for [] */

@@ -38,6 +38,10 @@ int kv_bi_percent(kv_call *c, const kvet_value *args, int n, kvet_value *out);
 int kv_bi_is_percent(kv_call *c, const kvet_value *args, int n, kvet_value *out);
 int kv_bi_int_or_percent(kv_call *c, const kvet_value *args, int n, kvet_value *out);
 
+/* Implemented in builtin_json.c. */
+int kv_bi_json(kv_call *c, const kvet_value *args, int n, kvet_value *out);
+int kv_bi_json_error(kv_call *c, const kvet_value *args, int n, kvet_value *out);
+
 /* Builtins implemented in regex.c. */
 int kv_bi_match(kv_call *c, const kvet_value *args, int n, kvet_value *out);
 int kv_bi_capture(kv_call *c, const kvet_value *args, int n, kvet_value *out);

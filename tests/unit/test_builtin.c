@@ -311,7 +311,7 @@ static kvet_value evalv(const char *expr)
 START_TEST(table_is_sorted_and_searchable)
 {
     size_t n = kv_builtin_count();
-    ck_assert_uint_eq(n, 50);
+    ck_assert_uint_eq(n, 52);
     for (size_t i = 0; i < n; i++) {
         const kv_builtin *b = kv_builtin_at(i);
         ck_assert_ptr_nonnull(b);
@@ -686,6 +686,19 @@ START_TEST(strings)
     EQ("hex(1, 17)", "E hex(): digits must be between 0 and 16, got 17");
     EQ("hex(\"1\")", "E hex(): argument 1 must be an int, got string");
     EQ("hex(1, absent)", "absent");
+
+    /* JSON text decoded as Go's encoding/json decodes generic values */
+    EQ("json(\"{\\\"a\\\": [1, 2.5, true, null, \\\"x\\\"]}\")", "map:{\"a\":[1,2.5,true,null,\"x\"]}");
+    EQ("json(\"{\\\"k\\\": 1, \\\"k\\\": 2}\")", "map:{\"k\":2}"); /* the last repeated key wins */
+    EQ("json(\" 7 \\n\")", "int:7");
+    EQ("json(\"1e3\")", "int:1000");
+    EQ("json(\"[1,]\")", "E json(): invalid JSON at line 1, column 4");
+    EQ("json(\"[1] 2\")", "E json(): invalid JSON at line 1, column 5 (text after the value)");
+    EQ("json(\"\")", "E json(): invalid JSON: the text ends early (line 1, column 1)");
+    EQ("json(absent)", "absent");
+    EQ("json(1)", "E json(): argument 1 must be a string, got int");
+    EQ("json_error(\"{\\n  \\\"a\\\": 1,\\n}\")", "string:invalid JSON at line 3, column 1");
+    EQ("json_error(\"{}\")", "absent");
 }
 END_TEST
 

@@ -1,0 +1,149 @@
+/*
+ * builtin_json.c - json(s): JSON text inside a manifest (a ConfigMap entry
+ * such as KServe's inferenceservice-config `deploy`) decoded as Go's
+ * encoding/json decodes it into generic values: objects become maps (a
+ * repeated key keeps its last value), arrays lists, numbers ints when they
+ * are whole and fit, else floats.  Text that is not one JSON value, with
+ * only white space after it, is an error naming where it went wrong.
+ */
+#include <cjson/cJSON.h>
+#include <string.h>
+
+#include "builtin_impl.h"
+
+static int convert(kv_call *c, const cJSON *j, kvet_value at, uint32_t depth, uint32_t max_depth, kvet_value *out)
+{
+    if (depth > max_depth)
+        return kv_bi_fail(c, "json(): nested deeper than the limit of %u levels", max_depth);
+    if (cJSON_IsNull(j)) {
+        *out = kv_at(kv_null(), at);
+    } else if (cJSON_IsBool(j)) {
+        *out = kv_at(kv_bool(cJSON_IsTrue(j)), at);
+    } else if (cJSON_IsNumber(j)) {
+        *out = kv_at(kv_bi_number(j->valuedouble), at);
+    } else if (cJSON_IsString(j)) {
+        *out = kv_at(kv_string_value(c->arena, j->valuestring, strlen(j->valuestring)), at);
+        if (out->type == KVET_ABSENT)
+            return kv_bi_fail(c, "json(): out of memory");
+    } else if (cJSON_IsArray(j)) {
+        uint32_t n = (uint32_t)cJSON_GetArraySize(j), i = 0;
+        kvet_list *l = kv_list_new(c->arena, n);
+        if (!l)
+            return kv_bi_fail(c, "json(): out of memory");
+        for (const cJSON *e = j->child; e; e = e->next)
+            if (convert(c, e, at, depth + 1, max_depth, &l->items[i++]) < 0)
+                return -1;
+        *out = kv_at(kv_list_value(l), at);
+    } else if (cJSON_IsObject(j)) {
+        uint32_t n = (uint32_t)cJSON_GetArraySize(j), k = 0;
+        kvet_map *m = kv_map_new(c->arena, n);
+        if (!m)
+            return kv_bi_fail(c, "json(): out of memory");
+        for (const cJSON *e = j->child; e; e = e->next) {
+            kvet_value v;
+            if (convert(c, e, at, depth + 1, max_depth, &v) < 0)
+                return -1;
+            size_t klen = strlen(e->string);
+            uint32_t slot = k;
+            for (uint32_t i = 0; i < k; i++)
+                if (m->e[i].key->len == klen && !memcmp(m->e[i].key->data, e->string, klen))
+                    slot = i; /* Go keeps the last of repeated keys */
+            if (slot == k) {
+                m->e[k].key = kv_string_new(c->arena, e->string, klen);
+                if (!m->e[k].key)
+                    return kv_bi_fail(c, "json(): out of memory");
+                k++;
+            }
+            m->e[slot].val = v;
+        }
+        m->n = k;
+        *out = kv_at(kv_map_value(m), at);
+    } else {
+        return kv_bi_fail(c, "json(): unsupported value");
+    }
+    return 0;
+}
+
+/* Line and column (1-based, bytes) of offset off in s. */
+static void where(const char *s, size_t off, unsigned *line, unsigned *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off; i++) {
+        if (s[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+static int decode(kv_call *c, const kvet_value *args, kvet_value *out);
+
+int kv_bi_json(kv_call *c, const kvet_value *args, int n, kvet_value *out)
+{
+    (void)n;
+    return decode(c, args, out);
+}
+
+/* json_error(s): what json(s) would fail with (without "json(): "), or
+ * absent when s decodes. */
+int kv_bi_json_error(kv_call *c, const kvet_value *args, int n, kvet_value *out)
+{
+    (void)n;
+    if (args[0].type == KVET_ABSENT) {
+        *out = args[0];
+        return 0;
+    }
+    if (kv_bi_want(c, "json_error", args, 0, KVET_STRING))
+        return -1;
+    kvet_value ignored;
+    if (decode(c, args, &ignored) == 0) {
+        *out = kv_at(kv_absent(), args[0]);
+        return 0;
+    }
+    const char *msg = c->err ? c->err : "invalid JSON";
+    if (!strncmp(msg, "json(): ", 8))
+        msg += 8;
+    c->err = NULL;
+    *out = kv_at(kv_string_value(c->arena, msg, strlen(msg)), args[0]);
+    return out->type == KVET_ABSENT ? kv_bi_fail(c, "json_error(): out of memory") : 0;
+}
+
+static int decode(kv_call *c, const kvet_value *args, kvet_value *out)
+{
+    if (args[0].type == KVET_ABSENT) {
+        *out = args[0];
+        return 0;
+    }
+    if (kv_bi_want(c, "json", args, 0, KVET_STRING))
+        return -1;
+    const char *s = args[0].u.s->data;
+    size_t len = args[0].u.s->len;
+    if (memchr(s, '\0', len))
+        return kv_bi_fail(c, "json(): the text holds a NUL byte");
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
+    size_t stop = end && end >= s && end <= s + len ? (size_t)(end - s) : 0;
+    if (j) {
+        while (stop < len && strchr(" \t\r\n", s[stop]))
+            stop++;
+    }
+    /* cJSON reports where parsing stopped through `end`, on failure too
+     * (its global error pointer is not used: it is shared state) */
+    if (!j || stop < len) {
+        cJSON_Delete(j);
+        unsigned line, col;
+        where(s, stop, &line, &col);
+        if (!j && stop >= len)
+            return kv_bi_fail(c, "json(): invalid JSON: the text ends early (line %u, column %u)", line, col);
+        return kv_bi_fail(c, "json(): invalid JSON at line %u, column %u%s", line, col,
+                          j ? " (text after the value)" : "");
+    }
+    kvet_limits scratch;
+    const kvet_limits *lim = kv_bi_limits(c, &scratch);
+    int rc = convert(c, j, args[0], 1, lim->max_depth, out);
+    cJSON_Delete(j);
+    return rc;
+}
