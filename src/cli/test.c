@@ -89,7 +89,8 @@ static bool dir_has_rules(const char *dir)
 }
 
 /* The pack a test file belongs to when it names none: the nearest folder,
- * from the file's own upwards, that holds .kvet files. */
+ * from the file's own upwards, that holds .kvet files (a relative path is
+ * followed up to the working folder). */
 static char *enclosing_pack(const char *file)
 {
     char *dir = xstrdup(file);
@@ -106,8 +107,6 @@ static char *enclosing_pack(const char *file)
         *slash = '\0';
         if (dir_has_rules(dir))
             return dir;
-        if (!strcmp(dir, ".") || !strcmp(dir, ".."))
-            continue;
     }
 }
 
