@@ -887,9 +887,10 @@ static void call_expr(compiler *c, kv_node *n)
         return;
     }
     if (!strcmp(name, "docs")) {
-        if (n->nkids < 1 || n->nkids > 2 || n->kids[0]->kind != KV_N_STRING ||
-            (n->nkids == 2 && n->kids[1]->kind != KV_N_STRING)) {
-            error_at(c, n->span, "docs() takes a kind and an optional apiVersion pattern, both as literal strings, e.g. docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\")");
+        if (n->nkids < 1 || n->nkids > 3 || n->kids[0]->kind != KV_N_STRING ||
+            (n->nkids >= 2 && n->kids[1]->kind != KV_N_STRING)) {
+            error_at(c, n->span, "docs() takes a kind and an optional apiVersion pattern, both as literal strings, and "
+                                 "optionally a namespace, e.g. docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\", ns)");
             emit(c, KV_OPC_ABSENT, 0, n->span);
             return;
         }
@@ -909,7 +910,13 @@ static void call_expr(compiler *c, kv_node *n)
             c->queries[q].api = api ? adup(c, api) : NULL;
             c->nqueries++;
         }
-        emit(c, KV_OPC_QUERY, q, n->span);
+        if (n->nkids == 3) {
+            /* one namespace's documents, from an index built once per run */
+            expr(c, n->kids[2]);
+            emit(c, KV_OPC_QUERYNS, q, n->span);
+        } else {
+            emit(c, KV_OPC_QUERY, q, n->span);
+        }
         return;
     }
     /* user function of this pack */

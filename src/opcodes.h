@@ -71,7 +71,8 @@
     OP(FORMAT,   "n")               /* pop A values; push their text concatenated */ \
     OP(EMIT,     "r")               /* remedy = pop, msg = pop, at = pop; report a finding of rule A */ \
     OP(TRY,      "j")               /* run to the matching ENDTRY; on an error there, push absent and pc = A */ \
-    OP(ENDTRY,   "")                /* leave the innermost TRY */
+    OP(ENDTRY,   "")                /* leave the innermost TRY */ \
+    OP(QUERYNS,  "q")               /* ns = pop; push the documents of query A in namespace ns */
 
 typedef enum kv_opcode {
 #define KV_OP_ENUM(name, fmt) KV_OPC_##name,

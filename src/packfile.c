@@ -562,6 +562,7 @@ static const char *verify(const kvet_pack *p)
                 if (a >= p->nglobals) return "global index out of range";
                 break;
             case KV_OPC_QUERY:
+            case KV_OPC_QUERYNS:
                 if (a >= p->nqueries) return "query index out of range";
                 break;
             case KV_OPC_JMP: case KV_OPC_JF: case KV_OPC_JNF: case KV_OPC_JNA: case KV_OPC_ANDSC:

@@ -43,6 +43,7 @@ typedef struct run {
     indexed *docs; size_t ndocs, capdocs;
     kvet_value *query_lists;   /* per query, built on first use */
     uint8_t *query_built;
+    struct ns_index *query_ns; /* per query, its documents by namespace, built on first use */
 
     /* the resource being evaluated */
     kvet_resource *cur;
@@ -162,6 +163,105 @@ static void hook_error(void *ud, const char *what, const char *file, uint32_t li
     char *s = kv_buf_take(&b);
     add_error(r, file, line, col, s ? s : message);
     free(s);
+}
+
+/* One query's documents grouped by namespace, the groups sorted by name
+ * so a lookup is a binary search: docs(kind, api, ns) inside a rule then
+ * costs the size of one namespace, not of the whole input. */
+typedef struct ns_group {
+    const char *ns;
+    uint32_t len;
+    kvet_value list;
+} ns_group;
+
+typedef struct ns_index {
+    bool built;
+    ns_group *groups;
+    size_t ngroups;
+} ns_index;
+
+typedef struct ns_item {
+    const char *ns;
+    uint32_t len;
+    uint32_t pos;              /* position in the query's list: keeps input order */
+} ns_item;
+
+static int ns_cmp(const char *a, uint32_t al, const char *b, uint32_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : (al > bl) - (al < bl);
+}
+
+static int ns_item_cmp(const void *x, const void *y)
+{
+    const ns_item *a = x, *b = y;
+    int c = ns_cmp(a->ns, a->len, b->ns, b->len);
+    return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+static kvet_value hook_query(void *ud, uint32_t q);
+
+static bool build_ns_index(run *r, uint32_t q, ns_index *ix)
+{
+    kvet_value all = hook_query(r, q);
+    uint32_t n = all.type == KVET_LIST ? all.u.l->n : 0;
+    ns_item *items = malloc((n + 1) * sizeof *items);
+    if (!items)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        kvet_value ns = kvet_map_get(kvet_map_get(all.u.l->items[i], "metadata", 8), "namespace", 9);
+        bool named = ns.type == KVET_STRING && ns.u.s->len > 0;
+        items[i] = (ns_item){named ? ns.u.s->data : "default", named ? ns.u.s->len : 7, i};
+    }
+    qsort(items, n, sizeof *items, ns_item_cmp);
+    size_t groups = 0;
+    for (uint32_t i = 0; i < n; i++)
+        groups += i == 0 || ns_cmp(items[i - 1].ns, items[i - 1].len, items[i].ns, items[i].len) != 0;
+    ix->groups = calloc(groups + 1, sizeof *ix->groups);
+    if (!ix->groups) {
+        free(items);
+        return false;
+    }
+    for (uint32_t i = 0; i < n;) {
+        uint32_t j = i;
+        while (j < n && ns_cmp(items[j].ns, items[j].len, items[i].ns, items[i].len) == 0)
+            j++;
+        kvet_list *l = kv_list_new(&r->res->arena, j - i);
+        if (!l) {
+            free(items);
+            return false;
+        }
+        for (uint32_t k = i; k < j; k++)
+            l->items[k - i] = all.u.l->items[items[k].pos];
+        ix->groups[ix->ngroups++] = (ns_group){items[i].ns, items[i].len, kv_list_value(l)};
+        i = j;
+    }
+    free(items);
+    ix->built = true;
+    return true;
+}
+
+static kvet_value hook_query_ns(void *ud, uint32_t q, const kvet_string *ns)
+{
+    run *r = ud;
+    ns_index *ix = &r->query_ns[q];
+    if (!ix->built && !build_ns_index(r, q, ix)) {
+        r->oom = true;
+        return kv_absent();
+    }
+    size_t lo = 0, hi = ix->ngroups;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = ns_cmp(ix->groups[mid].ns, ix->groups[mid].len, ns->data, ns->len);
+        if (c == 0)
+            return ix->groups[mid].list;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    kvet_list *empty = kv_list_new(&r->res->arena, 0);
+    return empty ? kv_list_value(empty) : kv_absent();
 }
 
 static kvet_value hook_query(void *ud, uint32_t q)
@@ -546,7 +646,8 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     kv_arena_init(&r.scratch);
     r.query_lists = calloc(pack->nqueries + 1, sizeof *r.query_lists);
     r.query_built = calloc(pack->nqueries + 1, 1);
-    kv_vm_hooks hooks = {&r, hook_finding, hook_error, hook_query, hook_rule_run, hook_derive_run,
+    r.query_ns = calloc(pack->nqueries + 1, sizeof *r.query_ns);
+    kv_vm_hooks hooks = {&r, hook_finding, hook_error, hook_query, hook_query_ns, hook_rule_run, hook_derive_run,
                          kv_coverage_hits(in->coverage, pack)};
     ri->pub.rule_evaluated = calloc(pack->nrules + 1, sizeof(size_t));
     ri->pub.rule_findings = calloc(pack->nrules + 1, sizeof(size_t));
@@ -556,7 +657,7 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     r.ev = r.env ? kv_eval_new(r.env) : NULL;
     char **files = NULL, **cluster = NULL;
     size_t nfiles = 0, ncluster = 0;
-    if (!r.query_lists || !r.query_built || !r.ev || !ri->pub.rule_evaluated || !ri->pub.rule_findings ||
+    if (!r.query_lists || !r.query_built || !r.query_ns || !r.ev || !ri->pub.rule_evaluated || !ri->pub.rule_findings ||
         !ri->pub.derive_applied || !ri->pub.derive_valued) {
         r.oom = true;
         goto done;
@@ -629,6 +730,9 @@ done:
     free(r.docs);
     free(r.query_lists);
     free(r.query_built);
+    for (uint32_t q = 0; r.query_ns && q < pack->nqueries; q++)
+        free(r.query_ns[q].groups);
+    free(r.query_ns);
     free(r.findings);
     free(r.stdin_data);
     kv_eval_free(r.ev);

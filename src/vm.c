@@ -688,6 +688,17 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
         case KV_OPC_QUERY:
             PUSH(ev->env->hooks.query(ev->env->hooks.ud, a));
             break;
+        case KV_OPC_QUERYNS: {
+            kvet_value ns = POP();
+            if (ns.type == KVET_ABSENT) {
+                PUSH(ns);
+                break;
+            }
+            if (ns.type != KVET_STRING)
+                FAIL(fmt_err(ev->arena, "docs(): the namespace must be a string, got %s", tname(ns)));
+            PUSH(ev->env->hooks.query_ns(ev->env->hooks.ud, a, ns.u.s));
+            break;
+        }
         case KV_OPC_POP:
             ev->sp--;
             break;

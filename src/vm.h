@@ -30,6 +30,9 @@ typedef struct kv_vm_hooks {
     /* The documents matching query q (a list value that stays valid for the
      * whole run). */
     kvet_value (*query)(void *ud, uint32_t q);
+    /* The documents of query q whose namespace (metadata.namespace, else
+     * "default") is ns. */
+    kvet_value (*query_ns)(void *ud, uint32_t q, const kvet_string *ns);
     /* Optional: a rule was evaluated on the resource (its block applied). */
     void (*rule_run)(void *ud, uint32_t rule);
     /* Optional: a derivation applied; valued says whether it gave a value. */

@@ -553,6 +553,26 @@ START_TEST(eval_queries)
                          "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: hello}\n");
     th_assert_contains(out, "R Service/hello {hpa_count:1}");
     free(out);
+
+    /* by namespace: a document without one is in default; input order is kept */
+    out = th_check(PACK
+                   "for Service as s {\n"
+                   "  derive here = map(docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\", s.metadata.namespace ?? \"default\"),\n"
+                   "      h => h.metadata.name)\n"
+                   "  derive none = len(docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\", \"nowhere\"))\n"
+                   "  derive missing = docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\", s.nope)\n"
+                   "}\n",
+                   "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h1, namespace: a}\n---\n"
+                   "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h2}\n---\n"
+                   "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h3, namespace: a}\n---\n"
+                   "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: one, namespace: a}\n---\n"
+                   "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: two}\n");
+    th_assert_contains(out, "R Service/one {here:[\"h1\",\"h3\"],none:0}");
+    th_assert_contains(out, "R Service/two {here:[\"h2\"],none:0}");
+    free(out);
+    out = th_check(PACK "for Service as s { derive x = docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\", 1) }\n", SVC);
+    th_assert_contains(out, "docs(): the namespace must be a string, got int");
+    free(out);
 }
 END_TEST
 
