@@ -54,13 +54,29 @@ struct kv_env {
     kvet_value *globals;
     uint8_t *global_state;
     char **global_err;
+    uint8_t *fn_memo;            /* per user function: its results may be memoized */
 };
 
 typedef struct frame {
     uint32_t ret_pc;
     uint32_t base;               /* locals base */
     uint32_t sp;                 /* value stack height at the call, args popped */
+    int32_t memo_fn;             /* the function whose result to remember, or -1 */
+    uint64_t memo_hash;
 } frame;
+
+/* A remembered call of a user function: functions are pure, so within one
+ * resource the same function with the same arguments gives the same value.
+ * Arguments match by value for scalars and strings (position included, so a
+ * result that is one of them keeps the right position) and by identity for
+ * lists and maps. */
+typedef struct memo_entry {
+    uint32_t gen;                /* valid when equal to the eval's generation */
+    uint32_t fn;
+    uint64_t hash;
+    const kvet_value *args;
+    kvet_value result;
+} memo_entry;
 
 typedef struct handler {
     uint32_t catch_pc;
@@ -93,6 +109,8 @@ struct kv_eval {
     kv_trace_rec *trace; uint32_t ntrace;
 
     uint64_t steps;
+    kv_arena *doc_arena;         /* the resource's arena: memoized results live there */
+    memo_entry *memo; uint32_t capmemo, nmemo, memo_gen;
     const char *err;             /* message of the pending error */
     uint32_t err_pc;
     int nerrors;
@@ -289,6 +307,8 @@ int kv_vm_binop(kv_arena *a, int op, kvet_value x, kvet_value y, kvet_value *out
 
 /* ------------------------------------------------------------------ env */
 
+static void mark_memoizable(const kvet_pack *p, uint8_t *memo);
+
 kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks)
 {
     kv_env *env = calloc(1, sizeof *env);
@@ -302,11 +322,55 @@ kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hook
     env->globals = calloc(prog->nglobals + 1, sizeof *env->globals);
     env->global_state = calloc(prog->nglobals + 1, 1);
     env->global_err = calloc(prog->nglobals + 1, sizeof *env->global_err);
-    if (!env->regex || !env->globals || !env->global_state || !env->global_err) {
+    env->fn_memo = calloc(prog->nfns + 1, 1);
+    if (!env->regex || !env->globals || !env->global_state || !env->global_err || !env->fn_memo) {
         kv_env_free(env);
         return NULL;
     }
+    mark_memoizable(prog, env->fn_memo);
     return env;
+}
+
+/* Which user functions to memoize: those that do not read the resource's
+ * derived values (which change while a resource is evaluated) nor call a
+ * function that does, and whose body is long enough for a lookup to pay. */
+static void mark_memoizable(const kvet_pack *p, uint8_t *memo)
+{
+    enum { MEMO_MIN_CODE = 12 };
+    /* the end of each function's code: the next chunk's entry */
+    for (uint32_t f = 0; f < p->nfns; f++) {
+        uint32_t start = p->chunks[p->fns[f].chunk].entry, end = p->ncode;
+        for (uint32_t c = 0; c < p->nchunks; c++)
+            if (p->chunks[c].entry > start && p->chunks[c].entry < end)
+                end = p->chunks[c].entry;
+        bool reads_derived = false;
+        for (uint32_t pc = start; pc < end && !reads_derived; pc++) {
+            kv_opcode op = KV_INS_OP(p->code[pc]);
+            reads_derived = op == KV_OPC_DERIVED || op == KV_OPC_LOADLET;
+        }
+        memo[f] = reads_derived ? 0 : (end - start >= MEMO_MIN_CODE ? 2 : 1); /* 1: pure but short */
+    }
+    /* a call of a function that reads derived values makes the caller read them too */
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (uint32_t f = 0; f < p->nfns; f++) {
+            if (!memo[f])
+                continue;
+            uint32_t start = p->chunks[p->fns[f].chunk].entry, end = p->ncode;
+            for (uint32_t c = 0; c < p->nchunks; c++)
+                if (p->chunks[c].entry > start && p->chunks[c].entry < end)
+                    end = p->chunks[c].entry;
+            for (uint32_t pc = start; pc < end; pc++)
+                if (KV_INS_OP(p->code[pc]) == KV_OPC_CALLFN && KV_INS_A(p->code[pc]) < p->nfns &&
+                    !memo[KV_INS_A(p->code[pc])]) {
+                    memo[f] = 0;
+                    changed = true;
+                    break;
+                }
+        }
+    }
+    for (uint32_t f = 0; f < p->nfns; f++)
+        memo[f] = memo[f] == 2;
 }
 
 void kv_env_free(kv_env *env)
@@ -317,6 +381,7 @@ void kv_env_free(kv_env *env)
     free(env->globals);
     free(env->global_state);
     free(env->global_err);
+    free(env->fn_memo);
     kv_arena_free(&env->arena);
     free(env);
 }
@@ -363,6 +428,7 @@ void kv_eval_free(kv_eval *ev)
     free(ev->dv_derive);
     free(ev->dv_val);
     free(ev->trace);
+    free(ev->memo);
     free(ev);
 }
 
@@ -575,6 +641,107 @@ static void render_part(kv_buf *b, kvet_value v)
 #define POP() (ev->stack[--ev->sp])
 #define TOP() (ev->stack[ev->sp - 1])
 #define MARK_BRANCH(at, way) do { if (ev->env->hooks.branches) ev->env->hooks.branches[at] |= (way); } while (0)
+
+static uint64_t memo_mix(uint64_t h, uint64_t x)
+{
+    h ^= x + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return h;
+}
+
+static uint64_t memo_hash(uint32_t fn, const kvet_value *args, uint32_t n)
+{
+    uint64_t h = memo_mix(0xcbf29ce484222325ull, fn);
+    for (uint32_t i = 0; i < n; i++) {
+        kvet_value v = args[i];
+        h = memo_mix(h, ((uint64_t)v.type << 56) ^ ((uint64_t)v.src << 32) ^ ((uint64_t)v.line << 12) ^ v.col);
+        switch ((kvet_type)v.type) {
+        case KVET_BOOL: h = memo_mix(h, (uint64_t)v.u.b); break;
+        case KVET_INT: h = memo_mix(h, (uint64_t)v.u.i); break;
+        case KVET_FLOAT: {
+            uint64_t bits;
+            memcpy(&bits, &v.u.f, sizeof bits);
+            h = memo_mix(h, bits);
+            break;
+        }
+        case KVET_STRING:
+            for (uint32_t k = 0; k < v.u.s->len; k++)
+                h = (h ^ (unsigned char)v.u.s->data[k]) * 0x100000001b3ull;
+            break;
+        case KVET_LIST: h = memo_mix(h, (uint64_t)(uintptr_t)v.u.l); break;
+        case KVET_MAP: h = memo_mix(h, (uint64_t)(uintptr_t)v.u.m); break;
+        default: break;
+        }
+    }
+    return h;
+}
+
+static bool memo_same(kvet_value a, kvet_value b)
+{
+    if (a.type != b.type || a.src != b.src || a.line != b.line || a.col != b.col || a.flags != b.flags)
+        return false;
+    switch ((kvet_type)a.type) {
+    case KVET_BOOL: return a.u.b == b.u.b;
+    case KVET_INT: return a.u.i == b.u.i;
+    case KVET_FLOAT: return memcmp(&a.u.f, &b.u.f, sizeof a.u.f) == 0;
+    case KVET_STRING: return a.u.s == b.u.s || (a.u.s->len == b.u.s->len && !memcmp(a.u.s->data, b.u.s->data, a.u.s->len));
+    case KVET_LIST: return a.u.l == b.u.l;
+    case KVET_MAP: return a.u.m == b.u.m;
+    default: return true;
+    }
+}
+
+static memo_entry *memo_find(kv_eval *ev, uint32_t fn, const kvet_value *args, uint32_t n, uint64_t h)
+{
+    if (!ev->capmemo)
+        return NULL;
+    for (uint32_t i = (uint32_t)h & (ev->capmemo - 1);; i = (i + 1) & (ev->capmemo - 1)) {
+        memo_entry *e = &ev->memo[i];
+        if (e->gen != ev->memo_gen)
+            return NULL;
+        if (e->hash == h && e->fn == fn) {
+            uint32_t k = 0;
+            while (k < n && memo_same(e->args[k], args[k]))
+                k++;
+            if (k == n)
+                return e;
+        }
+    }
+}
+
+/* Remember fn(args) = result; on any shortage it simply does not. */
+static void memo_put(kv_eval *ev, uint32_t fn, const kvet_value *args, uint32_t n, uint64_t h, kvet_value result)
+{
+    if ((ev->nmemo + 1) * 4 > ev->capmemo * 3) {
+        uint32_t ncap = ev->capmemo ? ev->capmemo * 2 : 1024;
+        if (ncap > (1u << 20))
+            return;
+        memo_entry *nm = calloc(ncap, sizeof *nm);
+        if (!nm)
+            return;
+        for (uint32_t i = 0; i < ev->capmemo; i++) {
+            memo_entry *e = &ev->memo[i];
+            if (e->gen != ev->memo_gen)
+                continue;
+            uint32_t j = (uint32_t)e->hash & (ncap - 1);
+            while (nm[j].gen == ev->memo_gen)
+                j = (j + 1) & (ncap - 1);
+            nm[j] = *e;
+        }
+        free(ev->memo);
+        ev->memo = nm;
+        ev->capmemo = ncap;
+    }
+    kvet_value *copy = n ? kv_arena_alloc(ev->doc_arena, n * sizeof *copy) : NULL;
+    if (n && !copy)
+        return;
+    if (n)
+        memcpy(copy, args, n * sizeof *copy);
+    uint32_t i = (uint32_t)h & (ev->capmemo - 1);
+    while (ev->memo[i].gen == ev->memo_gen)
+        i = (i + 1) & (ev->capmemo - 1);
+    ev->memo[i] = (memo_entry){ev->memo_gen, fn, h, copy, result};
+    ev->nmemo++;
+}
 
 static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *result)
 {
@@ -858,6 +1025,21 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
         case KV_OPC_CALLFN: {
             const kv_fn *f = &p->fns[a];
             const kv_chunk *ch = &p->chunks[f->chunk];
+            /* memoize only while building the resource's own values: a
+             * top-level let is built in the run's arena and must not keep
+             * a value of this resource */
+            bool memo = ev->env->fn_memo[a] && ev->arena == ev->doc_arena;
+            uint64_t mh = 0;
+            if (memo) {
+                const kvet_value *args = ev->stack + ev->sp - f->nparams;
+                mh = memo_hash(a, args, f->nparams);
+                memo_entry *e = memo_find(ev, a, args, f->nparams, mh);
+                if (e) {
+                    ev->sp -= f->nparams;
+                    PUSH(e->result);
+                    break;
+                }
+            }
             if (ev->nframes - frames0 >= lim->max_call_depth || ev->nframes >= 100000)
                 FAIL(fmt_err(ev->arena, "function call depth limit (%u) exceeded in %s()", lim->max_call_depth, f->name));
             if (ev->nframes == ev->capframes) {
@@ -879,6 +1061,8 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             fr->ret_pc = pc;
             fr->base = base;
             fr->sp = ev->sp;
+            fr->memo_fn = memo ? (int32_t)a : -1;
+            fr->memo_hash = mh;
             base = nb;
             pc = ch->entry;
             break;
@@ -887,6 +1071,8 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             kvet_value v = POP();
             if (ev->nframes > frames0) {
                 frame *fr = &ev->frames[--ev->nframes];
+                if (fr->memo_fn >= 0 && ev->arena == ev->doc_arena)
+                    memo_put(ev, (uint32_t)fr->memo_fn, ev->locals + base, p->fns[fr->memo_fn].nparams, fr->memo_hash, v);
                 ev->ltop = base;
                 base = fr->base;
                 pc = fr->ret_pc;
@@ -1174,6 +1360,9 @@ int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
 {
     const kvet_pack *p = ev->prog;
     ev->arena = arena;
+    ev->doc_arena = arena;
+    ev->memo_gen++;              /* forget the previous resource's calls */
+    ev->nmemo = 0;
     ev->doc = doc;
     ev->sp = 0;
     ev->ltop = 0;
