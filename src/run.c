@@ -41,6 +41,7 @@ typedef struct run {
 
     /* index */
     indexed *docs; size_t ndocs, capdocs;
+    kv_arena index_arena;      /* the indexed documents, copied compactly */
     kvet_value *query_lists;   /* per query, built on first use */
     uint8_t *query_built;
     struct ns_index *query_ns; /* per query, its documents by namespace, built on first use */
@@ -370,11 +371,16 @@ static int index_doc(void *ud, kv_doc *doc)
                         r->docs = d;
                         r->capdocs = cap;
                     }
-                    r->docs[r->ndocs].arena = i == 0 ? doc->arena : NULL;
-                    r->docs[r->ndocs].root = items.u.l->items[i];
+                    bool oom = false;
+                    r->docs[r->ndocs].arena = NULL;
+                    r->docs[r->ndocs].root = kv_value_copy(&r->index_arena, items.u.l->items[i], &oom);
+                    if (oom) {
+                        r->oom = true;
+                        return 0;
+                    }
                     r->ndocs++;
                 }
-                return items.u.l->n ? 1 : 0;
+                return 0;
             }
         }
     }
@@ -390,10 +396,17 @@ static int index_doc(void *ud, kv_doc *doc)
         r->docs = d;
         r->capdocs = cap;
     }
-    r->docs[r->ndocs].arena = doc->arena;
-    r->docs[r->ndocs].root = doc->root;
+    /* a copy in one shared arena: a document's own arena starts with a
+     * block much larger than a typical manifest */
+    bool oom = false;
+    r->docs[r->ndocs].arena = NULL;
+    r->docs[r->ndocs].root = kv_value_copy(&r->index_arena, doc->root, &oom);
+    if (oom) {
+        r->oom = true;
+        return 0;
+    }
     r->ndocs++;
-    return 1;
+    return 0;
 }
 
 static bool may_hold_queried_kind(const kvet_pack *prog, const char *data, size_t len)
@@ -644,6 +657,7 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     r.in = in;
     r.res = ri;
     kv_arena_init(&r.scratch);
+    kv_arena_init(&r.index_arena);
     r.query_lists = calloc(pack->nqueries + 1, sizeof *r.query_lists);
     r.query_built = calloc(pack->nqueries + 1, 1);
     r.query_ns = calloc(pack->nqueries + 1, sizeof *r.query_ns);
@@ -739,6 +753,7 @@ done:
     kv_env_free(r.env);
     kv_waivers_free(&r.ws);
     kv_arena_free(&r.scratch);
+    kv_arena_free(&r.index_arena);
     if (!r.oom)
         kv_coverage_add(in->coverage, pack, &ri->pub);
     return &ri->pub;
