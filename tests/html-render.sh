@@ -38,7 +38,7 @@ function measure() {
     var s = d.getElementById(id);
     out.push('section ' + id + ' ' + (s && s.tagName === 'SECTION' && s.querySelector('h2') ? 'present' : 'missing'));
   });
-  ['chart-severity', 'chart-namespaces', 'chart-rules'].forEach(function (id) {
+  ['chart-severity', 'chart-namespaces', 'chart-namespace-resources', 'chart-rules'].forEach(function (id) {
     var fig = d.getElementById(id), svg = fig ? fig.querySelector('svg') : null;
     var bars = svg ? svg.querySelectorAll('rect.bar') : [], drawn = 0;
     for (var i = 0; i < bars.length; i++) {
@@ -67,7 +67,7 @@ check "the browser renders the page" $? "$(tail -3 "$tmp/browser.log")"
 for id in summary packs cluster rules resources findings waivers run; do
     grep -q "^section $id present" "$tmp/dom.html"; check "section #$id" $? "$(grep "section $id" "$tmp/dom.html")"
 done
-for id in chart-severity chart-namespaces chart-rules; do
+for id in chart-severity chart-namespaces chart-namespace-resources chart-rules; do
     line=$(grep "^chart $id " "$tmp/dom.html")
     bars=$(sed -n 's/.* bars=\([0-9]*\) .*/\1/p' <<<"$line")
     drawn=$(sed -n 's/.* drawn=\([0-9]*\) .*/\1/p' <<<"$line")

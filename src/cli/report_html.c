@@ -3,9 +3,9 @@
  * CSS, charts drawn as inline SVG, no scripts, no external assets) that
  * reads well on screen and prints cleanly to PDF.
  *
- * Sections, each with a stable id: summary (counts and three charts:
- * findings by severity, by namespace, and resources passing and failing
- * per rule), packs (names, versions, digests), cluster (the configuration
+ * Sections, each with a stable id: summary (counts and four charts:
+ * findings by severity and by namespace, resources passing and failing by
+ * namespace and per rule), packs (names, versions, digests), cluster (the configuration
  * used), rules (every rule with its pass/fail counts), resources (effective
  * scaling per workload component), findings, waivers, errors (when any)
  * and run (version, time, inputs).  The output depends only on the result
@@ -422,9 +422,14 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
             rows[i].evaluated = res->rule_evaluated[i];
     }
     counts by_ns = {0};
+    counts res_ns = {0};        /* per namespace: n[0] failing resources, n[1] passing */
     size_t total = 0, open[3] = {0, 0, 0};
     for (size_t i = 0; i < res->nresources; i++) {
         const kvet_resource *r = &res->resources[i];
+        bool failing = false;
+        for (size_t k = 0; k < r->nfindings; k++)
+            failing |= !r->findings[k].waiver && !r->findings[k].baselined;
+        counts_add(&res_ns, r->ns && r->ns[0] ? r->ns : "(cluster or default)", failing ? 0 : 1, &oom);
         for (size_t k = 0; k < r->nfindings; k++) {
             const kvet_finding *f = &r->findings[k];
             total++;
@@ -448,6 +453,7 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
         if (rows[i].evaluated < rows[i].failing)
             rows[i].evaluated = rows[i].failing;
     qsort(by_ns.v, by_ns.n, sizeof *by_ns.v, by_total_then_key);
+    qsort(res_ns.v, res_ns.n, sizeof *res_ns.v, by_total_then_key);
 
     /* ---- head ---- */
     cli_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -511,9 +517,27 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
             oom = true;
         }
 
-        /* pass/fail per rule: the rules that ran, most failing first */
         static const char *const pf_cls[3] = {"fail", "pass", NULL};
         static const char *const pf_name[3] = {"failing", "passing", ""};
+        /* resources with and without open findings, by namespace */
+        size_t nrn = res_ns.n < 15 ? res_ns.n : 15;
+        bar_row *rnrows = calloc(nrn + 1, sizeof *rnrows);
+        if (rnrows) {
+            for (size_t i = 0; i < nrn; i++) {
+                rnrows[i].label = res_ns.v[i].key;
+                rnrows[i].seg[0] = res_ns.v[i].n[0];
+                rnrows[i].seg[1] = res_ns.v[i].n[1];
+            }
+            chart(out, "chart-namespace-resources",
+                  res_ns.n > nrn ? "Resources passing and failing by namespace (the 15 with the most)"
+                                 : "Resources passing and failing by namespace",
+                  pf_cls, pf_name, rnrows, nrn);
+            free(rnrows);
+        } else {
+            oom = true;
+        }
+
+        /* pass/fail per rule: the rules that ran, most failing first */
         size_t nrun = 0;
         for (size_t i = 0; i < rules.n; i++)
             nrun += rows[i].evaluated > 0;
@@ -776,6 +800,7 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
     cli_buf_puts(out, "</tbody>\n</table>\n</section>\n</body>\n</html>\n");
 
     counts_free(&by_ns);
+    counts_free(&res_ns);
     free(rows);
     cli_rules_free(&rules);
     if (oom)

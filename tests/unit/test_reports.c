@@ -799,6 +799,10 @@ START_TEST(html_report)
     contains(html, "aria-labelledby=\"chart-severity-title\"");
     contains(html, "aria-labelledby=\"chart-namespaces-title\"");
     contains(html, "aria-labelledby=\"chart-rules-title\"");
+    contains(html, "aria-labelledby=\"chart-namespace-resources-title\"");
+    contains(html, "<title>demo: 1 failing</title>");
+    contains(html, "<title>demo: 2 passing</title>");
+    contains(html, "<title>(cluster or default): 1 failing</title>");
     contains(html, "<title>errors: 2 errors</title>");
     contains(html, "<title>warnings: 1 warnings</title>");
     contains(html, "<title>demo: 2 errors</title>");
