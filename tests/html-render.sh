@@ -1,7 +1,8 @@
 #!/bin/bash
 # The HTML audit report rendered by a real browser (headless Chromium): the
-# page has every section, the three charts are drawn with bars of non-zero
-# size, and it prints to PDF.  Skipped (exit 77) when Chromium is missing.
+# page has every section, the four charts are drawn with bars of non-zero
+# size, every table fits the width of a printed A4 page under the print
+# styles, and it prints to PDF.  Skipped (exit 77) when Chromium is missing.
 set -u
 cd "${srcdir:-.}" || exit 99
 KVET=${KVET:?set KVET to the kvet binary}
@@ -21,19 +22,45 @@ check() { # name condition-result detail
     if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok - $1"; else fail=$((fail + 1)); echo "not ok - $1: $3"; fi
 }
 
-"$KVET" report --rules rules -o "$tmp/report.html" examples/gitops
+"$KVET" report --rules rules --waivers examples/waivers.yaml --today 2026-11-25 -o "$tmp/report.html" examples/gitops \
+    2>"$tmp/kvet.err"
 status=$?
 [ "$status" -le 1 ]; check "kvet report writes the report" $? "exit status $status"
 
-# The report loaded in a frame; a script in the outer page measures what
-# the browser drew and writes it where --dump-dom shows it.
+# The report loaded in two frames; a script in the outer page measures what
+# the browser drew and writes it where --dump-dom shows it.  The second
+# frame is as wide as the printable part of an A4 page (210mm less the
+# report's 12mm margins: 703 CSS pixels, plus room for a scroll bar) and
+# gets the report's print rules as screen rules.
 cat > "$tmp/probe.html" <<'HTML'
 <!DOCTYPE html><html><body>
 <pre id="result">not measured</pre>
-<iframe id="report" src="report.html" width="1280" height="2000" onload="measure()"></iframe>
+<iframe id="report" src="report.html" width="1280" height="2000"></iframe>
+<iframe id="print" src="report.html" width="760" height="1000"></iframe>
 <script>
+window.onload = function () { measure(); measurePrint(); done(); };
+var out = [];
+function measurePrint() {
+  var d = document.getElementById('print').contentDocument, sheet = d.styleSheets[0], n = 0;
+  for (var i = 0; i < sheet.cssRules.length; i++) {
+    var r = sheet.cssRules[i];
+    if (r.media && r.media.mediaText === 'print')
+      for (var j = 0; j < r.cssRules.length; j++)
+        if (r.cssRules[j].selectorText) { sheet.insertRule(r.cssRules[j].cssText, sheet.cssRules.length); n++; }
+  }
+  d.body.style.width = '703px';
+  var ts = d.querySelectorAll('table'), wide = [];
+  for (var k = 0; k < ts.length; k++) {
+    var w = ts[k].getBoundingClientRect().width;
+    if (w > 703.5) wide.push(ts[k].closest('section').id + ':' + Math.round(w));
+  }
+  out.push('print rules=' + n + ' tables=' + ts.length + ' wide=' + (wide.join(',') || 'none'));
+}
+function done() {
+  document.getElementById('result').textContent = '\n' + out.join('\n') + '\n';
+}
 function measure() {
-  var d = document.getElementById('report').contentDocument, out = [];
+  var d = document.getElementById('report').contentDocument;
   ['summary', 'packs', 'cluster', 'rules', 'resources', 'findings', 'waivers', 'run'].forEach(function (id) {
     var s = d.getElementById(id);
     out.push('section ' + id + ' ' + (s && s.tagName === 'SECTION' && s.querySelector('h2') ? 'present' : 'missing'));
@@ -50,8 +77,9 @@ function measure() {
              ' title=' + (svg && svg.querySelector('title') ? 'yes' : 'no'));
   });
   out.push('findings rows=' + d.querySelectorAll('#findings tr.finding').length);
+  out.push('waivers rows=' + d.querySelectorAll('#waivers tr.waiver').length);
+  out.push('accepted bars=' + d.querySelectorAll('#chart-rules rect.bar.accepted').length);
   out.push('title ' + d.title);
-  document.getElementById('result').textContent = '\n' + out.join('\n') + '\n';
 }
 </script></body></html>
 HTML
@@ -77,7 +105,13 @@ for id in chart-severity chart-namespaces chart-namespace-resources chart-rules;
 done
 want=$(grep -c '<tr class="finding">' "$tmp/report.html")
 grep -q "^findings rows=$want\$" "$tmp/dom.html"; check "every finding is a table row ($want)" $? "$(grep '^findings' "$tmp/dom.html")"
+want=$(grep -c '<tr class="waiver">' "$tmp/report.html")
+[ "$want" -gt 0 ] && grep -q "^waivers rows=$want\$" "$tmp/dom.html"
+check "every waiver is a table row ($want)" $? "$(grep '^waivers' "$tmp/dom.html")"
+grep -q "^accepted bars=[1-9]" "$tmp/dom.html"; check "the waived finding is drawn as accepted" $? "$(grep '^accepted' "$tmp/dom.html")"
 grep -q "^title kvet audit report" "$tmp/dom.html"; check "the page title" $? "$(grep '^title' "$tmp/dom.html")"
+grep -qE "^print rules=[1-9][0-9]* tables=[1-9][0-9]* wide=none\$" "$tmp/dom.html"
+check "every table fits a printed A4 page" $? "$(grep '^print' "$tmp/dom.html")"
 
 run_browser --window-size=1280,2400 --screenshot="$tmp/report.png" "file://$tmp/report.html" >/dev/null
 [ "$(head -c 8 "$tmp/report.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] &&

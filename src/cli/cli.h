@@ -43,6 +43,15 @@ typedef struct report_opts {
     const char *const *cluster;  /* --cluster files */
     size_t ncluster;
     long long timestamp;         /* seconds since the epoch to print, or -1: no time */
+    /* the rest of the command line, for the reports that list it (html) */
+    const char *const *rules;    /* --rules as given; none: the default pack */
+    size_t nrules;
+    const char *const *waivers;  /* --waivers files */
+    size_t nwaivers;
+    const char *baseline;        /* --baseline file, or NULL */
+    const char *const *sets;     /* --set NAME=VALUE as given */
+    size_t nsets;
+    const char *today;           /* the date waivers expire against */
 } report_opts;
 
 /* Print and clear the context's diagnostics on standard error (notes and

@@ -582,6 +582,7 @@ static int cmd_check(opts *o, bool explain)
         return KVET_EXIT_ERROR;
     }
     bool err_color = use_color(o, stderr);
+    size_t rules_given = o->nrules; /* load_rules adds the default pack when none is given */
     kvet_pack *pack = load_rules(o, err_color);
     if (!pack)
         return KVET_EXIT_ERROR;
@@ -596,7 +597,8 @@ static int cmd_check(opts *o, bool explain)
         return KVET_EXIT_ERROR;
     }
     report_opts ro = {use_color(o, stdout), o->quiet, o->fail_level, o->fail_never, pack, o->inputs, o->ninputs,
-                      o->cluster, o->ncluster, report_time(o)};
+                      o->cluster, o->ncluster, report_time(o), o->rules, rules_given, o->waivers, o->nwaivers,
+                      o->baseline, o->sets, o->nsets, in.today};
     int rc = KVET_EXIT_OK;
     if (explain) {
         cli_buf out;

@@ -3,13 +3,14 @@
  * CSS, charts drawn as inline SVG, no scripts, no external assets) that
  * reads well on screen and prints cleanly to PDF.
  *
- * Sections, each with a stable id: summary (counts and four charts:
- * findings by severity and by namespace, resources passing and failing by
- * namespace and per rule), packs (names, versions, digests), cluster (the configuration
- * used), rules (every rule with its pass/fail counts), resources (effective
- * scaling per workload component), findings, waivers, errors (when any)
- * and run (version, time, inputs).  The output depends only on the result
- * and the options: the time appears only when report_opts.timestamp is set.
+ * Sections, each with a stable id: summary (counts and four charts: open
+ * findings by severity and by namespace, resources failing, accepted and
+ * passing by namespace and per rule), packs (names, versions, digests),
+ * cluster (the configuration used), rules (every rule with its counts),
+ * resources (effective scaling per workload component), findings, waivers,
+ * errors (when any) and run (version, time, inputs).  The output depends
+ * only on the result and the options: the time appears only when
+ * report_opts.timestamp is set.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -85,13 +86,14 @@ static void label_of(cli_buf *b, const kvet_resource *r)
 typedef struct rule_row {
     kvet_rule_info info;
     size_t evaluated;       /* resources the rule ran on (0 when unknown) */
-    size_t failing;         /* resources with at least one finding of it */
+    size_t failing;         /* resources with an open finding of it */
+    size_t accepted;        /* resources whose findings of it are all waived or baselined */
     size_t findings;
 } rule_row;
 
 typedef struct count {
     char *key;
-    size_t n[3];            /* by severity */
+    size_t n[3];            /* by severity, or failing/accepted/passing */
 } count;
 
 typedef struct counts {
@@ -99,11 +101,11 @@ typedef struct counts {
     size_t n;
 } counts;
 
-static void counts_add(counts *c, const char *key, kvet_severity sev, bool *oom)
+static void counts_add(counts *c, const char *key, int slot, bool *oom)
 {
     for (size_t i = 0; i < c->n; i++)
         if (!strcmp(c->v[i].key, key)) {
-            c->v[i].n[sev]++;
+            c->v[i].n[slot]++;
             return;
         }
     count *nv = realloc(c->v, (c->n + 1) * sizeof *nv);
@@ -118,7 +120,7 @@ static void counts_add(counts *c, const char *key, kvet_severity sev, bool *oom)
     c->v = nv;
     memset(&c->v[c->n], 0, sizeof c->v[c->n]);
     c->v[c->n].key = k;
-    c->v[c->n].n[sev] = 1;
+    c->v[c->n].n[slot] = 1;
     c->n++;
 }
 
@@ -218,80 +220,137 @@ static kvet_value get(kvet_value m, const char *k)
     return kvet_map_get(m, k, strlen(k));
 }
 
-static void cell_value(cli_buf *b, kvet_value v)
+/* A value as a cell shows it: strings as they are, other values as JSON;
+ * nothing for absent and null. */
+static void value_text(cli_buf *t, kvet_value v)
 {
-    cli_buf_puts(b, "<td>");
-    if (v.type == KVET_ABSENT || v.type == KVET_NULL) {
-        cli_buf_puts(b, "<span class=\"none\">&#8212;</span>");
-    } else if (v.type == KVET_STRING) {
-        h(b, v.u.s->data);
-    } else {
-        cli_buf t;
-        cli_buf_init(&t);
-        cli_value_json(&t, v);
-        h(b, t.data);
-        if (t.oom)
-            b->oom = true;
-        cli_buf_free(&t);
+    if (v.type == KVET_ABSENT || v.type == KVET_NULL)
+        return;
+    if (v.type == KVET_STRING)
+        cli_buf_puts(t, v.u.s->data);
+    else
+        cli_value_json(t, v);
+}
+
+/* One entry of a metric or target list.  With several metrics a missing
+ * part is written "?" so that the two lists stay aligned. */
+static void list_item(cli_buf *t, size_t i, size_t n, kvet_value v, const char *suffix)
+{
+    if (i)
+        cli_buf_puts(t, ", ");
+    size_t before = t->len;
+    value_text(t, v);
+    if (t->len == before) {
+        if (n > 1)
+            cli_buf_puts(t, "?");
+    } else if (suffix) {
+        cli_buf_puts(t, suffix);
     }
+}
+
+/* The metrics of the HPA KServe creates (resource metrics), named as a
+ * person would: metric "cpu", target "80%". */
+static void hpa_metrics(cli_buf *metric, cli_buf *target, kvet_value hpa)
+{
+    kvet_value ms = get(hpa, "metrics");
+    if (ms.type != KVET_LIST)
+        return;
+    for (size_t i = 0; i < ms.u.l->n; i++) {
+        kvet_value m = ms.u.l->items[i], res = get(m, "resource");
+        kvet_value name = get(res, "name"), t = get(res, "target");
+        list_item(metric, i, ms.u.l->n, name.type == KVET_STRING ? name : get(m, "type"), NULL);
+        kvet_value u = get(t, "averageUtilization");
+        if (u.type != KVET_ABSENT && u.type != KVET_NULL)
+            list_item(target, i, ms.u.l->n, u, "%");
+        else
+            list_item(target, i, ms.u.l->n, get(t, "averageValue"), NULL);
+    }
+}
+
+/* The triggers of the ScaledObject KServe creates: the scaler type and the
+ * threshold its metadata carries (value for cpu and memory, threshold for
+ * external metrics, targetValue for the OpenTelemetry scaler). */
+static void keda_triggers(cli_buf *metric, cli_buf *target, kvet_value so)
+{
+    kvet_value tr = get(so, "triggers");
+    if (tr.type != KVET_LIST)
+        return;
+    static const char *const keys[] = {"value", "threshold", "targetValue"};
+    for (size_t i = 0; i < tr.u.l->n; i++) {
+        kvet_value t = tr.u.l->items[i], md = get(t, "metadata"), v = {0};
+        list_item(metric, i, tr.u.l->n, get(t, "type"), NULL);
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0] && v.type == KVET_ABSENT; k++)
+            v = get(md, keys[k]);
+        kvet_value mt = get(t, "metricType");
+        bool pct = mt.type == KVET_STRING && !strcmp(mt.u.s->data, "Utilization");
+        list_item(target, i, tr.u.l->n, v, pct ? "%" : NULL);
+    }
+}
+
+/* A cell of the resources table: a dash when empty.  `wrap` lets long
+ * tokens (class names) break anywhere. */
+static void cell_text(cli_buf *b, const cli_buf *t, bool wrap)
+{
+    if (t->oom)
+        b->oom = true;
+    cli_buf_puts(b, wrap ? "<td class=\"wrap\">" : "<td>");
+    if (t->len)
+        h(b, t->data);
+    else
+        cli_buf_puts(b, "<span class=\"none\">&#8212;</span>");
     cli_buf_puts(b, "</td>");
 }
 
-/* The HPA's first metric, named as a person would: "cpu 80%". */
-static kvet_value hpa_metric_name(kvet_value hpa)
+static void cell_value(cli_buf *b, kvet_value v, bool wrap)
 {
-    kvet_value ms = get(hpa, "metrics");
-    if (ms.type != KVET_LIST || ms.u.l->n == 0)
-        return ms.type == KVET_LIST ? (kvet_value){0} : ms;
-    return get(get(ms.u.l->items[0], "resource"), "name");
-}
-
-static kvet_value hpa_metric_target(kvet_value hpa)
-{
-    kvet_value ms = get(hpa, "metrics");
-    if (ms.type != KVET_LIST || ms.u.l->n == 0)
-        return (kvet_value){0};
-    kvet_value t = get(get(ms.u.l->items[0], "resource"), "target");
-    kvet_value u = get(t, "averageUtilization");
-    return u.type != KVET_ABSENT ? u : get(t, "averageValue");
+    cli_buf t;
+    cli_buf_init(&t);
+    value_text(&t, v);
+    cell_text(b, &t, wrap);
+    cli_buf_free(&t);
 }
 
 /* One row of the resources table. */
 static void scale_row(cli_buf *b, const kvet_resource *r, const char *component, const char *mode, kvet_value cls,
-                      kvet_value metric, kvet_value target, kvet_value min, kvet_value max, kvet_value initial,
+                      const cli_buf *metric, const cli_buf *target, kvet_value min, kvet_value max, kvet_value initial,
                       kvet_value activation)
 {
-    cli_buf_puts(b, "<tr><td>");
-    h(b, r->kind);
-    cli_buf_puts(b, "</td><td>");
+    /* the resource, with its file below: one column fewer keeps the table
+     * within a printed page */
     cli_buf label;
     cli_buf_init(&label);
-    if (r->ns && r->ns[0])
-        cli_buf_printf(&label, "%s/", r->ns);
-    cli_buf_puts(&label, r->name && r->name[0] ? r->name : "(unnamed)");
+    cli_resource_label(&label, r);
+    cli_buf_puts(b, "<tr><td>");
     h(b, label.data);
     cli_buf_free(&label);
-    cli_buf_puts(b, "</td><td>");
+    cli_buf_puts(b, "<div class=\"loc\">");
+    h(b, r->file);
+    cli_buf_printf(b, ":%u</div></td><td>", r->line);
     h(b, component);
     cli_buf_puts(b, "</td><td>");
     h(b, mode);
     cli_buf_puts(b, "</td>");
-    cell_value(b, cls);
-    cell_value(b, metric);
-    cell_value(b, target);
-    cell_value(b, min);
-    cell_value(b, max);
-    cell_value(b, initial);
-    cell_value(b, activation);
-    cli_buf_puts(b, "<td class=\"loc\">");
-    h(b, r->file);
-    cli_buf_printf(b, ":%u</td></tr>\n", r->line);
+    cell_value(b, cls, true);
+    cell_text(b, metric, false);
+    cell_text(b, target, false);
+    cell_value(b, min, false);
+    cell_value(b, max, false);
+    cell_value(b, initial, false);
+    cell_value(b, activation, false);
+    cli_buf_puts(b, "</tr>\n");
 }
 
 static void knative_row(cli_buf *b, const kvet_resource *r, const char *component, const char *mode, kvet_value s)
 {
-    scale_row(b, r, component, mode, get(s, "class"), get(s, "metric"), get(s, "target"), get(s, "min"),
-              get(s, "max"), get(s, "initial"), get(s, "activation"));
+    cli_buf metric, target;
+    cli_buf_init(&metric);
+    cli_buf_init(&target);
+    value_text(&metric, get(s, "metric"));
+    value_text(&target, get(s, "target"));
+    scale_row(b, r, component, mode, get(s, "class"), &metric, &target, get(s, "min"), get(s, "max"),
+              get(s, "initial"), get(s, "activation"));
+    cli_buf_free(&metric);
+    cli_buf_free(&target);
 }
 
 /* The rows of one resource: a Knative workload's scale, or each component
@@ -318,22 +377,24 @@ static size_t resource_rows(cli_buf *b, const kvet_resource *r)
             knative_row(b, r, cname, mname, cs);
         } else {
             kvet_value hpa = get(c, "hpa"), so = get(c, "scaledObject"), reps = get(c, "deploymentReplicas");
-            kvet_value min = none, max = none, metric = none, target = none;
+            kvet_value min = none, max = none;
+            cli_buf metric, target;
+            cli_buf_init(&metric);
+            cli_buf_init(&target);
             if (hpa.type == KVET_MAP) {
                 min = get(hpa, "minReplicas");
                 max = get(hpa, "maxReplicas");
-                metric = hpa_metric_name(hpa);
-                target = hpa_metric_target(hpa);
+                hpa_metrics(&metric, &target, hpa);
             } else if (so.type == KVET_MAP) {
                 min = get(so, "minReplicaCount");
                 max = get(so, "maxReplicaCount");
-                kvet_value tr = get(so, "triggers");
-                if (tr.type == KVET_LIST && tr.u.l->n > 0)
-                    metric = get(tr.u.l->items[0], "type");
+                keda_triggers(&metric, &target, so);
             } else if (reps.type == KVET_INT) {
                 min = max = reps;
             }
-            scale_row(b, r, cname, mname, get(c, "autoscalerClass"), metric, target, min, max, reps, none);
+            scale_row(b, r, cname, mname, get(c, "autoscalerClass"), &metric, &target, min, max, reps, none);
+            cli_buf_free(&metric);
+            cli_buf_free(&target);
         }
         rows++;
     }
@@ -354,18 +415,33 @@ static const char *const css =
     "table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:13px}"
     "th,td{border:1px solid #d5dbe5;padding:.25rem .45rem;text-align:left;vertical-align:top}"
     "th{background:#f2f4f8}\n"
-    "td.num{text-align:right;font-variant-numeric:tabular-nums}td.loc,code{font-family:ui-monospace,Menlo,"
+    "td.num{text-align:right;font-variant-numeric:tabular-nums}.loc,code{font-family:ui-monospace,Menlo,"
     "Consolas,monospace;font-size:12px;word-break:break-all}\n"
     ".sev{font-weight:600}.sev.error{color:#b42318}.sev.warning{color:#b54708}.sev.info{color:#175cd3}\n"
-    "td.id{white-space:nowrap}.none{color:#98a2b3}.status{font-size:12px;color:#4a5568}\n"
+    "td.id{white-space:nowrap}td.wrap{overflow-wrap:anywhere}.none{color:#98a2b3}.status{font-size:12px;"
+    "color:#4a5568}\n"
     "figure.chart{margin:1rem 0}figure.chart svg{max-width:100%;height:auto}figcaption{font-size:12px;"
     "color:#4a5568}\n"
     "svg text{font:12px system-ui,sans-serif;fill:#1d2430}\n"
     "rect.error{fill:#d92d20}rect.warning{fill:#f79009}rect.info{fill:#2e90fa}rect.pass{fill:#12b76a}"
-    "rect.fail{fill:#d92d20}\n"
-    "@media print{body{margin:0;max-width:none;font-size:11px}section{break-before:page}section#summary"
-    "{break-before:auto}tr,figure{break-inside:avoid}thead{display:table-header-group}a{color:inherit;"
-    "text-decoration:none}}\n";
+    "rect.fail{fill:#d92d20}rect.accepted{fill:#98a2b3}\n"
+    "@media print{@page{margin:12mm}body{margin:0;max-width:none;font-size:11px}section{break-before:page}"
+    "section#summary{break-before:auto}h2{break-after:avoid}tr,figure,.cards{break-inside:avoid}"
+    "thead{display:table-header-group}table{font-size:10px}th,td{padding:.15rem .25rem}td.id{white-space:normal}"
+    ".loc,code{font-size:9px}.status{font-size:10px}"
+    "a{color:inherit;text-decoration:none}}\n";
+
+/* Command-line values as given, each in <code>; `none` (markup) when empty. */
+static void code_list(cli_buf *b, const char *const *v, size_t n, const char *none)
+{
+    if (!n)
+        cli_buf_puts(b, none);
+    for (size_t i = 0; i < n; i++) {
+        cli_buf_puts(b, i ? ", <code>" : "<code>");
+        h(b, v[i]);
+        cli_buf_puts(b, "</code>");
+    }
+}
 
 static void section(cli_buf *b, const char *id, const char *title)
 {
@@ -421,39 +497,58 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
         if (o->pack && i < kvet_rule_count(o->pack) && res->rule_evaluated)
             rows[i].evaluated = res->rule_evaluated[i];
     }
-    counts by_ns = {0};
-    counts res_ns = {0};        /* per namespace: n[0] failing resources, n[1] passing */
+    /* A resource passes a rule evaluated on it without findings, fails it
+     * with an open finding, and is accepted when every finding of the rule
+     * on it is waived or baselined; the same for a resource over all rules
+     * (the namespace chart).  The finding charts count open findings, as
+     * the cards do. */
+    enum { FAILING, ACCEPTED, PASSING };
+    counts by_ns = {0};         /* open findings by namespace and severity */
+    counts res_ns = {0};        /* resources by namespace: failing, accepted, passing */
     size_t total = 0, open[3] = {0, 0, 0};
     for (size_t i = 0; i < res->nresources; i++) {
         const kvet_resource *r = &res->resources[i];
-        bool failing = false;
-        for (size_t k = 0; k < r->nfindings; k++)
-            failing |= !r->findings[k].waiver && !r->findings[k].baselined;
-        counts_add(&res_ns, r->ns && r->ns[0] ? r->ns : "(cluster or default)", failing ? 0 : 1, &oom);
+        const char *ns = r->ns && r->ns[0] ? r->ns : "(cluster or default)";
+        size_t nopen = 0;
         for (size_t k = 0; k < r->nfindings; k++) {
             const kvet_finding *f = &r->findings[k];
+            bool is_open = !f->waiver && !f->baselined;
             total++;
             kvet_severity sev = f->severity <= KVET_SEV_ERROR ? f->severity : KVET_SEV_INFO;
-            if (!f->waiver && !f->baselined)
+            if (is_open) {
+                nopen++;
                 open[sev]++;
-            counts_add(&by_ns, r->ns && r->ns[0] ? r->ns : "(cluster or default)", sev, &oom);
+                counts_add(&by_ns, ns, (int)sev, &oom);
+            }
             long ri = cli_rules_find(&rules, f->rule);
             if (ri < 0)
                 continue;
             rows[ri].findings++;
-            /* a resource fails a rule once, however many findings it has */
+            /* a resource counts once per rule, however many findings it has */
             bool seen = false;
             for (size_t j = 0; j < k && !seen; j++)
                 seen = !strcmp(r->findings[j].rule, f->rule);
-            if (!seen)
+            if (seen)
+                continue;
+            bool rule_open = false;
+            for (size_t j = k; j < r->nfindings; j++)
+                rule_open |= !strcmp(r->findings[j].rule, f->rule) && !r->findings[j].waiver &&
+                             !r->findings[j].baselined;
+            if (rule_open)
                 rows[ri].failing++;
+            else
+                rows[ri].accepted++;
         }
+        counts_add(&res_ns, ns, nopen ? FAILING : r->nfindings ? ACCEPTED : PASSING, &oom);
     }
     for (size_t i = 0; i < rules.n; i++)
-        if (rows[i].evaluated < rows[i].failing)
-            rows[i].evaluated = rows[i].failing;
-    qsort(by_ns.v, by_ns.n, sizeof *by_ns.v, by_total_then_key);
-    qsort(res_ns.v, res_ns.n, sizeof *res_ns.v, by_total_then_key);
+        if (rows[i].evaluated < rows[i].failing + rows[i].accepted)
+            rows[i].evaluated = rows[i].failing + rows[i].accepted;
+    /* an empty result has no arrays, and qsort must not be given NULL */
+    if (by_ns.n > 1)
+        qsort(by_ns.v, by_ns.n, sizeof *by_ns.v, by_total_then_key);
+    if (res_ns.n > 1)
+        qsort(res_ns.v, res_ns.n, sizeof *res_ns.v, by_total_then_key);
 
     /* ---- head ---- */
     cli_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -481,7 +576,10 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
     cli_buf_puts(out, "</p>\n<nav><a href=\"#summary\">Summary</a> &#183; <a href=\"#packs\">Rule packs</a> &#183; "
                       "<a href=\"#cluster\">Cluster configuration</a> &#183; <a href=\"#rules\">Rules</a> &#183; "
                       "<a href=\"#resources\">Resources</a> &#183; <a href=\"#findings\">Findings</a> &#183; "
-                      "<a href=\"#waivers\">Waivers</a> &#183; <a href=\"#run\">Run</a></nav>\n</header>\n");
+                      "<a href=\"#waivers\">Waivers</a> &#183; ");
+    if (res->nerrors)
+        cli_buf_puts(out, "<a href=\"#errors\">Errors</a> &#183; ");
+    cli_buf_puts(out, "<a href=\"#run\">Run</a></nav>\n</header>\n");
 
     /* ---- summary ---- */
     cli_buf_puts(out, "<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"cards\">\n");
@@ -510,27 +608,27 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
                 nsrows[i].seg[2] = by_ns.v[i].n[KVET_SEV_INFO];
             }
             chart(out, "chart-namespaces",
-                  by_ns.n > nns ? "Findings by namespace (the 15 with the most)" : "Findings by namespace", sev_cls,
-                  sev_name, nsrows, nns);
+                  by_ns.n > nns ? "Open findings by namespace (the 15 with the most)" : "Open findings by namespace",
+                  sev_cls, sev_name, nsrows, nns);
             free(nsrows);
         } else {
             oom = true;
         }
 
-        static const char *const pf_cls[3] = {"fail", "pass", NULL};
-        static const char *const pf_name[3] = {"failing", "passing", ""};
-        /* resources with and without open findings, by namespace */
+        static const char *const pf_cls[3] = {"fail", "accepted", "pass"};
+        static const char *const pf_name[3] = {"failing", "accepted", "passing"};
+        /* resources failing, accepted and passing, by namespace */
         size_t nrn = res_ns.n < 15 ? res_ns.n : 15;
         bar_row *rnrows = calloc(nrn + 1, sizeof *rnrows);
         if (rnrows) {
             for (size_t i = 0; i < nrn; i++) {
                 rnrows[i].label = res_ns.v[i].key;
-                rnrows[i].seg[0] = res_ns.v[i].n[0];
-                rnrows[i].seg[1] = res_ns.v[i].n[1];
+                for (int s = 0; s < 3; s++)
+                    rnrows[i].seg[s] = res_ns.v[i].n[s];
             }
             chart(out, "chart-namespace-resources",
-                  res_ns.n > nrn ? "Resources passing and failing by namespace (the 15 with the most)"
-                                 : "Resources passing and failing by namespace",
+                  res_ns.n > nrn ? "Resources failing, accepted and passing by namespace (the 15 with the most)"
+                                 : "Resources failing, accepted and passing by namespace",
                   pf_cls, pf_name, rnrows, nrn);
             free(rnrows);
         } else {
@@ -547,15 +645,17 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
             for (size_t i = 0; i < rules.n; i++)
                 if (rows[i].evaluated > 0) {
                     rr[k].label = rows[i].info.id;
-                    rr[k].seg[0] = rows[i].failing;
-                    rr[k].seg[1] = rows[i].evaluated - rows[i].failing;
+                    rr[k].seg[FAILING] = rows[i].failing;
+                    rr[k].seg[ACCEPTED] = rows[i].accepted;
+                    rr[k].seg[PASSING] = rows[i].evaluated - rows[i].failing - rows[i].accepted;
                     k++;
                 }
-            /* stable order: failing desc, then pack order */
+            /* stable order: failing, then accepted, descending; then pack order */
             for (size_t i = 1; i < k; i++) {
                 bar_row x = rr[i];
                 size_t j = i;
-                while (j > 0 && rr[j - 1].seg[0] < x.seg[0]) {
+                while (j > 0 && (rr[j - 1].seg[FAILING] < x.seg[FAILING] ||
+                                 (rr[j - 1].seg[FAILING] == x.seg[FAILING] && rr[j - 1].seg[ACCEPTED] < x.seg[ACCEPTED]))) {
                     rr[j] = rr[j - 1];
                     j--;
                 }
@@ -563,8 +663,8 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
             }
             size_t shown = k < 30 ? k : 30;
             chart(out, "chart-rules",
-                  k > shown ? "Resources passing and failing per rule (the 30 with the most failures)"
-                            : "Resources passing and failing per rule",
+                  k > shown ? "Resources failing, accepted and passing per rule (the 30 with the most failures)"
+                            : "Resources failing, accepted and passing per rule",
                   pf_cls, pf_name, rr, shown);
             free(rr);
         } else {
@@ -618,18 +718,15 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
     }
     if (o->ncluster) {
         cli_buf_puts(out, "<p>Given with <code>--cluster</code>: ");
-        for (size_t i = 0; i < o->ncluster; i++) {
-            cli_buf_puts(out, i ? ", <code>" : "<code>");
-            h(out, o->cluster[i]);
-            cli_buf_puts(out, "</code>");
-        }
+        code_list(out, o->cluster, o->ncluster, "");
         cli_buf_puts(out, "</p>\n");
     }
 
     /* ---- rules ---- */
     section(out, "rules", "Rules");
     cli_buf_puts(out, "<table>\n<thead><tr><th>rule</th><th>severity</th><th>title</th><th>applies to</th>"
-                      "<th>evaluated</th><th>passing</th><th>failing</th><th>findings</th></tr></thead>\n<tbody>\n");
+                      "<th>evaluated</th><th>passing</th><th>failing</th><th>accepted</th><th>findings</th></tr></thead>\n"
+                      "<tbody>\n");
     for (size_t i = 0; i < rules.n; i++) {
         const rule_row *rw = &rows[i];
         cli_buf_puts(out, "<tr id=\"rule-");
@@ -647,11 +744,12 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
         cli_buf_printf(out, "</td><td class=\"sev %s\">%s%s</td><td>", kvet_severity_name(rw->info.severity),
                        kvet_severity_name(rw->info.severity), rw->info.enabled ? "" : " (disabled)");
         h(out, rw->info.title);
-        cli_buf_puts(out, "</td><td>");
+        cli_buf_puts(out, "</td><td class=\"wrap\">");
         h(out, rw->info.applies_to);
         cli_buf_printf(out, "</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
-                            "<td class=\"num\">%zu</td></tr>\n",
-                       rw->evaluated, rw->evaluated - rw->failing, rw->failing, rw->findings);
+                            "<td class=\"num\">%zu</td><td class=\"num\">%zu</td></tr>\n",
+                       rw->evaluated, rw->evaluated - rw->failing - rw->accepted, rw->failing, rw->accepted,
+                       rw->findings);
     }
     cli_buf_puts(out, "</tbody>\n</table>\n");
 
@@ -660,9 +758,9 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
     cli_buf_puts(out, "<p>What the controllers would run: for Knative workloads the autoscaler's class, metric, "
                       "per-pod target and bounds (max 0 = unbounded); for Standard-mode components the HPA or "
                       "ScaledObject KServe creates, or fixed replicas (initial).</p>\n");
-    cli_buf_puts(out, "<table>\n<thead><tr><th>kind</th><th>namespace/name</th><th>component</th><th>mode</th>"
-                      "<th>class</th><th>metric</th><th>target</th><th>min</th><th>max</th><th>initial</th>"
-                      "<th>activation</th><th>file</th></tr></thead>\n<tbody>\n");
+    cli_buf_puts(out, "<table>\n<thead><tr><th>resource</th><th>component</th><th>mode</th><th>class</th>"
+                      "<th>metric</th><th>target</th><th>min</th><th>max</th><th>initial</th><th>activation</th>"
+                      "</tr></thead>\n<tbody>\n");
     size_t other = 0;
     for (size_t i = 0; i < res->nresources; i++)
         if (resource_rows(out, &res->resources[i]) == 0)
@@ -714,7 +812,7 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
                 cli_buf_free(&label);
                 cli_buf_puts(out, "</td><td class=\"loc\">");
                 h(out, cli_finding_file(f, r));
-                cli_buf_printf(out, ":%u:%u</td><td>", f->line, f->col);
+                cli_buf_printf(out, ":%u:%u</td><td class=\"wrap\">", f->line, f->col);
                 h(out, f->message);
                 if (f->remedy) {
                     cli_buf_puts(out, "<br><span class=\"status\">fix: ");
@@ -741,7 +839,7 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
             const kvet_waiver *w = &res->waivers[i];
             cli_buf_puts(out, "<tr class=\"waiver\"><td>");
             h(out, w->rule);
-            cli_buf_puts(out, "</td><td>");
+            cli_buf_puts(out, "</td><td class=\"wrap\">");
             h(out, w->selector);
             cli_buf_puts(out, "</td><td>");
             h(out, w->reason);
@@ -785,16 +883,38 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
         char buf[32];
         if (gmtime_r(&t, &tm) && strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
             h(out, buf);
+        else /* beyond what the C library can convert: the number as given */
+            cli_buf_printf(out, "%lld seconds since 1970 (UTC)", o->timestamp);
     } else {
         cli_buf_puts(out, "not recorded (use --timestamp or SOURCE_DATE_EPOCH)");
     }
-    cli_buf_puts(out, "</td></tr>\n<tr><th>inputs</th><td>");
-    for (size_t i = 0; i < o->ninputs; i++) {
-        cli_buf_puts(out, i ? ", <code>" : "<code>");
-        h(out, o->inputs[i]);
-        cli_buf_puts(out, "</code>");
+    cli_buf_puts(out, "</td></tr>\n<tr><th>inputs</th><td id=\"run-inputs\">");
+    code_list(out, o->inputs, o->ninputs, "none");
+    cli_buf_puts(out, "</td></tr>\n<tr><th>rules</th><td>");
+    code_list(out, o->rules, o->nrules, "the default pack (none given with <code>--rules</code>)");
+    cli_buf_puts(out, "</td></tr>\n<tr><th>cluster</th><td>");
+    code_list(out, o->cluster, o->ncluster, "none given with <code>--cluster</code>");
+    cli_buf_puts(out, "</td></tr>\n<tr><th>waivers</th><td>");
+    code_list(out, o->waivers, o->nwaivers, "none given with <code>--waivers</code>");
+    cli_buf_puts(out, "</td></tr>\n<tr><th>baseline</th><td>");
+    code_list(out, o->baseline ? &o->baseline : NULL, o->baseline ? 1 : 0, "none");
+    cli_buf_puts(out, "</td></tr>\n");
+    if (o->nsets) {
+        cli_buf_puts(out, "<tr><th>parameters</th><td>");
+        code_list(out, o->sets, o->nsets, "");
+        cli_buf_puts(out, "</td></tr>\n");
     }
-    cli_buf_printf(out, "</td></tr>\n<tr><th>fail level</th><td>%s</td></tr>\n",
+    /* the date matters only to waivers that expire; printed only then, so
+     * that other reports do not change from one day to the next */
+    bool expiring = false;
+    for (size_t i = 0; i < res->nwaivers; i++)
+        expiring |= res->waivers[i].expires && res->waivers[i].expires[0];
+    if (expiring && o->today) {
+        cli_buf_puts(out, "<tr><th>waivers expire against</th><td id=\"run-today\">");
+        h(out, o->today);
+        cli_buf_puts(out, "</td></tr>\n");
+    }
+    cli_buf_printf(out, "<tr><th>fail level</th><td>%s</td></tr>\n",
                    o->fail_never ? "never" : kvet_severity_name(o->fail_level));
     cli_buf_printf(out, "<tr><th>documents skipped</th><td>%zu (no apiVersion or kind)</td></tr>\n", res->skipped);
     cli_buf_puts(out, "</tbody>\n</table>\n</section>\n</body>\n</html>\n");

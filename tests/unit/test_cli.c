@@ -334,6 +334,84 @@ START_TEST(cli_hundred_thousand_rules)
 }
 END_TEST
 
+/* kvet report and --format html: the same bytes from the same inputs, the
+ * time only when asked for, and nothing written when the file cannot be. */
+START_TEST(cli_html_report)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    char *saved = sde ? strdup(sde) : NULL;
+    unsetenv("SOURCE_DATE_EPOCH");
+    char a[600], b[600], c[600], args[1600];
+    snprintf(a, sizeof a, "%s/a.html", tmpdir);
+    snprintf(b, sizeof b, "%s/b.html", tmpdir);
+    snprintf(c, sizeof c, "%s/c.html", tmpdir);
+    snprintf(args, sizeof args, "report --rules tests/data/cli-pack -o '%s' examples/gitops/hello.yaml", a);
+    outcome o = run(args, NULL);
+    ck_assert_int_eq(o.status, 1); /* exits like check */
+    ck_assert_str_eq(o.out, "");
+    done(&o);
+    /* the same file from check, written beside a text report */
+    snprintf(args, sizeof args,
+             "check --rules tests/data/cli-pack --format text --format html='%s' examples/gitops/hello.yaml", b);
+    o = run(args, NULL);
+    ck_assert_int_eq(o.status, 1);
+    contains(o.out, "[CLI-001]");
+    done(&o);
+    char *ha = slurp(a), *hb = slurp(b);
+    contains(ha, "<title>kvet audit report</title>");
+    contains(ha, "<td id=\"run-time\">not recorded (use --timestamp or SOURCE_DATE_EPOCH)</td>");
+    contains(ha, "<td id=\"run-inputs\"><code>examples/gitops/hello.yaml</code></td>");
+    contains(ha, "<tr><th>rules</th><td><code>tests/data/cli-pack</code></td></tr>");
+    ck_assert_str_eq(ha, hb);
+    free(hb);
+
+    /* SOURCE_DATE_EPOCH: that time, in UTC */
+    setenv("SOURCE_DATE_EPOCH", "1764064800", 1);
+    snprintf(args, sizeof args, "report --rules tests/data/cli-pack -o '%s' examples/gitops/hello.yaml", c);
+    o = run(args, NULL);
+    ck_assert_int_eq(o.status, 1);
+    done(&o);
+    char *hc = slurp(c);
+    contains(hc, "<td id=\"run-time\">2025-11-25T10:00:00Z</td>");
+    free(hc);
+    unsetenv("SOURCE_DATE_EPOCH");
+
+    /* --timestamp: the current time */
+    snprintf(args, sizeof args, "report --timestamp --rules tests/data/cli-pack -o - examples/gitops/hello.yaml");
+    o = run(args, NULL);
+    ck_assert_int_eq(o.status, 1);
+    const char *t = strstr(o.out, "<td id=\"run-time\">");
+    ck_assert_ptr_nonnull(t);
+    t += strlen("<td id=\"run-time\">");
+    ck_assert_msg(strlen(t) > 20 && t[4] == '-' && t[10] == 'T' && t[19] == 'Z', "not a UTC time: %.30s", t);
+    done(&o);
+
+    /* markdown from report */
+    snprintf(args, sizeof args, "report --format markdown --rules tests/data/cli-pack -o - examples/gitops/hello.yaml");
+    o = run(args, NULL);
+    ck_assert_int_eq(o.status, 1);
+    ck_assert(strncmp(o.out, "<!DOCTYPE", 9) != 0);
+    contains(o.out, "CLI-001");
+    done(&o);
+
+    /* an unwritable path: exit 2, a clear message, no file */
+    snprintf(args, sizeof args, "report --rules tests/data/cli-pack -o '%s/missing/x.html' examples/gitops/hello.yaml",
+             tmpdir);
+    o = run(args, NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "cannot write");
+    done(&o);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "test -e '%s/missing'", tmpdir);
+    ck_assert_int_ne(system(cmd), 0);
+    free(ha);
+    if (saved) {
+        setenv("SOURCE_DATE_EPOCH", saved, 1);
+        free(saved);
+    }
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -346,6 +424,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, cli_input_errors_exit_2);
     tcase_add_test(tc, cli_rule_errors_have_carets);
     tcase_add_test(tc, cli_json_output_file_atomic);
+    tcase_add_test(tc, cli_html_report);
     tcase_add_test(tc, cli_compile_and_load);
     tcase_add_test(tc, cli_explain);
     tcase_add_test(tc, cli_color);

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "doc.h"
+#include "value.h"
 
 /* Rules as a pack would declare them; the findings below name them. */
 static const char *const rules_src =
@@ -762,6 +764,27 @@ END_TEST
 
 /* ------------------------------------------------------------ HTML */
 
+/* The part of an HTML report from `from` up to the next `to`. */
+static char *html_part(const char *html, const char *from, const char *to)
+{
+    const char *a = strstr(html, from);
+    ck_assert_msg(a != NULL, "no %s in the report", from);
+    const char *b = strstr(a, to);
+    ck_assert_msg(b != NULL, "no %s after %s", to, from);
+    return strndup(a, (size_t)(b - a));
+}
+
+/* The bars (segments) drawn in one chart. */
+static size_t bars_in(const char *html, const char *chart)
+{
+    char from[96];
+    snprintf(from, sizeof from, "<figure class=\"chart\" id=\"%s\">", chart);
+    char *part = html_part(html, from, "</figure>");
+    size_t n = count_of(part, "<rect class=\"bar ");
+    free(part);
+    return n;
+}
+
 START_TEST(html_report)
 {
     fixture fx;
@@ -795,7 +818,14 @@ START_TEST(html_report)
     contains(html, "<code>extra &lt;dir&gt;</code>");
     contains(html, "\xEF\xBF\xBD"); /* the control character */
 
-    /* the three charts, with a title and the right bars */
+    /* the four charts, with a title and the right bars */
+    ck_assert_uint_eq(count_of(html, "<svg "), 4);
+    ck_assert_uint_eq(count_of(html, "role=\"img\""), 4);
+    ck_assert_uint_eq(bars_in(html, "chart-severity"), 3);
+    ck_assert_uint_eq(bars_in(html, "chart-namespaces"), 3);
+    ck_assert_uint_eq(bars_in(html, "chart-namespace-resources"), 3);
+    ck_assert_uint_eq(bars_in(html, "chart-rules"), 5);
+    contains(html, "<text class=\"label\" x=\"212\" y=\"43\" text-anchor=\"end\">T-ERR</text>");
     contains(html, "aria-labelledby=\"chart-severity-title\"");
     contains(html, "aria-labelledby=\"chart-namespaces-title\"");
     contains(html, "aria-labelledby=\"chart-rules-title\"");
@@ -813,8 +843,9 @@ START_TEST(html_report)
     contains(html, "<title>T-ERR: 2 passing</title>");
     contains(html, "<title>T-INFO: 1 failing</title>");
     lacks(html, "T-INFO: 0 passing");
-    /* the rules table: evaluated, passing, failing, findings */
-    contains(html, "<td class=\"num\">3</td><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">2</td>");
+    /* the rules table: evaluated, passing, failing, accepted, findings */
+    contains(html, "<td class=\"num\">3</td><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">0</td>"
+                   "<td class=\"num\">2</td>");
     contains(html, "<tr id=\"rule-T-ERR\"><td class=\"id\"><a href=\"https://example.com/err\">T-ERR</a>");
     /* findings with file:line:col and a link to their rule */
     ck_assert_uint_eq(count_of(html, "<tr class=\"finding\">"), 4);
@@ -823,8 +854,10 @@ START_TEST(html_report)
     contains(html, "<p>No waivers.</p>");
     contains(html, "No cluster configuration was found");
     contains(html, "rules/t.kvet:7:9");
+    contains(html, "<a href=\"#errors\">Errors</a>");
     /* no time unless asked, and the same bytes every time */
     contains(html, "not recorded (use --timestamp or SOURCE_DATE_EPOCH)");
+    lacks(html, "run-today");
     char *again = render(report_html, &fx.result, &fx.opts);
     ck_assert_str_eq(html, again);
     free(again);
@@ -842,12 +875,186 @@ START_TEST(html_report)
     fx.result.waivers = &w;
     fx.result.nwaivers = 1;
     fx.opts.timestamp = -1;
+    fx.opts.today = "2026-11-25";
     html = render(report_html, &fx.result, &fx.opts);
-    contains(html, "<tr class=\"waiver\"><td>T-ERR</td><td>Service demo/web</td><td>known &lt;issue&gt;</td>"
+    contains(html, "<tr class=\"waiver\"><td>T-ERR</td><td class=\"wrap\">Service demo/web</td><td>known &lt;issue&gt;</td>"
                    "<td>team-a</td><td>2027-01-01</td><td>active</td>");
     contains(html, "waived: known &lt;issue&gt; (team-a), until 2027-01-01");
+    /* the date the expiry was judged against, since a waiver expires */
+    contains(html, "<td id=\"run-today\">2026-11-25</td>");
+    /* T-ERR has another, open finding on web: still failing; the finding
+     * charts count open findings only */
+    contains(html, "<title>T-ERR: 1 failing</title>");
+    contains(html, "<title>errors: 1 errors</title>");
+    contains(html, "<title>demo: 1 errors</title>");
+    free(html);
+
+    /* every T-ERR finding on web accepted (one waived, one baselined) */
+    fx.f_web[1].baselined = 1;
+    html = render(report_html, &fx.result, &fx.opts);
+    contains(html, "<title>T-ERR: 1 accepted</title>");
+    contains(html, "<title>T-ERR: 2 passing</title>");
+    lacks(html, "T-ERR: 1 failing");
+    lacks(html, "<title>demo: 1 errors</title>");
+    contains(html, "<title>demo: 1 warnings</title>");
+    contains(html, "<td class=\"num\">3</td><td class=\"num\">2</td><td class=\"num\">0</td><td class=\"num\">1</td>"
+                   "<td class=\"num\">2</td>");
+    contains(html, "<title>demo: 1 failing</title>"); /* T-WARN is still open on web */
+    free(html);
+    /* and T-WARN too: web is accepted in the namespace chart */
+    fx.f_web[2].waiver = &w;
+    html = render(report_html, &fx.result, &fx.opts);
+    contains(html, "<title>demo: 1 accepted</title>");
+    contains(html, "<title>demo: 2 passing</title>");
+    lacks(html, "<title>demo: 1 failing</title>");
+    ck_assert_uint_eq(bars_in(html, "chart-namespaces"), 1); /* the HPA's info only */
     free(html);
     fixture_free(&fx);
+}
+END_TEST
+
+/* Derived values as the stock pack writes them (JSON), for the resources
+ * table: a Knative Service, and InferenceService components in Standard
+ * mode with an HPA, a ScaledObject and fixed replicas. */
+static const char *const effective_json =
+    "{\"scale\": {\"class\": \"kpa.autoscaling.knative.dev\", \"metric\": \"rps\", \"target\": 150.0,"
+    " \"min\": 1, \"max\": 0, \"initial\": 2, \"activation\": 3}}\n---\n"
+    "{\"deploymentMode\": \"Standard\", \"components\": {"
+    " \"predictor\": {\"autoscalerClass\": \"hpa\", \"hpa\": {\"minReplicas\": 2, \"maxReplicas\": 8, \"metrics\": ["
+    "  {\"type\": \"Resource\", \"resource\": {\"name\": \"cpu\", \"target\": {\"type\": \"Utilization\", \"averageUtilization\": 70}}},"
+    "  {\"type\": \"Resource\", \"resource\": {\"name\": \"memory\", \"target\": {\"type\": \"AverageValue\", \"averageValue\": \"1Gi\"}}}]},"
+    "  \"scaledObject\": null, \"deploymentReplicas\": null},"
+    " \"transformer\": {\"autoscalerClass\": \"keda\", \"hpa\": null, \"scaledObject\": {\"minReplicaCount\": 1,"
+    "  \"maxReplicaCount\": 6, \"triggers\": ["
+    "  {\"type\": \"cpu\", \"metricType\": \"Utilization\", \"metadata\": {\"value\": \"60\"}},"
+    "  {\"type\": \"prometheus\", \"metadata\": {\"query\": \"q\", \"threshold\": \"4\"}},"
+    "  {\"metadata\": {}}]}, \"deploymentReplicas\": null},"
+    " \"<script>x</script>\": {\"autoscalerClass\": \"none\", \"hpa\": null, \"scaledObject\": null,"
+    "  \"deploymentReplicas\": 2}}}\n";
+
+typedef struct kept {
+    kvet_value v[4];
+    kv_arena *arenas[4];
+    int n;
+} kept;
+
+static int keep_doc(void *ud, kv_doc *d)
+{
+    kept *k = ud;
+    if (k->n == 4)
+        return 0;
+    k->v[k->n] = d->root;
+    k->arenas[k->n++] = d->arena;
+    return 1;
+}
+
+START_TEST(html_effective_scaling)
+{
+    fixture fx;
+    fixture_init(&fx);
+    kept k = {0};
+    ck_assert_int_eq(kv_load_buffer(fx.ctx, "effective.json", 1, effective_json, strlen(effective_json), KV_FMT_YAML,
+                                    keep_doc, &k), 0);
+    ck_assert_int_eq(k.n, 2);
+    fx.res[0].effective = k.v[0];
+    fx.res[1] = (kvet_resource){.api_version = "serving.kserve.io/v1beta1", .kind = "InferenceService", .ns = "ml",
+                                .name = "ranker", .file = "isvc.yaml", .line = 5, .effective = k.v[1]};
+    fx.opts.timestamp = -1;
+    char *html = render(report_html, &fx.result, &fx.opts);
+    char *table = html_part(html, "<section id=\"resources\">", "</section>");
+    /* one row per Knative workload and per component; the others listed */
+    ck_assert_uint_eq(count_of(table, "<tr><td>"), 4);
+    contains(table, "<tr><td>Service demo/web<div class=\"loc\">deploy/app:v1,x.yaml:3</div></td><td></td>"
+                    "<td>Knative</td><td class=\"wrap\">kpa.autoscaling.knative.dev</td><td>rps</td><td>150.0</td>"
+                    "<td>1</td><td>0</td><td>2</td><td>3</td></tr>");
+    /* the HPA: every metric, utilization as a percentage */
+    contains(table, "<tr><td>InferenceService ml/ranker<div class=\"loc\">isvc.yaml:5</div></td><td>predictor</td>"
+                    "<td>Standard</td><td class=\"wrap\">hpa</td><td>cpu, memory</td><td>70%, 1Gi</td><td>2</td>"
+                    "<td>8</td><td><span class=\"none\">&#8212;</span></td>");
+    /* KEDA: the trigger types and their thresholds; a trigger without
+     * either keeps the lists aligned */
+    contains(table, "<td>transformer</td><td>Standard</td><td class=\"wrap\">keda</td><td>cpu, prometheus, ?</td>"
+                    "<td>60%, 4, ?</td><td>1</td><td>6</td>");
+    /* fixed replicas; a component name from the manifest is escaped */
+    contains(table, "<td>&lt;script&gt;x&lt;/script&gt;</td><td>Standard</td><td class=\"wrap\">none</td>"
+                    "<td><span class=\"none\">&#8212;</span></td><td><span class=\"none\">&#8212;</span></td>"
+                    "<td>2</td><td>2</td><td>2</td>");
+    lacks(html, "<script");
+    contains(table, "2 other resources without derived scaling");
+    free(table);
+    free(html);
+    for (int i = 0; i < k.n; i++) {
+        kv_arena_free(k.arenas[i]);
+        free(k.arenas[i]);
+    }
+    fixture_free(&fx);
+}
+END_TEST
+
+START_TEST(html_run_inputs)
+{
+    fixture fx;
+    fixture_init(&fx);
+    fx.opts.timestamp = -1;
+    char *html = render(report_html, &fx.result, &fx.opts);
+    contains(html, "<tr><th>rules</th><td>the default pack (none given with <code>--rules</code>)</td></tr>");
+    contains(html, "<tr><th>waivers</th><td>none given with <code>--waivers</code></td></tr>");
+    contains(html, "<tr><th>baseline</th><td>none</td></tr>");
+    lacks(html, "<th>parameters</th>");
+    free(html);
+
+    const char *rules[] = {"rules", "org&co.kvet"}, *waivers[] = {"w.yaml"}, *sets[] = {"max=<3>"};
+    const char *cluster[] = {"cluster/"};
+    fx.opts.rules = rules;
+    fx.opts.nrules = 2;
+    fx.opts.waivers = waivers;
+    fx.opts.nwaivers = 1;
+    fx.opts.baseline = "base.json";
+    fx.opts.sets = sets;
+    fx.opts.nsets = 1;
+    fx.opts.cluster = cluster;
+    fx.opts.ncluster = 1;
+    html = render(report_html, &fx.result, &fx.opts);
+    contains(html, "<tr><th>rules</th><td><code>rules</code>, <code>org&amp;co.kvet</code></td></tr>");
+    contains(html, "<tr><th>cluster</th><td><code>cluster/</code></td></tr>");
+    contains(html, "<tr><th>waivers</th><td><code>w.yaml</code></td></tr>");
+    contains(html, "<tr><th>baseline</th><td><code>base.json</code></td></tr>");
+    contains(html, "<tr><th>parameters</th><td><code>max=&lt;3&gt;</code></td></tr>");
+    contains(html, "<p>Given with <code>--cluster</code>: <code>cluster/</code></p>");
+    free(html);
+
+    /* a time the C library cannot convert is printed as the number */
+    fx.opts.timestamp = 0x7fffffffffffffffLL;
+    html = render(report_html, &fx.result, &fx.opts);
+    contains(html, "<td id=\"run-time\">9223372036854775807 seconds since 1970 (UTC)</td>");
+    free(html);
+    fixture_free(&fx);
+}
+END_TEST
+
+/* Only http(s) links become hrefs: a pack could carry javascript: URLs. */
+START_TEST(html_unsafe_link)
+{
+    static const char src[] = "pack evil \"1\"\n"
+                              "for Service as s {\n"
+                              "  rule E-1 error \"e\"\n"
+                              "    require s.a != 1\n"
+                              "    message \"m\"\n"
+                              "    link \"javascript:alert(1)\"\n"
+                              "}\n";
+    kvet_ctx *ctx = kvet_ctx_new();
+    kvet_pack *pack = kvet_pack_load_source(ctx, "evil.kvet", src, strlen(src));
+    ck_assert_ptr_nonnull(pack);
+    kvet_result res = {0};
+    report_opts o = {.pack = pack, .timestamp = -1};
+    char *html = render(report_html, &res, &o);
+    contains(html, "<tr id=\"rule-E-1\"><td class=\"id\">E-1</td>");
+    lacks(html, "javascript:");
+    contains(html, "<p>No findings.</p>");
+    contains(html, "No cluster configuration was found");
+    free(html);
+    kvet_pack_free(pack);
+    kvet_ctx_free(ctx);
 }
 END_TEST
 
@@ -865,6 +1072,9 @@ static Suite *reports_suite(void)
     tcase_add_test(tc, markdown_report);
     tcase_add_test(tc, markdown_caps);
     tcase_add_test(tc, html_report);
+    tcase_add_test(tc, html_effective_scaling);
+    tcase_add_test(tc, html_run_inputs);
+    tcase_add_test(tc, html_unsafe_link);
     suite_add_tcase(s, tc);
     return s;
 }
