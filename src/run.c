@@ -45,6 +45,7 @@ typedef struct run {
     kvet_value *query_lists;   /* per query, built on first use */
     uint8_t *query_built;
     struct ns_index *query_ns; /* per query, its documents by namespace, built on first use */
+    kvet_value no_docs;        /* the empty list a namespace without documents gives */
 
     /* the resource being evaluated */
     kvet_resource *cur;
@@ -261,8 +262,16 @@ static kvet_value hook_query_ns(void *ud, uint32_t q, const kvet_string *ns)
         else
             hi = mid;
     }
-    kvet_list *empty = kv_list_new(&r->res->arena, 0);
-    return empty ? kv_list_value(empty) : kv_absent();
+    /* one empty list for every miss, not one per lookup */
+    if (r->no_docs.type != KVET_LIST) {
+        kvet_list *empty = kv_list_new(&r->res->arena, 0);
+        if (!empty) {
+            r->oom = true;
+            return kv_absent();
+        }
+        r->no_docs = kv_list_value(empty);
+    }
+    return r->no_docs;
 }
 
 static kvet_value hook_query(void *ud, uint32_t q)

@@ -337,18 +337,23 @@ kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hook
 static void mark_memoizable(const kvet_pack *p, uint8_t *memo)
 {
     enum { MEMO_MIN_CODE = 12 };
-    /* the end of each function's code: the next chunk's entry */
+    /* each function's code runs from its chunk's entry to the next chunk's
+     * entry; found once, then scanned by both passes below */
+    uint32_t *end = malloc((p->nfns + 1) * sizeof *end);
+    if (!end)
+        return; /* memo stays all zero: nothing is memoized */
     for (uint32_t f = 0; f < p->nfns; f++) {
-        uint32_t start = p->chunks[p->fns[f].chunk].entry, end = p->ncode;
+        uint32_t start = p->chunks[p->fns[f].chunk].entry;
+        end[f] = p->ncode;
         for (uint32_t c = 0; c < p->nchunks; c++)
-            if (p->chunks[c].entry > start && p->chunks[c].entry < end)
-                end = p->chunks[c].entry;
+            if (p->chunks[c].entry > start && p->chunks[c].entry < end[f])
+                end[f] = p->chunks[c].entry;
         bool reads_derived = false;
-        for (uint32_t pc = start; pc < end && !reads_derived; pc++) {
+        for (uint32_t pc = start; pc < end[f] && !reads_derived; pc++) {
             kv_opcode op = KV_INS_OP(p->code[pc]);
             reads_derived = op == KV_OPC_DERIVED || op == KV_OPC_LOADLET;
         }
-        memo[f] = reads_derived ? 0 : (end - start >= MEMO_MIN_CODE ? 2 : 1); /* 1: pure but short */
+        memo[f] = reads_derived ? 0 : (end[f] - start >= MEMO_MIN_CODE ? 2 : 1); /* 1: pure but short */
     }
     /* a call of a function that reads derived values makes the caller read them too */
     for (bool changed = true; changed;) {
@@ -356,11 +361,7 @@ static void mark_memoizable(const kvet_pack *p, uint8_t *memo)
         for (uint32_t f = 0; f < p->nfns; f++) {
             if (!memo[f])
                 continue;
-            uint32_t start = p->chunks[p->fns[f].chunk].entry, end = p->ncode;
-            for (uint32_t c = 0; c < p->nchunks; c++)
-                if (p->chunks[c].entry > start && p->chunks[c].entry < end)
-                    end = p->chunks[c].entry;
-            for (uint32_t pc = start; pc < end; pc++)
+            for (uint32_t pc = p->chunks[p->fns[f].chunk].entry; pc < end[f]; pc++)
                 if (KV_INS_OP(p->code[pc]) == KV_OPC_CALLFN && KV_INS_A(p->code[pc]) < p->nfns &&
                     !memo[KV_INS_A(p->code[pc])]) {
                     memo[f] = 0;
@@ -371,6 +372,7 @@ static void mark_memoizable(const kvet_pack *p, uint8_t *memo)
     }
     for (uint32_t f = 0; f < p->nfns; f++)
         memo[f] = memo[f] == 2;
+    free(end);
 }
 
 void kv_env_free(kv_env *env)
