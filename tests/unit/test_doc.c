@@ -13,6 +13,7 @@
 #include "ctx.h"
 #include "doc.h"
 #include "value.h"
+#include "pathglob.h"
 
 typedef struct docs {
     kvet_value v[16];
@@ -394,7 +395,36 @@ START_TEST(documents_api)
 }
 END_TEST
 
-static Suite *doc_suite(void)
+static 
+START_TEST(path_globs)
+{
+    ck_assert(kv_path_glob("apps/**", "apps/a/b/c.yaml"));
+    ck_assert(kv_path_glob("apps/**/*.yaml", "apps/c.yaml"));
+    ck_assert(kv_path_glob("apps/**/*.yaml", "apps/x/y/c.yaml"));
+    ck_assert(!kv_path_glob("apps/**/*.yaml", "apps/x/y/c.json"));
+    ck_assert(kv_path_glob("apps/prod", "apps/prod/isvc.yaml"));   /* a folder takes what is below it */
+    ck_assert(!kv_path_glob("apps/prod", "apps/production/isvc.yaml"));
+    ck_assert(kv_path_glob("apps/*", "apps/prod/isvc.yaml"));
+    ck_assert(!kv_path_glob("apps/*.yaml", "apps/prod/isvc.yaml")); /* '*' stays within a segment */
+    ck_assert(kv_path_glob("./clusters/prod/*.yaml", "clusters/prod/config-autoscaler.yaml"));
+    ck_assert(kv_path_glob("clusters/[dp]*/x.yaml", "clusters/dev/x.yaml"));
+    ck_assert(!kv_path_glob("clusters/[dp]*/x.yaml", "clusters/staging/x.yaml"));
+    ck_assert(kv_path_glob("**/kustomization.yaml", "kustomization.yaml"));
+    ck_assert(kv_path_glob("**/tests/**", "a/b/tests/c.yaml"));
+    ck_assert(!kv_path_glob("**/tests/**", "a/b/testsx/c.yaml"));
+    ck_assert(kv_path_is_glob("a/*") && !kv_path_is_glob("a/b"));
+    char *r = kv_path_relative("/repo/x/../", "/repo/apps/./a.yaml");
+    ck_assert_str_eq(r, "apps/a.yaml");
+    free(r);
+    r = kv_path_relative("/repo", "/repo");
+    ck_assert_str_eq(r, ".");
+    free(r);
+    ck_assert_ptr_null(kv_path_relative("/repo/apps", "/repo/other/a.yaml"));
+    ck_assert_ptr_null(kv_path_relative("/repo/apps", "/repo/apps2/a.yaml"));
+}
+END_TEST
+
+Suite *doc_suite(void)
 {
     Suite *s = suite_create("doc");
     TCase *tc = tcase_create("yaml");
@@ -414,6 +444,7 @@ static Suite *doc_suite(void)
     tc = tcase_create("inputs");
     tcase_add_test(tc, inputs_walk_and_limits);
     tcase_add_test(tc, documents_api);
+    tcase_add_test(tc, path_globs);
     suite_add_tcase(s, tc);
     return s;
 }
