@@ -549,11 +549,16 @@ static kvet_value param_value(kvet_ctx *ctx, kv_arena *a, const char *raw)
     return v;
 }
 
-int kv_program_apply_params(kvet_ctx *ctx, kvet_pack *prog)
+/* Apply overrides name=raw to vals[] (one per prog->params, starting from
+ * the current values).  `what` says where they were given ("--set", or an
+ * environment) and leads each error.  Values are built in arena a. */
+int kv_program_param_values(kvet_ctx *ctx, const kvet_pack *prog, const char *what, const char *file,
+                            uint32_t line, const char *const *names, const char *const *raws, size_t n,
+                            kv_arena *a, kvet_value *vals)
 {
     int rc = 0;
-    for (size_t i = 0; i < ctx->nparams; i++) {
-        const char *name = ctx->params[i].name;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = names[i];
         int match = -1, nmatch = 0;
         for (uint32_t k = 0; k < prog->nparams; k++) {
             if (!strcmp(prog->params[k].name, name)) {
@@ -567,7 +572,8 @@ int kv_program_apply_params(kvet_ctx *ctx, kvet_pack *prog)
             }
         }
         if (nmatch == 0) {
-            kv_diag(ctx, KVET_SEV_ERROR, NULL, 0, 0, 0, NULL, "--set %s: no loaded pack has a parameter of that name", name);
+            kv_diag(ctx, KVET_SEV_ERROR, file, line, 0, 0, NULL, "%s %s: no loaded pack has a parameter of that name",
+                    what, name);
             size_t best = (size_t)-1;
             const char *bname = NULL;
             for (uint32_t k = 0; k < prog->nparams; k++) {
@@ -583,33 +589,60 @@ int kv_program_apply_params(kvet_ctx *ctx, kvet_pack *prog)
             continue;
         }
         if (nmatch > 1) {
-            kv_diag(ctx, KVET_SEV_ERROR, NULL, 0, 0, 0, NULL,
-                    "--set %s: several packs have a parameter of that name; write PACK.%s", name, name);
+            kv_diag(ctx, KVET_SEV_ERROR, file, line, 0, 0, NULL,
+                    "%s %s: several packs have a parameter of that name; write PACK.%s", what, name, name);
             rc = -1;
             continue;
         }
-        kvet_value v = param_value(ctx, &prog->arena, ctx->params[i].raw);
+        kvet_value v = param_value(ctx, a, raws[i]);
         kvet_value old = prog->params[match].value;
         /* keep the declared type where the text allows it: a number parameter
          * given "3" is 3, a string parameter given 3 is "3" */
         if (old.type == KVET_STRING && v.type != KVET_STRING)
-            v = kv_string_value(&prog->arena, ctx->params[i].raw, strlen(ctx->params[i].raw));
+            v = kv_string_value(a, raws[i], strlen(raws[i]));
         if ((old.type == KVET_INT || old.type == KVET_FLOAT) && !kv_is_number(v)) {
-            kv_diag(ctx, KVET_SEV_ERROR, NULL, 0, 0, 0, NULL, "--set %s=%s: the parameter is a number", name,
-                    ctx->params[i].raw);
+            kv_diag(ctx, KVET_SEV_ERROR, file, line, 0, 0, NULL, "%s %s=%s: the parameter is a number", what, name,
+                    raws[i]);
             rc = -1;
             continue;
         }
         if (old.type == KVET_BOOL && v.type != KVET_BOOL) {
-            kv_diag(ctx, KVET_SEV_ERROR, NULL, 0, 0, 0, NULL, "--set %s=%s: the parameter is a bool (true or false)",
-                    name, ctx->params[i].raw);
+            kv_diag(ctx, KVET_SEV_ERROR, file, line, 0, 0, NULL, "%s %s=%s: the parameter is a bool (true or false)",
+                    what, name, raws[i]);
             rc = -1;
             continue;
         }
         if (old.type == KVET_FLOAT && v.type == KVET_INT)
             v = kv_float((double)v.u.i);
-        prog->params[match].value = v;
+        vals[match] = v;
     }
+    return rc;
+}
+
+int kv_program_apply_params(kvet_ctx *ctx, kvet_pack *prog)
+{
+    if (!ctx->nparams)
+        return 0;
+    const char **names = malloc(ctx->nparams * sizeof *names);
+    const char **raws = malloc(ctx->nparams * sizeof *raws);
+    kvet_value *vals = malloc((prog->nparams + 1) * sizeof *vals);
+    int rc = -1;
+    if (names && raws && vals) {
+        for (size_t i = 0; i < ctx->nparams; i++) {
+            names[i] = ctx->params[i].name;
+            raws[i] = ctx->params[i].raw;
+        }
+        for (uint32_t k = 0; k < prog->nparams; k++)
+            vals[k] = prog->params[k].value;
+        rc = kv_program_param_values(ctx, prog, "--set", NULL, 0, names, raws, ctx->nparams, &prog->arena, vals);
+        for (uint32_t k = 0; k < prog->nparams; k++)
+            prog->params[k].value = vals[k];
+    } else {
+        kv_diag(ctx, KVET_SEV_ERROR, NULL, 0, 0, 0, NULL, "out of memory");
+    }
+    free(names);
+    free(raws);
+    free(vals);
     return rc;
 }
 

@@ -162,6 +162,11 @@ int kv_program_serialize(const kvet_pack *prog, char **out, size_t *len);
 kvet_pack *kv_program_deserialize(kvet_ctx *ctx, const char *name, const char *data, size_t len);
 /* Apply --set overrides held by the context to the program's params. */
 int kv_program_apply_params(kvet_ctx *ctx, kvet_pack *prog);
+/* Overrides name=raw applied to vals[] (one per prog->params); `what`,
+ * `file` and `line` say where they were written, for errors.  0 or -1. */
+int kv_program_param_values(kvet_ctx *ctx, const kvet_pack *prog, const char *what, const char *file,
+                            uint32_t line, const char *const *names, const char *const *raws, size_t n,
+                            kv_arena *a, kvet_value *vals);
 
 /* Position of an instruction as "file:line:col" parts. */
 static inline kv_pos kv_program_pos(const kvet_pack *p, uint32_t pc)

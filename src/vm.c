@@ -55,6 +55,7 @@ struct kv_env {
     uint8_t *global_state;
     char **global_err;
     uint8_t *fn_memo;            /* per user function: its results may be memoized */
+    const kvet_value *params;    /* parameter values of this run's context, or NULL: the pack's */
 };
 
 typedef struct frame {
@@ -329,6 +330,11 @@ kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hook
     }
     mark_memoizable(prog, env->fn_memo);
     return env;
+}
+
+void kv_env_set_params(kv_env *env, const kvet_value *params)
+{
+    env->params = params;
 }
 
 /* Which user functions to memoize: those that do not read the resource's
@@ -809,7 +815,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             break;
         }
         case KV_OPC_PARAM:
-            PUSH(p->params[a].value);
+            PUSH(ev->env->params ? ev->env->params[a] : p->params[a].value);
             break;
         case KV_OPC_GLOBAL: {
             kv_env *env = ev->env;

@@ -44,6 +44,9 @@ typedef struct kv_vm_hooks {
 
 kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks);
 void kv_env_free(kv_env *env);
+/* Parameter values for this environment, by prog->params index (they must
+ * outlive the env); NULL gives the pack's own (after --set). */
+void kv_env_set_params(kv_env *env, const kvet_value *params);
 
 typedef struct kv_trace_rec {
     uint32_t derive;        /* index into prog->derives */
