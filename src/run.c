@@ -1,5 +1,16 @@
 /*
- * run.c - a check run: inputs -> index -> streaming evaluation -> result.
+ * run.c - a check run: inputs -> scopes and contexts -> index -> streaming
+ * evaluation -> result.
+ *
+ * Every input file is a unit of a scope: the resources that see each other
+ * in cross-resource lookups.  With a project file a scope is an environment
+ * (a file in two environments is two units); without one, it is a folder
+ * holding manifests with no such folder above it, and everything below it.
+ * A resource is evaluated in a context: its scope, the cluster configuration
+ * documents that apply to it (config.c rules: --cluster, else the
+ * environment's, else the nearest folder's) and its parameters.  Each context
+ * has its own VM environment, so memoized top-level values never leak from
+ * one context to another.
  *
  * Pass 1 (only when the program queries other documents) builds the index:
  * it parses just the files that can hold a queried kind (a file whose text
@@ -8,46 +19,121 @@
  * findings and effective values, release the document.  Memory therefore
  * grows with the index and the results, not with the whole input.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "coverage.h"
 #include "ctx.h"
 #include "doc.h"
+#include "pathglob.h"
 #include "program.h"
+#include "project.h"
 #include "value.h"
 #include "vm.h"
 #include "waiver.h"
 
+#define NO_ENV UINT32_MAX
+#define NO_DOC (-1)
+
+/* The kinds of cluster configuration document. */
+enum { CFG_AUTOSCALER, CFG_AUTOSCALER_KEDA, CFG_KNATIVE_SERVING, CFG_ISVC, CFG_KINDS };
+static const char *const cfg_what[CFG_KINDS] = {"config-autoscaler", "config-autoscaler-keda", "KnativeServing",
+                                                "inferenceservice-config"};
+/* the namespace a component reads its ConfigMap from, preferred when several compete */
+static const char *const cfg_home[CFG_KINDS] = {"knative-serving", "knative-serving", NULL, "kserve"};
+
+typedef struct unit {
+    char *path;                /* a file, "-" (stdin) or NULL (kvet_inputs.buffer) */
+    char *dir;                 /* its folder, absolute; NULL for streams */
+    uint32_t scope;
+    uint32_t env;              /* environment index, or NO_ENV */
+    bool option;               /* a --cluster file: seen in every scope */
+    bool env_cluster;          /* one of its environment's cluster files */
+} unit;
+
+typedef struct run_scope {
+    char *name;
+    uint32_t env;
+} run_scope;
+
 typedef struct indexed {
-    kv_arena *arena;
     kvet_value root;
+    uint32_t unit;
+    int cfg;                   /* CFG_* or -1 */
+    uint64_t content;          /* for configuration: hash of what configures */
+    bool hidden;               /* an identical copy of an earlier document of its scope */
 } indexed;
 
 typedef struct result_impl {
     kvet_result pub;
     kv_arena arena;
-    size_t capresources, caperrors;
+    size_t capresources, caperrors, capwarnings, capcontexts;
 } result_impl;
+
+struct run;
+
+/* One context: see the file comment. */
+typedef struct context {
+    struct run *r;
+    uint32_t scope, env;
+    int winner[CFG_KINDS];     /* index document, or NO_DOC */
+    kvet_config_origin origin[CFG_KINDS];
+    size_t pub;                /* index in result->contexts */
+    kv_env *vm;
+    kv_eval *ev;
+    kvet_value *query_lists;   /* per query, built on first use */
+    uint8_t *query_built;
+    struct ns_index *query_ns; /* per query, its documents by namespace, built on first use */
+} context;
+
+/* Resources by identity (group, kind, namespace, name) within a scope:
+ * the same one defined twice is noted once, and identical copies are
+ * checked once. */
+typedef struct ident {
+    uint64_t key;              /* hash of scope and identity */
+    uint64_t content;
+    char *label;               /* "Service demo/x" */
+    uint32_t scope;
+    char **where;              /* "file:line" of each definition */
+    size_t nwhere;
+    bool differ;
+} ident;
+
+typedef struct ident_table {
+    ident *v;
+    size_t n, cap;             /* open addressing, cap a power of two */
+} ident_table;
 
 typedef struct run {
     kvet_ctx *ctx;
     const kvet_pack *prog;
     const kvet_inputs *in;
+    const kvet_project *project;
     result_impl *res;
-    kv_env *env;
-    kv_eval *ev;
     kv_arena scratch;          /* per document evaluation */
+
+    unit *units; size_t nunits, capunits;
+    run_scope *scopes; size_t nscopes, capscopes;
+    kvet_value **env_params;   /* per environment: parameter values, or NULL */
 
     /* index */
     indexed *docs; size_t ndocs, capdocs;
     kv_arena index_arena;      /* the indexed documents, copied compactly */
-    kvet_value *query_lists;   /* per query, built on first use */
-    uint8_t *query_built;
-    struct ns_index *query_ns; /* per query, its documents by namespace, built on first use */
+    kv_arena ns_arena;         /* a document given its environment's namespace */
+    size_t **scope_docs;       /* per scope: its visible non-configuration documents */
+    size_t *nscope_docs;
+    size_t *global_docs; size_t nglobal_docs; /* --cluster documents that are not configuration */
     kvet_value no_docs;        /* the empty list a namespace without documents gives */
+    bool *cfg_warned;          /* per index document: its competition was reported */
+    ident_table index_ids, eval_ids;
+
+    context **contexts; size_t ncontexts, capcontexts;
+    context *cur_ctx;
 
     /* the resource being evaluated */
+    uint32_t cur_unit;
     kvet_resource *cur;
     kvet_finding *findings; size_t nfindings, capfindings;
     uint32_t doc_src_min;      /* source ids >= this are manifests */
@@ -70,37 +156,65 @@ static const char *rdup(run *r, const char *s, size_t n)
     return d ? d : "";
 }
 
-static void add_error(run *r, const char *file, uint32_t line, uint32_t col, const char *msg)
+static void push_error(run *r, kvet_error **v, size_t *n, size_t *cap, const char *file, uint32_t line, uint32_t col,
+                       const char *msg)
 {
-    kvet_result *res = &r->res->pub;
-    if (res->nerrors == r->res->caperrors) {
-        size_t cap = r->res->caperrors ? r->res->caperrors * 2 : 16;
-        kvet_error *e = realloc(res->errors, cap * sizeof *e);
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        kvet_error *e = realloc(*v, ncap * sizeof *e);
         if (!e) {
             r->oom = true;
             return;
         }
-        res->errors = e;
-        r->res->caperrors = cap;
+        *v = e;
+        *cap = ncap;
     }
-    kvet_error *e = &res->errors[res->nerrors++];
+    kvet_error *e = &(*v)[(*n)++];
     e->file = file ? strdup(file) : NULL;
     e->line = line;
     e->col = col;
     e->message = strdup(msg);
 }
 
+static void add_error(run *r, const char *file, uint32_t line, uint32_t col, const char *msg)
+{
+    push_error(r, &r->res->pub.errors, &r->res->pub.nerrors, &r->res->caperrors, file, line, col, msg);
+}
+
+/* An input warning: a diagnostic now, and a record in the result. */
+static void add_warning(run *r, const char *file, uint32_t line, uint32_t col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void add_warning(run *r, const char *file, uint32_t line, uint32_t col, const char *fmt, ...)
+{
+    va_list ap;
+    kv_buf b;
+    kv_buf_init(&b);
+    va_start(ap, fmt);
+    char tmp[2048];
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    kv_buf_puts(&b, tmp);
+    char *msg = kv_buf_take(&b);
+    if (!msg) {
+        r->oom = true;
+        return;
+    }
+    kv_diag(r->ctx, KVET_SEV_WARNING, file, line, col, 0, NULL, "%s", msg);
+    push_error(r, &r->res->pub.warnings, &r->res->pub.nwarnings, &r->res->capwarnings, file, line, col, msg);
+    free(msg);
+}
+
 /* ------------------------------------------------------------- VM hooks */
 
 static void hook_rule_run(void *ud, uint32_t rule)
 {
-    run *r = ud;
+    run *r = ((context *)ud)->r;
     r->res->pub.rule_evaluated[rule]++;
 }
 
 static void hook_derive_run(void *ud, uint32_t derive, int valued)
 {
-    run *r = ud;
+    run *r = ((context *)ud)->r;
     r->res->pub.derive_applied[derive]++;
     if (valued)
         r->res->pub.derive_valued[derive]++;
@@ -108,7 +222,7 @@ static void hook_derive_run(void *ud, uint32_t derive, int valued)
 
 static void hook_finding(void *ud, uint32_t rule, kvet_value at, kvet_value msg, kvet_value remedy)
 {
-    run *r = ud;
+    run *r = ((context *)ud)->r;
     const kv_rule *ru = &r->prog->rules[rule];
     r->res->pub.rule_findings[rule]++;
     if (r->nfindings == r->capfindings) {
@@ -155,7 +269,7 @@ static void hook_finding(void *ud, uint32_t rule, kvet_value at, kvet_value msg,
 
 static void hook_error(void *ud, const char *what, const char *file, uint32_t line, uint32_t col, const char *message)
 {
-    run *r = ud;
+    run *r = ((context *)ud)->r;
     r->cur_failed = true;
     kv_buf b;
     kv_buf_init(&b);
@@ -203,17 +317,20 @@ static int ns_item_cmp(const void *x, const void *y)
 
 static kvet_value hook_query(void *ud, uint32_t q);
 
-static bool build_ns_index(run *r, uint32_t q, ns_index *ix)
+static bool build_ns_index(context *c, uint32_t q, ns_index *ix)
 {
-    kvet_value all = hook_query(r, q);
+    run *r = c->r;
+    kvet_value all = hook_query(c, q);
     uint32_t n = all.type == KVET_LIST ? all.u.l->n : 0;
     ns_item *items = malloc((n + 1) * sizeof *items);
     if (!items)
         return false;
+    /* a document without a namespace is in "namespace not set" (""): it
+     * meets only other namespace-less documents of its scope */
     for (uint32_t i = 0; i < n; i++) {
         kvet_value ns = kvet_map_get(kvet_map_get(all.u.l->items[i], "metadata", 8), "namespace", 9);
         bool named = ns.type == KVET_STRING && ns.u.s->len > 0;
-        items[i] = (ns_item){named ? ns.u.s->data : "default", named ? ns.u.s->len : 7, i};
+        items[i] = (ns_item){named ? ns.u.s->data : "", named ? ns.u.s->len : 0, i};
     }
     qsort(items, n, sizeof *items, ns_item_cmp);
     size_t groups = 0;
@@ -245,19 +362,20 @@ static bool build_ns_index(run *r, uint32_t q, ns_index *ix)
 
 static kvet_value hook_query_ns(void *ud, uint32_t q, const kvet_string *ns)
 {
-    run *r = ud;
-    ns_index *ix = &r->query_ns[q];
-    if (!ix->built && !build_ns_index(r, q, ix)) {
+    context *c = ud;
+    run *r = c->r;
+    ns_index *ix = &c->query_ns[q];
+    if (!ix->built && !build_ns_index(c, q, ix)) {
         r->oom = true;
         return kv_absent();
     }
     size_t lo = 0, hi = ix->ngroups;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = ns_cmp(ix->groups[mid].ns, ix->groups[mid].len, ns->data, ns->len);
-        if (c == 0)
+        int cmp = ns_cmp(ix->groups[mid].ns, ix->groups[mid].len, ns->data, ns->len);
+        if (cmp == 0)
             return ix->groups[mid].list;
-        if (c < 0)
+        if (cmp < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -274,42 +392,72 @@ static kvet_value hook_query_ns(void *ud, uint32_t q, const kvet_string *ns)
     return r->no_docs;
 }
 
+static bool doc_matches(const kv_query *qu, kvet_value root)
+{
+    kvet_value kind = kvet_map_get(root, "kind", 4);
+    kvet_value api = kvet_map_get(root, "apiVersion", 10);
+    kv_selector s = {qu->kind, qu->api};
+    return kind.type == KVET_STRING && api.type == KVET_STRING &&
+           kv_selector_match(&s, kind.u.s->data, kind.u.s->len, api.u.s->data, api.u.s->len);
+}
+
+/* The documents of query q a context sees: its scope's, the --cluster
+ * files', and the configuration documents chosen for it (no others: a
+ * configuration that lost cannot be read by mistake). */
 static kvet_value hook_query(void *ud, uint32_t q)
 {
-    run *r = ud;
-    if (r->query_built[q])
-        return r->query_lists[q];
+    context *c = ud;
+    run *r = c->r;
+    if (c->query_built[q])
+        return c->query_lists[q];
     const kv_query *qu = &r->prog->queries[q];
+    size_t *own = c->scope < r->nscopes ? r->scope_docs[c->scope] : NULL;
+    size_t nown = c->scope < r->nscopes ? r->nscope_docs[c->scope] : 0;
     size_t n = 0;
-    for (size_t i = 0; i < r->ndocs; i++) {
-        kvet_value kind = kvet_map_get(r->docs[i].root, "kind", 4);
-        kvet_value api = kvet_map_get(r->docs[i].root, "apiVersion", 10);
-        kv_selector s = {qu->kind, qu->api};
-        if (kind.type == KVET_STRING && api.type == KVET_STRING &&
-            kv_selector_match(&s, kind.u.s->data, kind.u.s->len, api.u.s->data, api.u.s->len))
-            n++;
+    for (int pass = 0; pass < 2; pass++) {
+        kvet_list *l = NULL;
+        if (pass == 1) {
+            /* the list lives as long as the run: allocate it in the result arena */
+            l = kv_list_new(&r->res->arena, (uint32_t)n);
+            if (!l) {
+                r->oom = true;
+                return kv_absent();
+            }
+            n = 0;
+        }
+        for (int k = 0; k < CFG_KINDS; k++)
+            if (c->winner[k] != NO_DOC && doc_matches(qu, r->docs[c->winner[k]].root)) {
+                if (l)
+                    l->items[n] = r->docs[c->winner[k]].root;
+                n++;
+            }
+        for (size_t i = 0; i < r->nglobal_docs; i++)
+            if (doc_matches(qu, r->docs[r->global_docs[i]].root)) {
+                if (l)
+                    l->items[n] = r->docs[r->global_docs[i]].root;
+                n++;
+            }
+        for (size_t i = 0; i < nown; i++)
+            if (doc_matches(qu, r->docs[own[i]].root)) {
+                if (l)
+                    l->items[n] = r->docs[own[i]].root;
+                n++;
+            }
+        if (l)
+            c->query_lists[q] = kv_list_value(l);
     }
-    /* the list lives as long as the run: allocate it in the result arena */
-    kvet_list *l = kv_list_new(&r->res->arena, (uint32_t)n);
-    if (!l) {
-        r->oom = true;
-        return kv_absent();
-    }
-    n = 0;
-    for (size_t i = 0; i < r->ndocs; i++) {
-        kvet_value kind = kvet_map_get(r->docs[i].root, "kind", 4);
-        kvet_value api = kvet_map_get(r->docs[i].root, "apiVersion", 10);
-        kv_selector s = {qu->kind, qu->api};
-        if (kind.type == KVET_STRING && api.type == KVET_STRING &&
-            kv_selector_match(&s, kind.u.s->data, kind.u.s->len, api.u.s->data, api.u.s->len))
-            l->items[n++] = r->docs[i].root;
-    }
-    r->query_lists[q] = kv_list_value(l);
-    r->query_built[q] = 1;
-    return r->query_lists[q];
+    c->query_built[q] = 1;
+    return c->query_lists[q];
 }
 
 /* -------------------------------------------------------------- reading */
+
+static const char *unit_name(const run *r, const unit *u)
+{
+    if (!u->path)
+        return r->in->buffer_name ? r->in->buffer_name : "<memory>";
+    return !strcmp(u->path, "-") ? "<stdin>" : u->path;
+}
 
 static int read_input(run *r, const char *path, char **data, size_t *len, bool *owned)
 {
@@ -328,22 +476,312 @@ static int read_input(run *r, const char *path, char **data, size_t *len, bool *
     return kv_read_file(r->ctx, path, data, len);
 }
 
-static bool is_config_doc(kvet_value root)
+static bool str_eq(kvet_value v, const char *s)
+{
+    return v.type == KVET_STRING && v.u.s->len == strlen(s) && !memcmp(v.u.s->data, s, v.u.s->len);
+}
+
+/* Which kind of cluster configuration a document is, or -1. */
+static int config_kind(kvet_value root)
 {
     kvet_value kind = kvet_map_get(root, "kind", 4);
-    if (kind.type != KVET_STRING)
-        return false;
-    if (!strcmp(kind.u.s->data, "KnativeServing"))
-        return true;
-    if (!strcmp(kind.u.s->data, "ConfigMap")) {
-        kvet_value name = kvet_map_get(kvet_map_get(root, "metadata", 8), "name", 4);
-        return name.type == KVET_STRING &&
-               (!strcmp(name.u.s->data, "config-autoscaler") || !strcmp(name.u.s->data, "inferenceservice-config"));
+    kvet_value api = kvet_map_get(root, "apiVersion", 10);
+    if (str_eq(kind, "KnativeServing"))
+        return api.type == KVET_STRING && !strncmp(api.u.s->data, "operator.knative.dev/", 21) ? CFG_KNATIVE_SERVING
+                                                                                               : -1;
+    if (!str_eq(kind, "ConfigMap") || !str_eq(api, "v1"))
+        return -1;
+    kvet_value name = kvet_map_get(kvet_map_get(root, "metadata", 8), "name", 4);
+    if (str_eq(name, "config-autoscaler"))
+        return CFG_AUTOSCALER;
+    if (str_eq(name, "config-autoscaler-keda"))
+        return CFG_AUTOSCALER_KEDA;
+    if (str_eq(name, "inferenceservice-config"))
+        return CFG_ISVC;
+    return -1;
+}
+
+/* What configures scaling: a ConfigMap's data, a KnativeServing's
+ * autoscaler section (the operator writes spec.config["config-autoscaler"],
+ * else spec.config["autoscaler"]).  Copies that differ elsewhere (labels,
+ * ingress settings) configure alike. */
+static kvet_value config_section(kvet_value root, int cfg)
+{
+    if (cfg != CFG_KNATIVE_SERVING)
+        return kvet_map_get(root, "data", 4);
+    kvet_value conf = kvet_map_get(kvet_map_get(root, "spec", 4), "config", 6);
+    kvet_value v = kvet_map_get(conf, "config-autoscaler", 17);
+    return v.type != KVET_ABSENT ? v : kvet_map_get(conf, "autoscaler", 10);
+}
+
+static uint64_t config_content(kvet_value root, int cfg)
+{
+    return kv_value_hash(config_section(root, cfg));
+}
+
+/* The document with metadata.namespace set to ns when it has none, as
+ * kustomize's `namespace:` does.  Built in arena a. */
+static kvet_value with_namespace(run *r, kv_arena *a, kvet_value root, const char *ns)
+{
+    if (!ns || root.type != KVET_MAP)
+        return root;
+    kvet_value meta = kvet_map_get(root, "metadata", 8);
+    kvet_value cur = kvet_map_get(meta, "namespace", 9);
+    if (cur.type == KVET_STRING && cur.u.s->len)
+        return root;
+    kvet_value nsv = kv_string_value(a, ns, strlen(ns));
+    uint32_t mn = meta.type == KVET_MAP ? meta.u.m->n : 0;
+    kvet_map *m = kv_map_new(a, mn + 1);
+    kvet_map *top = kv_map_new(a, root.u.m->n + (meta.type == KVET_MAP ? 0 : 1));
+    kvet_string *key_ns = kv_string_cstr(a, "namespace");
+    kvet_string *key_meta = kv_string_cstr(a, "metadata");
+    if (!m || !top || !key_ns || !key_meta || nsv.type != KVET_STRING) {
+        r->oom = true;
+        return root;
     }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < mn; i++)
+        if (strcmp(meta.u.m->e[i].key->data, "namespace") != 0)
+            m->e[k++] = meta.u.m->e[i];
+    nsv.src = 0; /* written by no manifest: findings fall back to the resource */
+    m->e[k].key = key_ns;
+    m->e[k++].val = nsv;
+    m->n = k;
+    kvet_value mv = kv_map_value(m);
+    mv.src = meta.type == KVET_MAP ? meta.src : root.src;
+    mv.line = meta.type == KVET_MAP ? meta.line : root.line;
+    mv.col = meta.type == KVET_MAP ? meta.col : root.col;
+    uint32_t t = 0;
+    for (uint32_t i = 0; i < root.u.m->n; i++) {
+        top->e[t] = root.u.m->e[i];
+        if (!strcmp(root.u.m->e[i].key->data, "metadata"))
+            top->e[t].val = mv;
+        t++;
+    }
+    if (meta.type != KVET_MAP) {
+        /* no (usable) metadata: the new one replaces it, or is added */
+        bool replaced = false;
+        for (uint32_t i = 0; i < t; i++)
+            replaced |= !strcmp(top->e[i].key->data, "metadata");
+        if (!replaced) {
+            top->e[t].key = key_meta;
+            top->e[t++].val = mv;
+        }
+    }
+    top->n = t;
+    kvet_value out = kv_map_value(top);
+    out.src = root.src;
+    out.line = root.line;
+    out.col = root.col;
+    return out;
+}
+
+static const char *unit_namespace(const run *r, const unit *u)
+{
+    return u->env != NO_ENV ? r->project->envs[u->env].ns : NULL;
+}
+
+/* -------------------------------------------------------- identities */
+
+static uint64_t hash_str(uint64_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+    return (h ^ 0xff) * 0x100000001b3ULL;
+}
+
+/* A resource's identity in its scope: API group, kind, namespace, name.
+ * Returns false for a document without a name (generateName). */
+static bool identity(kvet_value root, uint32_t scope, uint64_t *key, char *label, size_t labelsz)
+{
+    kvet_value api = kvet_map_get(root, "apiVersion", 10);
+    kvet_value kind = kvet_map_get(root, "kind", 4);
+    kvet_value meta = kvet_map_get(root, "metadata", 8);
+    kvet_value ns = kvet_map_get(meta, "namespace", 9);
+    kvet_value name = kvet_map_get(meta, "name", 4);
+    if (api.type != KVET_STRING || kind.type != KVET_STRING || name.type != KVET_STRING || !name.u.s->len)
+        return false;
+    const char *slash = memchr(api.u.s->data, '/', api.u.s->len);
+    size_t glen = slash ? (size_t)(slash - api.u.s->data) : 0;
+    uint64_t h = 0xcbf29ce484222325ULL ^ scope;
+    h = hash_str(h, api.u.s->data, glen);
+    h = hash_str(h, kind.u.s->data, kind.u.s->len);
+    h = hash_str(h, ns.type == KVET_STRING ? ns.u.s->data : "", ns.type == KVET_STRING ? ns.u.s->len : 0);
+    h = hash_str(h, name.u.s->data, name.u.s->len);
+    *key = h;
+    snprintf(label, labelsz, "%s %s%s%s", kind.u.s->data, ns.type == KVET_STRING ? ns.u.s->data : "",
+             ns.type == KVET_STRING && ns.u.s->len ? "/" : "", name.u.s->data);
+    return true;
+}
+
+/* Record a definition; returns the entry (NULL when out of memory) and
+ * whether an identical one came before. */
+static ident *ident_add(run *r, ident_table *t, uint64_t key, uint32_t scope, uint64_t content, const char *label,
+                        const char *where, bool *identical)
+{
+    *identical = false;
+    if ((t->n + 1) * 2 > t->cap) {
+        size_t ncap = t->cap ? t->cap * 2 : 256;
+        ident *nv = calloc(ncap, sizeof *nv);
+        if (!nv) {
+            r->oom = true;
+            return NULL;
+        }
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->v[i].label) {
+                size_t j = t->v[i].key & (ncap - 1);
+                while (nv[j].label)
+                    j = (j + 1) & (ncap - 1);
+                nv[j] = t->v[i];
+            }
+        free(t->v);
+        t->v = nv;
+        t->cap = ncap;
+    }
+    size_t j = key & (t->cap - 1);
+    while (t->v[j].label && !(t->v[j].key == key && t->v[j].scope == scope && !strcmp(t->v[j].label, label)))
+        j = (j + 1) & (t->cap - 1);
+    ident *e = &t->v[j];
+    if (!e->label) {
+        e->label = strdup(label);
+        e->key = key;
+        e->scope = scope;
+        e->content = content;
+        t->n++;
+        if (!e->label) {
+            r->oom = true;
+            return NULL;
+        }
+    } else if (e->content == content) {
+        *identical = true;
+    } else {
+        e->differ = true;
+    }
+    char **nw = realloc(e->where, (e->nwhere + 1) * sizeof *nw);
+    if (nw)
+        e->where = nw;
+    if (!nw || !(nw[e->nwhere] = strdup(where))) {
+        r->oom = true;
+        return e;
+    }
+    e->nwhere++;
+    return e;
+}
+
+static void ident_free(ident_table *t)
+{
+    for (size_t i = 0; i < t->cap; i++) {
+        free(t->v[i].label);
+        for (size_t k = 0; k < t->v[i].nwhere; k++)
+            free(t->v[i].where[k]);
+        free(t->v[i].where);
+    }
+    free(t->v);
+}
+
+static int cmp_ident_where(const void *a, const void *b)
+{
+    const ident *x = *(const ident *const *)a, *y = *(const ident *const *)b;
+    return strcmp(x->where[0], y->where[0]);
+}
+
+/* One note per resource defined more than once in a scope, in input order. */
+static void report_duplicates(run *r)
+{
+    ident_table *t = &r->eval_ids;
+    ident **dups = malloc((t->n + 1) * sizeof *dups);
+    size_t nd = 0;
+    if (!dups) {
+        r->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->v[i].label && t->v[i].nwhere > 1)
+            dups[nd++] = &t->v[i];
+    qsort(dups, nd, sizeof *dups, cmp_ident_where);
+    for (size_t i = 0; i < nd; i++) {
+        ident *e = dups[i];
+        kv_buf b;
+        kv_buf_init(&b);
+        kv_buf_printf(&b, "%s is defined %zu times in one scope (%s):", e->label, e->nwhere,
+                      r->scopes[e->scope].name);
+        for (size_t k = 0; k < e->nwhere && k < 8; k++)
+            kv_buf_printf(&b, "%s %s", k ? "," : "", e->where[k]);
+        if (e->nwhere > 8)
+            kv_buf_printf(&b, " and %zu more", e->nwhere - 8);
+        kv_buf_puts(&b, e->differ ? "; the definitions differ and each was checked, but only one can be applied"
+                                  : "; identical copies were checked once");
+        char *msg = kv_buf_take(&b);
+        /* the first definition's file and line lead the note */
+        char *file = strdup(e->where[0]);
+        char *colon = file ? strrchr(file, ':') : NULL;
+        uint32_t line = 0;
+        if (colon) {
+            *colon = '\0';
+            line = (uint32_t)strtoul(colon + 1, NULL, 10);
+        }
+        if (msg && file)
+            kv_diag(r->ctx, KVET_SEV_NOTE, file, line, 0, 0, NULL, "%s", msg);
+        free(msg);
+        free(file);
+    }
+    free(dups);
+}
+
+/* ------------------------------------------------------------ pass 1 */
+
+static bool push_doc(run *r, kvet_value root)
+{
+    if (r->ndocs == r->capdocs) {
+        size_t cap = r->capdocs ? r->capdocs * 2 : 64;
+        indexed *d = realloc(r->docs, cap * sizeof *d);
+        if (!d) {
+            r->oom = true;
+            return false;
+        }
+        r->docs = d;
+        r->capdocs = cap;
+    }
+    const unit *u = &r->units[r->cur_unit];
+    /* a copy in one shared arena: a document's own arena starts with a
+     * block much larger than a typical manifest */
+    bool oom = false;
+    kvet_value copy = kv_value_copy(&r->index_arena, with_namespace(r, &r->index_arena, root, unit_namespace(r, u)),
+                                    &oom);
+    if (oom) {
+        r->oom = true;
+        return false;
+    }
+    indexed *d = &r->docs[r->ndocs];
+    memset(d, 0, sizeof *d);
+    d->root = copy;
+    d->unit = r->cur_unit;
+    d->cfg = config_kind(copy);
+    d->content = d->cfg >= 0 ? config_content(copy, d->cfg) : 0;
+    uint64_t key;
+    char label[512];
+    if (identity(copy, u->scope, &key, label, sizeof label)) {
+        bool identical;
+        char where[32];
+        snprintf(where, sizeof where, "%u", copy.line);
+        ident_add(r, &r->index_ids, key, u->scope, kv_value_hash(copy), label, where, &identical);
+        d->hidden = identical;
+    }
+    r->ndocs++;
+    return true;
+}
+
+static bool wanted(const run *r, kvet_value root)
+{
+    if (config_kind(root) >= 0)
+        return true;
+    for (uint32_t q = 0; q < r->prog->nqueries; q++)
+        if (doc_matches(&r->prog->queries[q], root))
+            return true;
     return false;
 }
 
-/* pass 1: keep documents of queried kinds */
+/* pass 1: keep documents of queried kinds and configuration */
 static int index_doc(void *ud, kv_doc *doc)
 {
     run *r = ud;
@@ -351,70 +789,18 @@ static int index_doc(void *ud, kv_doc *doc)
     kvet_value api = kvet_map_get(doc->root, "apiVersion", 10);
     if (kind.type != KVET_STRING || api.type != KVET_STRING)
         return 0;
-    bool want = false;
-    for (uint32_t q = 0; q < r->prog->nqueries && !want; q++) {
-        kv_selector s = {r->prog->queries[q].kind, r->prog->queries[q].api};
-        want = kv_selector_match(&s, kind.u.s->data, kind.u.s->len, api.u.s->data, api.u.s->len);
-    }
-    /* List documents may hold queried kinds */
-    if (!want && kind.u.s->len >= 4 && !strcmp(kind.u.s->data + kind.u.s->len - 4, "List")) {
+    /* List documents may hold queried kinds: index their items */
+    if (kind.u.s->len >= 4 && !strcmp(kind.u.s->data + kind.u.s->len - 4, "List")) {
         kvet_value items = kvet_map_get(doc->root, "items", 5);
         if (items.type == KVET_LIST) {
-            for (uint32_t i = 0; i < items.u.l->n && !want; i++) {
-                kvet_value k = kvet_map_get(items.u.l->items[i], "kind", 4);
-                kvet_value a = kvet_map_get(items.u.l->items[i], "apiVersion", 10);
-                if (k.type != KVET_STRING || a.type != KVET_STRING)
-                    continue;
-                for (uint32_t q = 0; q < r->prog->nqueries && !want; q++) {
-                    kv_selector s = {r->prog->queries[q].kind, r->prog->queries[q].api};
-                    want = kv_selector_match(&s, k.u.s->data, k.u.s->len, a.u.s->data, a.u.s->len);
-                }
-            }
-            if (want) {
-                /* index each item */
-                for (uint32_t i = 0; i < items.u.l->n; i++) {
-                    if (r->ndocs == r->capdocs) {
-                        size_t cap = r->capdocs ? r->capdocs * 2 : 64;
-                        indexed *d = realloc(r->docs, cap * sizeof *d);
-                        if (!d) { r->oom = true; return 0; }
-                        r->docs = d;
-                        r->capdocs = cap;
-                    }
-                    bool oom = false;
-                    r->docs[r->ndocs].arena = NULL;
-                    r->docs[r->ndocs].root = kv_value_copy(&r->index_arena, items.u.l->items[i], &oom);
-                    if (oom) {
-                        r->oom = true;
-                        return 0;
-                    }
-                    r->ndocs++;
-                }
-                return 0;
-            }
-        }
-    }
-    if (!want)
-        return 0;
-    if (r->ndocs == r->capdocs) {
-        size_t cap = r->capdocs ? r->capdocs * 2 : 64;
-        indexed *d = realloc(r->docs, cap * sizeof *d);
-        if (!d) {
-            r->oom = true;
+            for (uint32_t i = 0; i < items.u.l->n && !r->oom; i++)
+                if (wanted(r, items.u.l->items[i]))
+                    push_doc(r, items.u.l->items[i]);
             return 0;
         }
-        r->docs = d;
-        r->capdocs = cap;
     }
-    /* a copy in one shared arena: a document's own arena starts with a
-     * block much larger than a typical manifest */
-    bool oom = false;
-    r->docs[r->ndocs].arena = NULL;
-    r->docs[r->ndocs].root = kv_value_copy(&r->index_arena, doc->root, &oom);
-    if (oom) {
-        r->oom = true;
-        return 0;
-    }
-    r->ndocs++;
+    if (wanted(r, doc->root))
+        push_doc(r, doc->root);
     return 0;
 }
 
@@ -426,8 +812,297 @@ static bool may_hold_queried_kind(const kvet_pack *prog, const char *data, size_
     for (uint32_t q = 0; q < prog->nqueries; q++)
         if (memmem(data, len, prog->queries[q].kind, strlen(prog->queries[q].kind)))
             return true;
+    if (memmem(data, len, "ConfigMap", 9) || memmem(data, len, "KnativeServing", 14))
+        return true;
     /* List documents can carry any kind, including queried ones */
     return memmem(data, len, "List", 4) != NULL;
+}
+
+/* Each scope's visible documents, for the query hooks. */
+static void group_index(run *r)
+{
+    r->scope_docs = calloc(r->nscopes + 1, sizeof *r->scope_docs);
+    r->nscope_docs = calloc(r->nscopes + 1, sizeof *r->nscope_docs);
+    r->global_docs = malloc((r->ndocs + 1) * sizeof *r->global_docs);
+    r->cfg_warned = calloc(r->ndocs + 1, sizeof *r->cfg_warned);
+    size_t *fill = calloc(r->nscopes + 1, sizeof *fill);
+    if (!r->scope_docs || !r->nscope_docs || !r->global_docs || !r->cfg_warned || !fill) {
+        free(fill);
+        r->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < r->ndocs; i++) {
+        const indexed *d = &r->docs[i];
+        if (d->hidden || d->cfg >= 0)
+            continue;
+        if (r->units[d->unit].option)
+            r->global_docs[r->nglobal_docs++] = i;
+        else
+            r->nscope_docs[r->units[d->unit].scope]++;
+    }
+    for (size_t s = 0; s < r->nscopes; s++) {
+        r->scope_docs[s] = malloc((r->nscope_docs[s] + 1) * sizeof **r->scope_docs);
+        if (!r->scope_docs[s]) {
+            r->oom = true;
+            free(fill);
+            return;
+        }
+    }
+    for (size_t i = 0; i < r->ndocs; i++) {
+        const indexed *d = &r->docs[i];
+        if (d->hidden || d->cfg >= 0 || r->units[d->unit].option)
+            continue;
+        uint32_t s = r->units[d->unit].scope;
+        r->scope_docs[s][fill[s]++] = i;
+    }
+    free(fill);
+}
+
+/* ---------------------------------------------- cluster configuration */
+
+static bool in_folder(const char *dir, const char *folder)
+{
+    size_t n = strlen(folder);
+    return !strncmp(dir, folder, n) && (dir[n] == '\0' || dir[n] == '/' || (n == 1 && folder[0] == '/'));
+}
+
+/* Is document i a candidate of `kind` for unit u at `tier`?  Tiers, first
+ * that has any candidate wins: 0 --cluster files; 1 the environment's
+ * cluster files; 2 documents among the environment's manifests (or, without
+ * a project file, those of the nearest folder at or above the unit's). */
+static bool candidate(const run *r, size_t i, int kind, const unit *u, int tier, const char *folder)
+{
+    const indexed *d = &r->docs[i];
+    const unit *du = &r->units[d->unit];
+    if (d->cfg != kind || d->hidden)
+        return false;
+    switch (tier) {
+    case 0: return du->option;
+    case 1: return !du->option && du->env_cluster && du->env == u->env && u->env != NO_ENV;
+    default:
+        if (du->option || du->scope != u->scope)
+            return false;
+        if (u->env != NO_ENV)
+            return true;
+        if (!u->dir || !du->dir)
+            return d->unit == (size_t)(u - r->units) || (!u->dir && !du->dir);
+        return !strcmp(du->dir, folder);
+    }
+}
+
+/* The folder nearest to u's (at or above it, within its scope) that holds
+ * a configuration document of `kind`, or NULL. */
+static const char *nearest_folder(const run *r, int kind, const unit *u)
+{
+    const char *best = NULL;
+    for (size_t i = 0; i < r->ndocs; i++) {
+        const indexed *d = &r->docs[i];
+        const unit *du = &r->units[d->unit];
+        if (d->cfg != kind || d->hidden || du->option || du->scope != u->scope || !du->dir)
+            continue;
+        if (in_folder(u->dir, du->dir) && (!best || strlen(du->dir) > strlen(best)))
+            best = du->dir;
+    }
+    return best;
+}
+
+static bool in_home(const indexed *d, int kind)
+{
+    if (!cfg_home[kind])
+        return false;
+    return str_eq(kvet_map_get(kvet_map_get(d->root, "metadata", 8), "namespace", 9), cfg_home[kind]);
+}
+
+/* Choose unit u's configuration of each kind; a choice between documents
+ * that configure differently is reported once. */
+static void choose_config(run *r, const unit *u, int winner[CFG_KINDS], kvet_config_origin origin[CFG_KINDS])
+{
+    for (int k = 0; k < CFG_KINDS; k++) {
+        winner[k] = NO_DOC;
+        origin[k] = KVET_CONFIG_FOLDER;
+        for (int tier = 0; tier < 3 && winner[k] == NO_DOC; tier++) {
+            const char *folder = NULL;
+            if (tier == 2 && u->env == NO_ENV && u->dir) {
+                folder = nearest_folder(r, k, u);
+                if (!folder)
+                    break;
+            }
+            /* preferred: one that configures something, in the namespace its
+             * component reads; then the first */
+            size_t first = (size_t)-1, best = (size_t)-1;
+            int best_rank = -1;
+            for (size_t i = 0; i < r->ndocs; i++)
+                if (candidate(r, i, k, u, tier, folder)) {
+                    if (first == (size_t)-1)
+                        first = i;
+                    int rank = (config_section(r->docs[i].root, k).type == KVET_MAP) * 2 + in_home(&r->docs[i], k);
+                    if (rank > best_rank) {
+                        best_rank = rank;
+                        best = i;
+                    }
+                }
+            if (first == (size_t)-1)
+                continue;
+            size_t w = best;
+            winner[k] = (int)w;
+            origin[k] = tier == 0 ? KVET_CONFIG_OPTION
+                        : tier == 1 ? KVET_CONFIG_ENVIRONMENT
+                        : u->env != NO_ENV ? KVET_CONFIG_MANIFESTS : KVET_CONFIG_FOLDER;
+            if (r->cfg_warned[w])
+                continue;
+            r->cfg_warned[w] = true;
+            /* the others that configure differently */
+            kv_buf b;
+            kv_buf_init(&b);
+            size_t others = 0;
+            for (size_t i = 0; i < r->ndocs; i++)
+                if (i != w && candidate(r, i, k, u, tier, folder) && r->docs[i].content != r->docs[w].content) {
+                    const indexed *d = &r->docs[i];
+                    kv_buf_printf(&b, "%s%s:%u", others ? ", " : "", kv_source_name(r->ctx, d->root.src), d->root.line);
+                    others++;
+                }
+            char *list = kv_buf_take(&b);
+            if (others) {
+                const indexed *d = &r->docs[w];
+                const char *how = u->env != NO_ENV
+                                      ? "list the one to use under the environment's cluster: in kvet.yaml, or pass --cluster"
+                                      : "declare environments in kvet.yaml (docs/environments.md), or pass --cluster";
+                add_warning(r, kv_source_name(r->ctx, d->root.src), d->root.line, d->root.col,
+                            "%zu different %s documents apply to the same manifests%s%s: this one (%s:%u) was used, "
+                            "not %s; %s",
+                            others + 1, cfg_what[k], u->env != NO_ENV ? " of environment " : "",
+                            u->env != NO_ENV ? r->project->envs[u->env].name : "",
+                            kv_source_name(r->ctx, d->root.src), d->root.line, list ? list : "the others", how);
+            }
+            free(list);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ contexts */
+
+static const kvet_value *env_params(run *r, uint32_t env)
+{
+    return env != NO_ENV && r->env_params ? r->env_params[env] : NULL;
+}
+
+static context *context_for(run *r, uint32_t unit_index);
+
+static kvet_context *add_pub_context(run *r, context *c)
+{
+    kvet_result *res = &r->res->pub;
+    if (res->ncontexts == r->res->capcontexts) {
+        size_t cap = r->res->capcontexts ? r->res->capcontexts * 2 : 8;
+        kvet_context *nv = realloc(res->contexts, cap * sizeof *nv);
+        if (!nv) {
+            r->oom = true;
+            return NULL;
+        }
+        res->contexts = nv;
+        r->res->capcontexts = cap;
+    }
+    kvet_context *pc = &res->contexts[res->ncontexts];
+    memset(pc, 0, sizeof *pc);
+    c->pub = res->ncontexts++;
+    pc->env = c->env != NO_ENV ? r->project->envs[c->env].name : NULL;
+    pc->scope = r->scopes[c->scope].name;
+    pc->namespace_default = c->env != NO_ENV ? r->project->envs[c->env].ns : NULL;
+    size_t n = 0;
+    for (int k = 0; k < CFG_KINDS; k++)
+        n += c->winner[k] != NO_DOC;
+    pc->config = n ? kv_arena_calloc(&r->res->arena, n * sizeof *pc->config) : NULL;
+    for (int k = 0; k < CFG_KINDS; k++) {
+        if (c->winner[k] == NO_DOC || !pc->config)
+            continue;
+        const indexed *d = &r->docs[c->winner[k]];
+        kvet_config_doc *cd = &pc->config[pc->nconfig++];
+        kvet_value meta = kvet_map_get(d->root, "metadata", 8);
+        kvet_value name = kvet_map_get(meta, "name", 4), ns = kvet_map_get(meta, "namespace", 9);
+        cd->what = cfg_what[k];
+        cd->name = name.type == KVET_STRING ? rdup(r, name.u.s->data, name.u.s->len) : "";
+        cd->ns = ns.type == KVET_STRING ? rdup(r, ns.u.s->data, ns.u.s->len) : "";
+        cd->file = kv_source_name(r->ctx, d->root.src);
+        cd->line = d->root.line;
+        cd->origin = c->origin[k];
+        r->found_cluster_config = true;
+    }
+    return pc;
+}
+
+static context *new_context(run *r, const unit *u, const int winner[CFG_KINDS],
+                            const kvet_config_origin origin[CFG_KINDS])
+{
+    if (r->ncontexts == r->capcontexts) {
+        size_t cap = r->capcontexts ? r->capcontexts * 2 : 8;
+        context **nv = realloc(r->contexts, cap * sizeof *nv);
+        if (!nv) {
+            r->oom = true;
+            return NULL;
+        }
+        r->contexts = nv;
+        r->capcontexts = cap;
+    }
+    context *c = calloc(1, sizeof *c);
+    if (!c) {
+        r->oom = true;
+        return NULL;
+    }
+    r->contexts[r->ncontexts++] = c;
+    c->r = r;
+    c->scope = u->scope;
+    c->env = u->env;
+    memcpy(c->winner, winner, sizeof c->winner);
+    memcpy(c->origin, origin, sizeof c->origin);
+    c->query_lists = calloc(r->prog->nqueries + 1, sizeof *c->query_lists);
+    c->query_built = calloc(r->prog->nqueries + 1, 1);
+    c->query_ns = calloc(r->prog->nqueries + 1, sizeof *c->query_ns);
+    kv_vm_hooks hooks = {c, hook_finding, hook_error, hook_query, hook_query_ns, hook_rule_run, hook_derive_run,
+                         kv_coverage_hits(r->in->coverage, r->prog)};
+    c->vm = kv_env_new(r->ctx, r->prog, &hooks);
+    c->ev = c->vm ? kv_eval_new(c->vm) : NULL;
+    if (!c->query_lists || !c->query_built || !c->query_ns || !c->ev) {
+        r->oom = true;
+        return NULL;
+    }
+    kv_env_set_params(c->vm, env_params(r, u->env));
+    add_pub_context(r, c);
+    return c;
+}
+
+static void free_context(run *r, context *c)
+{
+    if (!c)
+        return;
+    free(c->query_lists);
+    free(c->query_built);
+    for (uint32_t q = 0; c->query_ns && q < r->prog->nqueries; q++)
+        free(c->query_ns[q].groups);
+    free(c->query_ns);
+    kv_eval_free(c->ev);
+    kv_env_free(c->vm);
+    free(c);
+}
+
+/* The context of a unit's resources: an existing one with the same scope,
+ * environment and configuration, or a new one. */
+static context *context_for(run *r, uint32_t unit_index)
+{
+    const unit *u = &r->units[unit_index];
+    int winner[CFG_KINDS];
+    kvet_config_origin origin[CFG_KINDS];
+    if (r->docs)
+        choose_config(r, u, winner, origin);
+    else
+        for (int k = 0; k < CFG_KINDS; k++) {
+            winner[k] = NO_DOC;
+            origin[k] = KVET_CONFIG_FOLDER;
+        }
+    for (size_t i = r->ncontexts; i > 0; i--) {
+        context *c = r->contexts[i - 1];
+        if (c->scope == u->scope && c->env == u->env && !memcmp(c->winner, winner, sizeof winner))
+            return c;
+    }
+    return new_context(r, u, winner, origin);
 }
 
 /* ------------------------------------------------------------ pass 2 */
@@ -477,7 +1152,8 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
     rs->file = kv_source_name(r->ctx, src);
     rs->line = root.line;
     rs->effective = kv_map_value(kv_map_new(&r->res->arena, 0));
-    if (is_config_doc(root))
+    rs->context = r->cur_ctx->pub;
+    if (config_kind(root) >= 0)
         r->found_cluster_config = true;
 
     r->cur = rs;
@@ -486,13 +1162,13 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
     r->cur_failed = false;
     r->nfindings = 0;
     kv_arena_reset(&r->scratch);
-    kv_eval_resource(r->ev, root, &r->scratch);
+    kv_eval_resource(r->cur_ctx->ev, root, &r->scratch);
     /* re-fetch: hooks may have grown other arrays, not this one */
     rs = &res->resources[res->nresources - 1];
     rs->not_evaluated = r->cur_failed;
 
     bool oom = false;
-    kvet_value eff = kv_eval_effective(r->ev);
+    kvet_value eff = kv_eval_effective(r->cur_ctx->ev);
     rs->effective = kv_value_copy(&r->res->arena, eff, &oom);
     if (oom)
         r->oom = true;
@@ -521,7 +1197,7 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
     }
     if (r->in->want_trace) {
         size_t nt;
-        const kv_trace_rec *t = kv_eval_trace(r->ev, &nt);
+        const kv_trace_rec *t = kv_eval_trace(r->cur_ctx->ev, &nt);
         if (nt) {
             rs->trace = calloc(nt, sizeof *rs->trace);
             if (!rs->trace) {
@@ -547,6 +1223,31 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
             }
         }
     }
+}
+
+
+static void eval_item(run *r, kvet_value root, uint32_t src)
+{
+    const unit *u = &r->units[r->cur_unit];
+    /* the environment's namespace for a document without one: a copy of
+     * the top levels that lives while the document is evaluated */
+    if (unit_namespace(r, u)) {
+        kv_arena_reset(&r->ns_arena);
+        root = with_namespace(r, &r->ns_arena, root, unit_namespace(r, u));
+    }
+    uint64_t key;
+    char label[512];
+    if (identity(root, u->scope, &key, label, sizeof label)) {
+        char where[1024];
+        snprintf(where, sizeof where, "%s:%u", kv_source_name(r->ctx, src), root.line);
+        bool identical;
+        ident_add(r, &r->eval_ids, key, u->scope, kv_value_hash(root), label, where, &identical);
+        if (identical) {
+            r->res->pub.duplicates++;
+            return;
+        }
+    }
+    eval_resource(r, root, src);
 }
 
 static int eval_doc(void *ud, kv_doc *doc)
@@ -575,12 +1276,12 @@ static int eval_doc(void *ud, kv_doc *doc)
                             "skipped a List item without apiVersion and kind");
                     continue;
                 }
-                eval_resource(r, it, doc->src);
+                eval_item(r, it, doc->src);
             }
             return 0;
         }
     }
-    eval_resource(r, root, doc->src);
+    eval_item(r, root, doc->src);
     return 0;
 }
 
@@ -594,63 +1295,438 @@ static void collect_input_errors(run *r, size_t from)
     }
 }
 
-static void load_pass(run *r, char **files, size_t nfiles, bool indexing, bool always)
+/* Read and parse one unit, for the index (pass 1) or for evaluation. */
+static void load_unit(run *r, uint32_t ui, bool indexing)
 {
-    for (size_t i = 0; i < nfiles; i++) {
-        char *data = NULL;
-        size_t len = 0;
-        bool owned = false;
-        size_t before = kvet_diag_count(r->ctx);
-        if (read_input(r, files[i], &data, &len, &owned) < 0) {
+    const unit *u = &r->units[ui];
+    const char *name = unit_name(r, u);
+    char *data = NULL;
+    size_t len = 0;
+    bool owned = false;
+    size_t before = kvet_diag_count(r->ctx);
+    r->cur_unit = ui;
+    if (u->path) {
+        if (read_input(r, u->path, &data, &len, &owned) < 0) {
             if (indexing)
                 kv_diag_truncate(r->ctx, before); /* pass 2 reports it */
             else
                 collect_input_errors(r, before);
-            continue;
+            return;
         }
-        if (indexing && !always && !may_hold_queried_kind(r->prog, data, len)) {
-            if (owned)
-                free(data);
-            continue;
+    } else {
+        /* the loaders want a NUL after the text */
+        data = malloc(r->in->buffer_len + 1);
+        if (!data) {
+            r->oom = true;
+            return;
         }
-        const char *name = !strcmp(files[i], "-") ? "<stdin>" : files[i];
-        uint32_t src;
-        if (indexing) {
-            src = kv_source_add(r->ctx, name);
-            kv_load_buffer(r->ctx, name, src, data, len, KV_FMT_AUTO, index_doc, r);
-            kv_diag_truncate(r->ctx, before);
-        } else {
-            src = kv_source_add(r->ctx, name);
-            kv_load_buffer(r->ctx, name, src, data, len, KV_FMT_AUTO, eval_doc, r);
-            collect_input_errors(r, before);
-        }
+        memcpy(data, r->in->buffer, r->in->buffer_len);
+        data[r->in->buffer_len] = '\0';
+        len = r->in->buffer_len;
+        owned = true;
+    }
+    if (indexing && u->path && !u->option && !may_hold_queried_kind(r->prog, data, len)) {
         if (owned)
             free(data);
+        return;
     }
+    uint32_t src = kv_source_add(r->ctx, name);
+    if (indexing) {
+        kv_load_buffer(r->ctx, name, src, data, len, KV_FMT_AUTO, index_doc, r);
+        kv_diag_truncate(r->ctx, before);
+    } else {
+        r->cur_ctx = context_for(r, ui);
+        if (r->cur_ctx)
+            kv_load_buffer(r->ctx, name, src, data, len, KV_FMT_AUTO, eval_doc, r);
+        collect_input_errors(r, before);
+    }
+    if (owned)
+        free(data);
 }
 
-/* Manifests handed over in memory (kvet_inputs.buffer). */
-static void load_memory(run *r, const kvet_inputs *in, bool indexing)
+/* ------------------------------------------------------ units and scopes */
+
+static unit *add_unit(run *r, const char *path, uint32_t env)
 {
-    const char *name = in->buffer_name ? in->buffer_name : "<memory>";
-    size_t before = kvet_diag_count(r->ctx);
-    uint32_t src = kv_source_add(r->ctx, name);
-    /* the loaders want a NUL after the text */
-    char *copy = malloc(in->buffer_len + 1);
-    if (!copy) {
+    if (r->nunits == r->capunits) {
+        size_t cap = r->capunits ? r->capunits * 2 : 64;
+        unit *nv = realloc(r->units, cap * sizeof *nv);
+        if (!nv) {
+            r->oom = true;
+            return NULL;
+        }
+        r->units = nv;
+        r->capunits = cap;
+    }
+    unit *u = &r->units[r->nunits];
+    memset(u, 0, sizeof *u);
+    u->env = env;
+    if (path) {
+        u->path = strdup(path);
+        if (!u->path) {
+            r->oom = true;
+            return NULL;
+        }
+        if (strcmp(path, "-") != 0) {
+            char *abs = kv_path_absolute(path);
+            char *slash = abs ? strrchr(abs, '/') : NULL;
+            if (slash)
+                slash == abs ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
+            u->dir = abs;
+        }
+    }
+    r->nunits++;
+    return u;
+}
+
+static uint32_t add_scope(run *r, const char *name, uint32_t env)
+{
+    if (r->nscopes == r->capscopes) {
+        size_t cap = r->capscopes ? r->capscopes * 2 : 16;
+        run_scope *nv = realloc(r->scopes, cap * sizeof *nv);
+        if (!nv) {
+            r->oom = true;
+            return 0;
+        }
+        r->scopes = nv;
+        r->capscopes = cap;
+    }
+    r->scopes[r->nscopes].name = kv_arena_strdup(&r->res->arena, name);
+    r->scopes[r->nscopes].env = env;
+    return (uint32_t)r->nscopes++;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* How the user wrote a unit's folder `levels` folders up: the scope's name. */
+static char *shown_folder(const char *path, size_t levels)
+{
+    char *s = strdup(path);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i <= levels; i++) {
+        char *slash = strrchr(s, '/');
+        if (!slash) {
+            /* above what was written: "." or its parents */
+            s[0] = '\0';
+            break;
+        }
+        *slash = '\0';
+        if (!s[0]) {
+            strcpy(s, "/");
+            return s;
+        }
+    }
+    if (!s[0] || !strcmp(s, ".")) {
+        free(s);
+        return strdup(".");
+    }
+    return s;
+}
+
+static size_t depth(const char *dir)
+{
+    size_t n = 0;
+    for (const char *p = dir; *p; p++)
+        n += *p == '/';
+    return dir[0] == '/' && !dir[1] ? 0 : n;
+}
+
+/* Without a project file: a folder holding input files and no such folder
+ * above it is a scope, with everything below it.  Scopes depend only on
+ * where files are, not on which paths were given, so checking a tree at
+ * once or one folder at a time gives the same scopes. */
+static void infer_scopes(run *r, size_t from)
+{
+    size_t n = r->nunits - from;
+    char **dirs = malloc((n + 1) * sizeof *dirs);
+    if (!dirs) {
         r->oom = true;
         return;
     }
-    memcpy(copy, in->buffer, in->buffer_len);
-    copy[in->buffer_len] = '\0';
-    if (indexing) {
-        kv_load_buffer(r->ctx, name, src, copy, in->buffer_len, KV_FMT_AUTO, index_doc, r);
-        kv_diag_truncate(r->ctx, before);
-    } else {
-        kv_load_buffer(r->ctx, name, src, copy, in->buffer_len, KV_FMT_AUTO, eval_doc, r);
-        collect_input_errors(r, before);
+    size_t nd = 0;
+    for (size_t i = from; i < r->nunits; i++)
+        if (r->units[i].dir)
+            dirs[nd++] = r->units[i].dir;
+    qsort(dirs, nd, sizeof *dirs, cmp_cstr);
+    size_t uniq = 0;
+    for (size_t i = 0; i < nd; i++)
+        if (!uniq || strcmp(dirs[uniq - 1], dirs[i]) != 0)
+            dirs[uniq++] = dirs[i];
+    /* scope roots, and the scope of each */
+    char **roots = malloc((uniq + 1) * sizeof *roots);
+    uint32_t *root_scope = malloc((uniq + 1) * sizeof *root_scope);
+    size_t nroots = 0;
+    if (!roots || !root_scope) {
+        free(dirs);
+        free(roots);
+        free(root_scope);
+        r->oom = true;
+        return;
     }
-    free(copy);
+    uint32_t stream_scope = UINT32_MAX;
+    for (size_t i = from; i < r->nunits; i++) {
+        unit *u = &r->units[i];
+        if (!u->dir) {
+            if (stream_scope == UINT32_MAX)
+                stream_scope = add_scope(r, unit_name(r, u), NO_ENV);
+            u->scope = stream_scope;
+            continue;
+        }
+        /* the shortest folder at or above u's that holds input files */
+        const char *top = u->dir;
+        char *probe = strdup(u->dir);
+        if (!probe) {
+            r->oom = true;
+            break;
+        }
+        for (char *slash = strchr(probe + 1, '/');; slash = strchr(slash + 1, '/')) {
+            char keep = 0;
+            if (slash) {
+                keep = *slash;
+                *slash = '\0';
+            }
+            const char *key = probe;
+            char **hit = bsearch(&key, dirs, uniq, sizeof *dirs, cmp_cstr);
+            if (slash)
+                *slash = keep;
+            if (hit) {
+                top = *hit;
+                break;
+            }
+            if (!slash)
+                break;
+        }
+        free(probe);
+        size_t k = 0;
+        while (k < nroots && strcmp(roots[k], top) != 0)
+            k++;
+        if (k == nroots) {
+            roots[nroots] = (char *)top;
+            char *name = shown_folder(u->path, depth(u->dir) - depth(top));
+            root_scope[nroots++] = add_scope(r, name ? name : top, NO_ENV);
+            free(name);
+        }
+        u->scope = root_scope[k];
+    }
+    free(dirs);
+    free(roots);
+    free(root_scope);
+}
+
+/* Files of the project matching any of the patterns (relative to its
+ * root); `files` are the run's inputs. */
+static bool matches_any(const kv_strings *pats, const char *rel)
+{
+    for (size_t i = 0; i < pats->n; i++)
+        if (kv_path_glob(pats->v[i], rel))
+            return true;
+    return false;
+}
+
+/* A project's cluster files: each entry a file or folder below the root,
+ * or a glob over the files below it. */
+static void env_cluster_files(run *r, const kv_project_env *e, char ***out, size_t *nout)
+{
+    const char *root = r->project->root;
+    char **all = NULL;
+    size_t nall = 0;
+    bool walked = false;
+    for (size_t i = 0; i < e->cluster.n; i++) {
+        const char *pat = e->cluster.v[i];
+        if (!kv_path_is_glob(pat)) {
+            size_t len = strlen(root) + strlen(pat) + 2;
+            char *p = malloc(len);
+            if (!p) {
+                r->oom = true;
+                continue;
+            }
+            snprintf(p, len, "%s/%s", root, pat);
+            char **got = NULL;
+            size_t ngot = 0;
+            size_t before = kvet_diag_count(r->ctx);
+            const char *one = p;
+            if (kv_expand_inputs(r->ctx, &one, 1, &got, &ngot) < 0)
+                collect_input_errors(r, before);
+            for (size_t k = 0; k < ngot; k++) {
+                char **nv = realloc(*out, (*nout + 1) * sizeof *nv);
+                if (!nv) {
+                    free(got[k]);
+                    r->oom = true;
+                    continue;
+                }
+                *out = nv;
+                (*out)[(*nout)++] = got[k];
+            }
+            free(got);
+            free(p);
+            continue;
+        }
+        if (!walked) {
+            size_t before = kvet_diag_count(r->ctx);
+            if (kv_expand_inputs(r->ctx, &root, 1, &all, &nall) < 0)
+                collect_input_errors(r, before);
+            walked = true;
+        }
+        size_t found = 0;
+        for (size_t k = 0; k < nall; k++) {
+            char *rel = kv_path_relative(root, all[k]);
+            if (rel && kv_path_glob(pat, rel)) {
+                char **nv = realloc(*out, (*nout + 1) * sizeof *nv);
+                char *dup = strdup(all[k]);
+                if (!nv || !dup) {
+                    free(dup);
+                    r->oom = true;
+                } else {
+                    *out = nv;
+                    (*out)[(*nout)++] = dup;
+                    found++;
+                }
+            }
+            free(rel);
+        }
+        if (!found) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "environment '%s': cluster: '%s' matches no file", e->name, pat);
+            kv_diag(r->ctx, KVET_SEV_ERROR, r->project->file, e->line, 0, 0, NULL, "%s", msg);
+            add_error(r, r->project->file, e->line, 0, msg);
+        }
+    }
+    kv_free_strings(all, nall);
+}
+
+static bool env_selected(const run *r, const char *name)
+{
+    if (!r->in->nenvs)
+        return true;
+    for (size_t i = 0; i < r->in->nenvs; i++)
+        if (!strcmp(r->in->envs[i], name))
+            return true;
+    return false;
+}
+
+/* With a project file: each environment a scope of its manifests and its
+ * cluster files; inputs in no environment are reported and not checked. */
+static void project_units(run *r, char **files, size_t nfiles)
+{
+    const kvet_project *p = r->project;
+    bool *claimed = calloc(nfiles + 1, sizeof *claimed);
+    char **rel = calloc(nfiles + 1, sizeof *rel);
+    if (!claimed || !rel) {
+        free(claimed);
+        free(rel);
+        r->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < nfiles; i++)
+        rel[i] = strcmp(files[i], "-") != 0 ? kv_path_relative(p->root, files[i]) : NULL;
+    for (size_t i = 0; i < r->in->nenvs; i++) {
+        bool known = false;
+        for (size_t e = 0; e < p->nenvs; e++)
+            known |= !strcmp(p->envs[e].name, r->in->envs[i]);
+        if (!known) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "--env %s: %s declares no environment of that name", r->in->envs[i], p->file);
+            kv_diag(r->ctx, KVET_SEV_ERROR, NULL, 0, 0, 0, NULL, "%s", msg);
+            add_error(r, NULL, 0, 0, msg);
+        }
+    }
+    for (size_t e = 0; e < p->nenvs; e++) {
+        const kv_project_env *env = &p->envs[e];
+        bool selected = env_selected(r, env->name);
+        char **cl = NULL;
+        size_t ncl = 0;
+        if (selected)
+            env_cluster_files(r, env, &cl, &ncl);
+        uint32_t sc = selected ? add_scope(r, p->root, (uint32_t)e) : 0;
+        for (size_t k = 0; k < ncl; k++) {
+            unit *u = add_unit(r, cl[k], (uint32_t)e);
+            if (u) {
+                u->scope = sc;
+                u->env_cluster = true;
+            }
+        }
+        for (size_t i = 0; i < nfiles; i++) {
+            const char *rp = rel[i];
+            if (!rp && strcmp(files[i], "-") != 0)
+                continue;
+            /* stdin belongs to an environment only when it is the only one checked */
+            bool in = rp ? matches_any(&env->paths, rp) && !matches_any(&env->exclude, rp) &&
+                               !matches_any(&p->exclude, rp)
+                         : r->in->nenvs == 1;
+            if (rp && matches_any(&p->exclude, rp))
+                claimed[i] = true;
+            if (!in)
+                continue;
+            claimed[i] = true;
+            if (!selected)
+                continue;
+            bool dup = false;
+            for (size_t k = 0; k < ncl && !dup; k++) {
+                char *a = kv_path_absolute(cl[k]), *b = kv_path_absolute(files[i]);
+                dup = a && b && !strcmp(a, b);
+                free(a);
+                free(b);
+            }
+            if (dup)
+                continue;
+            unit *u = add_unit(r, files[i], (uint32_t)e);
+            if (u)
+                u->scope = sc;
+        }
+        kv_free_strings(cl, ncl);
+    }
+    for (size_t i = 0; i < nfiles; i++) {
+        if (claimed[i])
+            continue;
+        if (!rel[i] && strcmp(files[i], "-") != 0)
+            add_warning(r, files[i], 0, 0, "not below the project's folder (%s): not checked", p->root);
+        else if (!rel[i])
+            add_warning(r, "<stdin>", 0, 0,
+                        "standard input belongs to no environment: pick one with --env NAME; not checked");
+        else
+            add_warning(r, files[i], 0, 0,
+                        "in no environment of %s (add it to an environment's paths, or to exclude): not checked",
+                        p->file);
+    }
+    for (size_t i = 0; i < nfiles; i++)
+        free(rel[i]);
+    free(rel);
+    free(claimed);
+}
+
+/* Each environment's parameters: the pack's (after --set), then its own. */
+static void project_params(run *r)
+{
+    const kvet_project *p = r->project;
+    r->env_params = kv_arena_calloc(&r->res->arena, (p->nenvs + 1) * sizeof *r->env_params);
+    if (!r->env_params) {
+        r->oom = true;
+        return;
+    }
+    for (size_t e = 0; e < p->nenvs; e++) {
+        const kv_project_env *env = &p->envs[e];
+        if (!env->set_names.n)
+            continue;
+        kvet_value *vals = kv_arena_calloc(&r->res->arena, (r->prog->nparams + 1) * sizeof *vals);
+        if (!vals) {
+            r->oom = true;
+            return;
+        }
+        for (uint32_t k = 0; k < r->prog->nparams; k++)
+            vals[k] = r->prog->params[k].value;
+        char what[300];
+        snprintf(what, sizeof what, "environment '%s': set:", env->name);
+        size_t before = kvet_diag_count(r->ctx);
+        if (kv_program_param_values(r->ctx, r->prog, what, p->file, env->line,
+                                    (const char *const *)env->set_names.v, (const char *const *)env->set_values.v,
+                                    env->set_names.n, &r->res->arena, vals) < 0)
+            collect_input_errors(r, before);
+        r->env_params[e] = vals;
+    }
 }
 
 kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs *in)
@@ -664,24 +1740,18 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     r.ctx = ctx;
     r.prog = pack;
     r.in = in;
+    r.project = in->project;
     r.res = ri;
     kv_arena_init(&r.scratch);
     kv_arena_init(&r.index_arena);
-    r.query_lists = calloc(pack->nqueries + 1, sizeof *r.query_lists);
-    r.query_built = calloc(pack->nqueries + 1, 1);
-    r.query_ns = calloc(pack->nqueries + 1, sizeof *r.query_ns);
-    kv_vm_hooks hooks = {&r, hook_finding, hook_error, hook_query, hook_query_ns, hook_rule_run, hook_derive_run,
-                         kv_coverage_hits(in->coverage, pack)};
+    kv_arena_init(&r.ns_arena);
     ri->pub.rule_evaluated = calloc(pack->nrules + 1, sizeof(size_t));
     ri->pub.rule_findings = calloc(pack->nrules + 1, sizeof(size_t));
     ri->pub.derive_applied = calloc(pack->nderives + 1, sizeof(size_t));
     ri->pub.derive_valued = calloc(pack->nderives + 1, sizeof(size_t));
-    r.env = kv_env_new(ctx, pack, &hooks);
-    r.ev = r.env ? kv_eval_new(r.env) : NULL;
     char **files = NULL, **cluster = NULL;
     size_t nfiles = 0, ncluster = 0;
-    if (!r.query_lists || !r.query_built || !r.query_ns || !r.ev || !ri->pub.rule_evaluated || !ri->pub.rule_findings ||
-        !ri->pub.derive_applied || !ri->pub.derive_valued) {
+    if (!ri->pub.rule_evaluated || !ri->pub.rule_findings || !ri->pub.derive_applied || !ri->pub.derive_valued) {
         r.oom = true;
         goto done;
     }
@@ -708,18 +1778,54 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
         if (kv_baseline_load(ctx, &r.ws, in->baseline) < 0)
             collect_input_errors(&r, before);
     }
+
+    /* units: --cluster files (one scope of their own, seen everywhere), then
+     * the environments' or the inferred scopes' */
+    if (ncluster) {
+        uint32_t sc = add_scope(&r, "--cluster", NO_ENV);
+        for (size_t i = 0; i < ncluster; i++) {
+            unit *u = add_unit(&r, cluster[i], NO_ENV);
+            if (u) {
+                u->option = true;
+                u->scope = sc;
+            }
+        }
+    }
+    if (r.project) {
+        project_params(&r);
+        project_units(&r, files, nfiles);
+    } else {
+        size_t from = r.nunits;
+        for (size_t i = 0; i < nfiles; i++)
+            add_unit(&r, files[i], NO_ENV);
+        infer_scopes(&r, from);
+    }
+    if (in->buffer) {
+        size_t from = r.nunits;
+        unit *u = add_unit(&r, NULL, NO_ENV);
+        if (u && r.project && in->nenvs == 1) {
+            /* held in memory for one environment */
+            for (size_t e = 0; e < r.project->nenvs; e++)
+                if (!strcmp(r.project->envs[e].name, in->envs[0])) {
+                    u->env = (uint32_t)e;
+                    for (size_t s = 0; s < r.nscopes; s++)
+                        if (r.scopes[s].env == e)
+                            u->scope = (uint32_t)s;
+                }
+        } else if (u) {
+            infer_scopes(&r, from);
+        }
+    }
     r.doc_src_min = (uint32_t)ctx->nsources;
 
-    if (pack->nqueries) {
-        load_pass(&r, cluster, ncluster, true, true);
-        load_pass(&r, files, nfiles, true, false);
-        if (in->buffer)
-            load_memory(&r, in, true);
+    if (pack->nqueries && !r.oom) {
+        for (uint32_t i = 0; i < r.nunits && !r.oom; i++)
+            load_unit(&r, i, true);
+        group_index(&r);
     }
-    load_pass(&r, cluster, ncluster, false, false);
-    load_pass(&r, files, nfiles, false, false);
-    if (in->buffer)
-        load_memory(&r, in, false);
+    for (uint32_t i = 0; i < r.nunits && !r.oom; i++)
+        load_unit(&r, i, false);
+    report_duplicates(&r);
     ri->pub.used_cluster_defaults = !r.found_cluster_config;
     kv_waivers_finish(ctx, &r.ws);
     if (r.ws.n) {
@@ -745,27 +1851,44 @@ done:
         add_error(&r, NULL, 0, 0, "out of memory");
     kv_free_strings(files, nfiles);
     kv_free_strings(cluster, ncluster);
-    for (size_t i = 0; i < r.ndocs; i++)
-        if (r.docs[i].arena) {
-            kv_arena_free(r.docs[i].arena);
-            free(r.docs[i].arena);
-        }
+    for (size_t i = 0; i < r.nunits; i++) {
+        free(r.units[i].path);
+        free(r.units[i].dir);
+    }
+    free(r.units);
+    free(r.scopes);
+    for (size_t i = 0; i < r.ncontexts; i++)
+        free_context(&r, r.contexts[i]);
+    free(r.contexts);
+    for (size_t s = 0; r.scope_docs && s < r.nscopes; s++)
+        free(r.scope_docs[s]);
+    free(r.scope_docs);
+    free(r.nscope_docs);
+    free(r.global_docs);
+    free(r.cfg_warned);
+    ident_free(&r.index_ids);
+    ident_free(&r.eval_ids);
     free(r.docs);
-    free(r.query_lists);
-    free(r.query_built);
-    for (uint32_t q = 0; r.query_ns && q < pack->nqueries; q++)
-        free(r.query_ns[q].groups);
-    free(r.query_ns);
     free(r.findings);
     free(r.stdin_data);
-    kv_eval_free(r.ev);
-    kv_env_free(r.env);
     kv_waivers_free(&r.ws);
     kv_arena_free(&r.scratch);
     kv_arena_free(&r.index_arena);
+    kv_arena_free(&r.ns_arena);
     if (!r.oom)
         kv_coverage_add(in->coverage, pack, &ri->pub);
     return &ri->pub;
+}
+
+const char *kvet_config_origin_name(kvet_config_origin o)
+{
+    switch (o) {
+    case KVET_CONFIG_OPTION: return "option";
+    case KVET_CONFIG_ENVIRONMENT: return "environment";
+    case KVET_CONFIG_MANIFESTS: return "manifests";
+    case KVET_CONFIG_FOLDER: return "folder";
+    }
+    return "?";
 }
 
 void kvet_result_free(kvet_result *res)
@@ -790,6 +1913,12 @@ void kvet_result_free(kvet_result *res)
         free(res->errors[i].message);
     }
     free(res->errors);
+    for (size_t i = 0; i < res->nwarnings; i++) {
+        free(res->warnings[i].file);
+        free(res->warnings[i].message);
+    }
+    free(res->warnings);
+    free(res->contexts);
     free(res->waivers);
     free(res->rule_evaluated);
     free(res->rule_findings);

@@ -52,6 +52,8 @@ kvet_value kv_value_copy(kv_arena *a, kvet_value v, bool *oom);
 
 /* Structural equality; absent equals only absent; 1 == 1.0. */
 bool kv_value_equal(kvet_value a, kvet_value b);
+/* A hash that agrees with kv_value_equal (positions are not part of it). */
+uint64_t kv_value_hash(kvet_value v);
 /* Total order for sorting: by type rank, then value.  Returns <0, 0, >0. */
 int kv_value_compare(kvet_value a, kvet_value b);
 

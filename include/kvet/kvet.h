@@ -241,6 +241,25 @@ typedef struct kvet_waiver {
 
 const char *kvet_waiver_status_name(kvet_waiver_status s); /* "active", "expired", ... */
 
+/* ------------------------------------------------------------------------
+ * Projects: a project file (kvet.yaml, docs/environments.md) declares the
+ * environments of a repository: for each, its manifests, its cluster
+ * configuration, its pack parameters and the namespace of namespace-less
+ * documents.  Each environment is checked with its own context.
+ * ------------------------------------------------------------------------ */
+typedef struct kvet_project kvet_project;
+
+/* NULL after reporting the problem (with its position) in the diagnostics. */
+kvet_project *kvet_project_load(kvet_ctx *ctx, const char *path);
+void kvet_project_free(kvet_project *project);
+const char *kvet_project_file(const kvet_project *project);
+const char *kvet_project_root(const kvet_project *project); /* the file's folder */
+size_t kvet_project_env_count(const kvet_project *project);
+const char *kvet_project_env_name(const kvet_project *project, size_t i);
+/* kvet.yaml in `start` (a folder, or a file's folder) or the nearest folder
+ * above it; a malloc'd path, or NULL when there is none. */
+char *kvet_project_find(const char *start);
+
 typedef struct kvet_inputs {
     const char *const *paths; /* files, folders (recursive) or "-" for stdin */
     size_t npaths;
@@ -255,6 +274,9 @@ typedef struct kvet_inputs {
     const char *baseline;     /* a baseline file (kvet baseline), or NULL */
     const char *today;        /* "YYYY-MM-DD" for waiver expiry; NULL: no waiver expires */
     struct kvet_coverage *coverage; /* optional: accumulates what the run exercised */
+    const kvet_project *project; /* environments; NULL: scopes are inferred from folders */
+    const char *const *envs;  /* with a project: check only these environments (none: all) */
+    size_t nenvs;
 } kvet_inputs;
 
 typedef struct kvet_finding {
@@ -282,8 +304,43 @@ typedef struct kvet_trace {
     uint32_t value_line, value_col;
 } kvet_trace;
 
+/* Cluster configuration documents (the config-autoscaler and
+ * config-autoscaler-keda ConfigMaps, the KnativeServing resource, KServe's
+ * inferenceservice-config ConfigMap): which one a resource was checked
+ * with, and why that one. */
+typedef enum kvet_config_origin {
+    KVET_CONFIG_OPTION = 0,   /* --cluster: applies everywhere */
+    KVET_CONFIG_ENVIRONMENT,  /* the environment's cluster files */
+    KVET_CONFIG_MANIFESTS,    /* among the environment's manifests */
+    KVET_CONFIG_FOLDER        /* no project file: the nearest one in the folder or above */
+} kvet_config_origin;
+
+typedef struct kvet_config_doc {
+    const char *what;         /* "config-autoscaler", "KnativeServing", ... */
+    const char *name, *ns;    /* the document's metadata */
+    const char *file;
+    uint32_t line;
+    kvet_config_origin origin;
+    size_t competitors;       /* other, different documents that were not used */
+} kvet_config_doc;
+
+const char *kvet_config_origin_name(kvet_config_origin o); /* "option", "environment", ... */
+
+/* A context: the resources checked together.  Cross-resource lookups see
+ * only the resources of their scope; cluster configuration and parameters
+ * are the context's. */
+typedef struct kvet_context {
+    const char *env;          /* the environment, or NULL without a project file */
+    const char *scope;        /* the scope's folder (relative to the project root with
+                                 environments), or the stream's name */
+    kvet_config_doc *config;  /* the configuration used, one per kind found */
+    size_t nconfig;
+    const char *namespace_default; /* the environment's namespace for namespace-less documents, or NULL */
+} kvet_context;
+
 typedef struct kvet_resource {
     const char *api_version, *kind, *ns, *name; /* ns/name may be "" */
+    size_t context;           /* index into kvet_result.contexts */
     const char *file;
     uint32_t line;
     kvet_value effective;   /* a map (possibly empty) of derived values */
@@ -312,6 +369,13 @@ typedef struct kvet_result {
     kvet_waiver *waivers;   /* every waiver seen (files first, then annotations) */
     size_t nwaivers;
     size_t skipped;         /* documents without apiVersion/kind */
+    kvet_context *contexts; /* every context a resource was checked in */
+    size_t ncontexts;
+    kvet_error *warnings;   /* input warnings: competing cluster configuration,
+                               files in no environment; they fail the run at
+                               --fail-level warning */
+    size_t nwarnings;
+    size_t duplicates;      /* identical copies of a resource in one scope, checked once */
     int used_cluster_defaults; /* no cluster config document was found */
     /* per rule, in kvet_rule_at order: resources the rule was evaluated on
      * (its block applied and it was enabled) and findings it raised */
