@@ -279,6 +279,13 @@ char *kvet_project_find(const char *start)
         snprintf(cand, n + 11, "%s%skvet.yaml", dir, n && dir[n - 1] == '/' ? "" : "/");
         if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
             free(dir);
+            /* as short as the user would write it: relative to the current
+             * folder when it is below it */
+            char *rel = kv_path_relative(".", cand);
+            if (rel) {
+                free(cand);
+                return rel;
+            }
             return cand;
         }
         free(cand);

@@ -1153,6 +1153,7 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
     rs->line = root.line;
     rs->effective = kv_map_value(kv_map_new(&r->res->arena, 0));
     rs->context = r->cur_ctx->pub;
+    rs->env = r->cur_ctx->env != NO_ENV ? r->project->envs[r->cur_ctx->env].name : NULL;
     if (config_kind(root) >= 0)
         r->found_cluster_config = true;
 
@@ -1262,6 +1263,9 @@ static int eval_doc(void *ud, kv_doc *doc)
                 "skipped a document without apiVersion and kind (not a Kubernetes resource)");
         return 0;
     }
+    /* kvet's own documents (a project file, rule tests) are no resources */
+    if (api.u.s->len > 9 && !memcmp(api.u.s->data, "kvet.dev/", 9))
+        return 0;
     /* List kinds: evaluate the items */
     if (kind.u.s->len >= 4 && !strcmp(kind.u.s->data + kind.u.s->len - 4, "List")) {
         kvet_value items = kvet_map_get(root, "items", 5);
@@ -1448,9 +1452,13 @@ static void infer_scopes(run *r, size_t from)
         return;
     }
     size_t nd = 0;
-    for (size_t i = from; i < r->nunits; i++)
-        if (r->units[i].dir)
+    for (size_t i = from; i < r->nunits; i++) {
+        /* a project file next to manifests makes no folder a scope */
+        const char *base = r->units[i].path ? strrchr(r->units[i].path, '/') : NULL;
+        base = base ? base + 1 : r->units[i].path;
+        if (r->units[i].dir && strcmp(base, "kvet.yaml") != 0)
             dirs[nd++] = r->units[i].dir;
+    }
     qsort(dirs, nd, sizeof *dirs, cmp_cstr);
     size_t uniq = 0;
     for (size_t i = 0; i < nd; i++)
@@ -1621,8 +1629,16 @@ static void project_units(run *r, char **files, size_t nfiles)
         r->oom = true;
         return;
     }
-    for (size_t i = 0; i < nfiles; i++)
+    char *project_file = kv_path_absolute(p->file);
+    for (size_t i = 0; i < nfiles; i++) {
         rel[i] = strcmp(files[i], "-") != 0 ? kv_path_relative(p->root, files[i]) : NULL;
+        /* the project file itself is no manifest */
+        char *abs = strcmp(files[i], "-") != 0 ? kv_path_absolute(files[i]) : NULL;
+        if (abs && project_file && !strcmp(abs, project_file))
+            claimed[i] = true;
+        free(abs);
+    }
+    free(project_file);
     for (size_t i = 0; i < r->in->nenvs; i++) {
         bool known = false;
         for (size_t e = 0; e < p->nenvs; e++)
@@ -1639,10 +1655,9 @@ static void project_units(run *r, char **files, size_t nfiles)
         bool selected = env_selected(r, env->name);
         char **cl = NULL;
         size_t ncl = 0;
-        if (selected)
-            env_cluster_files(r, env, &cl, &ncl);
+        env_cluster_files(r, env, &cl, &ncl);
         uint32_t sc = selected ? add_scope(r, p->root, (uint32_t)e) : 0;
-        for (size_t k = 0; k < ncl; k++) {
+        for (size_t k = 0; k < ncl && selected; k++) {
             unit *u = add_unit(r, cl[k], (uint32_t)e);
             if (u) {
                 u->scope = sc;
@@ -1659,11 +1674,6 @@ static void project_units(run *r, char **files, size_t nfiles)
                          : r->in->nenvs == 1;
             if (rp && matches_any(&p->exclude, rp))
                 claimed[i] = true;
-            if (!in)
-                continue;
-            claimed[i] = true;
-            if (!selected)
-                continue;
             bool dup = false;
             for (size_t k = 0; k < ncl && !dup; k++) {
                 char *a = kv_path_absolute(cl[k]), *b = kv_path_absolute(files[i]);
@@ -1671,7 +1681,14 @@ static void project_units(run *r, char **files, size_t nfiles)
                 free(a);
                 free(b);
             }
-            if (dup)
+            if (dup) {
+                claimed[i] = true; /* one of the environment's cluster files: read as such */
+                continue;
+            }
+            if (!in)
+                continue;
+            claimed[i] = true;
+            if (!selected)
                 continue;
             unit *u = add_unit(r, files[i], (uint32_t)e);
             if (u)

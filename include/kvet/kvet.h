@@ -341,6 +341,7 @@ typedef struct kvet_context {
 typedef struct kvet_resource {
     const char *api_version, *kind, *ns, *name; /* ns/name may be "" */
     size_t context;           /* index into kvet_result.contexts */
+    const char *env;          /* its context's environment, or NULL */
     const char *file;
     uint32_t line;
     kvet_value effective;   /* a map (possibly empty) of derived values */

@@ -52,6 +52,9 @@ typedef struct report_opts {
     const char *const *sets;     /* --set NAME=VALUE as given */
     size_t nsets;
     const char *today;           /* the date waivers expire against */
+    const kvet_project *project; /* the project file the run used, or NULL */
+    const char *const *envs;     /* --env: the environments checked (none: all) */
+    size_t nenvs;
 } report_opts;
 
 /* Print and clear the context's diagnostics on standard error (notes and

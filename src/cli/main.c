@@ -50,6 +50,11 @@ typedef struct opts {
     bool coverage;
     bool timestamp;        /* --timestamp: reports that can show the time do */
     bool check;            /* fmt --check */
+    const char *config;    /* --config FILE: the project file */
+    bool no_config;        /* --no-config: no project file, scopes inferred */
+    const char **envs; size_t nenvs; /* --env NAME */
+    bool force;            /* init --force */
+    const char *cmd;       /* the subcommand, for messages */
     kvet_ctx *ctx;
 } opts;
 
@@ -80,6 +85,8 @@ static const char *const help_text =
     "                     fails only on new ones\n"
     "  report -o FILE PATH...  check, and write an audit report (--format html, the\n"
     "                     default, or markdown): one self-contained file\n"
+    "  init [DIR]         write a commented starter project file (DIR/kvet.yaml) from\n"
+    "                     the cluster configuration found below DIR\n"
     "  fmt PATH...        lay rule files out canonically, in place (--check: only\n"
     "                     list the files that are not; - formats standard input)\n"
     "  rules              list the rules of the loaded packs\n"
@@ -91,7 +98,12 @@ static const char *const help_text =
     "  -R, --rules PATH         rule pack: a folder, a .kvet file or a compiled .kvetc\n"
     "                           (repeatable; default: the stock pack)\n"
     "  -I, --rules-path DIR     where imported packs are looked for (repeatable)\n"
-    "  -c, --cluster FILE       cluster configuration documents (repeatable)\n"
+    "  -c, --cluster FILE       cluster configuration documents for every manifest\n"
+    "                           (repeatable; overrides environments and folders)\n"
+    "      --config FILE        the project file declaring environments (default:\n"
+    "                           kvet.yaml in the inputs' folder or above it)\n"
+    "      --no-config          use no project file: scopes are inferred from folders\n"
+    "  -e, --env NAME           check only this environment of the project (repeatable)\n"
     "      --waivers FILE       a waiver file (repeatable; see docs/waivers.md)\n"
     "      --baseline FILE      findings in this baseline do not fail the run\n"
     "      --today YYYY-MM-DD   the date waivers expire against (default: today)\n"
@@ -115,7 +127,8 @@ static const char *const help_text =
     "                           string-size, regex-jit (0 or 1) (see docs/security.md)\n"
     "\n"
     "Exit status: 0 no findings at or above the fail level; 1 findings at or\n"
-    "above it; 2 usage, input or rule errors (the results are then incomplete).\n";
+    "above it (input warnings, such as competing cluster configuration, count as\n"
+    "warnings); 2 usage, input or rule errors (the results are then incomplete).\n";
 
 /* ------------------------------------------------------------- helpers */
 
@@ -319,6 +332,9 @@ enum {
     OPT_COVERAGE,
     OPT_TIMESTAMP,
     OPT_CHECK,
+    OPT_CONFIG,
+    OPT_NO_CONFIG,
+    OPT_FORCE,
 };
 
 static const struct option long_opts[] = {
@@ -341,6 +357,10 @@ static const struct option long_opts[] = {
     {"coverage", no_argument, NULL, OPT_COVERAGE},
     {"timestamp", no_argument, NULL, OPT_TIMESTAMP},
     {"check", no_argument, NULL, OPT_CHECK},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"no-config", no_argument, NULL, OPT_NO_CONFIG},
+    {"env", required_argument, NULL, 'e'},
+    {"force", no_argument, NULL, OPT_FORCE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -397,7 +417,7 @@ static int parse_opts(int argc, char **argv, opts *o)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":R:r:I:c:s:f:o:qh", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":R:r:I:c:s:f:o:e:qh", long_opts, NULL)) != -1) {
         switch (c) {
         case 'R': push(&o->rules, &o->nrules, optarg); break;
         case 'W': push(&o->waivers, &o->nwaivers, optarg); break;
@@ -455,6 +475,10 @@ static int parse_opts(int argc, char **argv, opts *o)
         case OPT_COVERAGE: o->coverage = true; break;
         case OPT_TIMESTAMP: o->timestamp = true; break;
         case OPT_CHECK: o->check = true; break;
+        case OPT_CONFIG: o->config = optarg; break;
+        case OPT_NO_CONFIG: o->no_config = true; break;
+        case OPT_FORCE: o->force = true; break;
+        case 'e': push(&o->envs, &o->nenvs, optarg); break;
         case OPT_LIMIT:
             if (set_limit(o->ctx, optarg) < 0)
                 return KVET_EXIT_ERROR;
@@ -513,6 +537,89 @@ static bool use_color(const opts *o, FILE *f)
 
 /* ------------------------------------------------------------ commands */
 
+/* The project file of a run: --config, else kvet.yaml in the inputs'
+ * folder or above it (the current folder for standard input or no input).
+ * *project stays NULL without one.  0, or KVET_EXIT_ERROR after saying why. */
+static int load_project(opts *o, kvet_project **project, bool color)
+{
+    *project = NULL;
+    if (o->config && o->no_config) {
+        usage_error("--config and --no-config contradict each other");
+        return KVET_EXIT_ERROR;
+    }
+    char *path = NULL;
+    if (o->config) {
+        path = strdup(o->config);
+    } else if (!o->no_config) {
+        const char *from = NULL;
+        for (size_t i = 0; i < o->ninputs; i++) {
+            if (!strcmp(o->inputs[i], "-"))
+                continue;
+            char *found = kvet_project_find(o->inputs[i]);
+            if (!found)
+                continue;
+            if (path && strcmp(path, found) != 0) {
+                fprintf(stderr,
+                        "%s: the inputs belong to different projects: %s (for %s) and %s (for %s); check them "
+                        "separately, or choose one with --config FILE (or none with --no-config)\n",
+                        prog_name, path, from, found, o->inputs[i]);
+                free(found);
+                free(path);
+                return KVET_EXIT_ERROR;
+            }
+            if (!path) {
+                path = found;
+                from = o->inputs[i];
+            } else {
+                free(found);
+            }
+        }
+        bool any_path = false;
+        for (size_t i = 0; i < o->ninputs; i++)
+            any_path |= strcmp(o->inputs[i], "-") != 0;
+        if (!path && !any_path)
+            path = kvet_project_find(".");
+    }
+    if (!path) {
+        if (o->nenvs) {
+            usage_error("--env needs a project file (kvet.yaml, or --config FILE) that declares environments");
+            return KVET_EXIT_ERROR;
+        }
+        return 0;
+    }
+    *project = kvet_project_load(o->ctx, path);
+    bool failed = !*project || kvet_error_count(o->ctx) > 0;
+    cli_print_diags(o->ctx, color, o->quiet && !failed);
+    if (failed) {
+        fprintf(stderr, "%s: cannot use the project file %s\n", prog_name, path);
+        kvet_project_free(*project);
+        *project = NULL;
+        free(path);
+        return KVET_EXIT_ERROR;
+    }
+    free(path);
+    /* no PATH: the whole project */
+    if (o->ninputs == 0)
+        push(&o->inputs, &o->ninputs, kvet_project_root(*project));
+    return 0;
+}
+
+/* The exit status a result gives: errors, then findings and input warnings
+ * at or above the fail level. */
+static int result_status(const opts *o, const kvet_result *res)
+{
+    if (res->nerrors)
+        return KVET_EXIT_ERROR;
+    if (o->fail_never)
+        return KVET_EXIT_OK;
+    for (int s = KVET_SEV_ERROR; s >= (int)o->fail_level; s--)
+        if (res->findings[s])
+            return KVET_EXIT_FINDINGS;
+    if (res->nwarnings && o->fail_level <= KVET_SEV_WARNING)
+        return KVET_EXIT_FINDINGS;
+    return KVET_EXIT_OK;
+}
+
 /* The date waivers expire against: --today, else SOURCE_DATE_EPOCH, else
  * the clock (local date). */
 static const char *today_or(const opts *o)
@@ -534,22 +641,30 @@ static const char *today_or(const opts *o)
 /* `kvet baseline -o FILE PATH...`: every current finding as accepted. */
 static int cmd_baseline(opts *o)
 {
+    bool err_color = use_color(o, stderr);
+    kvet_project *project = NULL;
+    if (load_project(o, &project, err_color) != 0)
+        return KVET_EXIT_ERROR;
     if (!o->output || o->ninputs == 0) {
         usage_error("baseline needs -o FILE and at least one PATH");
+        kvet_project_free(project);
         return KVET_EXIT_ERROR;
     }
-    bool err_color = use_color(o, stderr);
     kvet_pack *pack = load_rules(o, err_color);
-    if (!pack)
+    if (!pack) {
+        kvet_project_free(project);
         return KVET_EXIT_ERROR;
+    }
     kvet_inputs in = {.paths = o->inputs, .npaths = o->ninputs, .cluster = o->cluster, .ncluster = o->ncluster,
-                      .waiver_files = o->waivers, .nwaiver_files = o->nwaivers, .today = today_or(o)};
+                      .waiver_files = o->waivers, .nwaiver_files = o->nwaivers, .today = today_or(o),
+                      .project = project, .envs = o->envs, .nenvs = o->nenvs};
     kvet_result *res = kvet_check(o->ctx, pack, &in);
     cli_print_diags(o->ctx, err_color, o->quiet);
     if (!res || res->nerrors) {
         fprintf(stderr, "%s: not writing a baseline: some inputs could not be evaluated\n", prog_name);
         kvet_result_free(res);
         kvet_pack_free(pack);
+        kvet_project_free(project);
         return KVET_EXIT_ERROR;
     }
     cli_buf out;
@@ -558,6 +673,7 @@ static int cmd_baseline(opts *o)
     cli_buf_free(&out);
     kvet_result_free(res);
     kvet_pack_free(pack);
+    kvet_project_free(project);
     return rc;
 }
 
@@ -577,28 +693,36 @@ static long long report_time(const opts *o)
 
 static int cmd_check(opts *o, bool explain)
 {
+    bool err_color = use_color(o, stderr);
+    kvet_project *project = NULL;
+    if (load_project(o, &project, err_color) != 0)
+        return KVET_EXIT_ERROR;
     if (o->ninputs == 0) {
-        usage_error("%s needs at least one PATH (a file, a folder or - for stdin)", explain ? "explain" : "check");
+        usage_error("%s needs at least one PATH (a file, a folder or - for stdin), or a project file (kvet.yaml)",
+                    o->cmd);
         return KVET_EXIT_ERROR;
     }
-    bool err_color = use_color(o, stderr);
     size_t rules_given = o->nrules; /* load_rules adds the default pack when none is given */
     kvet_pack *pack = load_rules(o, err_color);
-    if (!pack)
+    if (!pack) {
+        kvet_project_free(project);
         return KVET_EXIT_ERROR;
+    }
     kvet_inputs in = {.paths = o->inputs, .npaths = o->ninputs, .cluster = o->cluster, .ncluster = o->ncluster,
                       .want_trace = explain, .waiver_files = o->waivers, .nwaiver_files = o->nwaivers,
-                      .baseline = o->baseline, .today = today_or(o)};
+                      .baseline = o->baseline, .today = today_or(o), .project = project, .envs = o->envs,
+                      .nenvs = o->nenvs};
     kvet_result *res = kvet_check(o->ctx, pack, &in);
     cli_print_diags(o->ctx, err_color, o->quiet);
     if (!res) {
         fprintf(stderr, "%s: out of memory\n", prog_name);
         kvet_pack_free(pack);
+        kvet_project_free(project);
         return KVET_EXIT_ERROR;
     }
     report_opts ro = {use_color(o, stdout), o->quiet, o->fail_level, o->fail_never, pack, o->inputs, o->ninputs,
                       o->cluster, o->ncluster, report_time(o), o->rules, rules_given, o->waivers, o->nwaivers,
-                      o->baseline, o->sets, o->nsets, in.today};
+                      o->baseline, o->sets, o->nsets, in.today, project, o->envs, o->nenvs};
     int rc = KVET_EXIT_OK;
     if (explain) {
         cli_buf out;
@@ -626,13 +750,11 @@ static int cmd_check(opts *o, bool explain)
     }
     if (rc == KVET_EXIT_OK && res->nerrors)
         rc = KVET_EXIT_ERROR;
-    if (rc == KVET_EXIT_OK && !o->fail_never && !explain) {
-        for (int s = KVET_SEV_ERROR; s >= (int)o->fail_level; s--)
-            if (res->findings[s])
-                rc = KVET_EXIT_FINDINGS;
-    }
+    if (rc == KVET_EXIT_OK && !explain)
+        rc = result_status(o, res);
     kvet_result_free(res);
     kvet_pack_free(pack);
+    kvet_project_free(project);
     return rc;
 }
 
@@ -717,10 +839,6 @@ static int cmd_report(opts *o)
         usage_error("report needs -o FILE (the report is one file; - writes it to standard output)");
         return KVET_EXIT_ERROR;
     }
-    if (o->ninputs == 0) {
-        usage_error("report needs at least one PATH (a file, a folder or - for stdin)");
-        return KVET_EXIT_ERROR;
-    }
     return cmd_check(o, false);
 }
 
@@ -782,6 +900,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: out of memory\n", prog_name);
         return KVET_EXIT_ERROR;
     }
+    o.cmd = cmd;
     int rc = parse_opts(argc - 1, argv + 1, &o);
     if (rc == 0) {
         if (!strcmp(cmd, "check"))
@@ -810,6 +929,7 @@ int main(int argc, char **argv)
     free(o.waivers);
     free(o.rule_paths);
     free(o.cluster);
+    free(o.envs);
     free(o.inputs);
     free(o.formats);
     kvet_ctx_free(o.ctx);

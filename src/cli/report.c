@@ -204,8 +204,7 @@ static const char *sev_color(kvet_severity s)
 
 static void resource_name(cli_buf *b, const kvet_resource *r)
 {
-    cli_buf_printf(b, "%s %s%s%s", r->kind, r->ns[0] ? r->ns : "", r->ns[0] ? "/" : "",
-                   r->name[0] ? r->name : "(unnamed)");
+    cli_resource_label(b, r);
 }
 
 void report_text(cli_buf *out, const kvet_result *res, const report_opts *o)
@@ -261,19 +260,76 @@ void report_text(cli_buf *out, const kvet_result *res, const report_opts *o)
     if (o->quiet)
         return;
     size_t e = res->findings[KVET_SEV_ERROR], w = res->findings[KVET_SEV_WARNING], n = res->findings[KVET_SEV_INFO];
-    cli_buf_printf(out, "%zu resource%s checked with %zu rule%s: %zu error%s, %zu warning%s, %zu info%s",
-                   res->nresources, res->nresources == 1 ? "" : "s", res->nrules, res->nrules == 1 ? "" : "s",
-                   e, e == 1 ? "" : "s", w, w == 1 ? "" : "s", n, n == 1 ? "" : "s");
+    cli_buf_printf(out, "%zu resource%s checked with %zu rule%s", res->nresources, res->nresources == 1 ? "" : "s",
+                   res->nrules, res->nrules == 1 ? "" : "s");
+    if (o->project) {
+        size_t ne = o->nenvs ? o->nenvs : kvet_project_env_count(o->project);
+        cli_buf_puts(out, ne == 1 ? " in environment" : " in environments");
+        for (size_t i = 0; i < ne; i++)
+            cli_buf_printf(out, "%s %s", i ? "," : "", o->nenvs ? o->envs[i] : kvet_project_env_name(o->project, i));
+        cli_buf_printf(out, " (%s)", kvet_project_file(o->project));
+    }
+    cli_buf_printf(out, ": %zu error%s, %zu warning%s, %zu info%s", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s", n,
+                   n == 1 ? "" : "s");
     if (res->waived)
         cli_buf_printf(out, "; %zu waived", res->waived);
     if (res->baselined)
         cli_buf_printf(out, "; %zu in the baseline", res->baselined);
+    if (res->nwarnings)
+        cli_buf_printf(out, "; %zu input warning%s", res->nwarnings, res->nwarnings == 1 ? "" : "s");
     if (res->nerrors)
         cli_buf_printf(out, "; %zu could not be evaluated (results are incomplete)", res->nerrors);
     cli_buf_puts(out, "\n");
 }
 
 /* ------------------------------------------------------------------ json */
+
+static void json_errors(cli_buf *out, const char *key, const kvet_error *v, size_t n)
+{
+    cli_buf_printf(out, "  \"%s\": [", key);
+    for (size_t i = 0; i < n; i++) {
+        const kvet_error *e = &v[i];
+        cli_buf_puts(out, i ? ",\n    {" : "\n    {");
+        cli_buf_puts(out, "\"file\": ");
+        if (e->file)
+            cli_json_string(out, e->file, strlen(e->file));
+        else
+            cli_buf_puts(out, "null");
+        cli_buf_printf(out, ", \"line\": %u, \"column\": %u, \"message\": ", e->line, e->col);
+        cli_json_string(out, e->message, strlen(e->message));
+        cli_buf_puts(out, "}");
+    }
+    cli_buf_puts(out, n ? "\n  ]" : "]");
+}
+
+static void json_opt_string(cli_buf *out, const char *s)
+{
+    if (s)
+        cli_json_string(out, s, strlen(s));
+    else
+        cli_buf_puts(out, "null");
+}
+
+/* A resource's context: its environment, scope and the cluster
+ * configuration documents it was checked with. */
+static void json_context(cli_buf *out, const kvet_result *res, const kvet_resource *r)
+{
+    const kvet_context *c = r->context < res->ncontexts ? &res->contexts[r->context] : NULL;
+    cli_buf_puts(out, "\"environment\": ");
+    json_opt_string(out, c ? c->env : NULL);
+    cli_buf_puts(out, ", \"scope\": ");
+    json_opt_string(out, c ? c->scope : NULL);
+    cli_buf_puts(out, ", \"cluster\": [");
+    for (size_t k = 0; c && k < c->nconfig; k++) {
+        const kvet_config_doc *d = &c->config[k];
+        cli_buf_puts(out, k ? ", {\"kind\": " : "{\"kind\": ");
+        cli_json_string(out, d->what, strlen(d->what));
+        cli_buf_puts(out, ", \"file\": ");
+        cli_json_string(out, d->file, strlen(d->file));
+        cli_buf_printf(out, ", \"line\": %u, \"origin\": \"%s\"}", d->line, kvet_config_origin_name(d->origin));
+    }
+    cli_buf_puts(out, "]");
+}
 
 int report_json(cli_buf *out, const kvet_result *res, const report_opts *o)
 {
@@ -297,10 +353,10 @@ int report_json(cli_buf *out, const kvet_result *res, const report_opts *o)
     cli_buf_printf(out,
                    "  \"summary\": {\"resources\": %zu, \"rules\": %zu, \"findings\": {\"error\": %zu, "
                    "\"warning\": %zu, \"info\": %zu}, \"waived\": %zu, \"baselined\": %zu, \"skipped\": %zu, "
-                   "\"errors\": %zu, \"clusterDefaults\": %s},\n",
+                   "\"errors\": %zu, \"warnings\": %zu, \"duplicates\": %zu, \"clusterDefaults\": %s},\n",
                    res->nresources, res->nrules, res->findings[KVET_SEV_ERROR], res->findings[KVET_SEV_WARNING],
                    res->findings[KVET_SEV_INFO], res->waived, res->baselined, res->skipped, res->nerrors,
-                   res->used_cluster_defaults ? "true" : "false");
+                   res->nwarnings, res->duplicates, res->used_cluster_defaults ? "true" : "false");
     cli_buf_puts(out, "  \"resources\": [");
     for (size_t i = 0; i < res->nresources; i++) {
         const kvet_resource *r = &res->resources[i];
@@ -315,8 +371,10 @@ int report_json(cli_buf *out, const kvet_result *res, const report_opts *o)
         cli_json_string(out, r->name, strlen(r->name));
         cli_buf_puts(out, ", \"file\": ");
         cli_json_string(out, r->file, strlen(r->file));
-        cli_buf_printf(out, ", \"line\": %u, \"evaluated\": %s,\n     \"effective\": ", r->line,
+        cli_buf_printf(out, ", \"line\": %u, \"evaluated\": %s,\n     ", r->line,
                        r->not_evaluated ? "false" : "true");
+        json_context(out, res, r);
+        cli_buf_puts(out, ",\n     \"effective\": ");
         cli_value_json(out, r->effective);
         cli_buf_puts(out, ",\n     \"findings\": [");
         for (size_t k = 0; k < r->nfindings; k++) {
@@ -377,20 +435,10 @@ int report_json(cli_buf *out, const kvet_result *res, const report_opts *o)
         cli_buf_printf(out, ", \"status\": \"%s\", \"matched\": %zu}", kvet_waiver_status_name(w->status), w->matched);
     }
     cli_buf_puts(out, res->nwaivers ? "\n  ],\n" : "],\n");
-    cli_buf_puts(out, "  \"errors\": [");
-    for (size_t i = 0; i < res->nerrors; i++) {
-        const kvet_error *e = &res->errors[i];
-        cli_buf_puts(out, i ? ",\n    {" : "\n    {");
-        cli_buf_puts(out, "\"file\": ");
-        if (e->file)
-            cli_json_string(out, e->file, strlen(e->file));
-        else
-            cli_buf_puts(out, "null");
-        cli_buf_printf(out, ", \"line\": %u, \"column\": %u, \"message\": ", e->line, e->col);
-        cli_json_string(out, e->message, strlen(e->message));
-        cli_buf_puts(out, "}");
-    }
-    cli_buf_puts(out, res->nerrors ? "\n  ]\n}\n" : "]\n}\n");
+    json_errors(out, "errors", res->errors, res->nerrors);
+    cli_buf_puts(out, ",\n");
+    json_errors(out, "warnings", res->warnings, res->nwarnings);
+    cli_buf_puts(out, "\n}\n");
     return out->oom ? -1 : 0;
 }
 

@@ -101,6 +101,9 @@ static void fingerprint(char out[17], const kvet_finding *f, const kvet_resource
         const char *s = parts[i] ? parts[i] : "";
         h = fnv1a(h, s, strlen(s) + 1);
     }
+    /* the same resource checked in two environments: two results */
+    if (r->env)
+        h = fnv1a(h, r->env, strlen(r->env) + 1);
     if (nth) {
         char num[24];
         int n = snprintf(num, sizeof num, "#%zu", nth);
@@ -178,6 +181,10 @@ static void put_result(cli_buf *b, const cli_rules *rules, const kvet_finding *f
     cli_buf_puts(b, ", \"name\": ");
     jstr(b, r->name);
     cli_buf_puts(b, "}");
+    if (r->env) {
+        cli_buf_puts(b, ", \"environment\": ");
+        jstr(b, r->env);
+    }
     if (f->baselined)
         cli_buf_puts(b, ", \"baselined\": true");
     cli_buf_puts(b, "}");

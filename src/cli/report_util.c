@@ -41,6 +41,8 @@ void cli_resource_label(cli_buf *b, const kvet_resource *r)
 {
     const char *ns = r->ns ? r->ns : "", *name = r->name ? r->name : "";
     cli_buf_printf(b, "%s %s%s%s", r->kind ? r->kind : "?", ns, ns[0] ? "/" : "", name[0] ? name : "(unnamed)");
+    if (r->env)
+        cli_buf_printf(b, " [env %s]", r->env);
 }
 
 const char *cli_finding_file(const kvet_finding *f, const kvet_resource *r)

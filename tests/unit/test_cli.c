@@ -200,7 +200,9 @@ START_TEST(cli_json_output_file_atomic)
     done(&o);
     char *json = slurp(path);
     contains(json, "\"kvet\": {\"version\": ");
-    contains(json, "\"summary\": {\"resources\": 2, \"rules\": ");
+    /* hello.yaml's two Services and the cluster files of its environment
+     * (examples/gitops/kvet.yaml) */
+    contains(json, "\"summary\": {\"resources\": 4, \"rules\": ");
     contains(json, "\"rule\": \"CLI-001\", \"severity\": \"error\"");
     contains(json, "\"line\": 28, \"column\": 44");
     free(json);
