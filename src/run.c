@@ -1024,6 +1024,9 @@ static kvet_context *add_pub_context(run *r, context *c)
         cd->file = kv_source_name(r->ctx, d->root.src);
         cd->line = d->root.line;
         cd->origin = c->origin[k];
+        bool oom = false;
+        cd->settings = kv_value_copy(&r->res->arena, config_section(d->root, k), &oom);
+        r->oom |= oom;
         r->found_cluster_config = true;
     }
     return pc;

@@ -321,7 +321,8 @@ typedef struct kvet_config_doc {
     const char *file;
     uint32_t line;
     kvet_config_origin origin;
-    size_t competitors;       /* other, different documents that were not used */
+    kvet_value settings;      /* what it sets: a ConfigMap's data, a KnativeServing's
+                                 autoscaler section; each value keeps its position */
 } kvet_config_doc;
 
 const char *kvet_config_origin_name(kvet_config_origin o); /* "option", "environment", ... */

@@ -444,6 +444,61 @@ int report_json(cli_buf *out, const kvet_result *res, const report_opts *o)
 
 /* --------------------------------------------------------------- explain */
 
+/* Where the cluster-wide inputs of a resource came from: its context and
+ * every setting of the configuration documents it was checked with. */
+static void explain_context(cli_buf *out, const kvet_result *res, const kvet_resource *r)
+{
+    static const struct {
+        const char *what, *without;
+    } kinds[] = {
+        {"config-autoscaler", "none applies; Knative's defaults"},
+        {"KnativeServing", "none applies"},
+        {"inferenceservice-config", "none applies; KServe's defaults (Knative mode)"},
+        {"config-autoscaler-keda", NULL},
+    };
+    static const char *const origin_text[] = {"--cluster", "the environment's cluster files",
+                                              "among the environment's manifests", "the nearest folder's"};
+    const kvet_context *c = r->context < res->ncontexts ? &res->contexts[r->context] : NULL;
+    if (!c)
+        return;
+    if (c->env)
+        cli_buf_printf(out, "  environment %s%s%s\n", c->env, c->namespace_default ? ", namespace " : "",
+                       c->namespace_default ? c->namespace_default : "");
+    else
+        cli_buf_printf(out, "  scope %s (no project file)\n", c->scope);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        const kvet_config_doc *d = NULL;
+        for (size_t i = 0; i < c->nconfig; i++)
+            if (!strcmp(c->config[i].what, kinds[k].what))
+                d = &c->config[i];
+        if (!d) {
+            if (kinds[k].without)
+                cli_buf_printf(out, "  %s: %s\n", kinds[k].what, kinds[k].without);
+            continue;
+        }
+        cli_buf_printf(out, "  %s: %s:%u (%s)\n", d->what, d->file, d->line, origin_text[d->origin]);
+        if (d->settings.type != KVET_MAP || !d->settings.u.m->n) {
+            cli_buf_puts(out, "      sets nothing\n");
+            continue;
+        }
+        for (uint32_t i = 0; i < d->settings.u.m->n; i++) {
+            const kvet_map_entry *e = &d->settings.u.m->e[i];
+            if (!strcmp(e->key->data, "_example"))
+                continue;
+            cli_buf_printf(out, "      %s = ", e->key->data);
+            if (e->val.type == KVET_STRING && !memchr(e->val.u.s->data, '\n', e->val.u.s->len))
+                cli_json_string(out, e->val.u.s->data, e->val.u.s->len);
+            else if (e->val.type == KVET_STRING)
+                cli_buf_puts(out, "(text)");
+            else
+                value_text(out, e->val);
+            if (e->val.line)
+                cli_buf_printf(out, "  (line %u)", e->val.line);
+            cli_buf_puts(out, "\n");
+        }
+    }
+}
+
 void report_explain(cli_buf *out, const kvet_result *res, const report_opts *o, const char *only)
 {
     size_t shown = 0;
@@ -464,6 +519,7 @@ void report_explain(cli_buf *out, const kvet_result *res, const report_opts *o, 
         if (o->color)
             cli_buf_puts(out, "\033[0m");
         cli_buf_printf(out, "  (%s, %s:%u)\n", r->api_version, r->file, r->line);
+        explain_context(out, res, r);
         if (!r->ntrace)
             cli_buf_puts(out, "  no derived values\n");
         for (size_t k = 0; k < r->ntrace; k++) {

@@ -414,7 +414,7 @@ static const char *const css =
     ".card.error b{color:#b42318}.card.warning b{color:#b54708}.card.info b{color:#175cd3}\n"
     "table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:13px}"
     "th,td{border:1px solid #d5dbe5;padding:.25rem .45rem;text-align:left;vertical-align:top}"
-    "th{background:#f2f4f8}\n"
+    "th{background:#f2f4f8}.muted{color:#667085}\n"
     "td.num{text-align:right;font-variant-numeric:tabular-nums}.loc,code{font-family:ui-monospace,Menlo,"
     "Consolas,monospace;font-size:12px;word-break:break-all}\n"
     ".sev{font-weight:600}.sev.error{color:#b42318}.sev.warning{color:#b54708}.sev.info{color:#175cd3}\n"
@@ -469,14 +469,75 @@ static void finding_status(cli_buf *b, const kvet_finding *f)
     }
 }
 
-static bool is_cluster_config(const kvet_resource *r)
+/* One row per context (environment, or scope without a project file):
+ * the configuration document of each kind that won there, and why. */
+static void cluster_table(cli_buf *out, const kvet_result *res)
 {
-    if (!r->kind || !r->name)
-        return false;
-    if (!strcmp(r->kind, "KnativeServing"))
-        return true;
-    return !strcmp(r->kind, "ConfigMap") &&
-           (!strcmp(r->name, "config-autoscaler") || !strcmp(r->name, "inferenceservice-config"));
+    static const char *const kinds[] = {"config-autoscaler", "KnativeServing", "inferenceservice-config",
+                                        "config-autoscaler-keda"};
+    static const char *const why[] = {"--cluster", "environment", "environment's manifests", "nearest folder"};
+    enum { MAX_ROWS = 60 };
+    size_t *per_ctx = calloc(res->ncontexts + 1, sizeof *per_ctx);
+    if (!per_ctx)
+        return;
+    for (size_t i = 0; i < res->nresources; i++)
+        if (res->resources[i].context < res->ncontexts)
+            per_ctx[res->resources[i].context]++;
+    bool envs = false;
+    for (size_t c = 0; c < res->ncontexts; c++)
+        envs |= res->contexts[c].env != NULL;
+    cli_buf_printf(out, "<p>Each resource was checked with the configuration of its %s: the document of each kind "
+                        "that applied, and why it did. Where a kind has none, Knative's or KServe's defaults "
+                        "applied.</p>\n<table id=\"cluster-contexts\">\n<thead><tr><th>%s</th><th>resources</th>",
+                   envs ? "environment" : "scope (the folder tree it was found in)", envs ? "environment" : "scope");
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        cli_buf_puts(out, "<th>");
+        h(out, kinds[k]);
+        cli_buf_puts(out, "</th>");
+    }
+    cli_buf_puts(out, "</tr></thead>\n<tbody>\n");
+    size_t rows = 0, hidden = 0;
+    for (size_t c = 0; c < res->ncontexts; c++) {
+        const kvet_context *x = &res->contexts[c];
+        if (!x->nconfig && !x->env)
+            continue; /* defaults only: summed up below */
+        if (rows == MAX_ROWS) {
+            hidden++;
+            continue;
+        }
+        rows++;
+        cli_buf_puts(out, "<tr><td>");
+        h(out, x->env ? x->env : x->scope);
+        cli_buf_printf(out, "</td><td>%zu</td>", per_ctx[c]);
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+            const kvet_config_doc *d = NULL;
+            for (size_t i = 0; i < x->nconfig; i++)
+                if (!strcmp(x->config[i].what, kinds[k]))
+                    d = &x->config[i];
+            if (!d) {
+                cli_buf_puts(out, "<td class=\"muted\">defaults</td>");
+                continue;
+            }
+            cli_buf_puts(out, "<td class=\"loc\">");
+            h(out, d->file);
+            cli_buf_printf(out, ":%u<br>(%s)</td>", d->line, why[d->origin]);
+        }
+        cli_buf_puts(out, "</tr>\n");
+    }
+    cli_buf_puts(out, "</tbody>\n</table>\n");
+    size_t plain = 0, plain_res = 0;
+    for (size_t c = 0; c < res->ncontexts; c++)
+        if (!res->contexts[c].nconfig && !res->contexts[c].env) {
+            plain++;
+            plain_res += per_ctx[c];
+        }
+    if (hidden)
+        cli_buf_printf(out, "<p>%zu more contexts are listed in the JSON report (<code>cluster</code> of each "
+                            "resource).</p>\n", hidden);
+    if (plain)
+        cli_buf_printf(out, "<p>%zu resource%s in %zu scope%s without configuration documents used the shipped "
+                            "defaults.</p>\n", plain_res, plain_res == 1 ? "" : "s", plain, plain == 1 ? "" : "s");
+    free(per_ctx);
 }
 
 int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
@@ -689,32 +750,11 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
 
     /* ---- cluster ---- */
     section(out, "cluster", "Cluster configuration");
-    size_t ncfg = 0;
-    for (size_t i = 0; i < res->nresources; i++)
-        ncfg += is_cluster_config(&res->resources[i]);
-    if (res->used_cluster_defaults || ncfg == 0) {
+    if (res->used_cluster_defaults || res->ncontexts == 0) {
         cli_buf_puts(out, "<p id=\"cluster-defaults\">No cluster configuration was found among the inputs: Knative's "
                           "and KServe's shipped defaults were applied.</p>\n");
     } else {
-        cli_buf_puts(out, "<p>The derived values use these cluster configuration documents:</p>\n<table>\n<thead><tr>"
-                          "<th>kind</th><th>namespace/name</th><th>file</th></tr></thead>\n<tbody>\n");
-        for (size_t i = 0; i < res->nresources; i++) {
-            const kvet_resource *r = &res->resources[i];
-            if (!is_cluster_config(r))
-                continue;
-            cli_buf_puts(out, "<tr><td>");
-            h(out, r->kind);
-            cli_buf_puts(out, "</td><td>");
-            if (r->ns && r->ns[0]) {
-                h(out, r->ns);
-                cli_buf_puts(out, "/");
-            }
-            h(out, r->name);
-            cli_buf_puts(out, "</td><td class=\"loc\">");
-            h(out, r->file);
-            cli_buf_printf(out, ":%u</td></tr>\n", r->line);
-        }
-        cli_buf_puts(out, "</tbody>\n</table>\n");
+        cluster_table(out, res);
     }
     if (o->ncluster) {
         cli_buf_puts(out, "<p>Given with <code>--cluster</code>: ");

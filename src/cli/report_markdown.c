@@ -76,6 +76,45 @@ static const char *plural(size_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
+/* The cluster configuration each environment (or scope) was checked with;
+ * scopes that found none are counted, not listed. */
+static void md_cluster(cli_buf *out, const kvet_result *res)
+{
+    enum { MAX_CONTEXTS = 20 };
+    size_t listed = 0, plain = 0, more = 0;
+    for (size_t c = 0; c < res->ncontexts; c++) {
+        const kvet_context *x = &res->contexts[c];
+        if (!x->nconfig && !x->env) {
+            plain++;
+            continue;
+        }
+        if (listed == MAX_CONTEXTS) {
+            more++;
+            continue;
+        }
+        if (!listed)
+            cli_buf_puts(out, "\n### Cluster configuration\n\n| environment or scope | document used |\n|---|---|\n");
+        listed++;
+        cli_buf_puts(out, "| ");
+        md_text(out, x->env ? x->env : x->scope, MD_MAX_CELL);
+        cli_buf_puts(out, " | ");
+        if (!x->nconfig)
+            cli_buf_puts(out, "none: shipped defaults");
+        for (size_t i = 0; i < x->nconfig; i++) {
+            const kvet_config_doc *d = &x->config[i];
+            cli_buf_printf(out, "%s%s: ", i ? "<br>" : "", d->what);
+            md_text(out, d->file, MD_MAX_CELL);
+            cli_buf_printf(out, ":%u (%s)", d->line, kvet_config_origin_name(d->origin));
+        }
+        cli_buf_puts(out, " |\n");
+    }
+    if (more)
+        cli_buf_printf(out, "\n... and %zu more (see the JSON report).\n", more);
+    if (plain && listed)
+        cli_buf_printf(out, "\n%zu %s without configuration documents used the shipped defaults.\n", plain,
+                       plural(plain, "scope", "scopes"));
+}
+
 int report_markdown(cli_buf *out, const kvet_result *res, const report_opts *o)
 {
     (void)o;
@@ -125,6 +164,8 @@ int report_markdown(cli_buf *out, const kvet_result *res, const report_opts *o)
             cli_buf_printf(out, "\n... and %zu more %s (see the full report).\n", total - shown,
                            plural(total - shown, "finding", "findings"));
     }
+
+    md_cluster(out, res);
 
     if (res->nerrors) {
         cli_buf_puts(out, "\n### Evaluation errors\n\n");
