@@ -75,6 +75,9 @@ bool cli_has_suffix(const char *s, const char *suffix);
  * to format, 2 errors. */
 int cli_run_fmt(const char *const *paths, size_t npaths, bool check, bool quiet, bool err_color);
 
+/* `kvet init [DIR]` (init.c): write DIR/kvet.yaml; an exit status. */
+int cli_run_init(kvet_ctx *ctx, const char *dir, bool force, bool quiet);
+
 /* `kvet test` (test.c, docs/testing.md). */
 typedef struct test_opts {
     const char *const *paths; size_t npaths;           /* test files or folders */

@@ -119,6 +119,7 @@ static const char *const help_text =
     "      --dump               compile: print the bytecode listing\n"
     "      --timestamp          html: show the time of the run (also SOURCE_DATE_EPOCH);\n"
     "                           without it reports are byte-for-byte reproducible\n"
+    "      --force              init: replace an existing kvet.yaml\n"
     "      --check              fmt: change nothing; exit 1 if a file is not formatted\n"
     "      --coverage           test: list the rules, derived values and branches\n"
     "                           that no test exercised\n"
@@ -917,7 +918,14 @@ int main(int argc, char **argv)
             rc = cmd_test(&o);
         else if (!strcmp(cmd, "report"))
             rc = cmd_report(&o);
-        else if (!strcmp(cmd, "fmt"))
+        else if (!strcmp(cmd, "init")) {
+            if (o.ninputs > 1) {
+                usage_error("init takes one folder (default: the current one)");
+                rc = KVET_EXIT_ERROR;
+            } else {
+                rc = cli_run_init(o.ctx, o.ninputs ? o.inputs[0] : ".", o.force, o.quiet);
+            }
+        } else if (!strcmp(cmd, "fmt"))
             rc = cli_run_fmt(o.inputs, o.ninputs, o.check, o.quiet, use_color(&o, stderr));
         else {
             usage_error("unknown command '%s'", cmd);
