@@ -599,6 +599,21 @@ static int load_project(opts *o, kvet_project **project, bool color)
         return KVET_EXIT_ERROR;
     }
     free(path);
+    for (size_t i = 0; i < o->nenvs; i++) {
+        bool known = false;
+        for (size_t e = 0; e < kvet_project_env_count(*project); e++)
+            known |= !strcmp(o->envs[i], kvet_project_env_name(*project, e));
+        if (!known) {
+            fprintf(stderr, "%s: --env %s: %s declares no environment of that name (it declares", prog_name,
+                    o->envs[i], kvet_project_file(*project));
+            for (size_t e = 0; e < kvet_project_env_count(*project); e++)
+                fprintf(stderr, "%s %s", e ? "," : "", kvet_project_env_name(*project, e));
+            fputs(")\n", stderr);
+            kvet_project_free(*project);
+            *project = NULL;
+            return KVET_EXIT_ERROR;
+        }
+    }
     /* no PATH: the whole project */
     if (o->ninputs == 0)
         push(&o->inputs, &o->ninputs, kvet_project_root(*project));

@@ -414,6 +414,47 @@ START_TEST(cli_html_report)
 }
 END_TEST
 
+
+START_TEST(cli_init_and_environments)
+{
+    char cmd[2000], args[1400], path[600];
+    /* a copy of the dev/staging/prod example without its project file */
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/envs' && cp -r examples/environments '%s/envs' && rm '%s/envs/kvet.yaml'",
+             tmpdir, tmpdir, tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(args, sizeof args, "init '%s/envs'", tmpdir);
+    outcome o = run(args, NULL);
+    ck_assert_int_eq(o.status, 0);
+    contains(o.err, "with 3 environments");
+    done(&o);
+    snprintf(path, sizeof path, "%s/envs/kvet.yaml", tmpdir);
+    char *y = slurp(path);
+    contains(y, "  - name: prod\n");
+    contains(y, "      - \"clusters/prod/\"\n");
+    contains(y, "      - \"apps/prod/\"\n      - \"shared/\"\n");
+    free(y);
+    /* it is not replaced without --force */
+    o = run(args, NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "exists; edit it, or pass --force");
+    done(&o);
+    /* the written file drives a check: each environment with its own cluster */
+    snprintf(args, sizeof args, "check --format json '%s/envs'", tmpdir);
+    o = run(args, NULL);
+    contains(o.out, "\"environment\": \"prod\"");
+    contains(o.out, "\"environment\": \"dev\"");
+    contains(o.out, "clusters/prod/config-autoscaler.yaml\", \"line\": 3, \"origin\": \"environment\"");
+    done(&o);
+    /* --env limits the run; the summary says which */
+    snprintf(args, sizeof args, "check --env prod '%s/envs'", tmpdir);
+    o = run(args, NULL);
+    ck_assert_int_eq(o.status, 0);
+    contains(o.out, "in environment prod (");
+    contains(o.out, "InferenceService ranker [env prod]: initial-scale above maxReplicas");
+    done(&o);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -432,6 +473,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, cli_color);
     tcase_add_test(tc, cli_resource_limits);
     tcase_add_test(tc, cli_hundred_thousand_rules);
+    tcase_add_test(tc, cli_init_and_environments);
     suite_add_tcase(s, tc);
     return s;
 }
