@@ -895,7 +895,7 @@ static void call_expr(compiler *c, kv_node *n)
             return;
         }
         const char *kind = n->kids[0]->str;
-        const char *api = n->nkids == 2 ? n->kids[1]->str : NULL;
+        const char *api = n->nkids >= 2 ? n->kids[1]->str : NULL;
         uint32_t q;
         for (q = 0; q < c->nqueries; q++)
             if (!strcmp(c->queries[q].kind, kind) &&

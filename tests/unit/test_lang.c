@@ -567,6 +567,8 @@ START_TEST(eval_queries)
                    "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h1, namespace: a}\n---\n"
                    "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h2}\n---\n"
                    "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h3, namespace: a}\n---\n"
+                   /* another API group: the pattern leaves it out */
+                   "apiVersion: example.com/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: h4, namespace: a}\n---\n"
                    "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: one, namespace: a}\n---\n"
                    "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: two}\n");
     th_assert_contains(out, "R Service/one {here:[\"h1\",\"h3\"],none:0}");
