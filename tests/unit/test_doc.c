@@ -395,7 +395,6 @@ START_TEST(documents_api)
 }
 END_TEST
 
-static 
 START_TEST(path_globs)
 {
     ck_assert(kv_path_glob("apps/**", "apps/a/b/c.yaml"));
@@ -424,7 +423,7 @@ START_TEST(path_globs)
 }
 END_TEST
 
-Suite *doc_suite(void)
+static Suite *doc_suite(void)
 {
     Suite *s = suite_create("doc");
     TCase *tc = tcase_create("yaml");
