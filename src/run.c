@@ -55,6 +55,7 @@ typedef struct run {
     uint32_t cur_line;
     bool cur_failed;
     bool stdin_used;
+    bool stdin_failed;         /* reading stdin failed: it is not read again */
     char *stdin_data;
     size_t stdin_len;
     bool found_cluster_config;
@@ -311,12 +312,27 @@ static kvet_value hook_query(void *ud, uint32_t q)
 
 /* -------------------------------------------------------------- reading */
 
+/* The name of an input in reports: standard input under its given name. */
+static const char *input_name(const run *r, const char *path)
+{
+    if (strcmp(path, "-") != 0)
+        return path;
+    return r->in->stdin_name && *r->in->stdin_name ? r->in->stdin_name : "<stdin>";
+}
+
+/* Read an input.  Standard input is read once, whatever the passes: its
+ * text, or its failure, is remembered.  Returns 0; -1 after reporting the
+ * failure; -2 for standard input that failed before (already reported). */
 static int read_input(run *r, const char *path, char **data, size_t *len, bool *owned)
 {
     if (!strcmp(path, "-")) {
+        if (r->stdin_failed)
+            return -2;
         if (!r->stdin_used) {
-            if (kv_read_file(r->ctx, "-", &r->stdin_data, &r->stdin_len) < 0)
+            if (kv_read_named(r->ctx, "-", input_name(r, path), &r->stdin_data, &r->stdin_len) < 0) {
+                r->stdin_failed = true;
                 return -1;
+            }
             r->stdin_used = true;
         }
         *data = r->stdin_data;
@@ -343,7 +359,8 @@ static bool is_config_doc(kvet_value root)
     return false;
 }
 
-/* pass 1: keep documents of queried kinds */
+/* pass 1: keep documents of queried kinds (the items of Lists come one by
+ * one, kv_load_manifests) */
 static int index_doc(void *ud, kv_doc *doc)
 {
     run *r = ud;
@@ -355,43 +372,6 @@ static int index_doc(void *ud, kv_doc *doc)
     for (uint32_t q = 0; q < r->prog->nqueries && !want; q++) {
         kv_selector s = {r->prog->queries[q].kind, r->prog->queries[q].api};
         want = kv_selector_match(&s, kind.u.s->data, kind.u.s->len, api.u.s->data, api.u.s->len);
-    }
-    /* List documents may hold queried kinds */
-    if (!want && kind.u.s->len >= 4 && !strcmp(kind.u.s->data + kind.u.s->len - 4, "List")) {
-        kvet_value items = kvet_map_get(doc->root, "items", 5);
-        if (items.type == KVET_LIST) {
-            for (uint32_t i = 0; i < items.u.l->n && !want; i++) {
-                kvet_value k = kvet_map_get(items.u.l->items[i], "kind", 4);
-                kvet_value a = kvet_map_get(items.u.l->items[i], "apiVersion", 10);
-                if (k.type != KVET_STRING || a.type != KVET_STRING)
-                    continue;
-                for (uint32_t q = 0; q < r->prog->nqueries && !want; q++) {
-                    kv_selector s = {r->prog->queries[q].kind, r->prog->queries[q].api};
-                    want = kv_selector_match(&s, k.u.s->data, k.u.s->len, a.u.s->data, a.u.s->len);
-                }
-            }
-            if (want) {
-                /* index each item */
-                for (uint32_t i = 0; i < items.u.l->n; i++) {
-                    if (r->ndocs == r->capdocs) {
-                        size_t cap = r->capdocs ? r->capdocs * 2 : 64;
-                        indexed *d = realloc(r->docs, cap * sizeof *d);
-                        if (!d) { r->oom = true; return 0; }
-                        r->docs = d;
-                        r->capdocs = cap;
-                    }
-                    bool oom = false;
-                    r->docs[r->ndocs].arena = NULL;
-                    r->docs[r->ndocs].root = kv_value_copy(&r->index_arena, items.u.l->items[i], &oom);
-                    if (oom) {
-                        r->oom = true;
-                        return 0;
-                    }
-                    r->ndocs++;
-                }
-                return 0;
-            }
-        }
     }
     if (!want)
         return 0;
@@ -549,38 +529,12 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
     }
 }
 
+/* pass 2: every resource (kv_load_manifests has taken Lists apart and
+ * left out, or reported, documents that are not resources) */
 static int eval_doc(void *ud, kv_doc *doc)
 {
     run *r = ud;
-    kvet_value root = doc->root;
-    kvet_value api = kvet_map_get(root, "apiVersion", 10);
-    kvet_value kind = kvet_map_get(root, "kind", 4);
-    if (api.type != KVET_STRING || kind.type != KVET_STRING) {
-        r->res->pub.skipped++;
-        kv_diag(r->ctx, KVET_SEV_NOTE, kv_source_name(r->ctx, doc->src), doc->line, doc->col, 0, NULL,
-                "skipped a document without apiVersion and kind (not a Kubernetes resource)");
-        return 0;
-    }
-    /* List kinds: evaluate the items */
-    if (kind.u.s->len >= 4 && !strcmp(kind.u.s->data + kind.u.s->len - 4, "List")) {
-        kvet_value items = kvet_map_get(root, "items", 5);
-        if (items.type == KVET_LIST) {
-            for (uint32_t i = 0; i < items.u.l->n; i++) {
-                kvet_value it = items.u.l->items[i];
-                kvet_value ia = kvet_map_get(it, "apiVersion", 10);
-                kvet_value ik = kvet_map_get(it, "kind", 4);
-                if (ia.type != KVET_STRING || ik.type != KVET_STRING) {
-                    r->res->pub.skipped++;
-                    kv_diag(r->ctx, KVET_SEV_NOTE, kv_source_name(r->ctx, doc->src), it.line, it.col, 0, NULL,
-                            "skipped a List item without apiVersion and kind");
-                    continue;
-                }
-                eval_resource(r, it, doc->src);
-            }
-            return 0;
-        }
-    }
-    eval_resource(r, root, doc->src);
+    eval_resource(r, doc->root, doc->src);
     return 0;
 }
 
@@ -594,17 +548,33 @@ static void collect_input_errors(run *r, size_t from)
     }
 }
 
-static void load_pass(run *r, char **files, size_t nfiles, bool indexing, bool always)
+/* What a load found, added to the result (pass 2) and to the input it
+ * came from (NULL for --cluster files). */
+static void count_input(run *r, kvet_input_info *info, size_t len, const kv_manifest_stats *st)
+{
+    r->res->pub.skipped += st->skipped;
+    if (!info)
+        return;
+    info->bytes += len;
+    info->documents += st->documents;
+    info->resources += st->resources;
+    info->skipped += st->skipped;
+    info->invalid += st->invalid;
+}
+
+static void load_pass(run *r, char **files, size_t nfiles, const size_t *origin, bool indexing, bool always)
 {
     for (size_t i = 0; i < nfiles; i++) {
         char *data = NULL;
         size_t len = 0;
         bool owned = false;
         size_t before = kvet_diag_count(r->ctx);
-        if (read_input(r, files[i], &data, &len, &owned) < 0) {
-            if (indexing)
-                kv_diag_truncate(r->ctx, before); /* pass 2 reports it */
-            else
+        int rc = read_input(r, files[i], &data, &len, &owned);
+        if (rc < 0) {
+            /* a file is read again in pass 2, which reports it; stdin is not */
+            if (indexing && strcmp(files[i], "-") != 0)
+                kv_diag_truncate(r->ctx, before);
+            else if (rc == -1)
                 collect_input_errors(r, before);
             continue;
         }
@@ -613,16 +583,16 @@ static void load_pass(run *r, char **files, size_t nfiles, bool indexing, bool a
                 free(data);
             continue;
         }
-        const char *name = !strcmp(files[i], "-") ? "<stdin>" : files[i];
-        uint32_t src;
+        const char *name = input_name(r, files[i]);
+        uint32_t src = kv_source_add(r->ctx, name);
+        kv_manifest_stats st;
         if (indexing) {
-            src = kv_source_add(r->ctx, name);
-            kv_load_buffer(r->ctx, name, src, data, len, KV_FMT_AUTO, index_doc, r);
+            kv_load_manifests(r->ctx, name, src, data, len, index_doc, r, &st);
             kv_diag_truncate(r->ctx, before);
         } else {
-            src = kv_source_add(r->ctx, name);
-            kv_load_buffer(r->ctx, name, src, data, len, KV_FMT_AUTO, eval_doc, r);
+            kv_load_manifests(r->ctx, name, src, data, len, eval_doc, r, &st);
             collect_input_errors(r, before);
+            count_input(r, origin && r->res->pub.inputs ? &r->res->pub.inputs[origin[i]] : NULL, len, &st);
         }
         if (owned)
             free(data);
@@ -643,14 +613,46 @@ static void load_memory(run *r, const kvet_inputs *in, bool indexing)
     }
     memcpy(copy, in->buffer, in->buffer_len);
     copy[in->buffer_len] = '\0';
+    kv_manifest_stats st;
     if (indexing) {
-        kv_load_buffer(r->ctx, name, src, copy, in->buffer_len, KV_FMT_AUTO, index_doc, r);
+        kv_load_manifests(r->ctx, name, src, copy, in->buffer_len, index_doc, r, &st);
         kv_diag_truncate(r->ctx, before);
     } else {
-        kv_load_buffer(r->ctx, name, src, copy, in->buffer_len, KV_FMT_AUTO, eval_doc, r);
+        kv_load_manifests(r->ctx, name, src, copy, in->buffer_len, eval_doc, r, &st);
         collect_input_errors(r, before);
+        /* the buffer is the last input */
+        count_input(r, r->res->pub.inputs ? &r->res->pub.inputs[r->res->pub.ninputs - 1] : NULL, in->buffer_len,
+                    &st);
     }
     free(copy);
+}
+
+/* One kvet_input_info per path, and one for the buffer. */
+static void describe_inputs(run *r, const kv_walk_stats *ws)
+{
+    const kvet_inputs *in = r->in;
+    size_t n = in->npaths + (in->buffer ? 1 : 0);
+    kvet_result *res = &r->res->pub;
+    res->inputs = calloc(n + 1, sizeof *res->inputs);
+    if (!res->inputs) {
+        r->oom = true;
+        return;
+    }
+    res->ninputs = n;
+    for (size_t i = 0; i < in->npaths; i++) {
+        kvet_input_info *info = &res->inputs[i];
+        info->path = rdup(r, input_name(r, in->paths[i]), strlen(input_name(r, in->paths[i])));
+        info->folder = ws[i].folder;
+        info->files = ws[i].files;
+        info->hidden = ws[i].hidden;
+        info->excluded = ws[i].excluded;
+        info->other = ws[i].other;
+    }
+    if (in->buffer) {
+        const char *name = in->buffer_name ? in->buffer_name : "<memory>";
+        res->inputs[n - 1].path = rdup(r, name, strlen(name));
+        res->inputs[n - 1].files = 1;
+    }
 }
 
 kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs *in)
@@ -679,7 +681,7 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     r.env = kv_env_new(ctx, pack, &hooks);
     r.ev = r.env ? kv_eval_new(r.env) : NULL;
     char **files = NULL, **cluster = NULL;
-    size_t nfiles = 0, ncluster = 0;
+    size_t nfiles = 0, ncluster = 0, *origin = NULL;
     if (!r.query_lists || !r.query_built || !r.query_ns || !r.ev || !ri->pub.rule_evaluated || !ri->pub.rule_findings ||
         !ri->pub.derive_applied || !ri->pub.derive_valued) {
         r.oom = true;
@@ -690,8 +692,16 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
             ri->pub.nrules++;
 
     size_t before = kvet_diag_count(ctx);
-    if (kv_expand_inputs(ctx, in->paths, in->npaths, &files, &nfiles) < 0)
+    kv_walk_opts wo = {in->exclude, in->nexclude};
+    kv_walk_stats *ws = calloc(in->npaths + 1, sizeof *ws);
+    if (!ws) {
+        r.oom = true;
+        goto done;
+    }
+    if (kv_expand_inputs_ex(ctx, in->paths, in->npaths, &wo, &files, &nfiles, &origin, ws) < 0)
         collect_input_errors(&r, before);
+    describe_inputs(&r, ws);
+    free(ws);
     before = kvet_diag_count(ctx);
     if (in->ncluster && kv_expand_inputs(ctx, in->cluster, in->ncluster, &cluster, &ncluster) < 0)
         collect_input_errors(&r, before);
@@ -711,13 +721,13 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     r.doc_src_min = (uint32_t)ctx->nsources;
 
     if (pack->nqueries) {
-        load_pass(&r, cluster, ncluster, true, true);
-        load_pass(&r, files, nfiles, true, false);
+        load_pass(&r, cluster, ncluster, NULL, true, true);
+        load_pass(&r, files, nfiles, origin, true, false);
         if (in->buffer)
             load_memory(&r, in, true);
     }
-    load_pass(&r, cluster, ncluster, false, false);
-    load_pass(&r, files, nfiles, false, false);
+    load_pass(&r, cluster, ncluster, NULL, false, false);
+    load_pass(&r, files, nfiles, origin, false, false);
     if (in->buffer)
         load_memory(&r, in, false);
     ri->pub.used_cluster_defaults = !r.found_cluster_config;
@@ -744,6 +754,7 @@ done:
     if (r.oom)
         add_error(&r, NULL, 0, 0, "out of memory");
     kv_free_strings(files, nfiles);
+    free(origin);
     kv_free_strings(cluster, ncluster);
     for (size_t i = 0; i < r.ndocs; i++)
         if (r.docs[i].arena) {
@@ -791,6 +802,7 @@ void kvet_result_free(kvet_result *res)
     }
     free(res->errors);
     free(res->waivers);
+    free(res->inputs);
     free(res->rule_evaluated);
     free(res->rule_findings);
     free(res->derive_applied);
