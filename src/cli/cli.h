@@ -52,6 +52,9 @@ typedef struct report_opts {
     const char *const *sets;     /* --set NAME=VALUE as given */
     size_t nsets;
     const char *today;           /* the date waivers expire against */
+    const char *stdin_name;      /* --stdin-filename, or NULL */
+    const char *const *excludes; /* --exclude patterns */
+    size_t nexcludes;
 } report_opts;
 
 /* Print and clear the context's diagnostics on standard error (notes and

@@ -50,6 +50,9 @@ typedef struct opts {
     bool coverage;
     bool timestamp;        /* --timestamp: reports that can show the time do */
     bool check;            /* fmt --check */
+    bool allow_empty;      /* no resource in the inputs is not an error */
+    const char *stdin_name; /* --stdin-filename */
+    const char **excludes; size_t nexcludes; /* --exclude */
     kvet_ctx *ctx;
 } opts;
 
@@ -103,6 +106,13 @@ static const char *const help_text =
     "      --fail-level LEVEL   error (default), warning, info or never\n"
     "  -q, --quiet              no summary line and no notes\n"
     "      --color WHEN         auto (default), always or never\n"
+    "      --exclude GLOB       do not read files below a PATH folder whose path (from\n"
+    "                           that folder, or as walked) matches GLOB: *, ?, [...]\n"
+    "                           within a name, ** across folders (repeatable; files\n"
+    "                           named as PATH are always read)\n"
+    "      --stdin-filename NAME  the name of standard input (-) in reports and\n"
+    "                           messages (NAME.json reads it as JSON)\n"
+    "      --allow-empty        inputs without any Kubernetes resource are not an error\n"
     "  -r, --resource NS/NAME   explain: only this resource (or NAME)\n"
     "      --dump               compile: print the bytecode listing\n"
     "      --timestamp          html: show the time of the run (also SOURCE_DATE_EPOCH);\n"
@@ -319,6 +329,9 @@ enum {
     OPT_COVERAGE,
     OPT_TIMESTAMP,
     OPT_CHECK,
+    OPT_ALLOW_EMPTY,
+    OPT_STDIN_NAME,
+    OPT_EXCLUDE,
 };
 
 static const struct option long_opts[] = {
@@ -341,6 +354,9 @@ static const struct option long_opts[] = {
     {"coverage", no_argument, NULL, OPT_COVERAGE},
     {"timestamp", no_argument, NULL, OPT_TIMESTAMP},
     {"check", no_argument, NULL, OPT_CHECK},
+    {"allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY},
+    {"stdin-filename", required_argument, NULL, OPT_STDIN_NAME},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -455,6 +471,21 @@ static int parse_opts(int argc, char **argv, opts *o)
         case OPT_COVERAGE: o->coverage = true; break;
         case OPT_TIMESTAMP: o->timestamp = true; break;
         case OPT_CHECK: o->check = true; break;
+        case OPT_ALLOW_EMPTY: o->allow_empty = true; break;
+        case OPT_STDIN_NAME:
+            if (!*optarg) {
+                usage_error("--stdin-filename needs a name");
+                return KVET_EXIT_ERROR;
+            }
+            o->stdin_name = optarg;
+            break;
+        case OPT_EXCLUDE:
+            if (!*optarg) {
+                usage_error("--exclude needs a pattern");
+                return KVET_EXIT_ERROR;
+            }
+            push(&o->excludes, &o->nexcludes, optarg);
+            break;
         case OPT_LIMIT:
             if (set_limit(o->ctx, optarg) < 0)
                 return KVET_EXIT_ERROR;
@@ -531,6 +562,106 @@ static const char *today_or(const opts *o)
     return buf;
 }
 
+/* --stdin-filename names standard input: one of the PATHs must be "-". */
+static int check_input_opts(const opts *o)
+{
+    if (!o->stdin_name)
+        return 0;
+    for (size_t i = 0; i < o->ninputs; i++)
+        if (!strcmp(o->inputs[i], "-"))
+            return 0;
+    usage_error("--stdin-filename names standard input, but no PATH is - (standard input)");
+    return KVET_EXIT_ERROR;
+}
+
+static kvet_inputs make_inputs(const opts *o)
+{
+    kvet_inputs in = {.paths = o->inputs, .npaths = o->ninputs, .cluster = o->cluster, .ncluster = o->ncluster,
+                      .waiver_files = o->waivers, .nwaiver_files = o->nwaivers, .today = today_or(o),
+                      .stdin_name = o->stdin_name, .exclude = o->excludes, .nexclude = o->nexcludes};
+    return in;
+}
+
+static void plural(cli_buf *b, size_t n, const char *one, const char *many)
+{
+    cli_buf_printf(b, "%zu %s", n, n == 1 ? one : many);
+}
+
+/* What an input without resources held, in words. */
+static void describe_input(cli_buf *b, const kvet_input_info *in)
+{
+    if (in->folder && in->files == 0) {
+        cli_buf_printf(b, "%s has no *.yaml, *.yml or *.json files to read", in->path);
+        if (in->hidden || in->excluded || in->other) {
+            const char *sep = " (not read:";
+            if (in->hidden) {
+                cli_buf_printf(b, "%s %zu hidden %s", sep, in->hidden, in->hidden == 1 ? "entry" : "entries");
+                sep = ",";
+            }
+            if (in->excluded) {
+                cli_buf_printf(b, "%s %zu excluded", sep, in->excluded);
+                sep = ",";
+            }
+            if (in->other) {
+                cli_buf_printf(b, "%s ", sep);
+                plural(b, in->other, "file with another name", "files with other names");
+            }
+            cli_buf_puts(b, ")");
+        }
+        return;
+    }
+    cli_buf_printf(b, "%s", in->path);
+    if (in->folder) {
+        cli_buf_puts(b, ": ");
+        plural(b, in->files, "file", "files");
+        cli_buf_puts(b, in->documents ? ", " : " with no documents");
+    } else if (in->bytes == 0) {
+        cli_buf_puts(b, " is empty");
+        return;
+    } else if (!in->documents) {
+        cli_buf_puts(b, " holds no documents (only comments or blank lines)");
+        return;
+    } else {
+        cli_buf_puts(b, ": ");
+    }
+    if (in->documents) {
+        plural(b, in->documents, "document", "documents");
+        cli_buf_puts(b, in->documents == 1 ? ", not a Kubernetes resource" : ", none of them a Kubernetes resource");
+    }
+}
+
+/* Inputs without a single Kubernetes resource: nothing was checked, which
+ * is an error unless --allow-empty says it is expected.  (Inputs that
+ * could not be read are errors of their own.)  Returns true when the run
+ * must stop, after saying why. */
+static bool refuse_empty(const opts *o, const kvet_result *res)
+{
+    if (res->nerrors)
+        return false;
+    for (size_t i = 0; i < res->ninputs; i++)
+        if (res->inputs[i].resources)
+            return false;
+    if (o->allow_empty && o->quiet)
+        return false;
+    cli_buf b;
+    cli_buf_init(&b);
+    for (size_t i = 0; i < res->ninputs; i++) {
+        if (i)
+            cli_buf_puts(&b, "; ");
+        describe_input(&b, &res->inputs[i]);
+    }
+    if (o->allow_empty) {
+        fprintf(stderr, "%s: note: no Kubernetes resources found in the inputs: %s\n", prog_name,
+                b.data ? b.data : "");
+        cli_buf_free(&b);
+        return false;
+    }
+    fprintf(stderr, "%s: no Kubernetes resources found in the inputs: %s\n", prog_name, b.data ? b.data : "");
+    fprintf(stderr, "%s: nothing was checked (--allow-empty accepts inputs without resources)\n", prog_name);
+    cli_buf_free(&b);
+    return true;
+}
+
 /* `kvet baseline -o FILE PATH...`: every current finding as accepted. */
 static int cmd_baseline(opts *o)
 {
@@ -538,16 +669,18 @@ static int cmd_baseline(opts *o)
         usage_error("baseline needs -o FILE and at least one PATH");
         return KVET_EXIT_ERROR;
     }
+    if (check_input_opts(o))
+        return KVET_EXIT_ERROR;
     bool err_color = use_color(o, stderr);
     kvet_pack *pack = load_rules(o, err_color);
     if (!pack)
         return KVET_EXIT_ERROR;
-    kvet_inputs in = {.paths = o->inputs, .npaths = o->ninputs, .cluster = o->cluster, .ncluster = o->ncluster,
-                      .waiver_files = o->waivers, .nwaiver_files = o->nwaivers, .today = today_or(o)};
+    kvet_inputs in = make_inputs(o);
     kvet_result *res = kvet_check(o->ctx, pack, &in);
     cli_print_diags(o->ctx, err_color, o->quiet);
-    if (!res || res->nerrors) {
-        fprintf(stderr, "%s: not writing a baseline: some inputs could not be evaluated\n", prog_name);
+    if (!res || res->nerrors || refuse_empty(o, res)) {
+        fprintf(stderr, "%s: not writing a baseline: %s\n", prog_name,
+                res && !res->nerrors ? "no resources" : "some inputs could not be evaluated");
         kvet_result_free(res);
         kvet_pack_free(pack);
         return KVET_EXIT_ERROR;
@@ -581,14 +714,16 @@ static int cmd_check(opts *o, bool explain)
         usage_error("%s needs at least one PATH (a file, a folder or - for stdin)", explain ? "explain" : "check");
         return KVET_EXIT_ERROR;
     }
+    if (check_input_opts(o))
+        return KVET_EXIT_ERROR;
     bool err_color = use_color(o, stderr);
     size_t rules_given = o->nrules; /* load_rules adds the default pack when none is given */
     kvet_pack *pack = load_rules(o, err_color);
     if (!pack)
         return KVET_EXIT_ERROR;
-    kvet_inputs in = {.paths = o->inputs, .npaths = o->ninputs, .cluster = o->cluster, .ncluster = o->ncluster,
-                      .want_trace = explain, .waiver_files = o->waivers, .nwaiver_files = o->nwaivers,
-                      .baseline = o->baseline, .today = today_or(o)};
+    kvet_inputs in = make_inputs(o);
+    in.want_trace = explain;
+    in.baseline = o->baseline;
     kvet_result *res = kvet_check(o->ctx, pack, &in);
     cli_print_diags(o->ctx, err_color, o->quiet);
     if (!res) {
@@ -596,9 +731,15 @@ static int cmd_check(opts *o, bool explain)
         kvet_pack_free(pack);
         return KVET_EXIT_ERROR;
     }
+    /* nothing to report: no report is written, so none can be read as a pass */
+    if (refuse_empty(o, res)) {
+        kvet_result_free(res);
+        kvet_pack_free(pack);
+        return KVET_EXIT_ERROR;
+    }
     report_opts ro = {use_color(o, stdout), o->quiet, o->fail_level, o->fail_never, pack, o->inputs, o->ninputs,
                       o->cluster, o->ncluster, report_time(o), o->rules, rules_given, o->waivers, o->nwaivers,
-                      o->baseline, o->sets, o->nsets, in.today};
+                      o->baseline, o->sets, o->nsets, in.today, o->stdin_name, o->excludes, o->nexcludes};
     int rc = KVET_EXIT_OK;
     if (explain) {
         cli_buf out;
@@ -810,6 +951,7 @@ int main(int argc, char **argv)
     free(o.waivers);
     free(o.rule_paths);
     free(o.cluster);
+    free(o.excludes);
     free(o.inputs);
     free(o.formats);
     kvet_ctx_free(o.ctx);
