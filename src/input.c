@@ -209,13 +209,15 @@ static bool is_manifest_name(const char *name)
     return has_suffix(name, ".yaml") || has_suffix(name, ".yml") || has_suffix(name, ".json");
 }
 
-/* Does an --exclude pattern take this path?  `rel` is the path relative to
+/* Does an exclude pattern take this path?  `rel` is the path relative to
  * the input folder, `full` the path as walked (the folder as given, then
- * the names below it). */
-static bool excluded(const kv_walk_opts *o, const char *rel, const char *full)
+ * the names below it).  A pattern that takes the input folder itself
+ * (`tests` for the input tests/manifests) is matched against relative
+ * paths only (walked[i] false): the folder was named to be read. */
+static bool excluded(const kv_walk_opts *o, const bool *walked, const char *rel, const char *full)
 {
     for (size_t i = 0; o && i < o->nexclude; i++)
-        if (kv_path_glob(o->exclude[i], rel) || kv_path_glob(o->exclude[i], full))
+        if (kv_path_glob(o->exclude[i], rel) || (walked[i] && kv_path_glob(o->exclude[i], full)))
             return true;
     return false;
 }
@@ -232,6 +234,14 @@ static int walk(kvet_ctx *ctx, const char *root, const kv_walk_opts *o, strvec *
     /* below root, a walked path is root, a '/' unless root ends in one, and
      * the path relative to root */
     size_t rel_at = strlen(root) + (has_suffix(root, "/") ? 0 : 1);
+    size_t nex = o ? o->nexclude : 0;
+    bool *walked = calloc(nex + 1, sizeof *walked);
+    if (!walked) {
+        kv_diag(ctx, KVET_SEV_ERROR, root, 0, 0, 0, NULL, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < nex; i++)
+        walked[i] = !kv_path_glob(o->exclude[i], root);
     sv_push(&todo, strdup(root));
     while (todo.n && !todo.oom) {
         char *dir = todo.v[--todo.n];
@@ -302,7 +312,7 @@ static int walk(kvet_ctx *ctx, const char *root, const kv_walk_opts *o, strvec *
             bool is_dir = S_ISDIR(es.st_mode);
             bool manifest = S_ISREG(es.st_mode) && is_manifest_name(full);
             /* a folder an exclude pattern takes holds nothing to read */
-            if ((is_dir || manifest) && excluded(o, full + rel_at, full)) {
+            if ((is_dir || manifest) && excluded(o, walked, full + rel_at, full)) {
                 stats->excluded++;
                 free(full);
             } else if (is_dir) {
@@ -328,6 +338,7 @@ static int walk(kvet_ctx *ctx, const char *root, const kv_walk_opts *o, strvec *
         free(todo.v[i]);
     free(todo.v);
     free(seen);
+    free(walked);
     if (todo.oom) {
         kv_diag(ctx, KVET_SEV_ERROR, root, 0, 0, 0, NULL, "out of memory");
         rc = -1;

@@ -361,8 +361,12 @@ static int take(mload *m, const kv_doc *doc, kvet_value v, int depth, where w)
         if (ma || mk) {
             /* a resource with its keys misspelt is not "not a resource" */
             const kvet_map_entry *e = ma ? ma : mk;
-            report(m, doc, KVET_SEV_ERROR, e->val, 1, "no apiVersion and kind, but `%s`: a misspelt %s?",
-                   e->key->data, ma ? "apiVersion" : "kind");
+            /* the key itself: in a block mapping, keys start in the mapping's column */
+            kvet_value at = e->val;
+            at.col = v.col;
+            const char *want = ma ? "apiVersion" : "kind";
+            report(m, doc, KVET_SEV_ERROR, at, e->key->len, "`%s` is not `%s`%s: this resource has no apiVersion and "
+                   "kind", e->key->data, want, strcasecmp(e->key->data, want) ? "" : " (keys are case-sensitive)");
             return 0;
         }
         if (w == IN_LIST_KIND)
