@@ -253,8 +253,9 @@ typedef struct kvet_inputs {
     const char *stdin_name;   /* the name of "-" (standard input) in reports; NULL: "<stdin>" */
     const char *const *exclude; /* glob patterns (`*`, `?`, `[...]`, `**`): files and folders
                                    below a folder of `paths` whose path relative to that folder,
-                                   or as walked, matches one are not read; files named in
-                                   `paths` are always read */
+                                   or as walked, matches one are not read (a pattern that
+                                   matches the folder itself is matched against relative
+                                   paths only); files named in `paths` are always read */
     size_t nexclude;
     const char *const *waiver_files; /* YAML waiver files (docs/waivers.md) */
     size_t nwaiver_files;
