@@ -41,6 +41,15 @@ int kv_load_buffer(kvet_ctx *ctx, const char *name, uint32_t src,
                    const char *data, size_t len, kv_doc_format fmt,
                    kv_doc_fn fn, void *ud);
 
+/* KV_LOAD_SOURCES: a YAML stream's `# Source: PATH` comments (helm
+ * template) attribute the documents after them to PATH (yaml_load.c); for
+ * a stream that is no file of its own, such as stdin.  A file's lines are
+ * its own, so its documents keep its name. */
+enum { KV_LOAD_SOURCES = 1 };
+int kv_load_buffer_ex(kvet_ctx *ctx, const char *name, uint32_t src,
+                      const char *data, size_t len, kv_doc_format fmt, unsigned flags,
+                      kv_doc_fn fn, void *ud);
+
 /* What kv_load_manifests found in a text. */
 typedef struct kv_manifest_stats {
     size_t documents;       /* documents, a List's and a top-level list's items one by one
@@ -54,12 +63,12 @@ typedef struct kv_manifest_stats {
  * kv_load_buffer (KV_FMT_AUTO), with top-level lists and List kinds taken
  * apart into their items, documents that are not resources skipped with a
  * note, and resources with a missing or malformed apiVersion or kind
- * reported as errors.  fn sees only resources; a whole document may have
+ * reported as errors.  flags are kv_load_buffer_ex's.  fn sees only resources; a whole document may have
  * its arena taken (return 1), an item of a list comes with arena NULL (copy
  * what you keep).  stats may be NULL.  Returns 0, or -1 when an error was
  * reported or fn stopped the load. */
 int kv_load_manifests(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                      kv_doc_fn fn, void *ud, kv_manifest_stats *stats);
+                      unsigned flags, kv_doc_fn fn, void *ud, kv_manifest_stats *stats);
 
 /* Read a whole file ("-" = stdin) into a malloc'd buffer, honouring
  * limits.max_document_bytes: an input over the limit is an error, never

@@ -15,7 +15,7 @@
 #include "pathglob.h"
 
 int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                 kv_doc_fn fn, void *ud);
+                 bool sources, kv_doc_fn fn, void *ud);
 int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
                  kv_doc_fn fn, void *ud);
 
@@ -54,6 +54,13 @@ int kv_load_buffer(kvet_ctx *ctx, const char *name, uint32_t src,
                    const char *data, size_t len, kv_doc_format fmt,
                    kv_doc_fn fn, void *ud)
 {
+    return kv_load_buffer_ex(ctx, name, src, data, len, fmt, 0, fn, ud);
+}
+
+int kv_load_buffer_ex(kvet_ctx *ctx, const char *name, uint32_t src,
+                      const char *data, size_t len, kv_doc_format fmt, unsigned flags,
+                      kv_doc_fn fn, void *ud)
+{
     /* a UTF-8 byte order mark is not part of the document */
     if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB && (unsigned char)data[2] == 0xBF) {
         data += 3;
@@ -63,7 +70,7 @@ int kv_load_buffer(kvet_ctx *ctx, const char *name, uint32_t src,
         fmt = has_suffix(name, ".json") || is_json_stream(data, len) ? KV_FMT_JSON : KV_FMT_YAML;
     if (fmt == KV_FMT_JSON)
         return kv_load_json(ctx, name, src, data, len, fn, ud);
-    return kv_load_yaml(ctx, name, src, data, len, fn, ud);
+    return kv_load_yaml(ctx, name, src, data, len, (flags & KV_LOAD_SOURCES) != 0, fn, ud);
 }
 
 /* The largest buffer a read may grow to: the limit plus one byte (to see

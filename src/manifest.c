@@ -435,13 +435,13 @@ static int on_doc(void *ud, kv_doc *doc)
 }
 
 int kv_load_manifests(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                      kv_doc_fn fn, void *ud, kv_manifest_stats *stats)
+                      unsigned flags, kv_doc_fn fn, void *ud, kv_manifest_stats *stats)
 {
     kv_manifest_stats none;
     if (!stats)
         stats = &none;
     memset(stats, 0, sizeof *stats);
     mload m = {ctx, data, len, fn, ud, stats, false, false};
-    int rc = kv_load_buffer(ctx, name, src, data, len, KV_FMT_AUTO, on_doc, &m);
+    int rc = kv_load_buffer_ex(ctx, name, src, data, len, KV_FMT_AUTO, flags, on_doc, &m);
     return rc < 0 || m.failed ? -1 : 0;
 }

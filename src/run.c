@@ -585,12 +585,14 @@ static void load_pass(run *r, char **files, size_t nfiles, const size_t *origin,
         }
         const char *name = input_name(r, files[i]);
         uint32_t src = kv_source_add(r->ctx, name);
+        /* piped helm template output names its templates; a file is its own */
+        unsigned flags = !strcmp(files[i], "-") ? KV_LOAD_SOURCES : 0;
         kv_manifest_stats st;
         if (indexing) {
-            kv_load_manifests(r->ctx, name, src, data, len, index_doc, r, &st);
+            kv_load_manifests(r->ctx, name, src, data, len, flags, index_doc, r, &st);
             kv_diag_truncate(r->ctx, before);
         } else {
-            kv_load_manifests(r->ctx, name, src, data, len, eval_doc, r, &st);
+            kv_load_manifests(r->ctx, name, src, data, len, flags, eval_doc, r, &st);
             collect_input_errors(r, before);
             count_input(r, origin && r->res->pub.inputs ? &r->res->pub.inputs[origin[i]] : NULL, len, &st);
         }
@@ -615,10 +617,10 @@ static void load_memory(run *r, const kvet_inputs *in, bool indexing)
     copy[in->buffer_len] = '\0';
     kv_manifest_stats st;
     if (indexing) {
-        kv_load_manifests(r->ctx, name, src, copy, in->buffer_len, index_doc, r, &st);
+        kv_load_manifests(r->ctx, name, src, copy, in->buffer_len, KV_LOAD_SOURCES, index_doc, r, &st);
         kv_diag_truncate(r->ctx, before);
     } else {
-        kv_load_manifests(r->ctx, name, src, copy, in->buffer_len, eval_doc, r, &st);
+        kv_load_manifests(r->ctx, name, src, copy, in->buffer_len, KV_LOAD_SOURCES, eval_doc, r, &st);
         collect_input_errors(r, before);
         /* the buffer is the last input */
         count_input(r, r->res->pub.inputs ? &r->res->pub.inputs[r->res->pub.ninputs - 1] : NULL, in->buffer_len,

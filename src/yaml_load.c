@@ -9,9 +9,10 @@
  * Kubernetes' YAML reader (go-yaml v2, YAML 1.1) types them.
  *
  * `helm template` output names the template each document comes from in a
- * comment, `# Source: chart/templates/x.yaml`, between the documents.  A
- * document after such a comment, and the ones after it up to the next,
- * belongs to that path: its values carry a source registered under it, so
+ * comment, `# Source: chart/templates/x.yaml`, between the documents.  When
+ * asked (KV_LOAD_SOURCES: a stream that is no file of its own, such as
+ * stdin), a document after such a comment, and the ones after it up to the
+ * next, belongs to that path: its values carry a source registered under it, so
  * findings and diagnostics name the template.  Lines and columns stay those
  * of the rendered stream.
  */
@@ -50,6 +51,7 @@ typedef struct loader {
     kvet_ctx *ctx;
     const char *name;        /* the stream's, or the latest `# Source:` path */
     uint32_t src;            /* the source id values get */
+    bool sources;            /* follow `# Source:` comments (KV_LOAD_SOURCES) */
     size_t scanned;          /* text before this offset has been looked at for `# Source:` */
     named_src *srcs;         /* `# Source:` paths registered by this load */
     uint32_t nsrcs, capsrcs;
@@ -478,6 +480,8 @@ static const char *source_comment(const char *p, const char *end, size_t *n)
  * `# Source:` line: the next document belongs to its path. */
 static void attribute(loader *L, size_t upto)
 {
+    if (!L->sources)
+        return;
     if (upto > L->len)
         upto = L->len;
     const char *found = NULL;
@@ -555,10 +559,10 @@ static void report_parser_error(loader *L, yaml_parser_t *p)
 }
 
 int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                 kv_doc_fn fn, void *ud);
+                 bool sources, kv_doc_fn fn, void *ud);
 
 int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                 kv_doc_fn fn, void *ud)
+                 bool sources, kv_doc_fn fn, void *ud)
 {
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
@@ -573,6 +577,7 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
     L.src = src;
     L.data = data;
     L.len = len;
+    L.sources = sources;
     int rc = 0;
     uint32_t docindex = 0;
     kvet_value root = kv_absent();

@@ -419,12 +419,18 @@ static int keep_resource(void *ud, kv_doc *d)
     return 0;
 }
 
-static int manifests(kvet_ctx *ctx, const char *name, const char *text, res_list *rl, kv_manifest_stats *st)
+static int manifests_ex(kvet_ctx *ctx, const char *name, const char *text, unsigned flags, res_list *rl,
+                        kv_manifest_stats *st)
 {
     memset(rl, 0, sizeof *rl);
     kv_arena_init(&rl->arena);
     uint32_t src = kv_source_add(ctx, name);
-    return kv_load_manifests(ctx, name, src, text, strlen(text), keep_resource, rl, st);
+    return kv_load_manifests(ctx, name, src, text, strlen(text), flags, keep_resource, rl, st);
+}
+
+static int manifests(kvet_ctx *ctx, const char *name, const char *text, res_list *rl, kv_manifest_stats *st)
+{
+    return manifests_ex(ctx, name, text, 0, rl, st);
 }
 
 static void res_free(res_list *rl)
@@ -588,7 +594,7 @@ START_TEST(manifests_helm_sources)
                     "# Source: https://example.com/not/a/template.yaml\n"
                     "---\n# Source: shop/charts/db/templates/b.yaml\n\napiVersion: v1\nkind: B\n"
                     "---\n# Source: shop/templates/a.yaml\napiVersion: v1\nkind: [Broken]\n";
-    ck_assert_int_eq(manifests(ctx, "<stdin>", y, &rl, &st), -1);
+    ck_assert_int_eq(manifests_ex(ctx, "<stdin>", y, KV_LOAD_SOURCES, &rl, &st), -1);
     ck_assert_int_eq(rl.n, 4);
     ck_assert_str_eq(kv_source_name(ctx, rl.src[0]), "<stdin>");
     ck_assert_str_eq(kv_source_name(ctx, rl.src[1]), "shop/templates/a.yaml");
@@ -602,6 +608,12 @@ START_TEST(manifests_helm_sources)
     const kvet_diag *d = kvet_diag_at(ctx, 0);
     ck_assert_str_eq(d->file, "shop/templates/a.yaml");
     ck_assert_uint_eq(d->line, 19);
+    res_free(&rl);
+    kvet_diag_clear(ctx);
+    /* a file's documents keep its name: its lines are its own */
+    ck_assert_int_eq(manifests(ctx, "rendered.yaml", y, &rl, &st), -1);
+    ck_assert_str_eq(kv_source_name(ctx, rl.src[3]), "rendered.yaml");
+    ck_assert_str_eq(kvet_diag_at(ctx, 0)->file, "rendered.yaml");
     res_free(&rl);
     kvet_ctx_free(ctx);
 }
