@@ -315,6 +315,39 @@ START_TEST(cli_resource_limits)
 }
 END_TEST
 
+START_TEST(cli_empty_inputs)
+{
+    /* an empty folder (git cannot keep one, so it is made here) */
+    char dir[600], args[1400];
+    snprintf(dir, sizeof dir, "%s/empty", tmpdir);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    snprintf(args, sizeof args, "check --rules tests/data/inputs-pack --format json '%s'", dir);
+    outcome o = run(args, NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "/empty has no *.yaml, *.yml or *.json files to read\n");
+    contains(o.err, "kvet: nothing was checked (--allow-empty accepts inputs without resources)");
+    ck_assert_str_eq(o.out, ""); /* no report that could be read as a pass */
+    done(&o);
+    snprintf(args, sizeof args, "check --rules tests/data/inputs-pack --format json --allow-empty -q '%s'", dir);
+    o = run(args, NULL);
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_str_eq(o.err, "");
+    contains(o.out, "\"resources\": 0");
+    done(&o);
+    /* stdin holding only white space, and a JSON stream that is empty */
+    o = run("check --rules tests/data/inputs-pack -", "\n\n");
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "kvet: no Kubernetes resources found in the inputs: <stdin> holds no documents");
+    done(&o);
+    /* a stdin name is used in the message too */
+    o = run("check --rules tests/data/inputs-pack --stdin-filename rendered.yaml -", "");
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "kvet: no Kubernetes resources found in the inputs: rendered.yaml is empty");
+    done(&o);
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(cli_hundred_thousand_rules)
 {
     /* a pack of 100k rules compiles and runs (linear-time compiler tables) */
@@ -430,6 +463,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, cli_explain);
     tcase_add_test(tc, cli_color);
     tcase_add_test(tc, cli_resource_limits);
+    tcase_add_test(tc, cli_empty_inputs);
     tcase_add_test(tc, cli_hundred_thousand_rules);
     suite_add_tcase(s, tc);
     return s;
