@@ -122,10 +122,12 @@ static const char *const help_text =
     "                           that no test exercised\n"
     "      --limit NAME=N       change a resource limit (repeatable): alias-nodes, depth,\n"
     "                           file-size, steps, call-depth, regex-match, regex-depth,\n"
-    "                           string-size, regex-jit (0 or 1) (see docs/security.md)\n"
+    "                           string-size, regex-jit (0 or 1) (see docs/security.md;\n"
+    "                           file-size, of one input or of stdin, is 2 GiB by default)\n"
     "\n"
     "Exit status: 0 no findings at or above the fail level; 1 findings at or\n"
-    "above it; 2 usage, input or rule errors (the results are then incomplete).\n";
+    "above it; 2 usage, input or rule errors (the results are then incomplete),\n"
+    "or inputs without any Kubernetes resource (unless --allow-empty).\n";
 
 /* ------------------------------------------------------------- helpers */
 
