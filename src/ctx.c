@@ -13,7 +13,7 @@ kvet_limits kvet_default_limits(void)
     kvet_limits l;
     l.max_alias_expansion = 100000;
     l.max_depth = 256;
-    l.max_document_bytes = 64u * 1024 * 1024;
+    l.max_document_bytes = (uint64_t)2 << 30; /* 2 GiB: a guard, not a policy */
     l.max_steps = 10000000;
     l.max_call_depth = 200;
     l.regex_match_limit = 1000000;

@@ -30,8 +30,9 @@ typedef int (*kv_doc_fn)(void *ud, kv_doc *doc);
 typedef enum kv_doc_format { KV_FMT_AUTO, KV_FMT_YAML, KV_FMT_JSON } kv_doc_format;
 
 /* Parse every document in data[0..len).  `name` is used in diagnostics.
- * KV_FMT_AUTO picks JSON for names ending in .json, YAML otherwise (JSON is
- * valid YAML, but the JSON loader is faster and stricter).
+ * KV_FMT_AUTO picks JSON for names ending in .json and for texts that are
+ * JSON values one after another (`jq -c` output on stdin), YAML otherwise
+ * (JSON is valid YAML, but the JSON loader is faster and stricter).
  * data[len] must be a NUL byte (kv_read_file guarantees it): diagnostics
  * quote source lines up to the next newline or NUL.
  * Returns 0 when the whole buffer was read, -1 when an error stopped it
@@ -40,16 +41,69 @@ int kv_load_buffer(kvet_ctx *ctx, const char *name, uint32_t src,
                    const char *data, size_t len, kv_doc_format fmt,
                    kv_doc_fn fn, void *ud);
 
+/* KV_LOAD_SOURCES: a YAML stream's `# Source: PATH` comments (helm
+ * template) attribute the documents after them to PATH (yaml_load.c); for
+ * a stream that is no file of its own, such as stdin.  A file's lines are
+ * its own, so its documents keep its name. */
+enum { KV_LOAD_SOURCES = 1 };
+int kv_load_buffer_ex(kvet_ctx *ctx, const char *name, uint32_t src,
+                      const char *data, size_t len, kv_doc_format fmt, unsigned flags,
+                      kv_doc_fn fn, void *ud);
+
+/* What kv_load_manifests found in a text. */
+typedef struct kv_manifest_stats {
+    size_t documents;       /* documents, a List's and a top-level list's items one by one
+                               (empty documents are not counted) */
+    size_t resources;       /* handed to fn */
+    size_t skipped;         /* not Kubernetes resources: noted and left out */
+    size_t invalid;         /* resources with a missing or malformed apiVersion or kind: errors */
+} kv_manifest_stats;
+
+/* Load the Kubernetes resources of a text (manifest.c): the documents of
+ * kv_load_buffer (KV_FMT_AUTO), with top-level lists and List kinds taken
+ * apart into their items, documents that are not resources skipped with a
+ * note, and resources with a missing or malformed apiVersion or kind
+ * reported as errors.  flags are kv_load_buffer_ex's.  fn sees only resources; a whole document may have
+ * its arena taken (return 1), an item of a list comes with arena NULL (copy
+ * what you keep).  stats may be NULL.  Returns 0, or -1 when an error was
+ * reported or fn stopped the load. */
+int kv_load_manifests(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
+                      unsigned flags, kv_doc_fn fn, void *ud, kv_manifest_stats *stats);
+
 /* Read a whole file ("-" = stdin) into a malloc'd buffer, honouring
- * limits.max_document_bytes.  Returns 0, or -1 after reporting. */
+ * limits.max_document_bytes: an input over the limit is an error, never
+ * read in part.  kv_read_named names the input `shown` in diagnostics
+ * (NULL: the path, "<stdin>" for "-").  Returns 0, or -1 after reporting. */
 int kv_read_file(kvet_ctx *ctx, const char *path, char **data, size_t *len);
+int kv_read_named(kvet_ctx *ctx, const char *path, const char *shown, char **data, size_t *len);
+
+/* How folders are walked: paths an exclude pattern (pathglob.h) takes,
+ * relative to the input folder or as walked, are not read. */
+typedef struct kv_walk_opts {
+    const char *const *exclude;
+    size_t nexclude;
+} kv_walk_opts;
+
+/* What one input path held. */
+typedef struct kv_walk_stats {
+    bool folder;            /* a folder, walked */
+    size_t files;           /* files to read (1 for a file or "-") */
+    size_t hidden;          /* entries below a folder named .* */
+    size_t excluded;        /* files and folders an exclude pattern took */
+    size_t other;           /* files not named *.yaml, *.yml or *.json */
+} kv_walk_stats;
 
 /* Expand input paths: folders are walked recursively (entries sorted by
  * name, only *.yaml, *.yml and *.json, hidden entries skipped); files and
- * "-" are kept as given.  Returns 0 or -1 (errors reported, e.g. a missing
- * path).  *out is a malloc'd array of malloc'd strings. */
+ * "-" are kept as given, excluded or not.  Returns 0 or -1 (errors
+ * reported, e.g. a missing path).  *out is a malloc'd array of malloc'd
+ * strings.  kv_expand_inputs_ex also applies `o` (may be NULL), gives for
+ * each file the index of the path it came from (*origin, malloc'd, when
+ * origin is not NULL) and fills stats[0..n) when stats is not NULL. */
 int kv_expand_inputs(kvet_ctx *ctx, const char *const *paths, size_t n,
                      char ***out, size_t *nout);
+int kv_expand_inputs_ex(kvet_ctx *ctx, const char *const *paths, size_t n, const kv_walk_opts *o,
+                        char ***out, size_t *nout, size_t **origin, kv_walk_stats *stats);
 void kv_free_strings(char **v, size_t n);
 
 #endif

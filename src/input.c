@@ -1,6 +1,7 @@
 /*
  * input.c - finding and reading input files, and choosing their loader.
  */
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -11,9 +12,10 @@
 
 #include "ctx.h"
 #include "doc.h"
+#include "pathglob.h"
 
 int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                 kv_doc_fn fn, void *ud);
+                 bool sources, kv_doc_fn fn, void *ud);
 int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
                  kv_doc_fn fn, void *ud);
 
@@ -23,9 +25,41 @@ static bool has_suffix(const char *s, const char *suf)
     return n >= m && !strcmp(s + n - m, suf);
 }
 
+static size_t skip_json_space(const char *data, size_t len, size_t i)
+{
+    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+        i++;
+    return i;
+}
+
+/* JSON values one after another (`jq -c` output, `kubectl get -o json`
+ * of several objects), which YAML cannot read: a first value that parses
+ * as JSON and another object or array after it.  One JSON value alone is
+ * left to the YAML reader, as it always was. */
+static bool is_json_stream(const char *data, size_t len)
+{
+    size_t i = skip_json_space(data, len, 0);
+    if (i >= len || (data[i] != '{' && data[i] != '['))
+        return false;
+    const char *end = NULL;
+    cJSON *v = cJSON_ParseWithLengthOpts(data + i, len - i, &end, 0);
+    if (!v)
+        return false;
+    cJSON_Delete(v);
+    size_t j = skip_json_space(data, len, (size_t)(end - data));
+    return j < len && (data[j] == '{' || data[j] == '[');
+}
+
 int kv_load_buffer(kvet_ctx *ctx, const char *name, uint32_t src,
                    const char *data, size_t len, kv_doc_format fmt,
                    kv_doc_fn fn, void *ud)
+{
+    return kv_load_buffer_ex(ctx, name, src, data, len, fmt, 0, fn, ud);
+}
+
+int kv_load_buffer_ex(kvet_ctx *ctx, const char *name, uint32_t src,
+                      const char *data, size_t len, kv_doc_format fmt, unsigned flags,
+                      kv_doc_fn fn, void *ud)
 {
     /* a UTF-8 byte order mark is not part of the document */
     if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB && (unsigned char)data[2] == 0xBF) {
@@ -33,66 +67,73 @@ int kv_load_buffer(kvet_ctx *ctx, const char *name, uint32_t src,
         len -= 3;
     }
     if (fmt == KV_FMT_AUTO)
-        fmt = has_suffix(name, ".json") ? KV_FMT_JSON : KV_FMT_YAML;
+        fmt = has_suffix(name, ".json") || is_json_stream(data, len) ? KV_FMT_JSON : KV_FMT_YAML;
     if (fmt == KV_FMT_JSON)
         return kv_load_json(ctx, name, src, data, len, fn, ud);
-    return kv_load_yaml(ctx, name, src, data, len, fn, ud);
+    return kv_load_yaml(ctx, name, src, data, len, (flags & KV_LOAD_SOURCES) != 0, fn, ud);
 }
 
-int kv_read_file(kvet_ctx *ctx, const char *path, char **data, size_t *len)
+/* The largest buffer a read may grow to: the limit plus one byte (to see
+ * that a file is over it), never more than size_t holds. */
+static size_t read_cap_max(uint64_t limit)
+{
+    if (limit >= (uint64_t)SIZE_MAX - 1)
+        return SIZE_MAX - 1;
+    return (size_t)limit + 1;
+}
+
+int kv_read_named(kvet_ctx *ctx, const char *path, const char *shown, char **data, size_t *len)
 {
     uint64_t limit = ctx->limits.max_document_bytes;
     bool is_stdin = !strcmp(path, "-");
-    const char *shown = is_stdin ? "<stdin>" : path;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!shown)
+        shown = is_stdin ? "<stdin>" : path;
     *data = NULL;
     *len = 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f) {
         kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "cannot open: %s", strerror(errno));
         return -1;
     }
+    size_t cap_max = read_cap_max(limit);
+    size_t cap = 65536;
     struct stat st;
-    if (!is_stdin && fstat(fileno(f), &st) == 0) {
+    if (fstat(fileno(f), &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
             kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "is a folder, not a file");
-            fclose(f);
+            if (!is_stdin)
+                fclose(f);
             return -1;
         }
-        if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > limit) {
-            kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "file is larger than the limit of %llu bytes",
-                    (unsigned long long)limit);
-            fclose(f);
-            return -1;
-        }
-    }
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap + 1);
-    if (!buf) {
-        kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "out of memory");
-        if (!is_stdin)
-            fclose(f);
-        return -1;
-    }
-    for (;;) {
-        if (n == cap) {
-            if ((uint64_t)cap >= limit + 1) {
+        if (S_ISREG(st.st_mode) && st.st_size > 0) {
+            /* a regular file's size is known: refuse it early, and read it
+             * into one allocation (a byte more shows whether it grew) */
+            if ((uint64_t)st.st_size > limit && !is_stdin) {
                 kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "file is larger than the limit of %llu bytes",
                         (unsigned long long)limit);
-                free(buf);
-                if (!is_stdin)
-                    fclose(f);
+                fclose(f);
                 return -1;
             }
-            size_t ncap = cap * 2;
-            if ((uint64_t)ncap > limit + 1)
-                ncap = (size_t)limit + 1;
+            if ((uint64_t)st.st_size < (uint64_t)cap_max)
+                cap = (size_t)st.st_size + 1;
+        }
+    }
+    if (cap > cap_max)
+        cap = cap_max;
+    size_t n = 0;
+    char *buf = malloc(cap + 1);
+    const char *failure = buf ? NULL : "out of memory";
+    while (!failure) {
+        if (n == cap) {
+            if (cap >= cap_max) {
+                failure = "too large";
+                break;
+            }
+            size_t ncap = cap <= cap_max / 2 ? cap * 2 : cap_max;
             char *nb = realloc(buf, ncap + 1);
             if (!nb) {
-                kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "out of memory");
-                free(buf);
-                if (!is_stdin)
-                    fclose(f);
-                return -1;
+                failure = "out of memory";
+                break;
             }
             buf = nb;
             cap = ncap;
@@ -100,30 +141,38 @@ int kv_read_file(kvet_ctx *ctx, const char *path, char **data, size_t *len)
         size_t r = fread(buf + n, 1, cap - n, f);
         n += r;
         if (r == 0) {
-            if (ferror(f)) {
-                kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "cannot read: %s", strerror(errno));
-                free(buf);
-                if (!is_stdin)
-                    fclose(f);
-                return -1;
-            }
+            if (ferror(f))
+                failure = "cannot read";
             break;
         }
     }
-    if ((uint64_t)n > limit) {
-        kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "file is larger than the limit of %llu bytes",
-                (unsigned long long)limit);
-        free(buf);
-        if (!is_stdin)
-            fclose(f);
-        return -1;
-    }
+    if (!failure && (uint64_t)n > limit)
+        failure = "too large";
+    int err = errno;
     if (!is_stdin)
         fclose(f);
+    if (failure) {
+        /* never a truncated input: past the limit nothing is read */
+        if (!strcmp(failure, "too large"))
+            kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "%s is larger than the limit of %llu bytes%s",
+                    is_stdin ? "standard input" : "file", (unsigned long long)limit,
+                    is_stdin ? ": none of it is checked" : "");
+        else if (!strcmp(failure, "cannot read"))
+            kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "cannot read: %s", strerror(err));
+        else
+            kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "out of memory");
+        free(buf);
+        return -1;
+    }
     buf[n] = '\0';
     *data = buf;
     *len = n;
     return 0;
+}
+
+int kv_read_file(kvet_ctx *ctx, const char *path, char **data, size_t *len)
+{
+    return kv_read_named(ctx, path, NULL, data, len);
 }
 
 typedef struct strvec {
@@ -162,14 +211,44 @@ typedef struct visited {
     ino_t ino;
 } visited;
 
+static bool is_manifest_name(const char *name)
+{
+    return has_suffix(name, ".yaml") || has_suffix(name, ".yml") || has_suffix(name, ".json");
+}
+
+/* Does an exclude pattern take this path?  `rel` is the path relative to
+ * the input folder, `full` the path as walked (the folder as given, then
+ * the names below it).  A pattern that takes the input folder itself
+ * (`tests` for the input tests/manifests) is matched against relative
+ * paths only (walked[i] false): the folder was named to be read. */
+static bool excluded(const kv_walk_opts *o, const bool *walked, const char *rel, const char *full)
+{
+    for (size_t i = 0; o && i < o->nexclude; i++)
+        if (kv_path_glob(o->exclude[i], rel) || (walked[i] && kv_path_glob(o->exclude[i], full)))
+            return true;
+    return false;
+}
+
 /* Walk a folder: entries sorted by name, manifests only, hidden entries
- * skipped, each folder visited once (symlink loops end). Iterative. */
-static int walk(kvet_ctx *ctx, const char *root, strvec *out)
+ * skipped, excluded paths skipped, each folder visited once (symlink loops
+ * end). Iterative. */
+static int walk(kvet_ctx *ctx, const char *root, const kv_walk_opts *o, strvec *out, kv_walk_stats *stats)
 {
     strvec todo = {0};
     visited *seen = NULL;
     size_t nseen = 0, capseen = 0;
     int rc = 0;
+    /* below root, a walked path is root, a '/' unless root ends in one, and
+     * the path relative to root */
+    size_t rel_at = strlen(root) + (has_suffix(root, "/") ? 0 : 1);
+    size_t nex = o ? o->nexclude : 0;
+    bool *walked = calloc(nex + 1, sizeof *walked);
+    if (!walked) {
+        kv_diag(ctx, KVET_SEV_ERROR, root, 0, 0, 0, NULL, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < nex; i++)
+        walked[i] = !kv_path_glob(o->exclude[i], root);
     sv_push(&todo, strdup(root));
     while (todo.n && !todo.oom) {
         char *dir = todo.v[--todo.n];
@@ -211,8 +290,11 @@ static int walk(kvet_ctx *ctx, const char *root, strvec *out)
         strvec entries = {0};
         struct dirent *e;
         while ((e = readdir(d))) {
-            if (e->d_name[0] == '.')
+            if (e->d_name[0] == '.') {
+                if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                    stats->hidden++;
                 continue;
+            }
             size_t len = strlen(dir) + strlen(e->d_name) + 2;
             char *full = malloc(len);
             if (!full) {
@@ -228,18 +310,26 @@ static int walk(kvet_ctx *ctx, const char *root, strvec *out)
         /* files in order now; sub-folders pushed in reverse so they pop in order */
         strvec subdirs = {0};
         for (size_t i = 0; i < entries.n; i++) {
+            char *full = entries.v[i];
             struct stat es;
-            if (stat(entries.v[i], &es) != 0) {
-                free(entries.v[i]);
+            if (stat(full, &es) != 0) {
+                free(full);
                 continue; /* a dangling link: nothing to read */
             }
-            if (S_ISDIR(es.st_mode)) {
-                sv_push(&subdirs, entries.v[i]);
-            } else if (S_ISREG(es.st_mode) && (has_suffix(entries.v[i], ".yaml") || has_suffix(entries.v[i], ".yml") ||
-                                               has_suffix(entries.v[i], ".json"))) {
-                sv_push(out, entries.v[i]);
+            bool is_dir = S_ISDIR(es.st_mode);
+            bool manifest = S_ISREG(es.st_mode) && is_manifest_name(full);
+            /* a folder an exclude pattern takes holds nothing to read */
+            if ((is_dir || manifest) && excluded(o, walked, full + rel_at, full)) {
+                stats->excluded++;
+                free(full);
+            } else if (is_dir) {
+                sv_push(&subdirs, full);
+            } else if (manifest) {
+                sv_push(out, full);
+                stats->files++;
             } else {
-                free(entries.v[i]);
+                stats->other++;
+                free(full);
             }
         }
         /* depth-first, in name order: a folder's files, then its sub-folders */
@@ -255,6 +345,7 @@ static int walk(kvet_ctx *ctx, const char *root, strvec *out)
         free(todo.v[i]);
     free(todo.v);
     free(seen);
+    free(walked);
     if (todo.oom) {
         kv_diag(ctx, KVET_SEV_ERROR, root, 0, 0, 0, NULL, "out of memory");
         rc = -1;
@@ -262,28 +353,45 @@ static int walk(kvet_ctx *ctx, const char *root, strvec *out)
     return rc;
 }
 
-int kv_expand_inputs(kvet_ctx *ctx, const char *const *paths, size_t n,
-                     char ***out, size_t *nout)
+int kv_expand_inputs_ex(kvet_ctx *ctx, const char *const *paths, size_t n, const kv_walk_opts *o,
+                        char ***out, size_t *nout, size_t **origin, kv_walk_stats *stats)
 {
     strvec sv = {0};
+    size_t *org = NULL, caporg = 0;
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
+        kv_walk_stats ws = {0};
+        size_t first = sv.n;
+        struct stat st;
         if (!strcmp(paths[i], "-")) {
             sv_push(&sv, strdup("-"));
-            continue;
-        }
-        struct stat st;
-        if (stat(paths[i], &st) != 0) {
+            ws.files = 1;
+        } else if (stat(paths[i], &st) != 0) {
             kv_diag(ctx, KVET_SEV_ERROR, paths[i], 0, 0, 0, NULL, "cannot read: %s", strerror(errno));
             rc = -1;
-            continue;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            if (walk(ctx, paths[i], &sv) < 0)
+        } else if (S_ISDIR(st.st_mode)) {
+            ws.folder = true;
+            if (walk(ctx, paths[i], o, &sv, &ws) < 0)
                 rc = -1;
         } else {
+            /* a file named explicitly is read whatever its name, excluded or not */
             sv_push(&sv, strdup(paths[i]));
+            ws.files = 1;
         }
+        if (stats)
+            stats[i] = ws;
+        if (origin && sv.n > caporg) {
+            size_t cap = sv.cap > caporg ? sv.cap : caporg;
+            size_t *no = realloc(org, cap * sizeof *no);
+            if (!no) {
+                sv.oom = true;
+            } else {
+                org = no;
+                caporg = cap;
+            }
+        }
+        for (size_t k = first; org && k < sv.n && k < caporg; k++)
+            org[k] = i;
     }
     if (sv.oom) {
         kv_diag(ctx, KVET_SEV_ERROR, NULL, 0, 0, 0, NULL, "out of memory");
@@ -291,7 +399,17 @@ int kv_expand_inputs(kvet_ctx *ctx, const char *const *paths, size_t n,
     }
     *out = sv.v;
     *nout = sv.n;
+    if (origin)
+        *origin = org;
+    else
+        free(org);
     return rc;
+}
+
+int kv_expand_inputs(kvet_ctx *ctx, const char *const *paths, size_t n,
+                     char ***out, size_t *nout)
+{
+    return kv_expand_inputs_ex(ctx, paths, n, NULL, out, nout, NULL, NULL);
 }
 
 void kv_free_strings(char **v, size_t n)

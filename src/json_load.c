@@ -6,7 +6,10 @@
  * in document order, which is the order of a pre-order walk of cJSON's
  * tree.  Integers are re-read from the text so 64-bit values stay exact.
  * Duplicate keys keep the last value, as Kubernetes' JSON decoder does,
- * with a warning.
+ * with a warning.  A text may hold several values one after another
+ * (`jq -c` output: objects separated by white space or nothing); each is
+ * a document.  Offsets are size_t throughout: an input may be larger than
+ * 2^31 bytes.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -18,7 +21,8 @@
 #include "value.h"
 
 typedef struct jpos {
-    uint32_t line, col, off;
+    uint32_t line, col;
+    size_t off;
 } jpos;
 
 typedef struct jload {
@@ -33,11 +37,14 @@ typedef struct jload {
     int failed;
 } jload;
 
-/* Record the start of every value.  The text has been validated by cJSON,
- * but the scanner still never reads out of bounds. */
-static int scan_positions(jload *J)
+/* Record the start of every value of the text from..to (one top-level
+ * value, validated by cJSON), continuing the line and column count in
+ * *line and *col.  The scanner never reads out of bounds. */
+static int scan_positions(jload *J, size_t from, size_t to, uint32_t *line_io, uint32_t *col_io)
 {
     size_t cap = 256;
+    free(J->pos);
+    J->npos = J->next = 0;
     J->pos = malloc(cap * sizeof *J->pos);
     if (!J->pos)
         return -1;
@@ -45,9 +52,9 @@ static int scan_positions(jload *J)
     unsigned char stack[CJSON_NESTING_LIMIT + 2];
     size_t depth = 0;
     bool want_value = true;
-    uint32_t line = 1, col = 1;
+    uint32_t line = *line_io, col = *col_io;
     const char *s = J->data;
-    size_t n = J->len, i = 0;
+    size_t n = to, i = from;
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\n') {
@@ -71,7 +78,7 @@ static int scan_positions(jload *J)
             }
             J->pos[J->npos].line = line;
             J->pos[J->npos].col = col;
-            J->pos[J->npos].off = (uint32_t)i;
+            J->pos[J->npos].off = i;
             J->npos++;
             want_value = false;
             if (c == '{' || c == '[') {
@@ -131,6 +138,8 @@ static int scan_positions(jload *J)
             col++;
         i++;
     }
+    *line_io = line;
+    *col_io = col;
     return 0;
 }
 
@@ -153,6 +162,21 @@ static kvet_value number_value(jload *J, const cJSON *item, jpos p)
             return kv_int(v);
     }
     return kv_float(item->valuedouble);
+}
+
+/* Items of an array or members of an object (cJSON counts in an int). */
+static uint32_t child_count(jload *J, const cJSON *item, jpos p)
+{
+    size_t n = 0;
+    for (const cJSON *c = item->child; c; c = c->next)
+        n++;
+    if (n > (1u << 30)) {
+        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, p.line, p.col, 1, kv_line_start(J->data, J->len, p.line),
+                "collection too large");
+        J->failed = 1;
+        return 0;
+    }
+    return (uint32_t)n;
 }
 
 static kvet_value convert(jload *J, const cJSON *item, uint32_t depth)
@@ -179,8 +203,8 @@ static kvet_value convert(jload *J, const cJSON *item, uint32_t depth)
         v = kv_string_value(J->arena, item->valuestring, strlen(item->valuestring));
         v.flags |= KVET_VF_QUOTED;
     } else if (cJSON_IsArray(item)) {
-        uint32_t n = (uint32_t)cJSON_GetArraySize(item);
-        kvet_list *l = kv_list_new(J->arena, n);
+        uint32_t n = child_count(J, item, p);
+        kvet_list *l = J->failed ? NULL : kv_list_new(J->arena, n);
         if (l) {
             uint32_t i = 0;
             for (const cJSON *c = item->child; c && i < n; c = c->next)
@@ -188,8 +212,8 @@ static kvet_value convert(jload *J, const cJSON *item, uint32_t depth)
             v = kv_list_value(l);
         }
     } else if (cJSON_IsObject(item)) {
-        uint32_t n = (uint32_t)cJSON_GetArraySize(item);
-        kvet_map *m = kv_map_new(J->arena, n);
+        uint32_t n = child_count(J, item, p);
+        kvet_map *m = J->failed ? NULL : kv_map_new(J->arena, n);
         if (m) {
             uint32_t k = 0;
             for (const cJSON *c = item->child; c; c = c->next) {
@@ -278,29 +302,6 @@ int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
             }
         }
     }
-    cJSON *root = cJSON_ParseWithLengthOpts(data, len, &end, 0);
-    if (!root) {
-        size_t off = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
-        position_of(data, off, &line, &col);
-        const char *what = off >= len ? "unexpected end of input" : "unexpected character";
-        if (off < len && (unsigned char)data[off] >= 0x20 && (unsigned char)data[off] < 0x7f)
-            kv_diag(ctx, KVET_SEV_ERROR, name, line, col, 1, kv_line_start(data, len, line), "invalid JSON: %s '%c'",
-                    what, data[off]);
-        else
-            kv_diag(ctx, KVET_SEV_ERROR, name, line, col, 1, kv_line_start(data, len, line), "invalid JSON: %s", what);
-        return -1;
-    }
-    /* only white space may follow the value */
-    size_t off = (size_t)(end - data);
-    while (off < len && (data[off] == ' ' || data[off] == '\t' || data[off] == '\r' || data[off] == '\n'))
-        off++;
-    if (off < len) {
-        position_of(data, off, &line, &col);
-        kv_diag(ctx, KVET_SEV_ERROR, name, line, col, 1, kv_line_start(data, len, line),
-                "invalid JSON: unexpected data after the document (a .json file holds one value)");
-        cJSON_Delete(root);
-        return -1;
-    }
     jload J;
     memset(&J, 0, sizeof J);
     J.ctx = ctx;
@@ -309,33 +310,74 @@ int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
     J.data = data;
     J.len = len;
     int rc = 0;
-    if (scan_positions(&J) < 0) {
-        kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "out of memory");
-        rc = -1;
-    } else {
+    uint32_t docindex = 0;
+    size_t off = 0;
+    line = 1;
+    col = 1;
+    /* one document per value, values one after another */
+    for (;;) {
+        while (off < len && (data[off] == ' ' || data[off] == '\t' || data[off] == '\r' || data[off] == '\n')) {
+            if (data[off] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+            off++;
+        }
+        if (off >= len)
+            break;
+        cJSON *root = cJSON_ParseWithLengthOpts(data + off, len - off, &end, 0);
+        if (!root) {
+            size_t at = end && end >= data + off && end <= data + len ? (size_t)(end - data) : off;
+            uint32_t eline, ecol;
+            position_of(data, at, &eline, &ecol);
+            const char *what = at >= len ? "unexpected end of input" : "unexpected character";
+            if (at < len && (unsigned char)data[at] >= 0x20 && (unsigned char)data[at] < 0x7f)
+                kv_diag(ctx, KVET_SEV_ERROR, name, eline, ecol, 1, kv_line_start(data, len, eline),
+                        "invalid JSON: %s '%c'", what, data[at]);
+            else
+                kv_diag(ctx, KVET_SEV_ERROR, name, eline, ecol, 1, kv_line_start(data, len, eline),
+                        "invalid JSON: %s", what);
+            rc = -1;
+            break;
+        }
+        size_t value_end = (size_t)(end - data);
+        if (scan_positions(&J, off, value_end, &line, &col) < 0) {
+            kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "out of memory");
+            cJSON_Delete(root);
+            rc = -1;
+            break;
+        }
+        off = value_end;
+        J.failed = 0;
         J.arena = malloc(sizeof *J.arena);
         if (!J.arena) {
+            kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "out of memory");
+            cJSON_Delete(root);
             rc = -1;
-        } else {
-            kv_arena_init(J.arena);
-            kvet_value v = convert(&J, root, 1);
-            if (J.failed) {
-                rc = -1;
-                kv_arena_free(J.arena);
-                free(J.arena);
-            } else {
-                kv_doc doc = {v, src, v.line, v.col, 0, J.arena};
-                int took = fn(ud, &doc);
-                if (took != 1) {
-                    kv_arena_free(J.arena);
-                    free(J.arena);
-                }
-                if (took < 0)
-                    rc = -1;
-            }
+            break;
+        }
+        kv_arena_init(J.arena);
+        kvet_value v = convert(&J, root, 1);
+        cJSON_Delete(root);
+        if (J.failed) {
+            kv_arena_free(J.arena);
+            free(J.arena);
+            rc = -1;
+            break;
+        }
+        kv_doc doc = {v, src, v.line, v.col, docindex++, J.arena};
+        int took = fn(ud, &doc);
+        if (took != 1) {
+            kv_arena_free(J.arena);
+            free(J.arena);
+        }
+        if (took < 0) {
+            rc = -1;
+            break;
         }
     }
     free(J.pos);
-    cJSON_Delete(root);
     return rc;
 }

@@ -51,6 +51,7 @@ typedef struct unit {
     uint32_t env;              /* environment index, or NO_ENV */
     bool option;               /* a --cluster file: seen in every scope */
     bool env_cluster;          /* one of its environment's cluster files */
+    size_t origin;             /* the kvet_inputs.paths entry it came from, or SIZE_MAX */
 } unit;
 
 typedef struct run_scope {
@@ -141,6 +142,7 @@ typedef struct run {
     uint32_t cur_line;
     bool cur_failed;
     bool stdin_used;
+    bool stdin_failed;         /* reading stdin failed: it is not read again */
     char *stdin_data;
     size_t stdin_len;
     bool found_cluster_config;
@@ -452,19 +454,34 @@ static kvet_value hook_query(void *ud, uint32_t q)
 
 /* -------------------------------------------------------------- reading */
 
+/* The name of an input in reports: standard input under its given name. */
+static const char *input_name(const run *r, const char *path)
+{
+    if (strcmp(path, "-") != 0)
+        return path;
+    return r->in->stdin_name && *r->in->stdin_name ? r->in->stdin_name : "<stdin>";
+}
+
 static const char *unit_name(const run *r, const unit *u)
 {
     if (!u->path)
         return r->in->buffer_name ? r->in->buffer_name : "<memory>";
-    return !strcmp(u->path, "-") ? "<stdin>" : u->path;
+    return input_name(r, u->path);
 }
 
+/* Read an input.  Standard input is read once, whatever the passes: its
+ * text, or its failure, is remembered.  Returns 0; -1 after reporting the
+ * failure; -2 for standard input that failed before (already reported). */
 static int read_input(run *r, const char *path, char **data, size_t *len, bool *owned)
 {
     if (!strcmp(path, "-")) {
+        if (r->stdin_failed)
+            return -2;
         if (!r->stdin_used) {
-            if (kv_read_file(r->ctx, "-", &r->stdin_data, &r->stdin_len) < 0)
+            if (kv_read_named(r->ctx, "-", input_name(r, path), &r->stdin_data, &r->stdin_len) < 0) {
+                r->stdin_failed = true;
                 return -1;
+            }
             r->stdin_used = true;
         }
         *data = r->stdin_data;
@@ -781,7 +798,8 @@ static bool wanted(const run *r, kvet_value root)
     return false;
 }
 
-/* pass 1: keep documents of queried kinds and configuration */
+/* pass 1: keep documents of queried kinds and configuration (the items of
+ * Lists come one by one, kv_load_manifests) */
 static int index_doc(void *ud, kv_doc *doc)
 {
     run *r = ud;
@@ -789,16 +807,6 @@ static int index_doc(void *ud, kv_doc *doc)
     kvet_value api = kvet_map_get(doc->root, "apiVersion", 10);
     if (kind.type != KVET_STRING || api.type != KVET_STRING)
         return 0;
-    /* List documents may hold queried kinds: index their items */
-    if (kind.u.s->len >= 4 && !strcmp(kind.u.s->data + kind.u.s->len - 4, "List")) {
-        kvet_value items = kvet_map_get(doc->root, "items", 5);
-        if (items.type == KVET_LIST) {
-            for (uint32_t i = 0; i < items.u.l->n && !r->oom; i++)
-                if (wanted(r, items.u.l->items[i]))
-                    push_doc(r, items.u.l->items[i]);
-            return 0;
-        }
-    }
     if (wanted(r, doc->root))
         push_doc(r, doc->root);
     return 0;
@@ -1254,41 +1262,16 @@ static void eval_item(run *r, kvet_value root, uint32_t src)
     eval_resource(r, root, src);
 }
 
+/* pass 2: every resource (kv_load_manifests has taken Lists apart and
+ * left out, or reported, documents that are not resources) */
 static int eval_doc(void *ud, kv_doc *doc)
 {
     run *r = ud;
-    kvet_value root = doc->root;
-    kvet_value api = kvet_map_get(root, "apiVersion", 10);
-    kvet_value kind = kvet_map_get(root, "kind", 4);
-    if (api.type != KVET_STRING || kind.type != KVET_STRING) {
-        r->res->pub.skipped++;
-        kv_diag(r->ctx, KVET_SEV_NOTE, kv_source_name(r->ctx, doc->src), doc->line, doc->col, 0, NULL,
-                "skipped a document without apiVersion and kind (not a Kubernetes resource)");
-        return 0;
-    }
+    kvet_value api = kvet_map_get(doc->root, "apiVersion", 10);
     /* kvet's own documents (a project file, rule tests) are no resources */
-    if (api.u.s->len > 9 && !memcmp(api.u.s->data, "kvet.dev/", 9))
+    if (api.type == KVET_STRING && api.u.s->len > 9 && !memcmp(api.u.s->data, "kvet.dev/", 9))
         return 0;
-    /* List kinds: evaluate the items */
-    if (kind.u.s->len >= 4 && !strcmp(kind.u.s->data + kind.u.s->len - 4, "List")) {
-        kvet_value items = kvet_map_get(root, "items", 5);
-        if (items.type == KVET_LIST) {
-            for (uint32_t i = 0; i < items.u.l->n; i++) {
-                kvet_value it = items.u.l->items[i];
-                kvet_value ia = kvet_map_get(it, "apiVersion", 10);
-                kvet_value ik = kvet_map_get(it, "kind", 4);
-                if (ia.type != KVET_STRING || ik.type != KVET_STRING) {
-                    r->res->pub.skipped++;
-                    kv_diag(r->ctx, KVET_SEV_NOTE, kv_source_name(r->ctx, doc->src), it.line, it.col, 0, NULL,
-                            "skipped a List item without apiVersion and kind");
-                    continue;
-                }
-                eval_item(r, it, doc->src);
-            }
-            return 0;
-        }
-    }
-    eval_item(r, root, doc->src);
+    eval_item(r, doc->root, doc->src);
     return 0;
 }
 
@@ -1302,6 +1285,20 @@ static void collect_input_errors(run *r, size_t from)
     }
 }
 
+/* What a load found, added to the result (pass 2) and to the input it
+ * came from (NULL for --cluster and environment cluster files). */
+static void count_input(run *r, kvet_input_info *info, size_t len, const kv_manifest_stats *st)
+{
+    r->res->pub.skipped += st->skipped;
+    if (!info)
+        return;
+    info->bytes += len;
+    info->documents += st->documents;
+    info->resources += st->resources;
+    info->skipped += st->skipped;
+    info->invalid += st->invalid;
+}
+
 /* Read and parse one unit, for the index (pass 1) or for evaluation. */
 static void load_unit(run *r, uint32_t ui, bool indexing)
 {
@@ -1313,10 +1310,12 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     size_t before = kvet_diag_count(r->ctx);
     r->cur_unit = ui;
     if (u->path) {
-        if (read_input(r, u->path, &data, &len, &owned) < 0) {
-            if (indexing)
-                kv_diag_truncate(r->ctx, before); /* pass 2 reports it */
-            else
+        int rc = read_input(r, u->path, &data, &len, &owned);
+        if (rc < 0) {
+            /* a file is read again in pass 2, which reports it; stdin is not */
+            if (indexing && strcmp(u->path, "-") != 0)
+                kv_diag_truncate(r->ctx, before);
+            else if (rc == -1)
                 collect_input_errors(r, before);
             return;
         }
@@ -1338,14 +1337,23 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         return;
     }
     uint32_t src = kv_source_add(r->ctx, name);
+    /* piped helm template output names its templates; a file is its own */
+    unsigned flags = !u->path || !strcmp(u->path, "-") ? KV_LOAD_SOURCES : 0;
+    kv_manifest_stats st;
     if (indexing) {
-        kv_load_buffer(r->ctx, name, src, data, len, KV_FMT_AUTO, index_doc, r);
+        kv_load_manifests(r->ctx, name, src, data, len, flags, index_doc, r, &st);
         kv_diag_truncate(r->ctx, before);
     } else {
         r->cur_ctx = context_for(r, ui);
         if (r->cur_ctx)
-            kv_load_buffer(r->ctx, name, src, data, len, KV_FMT_AUTO, eval_doc, r);
+            kv_load_manifests(r->ctx, name, src, data, len, flags, eval_doc, r, &st);
+        else
+            memset(&st, 0, sizeof st);
         collect_input_errors(r, before);
+        kvet_input_info *info = NULL;
+        if (u->origin != SIZE_MAX && u->origin < r->res->pub.ninputs)
+            info = &r->res->pub.inputs[u->origin];
+        count_input(r, info, len, &st);
     }
     if (owned)
         free(data);
@@ -1368,6 +1376,7 @@ static unit *add_unit(run *r, const char *path, uint32_t env)
     unit *u = &r->units[r->nunits];
     memset(u, 0, sizeof *u);
     u->env = env;
+    u->origin = SIZE_MAX;
     if (path) {
         u->path = strdup(path);
         if (!u->path) {
@@ -1621,7 +1630,7 @@ static bool env_selected(const run *r, const char *name)
 
 /* With a project file: each environment a scope of its manifests and its
  * cluster files; inputs in no environment are reported and not checked. */
-static void project_units(run *r, char **files, size_t nfiles)
+static void project_units(run *r, char **files, size_t nfiles, const size_t *origin)
 {
     const kvet_project *p = r->project;
     bool *claimed = calloc(nfiles + 1, sizeof *claimed);
@@ -1694,8 +1703,10 @@ static void project_units(run *r, char **files, size_t nfiles)
             if (!selected)
                 continue;
             unit *u = add_unit(r, files[i], (uint32_t)e);
-            if (u)
+            if (u) {
                 u->scope = sc;
+                u->origin = origin ? origin[i] : SIZE_MAX;
+            }
         }
         kv_free_strings(cl, ncl);
     }
@@ -1749,6 +1760,34 @@ static void project_params(run *r)
     }
 }
 
+/* One kvet_input_info per path, and one for the buffer. */
+static void describe_inputs(run *r, const kv_walk_stats *ws)
+{
+    const kvet_inputs *in = r->in;
+    size_t n = in->npaths + (in->buffer ? 1 : 0);
+    kvet_result *res = &r->res->pub;
+    res->inputs = calloc(n + 1, sizeof *res->inputs);
+    if (!res->inputs) {
+        r->oom = true;
+        return;
+    }
+    res->ninputs = n;
+    for (size_t i = 0; i < in->npaths; i++) {
+        kvet_input_info *info = &res->inputs[i];
+        info->path = rdup(r, input_name(r, in->paths[i]), strlen(input_name(r, in->paths[i])));
+        info->folder = ws[i].folder;
+        info->files = ws[i].files;
+        info->hidden = ws[i].hidden;
+        info->excluded = ws[i].excluded;
+        info->other = ws[i].other;
+    }
+    if (in->buffer) {
+        const char *name = in->buffer_name ? in->buffer_name : "<memory>";
+        res->inputs[n - 1].path = rdup(r, name, strlen(name));
+        res->inputs[n - 1].files = 1;
+    }
+}
+
 kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs *in)
 {
     result_impl *ri = calloc(1, sizeof *ri);
@@ -1770,7 +1809,7 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     ri->pub.derive_applied = calloc(pack->nderives + 1, sizeof(size_t));
     ri->pub.derive_valued = calloc(pack->nderives + 1, sizeof(size_t));
     char **files = NULL, **cluster = NULL;
-    size_t nfiles = 0, ncluster = 0;
+    size_t nfiles = 0, ncluster = 0, *origin = NULL;
     if (!ri->pub.rule_evaluated || !ri->pub.rule_findings || !ri->pub.derive_applied || !ri->pub.derive_valued) {
         r.oom = true;
         goto done;
@@ -1780,8 +1819,16 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
             ri->pub.nrules++;
 
     size_t before = kvet_diag_count(ctx);
-    if (kv_expand_inputs(ctx, in->paths, in->npaths, &files, &nfiles) < 0)
+    kv_walk_opts wo = {in->exclude, in->nexclude};
+    kv_walk_stats *ws = calloc(in->npaths + 1, sizeof *ws);
+    if (!ws) {
+        r.oom = true;
+        goto done;
+    }
+    if (kv_expand_inputs_ex(ctx, in->paths, in->npaths, &wo, &files, &nfiles, &origin, ws) < 0)
         collect_input_errors(&r, before);
+    describe_inputs(&r, ws);
+    free(ws);
     before = kvet_diag_count(ctx);
     if (in->ncluster && kv_expand_inputs(ctx, in->cluster, in->ncluster, &cluster, &ncluster) < 0)
         collect_input_errors(&r, before);
@@ -1813,16 +1860,21 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     }
     if (r.project) {
         project_params(&r);
-        project_units(&r, files, nfiles);
+        project_units(&r, files, nfiles, origin);
     } else {
         size_t from = r.nunits;
-        for (size_t i = 0; i < nfiles; i++)
-            add_unit(&r, files[i], NO_ENV);
+        for (size_t i = 0; i < nfiles; i++) {
+            unit *u = add_unit(&r, files[i], NO_ENV);
+            if (u)
+                u->origin = origin ? origin[i] : SIZE_MAX;
+        }
         infer_scopes(&r, from);
     }
     if (in->buffer) {
         size_t from = r.nunits;
         unit *u = add_unit(&r, NULL, NO_ENV);
+        if (u)
+            u->origin = ri->pub.ninputs ? ri->pub.ninputs - 1 : SIZE_MAX; /* the buffer is the last input */
         if (u && r.project && in->nenvs == 1) {
             /* held in memory for one environment */
             for (size_t e = 0; e < r.project->nenvs; e++)
@@ -1870,6 +1922,7 @@ done:
     if (r.oom)
         add_error(&r, NULL, 0, 0, "out of memory");
     kv_free_strings(files, nfiles);
+    free(origin);
     kv_free_strings(cluster, ncluster);
     for (size_t i = 0; i < r.nunits; i++) {
         free(r.units[i].path);
@@ -1940,6 +1993,7 @@ void kvet_result_free(kvet_result *res)
     free(res->warnings);
     free(res->contexts);
     free(res->waivers);
+    free(res->inputs);
     free(res->rule_evaluated);
     free(res->rule_findings);
     free(res->derive_applied);

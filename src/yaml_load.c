@@ -7,6 +7,14 @@
  * nodes each alias brings in are counted against limits.max_alias_expansion,
  * which stops "billion laughs" inputs.  Plain scalars are typed the way
  * Kubernetes' YAML reader (go-yaml v2, YAML 1.1) types them.
+ *
+ * `helm template` output names the template each document comes from in a
+ * comment, `# Source: chart/templates/x.yaml`, between the documents.  When
+ * asked (KV_LOAD_SOURCES: a stream that is no file of its own, such as
+ * stdin), a document after such a comment, and the ones after it up to the
+ * next, belongs to that path: its values carry a source registered under it, so
+ * findings and diagnostics name the template.  Lines and columns stay those
+ * of the rendered stream.
  */
 #include <errno.h>
 #include <math.h>
@@ -34,10 +42,19 @@ typedef struct frame {
     int tag_merge_pending;
 } frame;
 
+typedef struct named_src {
+    uint32_t id;
+    const char *name;        /* kv_source_name(id): the context owns it */
+} named_src;
+
 typedef struct loader {
     kvet_ctx *ctx;
-    const char *name;
-    uint32_t src;
+    const char *name;        /* the stream's, or the latest `# Source:` path */
+    uint32_t src;            /* the source id values get */
+    bool sources;            /* follow `# Source:` comments (KV_LOAD_SOURCES) */
+    size_t scanned;          /* text before this offset has been looked at for `# Source:` */
+    named_src *srcs;         /* `# Source:` paths registered by this load */
+    uint32_t nsrcs, capsrcs;
     const char *data;
     size_t len;
     kv_arena *arena;
@@ -432,6 +449,85 @@ static void drop_anchors(loader *L)
     L->nanchors = 0;
 }
 
+/* The path of a `# Source: PATH` line (helm template), or NULL.  The line
+ * starts at p; *n gets the path's length. */
+static const char *source_comment(const char *p, const char *end, size_t *n)
+{
+    if (p >= end || *p != '#')
+        return NULL;
+    p++;
+    while (p < end && *p == ' ')
+        p++;
+    if ((size_t)(end - p) < 7 || memcmp(p, "Source:", 7) != 0)
+        return NULL;
+    p += 7;
+    while (p < end && *p == ' ')
+        p++;
+    const char *path = p;
+    while (p < end && *p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
+        p++;
+    size_t len = (size_t)(p - path);
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    /* one path and nothing after it; a URL is a provenance note, not a template */
+    if (len == 0 || len > 1024 || (p < end && *p != '\n' && *p != '\r') || memmem(path, len, "://", 3))
+        return NULL;
+    *n = len;
+    return path;
+}
+
+/* Look at the text between documents, up to `upto`, for the last
+ * `# Source:` line: the next document belongs to its path. */
+static void attribute(loader *L, size_t upto)
+{
+    if (!L->sources)
+        return;
+    if (upto > L->len)
+        upto = L->len;
+    const char *found = NULL;
+    size_t flen = 0;
+    for (size_t i = L->scanned; i < upto;) {
+        const char *line = L->data + i;
+        const char *nl = memchr(line, '\n', upto - i);
+        const char *eol = nl ? nl : L->data + upto;
+        size_t n;
+        const char *path = source_comment(line, eol, &n);
+        if (path) {
+            found = path;
+            flen = n;
+        }
+        i = (size_t)(eol - L->data) + 1;
+    }
+    if (upto > L->scanned)
+        L->scanned = upto;
+    if (!found)
+        return;
+    for (uint32_t i = 0; i < L->nsrcs; i++)
+        if (strlen(L->srcs[i].name) == flen && !memcmp(L->srcs[i].name, found, flen)) {
+            L->src = L->srcs[i].id;
+            L->name = L->srcs[i].name;
+            return;
+        }
+    char *name = strndup(found, flen);
+    uint32_t id = name ? kv_source_add(L->ctx, name) : 0;
+    free(name);
+    if (!id)
+        return; /* out of memory: the stream's name stays */
+    if (L->nsrcs == L->capsrcs) {
+        uint32_t cap = L->capsrcs ? L->capsrcs * 2 : 8;
+        named_src *ns = realloc(L->srcs, cap * sizeof *ns);
+        if (!ns)
+            return;
+        L->srcs = ns;
+        L->capsrcs = cap;
+    }
+    L->srcs[L->nsrcs].id = id;
+    L->srcs[L->nsrcs].name = kv_source_name(L->ctx, id);
+    L->src = id;
+    L->name = L->srcs[L->nsrcs].name;
+    L->nsrcs++;
+}
+
 static void report_parser_error(loader *L, yaml_parser_t *p)
 {
     uint32_t line = (uint32_t)p->problem_mark.line + 1;
@@ -463,10 +559,10 @@ static void report_parser_error(loader *L, yaml_parser_t *p)
 }
 
 int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                 kv_doc_fn fn, void *ud);
+                 bool sources, kv_doc_fn fn, void *ud);
 
 int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                 kv_doc_fn fn, void *ud)
+                 bool sources, kv_doc_fn fn, void *ud)
 {
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
@@ -481,6 +577,7 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
     L.src = src;
     L.data = data;
     L.len = len;
+    L.sources = sources;
     int rc = 0;
     uint32_t docindex = 0;
     kvet_value root = kv_absent();
@@ -490,11 +587,17 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
     for (;;) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
+            if (L.depth == 0 && root.type == KVET_ABSENT)
+                attribute(&L, parser.problem_mark.index);
             report_parser_error(&L, &parser);
             rc = -1;
             break;
         }
         bool stop = false;
+        bool node = ev.type == YAML_SCALAR_EVENT || ev.type == YAML_ALIAS_EVENT ||
+                    ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT;
+        if (node && L.depth == 0)
+            attribute(&L, ev.start_mark.index); /* the first event of a document's root */
         switch (ev.type) {
         case YAML_STREAM_END_EVENT:
             stop = true;
@@ -520,7 +623,7 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
             if (root.type != KVET_ABSENT && root.type != KVET_NULL) {
                 kv_doc doc;
                 doc.root = root;
-                doc.src = src;
+                doc.src = L.src;
                 doc.line = root.line ? root.line : doc_line;
                 doc.col = root.col ? root.col : doc_col;
                 doc.index = docindex++;
@@ -604,7 +707,7 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
                 }
             }
             if (ok) {
-                v.src = src;
+                v.src = L.src;
                 v.line = f->line;
                 v.col = f->col;
                 bind_anchor(&L, f->anchor, v, L.nodes - f->nodes_at_start);
@@ -619,6 +722,10 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
         default:
             break;
         }
+        /* the root is complete: what follows is between documents */
+        if ((node || ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) && L.depth == 0 &&
+            ev.end_mark.index > L.scanned)
+            L.scanned = ev.end_mark.index;
         yaml_event_delete(&ev);
         if (stop || L.failed)
             break;
@@ -629,6 +736,7 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
     drop_anchors(&L);
     free(L.anchors);
     free(L.stack);
+    free(L.srcs);
     if (in_doc && L.arena) {
         kv_arena_free(L.arena);
         free(L.arena);

@@ -13,6 +13,8 @@
 #   cmd                               kvet arguments, one per line
 #   expected.stderr                   exact standard error (paths relative)
 #   expected.stdout (optional)        exact standard output
+#   stdin (optional)                  fed to the command as standard input
+#                                     (else it reads /dev/null)
 #   exit                              expected exit status
 #
 # --regen rewrites the expected files from the current output; review the
@@ -76,7 +78,9 @@ for dir in tests/bad/*/; do
     name=${dir%/}
     args=()
     while IFS= read -r a || [ -n "$a" ]; do args+=("$a"); done < "$name/cmd"
-    "$KVET" "${args[@]}" > "$tmp/out" 2> "$tmp/err" < /dev/null
+    stdin=/dev/null
+    [ -e "$name/stdin" ] && stdin="$name/stdin"
+    "$KVET" "${args[@]}" > "$tmp/out" 2> "$tmp/err" < "$stdin"
     status=$?
     if [ $regen = 1 ]; then
         cp "$tmp/err" "$name/expected.stderr"

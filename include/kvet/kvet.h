@@ -122,7 +122,7 @@ typedef struct kvet_diag {
 typedef struct kvet_limits {
     uint64_t max_alias_expansion; /* nodes created through YAML aliases per document */
     uint32_t max_depth;           /* nesting depth of documents and rule expressions */
-    uint64_t max_document_bytes;  /* size of one input file */
+    uint64_t max_document_bytes;  /* size of one input file or of stdin (default 2 GiB) */
     uint64_t max_steps;           /* VM instructions per document */
     uint32_t max_call_depth;      /* user function recursion */
     uint32_t regex_match_limit;   /* PCRE2 match limit */
@@ -269,6 +269,13 @@ typedef struct kvet_inputs {
     const char *buffer;       /* optional: manifests held in memory ... */
     size_t buffer_len;
     const char *buffer_name;  /* ... and the name used for them in reports */
+    const char *stdin_name;   /* the name of "-" (standard input) in reports; NULL: "<stdin>" */
+    const char *const *exclude; /* glob patterns (`*`, `?`, `[...]`, `**`): files and folders
+                                   below a folder of `paths` whose path relative to that folder,
+                                   or as walked, matches one are not read (a pattern that
+                                   matches the folder itself is matched against relative
+                                   paths only); files named in `paths` are always read */
+    size_t nexclude;
     const char *const *waiver_files; /* YAML waiver files (docs/waivers.md) */
     size_t nwaiver_files;
     const char *baseline;     /* a baseline file (kvet baseline), or NULL */
@@ -359,6 +366,22 @@ typedef struct kvet_error {
     char *message;
 } kvet_error;
 
+/* What one input (a PATH of kvet_inputs, or the buffer) held: enough to
+ * say what was read when no resource was found. */
+typedef struct kvet_input_info {
+    const char *path;       /* as given; stdin under kvet_inputs.stdin_name or "<stdin>" */
+    int folder;             /* a folder, walked recursively */
+    size_t files;           /* files read (1 for a file or stdin) */
+    size_t hidden;          /* entries below the folder named .*, not read */
+    size_t excluded;        /* files and folders below it that kvet_inputs.exclude took */
+    size_t other;           /* files below it not named *.yaml, *.yml or *.json */
+    uint64_t bytes;         /* bytes read */
+    size_t documents;       /* documents (the items of a List or of a top-level list one by one) */
+    size_t resources;       /* Kubernetes resources among them */
+    size_t skipped;         /* documents that are not Kubernetes resources (each noted) */
+    size_t invalid;         /* documents with a missing or malformed apiVersion or kind (errors) */
+} kvet_input_info;
+
 typedef struct kvet_result {
     kvet_resource *resources;
     size_t nresources;
@@ -370,7 +393,6 @@ typedef struct kvet_result {
     size_t waived, baselined;
     kvet_waiver *waivers;   /* every waiver seen (files first, then annotations) */
     size_t nwaivers;
-    size_t skipped;         /* documents without apiVersion/kind */
     kvet_context *contexts; /* every context a resource was checked in */
     size_t ncontexts;
     kvet_error *warnings;   /* input warnings: competing cluster configuration,
@@ -378,6 +400,10 @@ typedef struct kvet_result {
                                --fail-level warning */
     size_t nwarnings;
     size_t duplicates;      /* identical copies of a resource in one scope, checked once */
+    size_t skipped;         /* documents that are not Kubernetes resources (no apiVersion and
+                               kind, template placeholders), skipped with a note */
+    kvet_input_info *inputs; /* one per kvet_inputs.paths entry, then one for the buffer */
+    size_t ninputs;
     int used_cluster_defaults; /* no cluster config document was found */
     /* per rule, in kvet_rule_at order: resources the rule was evaluated on
      * (its block applied and it was enabled) and findings it raised */

@@ -55,6 +55,9 @@ typedef struct report_opts {
     const kvet_project *project; /* the project file the run used, or NULL */
     const char *const *envs;     /* --env: the environments checked (none: all) */
     size_t nenvs;
+    const char *stdin_name;      /* --stdin-filename, or NULL */
+    const char *const *excludes; /* --exclude patterns */
+    size_t nexcludes;
 } report_opts;
 
 /* Print and clear the context's diagnostics on standard error (notes and

@@ -55,6 +55,9 @@ typedef struct opts {
     const char **envs; size_t nenvs; /* --env NAME */
     bool force;            /* init --force */
     const char *cmd;       /* the subcommand, for messages */
+    bool allow_empty;      /* no resource in the inputs is not an error */
+    const char *stdin_name; /* --stdin-filename */
+    const char **excludes; size_t nexcludes; /* --exclude */
     kvet_ctx *ctx;
 } opts;
 
@@ -115,6 +118,13 @@ static const char *const help_text =
     "      --fail-level LEVEL   error (default), warning, info or never\n"
     "  -q, --quiet              no summary line and no notes\n"
     "      --color WHEN         auto (default), always or never\n"
+    "      --exclude GLOB       do not read files below a PATH folder whose path (from\n"
+    "                           that folder, or as walked) matches GLOB: *, ?, [...]\n"
+    "                           within a name, ** across folders (repeatable; files\n"
+    "                           named as PATH are always read)\n"
+    "      --stdin-filename NAME  the name of standard input (-) in reports and\n"
+    "                           messages (NAME.json reads it as JSON)\n"
+    "      --allow-empty        inputs without any Kubernetes resource are not an error\n"
     "  -r, --resource NS/NAME   explain: only this resource (or NAME)\n"
     "      --dump               compile: print the bytecode listing\n"
     "      --timestamp          html: show the time of the run (also SOURCE_DATE_EPOCH);\n"
@@ -125,11 +135,13 @@ static const char *const help_text =
     "                           that no test exercised\n"
     "      --limit NAME=N       change a resource limit (repeatable): alias-nodes, depth,\n"
     "                           file-size, steps, call-depth, regex-match, regex-depth,\n"
-    "                           string-size, regex-jit (0 or 1) (see docs/security.md)\n"
+    "                           string-size, regex-jit (0 or 1) (see docs/security.md;\n"
+    "                           file-size, of one input or of stdin, is 2 GiB by default)\n"
     "\n"
     "Exit status: 0 no findings at or above the fail level; 1 findings at or\n"
     "above it (input warnings, such as competing cluster configuration, count as\n"
-    "warnings); 2 usage, input or rule errors (the results are then incomplete).\n";
+    "warnings); 2 usage, input or rule errors (the results are then incomplete),\n"
+    "or inputs without any Kubernetes resource (unless --allow-empty).\n";
 
 /* ------------------------------------------------------------- helpers */
 
@@ -336,6 +348,9 @@ enum {
     OPT_CONFIG,
     OPT_NO_CONFIG,
     OPT_FORCE,
+    OPT_ALLOW_EMPTY,
+    OPT_STDIN_NAME,
+    OPT_EXCLUDE,
 };
 
 static const struct option long_opts[] = {
@@ -362,6 +377,9 @@ static const struct option long_opts[] = {
     {"no-config", no_argument, NULL, OPT_NO_CONFIG},
     {"env", required_argument, NULL, 'e'},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY},
+    {"stdin-filename", required_argument, NULL, OPT_STDIN_NAME},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -480,6 +498,21 @@ static int parse_opts(int argc, char **argv, opts *o)
         case OPT_NO_CONFIG: o->no_config = true; break;
         case OPT_FORCE: o->force = true; break;
         case 'e': push(&o->envs, &o->nenvs, optarg); break;
+        case OPT_ALLOW_EMPTY: o->allow_empty = true; break;
+        case OPT_STDIN_NAME:
+            if (!*optarg) {
+                usage_error("--stdin-filename needs a name");
+                return KVET_EXIT_ERROR;
+            }
+            o->stdin_name = optarg;
+            break;
+        case OPT_EXCLUDE:
+            if (!*optarg) {
+                usage_error("--exclude needs a pattern");
+                return KVET_EXIT_ERROR;
+            }
+            push(&o->excludes, &o->nexcludes, optarg);
+            break;
         case OPT_LIMIT:
             if (set_limit(o->ctx, optarg) < 0)
                 return KVET_EXIT_ERROR;
@@ -654,6 +687,107 @@ static const char *today_or(const opts *o)
     return buf;
 }
 
+/* --stdin-filename names standard input: one of the PATHs must be "-". */
+static int check_input_opts(const opts *o)
+{
+    if (!o->stdin_name)
+        return 0;
+    for (size_t i = 0; i < o->ninputs; i++)
+        if (!strcmp(o->inputs[i], "-"))
+            return 0;
+    usage_error("--stdin-filename names standard input, but no PATH is - (standard input)");
+    return KVET_EXIT_ERROR;
+}
+
+static kvet_inputs make_inputs(const opts *o, const kvet_project *project)
+{
+    kvet_inputs in = {.paths = o->inputs, .npaths = o->ninputs, .cluster = o->cluster, .ncluster = o->ncluster,
+                      .waiver_files = o->waivers, .nwaiver_files = o->nwaivers, .today = today_or(o),
+                      .stdin_name = o->stdin_name, .exclude = o->excludes, .nexclude = o->nexcludes,
+                      .project = project, .envs = o->envs, .nenvs = o->nenvs};
+    return in;
+}
+
+static void plural(cli_buf *b, size_t n, const char *one, const char *many)
+{
+    cli_buf_printf(b, "%zu %s", n, n == 1 ? one : many);
+}
+
+/* What an input without resources held, in words. */
+static void describe_input(cli_buf *b, const kvet_input_info *in)
+{
+    if (in->folder && in->files == 0) {
+        cli_buf_printf(b, "%s has no *.yaml, *.yml or *.json files to read", in->path);
+        if (in->hidden || in->excluded || in->other) {
+            const char *sep = " (not read:";
+            if (in->hidden) {
+                cli_buf_printf(b, "%s %zu hidden %s", sep, in->hidden, in->hidden == 1 ? "entry" : "entries");
+                sep = ",";
+            }
+            if (in->excluded) {
+                cli_buf_printf(b, "%s %zu excluded", sep, in->excluded);
+                sep = ",";
+            }
+            if (in->other) {
+                cli_buf_printf(b, "%s ", sep);
+                plural(b, in->other, "file with another name", "files with other names");
+            }
+            cli_buf_puts(b, ")");
+        }
+        return;
+    }
+    cli_buf_printf(b, "%s", in->path);
+    if (in->folder) {
+        cli_buf_puts(b, ": ");
+        plural(b, in->files, "file", "files");
+        cli_buf_puts(b, in->documents ? ", " : " with no documents");
+    } else if (in->bytes == 0) {
+        cli_buf_puts(b, " is empty");
+        return;
+    } else if (!in->documents) {
+        cli_buf_puts(b, " holds no documents (only comments or blank lines)");
+        return;
+    } else {
+        cli_buf_puts(b, ": ");
+    }
+    if (in->documents) {
+        plural(b, in->documents, "document", "documents");
+        cli_buf_puts(b, in->documents == 1 ? ", not a Kubernetes resource" : ", none of them a Kubernetes resource");
+    }
+}
+
+/* Inputs without a single Kubernetes resource: nothing was checked, which
+ * is an error unless --allow-empty says it is expected.  (Inputs that
+ * could not be read are errors of their own.)  Returns true when the run
+ * must stop, after saying why. */
+static bool refuse_empty(const opts *o, const kvet_result *res)
+{
+    if (res->nerrors)
+        return false;
+    for (size_t i = 0; i < res->ninputs; i++)
+        if (res->inputs[i].resources)
+            return false;
+    if (o->allow_empty && o->quiet)
+        return false;
+    cli_buf b;
+    cli_buf_init(&b);
+    for (size_t i = 0; i < res->ninputs; i++) {
+        if (i)
+            cli_buf_puts(&b, "; ");
+        describe_input(&b, &res->inputs[i]);
+    }
+    if (o->allow_empty) {
+        fprintf(stderr, "%s: note: no Kubernetes resources found in the inputs: %s\n", prog_name,
+                b.data ? b.data : "");
+        cli_buf_free(&b);
+        return false;
+    }
+    fprintf(stderr, "%s: no Kubernetes resources found in the inputs: %s\n", prog_name, b.data ? b.data : "");
+    fprintf(stderr, "%s: nothing was checked (--allow-empty accepts inputs without resources)\n", prog_name);
+    cli_buf_free(&b);
+    return true;
+}
+
 /* `kvet baseline -o FILE PATH...`: every current finding as accepted. */
 static int cmd_baseline(opts *o)
 {
@@ -666,18 +800,21 @@ static int cmd_baseline(opts *o)
         kvet_project_free(project);
         return KVET_EXIT_ERROR;
     }
+    if (check_input_opts(o)) {
+        kvet_project_free(project);
+        return KVET_EXIT_ERROR;
+    }
     kvet_pack *pack = load_rules(o, err_color);
     if (!pack) {
         kvet_project_free(project);
         return KVET_EXIT_ERROR;
     }
-    kvet_inputs in = {.paths = o->inputs, .npaths = o->ninputs, .cluster = o->cluster, .ncluster = o->ncluster,
-                      .waiver_files = o->waivers, .nwaiver_files = o->nwaivers, .today = today_or(o),
-                      .project = project, .envs = o->envs, .nenvs = o->nenvs};
+    kvet_inputs in = make_inputs(o, project);
     kvet_result *res = kvet_check(o->ctx, pack, &in);
     cli_print_diags(o->ctx, err_color, o->quiet);
-    if (!res || res->nerrors) {
-        fprintf(stderr, "%s: not writing a baseline: some inputs could not be evaluated\n", prog_name);
+    if (!res || res->nerrors || refuse_empty(o, res)) {
+        fprintf(stderr, "%s: not writing a baseline: %s\n", prog_name,
+                res && !res->nerrors ? "no resources" : "some inputs could not be evaluated");
         kvet_result_free(res);
         kvet_pack_free(pack);
         kvet_project_free(project);
@@ -716,6 +853,11 @@ static int cmd_check(opts *o, bool explain)
     if (o->ninputs == 0) {
         usage_error("%s needs at least one PATH (a file, a folder or - for stdin), or a project file (kvet.yaml)",
                     o->cmd);
+        kvet_project_free(project);
+        return KVET_EXIT_ERROR;
+    }
+    if (check_input_opts(o)) {
+        kvet_project_free(project);
         return KVET_EXIT_ERROR;
     }
     size_t rules_given = o->nrules; /* load_rules adds the default pack when none is given */
@@ -724,10 +866,9 @@ static int cmd_check(opts *o, bool explain)
         kvet_project_free(project);
         return KVET_EXIT_ERROR;
     }
-    kvet_inputs in = {.paths = o->inputs, .npaths = o->ninputs, .cluster = o->cluster, .ncluster = o->ncluster,
-                      .want_trace = explain, .waiver_files = o->waivers, .nwaiver_files = o->nwaivers,
-                      .baseline = o->baseline, .today = today_or(o), .project = project, .envs = o->envs,
-                      .nenvs = o->nenvs};
+    kvet_inputs in = make_inputs(o, project);
+    in.want_trace = explain;
+    in.baseline = o->baseline;
     kvet_result *res = kvet_check(o->ctx, pack, &in);
     cli_print_diags(o->ctx, err_color, o->quiet);
     if (!res) {
@@ -736,9 +877,17 @@ static int cmd_check(opts *o, bool explain)
         kvet_project_free(project);
         return KVET_EXIT_ERROR;
     }
+    /* nothing to report: no report is written, so none can be read as a pass */
+    if (refuse_empty(o, res)) {
+        kvet_result_free(res);
+        kvet_pack_free(pack);
+        kvet_project_free(project);
+        return KVET_EXIT_ERROR;
+    }
     report_opts ro = {use_color(o, stdout), o->quiet, o->fail_level, o->fail_never, pack, o->inputs, o->ninputs,
                       o->cluster, o->ncluster, report_time(o), o->rules, rules_given, o->waivers, o->nwaivers,
-                      o->baseline, o->sets, o->nsets, in.today, project, o->envs, o->nenvs};
+                      o->baseline, o->sets, o->nsets, in.today, project, o->envs, o->nenvs,
+                      o->stdin_name, o->excludes, o->nexcludes};
     int rc = KVET_EXIT_OK;
     if (explain) {
         cli_buf out;
@@ -953,6 +1102,7 @@ int main(int argc, char **argv)
     free(o.rule_paths);
     free(o.cluster);
     free(o.envs);
+    free(o.excludes);
     free(o.inputs);
     free(o.formats);
     kvet_ctx_free(o.ctx);

@@ -930,6 +930,15 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
     }
     cli_buf_puts(out, "</td></tr>\n<tr><th>inputs</th><td id=\"run-inputs\">");
     code_list(out, o->inputs, o->ninputs, "none");
+    if (o->stdin_name) {
+        cli_buf_puts(out, " (standard input named <code>");
+        h(out, o->stdin_name);
+        cli_buf_puts(out, "</code>)");
+    }
+    if (o->nexcludes) {
+        cli_buf_puts(out, "; excluded: ");
+        code_list(out, o->excludes, o->nexcludes, "");
+    }
     cli_buf_puts(out, "</td></tr>\n<tr><th>rules</th><td>");
     code_list(out, o->rules, o->nrules, "the default pack (none given with <code>--rules</code>)");
     cli_buf_puts(out, "</td></tr>\n<tr><th>cluster</th><td>");

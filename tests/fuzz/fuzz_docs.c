@@ -1,5 +1,6 @@
 /* fuzz_docs.c - libFuzzer target: the YAML loader, or the JSON loader when
- * built with -DKV_FUZZ_JSON. */
+ * built with -DKV_FUZZ_JSON; then the same text as manifests (lists, JSON
+ * streams, apiVersion and kind checks, helm template sources). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,8 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = '\0';
 #ifdef KV_FUZZ_JSON
     kv_load_buffer(ctx, "fuzz.json", 1, text, size, KV_FMT_JSON, count_doc, &n);
+    kv_load_manifests(ctx, "fuzz.json", 1, text, size, 0, count_doc, &n, NULL);
 #else
     kv_load_buffer(ctx, "fuzz.yaml", 1, text, size, KV_FMT_YAML, count_doc, &n);
+    kv_load_manifests(ctx, "<stdin>", 1, text, size, KV_LOAD_SOURCES, count_doc, &n, NULL);
 #endif
     free(text);
     kvet_ctx_free(ctx);

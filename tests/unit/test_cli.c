@@ -275,17 +275,18 @@ END_TEST
 
 START_TEST(cli_resource_limits)
 {
-    /* a 1 GB file is refused before it is read */
+    /* a 3 GB file is refused before it is read (the default limit is 2 GiB) */
     char path[600], args[1400];
     snprintf(path, sizeof path, "%s/huge.yaml", tmpdir);
     FILE *f = fopen(path, "w");
-    ck_assert_int_eq(ftruncate(fileno(f), 1024L * 1024 * 1024), 0);
+    ck_assert_int_eq(ftruncate(fileno(f), (off_t)3 << 30), 0);
     fclose(f);
     snprintf(args, sizeof args, "check --rules tests/data/cli-pack '%s'", path);
     outcome o = run(args, NULL);
     ck_assert_int_eq(o.status, 2);
-    contains(o.err, "huge.yaml: error: file is larger than the limit of 67108864 bytes");
+    contains(o.err, "huge.yaml: error: file is larger than the limit of 2147483648 bytes");
     done(&o);
+    unlink(path);
     /* a line of 10 MB is read and checked */
     snprintf(path, sizeof path, "%s/long.yaml", tmpdir);
     f = fopen(path, "w");
@@ -313,6 +314,39 @@ START_TEST(cli_resource_limits)
     ck_assert_int_eq(o.status, 2);
     contains(o.err, "unknown limit 'speed'");
     done(&o);
+}
+END_TEST
+
+START_TEST(cli_empty_inputs)
+{
+    /* an empty folder (git cannot keep one, so it is made here) */
+    char dir[600], args[1400];
+    snprintf(dir, sizeof dir, "%s/empty", tmpdir);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    snprintf(args, sizeof args, "check --rules tests/data/inputs-pack --format json '%s'", dir);
+    outcome o = run(args, NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "/empty has no *.yaml, *.yml or *.json files to read\n");
+    contains(o.err, "kvet: nothing was checked (--allow-empty accepts inputs without resources)");
+    ck_assert_str_eq(o.out, ""); /* no report that could be read as a pass */
+    done(&o);
+    snprintf(args, sizeof args, "check --rules tests/data/inputs-pack --format json --allow-empty -q '%s'", dir);
+    o = run(args, NULL);
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_str_eq(o.err, "");
+    contains(o.out, "\"resources\": 0");
+    done(&o);
+    /* stdin holding only white space, and a JSON stream that is empty */
+    o = run("check --rules tests/data/inputs-pack -", "\n\n");
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "kvet: no Kubernetes resources found in the inputs: <stdin> holds no documents");
+    done(&o);
+    /* a stdin name is used in the message too */
+    o = run("check --rules tests/data/inputs-pack --stdin-filename rendered.yaml -", "");
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "kvet: no Kubernetes resources found in the inputs: rendered.yaml is empty");
+    done(&o);
+    rmdir(dir);
 }
 END_TEST
 
@@ -472,6 +506,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, cli_explain);
     tcase_add_test(tc, cli_color);
     tcase_add_test(tc, cli_resource_limits);
+    tcase_add_test(tc, cli_empty_inputs);
     tcase_add_test(tc, cli_hundred_thousand_rules);
     tcase_add_test(tc, cli_init_and_environments);
     suite_add_tcase(s, tc);

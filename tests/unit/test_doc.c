@@ -280,9 +280,12 @@ START_TEST(json_errors)
     ck_assert_int_eq(load(ctx, "t.json", j, strlen(j), &ds), -1);
     ck_assert_str_eq(first_error(ctx), "3:8: invalid JSON: unexpected character ']'");
     kvet_diag_clear(ctx);
-    const char *j2 = "{\"a\": 1} {\"b\": 2}";
+    /* values one after another are documents; what follows must be one */
+    const char *j2 = "{\"a\": 1} {\"b\": 2} x";
     ck_assert_int_eq(load(ctx, "t.json", j2, strlen(j2), &ds), -1);
-    ck_assert_str_eq(first_error(ctx), "1:10: invalid JSON: unexpected data after the document (a .json file holds one value)");
+    ck_assert_int_eq(ds.n, 2);
+    ck_assert_str_eq(first_error(ctx), "1:19: invalid JSON: unexpected character 'x'");
+    drop(&ds);
     kvet_diag_clear(ctx);
     const char *j3 = "{\"a\": 1, \"a\": 2}";
     ck_assert_int_eq(load(ctx, "t.json", j3, strlen(j3), &ds), 0);
@@ -395,6 +398,273 @@ START_TEST(documents_api)
 }
 END_TEST
 
+/* kv_load_manifests: keep the resources it hands on */
+typedef struct res_list {
+    kvet_value v[16];
+    uint32_t src[16];
+    int n;
+    bool copied;
+    kv_arena arena; /* items come without an arena of their own: copied here */
+} res_list;
+
+static int keep_resource(void *ud, kv_doc *d)
+{
+    res_list *rl = ud;
+    if (rl->n == 16)
+        return 0;
+    bool oom = false;
+    rl->v[rl->n] = kv_value_copy(&rl->arena, d->root, &oom);
+    rl->src[rl->n] = d->src;
+    rl->n++;
+    return 0;
+}
+
+static int manifests_ex(kvet_ctx *ctx, const char *name, const char *text, unsigned flags, res_list *rl,
+                        kv_manifest_stats *st)
+{
+    memset(rl, 0, sizeof *rl);
+    kv_arena_init(&rl->arena);
+    uint32_t src = kv_source_add(ctx, name);
+    return kv_load_manifests(ctx, name, src, text, strlen(text), flags, keep_resource, rl, st);
+}
+
+static int manifests(kvet_ctx *ctx, const char *name, const char *text, res_list *rl, kv_manifest_stats *st)
+{
+    return manifests_ex(ctx, name, text, 0, rl, st);
+}
+
+static void res_free(res_list *rl)
+{
+    kv_arena_free(&rl->arena);
+}
+
+/* every diagnostic as "sev line:col: message", one a line */
+static const char *all_diags(kvet_ctx *ctx)
+{
+    static char buf[4096];
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < kvet_diag_count(ctx) && o < sizeof buf; i++) {
+        const kvet_diag *d = kvet_diag_at(ctx, i);
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s %u:%u: %s\n", kvet_severity_name(d->severity), d->line,
+                              d->col, d->message);
+    }
+    return buf;
+}
+
+START_TEST(manifests_lists_and_streams)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    res_list rl;
+    kv_manifest_stats st;
+    /* a top-level YAML sequence of mappings: each item a document */
+    const char *seq = "# header\n- apiVersion: v1\n  kind: A\n- apiVersion: v1\n  kind: B\n";
+    ck_assert_int_eq(manifests(ctx, "seq.yaml", seq, &rl, &st), 0);
+    ck_assert_int_eq(rl.n, 2);
+    ck_assert_uint_eq(rl.v[1].line, 4);
+    ck_assert_uint_eq(rl.v[1].col, 3);
+    ck_assert_str_eq(get(rl.v[1], "kind").u.s->data, "B");
+    ck_assert_uint_eq(st.documents, 2);
+    ck_assert_uint_eq(st.resources, 2);
+    res_free(&rl);
+    /* a JSON array of objects, and one whose items are not objects */
+    const char *arr = "[\n {\"apiVersion\": \"v1\", \"kind\": \"A\"},\n {\"apiVersion\": \"v1\", \"kind\": \"B\"}]";
+    ck_assert_int_eq(manifests(ctx, "a.json", arr, &rl, &st), 0);
+    ck_assert_int_eq(rl.n, 2);
+    ck_assert_uint_eq(rl.v[1].line, 3);
+    ck_assert_uint_eq(rl.v[1].col, 2);
+    res_free(&rl);
+    const char *bad = "[{\"apiVersion\": \"v1\", \"kind\": \"A\"},\n  \"x\"]";
+    ck_assert_int_eq(manifests(ctx, "b.json", bad, &rl, &st), -1);
+    ck_assert_int_eq(rl.n, 1);
+    ck_assert_uint_eq(st.invalid, 1);
+    ck_assert_str_eq(first_error(ctx),
+                     "2:3: a top-level list holds Kubernetes resources, but this item is a string, not a mapping");
+    res_free(&rl);
+    kvet_diag_clear(ctx);
+    /* JSON values one after another (jq -c), in a text not named .json */
+    const char *stream = "{\"apiVersion\":\"v1\",\"kind\":\"A\"}\n{\"apiVersion\":\"v1\",\"kind\":\"B\"}"
+                         "{\"apiVersion\":\"v1\",\"kind\":\"C\"}\n";
+    ck_assert_int_eq(manifests(ctx, "<stdin>", stream, &rl, &st), 0);
+    ck_assert_int_eq(rl.n, 3);
+    ck_assert_uint_eq(rl.v[1].line, 2);
+    ck_assert_uint_eq(rl.v[1].col, 1);
+    ck_assert_uint_eq(rl.v[2].line, 2);
+    ck_assert_uint_eq(rl.v[2].col, 31);
+    ck_assert_uint_eq(get(rl.v[2], "kind").col, 57);
+    res_free(&rl);
+    /* a v1 List, and a typed list whose items leave apiVersion and kind out */
+    const char *list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n"
+                       "---\napiVersion: serving.kserve.io/v1beta1\nkind: InferenceServiceList\nitems:\n"
+                       "- metadata:\n    name: a\n---\napiVersion: v1\nkind: List\nitems: []\n";
+    ck_assert_int_eq(manifests(ctx, "l.yaml", list, &rl, &st), 0);
+    ck_assert_int_eq(rl.n, 2);
+    ck_assert_str_eq(get(rl.v[0], "kind").u.s->data, "Deployment");
+    ck_assert_uint_eq(rl.v[0].line, 4);
+    ck_assert_str_eq(get(rl.v[1], "kind").u.s->data, "InferenceService");
+    ck_assert_str_eq(get(rl.v[1], "apiVersion").u.s->data, "serving.kserve.io/v1beta1");
+    ck_assert_uint_eq(get(rl.v[1], "kind").line, 8); /* the list's kind */
+    ck_assert_str_eq(get(get(rl.v[1], "metadata"), "name").u.s->data, "a");
+    ck_assert_uint_eq(rl.v[1].line, 10);
+    ck_assert_uint_eq(st.documents, 2);
+    res_free(&rl);
+    /* the items of a List name their apiVersion and kind */
+    const char *items = "apiVersion: v1\nkind: List\nitems:\n- metadata: {}\n- 3\n";
+    ck_assert_int_eq(manifests(ctx, "i.yaml", items, &rl, &st), -1);
+    ck_assert_int_eq(rl.n, 0);
+    ck_assert_str_eq(all_diags(ctx),
+                     "error 4:3: a List item without apiVersion and kind; the items of a List are Kubernetes resources "
+                     "and name both\n"
+                     "error 5:3: a List holds Kubernetes resources, but this item is an integer, not a mapping\n");
+    res_free(&rl);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(manifests_api_version_and_kind)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    res_list rl;
+    kv_manifest_stats st;
+    const char *y = "kind: A\n"                                      /* 1: no apiVersion */
+                    "---\napiVersion: 2\nkind: A\n"                  /* 3 */
+                    "---\napiVersion: ''\nkind: A\n"                 /* 6 */
+                    "---\napiVersion: serving.kserve.io\nkind: A\n"  /* 9 */
+                    "---\napiVersion: v1/\nkind: A\n"                /* 12 */
+                    "---\napiVersion: a b/v1\nkind: A\n"             /* 15 */
+                    "---\napiVersion: a/b/c\nkind: A\n"              /* 18 */
+                    "---\napiVersion: v1\nmetadata: {}\n"            /* 21: no kind */
+                    "---\nname: values\n"                            /* 24: not a resource */
+                    "---\napiVersion: '{{ .Values.api }}'\nkind: A\n" /* 26: a placeholder */
+                    "---\napiVersion: v2\nname: chart\nversion: 1.0.0\n" /* 29: Chart.yaml */
+                    "---\nhello\n"                                   /* 33: a scalar */
+                    "---\napiVersion: apps/v1\nkind: Deployment\n";  /* 35: fine */
+    ck_assert_int_eq(manifests(ctx, "k.yaml", y, &rl, &st), -1);
+    ck_assert_int_eq(rl.n, 1);
+    ck_assert_uint_eq(st.documents, 13);
+    ck_assert_uint_eq(st.invalid, 8);
+    ck_assert_uint_eq(st.skipped, 4);
+    ck_assert_str_eq(
+        all_diags(ctx),
+        "error 1:1: kind \"A\" without an apiVersion; expected GROUP/VERSION (e.g. apps/v1) or v1 for the core group\n"
+        "error 3:13: apiVersion is an integer, not a string; expected GROUP/VERSION (e.g. apps/v1) or v1 for the core "
+        "group\n"
+        "error 6:13: apiVersion is empty; expected GROUP/VERSION (e.g. apps/v1) or v1 for the core group\n"
+        "error 9:13: apiVersion \"serving.kserve.io\" has no version; expected serving.kserve.io/VERSION "
+        "(GROUP/VERSION, e.g. apps/v1)\n"
+        "error 12:13: apiVersion \"v1/\" has no version after '/'; expected GROUP/VERSION (e.g. apps/v1) or v1 for "
+        "the core group\n"
+        "error 15:13: apiVersion \"a b/v1\" contains white space; expected GROUP/VERSION (e.g. apps/v1) or v1 for the "
+        "core group\n"
+        "error 18:13: apiVersion \"a/b/c\" has more than one '/'; expected GROUP/VERSION (e.g. apps/v1) or v1 for the "
+        "core group\n"
+        "error 21:1: apiVersion \"v1\" without a kind; a Kubernetes resource names its kind (e.g. kind: Deployment)\n"
+        "note 24:1: skipped a document without apiVersion and kind (not a Kubernetes resource)\n"
+        "note 26:13: skipped a document whose apiVersion is a template placeholder ({{ .Values.api }}): render it "
+        "first\n"
+        "note 29:1: skipped a Helm chart description (Chart.yaml; not a Kubernetes resource)\n"
+        "note 33:1: skipped a document that is a string, not a mapping (not a Kubernetes resource)\n");
+    /* the caret covers the value */
+    const kvet_diag *d = kvet_diag_at(ctx, 3);
+    ck_assert_uint_eq(d->width, 17);
+    ck_assert_str_eq(d->excerpt, "apiVersion: serving.kserve.io");
+    res_free(&rl);
+    kvet_diag_clear(ctx);
+    /* a misspelt key is named */
+    const char *typo = "piVersion: v1\nkind: A\n---\napiversion: v1\nKind: A\n";
+    ck_assert_int_eq(manifests(ctx, "t.yaml", typo, &rl, &st), -1);
+    ck_assert_str_eq(kvet_diag_at(ctx, 0)->hint, "did you mean `apiVersion`? `piVersion` is written at line 1");
+    ck_assert_str_eq(kvet_diag_at(ctx, 1)->message,
+                     "`apiversion` is not `apiVersion` (keys are case-sensitive): this resource has no apiVersion and "
+                     "kind");
+    ck_assert_uint_eq(kvet_diag_at(ctx, 1)->line, 4);
+    res_free(&rl);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(manifests_helm_sources)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    res_list rl;
+    kv_manifest_stats st;
+    const char *y = "apiVersion: v1\nkind: Before\n"
+                    "---\n# Source: shop/templates/a.yaml\napiVersion: v1\nkind: A\n"
+                    "---\napiVersion: v1\nkind: StillA\n"
+                    "# Source: https://example.com/not/a/template.yaml\n"
+                    "---\n# Source: shop/charts/db/templates/b.yaml\n\napiVersion: v1\nkind: B\n"
+                    "---\n# Source: shop/templates/a.yaml\napiVersion: v1\nkind: [Broken]\n";
+    ck_assert_int_eq(manifests_ex(ctx, "<stdin>", y, KV_LOAD_SOURCES, &rl, &st), -1);
+    ck_assert_int_eq(rl.n, 4);
+    ck_assert_str_eq(kv_source_name(ctx, rl.src[0]), "<stdin>");
+    ck_assert_str_eq(kv_source_name(ctx, rl.src[1]), "shop/templates/a.yaml");
+    ck_assert_str_eq(kv_source_name(ctx, rl.src[2]), "shop/templates/a.yaml");
+    ck_assert_str_eq(kv_source_name(ctx, rl.src[3]), "shop/charts/db/templates/b.yaml");
+    /* values carry the template's source, positions stay the stream's */
+    kvet_value k = get(rl.v[3], "kind");
+    ck_assert_str_eq(kv_source_name(ctx, k.src), "shop/charts/db/templates/b.yaml");
+    ck_assert_uint_eq(k.line, 15);
+    /* diagnostics name the template */
+    const kvet_diag *d = kvet_diag_at(ctx, 0);
+    ck_assert_str_eq(d->file, "shop/templates/a.yaml");
+    ck_assert_uint_eq(d->line, 19);
+    res_free(&rl);
+    kvet_diag_clear(ctx);
+    /* a file's documents keep its name: its lines are its own */
+    ck_assert_int_eq(manifests(ctx, "rendered.yaml", y, &rl, &st), -1);
+    ck_assert_str_eq(kv_source_name(ctx, rl.src[3]), "rendered.yaml");
+    ck_assert_str_eq(kvet_diag_at(ctx, 0)->file, "rendered.yaml");
+    res_free(&rl);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(inputs_exclude_and_stats)
+{
+    char dir[] = "/tmp/kvet-doc-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/tests/m/apps/prod %s/tests/m/apps/legacy %s/tests/m/tests %s/tests/m/.git && "
+             "touch %s/tests/m/apps/prod/a.yaml %s/tests/m/apps/legacy/b.yaml %s/tests/m/tests/c.yaml "
+             "%s/tests/m/apps/d.json %s/tests/m/README.md %s/tests/m/top.yaml",
+             dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    kvet_ctx *ctx = kvet_ctx_new();
+    char root[300], named[300], walked_pat[320];
+    snprintf(root, sizeof root, "%s/tests/m", dir);
+    snprintf(named, sizeof named, "%s/tests/m/apps/legacy/b.yaml", dir);
+    snprintf(walked_pat, sizeof walked_pat, "%s/tests/m/top.yaml", dir);
+    /* relative to the folder (`tests` is its sub-folder, not the folder's
+     * own parent), as walked, and a file named explicitly is read */
+    const char *ex[] = {"apps/legacy", "**/*.json", "tests", walked_pat};
+    kv_walk_opts wo = {ex, 4};
+    const char *paths[] = {root, named, "-"};
+    char **out;
+    size_t n, *origin;
+    kv_walk_stats ws[3];
+    ck_assert_int_eq(kv_expand_inputs_ex(ctx, paths, 3, &wo, &out, &n, &origin, ws), 0);
+    ck_assert_uint_eq(n, 3);
+    ck_assert(strstr(out[0], "/tests/m/apps/prod/a.yaml") != NULL);
+    ck_assert_str_eq(out[1], named);
+    ck_assert_str_eq(out[2], "-");
+    ck_assert_uint_eq(origin[0], 0);
+    ck_assert_uint_eq(origin[1], 1);
+    ck_assert_uint_eq(origin[2], 2);
+    ck_assert(ws[0].folder && !ws[1].folder && !ws[2].folder);
+    ck_assert_uint_eq(ws[0].files, 1);
+    ck_assert_uint_eq(ws[0].excluded, 4);
+    ck_assert_uint_eq(ws[0].hidden, 1);
+    ck_assert_uint_eq(ws[0].other, 1);
+    ck_assert_uint_eq(ws[1].files, 1);
+    kv_free_strings(out, n);
+    free(origin);
+    kvet_ctx_free(ctx);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(path_globs)
 {
     ck_assert(kv_path_glob("apps/**", "apps/a/b/c.yaml"));
@@ -440,10 +710,16 @@ static Suite *doc_suite(void)
     tcase_add_test(tc, json_values_and_positions);
     tcase_add_test(tc, json_errors);
     suite_add_tcase(s, tc);
+    tc = tcase_create("manifests");
+    tcase_add_test(tc, manifests_lists_and_streams);
+    tcase_add_test(tc, manifests_api_version_and_kind);
+    tcase_add_test(tc, manifests_helm_sources);
+    suite_add_tcase(s, tc);
     tc = tcase_create("inputs");
     tcase_add_test(tc, inputs_walk_and_limits);
     tcase_add_test(tc, documents_api);
     tcase_add_test(tc, path_globs);
+    tcase_add_test(tc, inputs_exclude_and_stats);
     suite_add_tcase(s, tc);
     return s;
 }
