@@ -213,7 +213,7 @@ static bool build_ns_index(run *r, uint32_t q, ns_index *ix)
     for (uint32_t i = 0; i < n; i++) {
         kvet_value ns = kvet_map_get(kvet_map_get(all.u.l->items[i], "metadata", 8), "namespace", 9);
         bool named = ns.type == KVET_STRING && ns.u.s->len > 0;
-        items[i] = (ns_item){named ? ns.u.s->data : "default", named ? ns.u.s->len : 7, i};
+        items[i] = (ns_item){named ? ns.u.s->data : "", named ? ns.u.s->len : 0, i};
     }
     qsort(items, n, sizeof *items, ns_item_cmp);
     size_t groups = 0;
