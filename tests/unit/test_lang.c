@@ -554,12 +554,14 @@ START_TEST(eval_queries)
     th_assert_contains(out, "R Service/hello {hpa_count:1}");
     free(out);
 
-    /* by namespace: a document without one is in default; input order is kept */
+    /* by namespace: a document without one is in "" (namespace not set),
+     * never in default; input order is kept */
     out = th_check(PACK
                    "for Service as s {\n"
-                   "  derive here = map(docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\", s.metadata.namespace ?? \"default\"),\n"
+                   "  derive here = map(docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\", s.metadata.namespace ?? \"\"),\n"
                    "      h => h.metadata.name)\n"
-                   "  derive none = len(docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\", \"nowhere\"))\n"
+                   "  derive none = len(docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\", \"nowhere\")) +\n"
+                   "      len(docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\", \"default\"))\n"
                    "  derive missing = docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\", s.nope)\n"
                    "}\n",
                    "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h1, namespace: a}\n---\n"
