@@ -30,8 +30,9 @@ typedef struct kv_vm_hooks {
     /* The documents matching query q (a list value that stays valid for the
      * whole run). */
     kvet_value (*query)(void *ud, uint32_t q);
-    /* The documents of query q whose namespace (metadata.namespace, else
-     * "default") is ns. */
+    /* The documents of query q whose namespace is ns: metadata.namespace,
+     * or "" for a document without one ("namespace not set", which matches
+     * only other documents without one, never "default"). */
     kvet_value (*query_ns)(void *ud, uint32_t q, const kvet_string *ns);
     /* Optional: a rule was evaluated on the resource (its block applied). */
     void (*rule_run)(void *ud, uint32_t rule);
