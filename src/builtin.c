@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "builtin_impl.h"
+#include "ctx.h"
 
 /* range(n) builds at most this many items. */
 #define KV_RANGE_MAX 1000000
@@ -747,6 +748,25 @@ static int b_trim(kv_call *c, const kvet_value *args, int n, kvet_value *out)
 
 /* CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as Go's
  * crc32.ChecksumIEEE: Knative checksums ConfigMap `_example` values with it. */
+/* loc(x): where a manifest wrote x, for messages that name another
+ * resource ("HPA web (apps/hpa.yaml:3)"). */
+static int b_loc(kv_call *c, const kvet_value *args, int nargs, kvet_value *out)
+{
+    (void)nargs;
+    kvet_value v = args[0];
+    const char *file = c->ctx && v.src && v.line ? kv_source_name(c->ctx, v.src) : NULL;
+    if (!file || !*file) {
+        *out = kv_absent();
+        return 0;
+    }
+    char *s = kv_arena_alloc(c->arena, strlen(file) + 16);
+    if (!s)
+        return oom(c, "loc");
+    int n = sprintf(s, "%s:%u", file, v.line);
+    *out = kv_string_value(c->arena, s, (size_t)n);
+    return 0;
+}
+
 static int b_crc32(kv_call *c, const kvet_value *args, int n, kvet_value *out)
 {
     (void)n;
@@ -1615,6 +1635,7 @@ static const kv_builtin table[] = {
     /* bytes of a string, items of a list or map; absent gives absent */
     {"len", 1, 1, b_len, "len(string|list|map) -> int: bytes or items"},
     /* ASCII letters only; other bytes unchanged */
+    {"loc", 1, 1, b_loc, "loc(x) -> string: where x is written, \"FILE:LINE\" (absent for a value no manifest wrote)"},
     {"lower", 1, 1, b_lower, "lower(s) -> string with A-Z lowered"},
     /* PCRE2 UTF search anywhere in s, under the regex limits (regex.c) */
     {"match", 2, 2, kv_bi_match, "match(s, regex) -> bool: the PCRE2 regex matches somewhere in s"},

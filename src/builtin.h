@@ -24,6 +24,7 @@ typedef struct kv_call {
     const kvet_limits *limits;
     kv_regex_cache *regex;    /* compiled patterns, shared by a whole run */
     const char *err;          /* set on failure */
+    const kvet_ctx *ctx;      /* source names, for loc(); may be NULL */
 } kv_call;
 
 typedef int (*kv_builtin_fn)(kv_call *call, const kvet_value *args, int nargs, kvet_value *out);

@@ -1022,7 +1022,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
         case KV_OPC_CALL: {
             uint32_t bi = a & 0xFFFF, n = a >> 16;
             const kv_builtin *b = kv_builtin_at(bi);
-            kv_call call = {ev->arena, lim, ev->env->regex, NULL};
+            kv_call call = {ev->arena, lim, ev->env->regex, NULL, ev->env->ctx};
             kvet_value r = kv_absent();
             if (b->fn(&call, ev->stack + ev->sp - n, (int)n, &r) < 0)
                 FAIL(call.err ? call.err : fmt_err(ev->arena, "%s() failed", b->name));
