@@ -108,7 +108,20 @@ int kv_bi_json_error(kv_call *c, const kvet_value *args, int n, kvet_value *out)
         msg += 8;
     c->err = NULL;
     *out = kv_at(kv_string_value(c->arena, msg, strlen(msg)), args[0]);
-    return out->type == KVET_ABSENT ? kv_bi_fail(c, "json_error(): out of memory") : 0;
+    if (out->type == KVET_ABSENT)
+        return kv_bi_fail(c, "json_error(): out of memory");
+    /* in a literal block scalar the text's lines are the manifest's: the
+     * message points at the byte where decoding stopped (`at` can use it) */
+    unsigned line, col;
+    if ((args[0].flags & KVET_VF_LITERAL) && args[0].line && sscanf(msg, "%*[^(](line %u, column %u", &line, &col) == 2) {
+        out->line = args[0].line + line;
+        out->col = args[0].reserved + col - 1;
+    } else if ((args[0].flags & KVET_VF_LITERAL) && args[0].line &&
+               (strstr(msg, "at line ") && sscanf(strstr(msg, "at line "), "at line %u, column %u", &line, &col) == 2)) {
+        out->line = args[0].line + line;
+        out->col = args[0].reserved + col - 1;
+    }
+    return 0;
 }
 
 static int decode(kv_call *c, const kvet_value *args, kvet_value *out)

@@ -247,6 +247,26 @@ static kvet_value scalar_value(loader *L, const yaml_event_t *ev)
     } else {
         v = kv_string_value(L->arena, s, n);
         v.flags |= KVET_VF_QUOTED;
+        if (ev->data.scalar.style == YAML_LITERAL_SCALAR_STYLE) {
+            /* where its text lines start: the first line after the indicator
+             * that is not blank, so positions inside the text can be found */
+            size_t i = ev->start_mark.index;
+            while (i < L->len && L->data[i] != '\n')
+                i++;
+            while (i < L->len) {
+                size_t lstart = ++i, k = i;
+                while (k < L->len && L->data[k] == ' ')
+                    k++;
+                if (k >= L->len || L->data[k] != '\n') {
+                    if (k - lstart < 0xFFFF) {
+                        v.flags |= KVET_VF_LITERAL;
+                        v.reserved = (uint16_t)(k - lstart + 1);
+                    }
+                    break;
+                }
+                i = k;
+            }
+        }
     }
     v.src = L->src;
     v.line = (uint32_t)ev->start_mark.line + 1;

@@ -74,6 +74,8 @@ typedef struct kvet_value {
 } kvet_value;
 
 #define KVET_VF_QUOTED 0x01 /* a YAML scalar written in quotes */
+#define KVET_VF_LITERAL 0x02 /* a YAML literal block scalar (|): line and col are its
+                                indicator's, `reserved` the column its text lines start at */
 
 typedef struct kvet_list {
     uint32_t n;

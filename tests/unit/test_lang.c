@@ -538,6 +538,28 @@ START_TEST(eval_override_and_disable)
 }
 END_TEST
 
+START_TEST(eval_json_error_position)
+{
+    /* json_error() of a literal block scalar points at the byte where
+     * decoding stopped, in the manifest's own lines and columns */
+    char *out = th_check(PACK
+                         "for ConfigMap as cm {\n"
+                         "  rule J error \"t\" forbid has(json_error(cm.data.x)) at json_error(cm.data.x) message \"bad\"\n"
+                         "}\n",
+                         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  x: |-\n\n    {\n      \"a\": 1,\n    }\n");
+    th_assert_contains(out, "F J error 9:5 bad");
+    free(out);
+    /* a quoted scalar: the scalar itself */
+    out = th_check(PACK
+                   "for ConfigMap as cm {\n"
+                   "  rule J error \"t\" forbid has(json_error(cm.data.x)) at json_error(cm.data.x) message \"bad\"\n"
+                   "}\n",
+                   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  x: '{\"a\": 1,}'\n");
+    th_assert_contains(out, "F J error 5:6 bad");
+    free(out);
+}
+END_TEST
+
 START_TEST(eval_queries)
 {
     char *out = th_check(PACK
@@ -1084,6 +1106,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, eval_params_bad_override);
     tcase_add_test(tc, eval_override_and_disable);
     tcase_add_test(tc, eval_queries);
+    tcase_add_test(tc, eval_json_error_position);
     tcase_add_test(tc, eval_step_limit);
     tcase_add_test(tc, eval_list_documents_and_skips);
     tcase_add_test(tc, coverage_accumulates_branches);
