@@ -128,6 +128,8 @@ typedef struct run {
     size_t *global_docs; size_t nglobal_docs; /* --cluster documents that are not configuration */
     kvet_value no_docs;        /* the empty list a namespace without documents gives */
     bool *cfg_warned;          /* per index document: its competition was reported */
+    size_t *cfg_docs;          /* the configuration documents among them, in input order */
+    size_t ncfg_docs;
     ident_table index_ids, eval_ids;
 
     context **contexts; size_t ncontexts, capcontexts;
@@ -839,8 +841,16 @@ static void group_index(run *r)
         r->oom = true;
         return;
     }
+    r->cfg_docs = malloc((r->ndocs + 1) * sizeof *r->cfg_docs);
+    if (!r->cfg_docs) {
+        free(fill);
+        r->oom = true;
+        return;
+    }
     for (size_t i = 0; i < r->ndocs; i++) {
         const indexed *d = &r->docs[i];
+        if (d->cfg >= 0 && !d->hidden)
+            r->cfg_docs[r->ncfg_docs++] = i;
         if (d->hidden || d->cfg >= 0)
             continue;
         if (r->units[d->unit].option)
@@ -903,7 +913,7 @@ static bool candidate(const run *r, size_t i, int kind, const unit *u, int tier,
 static const char *nearest_folder(const run *r, int kind, const unit *u)
 {
     const char *best = NULL;
-    for (size_t i = 0; i < r->ndocs; i++) {
+    for (size_t ci = 0, i = 0; ci < r->ncfg_docs && (i = r->cfg_docs[ci], true); ci++) {
         const indexed *d = &r->docs[i];
         const unit *du = &r->units[d->unit];
         if (d->cfg != kind || d->hidden || du->option || du->scope != u->scope || !du->dir)
@@ -939,7 +949,7 @@ static void choose_config(run *r, const unit *u, int winner[CFG_KINDS], kvet_con
              * component reads; then the first */
             size_t first = (size_t)-1, best = (size_t)-1;
             int best_rank = -1;
-            for (size_t i = 0; i < r->ndocs; i++)
+            for (size_t ci = 0, i = 0; ci < r->ncfg_docs && (i = r->cfg_docs[ci], true); ci++)
                 if (candidate(r, i, k, u, tier, folder)) {
                     if (first == (size_t)-1)
                         first = i;
@@ -963,7 +973,7 @@ static void choose_config(run *r, const unit *u, int winner[CFG_KINDS], kvet_con
             kv_buf b;
             kv_buf_init(&b);
             size_t others = 0;
-            for (size_t i = 0; i < r->ndocs; i++)
+            for (size_t ci = 0, i = 0; ci < r->ncfg_docs && (i = r->cfg_docs[ci], true); ci++)
                 if (i != w && candidate(r, i, k, u, tier, folder) && r->docs[i].content != r->docs[w].content) {
                     const indexed *d = &r->docs[i];
                     kv_buf_printf(&b, "%s%s:%u", others ? ", " : "", kv_source_name(r->ctx, d->root.src), d->root.line);
@@ -1939,6 +1949,7 @@ done:
     free(r.nscope_docs);
     free(r.global_docs);
     free(r.cfg_warned);
+    free(r.cfg_docs);
     ident_free(&r.index_ids);
     ident_free(&r.eval_ids);
     free(r.docs);
