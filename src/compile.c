@@ -23,6 +23,7 @@
 #include "opcodes.h"
 #include "program.h"
 #include "value.h"
+#include "verify.h"
 #include "vm.h"
 
 #define MAX_EXPR_DEPTH 400
@@ -391,6 +392,7 @@ static uint32_t new_chunk(compiler *c, uint32_t nlocals)
     }
     c->chunks[c->nchunks].entry = c->ncode;
     c->chunks[c->nchunks].nlocals = nlocals;
+    c->chunks[c->nchunks].maxstack = 0; /* declared once the code is complete */
     return c->nchunks++;
 }
 
@@ -1366,7 +1368,7 @@ static void compile_rule(compiler *c, kv_node *rn, uint32_t block, uint32_t pack
             continue;
         seen++;
         expr(c, cl->a);
-        kv_opcode pass = cl->kind == KV_N_REQUIRE ? KV_OPC_JNF : KV_OPC_JF;
+        kv_opcode pass = cl->kind == KV_N_REQUIRE ? KV_OPC_JREQ : KV_OPC_JFORBID;
         if (seen < nchecks) {
             uint32_t j = emit(c, pass, 0, cl->span);
             if (nemit < 64) to_emit[nemit++] = emit(c, KV_OPC_JMP, 0, cl->span);
@@ -1821,6 +1823,32 @@ static void apply_overrides(compiler *c)
 
 /* ------------------------------------------------------------- driver */
 
+/* Declare each chunk's stack maximum, found by the verifier's analysis, and
+ * check the whole program as a loaded pack would be: a failure here is a
+ * bug in the compiler, reported rather than run. */
+static int declare_stacks(compiler *c)
+{
+    kvet_pack *p = c->prog;
+    kv_buf msg;
+    kv_buf_init(&msg);
+    kv_owner *owners = malloc((p->nchunks + 1) * sizeof *owners);
+    int rc = owners ? kv_chunk_owners(p, owners, &msg) : -1;
+    for (uint32_t i = 0; rc == 0 && i < p->nchunks; i++)
+        rc = kv_chunk_max_stack(p, i, &owners[i], &p->chunks[i].maxstack, &msg);
+    if (rc == 0)
+        rc = kv_verify(p, &msg);
+    if (rc < 0) {
+        if (!owners || msg.oom)
+            oom(c);
+        else
+            kv_diag(c->ctx, KVET_SEV_ERROR, NULL, 0, 0, 0, NULL, "internal error: the compiled program does not verify: %.*s",
+                    (int)msg.len, msg.data ? msg.data : "");
+    }
+    free(owners);
+    kv_buf_free(&msg);
+    return rc;
+}
+
 #define MOVE_TABLE(dst, ndst, src, n)                                              \
     do {                                                                           \
         (dst) = kv_arena_alloc(&prog->arena, ((size_t)(n) + 1) * sizeof *(src));   \
@@ -1896,6 +1924,8 @@ kvet_pack *kv_compile(kvet_ctx *ctx, kv_srcpack *packs, uint32_t npacks)
     MOVE_TABLE(prog->globals, prog->nglobals, c.globals, c.nglobals);
     MOVE_TABLE(prog->fns, prog->nfns, c.fns, c.nfns);
     MOVE_TABLE(prog->queries, prog->nqueries, c.queries, c.nqueries);
+    if (declare_stacks(&c) < 0)
+        goto fail;
     goto cleanup;
 
 fail:

@@ -23,11 +23,6 @@ struct kvet_coverage {
     size_t runs;
 };
 
-static bool is_branch(kv_opcode op)
-{
-    return op == KV_OPC_JF || op == KV_OPC_JNF || op == KV_OPC_JNA || op == KV_OPC_ANDSC || op == KV_OPC_ORSC;
-}
-
 
 /* Code is laid out nearly in source order, so an insertion sort is close to
  * linear here (and qsort would need shared state for its comparison). */
@@ -68,8 +63,8 @@ kvet_coverage *kvet_coverage_new(const kvet_pack *pack)
         kvet_coverage_free(c);
         return NULL;
     }
-    for (uint32_t pc = 0; pc < pack->ncode; pc++)
-        if (is_branch(KV_INS_OP(pack->code[pc])))
+    for (uint32_t pc = 0; pc < pack->ncode; pc += kv_op_width(KV_INS_OP(pack->code[pc])))
+        if (kv_op_has(KV_INS_OP(pack->code[pc]), KV_OPF_BRANCH))
             c->branches[c->nbranches++] = pc;
     sort_branches(pack, c->branches, c->nbranches);
     return c;
@@ -148,10 +143,15 @@ kvet_branch kvet_coverage_branch_at(const kvet_coverage *c, size_t i)
         b.way[0] = "true";
         b.way[1] = "false or absent";
         break;
-    case KV_OPC_JNF:
+    case KV_OPC_JREQ:
         b.construct = "require";
         b.way[0] = "false (violated)";
         b.way[1] = "true or absent";
+        break;
+    case KV_OPC_JFORBID:
+        b.construct = "forbid";
+        b.way[0] = "true (violated)";
+        b.way[1] = "false or absent";
         break;
     case KV_OPC_JNA:
         b.construct = "??";

@@ -5,6 +5,13 @@
  */
 #include "harness.h"
 
+#include <sys/wait.h>
+
+#include "builtin.h"
+#include "opcodes.h"
+#include "program.h"
+#include "verify.h"
+
 static const char *SVC =
     "apiVersion: serving.knative.dev/v1\n"
     "kind: Service\n"
@@ -923,6 +930,232 @@ START_TEST(compiled_pack_corrupted)
 }
 END_TEST
 
+/* ------------------------------------------------- the bytecode verifier */
+
+/* Hand-made packs: a program compiled from source, changed in memory the
+ * way a hostile file could be, and written with a correct digest. */
+static const char *VERIFY_SRC =
+    PACK
+    "fn twice(v) = v * 2\n"
+    "for Service as s {\n"
+    "  rule X-1 warning \"replicas\"\n"
+    "    require twice(s.spec.replicas ?? 1) >= 2 and any(s.spec.ports ?? [], p => p > 0)\n"
+    "}\n";
+
+/* The n-th instruction (from 0) with opcode op, from the start of the code. */
+static uint32_t find_op(const kvet_pack *p, kv_opcode op, int n)
+{
+    for (uint32_t pc = 0; pc < p->ncode; pc += kv_op_width(KV_INS_OP(p->code[pc])))
+        if (KV_INS_OP(p->code[pc]) == op && n-- == 0)
+            return pc;
+    ck_abort_msg("no %s in the program", kv_op_info(op)->name);
+    return 0;
+}
+
+static void craft_three_pops(kvet_pack *p)
+{
+    for (int i = 0; i < 3; i++)
+        p->code[i] = KV_INS(KV_OPC_POP, 0);
+}
+static void craft_underflow(kvet_pack *p)
+{
+    /* `INT 2` after the call becomes ADD: one value where ADD takes two */
+    p->code[find_op(p, KV_OPC_CALLFN, 0) + 1] = KV_INS(KV_OPC_ADD, 0);
+}
+static void craft_overflow(kvet_pack *p)
+{
+    /* the function's MUL becomes a third push */
+    p->code[find_op(p, KV_OPC_MUL, 0)] = KV_INS(KV_OPC_INT, 5);
+}
+static void craft_jump_into_operand(kvet_pack *p)
+{
+    /* the loop's back edge lands on NEXT's exit word */
+    uint32_t next = find_op(p, KV_OPC_NEXT, 0);
+    for (uint32_t pc = next; pc < p->ncode; pc++)
+        if (KV_INS_OP(p->code[pc]) == KV_OPC_JMP && KV_INS_A(p->code[pc]) == next) {
+            p->code[pc] = KV_INS(KV_OPC_JMP, next + 1);
+            return;
+        }
+    ck_abort_msg("no back edge");
+}
+static void craft_call_missing_fn(kvet_pack *p)
+{
+    p->code[find_op(p, KV_OPC_CALLFN, 0)] = KV_INS(KV_OPC_CALLFN, 7);
+}
+static void craft_call_rule_code(kvet_pack *p)
+{
+    p->fns[0].chunk = p->rules[0].chunk;
+}
+static void craft_call_builtin_arity(kvet_pack *p)
+{
+    p->code[find_op(p, KV_OPC_CALLFN, 0)] = KV_INS(KV_OPC_CALL, (uint32_t)kv_builtin_lookup("len") | 3u << 16);
+}
+static void craft_jump_out(kvet_pack *p)
+{
+    p->code[find_op(p, KV_OPC_JNA, 0)] = KV_INS(KV_OPC_JNA, 1);
+}
+static void craft_join_heights(kvet_pack *p)
+{
+    /* `?? 1` without its fallback: one way arrives with a value, the other without */
+    p->code[find_op(p, KV_OPC_JNA, 0) + 1] = KV_INS(KV_OPC_NOP, 0);
+}
+static void craft_fall_off(kvet_pack *p)
+{
+    p->code[p->chunks[1].entry - 1] = KV_INS(KV_OPC_NOP, 0);
+}
+static void craft_slot(kvet_pack *p)
+{
+    p->code[find_op(p, KV_OPC_LOAD, 0)] = KV_INS(KV_OPC_LOAD, 9);
+}
+static void craft_const(kvet_pack *p)
+{
+    p->code[find_op(p, KV_OPC_FIELD, 0)] = KV_INS(KV_OPC_FIELD, 4000);
+}
+static void craft_global(kvet_pack *p)
+{
+    p->code[find_op(p, KV_OPC_INT, 0)] = KV_INS(KV_OPC_GLOBAL, 0);
+}
+static void craft_query(kvet_pack *p)
+{
+    p->code[find_op(p, KV_OPC_INT, 0)] = KV_INS(KV_OPC_QUERY, 2);
+}
+static void craft_emit_other(kvet_pack *p)
+{
+    p->code[find_op(p, KV_OPC_EMIT, 0)] = KV_INS(KV_OPC_EMIT, 1);
+}
+static void craft_unknown(kvet_pack *p)
+{
+    p->code[1] = 0xFE;
+}
+static void craft_endtry(kvet_pack *p)
+{
+    p->code[find_op(p, KV_OPC_MUL, 0)] = KV_INS(KV_OPC_ENDTRY, 0);
+}
+static void craft_ret_height(kvet_pack *p)
+{
+    uint32_t mul = find_op(p, KV_OPC_MUL, 0);
+    p->code[mul] = KV_INS(KV_OPC_RET, 0);
+}
+
+typedef struct crafted {
+    const char *name;
+    void (*patch)(kvet_pack *);
+    const char *error;
+} crafted;
+
+static const crafted CRAFTED[] = {
+    {"three-pops", craft_three_pops,
+     "chunk 0 (fn twice/1) at offset 0 (POP): stack underflow: it takes 1 value, the stack holds 0"},
+    {"underflow", craft_underflow, "chunk 1 (rule X-1) at offset 6 (ADD): stack underflow: it takes 2 values, the stack holds 1"},
+    {"overflow", craft_overflow,
+     "chunk 0 (fn twice/1) at offset 2 (INT): stack overflow: 3 values exceed the chunk's declared maximum of 2"},
+    {"jump-into-operand", craft_jump_into_operand, "(JMP): jump into the middle of an instruction (to offset "},
+    {"call-missing-fn", craft_call_missing_fn,
+     "chunk 1 (rule X-1) at offset 5 (CALLFN): call of a non-function: there is no function 7 (the pack has 1)"},
+    {"call-rule-code", craft_call_rule_code, "call of a non-function: chunk 1 is the code of both rule X-1 and fn twice/1"},
+    {"builtin-arity", craft_call_builtin_arity, "(CALL): len() called with 3 arguments (len(string|list|map) -> int"},
+    {"jump-out", craft_jump_out, "(JNA): jump out of the chunk (to 1; the chunk is "},
+    {"join-heights", craft_join_heights, "chunk 1 (rule X-1) at offset 4 (NOP): paths join at offset 5 with different stack heights (1 and 0)"},
+    {"fall-off", craft_fall_off, "chunk 0 (fn twice/1) at offset 3 (NOP): the chunk falls off its end"},
+    {"slot", craft_slot, "chunk 0 (fn twice/1) at offset 0 (LOAD): local slot 9 out of range (the frame has 1)"},
+    {"constant", craft_const, "(FIELD): constant 4000 is not a name (a string)"},
+    {"global", craft_global, "(GLOBAL): global 0 out of range (the pack has 0)"},
+    {"query", craft_query, "(QUERY): query 2 out of range (the pack has 0)"},
+    {"emit-other-rule", craft_emit_other, "(EMIT): a finding of rule 1 reported outside that rule's code"},
+    {"unknown-instruction", craft_unknown, "chunk 0 (fn twice/1) at offset 1: unknown instruction 0xfe"},
+    {"endtry", craft_endtry, "(ENDTRY): no try handler is open"},
+    {"ret-height", craft_ret_height, "(RET): returns with 2 values on the stack (it must be exactly 1)"},
+};
+
+/* Write the crafted pack `c` to th_dir and return its path. */
+static const char *write_crafted(const crafted *c)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    kvet_pack *p = kvet_pack_load_source(ctx, "x.kvet", VERIFY_SRC, strlen(VERIFY_SRC));
+    char *d = th_diags(ctx);
+    ck_assert_msg(p != NULL, "%s", d);
+    free(d);
+    c->patch(p);
+    char *data;
+    size_t len;
+    ck_assert_int_eq(kv_program_serialize(p, &data, &len), 0);
+    static char path[600];
+    snprintf(path, sizeof path, "%s/%s.kvetc", th_dir, c->name);
+    FILE *f = fopen(path, "wb");
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+    free(data);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+    return path;
+}
+
+START_TEST(verify_rejects_crafted_packs)
+{
+    const crafted *c = &CRAFTED[_i];
+    const char *path = write_crafted(c);
+    kvet_ctx *ctx = kvet_ctx_new();
+    ck_assert_ptr_null(kvet_pack_load(ctx, &path, 1));
+    char *d = th_diags(ctx);
+    th_assert_contains(d, "error: corrupted compiled pack: ");
+    th_assert_contains(d, c->error);
+    free(d);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+/* The issue's reproduction and its relatives, through the program: exit 2
+ * and an error naming the file and the chunk and offset, never a crash. */
+START_TEST(verify_cli_exits_2)
+{
+    static const char *const names[] = {"three-pops", "underflow", "overflow", "jump-into-operand",
+                                        "call-missing-fn", "call-rule-code"};
+    const char *kvet = getenv("KVET");
+    if (!kvet)
+        return; /* run by make check, which sets it */
+    const char *input = th_write("in.yaml", SVC);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const crafted *c = NULL;
+        for (size_t k = 0; k < sizeof CRAFTED / sizeof CRAFTED[0]; k++)
+            if (!strcmp(CRAFTED[k].name, names[i]))
+                c = &CRAFTED[k];
+        const char *path = write_crafted(c);
+        char cmd[2000], errf[700];
+        snprintf(errf, sizeof errf, "%s/err", th_dir);
+        snprintf(cmd, sizeof cmd, "env -u LD_PRELOAD '%s' check --rules '%s' '%s' > /dev/null 2> '%s'", kvet, path,
+                 input, errf);
+        int rc = system(cmd);
+        ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 2, "%s: status %d", c->name, rc);
+        FILE *f = fopen(errf, "rb");
+        char err[2000] = "";
+        size_t n = fread(err, 1, sizeof err - 1, f);
+        err[n] = '\0';
+        fclose(f);
+        char want[800];
+        snprintf(want, sizeof want, "%s: error: corrupted compiled pack: ", path);
+        th_assert_contains(err, want);
+        th_assert_contains(err, c->error);
+    }
+}
+END_TEST
+
+/* What the compiler writes always verifies, and states its stack needs. */
+START_TEST(verify_accepts_compiled_code)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    kvet_pack *p = kvet_pack_load_source(ctx, "x.kvet", VERIFY_SRC, strlen(VERIFY_SRC));
+    ck_assert_ptr_nonnull(p);
+    kv_buf msg;
+    kv_buf_init(&msg);
+    ck_assert_int_eq(kv_verify(p, &msg), 0);
+    kv_buf_free(&msg);
+    ck_assert_uint_eq(p->chunks[0].maxstack, 2);
+    ck_assert_uint_eq(p->chunks[1].maxstack, 4);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 /* -------------------------------------------------------------- imports */
 
 START_TEST(imports_and_overrides_across_packs)
@@ -1093,6 +1326,9 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, compiled_pack_corrupted);
     tcase_add_test(tc, imports_and_overrides_across_packs);
     tcase_add_test(tc, regression_unterminated_buffers);
+    tcase_add_loop_test(tc, verify_rejects_crafted_packs, 0, (int)(sizeof CRAFTED / sizeof CRAFTED[0]));
+    tcase_add_test(tc, verify_cli_exits_2);
+    tcase_add_test(tc, verify_accepts_compiled_code);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("format");
