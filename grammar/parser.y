@@ -469,8 +469,15 @@ int kv_lex_run(kv_parser *p, int start_token, uint32_t line, uint32_t col, uint3
 kv_node *kv_parse_file(kvet_ctx *ctx, kv_arena *arena, const char *file,
                        uint32_t src, const char *text, size_t len)
 {
+    return kv_parse_file_failing(ctx, arena, file, src, text, len, 0);
+}
+
+kv_node *kv_parse_file_failing(kvet_ctx *ctx, kv_arena *arena, const char *file,
+                               uint32_t src, const char *text, size_t len, int fail_alloc)
+{
     kv_parser p;
     memset(&p, 0, sizeof p);
+    p.lex_fail_alloc = fail_alloc;
     p.ctx = ctx;
     p.arena = arena;
     p.file = file;
@@ -513,6 +520,10 @@ kv_node *kv_parse_expr_at(kvet_ctx *ctx, kv_arena *arena, const char *file,
 
 void kv_parse_error_at(kv_parser *p, kv_span sp, const char *fmt, ...)
 {
+    if (p->gave_up) {
+        p->errors++;
+        return;
+    }
     const char *excerpt = kv_line_start(p->file_text, p->file_len, sp.line);
     uint32_t width = 1;
     if (sp.end_line == sp.line && sp.end_col > sp.col)

@@ -26,6 +26,8 @@ typedef struct kv_parser {
     kv_node *root;
     int errors;
     int mode;                 /* KV_PARSE_FILE or KV_PARSE_EXPR */
+    int lex_fail_alloc;       /* testing: the scanner's n-th allocation fails (0: none) */
+    int gave_up;              /* the scanner ran out of memory: later errors are its echo */
 } kv_parser;
 
 enum { KV_PARSE_FILE = 1, KV_PARSE_EXPR = 2 };
@@ -34,6 +36,10 @@ enum { KV_PARSE_FILE = 1, KV_PARSE_EXPR = 2 };
  * reported. */
 kv_node *kv_parse_file(kvet_ctx *ctx, kv_arena *arena, const char *file,
                        uint32_t src, const char *text, size_t len);
+
+/* The same, for tests: the scanner's fail_alloc-th allocation fails. */
+kv_node *kv_parse_file_failing(kvet_ctx *ctx, kv_arena *arena, const char *file,
+                               uint32_t src, const char *text, size_t len, int fail_alloc);
 
 /* Parse one expression that sits inside a larger file (a `{...}` in a
  * message template) at the given position; positions in the result are

@@ -9,6 +9,7 @@
 
 #include "builtin.h"
 #include "opcodes.h"
+#include "parse.h"
 #include "program.h"
 #include "verify.h"
 
@@ -930,6 +931,47 @@ START_TEST(compiled_pack_corrupted)
 }
 END_TEST
 
+
+/* The scanner running out of memory unwinds like any other error: one
+ * diagnostic, no exit, nothing leaked (the sanitizer and valgrind runs
+ * check that), wherever the allocation fails. */
+START_TEST(parse_scanner_out_of_memory)
+{
+    const char *text = PACK "for Service as s {\n  rule R-1 info \"t\"\n    require s.x > 1\n    message \"{s.x}\"\n}\n";
+    int failures = 0;
+    for (int n = 1; n <= 12; n++) {
+        kvet_ctx *ctx = kvet_ctx_new();
+        kv_arena arena;
+        kv_arena_init(&arena);
+        kv_node *root = kv_parse_file_failing(ctx, &arena, "oom.kvet", 1, text, strlen(text), n);
+        if (!root) {
+            failures++;
+            char *d = th_diags(ctx);
+            th_assert_contains(d, "error: out of memory while reading the rule file");
+            ck_assert_uint_eq(kvet_error_count(ctx), 1);
+            free(d);
+        }
+        /* the formatter's token scan, the same way */
+        kv_parser p;
+        memset(&p, 0, sizeof p);
+        p.ctx = ctx;
+        p.arena = &arena;
+        p.file = "oom.kvet";
+        p.text = p.file_text = text;
+        p.len = p.file_len = strlen(text);
+        p.lex_fail_alloc = n;
+        kv_token *toks = NULL;
+        size_t ntoks = 0;
+        int rc = kv_lex_tokens(&p, text, strlen(text), &toks, &ntoks);
+        ck_assert(rc == 0 || rc == -1);
+        free(toks);
+        kv_arena_free(&arena);
+        kvet_ctx_free(ctx);
+    }
+    ck_assert_int_gt(failures, 0);
+}
+END_TEST
+
 /* ------------------------------------------------- the bytecode verifier */
 
 /* Hand-made packs: a program compiled from source, changed in memory the
@@ -1275,6 +1317,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, parse_bad_character);
     tcase_add_test(tc, parse_int_too_big);
     tcase_add_test(tc, parse_template_errors);
+    tcase_add_test(tc, parse_scanner_out_of_memory);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("check");
