@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 
+#include <dirent.h>
 #include <sys/wait.h>
 
 #include "builtin.h"
@@ -972,6 +973,70 @@ START_TEST(parse_scanner_out_of_memory)
 }
 END_TEST
 
+
+/* Golden bytecode: each tests/golden/NAME.kvet compiles to exactly the
+ * listing in NAME.dis.  KVET_REGEN_GOLDEN=1 rewrites the listings (review
+ * the diff before committing). */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t r = fread(s, 1, (size_t)n, f);
+    s[r] = '\0';
+    fclose(f);
+    return s;
+}
+
+START_TEST(golden_bytecode)
+{
+    const char *srcdir = getenv("srcdir") ? getenv("srcdir") : ".";
+    char dirpath[600];
+    snprintf(dirpath, sizeof dirpath, "%s/tests/golden", srcdir);
+    DIR *dir = opendir(dirpath);
+    ck_assert_msg(dir != NULL, "cannot open %s", dirpath);
+    bool regen = getenv("KVET_REGEN_GOLDEN") != NULL;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".kvet"))
+            continue;
+        char src[1200], want[1200];
+        snprintf(src, sizeof src, "%s/%s", dirpath, e->d_name);
+        snprintf(want, sizeof want, "%s/%.*s.dis", dirpath, (int)(len - 5), e->d_name);
+        char *text = read_text(src);
+        kvet_ctx *ctx = kvet_ctx_new();
+        kvet_pack *p = kvet_pack_load_source(ctx, e->d_name, text, strlen(text));
+        char *d = th_diags(ctx);
+        ck_assert_msg(p != NULL, "%s: %s", e->d_name, d);
+        ck_assert_msg(kvet_error_count(ctx) == 0 && kvet_diag_count(ctx) == 0, "%s: %s", e->d_name, d);
+        free(d);
+        char *got = kvet_pack_disassemble(p);
+        if (regen) {
+            FILE *f = fopen(want, "wb");
+            fputs(got, f);
+            fclose(f);
+        }
+        char *expected = read_text(want);
+        ck_assert_msg(expected != NULL, "%s is missing (KVET_REGEN_GOLDEN=1 writes it)", want);
+        ck_assert_msg(!strcmp(got, expected), "%s: the listing differs from %s:\n%s", e->d_name, want, got);
+        free(expected);
+        free(got);
+        free(text);
+        kvet_pack_free(p);
+        kvet_ctx_free(ctx);
+        n++;
+    }
+    closedir(dir);
+    ck_assert_int_gt(n, 0);
+}
+END_TEST
+
 /* ------------------------------------------------- the bytecode verifier */
 
 /* Hand-made packs: a program compiled from source, changed in memory the
@@ -1372,6 +1437,7 @@ static Suite *lang_suite(void)
     tcase_add_loop_test(tc, verify_rejects_crafted_packs, 0, (int)(sizeof CRAFTED / sizeof CRAFTED[0]));
     tcase_add_test(tc, verify_cli_exits_2);
     tcase_add_test(tc, verify_accepts_compiled_code);
+    tcase_add_test(tc, golden_bytecode);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("format");
