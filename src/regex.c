@@ -2,7 +2,12 @@
  * regex.c - PCRE2 regular expressions for match() and capture().
  *
  * Patterns are UTF-8 (PCRE2_UTF) and subjects may hold invalid UTF-8
- * (PCRE2_MATCH_INVALID_UTF: such bytes never match, nothing fails).  A run
+ * (PCRE2_MATCH_INVALID_UTF: such bytes never match, nothing fails).  `$`
+ * matches only at the very end of the subject (PCRE2_DOLLAR_ENDONLY), as in
+ * Go's RE2, which Kubernetes, Knative and KServe validate with: PCRE2's
+ * default would also match before a final newline, so a pattern copied from
+ * upstream would accept "abc\n" where upstream rejects it.  With (?m), `$`
+ * matches at every line end in both.  A run
  * compiles each pattern once: kv_regex_cache keeps up to KV_REGEX_CACHE
  * compiled patterns by their text, dropping the least recently used one
  * when full.  Patterns are JIT-compiled when kvet_limits.regex_jit asks for
@@ -87,7 +92,8 @@ static pcre2_code *compile(kv_call *call, const char *fn, const kvet_string *pat
     int err;
     PCRE2_SIZE off;
     pcre2_code *code =
-        pcre2_compile((PCRE2_SPTR)pat->data, pat->len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
+        pcre2_compile((PCRE2_SPTR)pat->data, pat->len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY,
+                      &err, &off, NULL);
     if (!code) {
         PCRE2_UCHAR msg[256];
         if (pcre2_get_error_message(err, msg, sizeof msg) < 0)

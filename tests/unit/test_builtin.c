@@ -1129,6 +1129,14 @@ static void check_regex(kv_regex_cache *rc)
     EQW(rc, "capture(\"abc\", \"b\")", "list:[\"b\"]");
     EQW(rc, "capture(\"k=v\", \"(?<key>\\\\w+)=(?<val>\\\\w+)\")", "list:[\"k=v\",\"k\",\"v\"]");
     EQW(rc, "capture(absent, \"b\")", "absent");
+    /* anchors as in Go's RE2: `$` only at the very end, unless (?m) */
+    EQW(rc, "match(\"abc\", \"^abc$\")", "bool:true");
+    EQW(rc, "match(\"abc\\n\", \"^abc$\")", "bool:false");
+    EQW(rc, "match(\"abc\\n\", \"^abc\\n$\")", "bool:true");
+    EQW(rc, "match(\"abc\\n\", \"c\\\\z\")", "bool:false");
+    EQW(rc, "capture(\"v1\\n\", \"^v(\\\\d+)$\")", "absent");
+    EQW(rc, "match(\"a\\nb\", \"(?m)^a$\")", "bool:true");
+    EQW(rc, "match(\"a\\nb\\n\", \"(?m)^b$\")", "bool:true");
     /* more groups than the shared match data starts with */
     EQW(rc, "capture(\"abcdefghijklmnopqrst\", \"(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)(l)(m)(n)(o)(p)(q)(r)(s)(t)\")",
         "list:[\"abcdefghijklmnopqrst\",\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\",\"k\",\"l\","
