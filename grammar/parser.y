@@ -576,30 +576,39 @@ kv_node *kv_parse_template(kv_parser *p, kv_node *str)
             continue;
         }
         if (c == '{') {
-            /* find the matching `}`, skipping strings inside the expression:
-             * '...' raw strings, and "..." written as \"...\" inside a
-             * double-quoted template (or plainly inside a raw one) */
+            /* find the matching `}`, skipping the strings inside the
+             * expression: '...' raw strings, "..." strings, and (the older
+             * way, inside a double-quoted template) \"...\" */
             uint32_t j = i + 1;
             int depth = 1;
-            char q = 0;
+            char q = 0;          /* in a string: '\'', '"', or 'e' for \"...\" */
             while (j < end) {
                 char d = src[j];
                 bool esc_dq = !raw && d == '\\' && j + 1 < end && src[j + 1] == '"';
                 if (q == '\'') {
                     if (d == '\'') q = 0;
-                } else if (q == '"') {
-                    if (esc_dq || (raw && d == '"')) {
+                } else if (q == 'e') {
+                    if (esc_dq) {
                         q = 0;
-                        if (esc_dq) j++;
-                    } else if (!raw && d == '\\' && j + 1 < end) {
+                        j++;
+                    } else if (d == '\\' && j + 1 < end) {
                         j += 2; /* \\ or another escape inside the embedded string */
+                        continue;
+                    }
+                } else if (q == '"') {
+                    if (d == '"') {
+                        q = 0;
+                    } else if (d == '\\' && j + 1 < end) {
+                        j += 2;
                         continue;
                     }
                 } else if (d == '\'') {
                     q = d;
-                } else if (esc_dq || (raw && d == '"')) {
+                } else if (esc_dq) {
+                    q = 'e';
+                    j++;
+                } else if (d == '"') {
                     q = '"';
-                    if (esc_dq) j++;
                 } else if (d == '{') {
                     depth++;
                 } else if (d == '}' && --depth == 0) {
@@ -625,12 +634,16 @@ kv_node *kv_parse_template(kv_parser *p, kv_node *str)
             kv_parser sub = *p;
             sub.errors = 0;
             sub.root = NULL;
-            /* inside "...", an embedded string is written \"...\": undo that
-             * escaping before parsing the expression */
+            /* an expression written the older way, with every embedded
+             * string as \"...\" and no plain quote, is unescaped before it
+             * is parsed; one with plain string literals is parsed as it is */
             const char *etext = src + i + 1;
             size_t elen = j - i - 1;
+            bool plain_quote = false;
+            for (size_t k = 0; k < elen && !plain_quote; k++)
+                plain_quote = etext[k] == '"' && (k == 0 || etext[k - 1] != '\\');
             char *decoded = NULL;
-            if (!raw && memchr(etext, '\\', elen)) {
+            if (!raw && !plain_quote && memchr(etext, '\\', elen)) {
                 decoded = kv_arena_alloc(p->arena, elen + 1);
                 if (decoded) {
                     size_t o = 0;
@@ -654,15 +667,18 @@ kv_node *kv_parse_template(kv_parser *p, kv_node *str)
             lit_line = line; lit_col = col; lit_off = i;
             continue;
         }
-        if (c == '\\' && !raw && i + 1 < end) {
-            char e = src[i + 1];
-            switch (e) {
-            case 'n': kv_buf_putc(&lit, '\n'); break;
-            case 't': kv_buf_putc(&lit, '\t'); break;
-            case 'r': kv_buf_putc(&lit, '\r'); break;
-            default: kv_buf_putc(&lit, e); break; /* the lexer validated escapes */
+        if (c == '\\' && !raw) {
+            char bytes[4];
+            size_t nb = 0, k = i;
+            if (kv_unescape(src, end, &k, bytes, &nb) < 0) {
+                kv_span sp = {p->src, line, col, line, col + 2, i, i + 2};
+                kv_parse_error_at(p, sp, "invalid escape sequence in string (valid: \\n \\t \\r \\0 \\\\ \\\" \\' \\xHH \\u{HHHH})");
+                k = i + 1;
+            } else {
+                kv_buf_put(&lit, bytes, nb);
             }
-            i += 2; col += 2;
+            col += (uint32_t)(k + 1 - i); /* escapes are ASCII */
+            i = (uint32_t)k + 1;
             continue;
         }
         kv_buf_putc(&lit, c);

@@ -66,6 +66,11 @@ enum { KV_TOK_COMMENT = 0x10000 };
  * 0, or -1 when out of memory.  Lexical errors go to p's diagnostics. */
 int kv_lex_tokens(kv_parser *p, const char *text, size_t len, kv_token **out, size_t *n);
 
+/* Decode the escape sequence at text[*i] (a backslash) of a double-quoted
+ * literal ending before text[end], appending at most 4 bytes to out[*o...]
+ * and leaving *i on its last character.  0, or -1 for an invalid escape. */
+int kv_unescape(const char *text, size_t end, size_t *i, char *out, size_t *o);
+
 /* Split a message template into a TEMPLATE node of STRING and expression
  * parts ("{expr}" interpolates, "{{" and "}}" are literal braces).  The
  * string node's span gives the positions. */

@@ -288,6 +288,37 @@ static int regex_call(kv_call *call, const char *fn, const kvet_value *args, boo
     return result;
 }
 
+/* Go's strconv.IsPrint: letters, marks, numbers, punctuation, symbols and
+ * the ASCII space.  Beyond ASCII the categories come from PCRE2's Unicode
+ * tables (which may be a Unicode version apart from Go's). */
+int kv_regex_is_print(kv_call *call, uint32_t r)
+{
+    if (r < 0x80)
+        return r >= 0x20 && r < 0x7f;
+    static const char pattern[] = "^[\\p{L}\\p{M}\\p{N}\\p{P}\\p{S}]$";
+    char text[8];
+    size_t n = 0;
+    if (r < 0x800) {
+        text[n++] = (char)(0xC0 | (r >> 6));
+    } else if (r < 0x10000) {
+        text[n++] = (char)(0xE0 | (r >> 12));
+        text[n++] = (char)(0x80 | ((r >> 6) & 0x3F));
+    } else {
+        text[n++] = (char)(0xF0 | (r >> 18));
+        text[n++] = (char)(0x80 | ((r >> 12) & 0x3F));
+        text[n++] = (char)(0x80 | ((r >> 6) & 0x3F));
+    }
+    text[n++] = (char)(0x80 | (r & 0x3F));
+    kvet_value args[2] = {kv_string_value(call->arena, text, n),
+                          kv_string_value(call->arena, pattern, sizeof pattern - 1)};
+    if (args[0].type == KVET_ABSENT || args[1].type == KVET_ABSENT)
+        return kv_bi_fail(call, "q(): out of memory");
+    kvet_value out;
+    if (regex_call(call, "q", args, false, &out) < 0)
+        return -1;
+    return out.u.b;
+}
+
 int kv_bi_match(kv_call *call, const kvet_value *args, int n, kvet_value *out)
 {
     (void)n;

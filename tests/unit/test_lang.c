@@ -749,6 +749,17 @@ END_TEST
 
 /* A NUL byte in a comment is kept, and the text after it too (found by
  * fuzzing: the length was taken with strlen). */
+/* A template with string literals inside is one token, kept as written. */
+START_TEST(format_templates_with_strings)
+{
+    char *out = fmt_text("pack t \"1\"\nfor Service as s {\nrule A info \"t\"\nrequire false\n"
+                         "message   \"x {f(\"a\",1)}  y\" # c\n  remedy \"r {\"}\"}\"\n}\n");
+    ck_assert_str_eq(out, "pack t \"1\"\nfor Service as s {\n  rule A info \"t\"\n    require false\n"
+                          "    message \"x {f(\"a\",1)}  y\" # c\n    remedy \"r {\"}\"}\"\n}\n");
+    free(out);
+}
+END_TEST
+
 START_TEST(format_keeps_nul_bytes)
 {
     static const char src[] = "# a\0b\npack a \"1\"\n";
@@ -1355,6 +1366,45 @@ START_TEST(templates_with_embedded_strings)
 }
 END_TEST
 
+/* Templates take plain string literals inside {...}; the older escaped
+ * form still works, and escapes in the literal parts are decoded (and
+ * checked) like those of any string. */
+START_TEST(templates_with_plain_strings)
+{
+    char *out = th_check(PACK
+                         "for Service as s {\n"
+                         "  rule T-1 info \"t\"\n"
+                         "    require false\n"
+                         "    message \"a={q(s.metadata.name)} b={s.metadata.name == \"hello\"} c={\"x}y\"} "
+                         "d={ {\"k\": \"v\"}[\"k\"]} e=\\u{41}{1}\\x42 f={\\\"it's\\\"} g={'{'}\"\n"
+                         "    remedy \"set {join([\"a\", \"b\"], \", \")} in {q(s.spec.x ?? \"\\n\")}\"\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "F T-1 info 1:1 a=\"hello\" b=true c=x}y d=v e=A1B f=it's g={\n");
+    free(out);
+    out = th_check(PACK
+                   "for Service as s {\n"
+                   "  rule T-1 info \"t\"\n"
+                   "    require false\n"
+                   "    message \"a {1} \\q {2}\"\n"
+                   "}\n",
+                   SVC);
+    th_assert_contains(out, "COMPILE\n5:20: error: invalid escape sequence in string");
+    free(out);
+    /* a message that is not a template at all, and one in a raw string */
+    out = th_check(PACK
+                   "for Service as s {\n"
+                   "  rule T-1 info \"t\"\n"
+                   "    require false\n"
+                   "    message 'x={s.metadata[\"name\"] + \"!\"}'\n"
+                   "    remedy \"plain \\u{e9}\"\n"
+                   "}\n",
+                   SVC);
+    th_assert_contains(out, "F T-1 info 1:1 x=hello!\n");
+    free(out);
+}
+END_TEST
+
 START_TEST(index_is_always_safe)
 {
     char *out = th_check(PACK
@@ -1425,6 +1475,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, eval_list_documents_and_skips);
     tcase_add_test(tc, coverage_accumulates_branches);
     tcase_add_test(tc, templates_with_embedded_strings);
+    tcase_add_test(tc, templates_with_plain_strings);
     tcase_add_test(tc, index_is_always_safe);
     suite_add_tcase(s, tc);
 
@@ -1444,6 +1495,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, format_canonical_layout);
     tcase_add_test(tc, format_rejects_what_does_not_parse);
     tcase_add_test(tc, format_keeps_nul_bytes);
+    tcase_add_test(tc, format_templates_with_strings);
     tcase_add_test(tc, format_project_files);
     suite_add_tcase(s, tc);
     return s;
