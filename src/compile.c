@@ -965,6 +965,11 @@ static void derived_expr(compiler *c, kv_node *n)
         emit(c, KV_OPC_ABSENT, 0, n->span);
         return;
     }
+    if (!kv_derived_name_ok(n->str, n->slen)) {
+        error_at(c, n->span, "a derived value's name has at most %d parts", KV_MAX_DERIVED_PARTS);
+        emit(c, KV_OPC_ABSENT, 0, n->span);
+        return;
+    }
     /* the name must relate to some derive somewhere */
     bool found = false;
     size_t nl = strlen(n->str);
@@ -1208,6 +1213,8 @@ static void declare_pack(compiler *c, uint32_t pi)
                 for (uint32_t k = 0; k < it->c->nkids; k++) {
                     kv_node *bi = it->c->kids[k];
                     if (bi->kind == KV_N_DERIVE) {
+                        if (!kv_derived_name_ok(bi->str, strlen(bi->str)))
+                            error_at(c, bi->span, "a derived value's name has at most %d parts", KV_MAX_DERIVED_PARTS);
                         if (!GROW(c->derives, c->nderives, c->capderives)) { oom(c); return; }
                         deriveinfo *d = &c->derives[c->nderives++];
                         memset(d, 0, sizeof *d);

@@ -21,6 +21,24 @@
 /* The VM refuses to grow its value stack beyond this many values. */
 #define STACK_LIMIT (1u << 20)
 
+bool kv_derived_name_ok(const char *s, size_t n)
+{
+    size_t parts = 1, len = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '.') {
+            if (len == 0 || ++parts > KV_MAX_DERIVED_PARTS)
+                return false;
+            len = 0;
+        } else if (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (len > 0 && c >= '0' && c <= '9')) {
+            len++;
+        } else {
+            return false;
+        }
+    }
+    return len > 0;
+}
+
 /* -------------------------------------------------------------- owners */
 
 static const char *owner_name(const kvet_pack *p, kv_owner_kind k, uint32_t i, kv_buf *tmp)
@@ -178,6 +196,8 @@ static int check_operand(const chunk_check *k, uint32_t pc)
     case KV_ARG_NAME:
         if (a >= p->nconsts || p->consts[a].type != KVET_STRING)
             return fail(k, pc, "constant %u is not a name (a string)", a);
+        if (op == KV_OPC_DERIVED && !kv_derived_name_ok(p->consts[a].u.s->data, p->consts[a].u.s->len))
+            return fail(k, pc, "constant %u is not the name of a derived value", a);
         break;
     case KV_ARG_SLOT: case KV_ARG_ITER: case KV_ARG_NEXT: case KV_ARG_ACC: {
         uint32_t base = info->arg == KV_ARG_NEXT ? KV_NEXT_SLOT(a) : a;
@@ -428,6 +448,8 @@ static int check_tables(const kvet_pack *p, kv_buf *msg)
         if (p->lets[i].block >= p->nblocks)
             BAD("let %s belongs to block %u, but there are %u", p->lets[i].name, p->lets[i].block, p->nblocks);
     for (uint32_t i = 0; i < p->nderives; i++) {
+        if (!kv_derived_name_ok(p->derives[i].name, strlen(p->derives[i].name)))
+            BAD("derived value %u has a malformed name", i);
         if (p->derives[i].block >= p->nblocks)
             BAD("derive %s belongs to block %u, but there are %u", p->derives[i].name, p->derives[i].block,
                 p->nblocks);

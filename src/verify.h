@@ -21,6 +21,7 @@
 #ifndef KV_VERIFY_H
 #define KV_VERIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,14 @@ void kv_chunk_describe(const kvet_pack *p, const kv_owner *o, kv_buf *b);
  * verification does but with no declared maximum (the compiler uses this).
  * Returns 0, or -1 with a message in *msg. */
 int kv_chunk_max_stack(const kvet_pack *p, uint32_t c, const kv_owner *owner, uint32_t *max, kv_buf *msg);
+
+/* Derived-value names are dotted identifiers of at most this many parts
+ * (the VM assembles `$a` from `$a.b.c` part by part, recursively). */
+#define KV_MAX_DERIVED_PARTS 32
+
+/* Whether s is such a name: IDENT { "." IDENT }, at most
+ * KV_MAX_DERIVED_PARTS parts. */
+bool kv_derived_name_ok(const char *s, size_t n);
 
 /* Verify a whole program.  Returns 0 when it is sound, else -1 with the
  * first problem found in *msg ("chunk 3 (rule X) at offset 7 (POP): ..."). */

@@ -12,6 +12,7 @@
 #include "opcodes.h"
 #include "parse.h"
 #include "program.h"
+#include "sha256.h"
 #include "verify.h"
 
 static const char *SVC =
@@ -1257,6 +1258,60 @@ START_TEST(verify_cli_exits_2)
 }
 END_TEST
 
+/* Inputs the packfile fuzzer found crashing, run as it runs them: first
+ * byte odd, the rest is a payload given a correct header.  Each must be
+ * rejected, or load and run without a crash. */
+START_TEST(regression_fuzz_packfiles)
+{
+    const char *srcdir = getenv("srcdir") ? getenv("srcdir") : ".";
+    char dirpath[600];
+    snprintf(dirpath, sizeof dirpath, "%s/tests/data/fuzz-packfile", srcdir);
+    DIR *dir = opendir(dirpath);
+    ck_assert_ptr_nonnull(dir);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(dir))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[1200];
+        snprintf(path, sizeof path, "%s/%s", dirpath, e->d_name);
+        FILE *f = fopen(path, "rb");
+        ck_assert_ptr_nonnull(f);
+        unsigned char data[70000];
+        size_t size = fread(data, 1, sizeof data, f);
+        fclose(f);
+        ck_assert(size > 0 && (data[0] & 1));
+        size_t len = 52 + size - 1;
+        unsigned char *buf = malloc(len);
+        memcpy(buf, "KVETPACK\x02\0\0\0", 12);
+        for (int i = 0; i < 8; i++)
+            buf[12 + i] = (unsigned char)((uint64_t)(size - 1) >> (8 * i));
+        kv_sha256 s;
+        kv_sha256_init(&s);
+        kv_sha256_update(&s, data + 1, size - 1);
+        kv_sha256_final(&s, buf + 20);
+        memcpy(buf + 52, data + 1, size - 1);
+        kvet_ctx *ctx = kvet_ctx_new();
+        kvet_pack *p = kv_program_deserialize(ctx, e->d_name, (const char *)buf, len);
+        if (p) {
+            const char *yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n";
+            kvet_inputs in = {.buffer = yaml, .buffer_len = strlen(yaml), .buffer_name = "in.yaml"};
+            kvet_result_free(kvet_check(ctx, p, &in));
+            kv_program_free(p);
+        } else {
+            char *d = th_diags(ctx);
+            th_assert_contains(d, "corrupted compiled pack: ");
+            free(d);
+        }
+        kvet_ctx_free(ctx);
+        free(buf);
+        n++;
+    }
+    closedir(dir);
+    ck_assert_int_gt(n, 0);
+}
+END_TEST
+
 /* What the compiler writes always verifies, and states its stack needs. */
 START_TEST(verify_accepts_compiled_code)
 {
@@ -1488,6 +1543,7 @@ static Suite *lang_suite(void)
     tcase_add_loop_test(tc, verify_rejects_crafted_packs, 0, (int)(sizeof CRAFTED / sizeof CRAFTED[0]));
     tcase_add_test(tc, verify_cli_exits_2);
     tcase_add_test(tc, verify_accepts_compiled_code);
+    tcase_add_test(tc, regression_fuzz_packfiles);
     tcase_add_test(tc, golden_bytecode);
     suite_add_tcase(s, tc);
 
