@@ -97,6 +97,16 @@ static kv_node *mk_bin(kv_parser *p, kv_node_kind k, int op, const KVYYLTYPE *lo
     return x;
 }
 
+/* let NAME = value in body: the node's span is the name's (diagnostics
+ * about the binding point there); body and value are its children. */
+static kv_node *mk_let(kv_parser *p, const KVYYLTYPE *name, const char *s, uint32_t n, kv_node *value,
+                       kv_node *body)
+{
+    kv_node *x = mk_str(p, KV_N_LETIN, name, s, n);
+    if (x) { x->a = value; x->b = body; }
+    return x;
+}
+
 static char *join_dotted(kv_parser *p, const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
@@ -129,10 +139,13 @@ static void kvyyerror(const KVYYLTYPE *loc, void *scanner, kv_parser *p, const c
 %token ERROR_TOKEN "invalid token"
 
 %type <node> file items item for_item selectors selector block_items block_item rule clauses clause
-%type <node> expr cexpr postfix primary args arg list_items map_items params lambda_params
+%type <node> pre_clauses pre_clause check
+%type <node> expr cexpr cond_expr bind_expr bexpr postfix primary args arg list_items map_items params lambda_params
 %type <str> dotted_name
 %type <sev> severity
 
+%precedence RULE_UNCHECKED  /* a rule without require/forbid yet: a `let` after it is the rule's */
+%precedence LET
 %left OR
 %left AND
 %precedence NOT
@@ -261,8 +274,11 @@ severity
     | SEV_INFO                  { $$ = KVET_SEV_INFO; }
     ;
 
+/* A rule's clauses.  Before its first require/forbid a rule may bind
+ * values for the clauses after them (`let NAME = EXPR`); after it, a `let`
+ * is the block's next item, as it always was. */
 rule
-    : RULE RULEID severity STRING clauses {
+    : RULE RULEID severity STRING pre_clauses %prec RULE_UNCHECKED {
           $$ = mk_str(p, KV_N_RULE, &@2, $2.s, $2.n);
           if ($$) {
               $$->op = (uint16_t)$3;
@@ -270,11 +286,40 @@ rule
               $$->b = $5;
           }
       }
+    | RULE RULEID severity STRING pre_clauses check clauses {
+          $$ = mk_str(p, KV_N_RULE, &@2, $2.s, $2.n);
+          if ($$) {
+              $$->op = (uint16_t)$3;
+              $$->a = mk_str(p, KV_N_STRING, &@4, $4.s, $4.n);
+              $$->b = $5;
+              if ($$->b) {
+                  ADD($$->b, $6);
+                  for (uint32_t i = 0; $7 && i < $7->nkids; i++)
+                      ADD($$->b, $7->kids[i]);
+              }
+          }
+      }
+    ;
+
+pre_clauses
+    : %empty                    { kv_span sp = {p->src, 0, 0, 0, 0, 0, 0}; $$ = kv_node_new(p->arena, KV_N_LIST, sp); }
+    | pre_clauses pre_clause    { $$ = $1; if ($2) ADD($$, $2); }
+    ;
+
+pre_clause
+    : clause                    { $$ = $1; }
+    | LET IDENT '=' cond_expr   { $$ = mk_str(p, KV_N_RLET, &@2, $2.s, $2.n); if ($$) $$->a = $4; }
     ;
 
 clauses
     : %empty                    { kv_span sp = {p->src, 0, 0, 0, 0, 0, 0}; $$ = kv_node_new(p->arena, KV_N_LIST, sp); }
     | clauses clause            { $$ = $1; if ($2) ADD($$, $2); }
+    | clauses check             { $$ = $1; if ($2) ADD($$, $2); }
+    ;
+
+check
+    : REQUIRE cond_expr         { $$ = MK(REQUIRE, @1); if ($$) $$->a = $2; }
+    | FORBID cond_expr          { $$ = MK(FORBID, @1); if ($$) $$->a = $2; }
     ;
 
 clause
@@ -290,10 +335,8 @@ clause
               $$->c = mk_str(p, KV_N_NAME, &@4, $4.s, $4.n);
           }
       }
-    | WHEN cexpr                { $$ = MK(WHEN, @1); if ($$) $$->a = $2; }
-    | REQUIRE cexpr             { $$ = MK(REQUIRE, @1); if ($$) $$->a = $2; }
-    | FORBID cexpr              { $$ = MK(FORBID, @1); if ($$) $$->a = $2; }
-    | AT cexpr                  { $$ = MK(AT, @1); if ($$) $$->a = $2; }
+    | WHEN cond_expr            { $$ = MK(WHEN, @1); if ($$) $$->a = $2; }
+    | AT cond_expr              { $$ = MK(AT, @1); if ($$) $$->a = $2; }
     | MESSAGE STRING            { $$ = MK(MESSAGE, @1); if ($$) $$->a = kv_parse_template(p, mk_str(p, KV_N_STRING, &@2, $2.s, $2.n)); }
     | REMEDY STRING             { $$ = MK(REMEDY, @1); if ($$) $$->a = kv_parse_template(p, mk_str(p, KV_N_STRING, &@2, $2.s, $2.n)); }
     | LINK STRING               { $$ = MK(LINK, @1); if ($$) $$->a = mk_str(p, KV_N_STRING, &@2, $2.s, $2.n); }
@@ -310,6 +353,43 @@ expr
     : cexpr                     { $$ = $1; }
     | cexpr WHEN cexpr          { $$ = MK(COND, @$); if ($$) { $$->a = $1; $$->b = $3; } }
     | cexpr WHEN cexpr ELSE expr { $$ = MK(COND, @$); if ($$) { $$->a = $1; $$->b = $3; $$->c = $5; } }
+    | LET IDENT '=' bind_expr IN expr { $$ = mk_let(p, &@2, $2.s, $2.n, $4, $6); }
+    ;
+
+/* the condition of a rule clause: an operator expression, or a local
+ * binding around one */
+cond_expr
+    : cexpr                     { $$ = $1; }
+    | LET IDENT '=' bind_expr IN cond_expr { $$ = mk_let(p, &@2, $2.s, $2.n, $4, $6); }
+    ;
+
+/* The value bound by `let NAME = VALUE in BODY`: any expression in which an
+ * `in` test is parenthesized, since `in` ends the value. */
+bind_expr
+    : bexpr                     { $$ = $1; }
+    | bexpr WHEN bexpr          { $$ = MK(COND, @$); if ($$) { $$->a = $1; $$->b = $3; } }
+    | bexpr WHEN bexpr ELSE bind_expr { $$ = MK(COND, @$); if ($$) { $$->a = $1; $$->b = $3; $$->c = $5; } }
+    | LET IDENT '=' bind_expr IN bind_expr { $$ = mk_let(p, &@2, $2.s, $2.n, $4, $6); }
+    ;
+
+bexpr
+    : postfix                   { $$ = $1; }
+    | bexpr OR bexpr            { $$ = mk_bin(p, KV_N_OR, 0, &@$, $1, $3); }
+    | bexpr AND bexpr           { $$ = mk_bin(p, KV_N_AND, 0, &@$, $1, $3); }
+    | NOT bexpr                 { $$ = mk_bin(p, KV_N_UNARY, KV_OP_NOT, &@$, $2, NULL); }
+    | bexpr EQ bexpr            { $$ = mk_bin(p, KV_N_BINARY, KV_OP_EQ, &@$, $1, $3); }
+    | bexpr NE bexpr            { $$ = mk_bin(p, KV_N_BINARY, KV_OP_NE, &@$, $1, $3); }
+    | bexpr '<' bexpr           { $$ = mk_bin(p, KV_N_BINARY, KV_OP_LT, &@$, $1, $3); }
+    | bexpr LE bexpr            { $$ = mk_bin(p, KV_N_BINARY, KV_OP_LE, &@$, $1, $3); }
+    | bexpr '>' bexpr           { $$ = mk_bin(p, KV_N_BINARY, KV_OP_GT, &@$, $1, $3); }
+    | bexpr GE bexpr            { $$ = mk_bin(p, KV_N_BINARY, KV_OP_GE, &@$, $1, $3); }
+    | bexpr COALESCE bexpr      { $$ = mk_bin(p, KV_N_COALESCE, 0, &@$, $1, $3); }
+    | bexpr '+' bexpr           { $$ = mk_bin(p, KV_N_BINARY, KV_OP_ADD, &@$, $1, $3); }
+    | bexpr '-' bexpr           { $$ = mk_bin(p, KV_N_BINARY, KV_OP_SUB, &@$, $1, $3); }
+    | bexpr '*' bexpr           { $$ = mk_bin(p, KV_N_BINARY, KV_OP_MUL, &@$, $1, $3); }
+    | bexpr '/' bexpr           { $$ = mk_bin(p, KV_N_BINARY, KV_OP_DIV, &@$, $1, $3); }
+    | bexpr '%' bexpr           { $$ = mk_bin(p, KV_N_BINARY, KV_OP_MOD, &@$, $1, $3); }
+    | '-' bexpr %prec UMINUS    { $$ = mk_bin(p, KV_N_UNARY, KV_OP_NEG, &@$, $2, NULL); }
     ;
 
 cexpr

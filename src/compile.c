@@ -628,6 +628,51 @@ static void name_hints(compiler *c, const char *name, bool want_fn)
     hint_emit(c, &h);
 }
 
+static void note_defined_here(compiler *c, const kv_node *decl, const char *name)
+{
+    kv_srcfile *f = file_of(c, decl->span.src);
+    kv_diag(c->ctx, KVET_SEV_NOTE, f ? f->name : NULL, decl->span.line, decl->span.col, 1, NULL,
+            "`%s` is defined here", name);
+}
+
+/* A let binds a new name: it may not shadow anything visible where it
+ * stands (docs/language.md, "Local bindings"). */
+static void check_let_name(compiler *c, kv_node *n)
+{
+    scope_entry *e = lookup_scope(c, n->str);
+    if (e) {
+        error_at(c, n->span, "`%s` is already bound here; a let may not shadow it", n->str);
+        if (e->decl)
+            note_defined_here(c, e->decl, n->str);
+        return;
+    }
+    sym *s = pack_sym(&c->packs[c->cur_pack], n->str);
+    if (s) {
+        const char *what = s->kind == SYM_PARAM ? "a parameter" : s->kind == SYM_FN ? "a function"
+                         : s->kind == SYM_IMPORT ? "an imported pack"
+                         : s->decl && s->decl->kind == KV_N_CONST ? "a constant" : "a top-level let";
+        error_at(c, n->span, "`%s` is %s of this pack; a let may not shadow it", n->str, what);
+        if (s->decl)
+            note_defined_here(c, s->decl, n->str);
+    }
+}
+
+/* let NAME = value in body: the value in a new slot of the frame, visible
+ * to the body only. */
+static void let_expr(compiler *c, kv_node *n)
+{
+    check_let_name(c, n);
+    uint32_t slot = new_slot(c, 1);
+    expr(c, n->a);
+    emit(c, KV_OPC_STORE, slot, n->span);
+    scope_entry *mark = c->scope;
+    scope_push(c, n->str, SYM_LOCAL, slot, n);
+    expr(c, n->b);
+    scope_pop_to(c, mark);
+    if (!n->used)
+        warn_at(c, n->span, "`%s` is never used", n->str);
+}
+
 static void load_sym(compiler *c, symkind k, uint32_t index, kv_node *decl, kv_span sp)
 {
     switch (k) {
@@ -1134,6 +1179,9 @@ static void expr(compiler *c, kv_node *n)
         patch(c, je, c->ncode);
         break;
     }
+    case KV_N_LETIN:
+        let_expr(c, n);
+        break;
     case KV_N_TEMPLATE:
         for (uint32_t i = 0; i < n->nkids; i++)
             expr(c, n->kids[i]);
@@ -1334,6 +1382,7 @@ static void compile_rule(compiler *c, kv_node *rn, uint32_t block, uint32_t pack
     scope_entry *mark = c->scope;
     uint32_t ch = new_chunk(c, 0);
     r->chunk = ch;
+    scope_entry *message_scope = mark, *remedy_scope = mark, *at_scope = mark;
     /* loops */
     uint32_t loops[16], exits[16];
     uint32_t nloops = 0;
@@ -1363,6 +1412,20 @@ static void compile_rule(compiler *c, kv_node *rn, uint32_t block, uint32_t pack
             expr(c, cl->a);
             if (nskip < 64) pending_skip[nskip++] = emit(c, KV_OPC_JF, 0, cl->span);
             else error_at(c, cl->span, "too many conditions");
+        } else if (cl->kind == KV_N_RLET) {
+            /* computed where it stands: once per element of the loops
+             * before it, and only when the conditions before it hold */
+            check_let_name(c, cl);
+            uint32_t slot = new_slot(c, 1);
+            expr(c, cl->a);
+            emit(c, KV_OPC_STORE, slot, cl->span);
+            scope_push(c, cl->str, SYM_LOCAL, slot, cl);
+        } else if (cl->kind == KV_N_MESSAGE) {
+            message_scope = c->scope; /* the lets written before it */
+        } else if (cl->kind == KV_N_REMEDY) {
+            remedy_scope = c->scope;
+        } else if (cl->kind == KV_N_AT) {
+            at_scope = c->scope;
         }
     }
     /* checks: any violated check fires the finding */
@@ -1386,18 +1449,29 @@ static void compile_rule(compiler *c, kv_node *rn, uint32_t block, uint32_t pack
     }
     for (uint32_t i = 0; i < nemit; i++)
         patch(c, to_emit[i], c->ncode);
-    if (at)
+    scope_entry *all = c->scope;
+    if (at) {
+        c->scope = at_scope;
         expr(c, at);
-    else
+    } else {
         emit(c, KV_OPC_ABSENT, 0, rn->span);
-    if (message)
+    }
+    if (message) {
+        c->scope = message_scope;
         expr(c, message);
-    else
+    } else {
         emit(c, KV_OPC_CONST, str_const(c, rn->a->str, rn->a->slen), rn->span);
-    if (remedy)
+    }
+    if (remedy) {
+        c->scope = remedy_scope;
         expr(c, remedy);
-    else
+    } else {
         emit(c, KV_OPC_ABSENT, 0, rn->span);
+    }
+    c->scope = all;
+    for (uint32_t i = 0; i < rn->b->nkids; i++)
+        if (rn->b->kids[i]->kind == KV_N_RLET && !rn->b->kids[i]->used)
+            warn_at(c, rn->b->kids[i]->span, "`%s` is never used", rn->b->kids[i]->str);
     emit(c, KV_OPC_EMIT, (uint32_t)rn->slot, rn->span);
     uint32_t next = c->ncode;
     for (uint32_t i = 0; i < nskip; i++)

@@ -750,6 +750,22 @@ END_TEST
 
 /* A NUL byte in a comment is kept, and the text after it too (found by
  * fuzzing: the length was taken with strlen). */
+/* `let` inside an expression is no item; a rule's lets are its clauses. */
+START_TEST(format_local_bindings)
+{
+    char *out = fmt_text("pack t \"1\"\nfn f(x) = let y = x in\n   y + 1\nfor Service as s {\n let top = let a = 1 in a\n"
+                         "rule A info \"t\"\neach c in s.x\nlet n = c.name\n  when n != \"a\"\nrequire let w = 2 in\n"
+                         "n != w\nlet after = [let b = 1 in b]\n}\n");
+    ck_assert_str_eq(out, "pack t \"1\"\nfn f(x) = let y = x in\n    y + 1\nfor Service as s {\n  let top = let a = 1 in a\n"
+                          "  rule A info \"t\"\n    each c in s.x\n    let n = c.name\n    when n != \"a\"\n"
+                          "    require let w = 2 in\n        n != w\n  let after = [let b = 1 in b]\n}\n");
+    char *again = fmt_text(out);
+    ck_assert_str_eq(again, out);
+    free(again);
+    free(out);
+}
+END_TEST
+
 /* A template with string literals inside is one token, kept as written. */
 START_TEST(format_templates_with_strings)
 {
@@ -1460,6 +1476,76 @@ START_TEST(templates_with_plain_strings)
 }
 END_TEST
 
+/* let NAME = VALUE in BODY, and a rule's own lets. */
+START_TEST(eval_local_bindings)
+{
+    char *out = th_check(PACK
+                         "param limit = 3\n"
+                         "fn clamp(v, lo, hi) = let low = max(v, lo) in min(low, hi)\n"
+                         "for Service as s {\n"
+                         "  let a = s.spec.template.metadata.annotations\n"
+                         "  derive d = let n = int(a[\"autoscaling.knative.dev/min-scale\"]) in let m = n * 2 in m + 1\n"
+                         "  derive e = let x = 1 in let y = (x in [1]) in y when x > 0 else false\n"
+                         "  derive f = [let k = 2 in k * k, (let k = 3 in k)]\n"
+                         "  derive g = clamp(7, 1, limit)\n"
+                         "  rule L-1 warning \"bounds\"\n"
+                         "    let mn = int(a[\"autoscaling.knative.dev/min-scale\"])\n"
+                         "    when mn > 0\n"
+                         "    let mx = int(a[\"autoscaling.knative.dev/max-scale\"])\n"
+                         "    require let slack = mx - mn in slack >= 0\n"
+                         "    at a[\"autoscaling.knative.dev/max-scale\"]\n"
+                         "    message \"max {mx} < min {mn} by {let d = mn - mx in d}\"\n"
+                         "  rule L-2 info \"each\"\n"
+                         "    each i, v in [10, 20]\n"
+                         "    let twice = v * 2\n"
+                         "    require twice < 30\n"
+                         "    message \"{i}: {twice}\"\n"
+                         "}\n",
+                         SVC);
+    ck_assert_str_eq(out, "R Service/hello {d:7,e:true,f:[4,3],g:3}\n"
+                          "F L-2 info 1:1 1: 40\n"
+                          "F L-1 warning 11:44 max 2 < min 3 by 1\n");
+    free(out);
+}
+END_TEST
+
+/* Scoping of lets is checked before anything runs. */
+START_TEST(check_local_binding_errors)
+{
+    char *out = th_check(PACK
+                         "param limit = 3\n"
+                         "fn f(x) = let x = 1 in x\n"
+                         "for Service as s {\n"
+                         "  let top = 1\n"
+                         "  derive a = let top = 2 in top\n"
+                         "  derive b = let s = 2 in s\n"
+                         "  derive c = let limit = 2 in limit\n"
+                         "  derive d = (let k = 2 in k) + k\n"
+                         "  derive e = let unused = 2 in 3\n"
+                         "  derive g = let f = 1 in f\n"
+                         "  rule R-1 info \"t\"\n"
+                         "    each v in [1]\n"
+                         "    let v = 2\n"
+                         "    require v > 0\n"
+                         "    let late = v\n"
+                         "}\n",
+                         SVC);
+    th_assert_contains(out, "COMPILE\n");
+    th_assert_contains(out, "3:15: error: `x` is already bound here; a let may not shadow it\n");
+    th_assert_contains(out, "6:18: error: `top` is already bound here; a let may not shadow it\n");
+    th_assert_contains(out, "5:7: note: `top` is defined here\n");
+    th_assert_contains(out, "7:18: error: `s` is already bound here; a let may not shadow it\n");
+    th_assert_contains(out, "8:18: error: `limit` is a parameter of this pack; a let may not shadow it\n");
+    th_assert_contains(out, "9:33: error: unknown name `k` | hint: did you mean `s`?\n");
+    th_assert_contains(out, "10:18: warning: `unused` is never used\n");
+    th_assert_contains(out, "11:18: error: `f` is a function of this pack; a let may not shadow it\n");
+    th_assert_contains(out, "14:9: error: `v` is already bound here; a let may not shadow it\n");
+    /* a let after the rule's first require belongs to the block */
+    th_assert_contains(out, "16:16: error: unknown name `v` | hint: did you mean `s`?\n");
+    free(out);
+}
+END_TEST
+
 START_TEST(index_is_always_safe)
 {
     char *out = th_check(PACK
@@ -1505,6 +1591,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, check_constant_errors);
     tcase_add_test(tc, check_override_unknown);
     tcase_add_test(tc, check_lambda_misuse);
+    tcase_add_test(tc, check_local_binding_errors);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("eval");
@@ -1531,6 +1618,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, coverage_accumulates_branches);
     tcase_add_test(tc, templates_with_embedded_strings);
     tcase_add_test(tc, templates_with_plain_strings);
+    tcase_add_test(tc, eval_local_bindings);
     tcase_add_test(tc, index_is_always_safe);
     suite_add_tcase(s, tc);
 
@@ -1552,6 +1640,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, format_rejects_what_does_not_parse);
     tcase_add_test(tc, format_keeps_nul_bytes);
     tcase_add_test(tc, format_templates_with_strings);
+    tcase_add_test(tc, format_local_bindings);
     tcase_add_test(tc, format_project_files);
     suite_add_tcase(s, tc);
     return s;
