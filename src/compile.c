@@ -20,6 +20,7 @@
 #include "ast.h"
 #include "builtin.h"
 #include "ctx.h"
+#include "lint.h"
 #include "opcodes.h"
 #include "program.h"
 #include "value.h"
@@ -209,6 +210,8 @@ typedef struct compiler {
     int in_block;               /* $derived and lets allowed */
     letinfo *cur_let;           /* dependency sink, or NULL */
     deriveinfo *cur_derive;
+    kv_node *cur_where;         /* the current block's where clause, or NULL */
+    kv_node *cur_items;         /* the current block's items, or NULL */
     int depth;
     uint32_t *pack_file_base;
     strhash rule_ids;           /* rule id -> index */
@@ -1320,6 +1323,92 @@ static const char *span_text(compiler *c, kv_span sp)
     return adupn(c, f->text + sp.off, sp.end_off - sp.off);
 }
 
+/* ------------------------------------------------------ the absent lint */
+
+static bool lint_lookup(void *ud, const char *name, const kv_node **value)
+{
+    compiler *c = ud;
+    *value = NULL;
+    scope_entry *e = lookup_scope(c, name);
+    if (e) {
+        if (e->decl && (e->decl->kind == KV_N_LET || e->decl->kind == KV_N_RLET || e->decl->kind == KV_N_LETIN))
+            *value = e->decl->a;
+        return true;
+    }
+    sym *s = pack_sym(&c->packs[c->cur_pack], name);
+    if (!s || s->kind == SYM_FN || s->kind == SYM_IMPORT)
+        return false;
+    if (s->kind == SYM_GLOBAL && s->decl)
+        *value = s->decl->a;
+    return true;
+}
+
+static const kv_node *lint_function(void *ud, const char *name)
+{
+    compiler *c = ud;
+    sym *s = pack_sym(&c->packs[c->cur_pack], name);
+    return s && s->kind == SYM_FN && !lookup_scope(c, name) ? s->decl : NULL;
+}
+
+static bool names_related(const char *a, const char *b);
+
+static const kv_node *lint_derived(void *ud, const char *name)
+{
+    compiler *c = ud;
+    const kv_node *only = NULL;
+    for (uint32_t i = 0; i < c->nderives; i++) {
+        kv_node *d = c->derives[i].decl;
+        if (!names_related(d->str, name))
+            continue;
+        if (only || strcmp(d->str, name) != 0)
+            return NULL;
+        only = d;
+    }
+    for (uint32_t i = 0; only && c->cur_items && i < c->cur_items->nkids; i++)
+        if (c->cur_items->kids[i] == only)
+            return only->a;
+    return NULL;
+}
+
+static void lint_report(void *ud, const kv_node *cmp, const kv_node *operand, bool forbid)
+{
+    compiler *c = ud;
+    static const char *const ops[] = {[KV_OP_LT] = "<", [KV_OP_LE] = "<=", [KV_OP_GT] = ">", [KV_OP_GE] = ">=",
+                                      [KV_OP_IN] = "in", [KV_OP_NOTIN] = "not in"};
+    const char *text = span_text(c, operand->span);
+    char shown[72];
+    if (text && strlen(text) > 60 && !strchr(text, '\n'))
+        snprintf(shown, sizeof shown, "%.57s...", text);
+    else if (text && !strchr(text, '\n'))
+        snprintf(shown, sizeof shown, "%s", text);
+    else
+        snprintf(shown, sizeof shown, "this value");
+    bool quote = strcmp(shown, "this value") != 0;
+    const char *q = quote ? "`" : "";
+    warn_at(c, operand->span, "%s%s%s may be absent, and then `%s` is absent and this %s %s", q, shown, q,
+            cmp->op < sizeof ops / sizeof ops[0] && ops[cmp->op] ? ops[cmp->op] : "?",
+            forbid ? "forbid" : "require", forbid ? "never fires" : "passes without a finding");
+    kv_diag_hint(c->ctx, "write `%s ?? DEFAULT` with the value an absent one means, or test for it with has(): "
+                         "`when has(...)`, `has(...) and ...`", quote ? shown : "VALUE");
+}
+
+/* Lint one require/forbid of rule rn against the rule's guards. */
+static void lint_check_clause(compiler *c, kv_node *rn, kv_node *check)
+{
+    enum { MAX_RULE_GUARDS = 64 };
+    const kv_node *guards[MAX_RULE_GUARDS];
+    size_t n = 0;
+    if (c->cur_where)
+        guards[n++] = c->cur_where;
+    for (uint32_t i = 0; i < rn->b->nkids && n < MAX_RULE_GUARDS; i++) {
+        kv_node *cl = rn->b->kids[i];
+        if (cl->kind == KV_N_WHEN || cl->kind == KV_N_EACH)
+            guards[n++] = cl->a;
+    }
+    kv_lint_env env = {c, lint_lookup, lint_function, lint_derived, lint_report};
+    kv_lint_check(&env, check->a, check->kind == KV_N_FORBID, guards, n);
+}
+
 static void compile_rule(compiler *c, kv_node *rn, uint32_t block, uint32_t pack)
 {
     kv_rule *r = &c->rules[rn->slot];
@@ -1437,6 +1526,8 @@ static void compile_rule(compiler *c, kv_node *rn, uint32_t block, uint32_t pack
         if (cl->kind != KV_N_REQUIRE && cl->kind != KV_N_FORBID)
             continue;
         seen++;
+        if (c->ctx->lints)
+            lint_check_clause(c, rn, cl);
         expr(c, cl->a);
         kv_opcode pass = cl->kind == KV_N_REQUIRE ? KV_OPC_JREQ : KV_OPC_JFORBID;
         if (seen < nchecks) {
@@ -1569,6 +1660,8 @@ static void compile_block(compiler *c, kv_node *fn, uint32_t pack, uint32_t file
         scope_push(c, it->str, SYM_LET, c->nlets, it);
         c->nlets++;
     }
+    c->cur_where = items->a;
+    c->cur_items = items;
     /* the where clause: a chunk of its own */
     if (items->a) {
         uint32_t ch = new_chunk(c, 0);
@@ -1622,6 +1715,8 @@ static void compile_block(compiler *c, kv_node *fn, uint32_t pack, uint32_t file
             warn_at(c, c->letinfo[i].decl->span, "`%s` is never used", c->lets[i].name);
     scope_pop_to(c, mark);
     c->in_block = 0;
+    c->cur_where = NULL;
+    c->cur_items = NULL;
     c->blocks[bi].nlocals = nslots;
     /* every chunk of the block runs in the block's frame */
     for (uint32_t i = first_chunk; i < c->nchunks; i++)

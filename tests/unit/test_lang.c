@@ -1039,6 +1039,7 @@ START_TEST(golden_bytecode)
         snprintf(want, sizeof want, "%s/%.*s.dis", dirpath, (int)(len - 5), e->d_name);
         char *text = read_text(src);
         kvet_ctx *ctx = kvet_ctx_new();
+        kvet_ctx_set_lints(ctx, 0); /* the listing is the point here */
         kvet_pack *p = kvet_pack_load_source(ctx, e->d_name, text, strlen(text));
         char *d = th_diags(ctx);
         ck_assert_msg(p != NULL, "%s: %s", e->d_name, d);
@@ -1509,6 +1510,122 @@ START_TEST(eval_local_bindings)
 }
 END_TEST
 
+/* The absent lint: warnings on rule text, one string per case. */
+static char *lint_of(const char *rules)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *d = NULL;
+    kvet_pack *p = th_compile(ctx, rules, &d);
+    ck_assert_msg(p != NULL, "%s", d);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+    return d;
+}
+
+#define LINT_BLOCK(clauses) PACK "param limit = 3\nfn pos(v) = v when v > 0\nfor HorizontalPodAutoscaler as h {\n" \
+    "  let w = h.spec.behavior.scaleDown.stabilizationWindowSeconds\n" \
+    "  derive sure = h.spec.maxReplicas ?? 1\n  derive maybe = h.spec.maxReplicas\n" \
+    "  rule L-1 warning \"t\"\n" clauses "}\n"
+
+START_TEST(lint_absent_operands)
+{
+    /* the issue's example: the warning, its position and the fix in a hint */
+    char *d = lint_of(LINT_BLOCK("    require h.spec.behavior.scaleDown.stabilizationWindowSeconds >= 300\n"));
+    th_assert_contains(d, "9:13: warning: `h.spec.behavior.scaleDown.stabilizationWindowSeconds` may be absent, and "
+                        "then `>=` is absent and this require passes without a finding | hint: write "
+                        "`h.spec.behavior.scaleDown.stabilizationWindowSeconds ?? DEFAULT` with the value an absent "
+                        "one means, or test for it with has(): `when has(...)`, `has(...) and ...`\n");
+    free(d);
+    static const struct { const char *clauses, *want; } cases[] = {
+        /* what it warns about */
+        {"    forbid h.spec.minReplicas > limit\n", "9:12: warning: `h.spec.minReplicas` may be absent, and then `>` "
+                                                    "is absent and this forbid never fires"},
+        {"    require w <= 3600\n", "9:13: warning: `w` may be absent, and then `<=` is absent"},
+        {"    require h.spec.metrics[0].type in [\"Resource\"]\n", "`in` is absent"},
+        {"    require not (h.spec.x < 1)\n", "`h.spec.x` may be absent"},
+        {"    require $maybe >= 2\n", "`$maybe` may be absent"},
+        {"    require pos(1) >= 2\n", "`pos(1)` may be absent"},
+        {"    require let x = h.spec.x in x >= 2\n", "`x` may be absent"},
+        {"    each m in h.spec.metrics\n    require m.resource.target.averageUtilization <= 90\n", "may be absent"},
+        {"    when has(h.spec.minReplicas)\n    require h.spec.maxReplicas >= h.spec.minReplicas\n",
+         "`h.spec.maxReplicas` may be absent"},
+        /* what it leaves alone: a default, a guard, a total operator */
+        {"    require (w ?? 300) >= 300\n", NULL},
+        {"    when has(w)\n    require w >= 300\n", NULL},
+        {"    when w > 0\n    require w >= 300\n", NULL},
+        {"    when h.spec.behavior.scaleDown.stabilizationWindowSeconds != absent\n    require w >= 300\n", NULL},
+        {"    when has(h.spec.behavior.scaleDown.stabilizationWindowSeconds.x)\n    require w >= 300\n", NULL},
+        {"    require has(w) and w >= 300\n", NULL},
+        {"    require w >= 300 and has(w)\n", NULL},
+        {"    require w == absent or w >= 300\n", NULL},
+        {"    require not has(w) or w >= 300\n", NULL},
+        {"    require w == 300 or w != 5\n", NULL},
+        {"    require $sure >= 2\n", NULL},
+        {"    require len(h.spec.metrics ?? []) > 0 and limit > 1\n", NULL},
+        {"    require type(w) == \"int\" and w > 1\n", NULL},
+        {"    require let x = h.spec.x ?? 1 in x >= 2\n", NULL},
+        {"    require any(h.spec.metrics ?? [], m => m.type > \"a\")\n", NULL},
+        {"    let m = h.spec.maxReplicas\n    when has(m)\n    require m > 1\n", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char rules[2048];
+        snprintf(rules, sizeof rules, LINT_BLOCK("%s"), cases[i].clauses);
+        d = lint_of(rules);
+        if (cases[i].want)
+            ck_assert_msg(strstr(d, cases[i].want) != NULL, "case %zu: expected %s in:\n%s", i, cases[i].want, d);
+        else
+            ck_assert_msg(strstr(d, "may be absent") == NULL, "case %zu: expected no warning, got:\n%s", i, d);
+        free(d);
+    }
+    /* off when asked */
+    kvet_ctx *ctx = kvet_ctx_new();
+    kvet_ctx_set_lints(ctx, 0);
+    kvet_pack *p = th_compile(ctx, LINT_BLOCK("    require w >= 300\n"), &d);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_null(strstr(d, "may be absent"));
+    free(d);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+/* Coverage notes the checks that passed only because their value was
+ * absent. */
+START_TEST(coverage_absent_passes)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *d = NULL;
+    kvet_pack *p = th_compile(ctx, PACK "for Service as s {\n  rule R warning \"t\"\n    require s.spec.w >= 300\n"
+                                        "  rule F info \"f\"\n    forbid s.spec.w < 300\n}\n", &d);
+    free(d);
+    kvet_coverage *cov = kvet_coverage_new(p);
+    const char *unset = th_write("unset.yaml", SVC);
+    kvet_inputs in = {.paths = &unset, .npaths = 1, .coverage = cov};
+    kvet_result_free(kvet_check(ctx, p, &in));
+    ck_assert_uint_eq(kvet_coverage_rule_absent_only(cov, 0), 1);
+    ck_assert_uint_eq(kvet_coverage_rule_absent_only(cov, 1), 1);
+    kvet_branch b = kvet_coverage_branch_at(cov, 0);
+    ck_assert_str_eq(b.construct, "require");
+    ck_assert_str_eq(b.rule, "R");
+    ck_assert_int_eq(b.passed_absent, 1);
+    ck_assert_int_eq(b.passed_present, 0);
+    b = kvet_coverage_branch_at(cov, 1);
+    ck_assert_str_eq(b.construct, "forbid");
+    ck_assert_str_eq(b.way[0], "true (violated)");
+    /* a resource that has the value and passes */
+    const char *set = th_write("set.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {w: 600}\n");
+    in.paths = &set;
+    kvet_result_free(kvet_check(ctx, p, &in));
+    ck_assert_uint_eq(kvet_coverage_rule_absent_only(cov, 0), 0);
+    ck_assert_uint_eq(kvet_coverage_rule_absent_only(cov, 1), 0);
+    b = kvet_coverage_branch_at(cov, 0);
+    ck_assert_int_eq(b.passed_present, 1);
+    kvet_coverage_free(cov);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 /* Scoping of lets is checked before anything runs. */
 START_TEST(check_local_binding_errors)
 {
@@ -1592,6 +1709,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, check_override_unknown);
     tcase_add_test(tc, check_lambda_misuse);
     tcase_add_test(tc, check_local_binding_errors);
+    tcase_add_test(tc, lint_absent_operands);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("eval");
@@ -1616,6 +1734,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, eval_step_limit);
     tcase_add_test(tc, eval_list_documents_and_skips);
     tcase_add_test(tc, coverage_accumulates_branches);
+    tcase_add_test(tc, coverage_absent_passes);
     tcase_add_test(tc, templates_with_embedded_strings);
     tcase_add_test(tc, templates_with_plain_strings);
     tcase_add_test(tc, eval_local_bindings);
