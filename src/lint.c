@@ -21,6 +21,7 @@
 #include <string.h>
 
 #define MAX_DEPTH 24       /* lets and functions looked through */
+#define MAX_STEPS 200000   /* work per check; past it the lint stays silent */
 #define MAX_GUARDS 256
 #define MAX_LOCALS 64
 
@@ -36,7 +37,15 @@ typedef struct lint {
     const kv_node *guards[MAX_GUARDS];
     size_t nguards;
     int depth;
+    unsigned long steps;   /* lets used twice in lets used twice... would blow up */
 } lint;
+
+/* Count a step; false once the budget is spent (then nothing is reported:
+ * a lint must never make compiling slow). */
+static bool step(lint *l)
+{
+    return ++l->steps <= MAX_STEPS;
+}
 
 /* Stands for a function parameter whose argument may be absent. */
 static const kv_node absent_node = {.kind = KV_N_ABSENT};
@@ -144,7 +153,7 @@ static bool call_may(lint *l, const kv_node *e, bool args_present)
 
 static bool may(lint *l, const kv_node *e)
 {
-    if (!e || l->depth >= MAX_DEPTH)
+    if (!e || l->depth >= MAX_DEPTH || !step(l))
         return false;
     if (guarded(l, e))
         return false;
@@ -248,7 +257,7 @@ static const char *field_name(const kv_node *e, uint32_t *len)
 
 static bool same(lint *l, const kv_node *a, const kv_node *b, int depth)
 {
-    if (!a || !b || depth > 64)
+    if (!a || !b || depth > 64 || !step(l))
         return a == b;
     a = expand(l, a);
     b = expand(l, b);
@@ -303,7 +312,7 @@ static void add_guard(lint *l, const kv_node *e)
 /* The expressions whose absence makes e absent. */
 static void strict(lint *l, const kv_node *e, int depth)
 {
-    if (!e || depth > MAX_DEPTH || is_present_lit(e))
+    if (!e || depth > MAX_DEPTH || is_present_lit(e) || !step(l))
         return;
     add_guard(l, e); /* absent would make it absent: e itself, at least */
     switch ((kv_node_kind)e->kind) {
@@ -434,6 +443,8 @@ static const kv_node *culprit(lint *l, const kv_node *e)
 {
     if (!e || l->depth >= MAX_DEPTH || !may(l, e) || guarded(l, e))
         return NULL;
+    if (l->steps > MAX_STEPS)
+        return NULL;
     switch ((kv_node_kind)e->kind) {
     case KV_N_UNARY:
         return culprit(l, e->a);
@@ -517,7 +528,7 @@ static void check(lint *l, const kv_node *c, bool forbid, int depth)
             const kv_node *k = culprit(l, c->a);
             if (!k)
                 k = culprit(l, c->b);
-            if (k)
+            if (k && l->steps <= MAX_STEPS)
                 l->env->report(l->env->ud, c, k, forbid);
         }
         break;
