@@ -97,6 +97,16 @@ static kv_node *mk_bin(kv_parser *p, kv_node_kind k, int op, const KVYYLTYPE *lo
     return x;
 }
 
+/* let NAME = value in body: the node's span is the name's (diagnostics
+ * about the binding point there); body and value are its children. */
+static kv_node *mk_let(kv_parser *p, const KVYYLTYPE *name, const char *s, uint32_t n, kv_node *value,
+                       kv_node *body)
+{
+    kv_node *x = mk_str(p, KV_N_LETIN, name, s, n);
+    if (x) { x->a = value; x->b = body; }
+    return x;
+}
+
 static char *join_dotted(kv_parser *p, const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
@@ -129,10 +139,13 @@ static void kvyyerror(const KVYYLTYPE *loc, void *scanner, kv_parser *p, const c
 %token ERROR_TOKEN "invalid token"
 
 %type <node> file items item for_item selectors selector block_items block_item rule clauses clause
-%type <node> expr cexpr postfix primary args arg list_items map_items params lambda_params
+%type <node> pre_clauses pre_clause check
+%type <node> expr cexpr cond_expr bind_expr bexpr postfix primary args arg list_items map_items params lambda_params
 %type <str> dotted_name
 %type <sev> severity
 
+%precedence RULE_UNCHECKED  /* a rule without require/forbid yet: a `let` after it is the rule's */
+%precedence LET
 %left OR
 %left AND
 %precedence NOT
@@ -261,8 +274,11 @@ severity
     | SEV_INFO                  { $$ = KVET_SEV_INFO; }
     ;
 
+/* A rule's clauses.  Before its first require/forbid a rule may bind
+ * values for the clauses after them (`let NAME = EXPR`); after it, a `let`
+ * is the block's next item, as it always was. */
 rule
-    : RULE RULEID severity STRING clauses {
+    : RULE RULEID severity STRING pre_clauses %prec RULE_UNCHECKED {
           $$ = mk_str(p, KV_N_RULE, &@2, $2.s, $2.n);
           if ($$) {
               $$->op = (uint16_t)$3;
@@ -270,11 +286,40 @@ rule
               $$->b = $5;
           }
       }
+    | RULE RULEID severity STRING pre_clauses check clauses {
+          $$ = mk_str(p, KV_N_RULE, &@2, $2.s, $2.n);
+          if ($$) {
+              $$->op = (uint16_t)$3;
+              $$->a = mk_str(p, KV_N_STRING, &@4, $4.s, $4.n);
+              $$->b = $5;
+              if ($$->b) {
+                  ADD($$->b, $6);
+                  for (uint32_t i = 0; $7 && i < $7->nkids; i++)
+                      ADD($$->b, $7->kids[i]);
+              }
+          }
+      }
+    ;
+
+pre_clauses
+    : %empty                    { kv_span sp = {p->src, 0, 0, 0, 0, 0, 0}; $$ = kv_node_new(p->arena, KV_N_LIST, sp); }
+    | pre_clauses pre_clause    { $$ = $1; if ($2) ADD($$, $2); }
+    ;
+
+pre_clause
+    : clause                    { $$ = $1; }
+    | LET IDENT '=' cond_expr   { $$ = mk_str(p, KV_N_RLET, &@2, $2.s, $2.n); if ($$) $$->a = $4; }
     ;
 
 clauses
     : %empty                    { kv_span sp = {p->src, 0, 0, 0, 0, 0, 0}; $$ = kv_node_new(p->arena, KV_N_LIST, sp); }
     | clauses clause            { $$ = $1; if ($2) ADD($$, $2); }
+    | clauses check             { $$ = $1; if ($2) ADD($$, $2); }
+    ;
+
+check
+    : REQUIRE cond_expr         { $$ = MK(REQUIRE, @1); if ($$) $$->a = $2; }
+    | FORBID cond_expr          { $$ = MK(FORBID, @1); if ($$) $$->a = $2; }
     ;
 
 clause
@@ -290,10 +335,8 @@ clause
               $$->c = mk_str(p, KV_N_NAME, &@4, $4.s, $4.n);
           }
       }
-    | WHEN cexpr                { $$ = MK(WHEN, @1); if ($$) $$->a = $2; }
-    | REQUIRE cexpr             { $$ = MK(REQUIRE, @1); if ($$) $$->a = $2; }
-    | FORBID cexpr              { $$ = MK(FORBID, @1); if ($$) $$->a = $2; }
-    | AT cexpr                  { $$ = MK(AT, @1); if ($$) $$->a = $2; }
+    | WHEN cond_expr            { $$ = MK(WHEN, @1); if ($$) $$->a = $2; }
+    | AT cond_expr              { $$ = MK(AT, @1); if ($$) $$->a = $2; }
     | MESSAGE STRING            { $$ = MK(MESSAGE, @1); if ($$) $$->a = kv_parse_template(p, mk_str(p, KV_N_STRING, &@2, $2.s, $2.n)); }
     | REMEDY STRING             { $$ = MK(REMEDY, @1); if ($$) $$->a = kv_parse_template(p, mk_str(p, KV_N_STRING, &@2, $2.s, $2.n)); }
     | LINK STRING               { $$ = MK(LINK, @1); if ($$) $$->a = mk_str(p, KV_N_STRING, &@2, $2.s, $2.n); }
@@ -310,6 +353,43 @@ expr
     : cexpr                     { $$ = $1; }
     | cexpr WHEN cexpr          { $$ = MK(COND, @$); if ($$) { $$->a = $1; $$->b = $3; } }
     | cexpr WHEN cexpr ELSE expr { $$ = MK(COND, @$); if ($$) { $$->a = $1; $$->b = $3; $$->c = $5; } }
+    | LET IDENT '=' bind_expr IN expr { $$ = mk_let(p, &@2, $2.s, $2.n, $4, $6); }
+    ;
+
+/* the condition of a rule clause: an operator expression, or a local
+ * binding around one */
+cond_expr
+    : cexpr                     { $$ = $1; }
+    | LET IDENT '=' bind_expr IN cond_expr { $$ = mk_let(p, &@2, $2.s, $2.n, $4, $6); }
+    ;
+
+/* The value bound by `let NAME = VALUE in BODY`: any expression in which an
+ * `in` test is parenthesized, since `in` ends the value. */
+bind_expr
+    : bexpr                     { $$ = $1; }
+    | bexpr WHEN bexpr          { $$ = MK(COND, @$); if ($$) { $$->a = $1; $$->b = $3; } }
+    | bexpr WHEN bexpr ELSE bind_expr { $$ = MK(COND, @$); if ($$) { $$->a = $1; $$->b = $3; $$->c = $5; } }
+    | LET IDENT '=' bind_expr IN bind_expr { $$ = mk_let(p, &@2, $2.s, $2.n, $4, $6); }
+    ;
+
+bexpr
+    : postfix                   { $$ = $1; }
+    | bexpr OR bexpr            { $$ = mk_bin(p, KV_N_OR, 0, &@$, $1, $3); }
+    | bexpr AND bexpr           { $$ = mk_bin(p, KV_N_AND, 0, &@$, $1, $3); }
+    | NOT bexpr                 { $$ = mk_bin(p, KV_N_UNARY, KV_OP_NOT, &@$, $2, NULL); }
+    | bexpr EQ bexpr            { $$ = mk_bin(p, KV_N_BINARY, KV_OP_EQ, &@$, $1, $3); }
+    | bexpr NE bexpr            { $$ = mk_bin(p, KV_N_BINARY, KV_OP_NE, &@$, $1, $3); }
+    | bexpr '<' bexpr           { $$ = mk_bin(p, KV_N_BINARY, KV_OP_LT, &@$, $1, $3); }
+    | bexpr LE bexpr            { $$ = mk_bin(p, KV_N_BINARY, KV_OP_LE, &@$, $1, $3); }
+    | bexpr '>' bexpr           { $$ = mk_bin(p, KV_N_BINARY, KV_OP_GT, &@$, $1, $3); }
+    | bexpr GE bexpr            { $$ = mk_bin(p, KV_N_BINARY, KV_OP_GE, &@$, $1, $3); }
+    | bexpr COALESCE bexpr      { $$ = mk_bin(p, KV_N_COALESCE, 0, &@$, $1, $3); }
+    | bexpr '+' bexpr           { $$ = mk_bin(p, KV_N_BINARY, KV_OP_ADD, &@$, $1, $3); }
+    | bexpr '-' bexpr           { $$ = mk_bin(p, KV_N_BINARY, KV_OP_SUB, &@$, $1, $3); }
+    | bexpr '*' bexpr           { $$ = mk_bin(p, KV_N_BINARY, KV_OP_MUL, &@$, $1, $3); }
+    | bexpr '/' bexpr           { $$ = mk_bin(p, KV_N_BINARY, KV_OP_DIV, &@$, $1, $3); }
+    | bexpr '%' bexpr           { $$ = mk_bin(p, KV_N_BINARY, KV_OP_MOD, &@$, $1, $3); }
+    | '-' bexpr %prec UMINUS    { $$ = mk_bin(p, KV_N_UNARY, KV_OP_NEG, &@$, $2, NULL); }
     ;
 
 cexpr
@@ -469,8 +549,15 @@ int kv_lex_run(kv_parser *p, int start_token, uint32_t line, uint32_t col, uint3
 kv_node *kv_parse_file(kvet_ctx *ctx, kv_arena *arena, const char *file,
                        uint32_t src, const char *text, size_t len)
 {
+    return kv_parse_file_failing(ctx, arena, file, src, text, len, 0);
+}
+
+kv_node *kv_parse_file_failing(kvet_ctx *ctx, kv_arena *arena, const char *file,
+                               uint32_t src, const char *text, size_t len, int fail_alloc)
+{
     kv_parser p;
     memset(&p, 0, sizeof p);
+    p.lex_fail_alloc = fail_alloc;
     p.ctx = ctx;
     p.arena = arena;
     p.file = file;
@@ -513,6 +600,10 @@ kv_node *kv_parse_expr_at(kvet_ctx *ctx, kv_arena *arena, const char *file,
 
 void kv_parse_error_at(kv_parser *p, kv_span sp, const char *fmt, ...)
 {
+    if (p->gave_up) {
+        p->errors++;
+        return;
+    }
     const char *excerpt = kv_line_start(p->file_text, p->file_len, sp.line);
     uint32_t width = 1;
     if (sp.end_line == sp.line && sp.end_col > sp.col)
@@ -565,30 +656,39 @@ kv_node *kv_parse_template(kv_parser *p, kv_node *str)
             continue;
         }
         if (c == '{') {
-            /* find the matching `}`, skipping strings inside the expression:
-             * '...' raw strings, and "..." written as \"...\" inside a
-             * double-quoted template (or plainly inside a raw one) */
+            /* find the matching `}`, skipping the strings inside the
+             * expression: '...' raw strings, "..." strings, and (the older
+             * way, inside a double-quoted template) \"...\" */
             uint32_t j = i + 1;
             int depth = 1;
-            char q = 0;
+            char q = 0;          /* in a string: '\'', '"', or 'e' for \"...\" */
             while (j < end) {
                 char d = src[j];
                 bool esc_dq = !raw && d == '\\' && j + 1 < end && src[j + 1] == '"';
                 if (q == '\'') {
                     if (d == '\'') q = 0;
-                } else if (q == '"') {
-                    if (esc_dq || (raw && d == '"')) {
+                } else if (q == 'e') {
+                    if (esc_dq) {
                         q = 0;
-                        if (esc_dq) j++;
-                    } else if (!raw && d == '\\' && j + 1 < end) {
+                        j++;
+                    } else if (d == '\\' && j + 1 < end) {
                         j += 2; /* \\ or another escape inside the embedded string */
+                        continue;
+                    }
+                } else if (q == '"') {
+                    if (d == '"') {
+                        q = 0;
+                    } else if (d == '\\' && j + 1 < end) {
+                        j += 2;
                         continue;
                     }
                 } else if (d == '\'') {
                     q = d;
-                } else if (esc_dq || (raw && d == '"')) {
+                } else if (esc_dq) {
+                    q = 'e';
+                    j++;
+                } else if (d == '"') {
                     q = '"';
-                    if (esc_dq) j++;
                 } else if (d == '{') {
                     depth++;
                 } else if (d == '}' && --depth == 0) {
@@ -614,12 +714,16 @@ kv_node *kv_parse_template(kv_parser *p, kv_node *str)
             kv_parser sub = *p;
             sub.errors = 0;
             sub.root = NULL;
-            /* inside "...", an embedded string is written \"...\": undo that
-             * escaping before parsing the expression */
+            /* an expression written the older way, with every embedded
+             * string as \"...\" and no plain quote, is unescaped before it
+             * is parsed; one with plain string literals is parsed as it is */
             const char *etext = src + i + 1;
             size_t elen = j - i - 1;
+            bool plain_quote = false;
+            for (size_t k = 0; k < elen && !plain_quote; k++)
+                plain_quote = etext[k] == '"' && (k == 0 || etext[k - 1] != '\\');
             char *decoded = NULL;
-            if (!raw && memchr(etext, '\\', elen)) {
+            if (!raw && !plain_quote && memchr(etext, '\\', elen)) {
                 decoded = kv_arena_alloc(p->arena, elen + 1);
                 if (decoded) {
                     size_t o = 0;
@@ -643,15 +747,18 @@ kv_node *kv_parse_template(kv_parser *p, kv_node *str)
             lit_line = line; lit_col = col; lit_off = i;
             continue;
         }
-        if (c == '\\' && !raw && i + 1 < end) {
-            char e = src[i + 1];
-            switch (e) {
-            case 'n': kv_buf_putc(&lit, '\n'); break;
-            case 't': kv_buf_putc(&lit, '\t'); break;
-            case 'r': kv_buf_putc(&lit, '\r'); break;
-            default: kv_buf_putc(&lit, e); break; /* the lexer validated escapes */
+        if (c == '\\' && !raw) {
+            char bytes[4];
+            size_t nb = 0, k = i;
+            if (kv_unescape(src, end, &k, bytes, &nb) < 0) {
+                kv_span sp = {p->src, line, col, line, col + 2, i, i + 2};
+                kv_parse_error_at(p, sp, "invalid escape sequence in string (valid: \\n \\t \\r \\0 \\\\ \\\" \\' \\xHH \\u{HHHH})");
+                k = i + 1;
+            } else {
+                kv_buf_put(&lit, bytes, nb);
             }
-            i += 2; col += 2;
+            col += (uint32_t)(k + 1 - i); /* escapes are ASCII */
+            i = (uint32_t)k + 1;
             continue;
         }
         kv_buf_putc(&lit, c);

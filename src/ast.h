@@ -27,7 +27,7 @@ typedef struct kv_span {
     X(INT)      X(FLOAT)   X(STRING)  X(BOOL)    X(NULL)    X(ABSENT) \
     X(LIST)     X(MAP)     X(NAME)    X(DERIVED) X(FIELD)   X(INDEX) \
     X(CALL)     X(LAMBDA)  X(UNARY)   X(BINARY)  X(AND)     X(OR) \
-    X(COALESCE) X(COND)    X(TEMPLATE) \
+    X(COALESCE) X(COND)    X(TEMPLATE) X(LETIN) \
     /* top-level items */ \
     X(FILE)     X(PACK)    X(IMPORT)  X(PARAM)   X(CONST)   X(GLET) \
     X(FN)       X(FOR)     X(SELECTOR) X(OVERRIDE) X(DISABLE) \
@@ -35,7 +35,7 @@ typedef struct kv_span {
     X(LET)      X(DERIVE)  X(RULE) \
     /* rule clauses */ \
     X(EACH)     X(WHEN)    X(REQUIRE) X(FORBID)  X(AT)      X(MESSAGE) \
-    X(REMEDY)   X(LINK)    X(DOC)     X(META)
+    X(REMEDY)   X(LINK)    X(DOC)     X(META)    X(RLET)
 
 typedef enum kv_node_kind {
 #define X(k) KV_N_##k,

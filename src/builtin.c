@@ -590,6 +590,79 @@ static int b_string(kv_call *c, const kvet_value *args, int n, kvet_value *out)
     return rc;
 }
 
+/* q(x): x in double quotes as Go's strconv.Quote writes a string (the
+ * usual `"value"` of Kubernetes messages); any other value as its text
+ * (string(x)), quoted. */
+static int b_q(kv_call *c, const kvet_value *args, int n, kvet_value *out)
+{
+    (void)n;
+    kvet_value v = args[0];
+    if (v.type == KVET_ABSENT) {
+        *out = v;
+        return 0;
+    }
+    kvet_limits scratch;
+    const kvet_limits *lim = kv_bi_limits(c, &scratch);
+    kv_buf text, b;
+    kv_buf_init(&text);
+    kv_buf_init(&b);
+    const unsigned char *s;
+    size_t len;
+    if (v.type == KVET_STRING) {
+        s = (const unsigned char *)v.u.s->data;
+        len = v.u.s->len;
+    } else {
+        kv_value_render(&text, v, false);
+        s = (const unsigned char *)(text.data ? text.data : "");
+        len = text.len;
+    }
+    int rc = 0;
+    kv_buf_putc(&b, '"');
+    for (size_t i = 0; i < len && rc == 0 && !b.oom;) {
+        unsigned ch = s[i];
+        size_t w = utf8_step(s + i, len - i);
+        if (ch < 0x80) {
+            static const char esc[] = {['\a'] = 'a', ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n',
+                                       ['\r'] = 'r', ['\t'] = 't', ['\v'] = 'v'};
+            if (ch == '"' || ch == '\\')
+                kv_buf_printf(&b, "\\%c", ch);
+            else if (ch >= 0x20 && ch < 0x7f)
+                kv_buf_putc(&b, (char)ch);
+            else if (ch < sizeof esc && esc[ch])
+                kv_buf_printf(&b, "\\%c", esc[ch]);
+            else
+                kv_buf_printf(&b, "\\x%02x", ch);
+        } else if (w == 1) {
+            kv_buf_printf(&b, "\\x%02x", ch); /* not UTF-8 */
+        } else {
+            uint32_t r = ch & (w == 2 ? 0x1F : w == 3 ? 0x0F : 0x07);
+            for (size_t k = 1; k < w; k++)
+                r = r << 6 | (s[i + k] & 0x3F);
+            int print = kv_regex_is_print(c, r);
+            if (print < 0)
+                rc = -1;
+            else if (print)
+                kv_buf_put(&b, (const char *)s + i, w);
+            else if (r < 0x10000)
+                kv_buf_printf(&b, "\\u%04x", (unsigned)r);
+            else
+                kv_buf_printf(&b, "\\U%08x", (unsigned)r);
+        }
+        i += w;
+    }
+    kv_buf_putc(&b, '"');
+    if (rc == 0 && (b.oom || text.oom))
+        rc = oom(c, "q");
+    else if (rc == 0 && b.len > lim->max_string_bytes)
+        rc = kv_bi_fail(c, "q(): the text is longer than the limit of %llu bytes",
+                        (unsigned long long)lim->max_string_bytes);
+    if (rc == 0)
+        rc = put_str(c, "q", b.data, b.len, v, out);
+    kv_buf_free(&text);
+    kv_buf_free(&b);
+    return rc;
+}
+
 /* strconv.ParseBool */
 static int parse_bool(const char *s, size_t n, bool *out)
 {
@@ -1638,7 +1711,7 @@ static const kv_builtin table[] = {
     {"loc", 1, 1, b_loc, "loc(x) -> string: where x is written, \"FILE:LINE\" (absent for a value no manifest wrote)"},
     {"lower", 1, 1, b_lower, "lower(s) -> string with A-Z lowered"},
     /* PCRE2 UTF search anywhere in s, under the regex limits (regex.c) */
-    {"match", 2, 2, kv_bi_match, "match(s, regex) -> bool: the PCRE2 regex matches somewhere in s"},
+    {"match", 2, 2, kv_bi_match, "match(s, regex) -> bool: the regex matches somewhere in s ($ only at the end, as in Go)"},
     /* as min */
     {"max", 1, -1, b_max, "max(a, b, ...) or max(list) -> largest number or string; absent skipped; NaN wins"},
     /* absent arguments skipped; later maps win; a key keeps the place of
@@ -1652,6 +1725,8 @@ static const kv_builtin table[] = {
     {"percent", 1, 1, kv_bi_percent, "percent(x) -> number; x a number or a string such as \"80%\""},
     /* Kubernetes resource.Quantity, rounded up to 1n and (binary suffixes)
      * capped at 2^63-1 as Kubernetes does; a number as is (builtin_k8s.c) */
+    /* strconv.Quote for strings; other values quoted as string() renders them */
+    {"q", 1, 1, b_q, "q(x) -> string: x in double quotes with Go's escapes, as strconv.Quote (%q) writes it"},
     {"quantity", 1, 1, kv_bi_quantity, "quantity(x) -> number (int when whole); x a number or a Kubernetes quantity such as \"500m\""},
     /* 0 .. n-1; n < 0 gives []; at most 1000000 items */
     {"range", 1, 1, b_range, "range(n) -> [0, 1, ..., n-1] (at most 1000000 items)"},

@@ -45,5 +45,8 @@ int kv_bi_json_error(kv_call *c, const kvet_value *args, int n, kvet_value *out)
 /* Builtins implemented in regex.c. */
 int kv_bi_match(kv_call *c, const kvet_value *args, int n, kvet_value *out);
 int kv_bi_capture(kv_call *c, const kvet_value *args, int n, kvet_value *out);
+/* 1 when Go's strconv.IsPrint accepts code point r, 0 when not, -1 on an
+ * error (reported in c). */
+int kv_regex_is_print(kv_call *c, uint32_t r);
 
 #endif

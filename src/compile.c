@@ -20,9 +20,11 @@
 #include "ast.h"
 #include "builtin.h"
 #include "ctx.h"
+#include "lint.h"
 #include "opcodes.h"
 #include "program.h"
 #include "value.h"
+#include "verify.h"
 #include "vm.h"
 
 #define MAX_EXPR_DEPTH 400
@@ -208,6 +210,8 @@ typedef struct compiler {
     int in_block;               /* $derived and lets allowed */
     letinfo *cur_let;           /* dependency sink, or NULL */
     deriveinfo *cur_derive;
+    kv_node *cur_where;         /* the current block's where clause, or NULL */
+    kv_node *cur_items;         /* the current block's items, or NULL */
     int depth;
     uint32_t *pack_file_base;
     strhash rule_ids;           /* rule id -> index */
@@ -391,6 +395,7 @@ static uint32_t new_chunk(compiler *c, uint32_t nlocals)
     }
     c->chunks[c->nchunks].entry = c->ncode;
     c->chunks[c->nchunks].nlocals = nlocals;
+    c->chunks[c->nchunks].maxstack = 0; /* declared once the code is complete */
     return c->nchunks++;
 }
 
@@ -624,6 +629,51 @@ static void name_hints(compiler *c, const char *name, bool want_fn)
             hint_consider(&h, name, kv_builtin_at(i)->name);
     }
     hint_emit(c, &h);
+}
+
+static void note_defined_here(compiler *c, const kv_node *decl, const char *name)
+{
+    kv_srcfile *f = file_of(c, decl->span.src);
+    kv_diag(c->ctx, KVET_SEV_NOTE, f ? f->name : NULL, decl->span.line, decl->span.col, 1, NULL,
+            "`%s` is defined here", name);
+}
+
+/* A let binds a new name: it may not shadow anything visible where it
+ * stands (docs/language.md, "Local bindings"). */
+static void check_let_name(compiler *c, kv_node *n)
+{
+    scope_entry *e = lookup_scope(c, n->str);
+    if (e) {
+        error_at(c, n->span, "`%s` is already bound here; a let may not shadow it", n->str);
+        if (e->decl)
+            note_defined_here(c, e->decl, n->str);
+        return;
+    }
+    sym *s = pack_sym(&c->packs[c->cur_pack], n->str);
+    if (s) {
+        const char *what = s->kind == SYM_PARAM ? "a parameter" : s->kind == SYM_FN ? "a function"
+                         : s->kind == SYM_IMPORT ? "an imported pack"
+                         : s->decl && s->decl->kind == KV_N_CONST ? "a constant" : "a top-level let";
+        error_at(c, n->span, "`%s` is %s of this pack; a let may not shadow it", n->str, what);
+        if (s->decl)
+            note_defined_here(c, s->decl, n->str);
+    }
+}
+
+/* let NAME = value in body: the value in a new slot of the frame, visible
+ * to the body only. */
+static void let_expr(compiler *c, kv_node *n)
+{
+    check_let_name(c, n);
+    uint32_t slot = new_slot(c, 1);
+    expr(c, n->a);
+    emit(c, KV_OPC_STORE, slot, n->span);
+    scope_entry *mark = c->scope;
+    scope_push(c, n->str, SYM_LOCAL, slot, n);
+    expr(c, n->b);
+    scope_pop_to(c, mark);
+    if (!n->used)
+        warn_at(c, n->span, "`%s` is never used", n->str);
 }
 
 static void load_sym(compiler *c, symkind k, uint32_t index, kv_node *decl, kv_span sp)
@@ -963,6 +1013,11 @@ static void derived_expr(compiler *c, kv_node *n)
         emit(c, KV_OPC_ABSENT, 0, n->span);
         return;
     }
+    if (!kv_derived_name_ok(n->str, n->slen)) {
+        error_at(c, n->span, "a derived value's name has at most %d parts", KV_MAX_DERIVED_PARTS);
+        emit(c, KV_OPC_ABSENT, 0, n->span);
+        return;
+    }
     /* the name must relate to some derive somewhere */
     bool found = false;
     size_t nl = strlen(n->str);
@@ -1127,6 +1182,9 @@ static void expr(compiler *c, kv_node *n)
         patch(c, je, c->ncode);
         break;
     }
+    case KV_N_LETIN:
+        let_expr(c, n);
+        break;
     case KV_N_TEMPLATE:
         for (uint32_t i = 0; i < n->nkids; i++)
             expr(c, n->kids[i]);
@@ -1206,6 +1264,8 @@ static void declare_pack(compiler *c, uint32_t pi)
                 for (uint32_t k = 0; k < it->c->nkids; k++) {
                     kv_node *bi = it->c->kids[k];
                     if (bi->kind == KV_N_DERIVE) {
+                        if (!kv_derived_name_ok(bi->str, strlen(bi->str)))
+                            error_at(c, bi->span, "a derived value's name has at most %d parts", KV_MAX_DERIVED_PARTS);
                         if (!GROW(c->derives, c->nderives, c->capderives)) { oom(c); return; }
                         deriveinfo *d = &c->derives[c->nderives++];
                         memset(d, 0, sizeof *d);
@@ -1261,6 +1321,92 @@ static const char *span_text(compiler *c, kv_span sp)
     if (!f || sp.end_off <= sp.off || sp.end_off > f->len)
         return adup(c, "");
     return adupn(c, f->text + sp.off, sp.end_off - sp.off);
+}
+
+/* ------------------------------------------------------ the absent lint */
+
+static bool lint_lookup(void *ud, const char *name, const kv_node **value)
+{
+    compiler *c = ud;
+    *value = NULL;
+    scope_entry *e = lookup_scope(c, name);
+    if (e) {
+        if (e->decl && (e->decl->kind == KV_N_LET || e->decl->kind == KV_N_RLET || e->decl->kind == KV_N_LETIN))
+            *value = e->decl->a;
+        return true;
+    }
+    sym *s = pack_sym(&c->packs[c->cur_pack], name);
+    if (!s || s->kind == SYM_FN || s->kind == SYM_IMPORT)
+        return false;
+    if (s->kind == SYM_GLOBAL && s->decl)
+        *value = s->decl->a;
+    return true;
+}
+
+static const kv_node *lint_function(void *ud, const char *name)
+{
+    compiler *c = ud;
+    sym *s = pack_sym(&c->packs[c->cur_pack], name);
+    return s && s->kind == SYM_FN && !lookup_scope(c, name) ? s->decl : NULL;
+}
+
+static bool names_related(const char *a, const char *b);
+
+static const kv_node *lint_derived(void *ud, const char *name)
+{
+    compiler *c = ud;
+    const kv_node *only = NULL;
+    for (uint32_t i = 0; i < c->nderives; i++) {
+        kv_node *d = c->derives[i].decl;
+        if (!names_related(d->str, name))
+            continue;
+        if (only || strcmp(d->str, name) != 0)
+            return NULL;
+        only = d;
+    }
+    for (uint32_t i = 0; only && c->cur_items && i < c->cur_items->nkids; i++)
+        if (c->cur_items->kids[i] == only)
+            return only->a;
+    return NULL;
+}
+
+static void lint_report(void *ud, const kv_node *cmp, const kv_node *operand, bool forbid)
+{
+    compiler *c = ud;
+    static const char *const ops[] = {[KV_OP_LT] = "<", [KV_OP_LE] = "<=", [KV_OP_GT] = ">", [KV_OP_GE] = ">=",
+                                      [KV_OP_IN] = "in", [KV_OP_NOTIN] = "not in"};
+    const char *text = span_text(c, operand->span);
+    char shown[72];
+    if (text && strlen(text) > 60 && !strchr(text, '\n'))
+        snprintf(shown, sizeof shown, "%.57s...", text);
+    else if (text && !strchr(text, '\n'))
+        snprintf(shown, sizeof shown, "%s", text);
+    else
+        snprintf(shown, sizeof shown, "this value");
+    bool quote = strcmp(shown, "this value") != 0;
+    const char *q = quote ? "`" : "";
+    warn_at(c, operand->span, "%s%s%s may be absent, and then `%s` is absent and this %s %s", q, shown, q,
+            cmp->op < sizeof ops / sizeof ops[0] && ops[cmp->op] ? ops[cmp->op] : "?",
+            forbid ? "forbid" : "require", forbid ? "never fires" : "passes without a finding");
+    kv_diag_hint(c->ctx, "write `%s ?? DEFAULT` with the value an absent one means, or test for it with has(): "
+                         "`when has(...)`, `has(...) and ...`", quote ? shown : "VALUE");
+}
+
+/* Lint one require/forbid of rule rn against the rule's guards. */
+static void lint_check_clause(compiler *c, kv_node *rn, kv_node *check)
+{
+    enum { MAX_RULE_GUARDS = 64 };
+    const kv_node *guards[MAX_RULE_GUARDS];
+    size_t n = 0;
+    if (c->cur_where)
+        guards[n++] = c->cur_where;
+    for (uint32_t i = 0; i < rn->b->nkids && n < MAX_RULE_GUARDS; i++) {
+        kv_node *cl = rn->b->kids[i];
+        if (cl->kind == KV_N_WHEN || cl->kind == KV_N_EACH)
+            guards[n++] = cl->a;
+    }
+    kv_lint_env env = {c, lint_lookup, lint_function, lint_derived, lint_report};
+    kv_lint_check(&env, check->a, check->kind == KV_N_FORBID, guards, n);
 }
 
 static void compile_rule(compiler *c, kv_node *rn, uint32_t block, uint32_t pack)
@@ -1325,6 +1471,7 @@ static void compile_rule(compiler *c, kv_node *rn, uint32_t block, uint32_t pack
     scope_entry *mark = c->scope;
     uint32_t ch = new_chunk(c, 0);
     r->chunk = ch;
+    scope_entry *message_scope = mark, *remedy_scope = mark, *at_scope = mark;
     /* loops */
     uint32_t loops[16], exits[16];
     uint32_t nloops = 0;
@@ -1354,6 +1501,20 @@ static void compile_rule(compiler *c, kv_node *rn, uint32_t block, uint32_t pack
             expr(c, cl->a);
             if (nskip < 64) pending_skip[nskip++] = emit(c, KV_OPC_JF, 0, cl->span);
             else error_at(c, cl->span, "too many conditions");
+        } else if (cl->kind == KV_N_RLET) {
+            /* computed where it stands: once per element of the loops
+             * before it, and only when the conditions before it hold */
+            check_let_name(c, cl);
+            uint32_t slot = new_slot(c, 1);
+            expr(c, cl->a);
+            emit(c, KV_OPC_STORE, slot, cl->span);
+            scope_push(c, cl->str, SYM_LOCAL, slot, cl);
+        } else if (cl->kind == KV_N_MESSAGE) {
+            message_scope = c->scope; /* the lets written before it */
+        } else if (cl->kind == KV_N_REMEDY) {
+            remedy_scope = c->scope;
+        } else if (cl->kind == KV_N_AT) {
+            at_scope = c->scope;
         }
     }
     /* checks: any violated check fires the finding */
@@ -1365,8 +1526,10 @@ static void compile_rule(compiler *c, kv_node *rn, uint32_t block, uint32_t pack
         if (cl->kind != KV_N_REQUIRE && cl->kind != KV_N_FORBID)
             continue;
         seen++;
+        if (c->ctx->lints)
+            lint_check_clause(c, rn, cl);
         expr(c, cl->a);
-        kv_opcode pass = cl->kind == KV_N_REQUIRE ? KV_OPC_JNF : KV_OPC_JF;
+        kv_opcode pass = cl->kind == KV_N_REQUIRE ? KV_OPC_JREQ : KV_OPC_JFORBID;
         if (seen < nchecks) {
             uint32_t j = emit(c, pass, 0, cl->span);
             if (nemit < 64) to_emit[nemit++] = emit(c, KV_OPC_JMP, 0, cl->span);
@@ -1377,18 +1540,29 @@ static void compile_rule(compiler *c, kv_node *rn, uint32_t block, uint32_t pack
     }
     for (uint32_t i = 0; i < nemit; i++)
         patch(c, to_emit[i], c->ncode);
-    if (at)
+    scope_entry *all = c->scope;
+    if (at) {
+        c->scope = at_scope;
         expr(c, at);
-    else
+    } else {
         emit(c, KV_OPC_ABSENT, 0, rn->span);
-    if (message)
+    }
+    if (message) {
+        c->scope = message_scope;
         expr(c, message);
-    else
+    } else {
         emit(c, KV_OPC_CONST, str_const(c, rn->a->str, rn->a->slen), rn->span);
-    if (remedy)
+    }
+    if (remedy) {
+        c->scope = remedy_scope;
         expr(c, remedy);
-    else
+    } else {
         emit(c, KV_OPC_ABSENT, 0, rn->span);
+    }
+    c->scope = all;
+    for (uint32_t i = 0; i < rn->b->nkids; i++)
+        if (rn->b->kids[i]->kind == KV_N_RLET && !rn->b->kids[i]->used)
+            warn_at(c, rn->b->kids[i]->span, "`%s` is never used", rn->b->kids[i]->str);
     emit(c, KV_OPC_EMIT, (uint32_t)rn->slot, rn->span);
     uint32_t next = c->ncode;
     for (uint32_t i = 0; i < nskip; i++)
@@ -1486,6 +1660,8 @@ static void compile_block(compiler *c, kv_node *fn, uint32_t pack, uint32_t file
         scope_push(c, it->str, SYM_LET, c->nlets, it);
         c->nlets++;
     }
+    c->cur_where = items->a;
+    c->cur_items = items;
     /* the where clause: a chunk of its own */
     if (items->a) {
         uint32_t ch = new_chunk(c, 0);
@@ -1539,6 +1715,8 @@ static void compile_block(compiler *c, kv_node *fn, uint32_t pack, uint32_t file
             warn_at(c, c->letinfo[i].decl->span, "`%s` is never used", c->lets[i].name);
     scope_pop_to(c, mark);
     c->in_block = 0;
+    c->cur_where = NULL;
+    c->cur_items = NULL;
     c->blocks[bi].nlocals = nslots;
     /* every chunk of the block runs in the block's frame */
     for (uint32_t i = first_chunk; i < c->nchunks; i++)
@@ -1821,6 +1999,32 @@ static void apply_overrides(compiler *c)
 
 /* ------------------------------------------------------------- driver */
 
+/* Declare each chunk's stack maximum, found by the verifier's analysis, and
+ * check the whole program as a loaded pack would be: a failure here is a
+ * bug in the compiler, reported rather than run. */
+static int declare_stacks(compiler *c)
+{
+    kvet_pack *p = c->prog;
+    kv_buf msg;
+    kv_buf_init(&msg);
+    kv_owner *owners = malloc((p->nchunks + 1) * sizeof *owners);
+    int rc = owners ? kv_chunk_owners(p, owners, &msg) : -1;
+    for (uint32_t i = 0; rc == 0 && i < p->nchunks; i++)
+        rc = kv_chunk_max_stack(p, i, &owners[i], &p->chunks[i].maxstack, &msg);
+    if (rc == 0)
+        rc = kv_verify(p, &msg);
+    if (rc < 0) {
+        if (!owners || msg.oom)
+            oom(c);
+        else
+            kv_diag(c->ctx, KVET_SEV_ERROR, NULL, 0, 0, 0, NULL, "internal error: the compiled program does not verify: %.*s",
+                    (int)msg.len, msg.data ? msg.data : "");
+    }
+    free(owners);
+    kv_buf_free(&msg);
+    return rc;
+}
+
 #define MOVE_TABLE(dst, ndst, src, n)                                              \
     do {                                                                           \
         (dst) = kv_arena_alloc(&prog->arena, ((size_t)(n) + 1) * sizeof *(src));   \
@@ -1896,6 +2100,8 @@ kvet_pack *kv_compile(kvet_ctx *ctx, kv_srcpack *packs, uint32_t npacks)
     MOVE_TABLE(prog->globals, prog->nglobals, c.globals, c.nglobals);
     MOVE_TABLE(prog->fns, prog->nfns, c.fns, c.nfns);
     MOVE_TABLE(prog->queries, prog->nqueries, c.queries, c.nqueries);
+    if (declare_stacks(&c) < 0)
+        goto fail;
     goto cleanup;
 
 fail:

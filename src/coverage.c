@@ -12,6 +12,7 @@
 
 #include "coverage.h"
 #include "opcodes.h"
+#include "verify.h"
 
 struct kvet_coverage {
     const kvet_pack *pack;
@@ -19,14 +20,10 @@ struct kvet_coverage {
     size_t *rule_evaluated, *rule_fired;
     size_t *derive_applied, *derive_valued;
     uint32_t *branches;         /* instructions that branch, in source order */
+    uint32_t *branch_rule;      /* per branch: the rule of a require/forbid, or UINT32_MAX */
     size_t nbranches;
     size_t runs;
 };
-
-static bool is_branch(kv_opcode op)
-{
-    return op == KV_OPC_JF || op == KV_OPC_JNF || op == KV_OPC_JNA || op == KV_OPC_ANDSC || op == KV_OPC_ORSC;
-}
 
 
 /* Code is laid out nearly in source order, so an insertion sort is close to
@@ -68,10 +65,33 @@ kvet_coverage *kvet_coverage_new(const kvet_pack *pack)
         kvet_coverage_free(c);
         return NULL;
     }
-    for (uint32_t pc = 0; pc < pack->ncode; pc++)
-        if (is_branch(KV_INS_OP(pack->code[pc])))
+    for (uint32_t pc = 0; pc < pack->ncode; pc += kv_op_width(KV_INS_OP(pack->code[pc])))
+        if (kv_op_has(KV_INS_OP(pack->code[pc]), KV_OPF_BRANCH))
             c->branches[c->nbranches++] = pc;
     sort_branches(pack, c->branches, c->nbranches);
+    /* the rule whose chunk holds each require/forbid */
+    c->branch_rule = malloc((c->nbranches + 1) * sizeof *c->branch_rule);
+    kv_owner *owners = malloc((pack->nchunks + 1) * sizeof *owners);
+    kv_buf ignored;
+    kv_buf_init(&ignored);
+    if (!c->branch_rule || !owners || kv_chunk_owners(pack, owners, &ignored) < 0) {
+        kv_buf_free(&ignored);
+        free(owners);
+        kvet_coverage_free(c);
+        return NULL;
+    }
+    kv_buf_free(&ignored);
+    for (size_t i = 0; i < c->nbranches; i++) {
+        uint32_t pc = c->branches[i], chunk = 0;
+        c->branch_rule[i] = UINT32_MAX;
+        if (!kv_op_has(KV_INS_OP(pack->code[pc]), KV_OPF_CHECK))
+            continue;
+        while (chunk + 1 < pack->nchunks && pack->chunks[chunk + 1].entry <= pc)
+            chunk++;
+        if (owners[chunk].kind == KV_OWN_RULE)
+            c->branch_rule[i] = owners[chunk].index;
+    }
+    free(owners);
     return c;
 }
 
@@ -85,6 +105,7 @@ void kvet_coverage_free(kvet_coverage *c)
     free(c->derive_applied);
     free(c->derive_valued);
     free(c->branches);
+    free(c->branch_rule);
     free(c);
 }
 
@@ -148,10 +169,15 @@ kvet_branch kvet_coverage_branch_at(const kvet_coverage *c, size_t i)
         b.way[0] = "true";
         b.way[1] = "false or absent";
         break;
-    case KV_OPC_JNF:
+    case KV_OPC_JREQ:
         b.construct = "require";
         b.way[0] = "false (violated)";
         b.way[1] = "true or absent";
+        break;
+    case KV_OPC_JFORBID:
+        b.construct = "forbid";
+        b.way[0] = "true (violated)";
+        b.way[1] = "false or absent";
         break;
     case KV_OPC_JNA:
         b.construct = "??";
@@ -171,5 +197,20 @@ kvet_branch kvet_coverage_branch_at(const kvet_coverage *c, size_t i)
     }
     b.taken[0] = (h & KV_COV_FALLTHROUGH) != 0;
     b.taken[1] = (h & KV_COV_JUMPED) != 0;
+    if (c->branch_rule[i] != UINT32_MAX) {
+        b.rule = p->rules[c->branch_rule[i]].id;
+        b.passed_absent = (h & KV_COV_ABSENT) != 0;
+        b.passed_present = (h & KV_COV_PRESENT) != 0;
+    }
     return b;
+}
+
+size_t kvet_coverage_rule_absent_only(const kvet_coverage *c, size_t rule)
+{
+    size_t n = 0;
+    for (size_t i = 0; c && i < c->nbranches; i++) {
+        uint8_t h = c->hits[c->branches[i]];
+        n += c->branch_rule[i] == rule && (h & KV_COV_ABSENT) && !(h & KV_COV_PRESENT);
+    }
+    return n;
 }

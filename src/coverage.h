@@ -9,8 +9,9 @@
 #include "kvet/kvet.h"
 #include "program.h"
 
-/* Bits the VM sets in a branch instruction's byte. */
-enum { KV_COV_FALLTHROUGH = 1, KV_COV_JUMPED = 2 };
+/* Bits the VM sets in a branch instruction's byte; a require/forbid check
+ * (KV_OPF_CHECK) that passes also notes whether its value was absent. */
+enum { KV_COV_FALLTHROUGH = 1, KV_COV_JUMPED = 2, KV_COV_ABSENT = 4, KV_COV_PRESENT = 8 };
 
 /* The per-instruction bytes to mark during a run of `pack`, or NULL when
  * there is no coverage or it was made for another pack. */

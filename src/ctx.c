@@ -29,8 +29,14 @@ kvet_ctx *kvet_ctx_new(void)
     if (!ctx)
         return NULL;
     ctx->limits = kvet_default_limits();
+    ctx->lints = true;
     kv_arena_init(&ctx->arena);
     return ctx;
+}
+
+void kvet_ctx_set_lints(kvet_ctx *ctx, int on)
+{
+    ctx->lints = on != 0;
 }
 
 static void diag_free(kvet_diag *d)

@@ -36,6 +36,8 @@ struct kvet_ctx {
 
     char **pack_paths;
     size_t npack_paths;
+
+    bool lints;               /* raise lint warnings while compiling */
 };
 
 /* Register a source name; returns its id (>= 1) or 0 on allocation failure. */

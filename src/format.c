@@ -13,7 +13,9 @@
  *   - items (pack, import, param, const, let, fn, for, override, disable,
  *     derive, rule) at their block's depth;
  *   - rule clauses (each, when, require, forbid, at, message, remedy,
- *     link, doc, meta) one level deeper than their rule;
+ *     link, doc, meta, and a `let` before the rule's first require or
+ *     forbid) one level deeper than their rule;
+ *   - a `let` inside an expression (`let x = v in body`) is no item at all;
  *   - inside a bracket that ends its line, one level deeper than the line
  *     that opened it, and the closing bracket back at that line's depth;
  *   - any other continuation line two levels deeper than the line that
@@ -45,6 +47,20 @@ static bool is_clause_kw(int k)
 }
 
 static bool is_opener(int k) { return k == '(' || k == '[' || k == '{'; }
+
+/* Tokens after which a `let` is part of an expression (`let x = v in
+ * body`) rather than the start of an item or clause. */
+static bool expects_operand(int k)
+{
+    switch (k) {
+    case '=': case '(': case '[': case '{': case ',': case ':': case ARROW: case IN: case NOTIN: case ELSE:
+    case WHEN: case REQUIRE: case FORBID: case AT: case NOT: case AND: case OR: case COALESCE: case EQ: case NE:
+    case LE: case GE: case '<': case '>': case '+': case '-': case '*': case '/': case '%':
+        return true;
+    default:
+        return false;
+    }
+}
 static bool is_closer(int k) { return k == ')' || k == ']' || k == '}'; }
 
 /* Tokens after which a value ends: a following `-` is binary, a `(` or
@@ -87,6 +103,7 @@ typedef struct fmt {
     int line;               /* indent of the line being written */
     int stmt_indent;        /* the line that began the current item or clause */
     int rule_indent;        /* the current rule's line, -1 outside a rule */
+    bool rule_checked;      /* the current rule has had a require or forbid */
     int stmt_kind;          /* the keyword that began the current item */
     size_t stmt_depth;      /* bracket depth at which the item began */
     int prev;               /* the last code token before the line */
@@ -111,6 +128,21 @@ static void begin_item(fmt *f, int kind, int indent)
     f->stmt_indent = indent;
     f->stmt_depth = f->depth;
     f->rule_indent = kind == RULE ? indent : -1;
+    f->rule_checked = false;
+}
+
+/* Does token i (of kind k, after code token prev) begin an item, a rule's
+ * `let` clause, or neither? */
+enum { NOT_ITEM, ITEM, RULE_LET };
+static int item_start(const fmt *f, int k, int prev)
+{
+    if (!is_item_kw(k) || !in_block_or_top(f))
+        return NOT_ITEM;
+    if (k == LET && prev && expects_operand(prev) && !(prev == '{' && f->depth && f->stack[f->depth - 1].block))
+        return NOT_ITEM;
+    if (k == LET && f->rule_indent >= 0 && !f->rule_checked && f->depth == f->stmt_depth)
+        return RULE_LET;
+    return ITEM;
 }
 
 /* The indentation of a code line starting with token i; notes a new item
@@ -128,23 +160,27 @@ static int line_indent(fmt *f, size_t i)
             return b->inside + 2 * INDENT;
         return b->inside;
     }
-    if (is_item_kw(k) && in_block_or_top(f)) {
+    int start = item_start(f, k, f->prev);
+    if (start == ITEM) {
         begin_item(f, k, block_indent(f));
         return f->stmt_indent;
     }
-    if (is_clause_kw(k) && f->rule_indent >= 0 && f->depth == f->stmt_depth) {
+    if ((start == RULE_LET || is_clause_kw(k)) && f->rule_indent >= 0 && f->depth == f->stmt_depth) {
         f->stmt_indent = f->rule_indent + INDENT;
         return f->stmt_indent;
     }
     return f->stmt_indent + 2 * INDENT;
 }
 
-/* Brackets and items on a line, after its indent is known. */
-static void track(fmt *f, size_t i, bool first_on_line, bool last_on_line)
+/* Brackets and items on a line, after its indent is known; prev is the
+ * code token before token i. */
+static void track(fmt *f, size_t i, int prev, bool first_on_line, bool last_on_line)
 {
     int k = f->t[i].kind;
+    if (k == REQUIRE || k == FORBID)
+        f->rule_checked = true;
     /* an item that does not start its line (line_indent saw the others) */
-    if (is_item_kw(k) && in_block_or_top(f) && !first_on_line)
+    if (!first_on_line && item_start(f, k, prev) == ITEM)
         begin_item(f, k, f->line);
     if (is_opener(k)) {
         bool block = k == '{' && f->stmt_kind == FOR && f->depth == f->stmt_depth;
@@ -258,9 +294,10 @@ static void layout(fmt *f)
                 if (j > first_code && space_between(prev2, prev, t->kind))
                     kv_buf_putc(&f->out, ' ');
                 put_token(f, t);
+                int before = prev;
                 prev2 = prev;
                 prev = t->kind;
-                track(f, j, j == first_code, j == last_code);
+                track(f, j, before, j == first_code, j == last_code);
             }
             after_opener = is_opener(prev);
         }

@@ -8,9 +8,9 @@
  *   32 bytes              SHA-256 of the payload
  *   payload               the program's tables, in a fixed order
  * The bytes depend only on the rule sources, so the same sources always
- * give the same file.  Loading checks the digest, then every table index
- * and every instruction operand against the table it refers to, so a
- * damaged or hand-made file is rejected instead of misleading the VM.
+ * give the same file.  Loading checks the digest, then hands the program
+ * to the verifier (verify.c), so a damaged or hand-made file is rejected
+ * instead of misleading the VM.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,9 +22,10 @@
 #include "program.h"
 #include "sha256.h"
 #include "value.h"
+#include "verify.h"
 
 #define KV_PACKFILE_MAGIC "KVETPACK"
-#define KV_PACKFILE_FORMAT 1u
+#define KV_PACKFILE_FORMAT 2u
 #define NONE_STR 0xFFFFFFFFu
 #define MAX_VALUE_DEPTH 64
 
@@ -117,6 +118,7 @@ static void w_payload(wbuf *w, const kvet_pack *p)
     for (uint32_t i = 0; i < p->nchunks; i++) {
         w_u32(w, p->chunks[i].entry);
         w_u32(w, p->chunks[i].nlocals);
+        w_u32(w, p->chunks[i].maxstack);
     }
     w_u32(w, p->nblocks);
     for (uint32_t i = 0; i < p->nblocks; i++) {
@@ -412,11 +414,12 @@ static void r_payload(rbuf *r, kvet_pack *p)
     ALLOC_TABLE(p->consts, p->nconsts);
     for (uint32_t i = 0; i < p->nconsts && !r->bad; i++)
         p->consts[i] = r_value(r, 0);
-    p->nchunks = r_count(r, 8);
+    p->nchunks = r_count(r, 12);
     ALLOC_TABLE(p->chunks, p->nchunks);
     for (uint32_t i = 0; i < p->nchunks; i++) {
         p->chunks[i].entry = r_u32(r);
         p->chunks[i].nlocals = r_u32(r);
+        p->chunks[i].maxstack = r_u32(r);
     }
     p->nblocks = r_count(r, 20);
     ALLOC_TABLE(p->blocks, p->nblocks);
@@ -514,102 +517,6 @@ static void r_payload(rbuf *r, kvet_pack *p)
         bad(r, "trailing bytes");
 }
 
-/* Check every cross-reference so the VM can trust the program. */
-static const char *verify(const kvet_pack *p)
-{
-    if (p->nchunks == 0 && p->ncode != 0)
-        return "code without chunks";
-    for (uint32_t i = 0; i < p->nchunks; i++) {
-        uint32_t start = p->chunks[i].entry;
-        uint32_t end = i + 1 < p->nchunks ? p->chunks[i + 1].entry : p->ncode;
-        if (start >= end || end > p->ncode)
-            return "bad chunk bounds";
-        uint32_t nl = p->chunks[i].nlocals;
-        if (KV_INS_OP(p->code[end - 1]) != KV_OPC_RET)
-            return "a chunk does not end with RET";
-        for (uint32_t pc = start; pc < end; pc++) {
-            uint32_t w = p->code[pc], a = KV_INS_A(w);
-            if (p->lines[pc].file >= p->nfiles && p->nfiles)
-                return "bad position";
-            switch (KV_INS_OP(w)) {
-            case KV_OPC_CONST:
-                if (a >= p->nconsts) return "constant index out of range";
-                break;
-            case KV_OPC_DERIVED: case KV_OPC_FIELD:
-                if (a >= p->nconsts || p->consts[a].type != KVET_STRING) return "bad name constant";
-                break;
-            case KV_OPC_LOAD: case KV_OPC_STORE:
-                if (a >= nl) return "local slot out of range";
-                break;
-            case KV_OPC_ITER: case KV_OPC_ITEREND:
-                if ((uint64_t)a + 2 > nl) return "iterator slot out of range";
-                break;
-            case KV_OPC_NEXT:
-                if ((uint64_t)(a & 0xFFFFF) + 4 > nl) return "iterator slot out of range";
-                if (pc + 1 >= end) return "NEXT without exit";
-                if (KV_INS_A(p->code[pc + 1]) < start || KV_INS_A(p->code[pc + 1]) >= end) return "jump out of chunk";
-                break;
-            case KV_OPC_ACCNEW: case KV_OPC_ACCPUSH: case KV_OPC_ACCLIST: case KV_OPC_ACCMAP: case KV_OPC_ACCKV:
-                if ((uint64_t)a + 5 > nl) return "accumulator slot out of range";
-                break;
-            case KV_OPC_LOADLET:
-                if (a >= p->nlets) return "let index out of range";
-                break;
-            case KV_OPC_PARAM:
-                if (a >= p->nparams) return "parameter index out of range";
-                break;
-            case KV_OPC_GLOBAL:
-                if (a >= p->nglobals) return "global index out of range";
-                break;
-            case KV_OPC_QUERY:
-            case KV_OPC_QUERYNS:
-                if (a >= p->nqueries) return "query index out of range";
-                break;
-            case KV_OPC_JMP: case KV_OPC_JF: case KV_OPC_JNF: case KV_OPC_JNA: case KV_OPC_ANDSC:
-            case KV_OPC_ORSC: case KV_OPC_TRY:
-                if (a < start || a >= end) return "jump out of chunk";
-                break;
-            case KV_OPC_CALL:
-                if ((a & 0xFFFF) >= kv_builtin_count()) return "builtin index out of range";
-                break;
-            case KV_OPC_CALLFN:
-                if (a >= p->nfns) return "function index out of range";
-                break;
-            case KV_OPC_EMIT:
-                if (a >= p->nrules) return "rule index out of range";
-                break;
-            default:
-                if (KV_INS_OP(w) >= KV_OPC__COUNT) return "unknown instruction";
-                break;
-            }
-        }
-    }
-    for (uint32_t i = 0; i < p->nblocks; i++) {
-        if (p->blocks[i].where >= 0 && (uint32_t)p->blocks[i].where >= p->nchunks) return "bad where chunk";
-        if (p->blocks[i].nlocals == 0 || p->blocks[i].pack >= p->npacks) return "bad block";
-    }
-    for (uint32_t i = 0; i < p->nlets; i++)
-        if (p->lets[i].block >= p->nblocks || p->lets[i].chunk >= p->nchunks ||
-            p->chunks[p->lets[i].chunk].nlocals < p->blocks[p->lets[i].block].nlocals)
-            return "bad let";
-    for (uint32_t i = 0; i < p->nderives; i++)
-        if (p->derives[i].block >= p->nblocks || p->derives[i].chunk >= p->nchunks ||
-            p->chunks[p->derives[i].chunk].nlocals < p->blocks[p->derives[i].block].nlocals)
-            return "bad derive";
-    for (uint32_t i = 0; i < p->nrules; i++)
-        if (p->rules[i].block >= p->nblocks || p->rules[i].chunk >= p->nchunks || p->rules[i].pack >= p->npacks ||
-            p->chunks[p->rules[i].chunk].nlocals < p->blocks[p->rules[i].block].nlocals)
-            return "bad rule";
-    for (uint32_t i = 0; i < p->nglobals; i++)
-        if (p->globals[i].chunk >= p->nchunks) return "bad global";
-    for (uint32_t i = 0; i < p->nfns; i++)
-        if (p->fns[i].chunk >= p->nchunks || p->fns[i].nparams > p->chunks[p->fns[i].chunk].nlocals)
-            return "bad function";
-    for (uint32_t i = 0; i < p->nparams; i++)
-        if (p->params[i].pack >= p->npacks) return "bad parameter";
-    return NULL;
-}
-
 kvet_pack *kv_program_deserialize(kvet_ctx *ctx, const char *name, const char *data, size_t len)
 {
     const uint8_t *d = (const uint8_t *)data;
@@ -652,14 +559,19 @@ kvet_pack *kv_program_deserialize(kvet_ctx *ctx, const char *name, const char *d
     kv_arena_init(&p->arena);
     rbuf r = {d + 52, d + len, &p->arena, 0, NULL};
     r_payload(&r, p);
-    const char *why = r.bad ? r.why : verify(p);
-    if (why) {
-        kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "%s%s",
+    kv_buf why;
+    kv_buf_init(&why);
+    if (r.bad)
+        kv_buf_puts(&why, r.why ? r.why : "unreadable");
+    if (r.bad || kv_verify(p, &why) < 0) {
+        kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "%s%.*s",
                 r.bad && r.why && strstr(r.why, "another version") ? "cannot load compiled pack: " : "corrupted compiled pack: ",
-                why);
+                (int)why.len, why.oom ? "out of memory" : why.data ? why.data : "");
+        kv_buf_free(&why);
         kv_program_free(p);
         return NULL;
     }
+    kv_buf_free(&why);
     kv_sha256_tohex(digest, p->digest);
     p->file_src = calloc(p->nfiles + 1, sizeof *p->file_src);
     if (!p->file_src) {

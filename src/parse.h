@@ -26,6 +26,8 @@ typedef struct kv_parser {
     kv_node *root;
     int errors;
     int mode;                 /* KV_PARSE_FILE or KV_PARSE_EXPR */
+    int lex_fail_alloc;       /* testing: the scanner's n-th allocation fails (0: none) */
+    int gave_up;              /* the scanner ran out of memory: later errors are its echo */
 } kv_parser;
 
 enum { KV_PARSE_FILE = 1, KV_PARSE_EXPR = 2 };
@@ -34,6 +36,10 @@ enum { KV_PARSE_FILE = 1, KV_PARSE_EXPR = 2 };
  * reported. */
 kv_node *kv_parse_file(kvet_ctx *ctx, kv_arena *arena, const char *file,
                        uint32_t src, const char *text, size_t len);
+
+/* The same, for tests: the scanner's fail_alloc-th allocation fails. */
+kv_node *kv_parse_file_failing(kvet_ctx *ctx, kv_arena *arena, const char *file,
+                               uint32_t src, const char *text, size_t len, int fail_alloc);
 
 /* Parse one expression that sits inside a larger file (a `{...}` in a
  * message template) at the given position; positions in the result are
@@ -59,6 +65,11 @@ enum { KV_TOK_COMMENT = 0x10000 };
 /* All tokens of a file, comments included (format.c).  *out is malloc'd.
  * 0, or -1 when out of memory.  Lexical errors go to p's diagnostics. */
 int kv_lex_tokens(kv_parser *p, const char *text, size_t len, kv_token **out, size_t *n);
+
+/* Decode the escape sequence at text[*i] (a backslash) of a double-quoted
+ * literal ending before text[end], appending at most 4 bytes to out[*o...]
+ * and leaving *i on its last character.  0, or -1 for an invalid escape. */
+int kv_unescape(const char *text, size_t end, size_t *i, char *out, size_t *o);
 
 /* Split a message template into a TEMPLATE node of STRING and expression
  * parts ("{expr}" interpolates, "{{" and "}}" are literal braces).  The

@@ -25,6 +25,7 @@ typedef struct kv_pos {
 typedef struct kv_chunk {
     uint32_t entry;       /* first instruction */
     uint32_t nlocals;     /* slots this chunk's frame needs (blocks: shared) */
+    uint32_t maxstack;    /* most values it holds on the stack (verify.c) */
 } kv_chunk;
 
 typedef struct kv_packmeta {

@@ -2,7 +2,12 @@
  * regex.c - PCRE2 regular expressions for match() and capture().
  *
  * Patterns are UTF-8 (PCRE2_UTF) and subjects may hold invalid UTF-8
- * (PCRE2_MATCH_INVALID_UTF: such bytes never match, nothing fails).  A run
+ * (PCRE2_MATCH_INVALID_UTF: such bytes never match, nothing fails).  `$`
+ * matches only at the very end of the subject (PCRE2_DOLLAR_ENDONLY), as in
+ * Go's RE2, which Kubernetes, Knative and KServe validate with: PCRE2's
+ * default would also match before a final newline, so a pattern copied from
+ * upstream would accept "abc\n" where upstream rejects it.  With (?m), `$`
+ * matches at every line end in both.  A run
  * compiles each pattern once: kv_regex_cache keeps up to KV_REGEX_CACHE
  * compiled patterns by their text, dropping the least recently used one
  * when full.  Patterns are JIT-compiled when kvet_limits.regex_jit asks for
@@ -87,7 +92,8 @@ static pcre2_code *compile(kv_call *call, const char *fn, const kvet_string *pat
     int err;
     PCRE2_SIZE off;
     pcre2_code *code =
-        pcre2_compile((PCRE2_SPTR)pat->data, pat->len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
+        pcre2_compile((PCRE2_SPTR)pat->data, pat->len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY,
+                      &err, &off, NULL);
     if (!code) {
         PCRE2_UCHAR msg[256];
         if (pcre2_get_error_message(err, msg, sizeof msg) < 0)
@@ -280,6 +286,37 @@ static int regex_call(kv_call *call, const char *fn, const kvet_value *args, boo
         pcre2_code_free(code);
     }
     return result;
+}
+
+/* Go's strconv.IsPrint: letters, marks, numbers, punctuation, symbols and
+ * the ASCII space.  Beyond ASCII the categories come from PCRE2's Unicode
+ * tables (which may be a Unicode version apart from Go's). */
+int kv_regex_is_print(kv_call *call, uint32_t r)
+{
+    if (r < 0x80)
+        return r >= 0x20 && r < 0x7f;
+    static const char pattern[] = "^[\\p{L}\\p{M}\\p{N}\\p{P}\\p{S}]$";
+    char text[8];
+    size_t n = 0;
+    if (r < 0x800) {
+        text[n++] = (char)(0xC0 | (r >> 6));
+    } else if (r < 0x10000) {
+        text[n++] = (char)(0xE0 | (r >> 12));
+        text[n++] = (char)(0x80 | ((r >> 6) & 0x3F));
+    } else {
+        text[n++] = (char)(0xF0 | (r >> 18));
+        text[n++] = (char)(0x80 | ((r >> 12) & 0x3F));
+        text[n++] = (char)(0x80 | ((r >> 6) & 0x3F));
+    }
+    text[n++] = (char)(0x80 | (r & 0x3F));
+    kvet_value args[2] = {kv_string_value(call->arena, text, n),
+                          kv_string_value(call->arena, pattern, sizeof pattern - 1)};
+    if (args[0].type == KVET_ABSENT || args[1].type == KVET_ABSENT)
+        return kv_bi_fail(call, "q(): out of memory");
+    kvet_value out;
+    if (regex_call(call, "q", args, false, &out) < 0)
+        return -1;
+    return out.u.b;
 }
 
 int kv_bi_match(kv_call *call, const kvet_value *args, int n, kvet_value *out)

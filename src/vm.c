@@ -23,18 +23,6 @@
 #include "opcodes.h"
 #include "value.h"
 
-const char *const kv_opcode_names[KV_OPC__COUNT] = {
-#define KV_OP_NAME(name, fmt) #name,
-    KV_OPCODES(KV_OP_NAME)
-#undef KV_OP_NAME
-};
-
-const char *const kv_opcode_formats[KV_OPC__COUNT] = {
-#define KV_OP_FMT(name, fmt) fmt,
-    KV_OPCODES(KV_OP_FMT)
-#undef KV_OP_FMT
-};
-
 /* internal value type for filter/map accumulators; never escapes the VM */
 #define KV_T_ACC 0x80
 
@@ -44,6 +32,10 @@ typedef struct kv_acc {
 } kv_acc;
 
 enum { ST_UNSET = 0, ST_BUSY, ST_DONE, ST_ERROR };
+
+/* Lets and top-level values are computed by a nested run of the dispatch
+ * loop; a chain of them that deep ends in an error, not a C stack overflow. */
+#define KV_MAX_NESTED_VALUES 500
 
 struct kv_env {
     kvet_ctx *ctx;
@@ -110,6 +102,7 @@ struct kv_eval {
     kv_trace_rec *trace; uint32_t ntrace;
 
     uint64_t steps;
+    uint32_t nested;             /* lets and globals being computed inside each other */
     kv_arena *doc_arena;         /* the resource's arena: memoized results live there */
     memo_entry *memo; uint32_t capmemo, nmemo, memo_gen;
     const char *err;             /* message of the pending error */
@@ -337,39 +330,34 @@ void kv_env_set_params(kv_env *env, const kvet_value *params)
     env->params = params;
 }
 
-/* Which user functions to memoize: those that do not read the resource's
- * derived values (which change while a resource is evaluated) nor call a
- * function that does, and whose body is long enough for a lookup to pay. */
+/* Which user functions to memoize: those whose code is pure (opcodes.h:
+ * no reads of the resource's lets or derived values, which change while a
+ * resource is evaluated) and calls only such functions, and whose body is
+ * long enough for a lookup to pay. */
 static void mark_memoizable(const kvet_pack *p, uint8_t *memo)
 {
     enum { MEMO_MIN_CODE = 12 };
     /* each function's code runs from its chunk's entry to the next chunk's
-     * entry; found once, then scanned by both passes below */
-    uint32_t *end = malloc((p->nfns + 1) * sizeof *end);
-    if (!end)
-        return; /* memo stays all zero: nothing is memoized */
+     * entry (the verifier checked that chunks are in order) */
     for (uint32_t f = 0; f < p->nfns; f++) {
-        uint32_t start = p->chunks[p->fns[f].chunk].entry;
-        end[f] = p->ncode;
-        for (uint32_t c = 0; c < p->nchunks; c++)
-            if (p->chunks[c].entry > start && p->chunks[c].entry < end[f])
-                end[f] = p->chunks[c].entry;
-        bool reads_derived = false;
-        for (uint32_t pc = start; pc < end[f] && !reads_derived; pc++) {
-            kv_opcode op = KV_INS_OP(p->code[pc]);
-            reads_derived = op == KV_OPC_DERIVED || op == KV_OPC_LOADLET;
-        }
-        memo[f] = reads_derived ? 0 : (end[f] - start >= MEMO_MIN_CODE ? 2 : 1); /* 1: pure but short */
+        uint32_t c = p->fns[f].chunk;
+        uint32_t start = p->chunks[c].entry;
+        uint32_t end = c + 1 < p->nchunks ? p->chunks[c + 1].entry : p->ncode;
+        bool pure = true;
+        for (uint32_t pc = start; pc < end && pure; pc += kv_op_width(KV_INS_OP(p->code[pc])))
+            pure = kv_op_has(KV_INS_OP(p->code[pc]), KV_OPF_PURE);
+        memo[f] = pure ? (end - start >= MEMO_MIN_CODE ? 2 : 1) : 0; /* 1: pure but short */
     }
-    /* a call of a function that reads derived values makes the caller read them too */
+    /* a call of an impure function makes the caller impure too */
     for (bool changed = true; changed;) {
         changed = false;
         for (uint32_t f = 0; f < p->nfns; f++) {
             if (!memo[f])
                 continue;
-            for (uint32_t pc = p->chunks[p->fns[f].chunk].entry; pc < end[f]; pc++)
-                if (KV_INS_OP(p->code[pc]) == KV_OPC_CALLFN && KV_INS_A(p->code[pc]) < p->nfns &&
-                    !memo[KV_INS_A(p->code[pc])]) {
+            uint32_t c = p->fns[f].chunk;
+            uint32_t end = c + 1 < p->nchunks ? p->chunks[c + 1].entry : p->ncode;
+            for (uint32_t pc = p->chunks[c].entry; pc < end; pc += kv_op_width(KV_INS_OP(p->code[pc])))
+                if (kv_op_has(KV_INS_OP(p->code[pc]), KV_OPF_CALL) && !memo[KV_INS_A(p->code[pc])]) {
                     memo[f] = 0;
                     changed = true;
                     break;
@@ -378,7 +366,6 @@ static void mark_memoizable(const kvet_pack *p, uint8_t *memo)
     }
     for (uint32_t f = 0; f < p->nfns; f++)
         memo[f] = memo[f] == 2;
-    free(end);
 }
 
 void kv_env_free(kv_env *env)
@@ -785,7 +772,11 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
         case KV_OPC_TRUE: PUSH(stamp(p, kv_bool(true), here)); break;
         case KV_OPC_FALSE: PUSH(stamp(p, kv_bool(false), here)); break;
         case KV_OPC_INT: PUSH(stamp(p, kv_int(KV_INS_SA(w)), here)); break;
-        case KV_OPC_LOAD: PUSH(ev->locals[base + a]); break;
+        case KV_OPC_LOAD:
+            if (ev->locals[base + a].type == KV_T_ACC)
+                FAIL("invalid instruction: an accumulator read as a value");
+            PUSH(ev->locals[base + a]);
+            break;
         case KV_OPC_STORE: ev->locals[base + a] = POP(); break;
         case KV_OPC_LOADLET: {
             const kv_let *l = &p->lets[a];
@@ -798,9 +789,14 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             case ST_BUSY:
                 FAIL(fmt_err(ev->arena, "`%s` is defined in terms of itself", l->name));
             default: {
+                if (ev->nested >= KV_MAX_NESTED_VALUES)
+                    FAIL(fmt_err(ev->arena, "lets nested more than %d deep", KV_MAX_NESTED_VALUES));
                 ev->let_state[a] = ST_BUSY;
                 kvet_value v;
-                if (run_chunk(ev, l->chunk, ev->block_base[l->block], &v) < 0) {
+                ev->nested++;
+                int rc = run_chunk(ev, l->chunk, ev->block_base[l->block], &v);
+                ev->nested--;
+                if (rc < 0) {
                     ev->let_state[a] = ST_ERROR;
                     ev->let_err[a] = (char *)ev->err;
                     /* keep the inner position: the error happened there */
@@ -827,6 +823,8 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
                 FAIL(env->global_err[a]);
             if (env->global_state[a] == ST_BUSY)
                 FAIL(fmt_err(ev->arena, "`%s` is defined in terms of itself", p->globals[a].name));
+            if (ev->nested >= KV_MAX_NESTED_VALUES)
+                FAIL(fmt_err(ev->arena, "lets nested more than %d deep", KV_MAX_NESTED_VALUES));
             env->global_state[a] = ST_BUSY;
             /* globals outlive the document: build them in the run arena */
             kv_arena *saved = ev->arena;
@@ -839,7 +837,9 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             }
             ev->ltop += p->chunks[p->globals[a].chunk].nlocals;
             kvet_value v;
+            ev->nested++;
             int rc = run_chunk(ev, p->globals[a].chunk, gbase, &v);
+            ev->nested--;
             ev->ltop = gbase;
             ev->arena = saved;
             if (rc < 0) {
@@ -960,14 +960,21 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             }
             break;
         }
-        case KV_OPC_JNF: {
+        case KV_OPC_JREQ:
+        case KV_OPC_JFORBID: {
+            /* a check passes unless its value is false (require) or true
+             * (forbid); coverage also notes whether a pass was decided by
+             * an absent value */
             kvet_value x = POP();
             if (x.type != KVET_BOOL && x.type != KVET_ABSENT)
                 FAIL(fmt_err(ev->arena, "a condition must be a bool, got %s", tname(x)));
-            bool pass = !(x.type == KVET_BOOL && !x.u.b);
-            if (pass)
+            bool fires = x.type == KVET_BOOL && x.u.b == (KV_INS_OP(w) == KV_OPC_JFORBID);
+            if (fires) {
+                MARK_BRANCH(here, KV_COV_FALLTHROUGH);
+            } else {
                 pc = a;
-            MARK_BRANCH(here, pass ? KV_COV_JUMPED : KV_COV_FALLTHROUGH);
+                MARK_BRANCH(here, KV_COV_JUMPED | (x.type == KVET_ABSENT ? KV_COV_ABSENT : KV_COV_PRESENT));
+            }
             break;
         }
         case KV_OPC_JNA:
@@ -1137,8 +1144,13 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             break;
         }
         case KV_OPC_NEXT: {
-            uint32_t s = a & 0xFFFFF, two = a >> 20;
+            uint32_t s = KV_NEXT_SLOT(a), two = KV_NEXT_TWO(a);
             kvet_value coll = ev->locals[base + s];
+            /* the verifier proves stack discipline, not what a slot holds:
+             * an iterator that no ITER set up is refused here */
+            if ((coll.type != KVET_LIST && coll.type != KVET_MAP && coll.type != KVET_ABSENT) ||
+                ev->locals[base + s + 1].type != KVET_INT || ev->locals[base + s + 1].u.i < 0)
+                FAIL("invalid instruction: NEXT of a slot that is not an iterator");
             int64_t i = ev->locals[base + s + 1].u.i;
             uint32_t n = coll.type == KVET_LIST ? coll.u.l->n : coll.type == KVET_MAP ? coll.u.m->n : 0;
             if (i >= (int64_t)n) {
@@ -1177,11 +1189,17 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             break;
         }
         case KV_OPC_ACCPUSH:
+            if (ev->locals[base + a].type != KV_T_ACC)
+                FAIL("invalid instruction: not an accumulator");
             if (acc_push(ev, &ev->locals[base + a], POP()) < 0)
                 FAIL("out of memory");
             break;
         case KV_OPC_ACCKV: {
             kvet_value coll = ev->locals[base + a + 1];
+            if (ev->locals[base + a].type != KV_T_ACC || ev->locals[base + a + 3].type == KV_T_ACC ||
+                ev->locals[base + a + 4].type == KV_T_ACC ||
+                (coll.type == KVET_MAP && ev->locals[base + a + 3].type != KVET_STRING))
+                FAIL("invalid instruction: not an accumulator and its iterator");
             if (coll.type == KVET_MAP) {
                 if (acc_push(ev, &ev->locals[base + a], ev->locals[base + a + 3]) < 0 ||
                     acc_push(ev, &ev->locals[base + a], ev->locals[base + a + 4]) < 0)
@@ -1194,6 +1212,8 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
         }
         case KV_OPC_ACCLIST:
         case KV_OPC_ACCMAP: {
+            if (ev->locals[base + a].type != KV_T_ACC)
+                FAIL("invalid instruction: not an accumulator");
             kv_acc *acc = (kv_acc *)(uintptr_t)ev->locals[base + a].u.l;
             kvet_value coll = ev->locals[base + a + 1];
             if (KV_INS_OP(w) == KV_OPC_ACCMAP && coll.type == KVET_MAP) {
@@ -1201,6 +1221,8 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
                 if (!m)
                     FAIL("out of memory");
                 for (uint32_t i = 0; i < acc->n / 2; i++) {
+                    if (acc->items[2 * i].type != KVET_STRING)
+                        FAIL("invalid instruction: a map accumulated without its keys");
                     m->e[i].key = acc->items[2 * i].u.s;
                     m->e[i].val = acc->items[2 * i + 1];
                 }
@@ -1377,6 +1399,7 @@ int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
     ev->nframes = 0;
     ev->nhandlers = 0;
     ev->steps = 0;
+    ev->nested = 0;
     ev->nerrors = 0;
     ev->ndv = 0;
     ev->ntrace = 0;

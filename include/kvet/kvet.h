@@ -143,6 +143,13 @@ kvet_limits kvet_default_limits(void);
 void kvet_ctx_set_limits(kvet_ctx *ctx, const kvet_limits *limits);
 const kvet_limits *kvet_ctx_limits(const kvet_ctx *ctx);
 
+/* Lints: warnings, raised while rules compile, about rules that may pass
+ * without saying so (docs/language.md, "Absent values").  On by default;
+ * `kvet compile` and `kvet test` show them, `kvet check` and the other
+ * commands that run a pack turn them off so that every run does not repeat
+ * them. */
+void kvet_ctx_set_lints(kvet_ctx *ctx, int on);
+
 /* Override a pack parameter by name, as `--set name=value` does.  The text
  * is read as a kvet literal when it is one (int, float, bool, quoted
  * string, list) and as a string otherwise. Returns 0, or -1 with a diag. */
@@ -445,20 +452,29 @@ void kvet_coverage_free(kvet_coverage *cov);
 void kvet_coverage_rule(const kvet_coverage *cov, size_t rule, size_t *evaluated, size_t *fired);
 void kvet_coverage_derive(const kvet_coverage *cov, size_t derive, size_t *applied, size_t *valued);
 
-/* A two-way branch of the compiled rules: a condition (`when`, `forbid`,
- * `x when c else y`, a lambda's test), a `require`, the left side of `and`,
- * `or` or `??`.  way[0] and way[1] name its two outcomes; taken[] says which
- * the runs saw.  Branches come in source order. */
+/* A two-way branch of the compiled rules: a condition (`when`, `x when c
+ * else y`, a lambda's test), a `require` or `forbid`, the left side of
+ * `and`, `or` or `??`.  way[0] and way[1] name its two outcomes; taken[]
+ * says which the runs saw.  Branches come in source order.  A require or
+ * forbid also says whether it passed because its value was absent and
+ * whether it passed with a value that was there: one that only ever passed
+ * on absent values never tested what it states. */
 typedef struct kvet_branch {
     const char *file;
     uint32_t line, col;
-    const char *construct;  /* "condition", "require", "and", "or", "??" */
+    const char *construct;  /* "condition", "require", "forbid", "and", "or", "??" */
     const char *way[2];
     int taken[2];
+    const char *rule;       /* require/forbid: the id of its rule; else NULL */
+    int passed_absent;      /* require/forbid: passed because its value was absent */
+    int passed_present;     /* require/forbid: passed with a value that was there */
 } kvet_branch;
 
 size_t kvet_coverage_branch_count(const kvet_coverage *cov);
 kvet_branch kvet_coverage_branch_at(const kvet_coverage *cov, size_t i);
+/* How many of a rule's require/forbid checks passed in the runs, but only
+ * ever because their value was absent (by kvet_rule_at index). */
+size_t kvet_coverage_rule_absent_only(const kvet_coverage *cov, size_t rule);
 
 /* ------------------------------------------------------------------------
  * Reading documents: every YAML or JSON document of a file as values (for

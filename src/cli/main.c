@@ -43,6 +43,7 @@ typedef struct opts {
     bool quiet;
     int color;             /* -1 auto, 0 never, 1 always */
     bool dump;
+    bool lints;            /* compile: show the lints that other commands leave out */
     const char **waivers; size_t nwaivers;
     const char *baseline;
     const char *today;     /* YYYY-MM-DD for waiver expiry */
@@ -547,6 +548,7 @@ static kvet_pack *load_rules(opts *o, bool color)
     kvet_ctx_add_pack_path(o->ctx, stock);
     if (o->nrules == 0)
         push(&o->rules, &o->nrules, stock);
+    kvet_ctx_set_lints(o->ctx, o->lints);
     kvet_pack *pack = kvet_pack_load(o->ctx, o->rules, o->nrules);
     bool failed = !pack || kvet_error_count(o->ctx) > 0;
     cli_print_diags(o->ctx, color, o->quiet && !failed);
@@ -933,6 +935,7 @@ static int cmd_compile(opts *o)
         usage_error("compile takes rule packs with --rules, not PATH arguments");
         return KVET_EXIT_ERROR;
     }
+    o->lints = true;
     kvet_pack *pack = load_rules(o, use_color(o, stderr));
     if (!pack)
         return KVET_EXIT_ERROR;

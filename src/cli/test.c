@@ -142,6 +142,8 @@ typedef struct cov_branch {
     uint32_t line, col, nth;     /* nth branch of this construct at this position */
     const char *construct, *way[2];
     int taken[2];
+    char *rule;                  /* a require/forbid: its rule's id */
+    int passed_absent, passed_present;
 } cov_branch;
 
 typedef struct coverage {
@@ -235,10 +237,12 @@ static void merge_coverage(coverage *c, const loaded_pack *lp)
             GROW(c->branches, c->nbranches);
             k = c->nbranches++;
             c->branches[k] = (cov_branch){xstrdup(file), b.line, b.col, nth, b.construct, {b.way[0], b.way[1]},
-                                          {0, 0}};
+                                          {0, 0}, b.rule ? xstrdup(b.rule) : NULL, 0, 0};
         }
         c->branches[k].taken[0] |= b.taken[0];
         c->branches[k].taken[1] |= b.taken[1];
+        c->branches[k].passed_absent |= b.passed_absent;
+        c->branches[k].passed_present |= b.passed_present;
     }
 }
 
@@ -253,8 +257,10 @@ static void free_coverage(coverage *c)
         free(c->derives[i].name);
         free(c->derives[i].file);
     }
-    for (size_t i = 0; i < c->nbranches; i++)
+    for (size_t i = 0; i < c->nbranches; i++) {
         free(c->branches[i].file);
+        free(c->branches[i].rule);
+    }
     free(c->rules);
     free(c->derives);
     free(c->branches);
@@ -846,11 +852,28 @@ static void run_file(runner *R, const char *file)
 
 /* ----------------------------------------------------------- reporting */
 
+/* A require/forbid of the rule that passed, but only ever because its value
+ * was absent: the passing cases never tested what it states. */
+static const cov_branch *absent_only(const coverage *c, const cov_rule *r)
+{
+    for (size_t i = 0; i < c->nbranches; i++) {
+        const cov_branch *x = &c->branches[i];
+        if (x->rule && !strcmp(x->rule, r->id) && x->passed_absent && !x->passed_present)
+            return x;
+    }
+    return NULL;
+}
+
+static bool rule_covered(const coverage *c, const cov_rule *r)
+{
+    return r->fired && r->evaluated > r->fired && !absent_only(c, r);
+}
+
 static void coverage_text(cli_buf *b, const coverage *c)
 {
     size_t rules_ok = 0, der_ok = 0, ways = 0, ways_ok = 0;
     for (size_t i = 0; i < c->nrules; i++)
-        rules_ok += c->rules[i].fired && c->rules[i].evaluated > c->rules[i].fired;
+        rules_ok += rule_covered(c, &c->rules[i]);
     for (size_t i = 0; i < c->nderives; i++)
         der_ok += c->derives[i].valued > 0;
     for (size_t i = 0; i < c->nbranches; i++) {
@@ -862,13 +885,19 @@ static void coverage_text(cli_buf *b, const coverage *c)
     bool head = false;
     for (size_t i = 0; i < c->nrules; i++) {
         const cov_rule *r = &c->rules[i];
-        if (r->fired && r->evaluated > r->fired)
+        if (rule_covered(c, r))
             continue;
         if (!head)
             cli_buf_puts(b, "rules not exercised both ways:\n");
         head = true;
+        const cov_branch *x = absent_only(c, r);
         const char *what = !r->evaluated ? "never evaluated" : !r->fired ? "never fired" : "never passed";
-        cli_buf_printf(b, "  %s:%u:%u: %s %s\n", r->file, r->line, r->col, r->id, what);
+        if (r->fired && r->evaluated > r->fired && x)
+            cli_buf_printf(b, "  %s:%u:%u: %s passed only because a value was absent (%s at %u:%u)\n", r->file,
+                           r->line, r->col, r->id, x->construct, x->line, x->col);
+        else
+            cli_buf_printf(b, "  %s:%u:%u: %s %s%s\n", r->file, r->line, r->col, r->id, what,
+                           x ? " (and passed only because a value was absent)" : "");
     }
     head = false;
     for (size_t i = 0; i < c->nderives; i++) {
@@ -908,8 +937,9 @@ static void coverage_json(cli_buf *b, const coverage *c)
         cli_json_string(b, r->id, strlen(r->id));
         cli_buf_puts(b, ", \"file\": ");
         cli_json_string(b, r->file, strlen(r->file));
-        cli_buf_printf(b, ", \"line\": %u, \"evaluated\": %zu, \"fired\": %zu, \"covered\": %s}", r->line,
-                       r->evaluated, r->fired, r->fired && r->evaluated > r->fired ? "true" : "false");
+        cli_buf_printf(b, ", \"line\": %u, \"evaluated\": %zu, \"fired\": %zu, \"passed_only_absent\": %s, "
+                          "\"covered\": %s}", r->line, r->evaluated, r->fired, absent_only(c, r) ? "true" : "false",
+                       rule_covered(c, r) ? "true" : "false");
     }
     cli_buf_puts(b, c->nrules ? "\n    ],\n    \"derived\": [" : "],\n    \"derived\": [");
     for (size_t i = 0; i < c->nderives; i++) {

@@ -311,7 +311,7 @@ static kvet_value evalv(const char *expr)
 START_TEST(table_is_sorted_and_searchable)
 {
     size_t n = kv_builtin_count();
-    ck_assert_uint_eq(n, 53);
+    ck_assert_uint_eq(n, 54);
     for (size_t i = 0; i < n; i++) {
         const kv_builtin *b = kv_builtin_at(i);
         ck_assert_ptr_nonnull(b);
@@ -1129,6 +1129,14 @@ static void check_regex(kv_regex_cache *rc)
     EQW(rc, "capture(\"abc\", \"b\")", "list:[\"b\"]");
     EQW(rc, "capture(\"k=v\", \"(?<key>\\\\w+)=(?<val>\\\\w+)\")", "list:[\"k=v\",\"k\",\"v\"]");
     EQW(rc, "capture(absent, \"b\")", "absent");
+    /* anchors as in Go's RE2: `$` only at the very end, unless (?m) */
+    EQW(rc, "match(\"abc\", \"^abc$\")", "bool:true");
+    EQW(rc, "match(\"abc\\n\", \"^abc$\")", "bool:false");
+    EQW(rc, "match(\"abc\\n\", \"^abc\\n$\")", "bool:true");
+    EQW(rc, "match(\"abc\\n\", \"c\\\\z\")", "bool:false");
+    EQW(rc, "capture(\"v1\\n\", \"^v(\\\\d+)$\")", "absent");
+    EQW(rc, "match(\"a\\nb\", \"(?m)^a$\")", "bool:true");
+    EQW(rc, "match(\"a\\nb\\n\", \"(?m)^b$\")", "bool:true");
     /* more groups than the shared match data starts with */
     EQW(rc, "capture(\"abcdefghijklmnopqrst\", \"(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)(l)(m)(n)(o)(p)(q)(r)(s)(t)\")",
         "list:[\"abcdefghijklmnopqrst\",\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\",\"k\",\"l\","
@@ -1283,6 +1291,30 @@ START_TEST(message_quoting)
 }
 END_TEST
 
+/* q(): Go's strconv.Quote for strings, and the text of other values. */
+START_TEST(go_quote)
+{
+    EQ("q(\"abc\")", "string:\"abc\"");
+    EQ("q(\"\")", "string:\"\"");
+    EQ("q(\"a\\\"b\\\\c\")", "string:\"a\\\"b\\\\c\"");
+    EQ("q(\"\\x07\\x08\\x0c\\n\\r\\t\\x0b\")", "string:\"\\a\\b\\f\\n\\r\\t\\v\"");
+    EQ("q(\"\\0\\x01\\x1f\\x7f\")", "string:\"\\x00\\x01\\x1f\\x7f\"");
+    EQ("q(\"caf\u00e9 \\xf0\\x9f\\x98\\x80\")", "string:\"caf\u00e9 \U0001F600\"");          /* printable */
+    EQ("q(\"\\xc2\\xa0\\xc2\\xad\\xe2\\x80\\xa8\\xee\\x80\\x80\")",                      /* U+00A0 U+00AD U+2028 U+E000 */
+       "string:\"\\u00a0\\u00ad\\u2028\\ue000\"");
+    EQ("q(\"\\xf4\\x8f\\xbf\\xbf\")", "string:\"\\U0010ffff\"");                          /* U+10FFFF */
+    EQ("q(\"a\\xffb\\xc3\")", "string:\"a\\xffb\\xc3\"");           /* bytes that are not UTF-8 */
+    EQ("q(\"\\xed\\xa0\\x80\")", "string:\"\\xed\\xa0\\x80\"");   /* a surrogate is not UTF-8 */
+    EQ("q(5)", "string:\"5\"");
+    EQ("q(1.5)", "string:\"1.5\"");
+    EQ("q(null)", "string:\"null\"");
+    EQ("q(true)", "string:\"true\"");
+    EQ("q([1, \"a\"])", "string:\"[1,\\\"a\\\"]\"");
+    EQ("q(absent)", "absent");
+    AT("q(\"x\"@3:4)", 3, 4);
+}
+END_TEST
+
 /* Every builtin that builds its result in the arena fails cleanly when the
  * arena cannot grow (the message itself then falls back to a constant). */
 START_TEST(allocation_failure)
@@ -1349,6 +1381,7 @@ static Suite *builtin_suite(void)
     tcase_add_test(tc, regex_cache_eviction);
     tcase_add_test(tc, versions);
     tcase_add_test(tc, message_quoting);
+    tcase_add_test(tc, go_quote);
     tcase_add_test(tc, allocation_failure);
     suite_add_tcase(s, tc);
     return s;
