@@ -423,8 +423,8 @@ static int resolve_revision(const char *what, const char *rev, char **commit)
         const char *argv2[] = {"git", "rev-parse", "--is-shallow-repository", NULL};
         int st2 = git_run(argv2, NULL, 0, &o2, &e2);
         if (st2 != 0) {
-            fprintf(stderr, "%s: %s %s: no such file or folder, and the current folder is not in a git repository "
-                            "(git: %s)\n", prog, what, rev, git_message(&e2));
+            fprintf(stderr, "%s: %s %s: no such file or folder, and the current folder is not in a git repository\n",
+                    prog, what, rev);
         } else {
             fprintf(stderr, "%s: %s %s: no such file or folder, nor a revision of this git repository\n", prog, what,
                     rev);
@@ -1236,6 +1236,15 @@ static char *resource_summary(kvet_value eff)
         cli_buf_puts(&b, parts++ ? "; " : "");
         group_summary(&b, scale, "scale.");
     }
+    /* values the stock pack does not define: the first few, as they are */
+    for (uint32_t i = 0; comps.type != KVET_MAP && mode.type != KVET_STRING && scale.type != KVET_MAP && i < eff.u.m->n; i++) {
+        if (parts == 6) {
+            cli_buf_puts(&b, ", ...");
+            break;
+        }
+        cli_buf_printf(&b, "%s%s ", parts++ ? ", " : "", eff.u.m->e[i].key->data);
+        diff_value_text(&b, eff.u.m->e[i].val);
+    }
     if (!parts) {
         cli_buf_free(&b);
         return NULL;
@@ -1482,7 +1491,7 @@ static void explain(diff_resource *dr, const kvet_result *hres)
         } else if (k->kind == K_STZ) {
             cli_buf_puts(&t, c->text);
             if (have_hmin && hmin > 0)
-                cli_buf_printf(&t, ": at least %lld %s always run", hmin, pods(hmin));
+                cli_buf_printf(&t, ": at least %lld %s always %s", hmin, pods(hmin), hmin == 1 ? "runs" : "run");
         } else if (k->kind == K_MAX && int_of(c->after, &hmax)) {
             cli_buf_puts(&t, c->text);
             kvet_value ann = get(get_path(hc, "knativeService.annotations"), "autoscaling.knative.dev/max-scale");
@@ -1577,8 +1586,10 @@ static void rank(diff_resource *r)
           : r->impact ? 2
           : r->nchanges ? 3
           : 6;
+    /* new errors and warnings come first; an info or a changed finding
+     * counts only where nothing else changed */
     int s = severity_rank(r);
-    r->rank = s < k ? s : k;
+    r->rank = s < k && (s < 3 || r->status == DIFF_CHANGED) ? s : k;
 }
 
 /* ---- cluster configuration */
@@ -1609,15 +1620,25 @@ static const kvet_config_doc *config_of(const kvet_context *c, const char *what)
     return NULL;
 }
 
+/* A scope's folder relative to the side's folder ("" for the folder
+ * itself), so that the scopes of two folders can be paired. */
+static const char *scope_rel(const diff_side *s, const char *scope)
+{
+    if (!scope)
+        return "";
+    size_t n = s->norm ? strlen(s->norm) : 0;
+    if (n && s->norm[n - 1] == '/')
+        n--;
+    if (n && !strncmp(scope, s->norm, n) && (scope[n] == '\0' || scope[n] == '/'))
+        return scope + n + (scope[n] == '/');
+    return scope;
+}
+
 static bool same_scope(const diff_result *d, const kvet_context *b, const kvet_context *h)
 {
     if (d->by_env)
         return b->env && h->env && !strcmp(b->env, h->env);
-    char *x = normalise(&d->base, b->scope ? b->scope : ""), *y = normalise(&d->head, h->scope ? h->scope : "");
-    bool same = !strcmp(x, y);
-    free(x);
-    free(y);
-    return same;
+    return !strcmp(scope_rel(&d->base, b->scope), scope_rel(&d->head, h->scope));
 }
 
 /* The settings of the configuration documents that differ, per environment
