@@ -1927,9 +1927,14 @@ static int setup_sides(run *R)
                 usage("diff --to-set/--to-cluster needs at least one PATH, or a project file (kvet.yaml)");
                 return KVET_EXIT_ERROR;
             }
+            /* the whole project, as check takes it */
+            char *slash = strrchr(found, '/');
+            if (slash)
+                *slash = '\0';
+            const char *root = slash ? (found[0] ? found : "/") : ".";
+            push_str(&b->paths, &b->npaths, xstrdup(root));
+            push_str(&h->paths, &h->npaths, xstrdup(root));
             free(found);
-            push_str(&b->paths, &b->npaths, xstrdup("."));
-            push_str(&h->paths, &h->npaths, xstrdup("."));
         }
         for (size_t i = 0; i < o->nargs; i++) {
             push_str(&b->paths, &b->npaths, xstrdup(o->args[i]));
