@@ -599,10 +599,8 @@ static int read_revision(diff_side *s)
         size_t n = strnlen(e, list.len - i);
         i += n + 1;
         const char *tab = memchr(e, '\t', n);
-        if (!tab || strncmp(e, "100644 blob ", 12) != 0) {
-            if (!tab || strncmp(e, "100755 blob ", 12) != 0)
-                continue;
-        }
+        if (!tab || (strncmp(e, "100644 blob ", 12) != 0 && strncmp(e, "100755 blob ", 12) != 0))
+            continue; /* symbolic links (120000), submodules (160000 commit) */
         const char *path = tab + 1;
         size_t plen = n - (size_t)(path - e);
         if (!wanted_file(path, plen) || !safe_repo_path(path, plen))
@@ -635,6 +633,12 @@ static int read_revision(diff_side *s)
             unsigned long long size = 0;
             if (sp && !strncmp(sp, " blob ", 6))
                 size = strtoull(sp + 6, NULL, 10);
+            if (sp && !strncmp(sp, " missing", 8)) {
+                fprintf(stderr, "%s: cannot read %.*s of %s: its object is missing from the repository\n", prog,
+                        (int)plens[k], paths[k], s->revision);
+                rc = -1;
+                break;
+            }
             if (!sp || strncmp(sp, " blob ", 6) != 0 || (size_t)(nl + 1 - blobs.data) + size + 1 > blobs.len) {
                 fprintf(stderr, "%s: cannot read the files of %s: unexpected output from git cat-file\n", prog,
                         s->revision);
