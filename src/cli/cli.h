@@ -97,6 +97,42 @@ typedef struct test_opts {
  * failed, 2 a test file or its rules are broken. */
 int cli_run_tests(const test_opts *o);
 
+/* `kvet diff` (diff.c, diff_report.c, docs/output.md). */
+typedef enum diff_fail_on {
+    DIFF_FAIL_CHANGES = 0,     /* any change of behaviour or findings exits 1 (the default) */
+    DIFF_FAIL_NEW_FINDINGS,    /* only findings the base did not have */
+    DIFF_FAIL_NEVER
+} diff_fail_on;
+
+typedef struct diff_opts {
+    const char *const *args; size_t nargs;             /* BASE HEAD [PATH...], or PATH... with --to-* */
+    const char *const *rules; size_t nrules;           /* --rules (none: the stock pack) */
+    const char *const *rule_paths; size_t nrule_paths; /* --rules-path */
+    const char *stock;                                 /* the stock pack folder */
+    const char *const *sets; size_t nsets;             /* --set: both sides */
+    const char *const *to_sets; size_t nto_sets;       /* --to-set: the head side, after --set */
+    const char *const *cluster; size_t ncluster;       /* --cluster: both sides ... */
+    const char *const *to_cluster; size_t nto_cluster; /* ... unless --to-cluster replaces it on the head side */
+    const char *config;                                /* --config */
+    bool no_config;
+    const char *const *envs; size_t nenvs;             /* --env */
+    const char *const *waivers; size_t nwaivers;       /* --waivers */
+    const char *baseline;                              /* --baseline */
+    const char *today;                                 /* the date waivers expire against */
+    const kvet_limits *limits;
+    const char *const *format_names; const char *const *format_files; size_t nformats;
+    const char *output;                                /* --output */
+    diff_fail_on fail_on;
+    kvet_severity fail_level;                          /* --fail-on new-findings: from this severity */
+    bool fail_level_given;
+    int color;                                         /* -1 auto, 0 never, 1 always */
+    bool quiet;
+} diff_opts;
+
+/* Runs the comparison and writes its reports; returns the exit status:
+ * 0 no change (by --fail-on), 1 changes, 2 errors. */
+int cli_run_diff(const diff_opts *o);
+
 /* Reporters append to a buffer; the caller writes it out (atomically for
  * --output). */
 void report_text(cli_buf *out, const kvet_result *res, const report_opts *o);

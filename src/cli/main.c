@@ -5,6 +5,7 @@
  *   kvet explain  show derived values and how each was produced
  *   kvet compile  write a compiled pack (or list its bytecode)
  *   kvet rules    list the rules of the loaded packs
+ *   kvet diff     what a change does to the derived values and findings (diff.c)
  *   kvet version, kvet help
  */
 #include <errno.h>
@@ -55,6 +56,10 @@ typedef struct opts {
     bool no_config;        /* --no-config: no project file, scopes inferred */
     const char **envs; size_t nenvs; /* --env NAME */
     bool force;            /* init --force */
+    const char **to_sets; size_t nto_sets;       /* diff --to-set */
+    const char **to_cluster; size_t nto_cluster; /* diff --to-cluster */
+    diff_fail_on fail_on;  /* diff --fail-on */
+    bool fail_level_given; /* --fail-level was given */
     const char *cmd;       /* the subcommand, for messages */
     bool allow_empty;      /* no resource in the inputs is not an error */
     const char *stdin_name; /* --stdin-filename */
@@ -94,6 +99,11 @@ static const char *const help_text =
     "  fmt PATH...        lay rule files out canonically, in place (--check: only\n"
     "                     list the files that are not; - formats standard input)\n"
     "  rules              list the rules of the loaded packs\n"
+    "  diff BASE HEAD [PATH...]  what a change does to scaling: the derived values\n"
+    "                     and findings that differ between two folders or files, or\n"
+    "                     two git revisions (then PATHs limit the tree)\n"
+    "  diff --to-set NAME=VALUE | --to-cluster FILE PATH...  the same between two\n"
+    "                     parameter sets or cluster configurations of one tree\n"
     "  test PATH...       run rule tests (NAME.test.yaml files; see docs/testing.md)\n"
     "  version            print the version\n"
     "  help               print this help\n"
@@ -117,6 +127,10 @@ static const char *const help_text =
     "                           goes to --output or standard output (only one may)\n"
     "  -o, --output FILE        write the report to FILE (atomically)\n"
     "      --fail-level LEVEL   error (default), warning, info or never\n"
+    "      --to-set NAME=VALUE  diff: a parameter of the head side (after --set)\n"
+    "      --to-cluster FILE    diff: the head side's cluster configuration (repeatable;\n"
+    "                           replaces --cluster there)\n"
+    "      --fail-on WHAT       diff: changes (default), new-findings or never exit 1\n"
     "  -q, --quiet              no summary line and no notes\n"
     "      --color WHEN         auto (default), always or never\n"
     "      --exclude GLOB       do not read files below a PATH folder whose path (from\n"
@@ -142,7 +156,8 @@ static const char *const help_text =
     "Exit status: 0 no findings at or above the fail level; 1 findings at or\n"
     "above it (input warnings, such as competing cluster configuration, count as\n"
     "warnings); 2 usage, input or rule errors (the results are then incomplete),\n"
-    "or inputs without any Kubernetes resource (unless --allow-empty).\n";
+    "or inputs without any Kubernetes resource (unless --allow-empty);\n"
+    "diff: 0 no change, 1 changes (as --fail-on chooses), 2 errors.\n";
 
 /* ------------------------------------------------------------- helpers */
 
@@ -352,6 +367,9 @@ enum {
     OPT_ALLOW_EMPTY,
     OPT_STDIN_NAME,
     OPT_EXCLUDE,
+    OPT_TO_SET,
+    OPT_TO_CLUSTER,
+    OPT_FAIL_ON,
 };
 
 static const struct option long_opts[] = {
@@ -381,6 +399,9 @@ static const struct option long_opts[] = {
     {"allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY},
     {"stdin-filename", required_argument, NULL, OPT_STDIN_NAME},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"to-set", required_argument, NULL, OPT_TO_SET},
+    {"to-cluster", required_argument, NULL, OPT_TO_CLUSTER},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -473,6 +494,7 @@ static int parse_opts(int argc, char **argv, opts *o)
             break;
         case 'o': o->output = optarg; break;
         case OPT_FAIL_LEVEL:
+            o->fail_level_given = true;
             if (!strcmp(optarg, "never")) {
                 o->fail_never = true;
             } else if (kvet_severity_parse(optarg, &o->fail_level) < 0) {
@@ -513,6 +535,23 @@ static int parse_opts(int argc, char **argv, opts *o)
                 return KVET_EXIT_ERROR;
             }
             push(&o->excludes, &o->nexcludes, optarg);
+            break;
+        case OPT_TO_SET:
+            if (!strchr(optarg, '=') || optarg[0] == '=') {
+                usage_error("--to-set expects NAME=VALUE, got '%s'", optarg);
+                return KVET_EXIT_ERROR;
+            }
+            push(&o->to_sets, &o->nto_sets, optarg);
+            break;
+        case OPT_TO_CLUSTER: push(&o->to_cluster, &o->nto_cluster, optarg); break;
+        case OPT_FAIL_ON:
+            if (!strcmp(optarg, "changes")) o->fail_on = DIFF_FAIL_CHANGES;
+            else if (!strcmp(optarg, "new-findings")) o->fail_on = DIFF_FAIL_NEW_FINDINGS;
+            else if (!strcmp(optarg, "never")) o->fail_on = DIFF_FAIL_NEVER;
+            else {
+                usage_error("unknown --fail-on '%s' (expected changes, new-findings or never)", optarg);
+                return KVET_EXIT_ERROR;
+            }
             break;
         case OPT_LIMIT:
             if (set_limit(o->ctx, optarg) < 0)
@@ -1010,6 +1049,47 @@ static int cmd_report(opts *o)
     return cmd_check(o, false);
 }
 
+/* `kvet diff BASE HEAD [PATH...]` and `kvet diff --to-set|--to-cluster
+ * PATH...` (diff.c). */
+static int cmd_diff(opts *o)
+{
+    const char **names = calloc(o->nformats + 1, sizeof *names);
+    const char **files = calloc(o->nformats + 1, sizeof *files);
+    if (!names || !files) {
+        free(names);
+        free(files);
+        fprintf(stderr, "%s: out of memory\n", prog_name);
+        return KVET_EXIT_ERROR;
+    }
+    for (size_t i = 0; i < o->nformats; i++) {
+        names[i] = o->formats[i].name;
+        files[i] = o->formats[i].file;
+    }
+    diff_opts d = {
+        .args = o->inputs, .nargs = o->ninputs,
+        .rules = o->rules, .nrules = o->nrules,
+        .rule_paths = o->rule_paths, .nrule_paths = o->nrule_paths,
+        .stock = stock_rules(),
+        .sets = o->sets, .nsets = o->nsets,
+        .to_sets = o->to_sets, .nto_sets = o->nto_sets,
+        .cluster = o->cluster, .ncluster = o->ncluster,
+        .to_cluster = o->to_cluster, .nto_cluster = o->nto_cluster,
+        .config = o->config, .no_config = o->no_config,
+        .envs = o->envs, .nenvs = o->nenvs,
+        .waivers = o->waivers, .nwaivers = o->nwaivers,
+        .baseline = o->baseline, .today = today_or(o),
+        .limits = kvet_ctx_limits(o->ctx),
+        .format_names = names, .format_files = files, .nformats = o->nformats,
+        .output = o->output,
+        .fail_on = o->fail_on, .fail_level = o->fail_level, .fail_level_given = o->fail_level_given,
+        .color = o->color, .quiet = o->quiet,
+    };
+    int rc = cli_run_diff(&d);
+    free(names);
+    free(files);
+    return rc;
+}
+
 /* `kvet test PATH...`: rule tests (test.c). */
 static int cmd_test(opts *o)
 {
@@ -1085,6 +1165,8 @@ int main(int argc, char **argv)
             rc = cmd_test(&o);
         else if (!strcmp(cmd, "report"))
             rc = cmd_report(&o);
+        else if (!strcmp(cmd, "diff"))
+            rc = cmd_diff(&o);
         else if (!strcmp(cmd, "init")) {
             if (o.ninputs > 1) {
                 usage_error("init takes one folder (default: the current one)");
@@ -1106,6 +1188,8 @@ int main(int argc, char **argv)
     free(o.cluster);
     free(o.envs);
     free(o.excludes);
+    free(o.to_sets);
+    free(o.to_cluster);
     free(o.inputs);
     free(o.formats);
     kvet_ctx_free(o.ctx);
