@@ -1723,6 +1723,8 @@ static void project_units(run *r, char **files, size_t nfiles, const size_t *ori
     for (size_t i = 0; i < nfiles; i++) {
         if (claimed[i])
             continue;
+        if (origin && origin[i] < r->res->pub.ninputs)
+            r->res->pub.inputs[origin[i]].unassigned++;
         if (!rel[i] && strcmp(files[i], "-") != 0)
             add_warning(r, files[i], 0, 0, "not below the project's folder (%s): not checked", p->root);
         else if (!rel[i])

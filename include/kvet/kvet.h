@@ -389,6 +389,7 @@ typedef struct kvet_input_info {
     size_t resources;       /* Kubernetes resources among them */
     size_t skipped;         /* documents that are not Kubernetes resources (each noted) */
     size_t invalid;         /* documents with a missing or malformed apiVersion or kind (errors) */
+    size_t unassigned;      /* files in no environment of the project file, not read */
 } kvet_input_info;
 
 typedef struct kvet_result {

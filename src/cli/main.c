@@ -757,6 +757,12 @@ static void plural(cli_buf *b, size_t n, const char *one, const char *many)
 /* What an input without resources held, in words. */
 static void describe_input(cli_buf *b, const kvet_input_info *in)
 {
+    if (in->unassigned && !in->documents) {
+        cli_buf_printf(b, "%s: ", in->path);
+        plural(b, in->unassigned, "file", "files");
+        cli_buf_puts(b, " in no environment of the project file, not read");
+        return;
+    }
     if (in->folder && in->files == 0) {
         cli_buf_printf(b, "%s has no *.yaml, *.yml or *.json files to read", in->path);
         if (in->hidden || in->excluded || in->other) {
