@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "builtin_impl.h"
+#include "json_syntax.h"
 
 static int convert(kv_call *c, const cJSON *j, kvet_value at, uint32_t depth, uint32_t max_depth, kvet_value *out)
 {
@@ -87,8 +88,10 @@ int kv_bi_json(kv_call *c, const kvet_value *args, int n, kvet_value *out)
     return decode(c, args, out);
 }
 
-/* json_error(s): what json(s) would fail with (without "json(): "), or
- * absent when s decodes. */
+/* json_error(s): Go's encoding/json syntax error for s (what KServe and
+ * autoscaler-keda log), or absent when s is valid JSON.  In a literal block
+ * scalar the text's lines are the manifest's, so the result points at the
+ * offending byte (a rule's `at` can use it). */
 int kv_bi_json_error(kv_call *c, const kvet_value *args, int n, kvet_value *out)
 {
     (void)n;
@@ -98,26 +101,20 @@ int kv_bi_json_error(kv_call *c, const kvet_value *args, int n, kvet_value *out)
     }
     if (kv_bi_want(c, "json_error", args, 0, KVET_STRING))
         return -1;
-    kvet_value ignored;
-    if (decode(c, args, &ignored) == 0) {
+    const char *s = args[0].u.s->data;
+    size_t len = args[0].u.s->len;
+    char msg[160];
+    size_t off = kv_json_syntax_error(s, len, msg, sizeof msg);
+    if (off == KV_JSON_VALID) {
         *out = kv_at(kv_absent(), args[0]);
         return 0;
     }
-    const char *msg = c->err ? c->err : "invalid JSON";
-    if (!strncmp(msg, "json(): ", 8))
-        msg += 8;
-    c->err = NULL;
     *out = kv_at(kv_string_value(c->arena, msg, strlen(msg)), args[0]);
     if (out->type == KVET_ABSENT)
         return kv_bi_fail(c, "json_error(): out of memory");
-    /* in a literal block scalar the text's lines are the manifest's: the
-     * message points at the byte where decoding stopped (`at` can use it) */
-    unsigned line, col;
-    if ((args[0].flags & KVET_VF_LITERAL) && args[0].line && sscanf(msg, "%*[^(](line %u, column %u", &line, &col) == 2) {
-        out->line = args[0].line + line;
-        out->col = args[0].reserved + col - 1;
-    } else if ((args[0].flags & KVET_VF_LITERAL) && args[0].line &&
-               (strstr(msg, "at line ") && sscanf(strstr(msg, "at line "), "at line %u, column %u", &line, &col) == 2)) {
+    if ((args[0].flags & KVET_VF_LITERAL) && args[0].line) {
+        unsigned line, col;
+        where(s, off, &line, &col);
         out->line = args[0].line + line;
         out->col = args[0].reserved + col - 1;
     }
@@ -134,26 +131,18 @@ static int decode(kv_call *c, const kvet_value *args, kvet_value *out)
         return -1;
     const char *s = args[0].u.s->data;
     size_t len = args[0].u.s->len;
-    if (memchr(s, '\0', len))
-        return kv_bi_fail(c, "json(): the text holds a NUL byte");
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
-    size_t stop = end && end >= s && end <= s + len ? (size_t)(end - s) : 0;
-    if (j) {
-        while (stop < len && strchr(" \t\r\n", s[stop]))
-            stop++;
-    }
-    /* cJSON reports where parsing stopped through `end`, on failure too
-     * (its global error pointer is not used: it is shared state) */
-    if (!j || stop < len) {
-        cJSON_Delete(j);
+    char msg[160];
+    size_t off = kv_json_syntax_error(s, len, msg, sizeof msg);
+    if (off != KV_JSON_VALID) {
         unsigned line, col;
-        where(s, stop, &line, &col);
-        if (!j && stop >= len)
-            return kv_bi_fail(c, "json(): invalid JSON: the text ends early (line %u, column %u)", line, col);
-        return kv_bi_fail(c, "json(): invalid JSON at line %u, column %u%s", line, col,
-                          j ? " (text after the value)" : "");
+        where(s, off, &line, &col);
+        return kv_bi_fail(c, "json(): line %u, column %u: %s", line, col, msg);
     }
+    /* Go accepts a NUL inside a string only escaped, so valid text has none
+     * and cJSON (which stops at one) sees all of it */
+    cJSON *j = cJSON_ParseWithLength(s, len);
+    if (!j) /* cJSON stops at its own nesting limit (1000) */
+        return kv_bi_fail(c, "json(): nested too deeply, or out of memory");
     kvet_limits scratch;
     const kvet_limits *lim = kv_bi_limits(c, &scratch);
     int rc = convert(c, j, args[0], 1, lim->max_depth, out);

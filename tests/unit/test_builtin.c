@@ -692,12 +692,28 @@ START_TEST(strings)
     EQ("json(\"{\\\"k\\\": 1, \\\"k\\\": 2}\")", "map:{\"k\":2}"); /* the last repeated key wins */
     EQ("json(\" 7 \\n\")", "int:7");
     EQ("json(\"1e3\")", "int:1000");
-    EQ("json(\"[1,]\")", "E json(): invalid JSON at line 1, column 4");
-    EQ("json(\"[1] 2\")", "E json(): invalid JSON at line 1, column 5 (text after the value)");
-    EQ("json(\"\")", "E json(): invalid JSON: the text ends early (line 1, column 1)");
+    EQ("json(\"[1,]\")", "E json(): line 1, column 4: invalid character ']' looking for beginning of value");
+    EQ("json(\"[1] 2\")", "E json(): line 1, column 5: invalid character '2' after top-level value");
+    EQ("json(\"\")", "E json(): line 1, column 1: unexpected end of JSON input");
     EQ("json(absent)", "absent");
     EQ("json(1)", "E json(): argument 1 must be a string, got int");
-    EQ("json_error(\"{\\n  \\\"a\\\": 1,\\n}\")", "string:invalid JSON at line 3, column 1");
+    EQ("json_error(\"{\\n  \\\"a\\\": 1,\\n}\")", "string:invalid character '}' looking for beginning of object key string");
+    /* Go's wording, as KServe and autoscaler-keda log it */
+    EQ("json_error(\"{\\\"a\\\" 1}\")", "string:invalid character '1' after object key");
+    EQ("json_error(\"{\\\"a\\\": 1 \\\"b\\\"}\")", "string:invalid character '\"' after object key:value pair");
+    EQ("json_error(\"[1 2]\")", "string:invalid character '2' after array element");
+    EQ("json_error(\"tru\")", "string:invalid character ' ' in literal true (expecting 'e')");
+    EQ("json_error(\"nul x\")", "string:invalid character ' ' in literal null (expecting 'l')");
+    EQ("json_error(\"-\")", "string:invalid character ' ' in numeric literal");
+    EQ("json_error(\"1.\")", "string:invalid character ' ' after decimal point in numeric literal");
+    EQ("json_error(\"1e+x\")", "string:invalid character 'x' in exponent of numeric literal");
+    EQ("json_error(\"01\")", "string:invalid character '1' after top-level value");
+    EQ("json_error(\"\\\"a\\\\x\\\"\")", "string:invalid character 'x' in string escape code");
+    EQ("json_error(\"\\\"\\\\u12g4\\\"\")", "string:invalid character 'g' in \\u hexadecimal character escape");
+    EQ("json_error(\"\\\"a\\tb\\\"\")", "string:invalid character '\\t' in string literal");
+    EQ("json_error(\"{'a': 1}\")", "string:invalid character '\\'' looking for beginning of object key string");
+    EQ("json_error(\"[\")", "string:unexpected end of JSON input");
+    EQ("json_error(\"{\\\"a\\\": \\\"b\")", "string:unexpected end of JSON input");
     EQ("json_error(\"{}\")", "absent");
 }
 END_TEST
