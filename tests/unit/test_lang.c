@@ -877,7 +877,8 @@ START_TEST(format_project_files)
     const char *files[] = {"rules/hpa.kvet", "rules/keda.kvet", "rules/knative-annotations.kvet",
                            "rules/knative-common.kvet", "rules/knative-config.kvet", "rules/knative-effective.kvet",
                            "rules/kserve-common.kvet", "rules/kserve-graph.kvet", "rules/kserve-isvc.kvet",
-                           "rules/kserve-raw.kvet", "rules/pdb.kvet", "examples/org-pack/acme.kvet",
+                           "rules/kserve-raw.kvet", "rules/pdb.kvet", "rules/prelude.kvet",
+                           "examples/org-pack/acme.kvet",
                            "tests/data/cli-pack/bounds.kvet", "tests/data/fmt/formatted.kvet",
                            "tests/data/rule-tests/pack/replicas.kvet"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
