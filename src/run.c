@@ -52,7 +52,23 @@ typedef struct unit {
     bool option;               /* a --cluster file: seen in every scope */
     bool env_cluster;          /* one of its environment's cluster files */
     size_t origin;             /* the kvet_inputs.paths entry it came from, or SIZE_MAX */
+    /* what its one parse (pass 1) found, replayed in order when it is evaluated */
+    bool parsed;
+    size_t len;
+    kv_manifest_stats st;
+    size_t first_event, nevents;   /* in run.events */
+    kvet_diag *diags;              /* its load diagnostics, detached until then */
+    size_t ndiags;
 } unit;
+
+/* A document of a unit, as pass 1 kept it for evaluation: the index copy
+ * of a queried kind, else a copy of its own; `mark` counts the unit's load
+ * diagnostics raised before it. */
+typedef struct parsed_doc {
+    kvet_value root;
+    uint32_t src;
+    size_t mark;
+} parsed_doc;
 
 typedef struct run_scope {
     char *name;
@@ -122,6 +138,9 @@ typedef struct run {
     /* index */
     indexed *docs; size_t ndocs, capdocs;
     kv_arena index_arena;      /* the indexed documents, copied compactly */
+    kv_arena pending_arena;    /* documents of kinds no rule queries, until evaluated */
+    parsed_doc *events; size_t nevents, capevents;
+    size_t unit_diag_base;     /* diagnostics before the unit being parsed */
     kv_arena ns_arena;         /* a document given its environment's namespace */
     size_t **scope_docs;       /* per scope: its visible non-configuration documents */
     size_t *nscope_docs;
@@ -749,7 +768,7 @@ static void report_duplicates(run *r)
 
 /* ------------------------------------------------------------ pass 1 */
 
-static bool push_doc(run *r, kvet_value root)
+static bool push_doc(run *r, kvet_value root, kvet_value *kept)
 {
     if (r->ndocs == r->capdocs) {
         size_t cap = r->capdocs ? r->capdocs * 2 : 64;
@@ -774,6 +793,7 @@ static bool push_doc(run *r, kvet_value root)
     indexed *d = &r->docs[r->ndocs];
     memset(d, 0, sizeof *d);
     d->root = copy;
+    *kept = copy;
     d->unit = r->cur_unit;
     d->cfg = config_kind(copy);
     d->content = d->cfg >= 0 ? config_content(copy, d->cfg) : 0;
@@ -800,32 +820,39 @@ static bool wanted(const run *r, kvet_value root)
     return false;
 }
 
-/* pass 1: keep documents of queried kinds and configuration (the items of
- * Lists come one by one, kv_load_manifests) */
+/* pass 1: the one parse of every input.  Documents of queried kinds and
+ * configuration go to the index; every document is remembered in order
+ * for evaluation (pass 2), the others as a copy of their own (the items of
+ * Lists come one by one, kv_load_manifests). */
 static int index_doc(void *ud, kv_doc *doc)
 {
     run *r = ud;
+    if (r->nevents == r->capevents) {
+        size_t cap = r->capevents ? r->capevents * 2 : 256;
+        parsed_doc *e = realloc(r->events, cap * sizeof *e);
+        if (!e) {
+            r->oom = true;
+            return 0;
+        }
+        r->events = e;
+        r->capevents = cap;
+    }
     kvet_value kind = kvet_map_get(doc->root, "kind", 4);
     kvet_value api = kvet_map_get(doc->root, "apiVersion", 10);
-    if (kind.type != KVET_STRING || api.type != KVET_STRING)
-        return 0;
-    if (wanted(r, doc->root))
-        push_doc(r, doc->root);
+    kvet_value kept = kv_absent();
+    if (kind.type == KVET_STRING && api.type == KVET_STRING && wanted(r, doc->root)) {
+        if (!push_doc(r, doc->root, &kept))
+            return 0;
+    } else {
+        bool oom = false;
+        kept = kv_value_copy(&r->pending_arena, doc->root, &oom);
+        if (oom) {
+            r->oom = true;
+            return 0;
+        }
+    }
+    r->events[r->nevents++] = (parsed_doc){kept, doc->src, kvet_diag_count(r->ctx) - r->unit_diag_base};
     return 0;
-}
-
-static bool may_hold_queried_kind(const kvet_pack *prog, const char *data, size_t len)
-{
-    /* a backslash may hide a kind behind an escape: parse to be sure */
-    if (memchr(data, '\\', len))
-        return true;
-    for (uint32_t q = 0; q < prog->nqueries; q++)
-        if (memmem(data, len, prog->queries[q].kind, strlen(prog->queries[q].kind)))
-            return true;
-    if (memmem(data, len, "ConfigMap", 9) || memmem(data, len, "KnativeServing", 14))
-        return true;
-    /* List documents can carry any kind, including queried ones */
-    return memmem(data, len, "List", 4) != NULL;
 }
 
 /* Each scope's visible documents, for the query hooks. */
@@ -1309,6 +1336,41 @@ static void count_input(run *r, kvet_input_info *info, size_t len, const kv_mani
     info->invalid += st->invalid;
 }
 
+/* Evaluate a unit pass 1 has parsed: its documents and load diagnostics
+ * in the order the parse met them, as if it were parsed now. */
+static void eval_parsed_unit(run *r, uint32_t ui)
+{
+    unit *u = &r->units[ui];
+    size_t before = kvet_diag_count(r->ctx);
+    size_t given = 0;
+    kv_manifest_stats st;
+    memset(&st, 0, sizeof st);
+    r->cur_unit = ui;
+    r->cur_ctx = context_for(r, ui);
+    if (r->cur_ctx) {
+        for (size_t i = 0; i < u->nevents && !r->oom; i++) {
+            const parsed_doc *e = &r->events[u->first_event + i];
+            while (given < e->mark && given < u->ndiags)
+                kv_diag_attach(r->ctx, &u->diags[given++]);
+            kv_doc doc = {.root = e->root, .src = e->src};
+            eval_doc(r, &doc);
+        }
+        while (given < u->ndiags)
+            kv_diag_attach(r->ctx, &u->diags[given++]);
+        st = u->st;
+    }
+    for (; given < u->ndiags; given++)
+        kv_diag_release(&u->diags[given]);
+    free(u->diags);
+    u->diags = NULL;
+    u->ndiags = 0;
+    collect_input_errors(r, before);
+    kvet_input_info *info = NULL;
+    if (u->origin != SIZE_MAX && u->origin < r->res->pub.ninputs)
+        info = &r->res->pub.inputs[u->origin];
+    count_input(r, info, u->len, &st);
+}
+
 /* Read and parse one unit, for the index (pass 1) or for evaluation. */
 static void load_unit(run *r, uint32_t ui, bool indexing)
 {
@@ -1341,18 +1403,21 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         len = r->in->buffer_len;
         owned = true;
     }
-    if (indexing && u->path && !u->option && !may_hold_queried_kind(r->prog, data, len)) {
-        if (owned)
-            free(data);
-        return;
-    }
     uint32_t src = kv_source_add(r->ctx, name);
     /* piped helm template output names its templates; a file is its own */
     unsigned flags = !u->path || !strcmp(u->path, "-") ? KV_LOAD_SOURCES : 0;
     kv_manifest_stats st;
     if (indexing) {
-        kv_load_manifests(r->ctx, name, src, data, len, flags, index_doc, r, &st);
-        kv_diag_truncate(r->ctx, before);
+        unit *pu = &r->units[ui];
+        pu->first_event = r->nevents;
+        r->unit_diag_base = before;
+        kv_load_manifests(r->ctx, name, src, data, len, flags, index_doc, r, &pu->st);
+        pu->nevents = r->nevents - pu->first_event;
+        pu->len = len;
+        pu->diags = kv_diag_detach(r->ctx, before, &pu->ndiags);
+        if (pu->ndiags && !pu->diags)
+            r->oom = true;
+        pu->parsed = true;
     } else {
         r->cur_ctx = context_for(r, ui);
         if (r->cur_ctx)
@@ -1815,6 +1880,7 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     r.res = ri;
     kv_arena_init(&r.scratch);
     kv_arena_init(&r.index_arena);
+    kv_arena_init(&r.pending_arena);
     kv_arena_init(&r.ns_arena);
     ri->pub.rule_evaluated = calloc(pack->nrules + 1, sizeof(size_t));
     ri->pub.rule_findings = calloc(pack->nrules + 1, sizeof(size_t));
@@ -1907,8 +1973,12 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
             load_unit(&r, i, true);
         group_index(&r);
     }
+    /* a unit pass 1 could not read is read again, to report it */
     for (uint32_t i = 0; i < r.nunits && !r.oom; i++)
-        load_unit(&r, i, false);
+        if (r.units[i].parsed)
+            eval_parsed_unit(&r, i);
+        else
+            load_unit(&r, i, false);
     report_duplicates(&r);
     ri->pub.used_cluster_defaults = !r.found_cluster_config;
     kv_waivers_finish(ctx, &r.ws);
@@ -1939,6 +2009,9 @@ done:
     for (size_t i = 0; i < r.nunits; i++) {
         free(r.units[i].path);
         free(r.units[i].dir);
+        for (size_t k = 0; k < r.units[i].ndiags; k++)
+            kv_diag_release(&r.units[i].diags[k]);
+        free(r.units[i].diags);
     }
     free(r.units);
     free(r.scopes);
@@ -1960,7 +2033,9 @@ done:
     kv_waivers_free(&r.ws);
     kv_arena_free(&r.scratch);
     kv_arena_free(&r.index_arena);
+    kv_arena_free(&r.pending_arena);
     kv_arena_free(&r.ns_arena);
+    free(r.events);
     if (!r.oom)
         kv_coverage_add(in->coverage, pack, &ri->pub);
     return &ri->pub;
