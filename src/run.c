@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "coverage.h"
 #include "ctx.h"
@@ -169,7 +171,37 @@ typedef struct run {
     bool found_cluster_config;
     bool oom;
     kv_waivers ws;
+
+    /* --stats (kvet_inputs.want_stats): see kvet_stats */
+    kvet_stats *st;
+    double seg_t;              /* start of the evaluation segment being timed */
+    int32_t owner;             /* whose it is: a pack index, or -1 (derived values) */
+    double t_lazy_index;       /* query lists and namespace indexes built during evaluation */
+    double t_items;            /* inside eval_item */
 } run;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+}
+
+/* Charge the time since the segment started to its owner. */
+static void stats_charge(run *r, double t)
+{
+    if (r->owner >= 0 && (size_t)r->owner < r->st->npacks)
+        r->st->pack_s[r->owner] += t - r->seg_t;
+    else
+        r->st->derive_s += t - r->seg_t;
+    r->seg_t = t;
+}
 
 static const char *rdup(run *r, const char *s, size_t n)
 {
@@ -233,11 +265,19 @@ static void hook_rule_run(void *ud, uint32_t rule)
 {
     run *r = ((context *)ud)->r;
     r->res->pub.rule_evaluated[rule]++;
+    if (r->st) {
+        stats_charge(r, now_s());
+        r->owner = (int32_t)r->prog->rules[rule].pack;
+    }
 }
 
 static void hook_derive_run(void *ud, uint32_t derive, int valued)
 {
     run *r = ((context *)ud)->r;
+    if (r->st) {
+        r->owner = -1;
+        stats_charge(r, now_s());
+    }
     r->res->pub.derive_applied[derive]++;
     if (valued)
         r->res->pub.derive_valued[derive]++;
@@ -388,9 +428,19 @@ static kvet_value hook_query_ns(void *ud, uint32_t q, const kvet_string *ns)
     context *c = ud;
     run *r = c->r;
     ns_index *ix = &c->query_ns[q];
-    if (!ix->built && !build_ns_index(c, q, ix)) {
-        r->oom = true;
-        return kv_absent();
+    if (!ix->built) {
+        double t0 = r->st ? now_s() : 0;
+        bool ok = build_ns_index(c, q, ix);
+        if (r->st) {
+            /* index time, not the running rule's */
+            double d = now_s() - t0;
+            r->t_lazy_index += d;
+            r->seg_t += d;
+        }
+        if (!ok) {
+            r->oom = true;
+            return kv_absent();
+        }
     }
     size_t lo = 0, hi = ix->ngroups;
     while (lo < hi) {
@@ -433,6 +483,7 @@ static kvet_value hook_query(void *ud, uint32_t q)
     run *r = c->r;
     if (c->query_built[q])
         return c->query_lists[q];
+    double t0 = r->st ? now_s() : 0;
     const kv_query *qu = &r->prog->queries[q];
     size_t *own = c->scope < r->nscopes ? r->scope_docs[c->scope] : NULL;
     size_t nown = c->scope < r->nscopes ? r->nscope_docs[c->scope] : 0;
@@ -470,6 +521,11 @@ static kvet_value hook_query(void *ud, uint32_t q)
             c->query_lists[q] = kv_list_value(l);
     }
     c->query_built[q] = 1;
+    if (r->st) {
+        double d = now_s() - t0;
+        r->t_lazy_index += d;
+        r->seg_t += d;
+    }
     return c->query_lists[q];
 }
 
@@ -1308,7 +1364,18 @@ static int eval_doc(void *ud, kv_doc *doc)
     /* kvet's own documents (a project file, rule tests) are no resources */
     if (api.type == KVET_STRING && api.u.s->len > 9 && !memcmp(api.u.s->data, "kvet.dev/", 9))
         return 0;
+    if (!r->st) {
+        eval_item(r, doc->root, doc->src);
+        return 0;
+    }
+    double t0 = now_s();
+    r->seg_t = t0;
+    r->owner = -1;
     eval_item(r, doc->root, doc->src);
+    double t1 = now_s();
+    stats_charge(r, t1);
+    r->t_items += t1 - t0;
+    r->st->documents++;
     return 0;
 }
 
@@ -1968,17 +2035,49 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     }
     r.doc_src_min = (uint32_t)ctx->nsources;
 
+    if (in->want_stats) {
+        ri->pub.stats = calloc(1, sizeof *ri->pub.stats);
+        if (ri->pub.stats) {
+            ri->pub.stats->npacks = pack->npacks;
+            ri->pub.stats->pack_s = calloc(pack->npacks + 1, sizeof *ri->pub.stats->pack_s);
+        }
+        if (!ri->pub.stats || !ri->pub.stats->pack_s)
+            r.oom = true;
+        else
+            r.st = ri->pub.stats;
+    }
+    double t_pass1 = 0, t_group = 0, t_pass2;
     if (pack->nqueries && !r.oom) {
+        double t0 = r.st ? now_s() : 0;
         for (uint32_t i = 0; i < r.nunits && !r.oom; i++)
             load_unit(&r, i, true);
+        double t1 = r.st ? now_s() : 0;
+        if (r.st)
+            r.st->parse_rss_kb = peak_rss_kb();
         group_index(&r);
+        if (r.st) {
+            t_pass1 = t1 - t0;
+            t_group = now_s() - t1;
+            r.st->index_rss_kb = peak_rss_kb();
+        }
     }
+    t_pass2 = r.st ? now_s() : 0;
     /* a unit pass 1 could not read is read again, to report it */
     for (uint32_t i = 0; i < r.nunits && !r.oom; i++)
         if (r.units[i].parsed)
             eval_parsed_unit(&r, i);
         else
             load_unit(&r, i, false);
+    if (r.st) {
+        /* with nothing queried, parsing and evaluation interleave in one pass */
+        t_pass2 = now_s() - t_pass2;
+        r.st->parse_s = t_pass1 + (t_pass2 - r.t_items);
+        r.st->index_s = t_group + r.t_lazy_index;
+        r.st->evaluate_s = r.t_items - r.t_lazy_index;
+        r.st->evaluate_rss_kb = peak_rss_kb();
+        if (!pack->nqueries)
+            r.st->parse_rss_kb = r.st->index_rss_kb = r.st->evaluate_rss_kb;
+    }
     report_duplicates(&r);
     ri->pub.used_cluster_defaults = !r.found_cluster_config;
     kv_waivers_finish(ctx, &r.ws);
@@ -2057,6 +2156,10 @@ void kvet_result_free(kvet_result *res)
     if (!res)
         return;
     result_impl *ri = (result_impl *)res;
+    if (res->stats) {
+        free(res->stats->pack_s);
+        free(res->stats);
+    }
     for (size_t i = 0; i < res->nresources; i++) {
         kvet_resource *rs = &res->resources[i];
         for (size_t k = 0; k < rs->nfindings; k++)
