@@ -530,6 +530,15 @@ int kvet_severity_parse(const char *s, kvet_severity *out);
 const char *kvet_version(void);
 /* Write data to path atomically (temp file + rename).  0 or -1 (errno). */
 int kvet_write_file_atomic(const char *path, const char *data, size_t len);
+/* The same written in pieces, for output too large to hold whole: open,
+ * write any number of times, then commit (the file appears complete) or
+ * abort (nothing changes); both free the handle.  Termination signals are
+ * held from open to commit or abort.  NULL or -1 with errno set. */
+typedef struct kvet_atomic_file kvet_atomic_file;
+kvet_atomic_file *kvet_atomic_open(const char *path);
+int kvet_atomic_write(kvet_atomic_file *f, const char *data, size_t len);
+int kvet_atomic_commit(kvet_atomic_file *f);
+void kvet_atomic_abort(kvet_atomic_file *f);
 
 #ifdef __cplusplus
 }

@@ -231,6 +231,18 @@ void cli_print_diags(kvet_ctx *ctx, bool color, bool quiet)
     kvet_diag_clear(ctx);
 }
 
+/* Finish a JSON report streamed to its file; 0, or -1 after saying why. */
+static int finish_stream(const char *path, cli_buf *b)
+{
+    if (cli_buf_commit(b) == 0)
+        return 0;
+    if (errno == ENOMEM)
+        fprintf(stderr, "%s: out of memory while writing the report\n", prog_name);
+    else
+        fprintf(stderr, "%s: cannot write %s: %s\n", prog_name, path, strerror(errno));
+    return -1;
+}
+
 int cli_write_report(const char *path, const cli_buf *b)
 {
     if (b->oom) {
@@ -988,8 +1000,9 @@ static int cmd_check(opts *o, bool explain)
             rc = KVET_EXIT_ERROR;
         cli_buf_free(&out);
     } else {
-        /* every report is complete in memory before it is written, and
-         * files are replaced atomically: a failed write leaves nothing */
+        /* every report but JSON to a file is complete in memory before it
+         * is written; files are replaced atomically: a failed write leaves
+         * nothing */
         const format_spec deflt = {"text", NULL};
         const format_spec *fs = o->nformats ? o->formats : &deflt;
         size_t nfs = o->nformats ? o->nformats : 1;
@@ -998,8 +1011,15 @@ static int cmd_check(opts *o, bool explain)
             ro.color = report_color(o, dest);
             cli_buf out;
             cli_buf_init(&out);
+            /* a JSON report to a file is streamed to it, not held whole */
+            bool stream = dest && strcmp(dest, "-") != 0 && !strcmp(fs[i].name, "json");
+            if (stream && !(out.sink = kvet_atomic_open(dest))) {
+                fprintf(stderr, "%s: cannot write %s: %s\n", prog_name, dest, strerror(errno));
+                rc = KVET_EXIT_ERROR;
+                continue;
+            }
             find_reporter(fs[i].name)->run(&out, res, &ro);
-            if (cli_write_report(dest, &out) < 0)
+            if (stream ? finish_stream(dest, &out) < 0 : cli_write_report(dest, &out) < 0)
                 rc = KVET_EXIT_ERROR;
             cli_buf_free(&out);
         }
