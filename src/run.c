@@ -61,6 +61,7 @@ typedef struct unit {
     size_t first_event, nevents;   /* in run.events */
     kvet_diag *diags;              /* its load diagnostics, detached until then */
     size_t ndiags;
+    kv_arena pending;              /* its documents of kinds no rule queries, until evaluated */
 } unit;
 
 /* A document of a unit, as pass 1 kept it for evaluation: the index copy
@@ -140,7 +141,6 @@ typedef struct run {
     /* index */
     indexed *docs; size_t ndocs, capdocs;
     kv_arena index_arena;      /* the indexed documents, copied compactly */
-    kv_arena pending_arena;    /* documents of kinds no rule queries, until evaluated */
     parsed_doc *events; size_t nevents, capevents;
     size_t unit_diag_base;     /* diagnostics before the unit being parsed */
     kv_arena ns_arena;         /* a document given its environment's namespace */
@@ -901,7 +901,7 @@ static int index_doc(void *ud, kv_doc *doc)
             return 0;
     } else {
         bool oom = false;
-        kept = kv_value_copy(&r->pending_arena, doc->root, &oom);
+        kept = kv_value_copy(&r->units[r->cur_unit].pending, doc->root, &oom);
         if (oom) {
             r->oom = true;
             return 0;
@@ -1431,6 +1431,8 @@ static void eval_parsed_unit(run *r, uint32_t ui)
     free(u->diags);
     u->diags = NULL;
     u->ndiags = 0;
+    /* what no rule queries is not needed once evaluated */
+    kv_arena_free(&u->pending);
     collect_input_errors(r, before);
     kvet_input_info *info = NULL;
     if (u->origin != SIZE_MAX && u->origin < r->res->pub.ninputs)
@@ -1517,6 +1519,7 @@ static unit *add_unit(run *r, const char *path, uint32_t env)
     }
     unit *u = &r->units[r->nunits];
     memset(u, 0, sizeof *u);
+    kv_arena_init(&u->pending);
     u->env = env;
     u->origin = SIZE_MAX;
     if (path) {
@@ -1947,7 +1950,6 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     r.res = ri;
     kv_arena_init(&r.scratch);
     kv_arena_init(&r.index_arena);
-    kv_arena_init(&r.pending_arena);
     kv_arena_init(&r.ns_arena);
     ri->pub.rule_evaluated = calloc(pack->nrules + 1, sizeof(size_t));
     ri->pub.rule_findings = calloc(pack->nrules + 1, sizeof(size_t));
@@ -2111,6 +2113,7 @@ done:
         for (size_t k = 0; k < r.units[i].ndiags; k++)
             kv_diag_release(&r.units[i].diags[k]);
         free(r.units[i].diags);
+        kv_arena_free(&r.units[i].pending);
     }
     free(r.units);
     free(r.scopes);
@@ -2132,7 +2135,6 @@ done:
     kv_waivers_free(&r.ws);
     kv_arena_free(&r.scratch);
     kv_arena_free(&r.index_arena);
-    kv_arena_free(&r.pending_arena);
     kv_arena_free(&r.ns_arena);
     free(r.events);
     if (!r.oom)
