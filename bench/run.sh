@@ -1,18 +1,33 @@
 #!/bin/bash
 # kvet benchmark: generates 1k, 10k and 100k realistic documents and compares
-# `kvet check` with a bare libyaml parse of the same bytes.
+# `kvet check` with a bare libyaml parse of the same bytes (the floor), for the
+# small pack of bench/small.kvet and the stock pack, with -j 1 and -j N.
 #   bench/run.sh [KVET [RULES]]      (make bench runs it with the built kvet)
 # Environment: KVET_BENCH_DIR (where data and tools go; default a temp dir),
-# KVET_BENCH_SIZES (default "1000 10000 100000"), KVET_BENCH_RUNS (default 3).
+# KVET_BENCH_SIZES (default "1000 10000 100000"), KVET_BENCH_RUNS (default 3),
+# KVET_BENCH_JOBS (the N of -j N; default the number of cores),
+# KVET_BENCH_PACKS (default "small stock").
+# It measures and prints; it never fails because kvet is slow or reports findings.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kvet=${1:-$here/../kvet}
 rules=${2:-$here/../rules}
 sizes=${KVET_BENCH_SIZES:-"1000 10000 100000"}
 runs=${KVET_BENCH_RUNS:-3}
+packs=${KVET_BENCH_PACKS:-"small stock"}
+ncores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+jobs=${KVET_BENCH_JOBS:-$ncores}
 work=${KVET_BENCH_DIR:-$(mktemp -d)}
 mkdir -p "$work/bin"
 cc=${CC:-cc}
+
+# A libtool wrapper script costs a shell start per run: time the program it
+# wraps (.libs/kvet, with the uninstalled library on the loader's path).
+kdir=$(cd "$(dirname "$kvet")" && pwd)
+if [ -x "$kdir/.libs/kvet" ] && head -c 2 "$kvet" | grep -q '#!'; then
+    kvet=$kdir/.libs/kvet
+    export LD_LIBRARY_PATH="$kdir/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
 
 "$cc" -O2 -o "$work/bin/gen" "$here/gen.c"
 "$cc" -O2 -o "$work/bin/yamlparse" "$here/yamlparse.c" $(pkg-config --cflags --libs yaml-0.1)
@@ -20,6 +35,13 @@ cc=${CC:-cc}
 have_time=0
 if [ -x /usr/bin/time ]; then have_time=1; else
     echo "note: /usr/bin/time (Debian package 'time') is missing: peak RSS is not measured" >&2
+fi
+# -j is measured when this kvet has it
+jlist="1"
+if "$kvet" check --help 2>&1 | grep -q -- '--jobs'; then
+    [ "$jobs" = 1 ] || jlist="1 $jobs"
+else
+    jlist="-"
 fi
 
 # measure CMD...: sets secs and rss_kb to the best of $runs runs
@@ -44,19 +66,29 @@ measure() {
     done
 }
 
-printf '%-8s %8s %8s %9s %9s %7s %11s %8s %9s\n' size docs MB parse_s kvet_s ratio docs/s MB/s rss_MB
+echo "kvet: $kvet"
+printf "%-6s %-5s %7s %8s %8s %8s %7s %9s %8s\n" pack jobs docs MB floor_s kvet_s ratio docs/s rss_MB
 for n in $sizes; do
     data="$work/data-$n"
     [ -d "$data" ] || "$work/bin/gen" "$n" "$data"
     bytes=$(cat "$data"/*.yaml | wc -c)
     mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
     measure "$work/bin/yamlparse" "$data"
-    parse=$secs
-    measure "$kvet" check --quiet --fail-level never --format json -o /dev/null --rules "$rules" "$data"
-    check=$secs
-    rss=$rss_kb
-    awk -v n="$n" -v mb="$mb" -v p="$parse" -v c="$check" -v rss="$rss" 'BEGIN {
-        printf "%-8s %8s %8s %9.2f %9.2f %7.2f %11.0f %8.1f %9.1f\n", n, n, mb, p, c, c / (p + 0.0001),
-            n / (c + 0.0001), mb / (c + 0.0001), rss / 1024 }'
+    floor=$secs
+    for pack in $packs; do
+        case $pack in
+            small) prules=$here/small.kvet ;;
+            *) prules=$rules ;;
+        esac
+        for j in $jlist; do
+            jopt=()
+            [ "$j" = - ] || jopt=(-j "$j")
+            measure "$kvet" check --quiet --fail-level never --format json -o "$work/report.json" \
+                "${jopt[@]}" --rules "$prules" "$data"
+            awk -v pk="$pack" -v j="$j" -v n="$n" -v mb="$mb" -v p="$floor" -v c="$secs" -v rss="$rss_kb" 'BEGIN {
+                printf "%-6s %-5s %7s %8s %8.2f %8.2f %7.2f %9.0f %8.1f\n", pk, j, n, mb, p, c,
+                    c / (p + 0.0001), n / (c + 0.0001), rss / 1024 }'
+        done
+    done
 done
 [ -n "${KVET_BENCH_DIR:-}" ] || rm -rf "$work"

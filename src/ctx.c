@@ -206,6 +206,46 @@ void kv_diag_truncate(kvet_ctx *ctx, size_t n)
     }
 }
 
+kvet_diag *kv_diag_detach(kvet_ctx *ctx, size_t n, size_t *count)
+{
+    *count = ctx->ndiags > n ? ctx->ndiags - n : 0;
+    if (!*count)
+        return NULL;
+    kvet_diag *out = malloc(*count * sizeof *out);
+    if (!out) {
+        kv_diag_truncate(ctx, n);
+        return NULL;
+    }
+    memcpy(out, &ctx->diags[n], *count * sizeof *out);
+    for (size_t i = 0; i < *count; i++)
+        if (out[i].severity == KVET_SEV_ERROR)
+            ctx->nerrors--;
+    ctx->ndiags = n;
+    return out;
+}
+
+void kv_diag_attach(kvet_ctx *ctx, kvet_diag *d)
+{
+    if (ctx->ndiags == ctx->capdiags) {
+        size_t cap = ctx->capdiags ? ctx->capdiags * 2 : 16;
+        kvet_diag *nd = realloc(ctx->diags, cap * sizeof *nd);
+        if (!nd) {
+            diag_free(d);
+            return;
+        }
+        ctx->diags = nd;
+        ctx->capdiags = cap;
+    }
+    ctx->diags[ctx->ndiags++] = *d;
+    if (d->severity == KVET_SEV_ERROR)
+        ctx->nerrors++;
+}
+
+void kv_diag_release(kvet_diag *d)
+{
+    diag_free(d);
+}
+
 int kvet_ctx_set_param(kvet_ctx *ctx, const char *name, const char *value)
 {
     if (!name || !*name) {

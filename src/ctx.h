@@ -59,6 +59,17 @@ void kv_diag_hint(kvet_ctx *ctx, const char *fmt, ...) __attribute__((format(pri
  * only repeat those of a later pass). */
 void kv_diag_truncate(kvet_ctx *ctx, size_t n);
 
+/* Move the diagnostics raised after the first n out of the queue, to be put
+ * back later in their place among others (an input parsed before it is
+ * evaluated).  Returns a malloc'd array of *count records (NULL when none),
+ * or NULL with *count set when out of memory (they are then dropped). */
+kvet_diag *kv_diag_detach(kvet_ctx *ctx, size_t n, size_t *count);
+/* Append a detached diagnostic (the queue takes its strings); on failure
+ * they are freed. */
+void kv_diag_attach(kvet_ctx *ctx, kvet_diag *d);
+/* Free a detached diagnostic that is not put back. */
+void kv_diag_release(kvet_diag *d);
+
 /* Find the text of line `line` (1-based) in a buffer; NULL if out of range. */
 const char *kv_line_start(const char *text, size_t len, uint32_t line);
 

@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "coverage.h"
 #include "ctx.h"
@@ -52,7 +54,24 @@ typedef struct unit {
     bool option;               /* a --cluster file: seen in every scope */
     bool env_cluster;          /* one of its environment's cluster files */
     size_t origin;             /* the kvet_inputs.paths entry it came from, or SIZE_MAX */
+    /* what its one parse (pass 1) found, replayed in order when it is evaluated */
+    bool parsed;
+    size_t len;
+    kv_manifest_stats st;
+    size_t first_event, nevents;   /* in run.events */
+    kvet_diag *diags;              /* its load diagnostics, detached until then */
+    size_t ndiags;
+    kv_arena pending;              /* its documents of kinds no rule queries, until evaluated */
 } unit;
+
+/* A document of a unit, as pass 1 kept it for evaluation: the index copy
+ * of a queried kind, else a copy of its own; `mark` counts the unit's load
+ * diagnostics raised before it. */
+typedef struct parsed_doc {
+    kvet_value root;
+    uint32_t src;
+    size_t mark;
+} parsed_doc;
 
 typedef struct run_scope {
     char *name;
@@ -122,6 +141,8 @@ typedef struct run {
     /* index */
     indexed *docs; size_t ndocs, capdocs;
     kv_arena index_arena;      /* the indexed documents, copied compactly */
+    parsed_doc *events; size_t nevents, capevents;
+    size_t unit_diag_base;     /* diagnostics before the unit being parsed */
     kv_arena ns_arena;         /* a document given its environment's namespace */
     size_t **scope_docs;       /* per scope: its visible non-configuration documents */
     size_t *nscope_docs;
@@ -150,7 +171,37 @@ typedef struct run {
     bool found_cluster_config;
     bool oom;
     kv_waivers ws;
+
+    /* --stats (kvet_inputs.want_stats): see kvet_stats */
+    kvet_stats *st;
+    double seg_t;              /* start of the evaluation segment being timed */
+    int32_t owner;             /* whose it is: a pack index, or -1 (derived values) */
+    double t_lazy_index;       /* query lists and namespace indexes built during evaluation */
+    double t_items;            /* inside eval_item */
 } run;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+}
+
+/* Charge the time since the segment started to its owner. */
+static void stats_charge(run *r, double t)
+{
+    if (r->owner >= 0 && (size_t)r->owner < r->st->npacks)
+        r->st->pack_s[r->owner] += t - r->seg_t;
+    else
+        r->st->derive_s += t - r->seg_t;
+    r->seg_t = t;
+}
 
 static const char *rdup(run *r, const char *s, size_t n)
 {
@@ -214,11 +265,19 @@ static void hook_rule_run(void *ud, uint32_t rule)
 {
     run *r = ((context *)ud)->r;
     r->res->pub.rule_evaluated[rule]++;
+    if (r->st) {
+        stats_charge(r, now_s());
+        r->owner = (int32_t)r->prog->rules[rule].pack;
+    }
 }
 
 static void hook_derive_run(void *ud, uint32_t derive, int valued)
 {
     run *r = ((context *)ud)->r;
+    if (r->st) {
+        r->owner = -1;
+        stats_charge(r, now_s());
+    }
     r->res->pub.derive_applied[derive]++;
     if (valued)
         r->res->pub.derive_valued[derive]++;
@@ -369,9 +428,19 @@ static kvet_value hook_query_ns(void *ud, uint32_t q, const kvet_string *ns)
     context *c = ud;
     run *r = c->r;
     ns_index *ix = &c->query_ns[q];
-    if (!ix->built && !build_ns_index(c, q, ix)) {
-        r->oom = true;
-        return kv_absent();
+    if (!ix->built) {
+        double t0 = r->st ? now_s() : 0;
+        bool ok = build_ns_index(c, q, ix);
+        if (r->st) {
+            /* index time, not the running rule's */
+            double d = now_s() - t0;
+            r->t_lazy_index += d;
+            r->seg_t += d;
+        }
+        if (!ok) {
+            r->oom = true;
+            return kv_absent();
+        }
     }
     size_t lo = 0, hi = ix->ngroups;
     while (lo < hi) {
@@ -414,6 +483,7 @@ static kvet_value hook_query(void *ud, uint32_t q)
     run *r = c->r;
     if (c->query_built[q])
         return c->query_lists[q];
+    double t0 = r->st ? now_s() : 0;
     const kv_query *qu = &r->prog->queries[q];
     size_t *own = c->scope < r->nscopes ? r->scope_docs[c->scope] : NULL;
     size_t nown = c->scope < r->nscopes ? r->nscope_docs[c->scope] : 0;
@@ -451,6 +521,11 @@ static kvet_value hook_query(void *ud, uint32_t q)
             c->query_lists[q] = kv_list_value(l);
     }
     c->query_built[q] = 1;
+    if (r->st) {
+        double d = now_s() - t0;
+        r->t_lazy_index += d;
+        r->seg_t += d;
+    }
     return c->query_lists[q];
 }
 
@@ -749,7 +824,7 @@ static void report_duplicates(run *r)
 
 /* ------------------------------------------------------------ pass 1 */
 
-static bool push_doc(run *r, kvet_value root)
+static bool push_doc(run *r, kvet_value root, kvet_value *kept)
 {
     if (r->ndocs == r->capdocs) {
         size_t cap = r->capdocs ? r->capdocs * 2 : 64;
@@ -774,6 +849,7 @@ static bool push_doc(run *r, kvet_value root)
     indexed *d = &r->docs[r->ndocs];
     memset(d, 0, sizeof *d);
     d->root = copy;
+    *kept = copy;
     d->unit = r->cur_unit;
     d->cfg = config_kind(copy);
     d->content = d->cfg >= 0 ? config_content(copy, d->cfg) : 0;
@@ -800,32 +876,39 @@ static bool wanted(const run *r, kvet_value root)
     return false;
 }
 
-/* pass 1: keep documents of queried kinds and configuration (the items of
- * Lists come one by one, kv_load_manifests) */
+/* pass 1: the one parse of every input.  Documents of queried kinds and
+ * configuration go to the index; every document is remembered in order
+ * for evaluation (pass 2), the others as a copy of their own (the items of
+ * Lists come one by one, kv_load_manifests). */
 static int index_doc(void *ud, kv_doc *doc)
 {
     run *r = ud;
+    if (r->nevents == r->capevents) {
+        size_t cap = r->capevents ? r->capevents * 2 : 256;
+        parsed_doc *e = realloc(r->events, cap * sizeof *e);
+        if (!e) {
+            r->oom = true;
+            return 0;
+        }
+        r->events = e;
+        r->capevents = cap;
+    }
     kvet_value kind = kvet_map_get(doc->root, "kind", 4);
     kvet_value api = kvet_map_get(doc->root, "apiVersion", 10);
-    if (kind.type != KVET_STRING || api.type != KVET_STRING)
-        return 0;
-    if (wanted(r, doc->root))
-        push_doc(r, doc->root);
+    kvet_value kept = kv_absent();
+    if (kind.type == KVET_STRING && api.type == KVET_STRING && wanted(r, doc->root)) {
+        if (!push_doc(r, doc->root, &kept))
+            return 0;
+    } else {
+        bool oom = false;
+        kept = kv_value_copy(&r->units[r->cur_unit].pending, doc->root, &oom);
+        if (oom) {
+            r->oom = true;
+            return 0;
+        }
+    }
+    r->events[r->nevents++] = (parsed_doc){kept, doc->src, kvet_diag_count(r->ctx) - r->unit_diag_base};
     return 0;
-}
-
-static bool may_hold_queried_kind(const kvet_pack *prog, const char *data, size_t len)
-{
-    /* a backslash may hide a kind behind an escape: parse to be sure */
-    if (memchr(data, '\\', len))
-        return true;
-    for (uint32_t q = 0; q < prog->nqueries; q++)
-        if (memmem(data, len, prog->queries[q].kind, strlen(prog->queries[q].kind)))
-            return true;
-    if (memmem(data, len, "ConfigMap", 9) || memmem(data, len, "KnativeServing", 14))
-        return true;
-    /* List documents can carry any kind, including queried ones */
-    return memmem(data, len, "List", 4) != NULL;
 }
 
 /* Each scope's visible documents, for the query hooks. */
@@ -1281,7 +1364,18 @@ static int eval_doc(void *ud, kv_doc *doc)
     /* kvet's own documents (a project file, rule tests) are no resources */
     if (api.type == KVET_STRING && api.u.s->len > 9 && !memcmp(api.u.s->data, "kvet.dev/", 9))
         return 0;
+    if (!r->st) {
+        eval_item(r, doc->root, doc->src);
+        return 0;
+    }
+    double t0 = now_s();
+    r->seg_t = t0;
+    r->owner = -1;
     eval_item(r, doc->root, doc->src);
+    double t1 = now_s();
+    stats_charge(r, t1);
+    r->t_items += t1 - t0;
+    r->st->documents++;
     return 0;
 }
 
@@ -1307,6 +1401,43 @@ static void count_input(run *r, kvet_input_info *info, size_t len, const kv_mani
     info->resources += st->resources;
     info->skipped += st->skipped;
     info->invalid += st->invalid;
+}
+
+/* Evaluate a unit pass 1 has parsed: its documents and load diagnostics
+ * in the order the parse met them, as if it were parsed now. */
+static void eval_parsed_unit(run *r, uint32_t ui)
+{
+    unit *u = &r->units[ui];
+    size_t before = kvet_diag_count(r->ctx);
+    size_t given = 0;
+    kv_manifest_stats st;
+    memset(&st, 0, sizeof st);
+    r->cur_unit = ui;
+    r->cur_ctx = context_for(r, ui);
+    if (r->cur_ctx) {
+        for (size_t i = 0; i < u->nevents && !r->oom; i++) {
+            const parsed_doc *e = &r->events[u->first_event + i];
+            while (given < e->mark && given < u->ndiags)
+                kv_diag_attach(r->ctx, &u->diags[given++]);
+            kv_doc doc = {.root = e->root, .src = e->src};
+            eval_doc(r, &doc);
+        }
+        while (given < u->ndiags)
+            kv_diag_attach(r->ctx, &u->diags[given++]);
+        st = u->st;
+    }
+    for (; given < u->ndiags; given++)
+        kv_diag_release(&u->diags[given]);
+    free(u->diags);
+    u->diags = NULL;
+    u->ndiags = 0;
+    /* what no rule queries is not needed once evaluated */
+    kv_arena_free(&u->pending);
+    collect_input_errors(r, before);
+    kvet_input_info *info = NULL;
+    if (u->origin != SIZE_MAX && u->origin < r->res->pub.ninputs)
+        info = &r->res->pub.inputs[u->origin];
+    count_input(r, info, u->len, &st);
 }
 
 /* Read and parse one unit, for the index (pass 1) or for evaluation. */
@@ -1341,18 +1472,21 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         len = r->in->buffer_len;
         owned = true;
     }
-    if (indexing && u->path && !u->option && !may_hold_queried_kind(r->prog, data, len)) {
-        if (owned)
-            free(data);
-        return;
-    }
     uint32_t src = kv_source_add(r->ctx, name);
     /* piped helm template output names its templates; a file is its own */
     unsigned flags = !u->path || !strcmp(u->path, "-") ? KV_LOAD_SOURCES : 0;
     kv_manifest_stats st;
     if (indexing) {
-        kv_load_manifests(r->ctx, name, src, data, len, flags, index_doc, r, &st);
-        kv_diag_truncate(r->ctx, before);
+        unit *pu = &r->units[ui];
+        pu->first_event = r->nevents;
+        r->unit_diag_base = before;
+        kv_load_manifests(r->ctx, name, src, data, len, flags, index_doc, r, &pu->st);
+        pu->nevents = r->nevents - pu->first_event;
+        pu->len = len;
+        pu->diags = kv_diag_detach(r->ctx, before, &pu->ndiags);
+        if (pu->ndiags && !pu->diags)
+            r->oom = true;
+        pu->parsed = true;
     } else {
         r->cur_ctx = context_for(r, ui);
         if (r->cur_ctx)
@@ -1385,6 +1519,7 @@ static unit *add_unit(run *r, const char *path, uint32_t env)
     }
     unit *u = &r->units[r->nunits];
     memset(u, 0, sizeof *u);
+    kv_arena_init(&u->pending);
     u->env = env;
     u->origin = SIZE_MAX;
     if (path) {
@@ -1902,13 +2037,49 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     }
     r.doc_src_min = (uint32_t)ctx->nsources;
 
+    if (in->want_stats) {
+        ri->pub.stats = calloc(1, sizeof *ri->pub.stats);
+        if (ri->pub.stats) {
+            ri->pub.stats->npacks = pack->npacks;
+            ri->pub.stats->pack_s = calloc(pack->npacks + 1, sizeof *ri->pub.stats->pack_s);
+        }
+        if (!ri->pub.stats || !ri->pub.stats->pack_s)
+            r.oom = true;
+        else
+            r.st = ri->pub.stats;
+    }
+    double t_pass1 = 0, t_group = 0, t_pass2;
     if (pack->nqueries && !r.oom) {
+        double t0 = r.st ? now_s() : 0;
         for (uint32_t i = 0; i < r.nunits && !r.oom; i++)
             load_unit(&r, i, true);
+        double t1 = r.st ? now_s() : 0;
+        if (r.st)
+            r.st->parse_rss_kb = peak_rss_kb();
         group_index(&r);
+        if (r.st) {
+            t_pass1 = t1 - t0;
+            t_group = now_s() - t1;
+            r.st->index_rss_kb = peak_rss_kb();
+        }
     }
+    t_pass2 = r.st ? now_s() : 0;
+    /* a unit pass 1 could not read is read again, to report it */
     for (uint32_t i = 0; i < r.nunits && !r.oom; i++)
-        load_unit(&r, i, false);
+        if (r.units[i].parsed)
+            eval_parsed_unit(&r, i);
+        else
+            load_unit(&r, i, false);
+    if (r.st) {
+        /* with nothing queried, parsing and evaluation interleave in one pass */
+        t_pass2 = now_s() - t_pass2;
+        r.st->parse_s = t_pass1 + (t_pass2 - r.t_items);
+        r.st->index_s = t_group + r.t_lazy_index;
+        r.st->evaluate_s = r.t_items - r.t_lazy_index;
+        r.st->evaluate_rss_kb = peak_rss_kb();
+        if (!pack->nqueries)
+            r.st->parse_rss_kb = r.st->index_rss_kb = r.st->evaluate_rss_kb;
+    }
     report_duplicates(&r);
     ri->pub.used_cluster_defaults = !r.found_cluster_config;
     kv_waivers_finish(ctx, &r.ws);
@@ -1939,6 +2110,10 @@ done:
     for (size_t i = 0; i < r.nunits; i++) {
         free(r.units[i].path);
         free(r.units[i].dir);
+        for (size_t k = 0; k < r.units[i].ndiags; k++)
+            kv_diag_release(&r.units[i].diags[k]);
+        free(r.units[i].diags);
+        kv_arena_free(&r.units[i].pending);
     }
     free(r.units);
     free(r.scopes);
@@ -1961,6 +2136,7 @@ done:
     kv_arena_free(&r.scratch);
     kv_arena_free(&r.index_arena);
     kv_arena_free(&r.ns_arena);
+    free(r.events);
     if (!r.oom)
         kv_coverage_add(in->coverage, pack, &ri->pub);
     return &ri->pub;
@@ -1982,6 +2158,10 @@ void kvet_result_free(kvet_result *res)
     if (!res)
         return;
     result_impl *ri = (result_impl *)res;
+    if (res->stats) {
+        free(res->stats->pack_s);
+        free(res->stats);
+    }
     for (size_t i = 0; i < res->nresources; i++) {
         kvet_resource *rs = &res->resources[i];
         for (size_t k = 0; k < rs->nfindings; k++)

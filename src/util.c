@@ -118,3 +118,115 @@ fail: {
     return -1;
 }
 }
+
+struct kvet_atomic_file {
+    char *path, *tmp;          /* tmp NULL: a device written in place */
+    int fd;
+    bool masked;
+    sigset_t old;
+};
+
+static void atomic_release(kvet_atomic_file *f)
+{
+    int e = errno;
+    if (f->masked)
+        sigprocmask(SIG_SETMASK, &f->old, NULL);
+    free(f->path);
+    free(f->tmp);
+    free(f);
+    errno = e;
+}
+
+kvet_atomic_file *kvet_atomic_open(const char *path)
+{
+    kvet_atomic_file *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->fd = -1;
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGQUIT);
+    sigaddset(&block, SIGPIPE);
+    f->masked = sigprocmask(SIG_BLOCK, &block, &f->old) == 0;
+    f->path = strdup(path);
+    if (!f->path)
+        goto fail;
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        /* as write_in_place: a device is written where it is */
+        f->fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (f->fd < 0)
+            goto fail;
+        return f;
+    }
+    size_t n = strlen(path);
+    f->tmp = malloc(n + 16);
+    if (!f->tmp)
+        goto fail;
+    snprintf(f->tmp, n + 16, "%s.tmpXXXXXX", path);
+    f->fd = mkstemp(f->tmp);
+    if (f->fd < 0)
+        goto fail;
+    return f;
+fail:
+    atomic_release(f);
+    return NULL;
+}
+
+int kvet_atomic_write(kvet_atomic_file *f, const char *data, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(f->fd, data + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    return 0;
+}
+
+void kvet_atomic_abort(kvet_atomic_file *f)
+{
+    if (!f)
+        return;
+    if (f->fd >= 0)
+        close(f->fd);
+    if (f->tmp)
+        unlink(f->tmp);
+    atomic_release(f);
+}
+
+int kvet_atomic_commit(kvet_atomic_file *f)
+{
+    if (!f->tmp) {
+        int rc = close(f->fd);
+        f->fd = -1;
+        if (rc < 0) {
+            kvet_atomic_abort(f);
+            return -1;
+        }
+        atomic_release(f);
+        return 0;
+    }
+    /* mkstemp creates 0600; give the file the usual permissions */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(f->fd, 0666 & ~mask) < 0 || fsync(f->fd) < 0) {
+        kvet_atomic_abort(f);
+        return -1;
+    }
+    int rc = close(f->fd);
+    f->fd = -1;
+    if (rc < 0 || rename(f->tmp, f->path) < 0) {
+        kvet_atomic_abort(f);
+        return -1;
+    }
+    atomic_release(f);
+    return 0;
+}

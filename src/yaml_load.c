@@ -79,21 +79,44 @@ static void error_at(loader *L, uint32_t line, uint32_t col, const char *fmt, ..
 
 /* ------------------------------------------------------------ scalars */
 
-static bool eq_any(const char *s, size_t n, const char *const *words)
-{
-    for (; *words; words++)
-        if (strlen(*words) == n && memcmp(*words, s, n) == 0)
-            return true;
-    return false;
-}
+/* go-yaml v2's resolve table (YAML 1.1 booleans, nulls, infinities and
+ * NaN), looked up by length and first byte: every plain scalar, keys
+ * included, passes here, and almost none is one of these words. */
+enum { W_NONE, W_NULL, W_TRUE, W_FALSE, W_INF, W_NINF, W_NAN };
+typedef struct word {
+    char text[6];
+    unsigned char kind;
+} word;
+static const word words1[] = {{"~", W_NULL}, {"y", W_TRUE}, {"Y", W_TRUE}, {"n", W_FALSE}, {"N", W_FALSE}};
+static const word words2[] = {{"on", W_TRUE}, {"On", W_TRUE}, {"ON", W_TRUE},
+                              {"no", W_FALSE}, {"No", W_FALSE}, {"NO", W_FALSE}};
+static const word words3[] = {{"yes", W_TRUE}, {"Yes", W_TRUE}, {"YES", W_TRUE},
+                              {"off", W_FALSE}, {"Off", W_FALSE}, {"OFF", W_FALSE}};
+static const word words4[] = {{"null", W_NULL}, {"Null", W_NULL}, {"NULL", W_NULL}, {"true", W_TRUE},
+                              {"True", W_TRUE}, {"TRUE", W_TRUE}, {".inf", W_INF}, {".Inf", W_INF},
+                              {".INF", W_INF}, {".nan", W_NAN}, {".NaN", W_NAN}, {".NAN", W_NAN}};
+static const word words5[] = {{"false", W_FALSE}, {"False", W_FALSE}, {"FALSE", W_FALSE}, {"+.inf", W_INF},
+                              {"+.Inf", W_INF}, {"+.INF", W_INF}, {"-.inf", W_NINF}, {"-.Inf", W_NINF},
+                              {"-.INF", W_NINF}};
 
-/* go-yaml v2's resolve table (YAML 1.1 booleans and nulls). */
-static const char *const true_words[] = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", NULL};
-static const char *const false_words[] = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", NULL};
-static const char *const null_words[] = {"", "~", "null", "Null", "NULL", NULL};
-static const char *const inf_words[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", NULL};
-static const char *const ninf_words[] = {"-.inf", "-.Inf", "-.INF", NULL};
-static const char *const nan_words[] = {".nan", ".NaN", ".NAN", NULL};
+static int word_kind(const char *s, size_t n)
+{
+    const word *w;
+    size_t count;
+    switch (n) {
+    case 0: return W_NULL;
+    case 1: w = words1; count = sizeof words1 / sizeof *w; break;
+    case 2: w = words2; count = sizeof words2 / sizeof *w; break;
+    case 3: w = words3; count = sizeof words3 / sizeof *w; break;
+    case 4: w = words4; count = sizeof words4 / sizeof *w; break;
+    case 5: w = words5; count = sizeof words5 / sizeof *w; break;
+    default: return W_NONE;
+    }
+    for (size_t i = 0; i < count; i++)
+        if (w[i].text[0] == s[0] && memcmp(w[i].text, s, n) == 0)
+            return w[i].kind;
+    return W_NONE;
+}
 
 /* Integers as go-yaml v2 reads them: optional sign, decimal, 0x hex, 0b
  * binary, a leading 0 for octal (YAML 1.1), underscores allowed. */
@@ -213,13 +236,18 @@ static kvet_value scalar_value(loader *L, const yaml_event_t *ev)
         int64_t i;
         double d;
         bool overflow;
-        if (eq_any(s, n, null_words) && !(tag && !strcmp(tag, YAML_STR_TAG)))
+        int w = word_kind(s, n);
+        /* numbers start with a digit, a sign, a dot or an underscore (which
+         * parse_yaml_int skips) */
+        bool numeric = n > 0 && ((s[0] >= '0' && s[0] <= '9') || s[0] == '+' || s[0] == '-' || s[0] == '.' ||
+                                 s[0] == '_');
+        if (w == W_NULL && !(tag && !strcmp(tag, YAML_STR_TAG)))
             v = kv_null();
-        else if (eq_any(s, n, true_words))
+        else if (w == W_TRUE)
             v = kv_bool(true);
-        else if (eq_any(s, n, false_words))
+        else if (w == W_FALSE)
             v = kv_bool(false);
-        else if (parse_yaml_int(s, n, &i, &overflow) == 0) {
+        else if (numeric && parse_yaml_int(s, n, &i, &overflow) == 0) {
             if (overflow) {
                 /* go-yaml keeps too-large integers as floats when they parse as one */
                 char buf[80];
@@ -234,13 +262,13 @@ static kvet_value scalar_value(loader *L, const yaml_event_t *ev)
             } else {
                 v = kv_int(i);
             }
-        } else if (parse_yaml_float(s, n, &d) == 0)
+        } else if (numeric && parse_yaml_float(s, n, &d) == 0)
             v = kv_float(d);
-        else if (eq_any(s, n, inf_words))
+        else if (w == W_INF)
             v = kv_float(INFINITY);
-        else if (eq_any(s, n, ninf_words))
+        else if (w == W_NINF)
             v = kv_float(-INFINITY);
-        else if (eq_any(s, n, nan_words))
+        else if (w == W_NAN)
             v = kv_float(NAN);
         else
             v = kv_string_value(L->arena, s, n);

@@ -293,6 +293,7 @@ typedef struct kvet_inputs {
     const kvet_project *project; /* environments; NULL: scopes are inferred from folders */
     const char *const *envs;  /* with a project: check only these environments (none: all) */
     size_t nenvs;
+    int want_stats;           /* measure where the run's time and memory went (result->stats) */
 } kvet_inputs;
 
 typedef struct kvet_finding {
@@ -421,7 +422,27 @@ typedef struct kvet_result {
     /* per derived value, in kvet_derive_at order: resources it applied to
      * and how many of them got a (non-absent) value */
     size_t *derive_applied, *derive_valued;
+    struct kvet_stats *stats; /* with kvet_inputs.want_stats, else NULL */
 } kvet_result;
+
+/* Where a check run's time (seconds, wall clock) and memory went.  Peak
+ * resident memory (KiB, the process's, as getrusage reports it) is taken
+ * after each phase, so its growth shows which phase needed it.
+ *   parse:    reading and parsing the inputs (pass 1 keeps the documents)
+ *   index:    grouping the queried kinds by scope and building the lists
+ *             and namespace indexes docs() reads
+ *   evaluate: derived values and rules; of it, pack_s[i] is the time of the
+ *             rules of pack i (kvet_pack_at order), from a rule's start to
+ *             the next rule's start or derived value's end, and derive_s
+ *             the rest (derived values, matching blocks, waivers). */
+typedef struct kvet_stats {
+    double parse_s, index_s, evaluate_s;
+    long parse_rss_kb, index_rss_kb, evaluate_rss_kb;
+    double derive_s;
+    double *pack_s;
+    size_t npacks;
+    size_t documents;         /* documents evaluated */
+} kvet_stats;
 
 /* The derived values a pack defines, in evaluation order. */
 typedef struct kvet_derive_info {
@@ -509,6 +530,15 @@ int kvet_severity_parse(const char *s, kvet_severity *out);
 const char *kvet_version(void);
 /* Write data to path atomically (temp file + rename).  0 or -1 (errno). */
 int kvet_write_file_atomic(const char *path, const char *data, size_t len);
+/* The same written in pieces, for output too large to hold whole: open,
+ * write any number of times, then commit (the file appears complete) or
+ * abort (nothing changes); both free the handle.  Termination signals are
+ * held from open to commit or abort.  NULL or -1 with errno set. */
+typedef struct kvet_atomic_file kvet_atomic_file;
+kvet_atomic_file *kvet_atomic_open(const char *path);
+int kvet_atomic_write(kvet_atomic_file *f, const char *data, size_t len);
+int kvet_atomic_commit(kvet_atomic_file *f);
+void kvet_atomic_abort(kvet_atomic_file *f);
 
 #ifdef __cplusplus
 }

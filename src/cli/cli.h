@@ -19,11 +19,15 @@ enum {
     KVET_EXIT_ERROR = 2     /* usage, input or rule errors */
 };
 
-/* A growable string used by the reporters. */
+/* A growable string used by the reporters.  With a sink, what is written
+ * goes to that file in pieces of about a megabyte (for reporters that never
+ * look back at what they wrote): the report is never whole in memory. */
 typedef struct cli_buf {
     char *data;
     size_t len, cap;
     bool oom;
+    kvet_atomic_file *sink;
+    int sink_errno;            /* a failed write to the sink, else 0 */
 } cli_buf;
 
 void cli_buf_init(cli_buf *b);
@@ -66,6 +70,10 @@ void cli_print_diags(kvet_ctx *ctx, bool color, bool quiet);
 /* Write a report to path (atomically), or to standard output for NULL or
  * "-".  0, or -1 after printing the problem. */
 int cli_write_report(const char *path, const cli_buf *b);
+/* Finish a report streamed to b->sink: the rest written and the file put in
+ * place, or nothing changed (the sink is gone either way); 0, or -1 with
+ * errno set (ENOMEM when the report ran out of memory). */
+int cli_buf_commit(cli_buf *b);
 
 /* Files a command works on (files.c): `path` itself when it is not a
  * folder, else every file below it whose name `want` accepts, sorted.

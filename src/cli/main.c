@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@ typedef struct opts {
     kvet_severity fail_level;
     bool fail_never;
     bool quiet;
+    bool stats;            /* --stats: where the run's time and memory went, on stderr */
     int color;             /* -1 auto, 0 never, 1 always */
     bool dump;
     bool lints;            /* compile: show the lints that other commands leave out */
@@ -132,6 +134,8 @@ static const char *const help_text =
     "                           replaces --cluster there)\n"
     "      --fail-on WHAT       diff: changes (default), new-findings or never exit 1\n"
     "  -q, --quiet              no summary line and no notes\n"
+    "      --stats              check: where the run's time and memory went (load,\n"
+    "                           parse, index, evaluate per pack, report), on stderr\n"
     "      --color WHEN         auto (default), always or never\n"
     "      --exclude GLOB       do not read files below a PATH folder whose path (from\n"
     "                           that folder, or as walked) matches GLOB: *, ?, [...]\n"
@@ -225,6 +229,18 @@ void cli_print_diags(kvet_ctx *ctx, bool color, bool quiet)
         }
     }
     kvet_diag_clear(ctx);
+}
+
+/* Finish a JSON report streamed to its file; 0, or -1 after saying why. */
+static int finish_stream(const char *path, cli_buf *b)
+{
+    if (cli_buf_commit(b) == 0)
+        return 0;
+    if (errno == ENOMEM)
+        fprintf(stderr, "%s: out of memory while writing the report\n", prog_name);
+    else
+        fprintf(stderr, "%s: cannot write %s: %s\n", prog_name, path, strerror(errno));
+    return -1;
 }
 
 int cli_write_report(const char *path, const cli_buf *b)
@@ -370,6 +386,7 @@ enum {
     OPT_TO_SET,
     OPT_TO_CLUSTER,
     OPT_FAIL_ON,
+    OPT_STATS,
 };
 
 static const struct option long_opts[] = {
@@ -402,6 +419,7 @@ static const struct option long_opts[] = {
     {"to-set", required_argument, NULL, OPT_TO_SET},
     {"to-cluster", required_argument, NULL, OPT_TO_CLUSTER},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"stats", no_argument, NULL, OPT_STATS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -544,6 +562,7 @@ static int parse_opts(int argc, char **argv, opts *o)
             push(&o->to_sets, &o->nto_sets, optarg);
             break;
         case OPT_TO_CLUSTER: push(&o->to_cluster, &o->nto_cluster, optarg); break;
+        case OPT_STATS: o->stats = true; break;
         case OPT_FAIL_ON:
             if (!strcmp(optarg, "changes")) o->fail_on = DIFF_FAIL_CHANGES;
             else if (!strcmp(optarg, "new-findings")) o->fail_on = DIFF_FAIL_NEW_FINDINGS;
@@ -891,6 +910,38 @@ static long long report_time(const opts *o)
     return o->timestamp ? (long long)time(NULL) : -1;
 }
 
+static double stats_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long stats_rss_kb(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+}
+
+/* --stats: the phases in order, with the process's peak memory after each
+ * (it only grows, so the phase where it jumps is the one that needed it). */
+static void print_stats(const kvet_stats *st, const kvet_pack *pack, double t_load, long rss_load, double t_report)
+{
+    double total = t_load + st->parse_s + st->index_s + st->evaluate_s + t_report;
+    fprintf(stderr, "stats: %-24s %9s %12s\n", "phase", "seconds", "peak RSS MB");
+    fprintf(stderr, "stats: %-24s %9.3f %12.1f\n", "load rules", t_load, rss_load / 1024.0);
+    fprintf(stderr, "stats: %-24s %9.3f %12.1f\n", "parse", st->parse_s, st->parse_rss_kb / 1024.0);
+    fprintf(stderr, "stats: %-24s %9.3f %12.1f\n", "index", st->index_s, st->index_rss_kb / 1024.0);
+    fprintf(stderr, "stats: %-24s %9.3f %12.1f\n", "evaluate", st->evaluate_s, st->evaluate_rss_kb / 1024.0);
+    for (size_t i = 0; i < st->npacks; i++) {
+        kvet_pack_info pi = kvet_pack_at(pack, i);
+        fprintf(stderr, "stats:   %-22s %9.3f\n", pi.name ? pi.name : "?", st->pack_s[i]);
+    }
+    fprintf(stderr, "stats:   %-22s %9.3f\n", "derived values, other", st->derive_s);
+    fprintf(stderr, "stats: %-24s %9.3f %12.1f\n", "report", t_report, stats_rss_kb() / 1024.0);
+    fprintf(stderr, "stats: %-24s %9.3f   (%zu documents evaluated)\n", "total", total, st->documents);
+}
+
 static int cmd_check(opts *o, bool explain)
 {
     bool err_color = use_color(o, stderr);
@@ -908,7 +959,10 @@ static int cmd_check(opts *o, bool explain)
         return KVET_EXIT_ERROR;
     }
     size_t rules_given = o->nrules; /* load_rules adds the default pack when none is given */
+    double t_load = stats_now();
     kvet_pack *pack = load_rules(o, err_color);
+    t_load = stats_now() - t_load;
+    long rss_load = stats_rss_kb();
     if (!pack) {
         kvet_project_free(project);
         return KVET_EXIT_ERROR;
@@ -916,8 +970,10 @@ static int cmd_check(opts *o, bool explain)
     kvet_inputs in = make_inputs(o, project);
     in.want_trace = explain;
     in.baseline = o->baseline;
+    in.want_stats = o->stats && !explain;
     kvet_result *res = kvet_check(o->ctx, pack, &in);
     cli_print_diags(o->ctx, err_color, o->quiet);
+    double t_report = stats_now();
     if (!res) {
         fprintf(stderr, "%s: out of memory\n", prog_name);
         kvet_pack_free(pack);
@@ -944,8 +1000,9 @@ static int cmd_check(opts *o, bool explain)
             rc = KVET_EXIT_ERROR;
         cli_buf_free(&out);
     } else {
-        /* every report is complete in memory before it is written, and
-         * files are replaced atomically: a failed write leaves nothing */
+        /* every report but JSON to a file is complete in memory before it
+         * is written; files are replaced atomically: a failed write leaves
+         * nothing */
         const format_spec deflt = {"text", NULL};
         const format_spec *fs = o->nformats ? o->formats : &deflt;
         size_t nfs = o->nformats ? o->nformats : 1;
@@ -954,12 +1011,21 @@ static int cmd_check(opts *o, bool explain)
             ro.color = report_color(o, dest);
             cli_buf out;
             cli_buf_init(&out);
+            /* a JSON report to a file is streamed to it, not held whole */
+            bool stream = dest && strcmp(dest, "-") != 0 && !strcmp(fs[i].name, "json");
+            if (stream && !(out.sink = kvet_atomic_open(dest))) {
+                fprintf(stderr, "%s: cannot write %s: %s\n", prog_name, dest, strerror(errno));
+                rc = KVET_EXIT_ERROR;
+                continue;
+            }
             find_reporter(fs[i].name)->run(&out, res, &ro);
-            if (cli_write_report(dest, &out) < 0)
+            if (stream ? finish_stream(dest, &out) < 0 : cli_write_report(dest, &out) < 0)
                 rc = KVET_EXIT_ERROR;
             cli_buf_free(&out);
         }
     }
+    if (res->stats)
+        print_stats(res->stats, pack, t_load, rss_load, stats_now() - t_report);
     if (rc == KVET_EXIT_OK && res->nerrors)
         rc = KVET_EXIT_ERROR;
     if (rc == KVET_EXIT_OK && !explain)

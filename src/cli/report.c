@@ -5,6 +5,7 @@
  * integers keep their exact value and keys keep a fixed order; the format
  * is documented in docs/output.md and versioned by "format".
  */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@ void cli_buf_init(cli_buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
     b->oom = false;
+    b->sink = NULL;
+    b->sink_errno = 0;
 }
 
 void cli_buf_free(cli_buf *b)
@@ -27,10 +30,17 @@ void cli_buf_free(cli_buf *b)
     cli_buf_init(b);
 }
 
+#define CLI_STREAM_CHUNK (1u << 20)
+
 static bool reserve(cli_buf *b, size_t n)
 {
     if (b->oom)
         return false;
+    if (b->sink && b->len && b->len + n + 1 > CLI_STREAM_CHUNK) {
+        if (!b->sink_errno && kvet_atomic_write(b->sink, b->data, b->len) < 0)
+            b->sink_errno = errno ? errno : EIO;
+        b->len = 0;
+    }
     if (b->len + n + 1 <= b->cap)
         return true;
     size_t cap = b->cap ? b->cap : 4096;
@@ -53,6 +63,22 @@ void cli_buf_put(cli_buf *b, const char *s, size_t n)
     memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';
+}
+
+int cli_buf_commit(cli_buf *b)
+{
+    if (!b->oom && !b->sink_errno && kvet_atomic_write(b->sink, b->data ? b->data : "", b->len) < 0)
+        b->sink_errno = errno ? errno : EIO;
+    int rc;
+    if (b->oom || b->sink_errno) {
+        kvet_atomic_abort(b->sink);
+        errno = b->oom ? ENOMEM : b->sink_errno;
+        rc = -1;
+    } else {
+        rc = kvet_atomic_commit(b->sink);
+    }
+    b->sink = NULL;
+    return rc;
 }
 
 void cli_buf_puts(cli_buf *b, const char *s) { cli_buf_put(b, s, strlen(s)); }

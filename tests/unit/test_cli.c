@@ -219,6 +219,26 @@ START_TEST(cli_json_output_file_atomic)
 }
 END_TEST
 
+/* --stats names every phase and the loaded packs on stderr, counts the
+ * documents evaluated, and leaves the report as it is without it. */
+START_TEST(cli_stats)
+{
+    outcome plain = run("check --rules rules --format json examples/gitops/hello.yaml", NULL);
+    outcome o = run("check --stats --rules rules --format json examples/gitops/hello.yaml", NULL);
+    ck_assert_int_eq(o.status, plain.status);
+    ck_assert_str_eq(o.out, plain.out);
+    for (const char *const *p = (const char *const[]){"stats: load rules ", "stats: parse ", "stats: index ",
+                                                        "stats: evaluate ", "stats:   kvet.stock ",
+                                                        "stats:   derived values, other ", "stats: report ",
+                                                        "(4 documents evaluated)", NULL};
+         *p; p++)
+        contains(o.err, *p);
+    ck_assert_ptr_null(strstr(plain.err, "stats:"));
+    done(&o);
+    done(&plain);
+}
+END_TEST
+
 START_TEST(cli_compile_and_load)
 {
     char path[600], args[1400];
@@ -497,6 +517,7 @@ static Suite *cli_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, cli_version_and_help);
     tcase_add_test(tc, cli_exit_codes);
+    tcase_add_test(tc, cli_stats);
     tcase_add_test(tc, cli_usage_errors);
     tcase_add_test(tc, cli_input_errors_exit_2);
     tcase_add_test(tc, cli_rule_errors_have_carets);

@@ -113,6 +113,40 @@ START_TEST(yaml_scalars_as_kubernetes_reads_them)
 }
 END_TEST
 
+/* The YAML 1.1 words are found by length and first byte: every word of
+ * each length, and near misses that stay strings. */
+START_TEST(yaml_words_by_length_and_first_byte)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    const char *y = "a: [Y, n, N, ~, On, ON, no, NO, Yes, YES, off, Off, Null, NULL, TRUE, True, .Inf, .INF, .NaN, .NAN, "
+                    "False, FALSE, +.inf, +.Inf, +.INF, -.inf, -.Inf, -.INF]\n"
+                    "b: [ys, oN, nO, yES, oFF, nulL, truE, .iNf, .nAn, falsE, +.iNF, -.InF, yess, offf, ~~, Nope, "
+                    "+inf, -nan, ., +, -, _, onx, a1, '']\n";
+    ck_assert_int_eq(load(ctx, "t.yaml", y, strlen(y), &ds), 0);
+    kvet_value r = ds.v[0];
+    const kvet_list *a = get(r, "a").u.l, *b = get(r, "b").u.l;
+    const char *want = "TFFNTTFFTTFFNNTTIIAAFFIIIJJJ";
+    ck_assert_uint_eq(a->n, strlen(want));
+    for (size_t i = 0; i < a->n; i++) {
+        kvet_value v = a->items[i];
+        switch (want[i]) {
+        case 'T': ck_assert(v.type == KVET_BOOL && v.u.b); break;
+        case 'F': ck_assert(v.type == KVET_BOOL && !v.u.b); break;
+        case 'N': ck_assert_int_eq(v.type, KVET_NULL); break;
+        case 'A': ck_assert(v.type == KVET_FLOAT && v.u.f != v.u.f); break;
+        case 'I': ck_assert(v.type == KVET_FLOAT && v.u.f > 1e308); break;
+        case 'J': ck_assert(v.type == KVET_FLOAT && v.u.f < -1e308); break;
+        }
+    }
+    ck_assert_uint_eq(b->n, 25);
+    for (size_t i = 0; i < b->n; i++)
+        ck_assert_msg(b->items[i].type == KVET_STRING, "item %zu is not a string", i);
+    drop(&ds);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(yaml_positions_and_streams)
 {
     kvet_ctx *ctx = kvet_ctx_new();
@@ -698,6 +732,7 @@ static Suite *doc_suite(void)
     Suite *s = suite_create("doc");
     TCase *tc = tcase_create("yaml");
     tcase_add_test(tc, yaml_scalars_as_kubernetes_reads_them);
+    tcase_add_test(tc, yaml_words_by_length_and_first_byte);
     tcase_add_test(tc, yaml_positions_and_streams);
     tcase_add_test(tc, yaml_anchors_and_merge_keys);
     tcase_add_test(tc, yaml_duplicate_keys);

@@ -198,6 +198,52 @@ static int geti(const cJSON *o, const char *path)
     return v->valueint;
 }
 
+/* A report streamed to a file: written in pieces, it is the same bytes as
+ * the whole, appears only on commit, and an aborted one leaves nothing. */
+START_TEST(buf_streams_to_file)
+{
+    char dir[] = "/tmp/kvet-stream-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    cli_buf whole, out;
+    cli_buf_init(&whole);
+    cli_buf_init(&out);
+    out.sink = kvet_atomic_open(path);
+    ck_assert_ptr_nonnull(out.sink);
+    for (int i = 0; i < 200000; i++) {
+        cli_buf_printf(&whole, "{\"item\": %d}\n", i);
+        cli_buf_printf(&out, "{\"item\": %d}\n", i);
+    }
+    ck_assert_uint_gt(whole.len, 3u << 20);
+    ck_assert_uint_lt(out.cap, 2u << 20); /* never held whole */
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_null(f); /* not there before the commit */
+    ck_assert_int_eq(cli_buf_commit(&out), 0);
+    f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    char *got = malloc(whole.len + 1);
+    ck_assert_uint_eq(fread(got, 1, whole.len + 1, f), whole.len);
+    fclose(f);
+    ck_assert(memcmp(got, whole.data, whole.len) == 0);
+    free(got);
+    cli_buf_free(&out);
+    /* aborted: the committed file stays as it was, no temporary file is left */
+    cli_buf_init(&out);
+    out.sink = kvet_atomic_open(path);
+    cli_buf_puts(&out, "partial");
+    kvet_atomic_abort(out.sink);
+    out.sink = NULL;
+    cli_buf_free(&out);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "test $(ls '%s' | wc -l) = 1 && test $(wc -c < '%s') = %zu", dir, path, whole.len);
+    ck_assert_int_eq(system(cmd), 0);
+    cli_buf_free(&whole);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(sarif_document)
 {
     fixture fx;
@@ -1063,6 +1109,7 @@ static Suite *reports_suite(void)
     Suite *s = suite_create("reports");
     TCase *tc = tcase_create("reports");
     tcase_add_test(tc, helpers_utf8_and_applies);
+    tcase_add_test(tc, buf_streams_to_file);
     tcase_add_test(tc, sarif_document);
     tcase_add_test(tc, sarif_without_pack_and_empty);
     tcase_add_test(tc, junit_document);
