@@ -1528,6 +1528,14 @@ static void compile_rule(compiler *c, kv_node *rn, uint32_t block, uint32_t pack
         seen++;
         if (c->ctx->lints)
             lint_check_clause(c, rn, cl);
+        /* `forbid true` (`require false`) after when/each clauses says "every
+         * item that got here is a finding": no test can make it pass, so it
+         * compiles to no check (and no branch for coverage to miss) */
+        if (cl->a->kind == KV_N_BOOL && (cl->a->i != 0) == (cl->kind == KV_N_FORBID)) {
+            if (seen < nchecks && nemit < 64)
+                to_emit[nemit++] = emit(c, KV_OPC_JMP, 0, cl->span);
+            continue;
+        }
         expr(c, cl->a);
         kv_opcode pass = cl->kind == KV_N_REQUIRE ? KV_OPC_JREQ : KV_OPC_JFORBID;
         if (seen < nchecks) {
