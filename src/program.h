@@ -78,7 +78,18 @@ typedef struct kv_rule {
     int32_t remedy;          /* chunk producing the remedy text, or -1 */
     kv_pos pos;
     const char *applies_to;
+    int32_t override_pack;   /* the pack of the last override or disable, or -1 */
+    kv_pos override_pos;
 } kv_rule;
+
+/* `view NAME $a, $b`: derived values a pack names for reports. */
+typedef struct kv_view {
+    const char *name;
+    const char **values;     /* dotted derived-value names */
+    uint32_t nvalues;
+    uint32_t pack;
+    kv_pos pos;
+} kv_view;
 
 typedef struct kv_param {
     const char *name;        /* "pack.name" */
@@ -124,6 +135,7 @@ struct kvet_pack {
     kv_global *globals; uint32_t nglobals;
     kv_fn *fns; uint32_t nfns;
     kv_query *queries; uint32_t nqueries;
+    kv_view *views; uint32_t nviews;
 
     char digest[65];                             /* of the compiled form */
 
