@@ -2223,30 +2223,6 @@ void kv_program_free(kvet_pack *prog)
     free(prog);
 }
 
-bool kv_glob_match(const char *pat, const char *s, size_t n)
-{
-    /* iterative '*' matching with a single backtrack point */
-    size_t pi = 0, si = 0, star = (size_t)-1, mark = 0;
-    size_t pn = strlen(pat);
-    while (si < n) {
-        if (pi < pn && pat[pi] == '*') {
-            star = pi++;
-            mark = si;
-        } else if (pi < pn && pat[pi] == s[si]) {
-            pi++;
-            si++;
-        } else if (star != (size_t)-1) {
-            pi = star + 1;
-            si = ++mark;
-        } else {
-            return false;
-        }
-    }
-    while (pi < pn && pat[pi] == '*')
-        pi++;
-    return pi == pn;
-}
-
 bool kv_selector_match(const kv_selector *s, const char *kind, size_t kl, const char *api, size_t al)
 {
     if (strlen(s->kind) != kl || memcmp(s->kind, kind, kl) != 0)

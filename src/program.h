@@ -15,6 +15,7 @@
 
 #include "kvet/kvet.h"
 #include "arena.h"
+#include "strbuf.h"
 
 /* Where an instruction (or a table entry) was written. */
 typedef struct kv_pos {
@@ -146,8 +147,6 @@ struct kvet_pack {
 /* Does a selector match a document's kind and apiVersion? */
 bool kv_selector_match(const kv_selector *s, const char *kind, size_t kl,
                        const char *api, size_t al);
-/* Glob match with '*' only. */
-bool kv_glob_match(const char *pat, const char *s, size_t n);
 
 /* One rule file of a pack being compiled. */
 typedef struct kv_srcfile {

@@ -20,44 +20,11 @@
 
 /* ------------------------------------------------------------ escaping */
 
-/* Text for element content and attribute values: the five special
- * characters become entities, control characters and bytes that are not
- * UTF-8 become U+FFFD, so nothing from a manifest can open markup. */
-static void h(cli_buf *b, const char *s)
+/* Text for element content and attribute values (kv_buf_html). */
+static void h(kv_buf *b, const char *s)
 {
-    if (!s)
-        return;
-    size_t n = strlen(s), i = 0;
-    while (i < n) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x80) {
-            uint32_t cp;
-            size_t len = cli_utf8_decode(s + i, n - i, &cp);
-            if (len == 0) {
-                cli_buf_puts(b, "\xEF\xBF\xBD");
-                i++;
-            } else {
-                cli_buf_put(b, s + i, len);
-                i += len;
-            }
-            continue;
-        }
-        switch (c) {
-        case '&': cli_buf_puts(b, "&amp;"); break;
-        case '<': cli_buf_puts(b, "&lt;"); break;
-        case '>': cli_buf_puts(b, "&gt;"); break;
-        case '"': cli_buf_puts(b, "&quot;"); break;
-        case '\'': cli_buf_puts(b, "&#39;"); break;
-        case '\n': case '\t': cli_buf_put(b, s + i, 1); break;
-        case '\r': break;
-        default:
-            if (c < 0x20 || c == 0x7f)
-                cli_buf_puts(b, "\xEF\xBF\xBD");
-            else
-                cli_buf_put(b, s + i, 1);
-        }
-        i++;
-    }
+    if (s)
+        kv_buf_html(b, s, strlen(s));
 }
 
 /* Only plain web links become hrefs: a pack could carry javascript: URLs. */
@@ -67,16 +34,16 @@ static bool safe_link(const char *url)
 }
 
 /* An id fragment made of [A-Za-z0-9_-] (rule ids, section anchors). */
-static void anchor(cli_buf *b, const char *s)
+static void anchor(kv_buf *b, const char *s)
 {
     for (; s && *s; s++) {
         char c = *s;
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-        cli_buf_printf(b, ok ? "%c" : "_%02x", ok ? c : (unsigned char)c);
+        kv_buf_printf(b, ok ? "%c" : "_%02x", ok ? c : (unsigned char)c);
     }
 }
 
-static void label_of(cli_buf *b, const kvet_resource *r)
+static void label_of(kv_buf *b, const kvet_resource *r)
 {
     cli_resource_label(b, r);
 }
@@ -158,7 +125,7 @@ typedef struct bar_row {
     size_t seg[3];
 } bar_row;
 
-static void chart(cli_buf *b, const char *id, const char *title, const char *const seg_class[3],
+static void chart(kv_buf *b, const char *id, const char *title, const char *const seg_class[3],
                   const char *const seg_name[3], const bar_row *rows, size_t n)
 {
     size_t top = 1;
@@ -168,28 +135,28 @@ static void chart(cli_buf *b, const char *id, const char *title, const char *con
             top = t;
     }
     size_t height = n * (BAR_H + GAP) + GAP + 24;
-    cli_buf_printf(b, "<figure class=\"chart\" id=\"%s\">\n<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
+    kv_buf_printf(b, "<figure class=\"chart\" id=\"%s\">\n<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
                       "width=\"%d\" height=\"%zu\" viewBox=\"0 0 %d %zu\" aria-labelledby=\"%s-title\">\n",
                    id, CHART_W, height, CHART_W, height, id);
-    cli_buf_printf(b, "<title id=\"%s-title\">", id);
+    kv_buf_printf(b, "<title id=\"%s-title\">", id);
     h(b, title);
-    cli_buf_puts(b, "</title>\n");
+    kv_buf_puts(b, "</title>\n");
     /* a legend on the first line */
     int lx = LABEL_W;
     for (int s = 0; s < 3; s++) {
         if (!seg_class[s])
             continue;
-        cli_buf_printf(b, "<rect class=\"legend %s\" x=\"%d\" y=\"4\" width=\"12\" height=\"12\"/>"
+        kv_buf_printf(b, "<rect class=\"legend %s\" x=\"%d\" y=\"4\" width=\"12\" height=\"12\"/>"
                           "<text x=\"%d\" y=\"14\">%s</text>\n", seg_class[s], lx, lx + 16, seg_name[s]);
         lx += 16 + 8 * (int)strlen(seg_name[s]) + 20;
     }
     double scale = (double)(CHART_W - LABEL_W - VALUE_W) / (double)top;
     for (size_t i = 0; i < n; i++) {
         size_t y = 24 + GAP + i * (BAR_H + GAP);
-        cli_buf_printf(b, "<text class=\"label\" x=\"%d\" y=\"%zu\" text-anchor=\"end\">", LABEL_W - 8,
+        kv_buf_printf(b, "<text class=\"label\" x=\"%d\" y=\"%zu\" text-anchor=\"end\">", LABEL_W - 8,
                        y + BAR_H - 5);
         h(b, rows[i].label);
-        cli_buf_puts(b, "</text>\n");
+        kv_buf_puts(b, "</text>\n");
         double x = LABEL_W;
         size_t total = 0;
         for (int s = 0; s < 3; s++) {
@@ -199,18 +166,18 @@ static void chart(cli_buf *b, const char *id, const char *title, const char *con
             double w = (double)v * scale;
             if (w < 1)
                 w = 1;
-            cli_buf_printf(b, "<rect class=\"bar %s\" x=\"%.1f\" y=\"%zu\" width=\"%.1f\" height=\"%d\"><title>",
+            kv_buf_printf(b, "<rect class=\"bar %s\" x=\"%.1f\" y=\"%zu\" width=\"%.1f\" height=\"%d\"><title>",
                            seg_class[s], x, y, w, BAR_H);
             h(b, rows[i].label);
-            cli_buf_printf(b, ": %zu %s</title></rect>\n", v, seg_name[s]);
+            kv_buf_printf(b, ": %zu %s</title></rect>\n", v, seg_name[s]);
             x += w;
             total += v;
         }
-        cli_buf_printf(b, "<text class=\"value\" x=\"%.1f\" y=\"%zu\">%zu</text>\n", x + 6, y + BAR_H - 5, total);
+        kv_buf_printf(b, "<text class=\"value\" x=\"%.1f\" y=\"%zu\">%zu</text>\n", x + 6, y + BAR_H - 5, total);
     }
-    cli_buf_puts(b, "</svg>\n<figcaption>");
+    kv_buf_puts(b, "</svg>\n<figcaption>");
     h(b, title);
-    cli_buf_puts(b, "</figcaption>\n</figure>\n");
+    kv_buf_puts(b, "</figcaption>\n</figure>\n");
 }
 
 /* ----------------------------------------------------- effective values */
@@ -222,35 +189,35 @@ static kvet_value get(kvet_value m, const char *k)
 
 /* A value as a cell shows it: strings as they are, other values as JSON;
  * nothing for absent and null. */
-static void value_text(cli_buf *t, kvet_value v)
+static void value_text(kv_buf *t, kvet_value v)
 {
     if (v.type == KVET_ABSENT || v.type == KVET_NULL)
         return;
     if (v.type == KVET_STRING)
-        cli_buf_puts(t, v.u.s->data);
+        kv_buf_puts(t, v.u.s->data);
     else
         cli_value_json(t, v);
 }
 
 /* One entry of a metric or target list.  With several metrics a missing
  * part is written "?" so that the two lists stay aligned. */
-static void list_item(cli_buf *t, size_t i, size_t n, kvet_value v, const char *suffix)
+static void list_item(kv_buf *t, size_t i, size_t n, kvet_value v, const char *suffix)
 {
     if (i)
-        cli_buf_puts(t, ", ");
+        kv_buf_puts(t, ", ");
     size_t before = t->len;
     value_text(t, v);
     if (t->len == before) {
         if (n > 1)
-            cli_buf_puts(t, "?");
+            kv_buf_puts(t, "?");
     } else if (suffix) {
-        cli_buf_puts(t, suffix);
+        kv_buf_puts(t, suffix);
     }
 }
 
 /* The metrics of the HPA KServe creates (resource metrics), named as a
  * person would: metric "cpu", target "80%". */
-static void hpa_metrics(cli_buf *metric, cli_buf *target, kvet_value hpa)
+static void hpa_metrics(kv_buf *metric, kv_buf *target, kvet_value hpa)
 {
     kvet_value ms = get(hpa, "metrics");
     if (ms.type != KVET_LIST)
@@ -270,7 +237,7 @@ static void hpa_metrics(cli_buf *metric, cli_buf *target, kvet_value hpa)
 /* The triggers of the ScaledObject KServe creates: the scaler type and the
  * threshold its metadata carries (value for cpu and memory, threshold for
  * external metrics, targetValue for the OpenTelemetry scaler). */
-static void keda_triggers(cli_buf *metric, cli_buf *target, kvet_value so)
+static void keda_triggers(kv_buf *metric, kv_buf *target, kvet_value so)
 {
     kvet_value tr = get(so, "triggers");
     if (tr.type != KVET_LIST)
@@ -289,47 +256,47 @@ static void keda_triggers(cli_buf *metric, cli_buf *target, kvet_value so)
 
 /* A cell of the resources table: a dash when empty.  `wrap` lets long
  * tokens (class names) break anywhere. */
-static void cell_text(cli_buf *b, const cli_buf *t, bool wrap)
+static void cell_text(kv_buf *b, const kv_buf *t, bool wrap)
 {
     if (t->oom)
         b->oom = true;
-    cli_buf_puts(b, wrap ? "<td class=\"wrap\">" : "<td>");
+    kv_buf_puts(b, wrap ? "<td class=\"wrap\">" : "<td>");
     if (t->len)
         h(b, t->data);
     else
-        cli_buf_puts(b, "<span class=\"none\">&#8212;</span>");
-    cli_buf_puts(b, "</td>");
+        kv_buf_puts(b, "<span class=\"none\">&#8212;</span>");
+    kv_buf_puts(b, "</td>");
 }
 
-static void cell_value(cli_buf *b, kvet_value v, bool wrap)
+static void cell_value(kv_buf *b, kvet_value v, bool wrap)
 {
-    cli_buf t;
-    cli_buf_init(&t);
+    kv_buf t;
+    kv_buf_init(&t);
     value_text(&t, v);
     cell_text(b, &t, wrap);
-    cli_buf_free(&t);
+    kv_buf_free(&t);
 }
 
 /* One row of the resources table. */
-static void scale_row(cli_buf *b, const kvet_resource *r, const char *component, const char *mode, kvet_value cls,
-                      const cli_buf *metric, const cli_buf *target, kvet_value min, kvet_value max, kvet_value initial,
+static void scale_row(kv_buf *b, const kvet_resource *r, const char *component, const char *mode, kvet_value cls,
+                      const kv_buf *metric, const kv_buf *target, kvet_value min, kvet_value max, kvet_value initial,
                       kvet_value activation)
 {
     /* the resource, with its file below: one column fewer keeps the table
      * within a printed page */
-    cli_buf label;
-    cli_buf_init(&label);
+    kv_buf label;
+    kv_buf_init(&label);
     cli_resource_label(&label, r);
-    cli_buf_puts(b, "<tr><td>");
+    kv_buf_puts(b, "<tr><td>");
     h(b, label.data);
-    cli_buf_free(&label);
-    cli_buf_puts(b, "<div class=\"loc\">");
+    kv_buf_free(&label);
+    kv_buf_puts(b, "<div class=\"loc\">");
     h(b, r->file);
-    cli_buf_printf(b, ":%u</div></td><td>", r->line);
+    kv_buf_printf(b, ":%u</div></td><td>", r->line);
     h(b, component);
-    cli_buf_puts(b, "</td><td>");
+    kv_buf_puts(b, "</td><td>");
     h(b, mode);
-    cli_buf_puts(b, "</td>");
+    kv_buf_puts(b, "</td>");
     cell_value(b, cls, true);
     cell_text(b, metric, false);
     cell_text(b, target, false);
@@ -337,25 +304,25 @@ static void scale_row(cli_buf *b, const kvet_resource *r, const char *component,
     cell_value(b, max, false);
     cell_value(b, initial, false);
     cell_value(b, activation, false);
-    cli_buf_puts(b, "</tr>\n");
+    kv_buf_puts(b, "</tr>\n");
 }
 
-static void knative_row(cli_buf *b, const kvet_resource *r, const char *component, const char *mode, kvet_value s)
+static void knative_row(kv_buf *b, const kvet_resource *r, const char *component, const char *mode, kvet_value s)
 {
-    cli_buf metric, target;
-    cli_buf_init(&metric);
-    cli_buf_init(&target);
+    kv_buf metric, target;
+    kv_buf_init(&metric);
+    kv_buf_init(&target);
     value_text(&metric, get(s, "metric"));
     value_text(&target, get(s, "target"));
     scale_row(b, r, component, mode, get(s, "class"), &metric, &target, get(s, "min"), get(s, "max"),
               get(s, "initial"), get(s, "activation"));
-    cli_buf_free(&metric);
-    cli_buf_free(&target);
+    kv_buf_free(&metric);
+    kv_buf_free(&target);
 }
 
 /* The rows of one resource: a Knative workload's scale, or each component
  * of an InferenceService or InferenceGraph.  Returns the rows written. */
-static size_t resource_rows(cli_buf *b, const kvet_resource *r)
+static size_t resource_rows(kv_buf *b, const kvet_resource *r)
 {
     kvet_value eff = r->effective, none = {0};
     kvet_value scale = get(eff, "scale");
@@ -378,9 +345,9 @@ static size_t resource_rows(cli_buf *b, const kvet_resource *r)
         } else {
             kvet_value hpa = get(c, "hpa"), so = get(c, "scaledObject"), reps = get(c, "deploymentReplicas");
             kvet_value min = none, max = none;
-            cli_buf metric, target;
-            cli_buf_init(&metric);
-            cli_buf_init(&target);
+            kv_buf metric, target;
+            kv_buf_init(&metric);
+            kv_buf_init(&target);
             if (hpa.type == KVET_MAP) {
                 min = get(hpa, "minReplicas");
                 max = get(hpa, "maxReplicas");
@@ -393,8 +360,8 @@ static size_t resource_rows(cli_buf *b, const kvet_resource *r)
                 min = max = reps;
             }
             scale_row(b, r, cname, mname, get(c, "autoscalerClass"), &metric, &target, min, max, reps, none);
-            cli_buf_free(&metric);
-            cli_buf_free(&target);
+            kv_buf_free(&metric);
+            kv_buf_free(&target);
         }
         rows++;
     }
@@ -432,46 +399,46 @@ static const char *const css =
     "a{color:inherit;text-decoration:none}}\n";
 
 /* Command-line values as given, each in <code>; `none` (markup) when empty. */
-static void code_list(cli_buf *b, const char *const *v, size_t n, const char *none)
+static void code_list(kv_buf *b, const char *const *v, size_t n, const char *none)
 {
     if (!n)
-        cli_buf_puts(b, none);
+        kv_buf_puts(b, none);
     for (size_t i = 0; i < n; i++) {
-        cli_buf_puts(b, i ? ", <code>" : "<code>");
+        kv_buf_puts(b, i ? ", <code>" : "<code>");
         h(b, v[i]);
-        cli_buf_puts(b, "</code>");
+        kv_buf_puts(b, "</code>");
     }
 }
 
-static void section(cli_buf *b, const char *id, const char *title)
+static void section(kv_buf *b, const char *id, const char *title)
 {
-    cli_buf_printf(b, "</section>\n<section id=\"%s\">\n<h2>%s</h2>\n", id, title);
+    kv_buf_printf(b, "</section>\n<section id=\"%s\">\n<h2>%s</h2>\n", id, title);
 }
 
-static void finding_status(cli_buf *b, const kvet_finding *f)
+static void finding_status(kv_buf *b, const kvet_finding *f)
 {
     if (f->waiver) {
-        cli_buf_puts(b, "waived: ");
+        kv_buf_puts(b, "waived: ");
         h(b, f->waiver->reason);
         if (f->waiver->owner && f->waiver->owner[0]) {
-            cli_buf_puts(b, " (");
+            kv_buf_puts(b, " (");
             h(b, f->waiver->owner);
-            cli_buf_puts(b, ")");
+            kv_buf_puts(b, ")");
         }
         if (f->waiver->expires && f->waiver->expires[0]) {
-            cli_buf_puts(b, ", until ");
+            kv_buf_puts(b, ", until ");
             h(b, f->waiver->expires);
         }
     } else if (f->baselined) {
-        cli_buf_puts(b, "in the baseline");
+        kv_buf_puts(b, "in the baseline");
     } else {
-        cli_buf_puts(b, "open");
+        kv_buf_puts(b, "open");
     }
 }
 
 /* One row per context (environment, or scope without a project file):
  * the configuration document of each kind that won there, and why. */
-static void cluster_table(cli_buf *out, const kvet_result *res)
+static void cluster_table(kv_buf *out, const kvet_result *res)
 {
     static const char *const kinds[] = {"config-autoscaler", "KnativeServing", "inferenceservice-config",
                                         "config-autoscaler-keda"};
@@ -486,16 +453,16 @@ static void cluster_table(cli_buf *out, const kvet_result *res)
     bool envs = false;
     for (size_t c = 0; c < res->ncontexts; c++)
         envs |= res->contexts[c].env != NULL;
-    cli_buf_printf(out, "<p>Each resource was checked with the configuration of its %s: the document of each kind "
+    kv_buf_printf(out, "<p>Each resource was checked with the configuration of its %s: the document of each kind "
                         "that applied, and why it did. Where a kind has none, Knative's or KServe's defaults "
                         "applied.</p>\n<table id=\"cluster-contexts\">\n<thead><tr><th>%s</th><th>resources</th>",
                    envs ? "environment" : "scope (the folder tree it was found in)", envs ? "environment" : "scope");
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        cli_buf_puts(out, "<th>");
+        kv_buf_puts(out, "<th>");
         h(out, kinds[k]);
-        cli_buf_puts(out, "</th>");
+        kv_buf_puts(out, "</th>");
     }
-    cli_buf_puts(out, "</tr></thead>\n<tbody>\n");
+    kv_buf_puts(out, "</tr></thead>\n<tbody>\n");
     size_t rows = 0, hidden = 0;
     for (size_t c = 0; c < res->ncontexts; c++) {
         const kvet_context *x = &res->contexts[c];
@@ -506,25 +473,25 @@ static void cluster_table(cli_buf *out, const kvet_result *res)
             continue;
         }
         rows++;
-        cli_buf_puts(out, "<tr><td>");
+        kv_buf_puts(out, "<tr><td>");
         h(out, x->env ? x->env : x->scope);
-        cli_buf_printf(out, "</td><td>%zu</td>", per_ctx[c]);
+        kv_buf_printf(out, "</td><td>%zu</td>", per_ctx[c]);
         for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
             const kvet_config_doc *d = NULL;
             for (size_t i = 0; i < x->nconfig; i++)
                 if (!strcmp(x->config[i].what, kinds[k]))
                     d = &x->config[i];
             if (!d) {
-                cli_buf_puts(out, "<td class=\"muted\">defaults</td>");
+                kv_buf_puts(out, "<td class=\"muted\">defaults</td>");
                 continue;
             }
-            cli_buf_puts(out, "<td class=\"loc\">");
+            kv_buf_puts(out, "<td class=\"loc\">");
             h(out, d->file);
-            cli_buf_printf(out, ":%u<br>(%s)</td>", d->line, why[d->origin]);
+            kv_buf_printf(out, ":%u<br>(%s)</td>", d->line, why[d->origin]);
         }
-        cli_buf_puts(out, "</tr>\n");
+        kv_buf_puts(out, "</tr>\n");
     }
-    cli_buf_puts(out, "</tbody>\n</table>\n");
+    kv_buf_puts(out, "</tbody>\n</table>\n");
     size_t plain = 0, plain_res = 0;
     for (size_t c = 0; c < res->ncontexts; c++)
         if (!res->contexts[c].nconfig && !res->contexts[c].env) {
@@ -532,15 +499,15 @@ static void cluster_table(cli_buf *out, const kvet_result *res)
             plain_res += per_ctx[c];
         }
     if (hidden)
-        cli_buf_printf(out, "<p>%zu more contexts are listed in the JSON report (<code>cluster</code> of each "
+        kv_buf_printf(out, "<p>%zu more contexts are listed in the JSON report (<code>cluster</code> of each "
                             "resource).</p>\n", hidden);
     if (plain)
-        cli_buf_printf(out, "<p>%zu resource%s in %zu scope%s without configuration documents used the shipped "
+        kv_buf_printf(out, "<p>%zu resource%s in %zu scope%s without configuration documents used the shipped "
                             "defaults.</p>\n", plain_res, plain_res == 1 ? "" : "s", plain, plain == 1 ? "" : "s");
     free(per_ctx);
 }
 
-int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
+int report_html(kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     bool oom = false;
     cli_rules rules;
@@ -612,44 +579,44 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
         qsort(res_ns.v, res_ns.n, sizeof *res_ns.v, by_total_then_key);
 
     /* ---- head ---- */
-    cli_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    kv_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                       "<meta name=\"generator\" content=\"kvet ");
     h(out, kvet_version());
-    cli_buf_puts(out, "\">\n<title>kvet audit report</title>\n<style>\n");
-    cli_buf_puts(out, css);
-    cli_buf_puts(out, "</style>\n</head>\n<body>\n<header>\n<h1>kvet audit report</h1>\n<p class=\"lead\">");
-    cli_buf_printf(out, "%zu resources checked with %zu rules", res->nresources, res->nrules);
+    kv_buf_puts(out, "\">\n<title>kvet audit report</title>\n<style>\n");
+    kv_buf_puts(out, css);
+    kv_buf_puts(out, "</style>\n</head>\n<body>\n<header>\n<h1>kvet audit report</h1>\n<p class=\"lead\">");
+    kv_buf_printf(out, "%zu resources checked with %zu rules", res->nresources, res->nrules);
     if (o->pack && kvet_pack_count(o->pack)) {
-        cli_buf_puts(out, " from ");
+        kv_buf_puts(out, " from ");
         for (size_t i = 0; i < kvet_pack_count(o->pack); i++) {
             kvet_pack_info pi = kvet_pack_at(o->pack, i);
-            cli_buf_puts(out, i ? ", " : "");
+            kv_buf_puts(out, i ? ", " : "");
             h(out, pi.name);
-            cli_buf_puts(out, " ");
+            kv_buf_puts(out, " ");
             h(out, pi.version);
         }
     }
-    cli_buf_puts(out, ".");
+    kv_buf_puts(out, ".");
     if (res->nerrors)
-        cli_buf_printf(out, " <strong>%zu evaluation error%s: the results are incomplete.</strong>", res->nerrors,
+        kv_buf_printf(out, " <strong>%zu evaluation error%s: the results are incomplete.</strong>", res->nerrors,
                        res->nerrors == 1 ? "" : "s");
-    cli_buf_puts(out, "</p>\n<nav><a href=\"#summary\">Summary</a> &#183; <a href=\"#packs\">Rule packs</a> &#183; "
+    kv_buf_puts(out, "</p>\n<nav><a href=\"#summary\">Summary</a> &#183; <a href=\"#packs\">Rule packs</a> &#183; "
                       "<a href=\"#cluster\">Cluster configuration</a> &#183; <a href=\"#rules\">Rules</a> &#183; "
                       "<a href=\"#resources\">Resources</a> &#183; <a href=\"#findings\">Findings</a> &#183; "
                       "<a href=\"#waivers\">Waivers</a> &#183; ");
     if (res->nerrors)
-        cli_buf_puts(out, "<a href=\"#errors\">Errors</a> &#183; ");
-    cli_buf_puts(out, "<a href=\"#run\">Run</a></nav>\n</header>\n");
+        kv_buf_puts(out, "<a href=\"#errors\">Errors</a> &#183; ");
+    kv_buf_puts(out, "<a href=\"#run\">Run</a></nav>\n</header>\n");
 
     /* ---- summary ---- */
-    cli_buf_puts(out, "<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"cards\">\n");
-    cli_buf_printf(out, "<div class=\"card\"><b>%zu</b>resources</div>\n<div class=\"card\"><b>%zu</b>rules</div>\n",
+    kv_buf_puts(out, "<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"cards\">\n");
+    kv_buf_printf(out, "<div class=\"card\"><b>%zu</b>resources</div>\n<div class=\"card\"><b>%zu</b>rules</div>\n",
                    res->nresources, res->nrules);
-    cli_buf_printf(out, "<div class=\"card error\"><b>%zu</b>errors</div>\n<div class=\"card warning\"><b>%zu</b>"
+    kv_buf_printf(out, "<div class=\"card error\"><b>%zu</b>errors</div>\n<div class=\"card warning\"><b>%zu</b>"
                         "warnings</div>\n<div class=\"card info\"><b>%zu</b>infos</div>\n",
                    open[KVET_SEV_ERROR], open[KVET_SEV_WARNING], open[KVET_SEV_INFO]);
-    cli_buf_printf(out, "<div class=\"card\"><b>%zu</b>waived</div>\n<div class=\"card\"><b>%zu</b>in the "
+    kv_buf_printf(out, "<div class=\"card\"><b>%zu</b>waived</div>\n<div class=\"card\"><b>%zu</b>in the "
                         "baseline</div>\n</div>\n", res->waived, res->baselined);
     {
         static const char *const sev_cls[3] = {"error", "warning", "info"};
@@ -735,188 +702,188 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
 
     /* ---- packs ---- */
     section(out, "packs", "Rule packs");
-    cli_buf_puts(out, "<table>\n<thead><tr><th>pack</th><th>version</th><th>sha256</th></tr></thead>\n<tbody>\n");
+    kv_buf_puts(out, "<table>\n<thead><tr><th>pack</th><th>version</th><th>sha256</th></tr></thead>\n<tbody>\n");
     for (size_t i = 0; o->pack && i < kvet_pack_count(o->pack); i++) {
         kvet_pack_info pi = kvet_pack_at(o->pack, i);
-        cli_buf_puts(out, "<tr><td>");
+        kv_buf_puts(out, "<tr><td>");
         h(out, pi.name);
-        cli_buf_puts(out, "</td><td>");
+        kv_buf_puts(out, "</td><td>");
         h(out, pi.version);
-        cli_buf_puts(out, "</td><td class=\"loc\">");
+        kv_buf_puts(out, "</td><td class=\"loc\">");
         h(out, pi.digest);
-        cli_buf_puts(out, "</td></tr>\n");
+        kv_buf_puts(out, "</td></tr>\n");
     }
-    cli_buf_puts(out, "</tbody>\n</table>\n");
+    kv_buf_puts(out, "</tbody>\n</table>\n");
 
     /* ---- cluster ---- */
     section(out, "cluster", "Cluster configuration");
     if (res->used_cluster_defaults || res->ncontexts == 0) {
-        cli_buf_puts(out, "<p id=\"cluster-defaults\">No cluster configuration was found among the inputs: Knative's "
+        kv_buf_puts(out, "<p id=\"cluster-defaults\">No cluster configuration was found among the inputs: Knative's "
                           "and KServe's shipped defaults were applied.</p>\n");
     } else {
         cluster_table(out, res);
     }
     if (o->ncluster) {
-        cli_buf_puts(out, "<p>Given with <code>--cluster</code>: ");
+        kv_buf_puts(out, "<p>Given with <code>--cluster</code>: ");
         code_list(out, o->cluster, o->ncluster, "");
-        cli_buf_puts(out, "</p>\n");
+        kv_buf_puts(out, "</p>\n");
     }
 
     /* ---- rules ---- */
     section(out, "rules", "Rules");
-    cli_buf_puts(out, "<table>\n<thead><tr><th>rule</th><th>severity</th><th>title</th><th>applies to</th>"
+    kv_buf_puts(out, "<table>\n<thead><tr><th>rule</th><th>severity</th><th>title</th><th>applies to</th>"
                       "<th>evaluated</th><th>passing</th><th>failing</th><th>accepted</th><th>findings</th></tr></thead>\n"
                       "<tbody>\n");
     for (size_t i = 0; i < rules.n; i++) {
         const rule_row *rw = &rows[i];
-        cli_buf_puts(out, "<tr id=\"rule-");
+        kv_buf_puts(out, "<tr id=\"rule-");
         anchor(out, rw->info.id);
-        cli_buf_puts(out, "\"><td class=\"id\">");
+        kv_buf_puts(out, "\"><td class=\"id\">");
         if (safe_link(rw->info.link)) {
-            cli_buf_puts(out, "<a href=\"");
+            kv_buf_puts(out, "<a href=\"");
             h(out, rw->info.link);
-            cli_buf_puts(out, "\">");
+            kv_buf_puts(out, "\">");
             h(out, rw->info.id);
-            cli_buf_puts(out, "</a>");
+            kv_buf_puts(out, "</a>");
         } else {
             h(out, rw->info.id);
         }
-        cli_buf_printf(out, "</td><td class=\"sev %s\">%s%s</td><td>", kvet_severity_name(rw->info.severity),
+        kv_buf_printf(out, "</td><td class=\"sev %s\">%s%s</td><td>", kvet_severity_name(rw->info.severity),
                        kvet_severity_name(rw->info.severity), rw->info.enabled ? "" : " (disabled)");
         h(out, rw->info.title);
-        cli_buf_puts(out, "</td><td class=\"wrap\">");
+        kv_buf_puts(out, "</td><td class=\"wrap\">");
         h(out, rw->info.applies_to);
-        cli_buf_printf(out, "</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
+        kv_buf_printf(out, "</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
                             "<td class=\"num\">%zu</td><td class=\"num\">%zu</td></tr>\n",
                        rw->evaluated, rw->evaluated - rw->failing - rw->accepted, rw->failing, rw->accepted,
                        rw->findings);
     }
-    cli_buf_puts(out, "</tbody>\n</table>\n");
+    kv_buf_puts(out, "</tbody>\n</table>\n");
 
     /* ---- resources ---- */
     section(out, "resources", "Resources and their effective scaling");
-    cli_buf_puts(out, "<p>What the controllers would run: for Knative workloads the autoscaler's class, metric, "
+    kv_buf_puts(out, "<p>What the controllers would run: for Knative workloads the autoscaler's class, metric, "
                       "per-pod target and bounds (max 0 = unbounded); for Standard-mode components the HPA or "
                       "ScaledObject KServe creates, or fixed replicas (initial).</p>\n");
-    cli_buf_puts(out, "<table>\n<thead><tr><th>resource</th><th>component</th><th>mode</th><th>class</th>"
+    kv_buf_puts(out, "<table>\n<thead><tr><th>resource</th><th>component</th><th>mode</th><th>class</th>"
                       "<th>metric</th><th>target</th><th>min</th><th>max</th><th>initial</th><th>activation</th>"
                       "</tr></thead>\n<tbody>\n");
     size_t other = 0;
     for (size_t i = 0; i < res->nresources; i++)
         if (resource_rows(out, &res->resources[i]) == 0)
             other++;
-    cli_buf_puts(out, "</tbody>\n</table>\n");
+    kv_buf_puts(out, "</tbody>\n</table>\n");
     if (other) {
-        cli_buf_printf(out, "<details><summary>%zu other resource%s without derived scaling</summary>\n<ul>\n", other,
+        kv_buf_printf(out, "<details><summary>%zu other resource%s without derived scaling</summary>\n<ul>\n", other,
                        other == 1 ? "" : "s");
         for (size_t i = 0; i < res->nresources; i++) {
             const kvet_resource *r = &res->resources[i];
             kvet_value eff = r->effective;
             if (get(eff, "scale").type == KVET_MAP || get(eff, "components").type == KVET_MAP)
                 continue;
-            cli_buf label;
-            cli_buf_init(&label);
+            kv_buf label;
+            kv_buf_init(&label);
             label_of(&label, r);
-            cli_buf_puts(out, "<li>");
+            kv_buf_puts(out, "<li>");
             h(out, label.data);
-            cli_buf_puts(out, " <span class=\"loc\">");
+            kv_buf_puts(out, " <span class=\"loc\">");
             h(out, r->file);
-            cli_buf_printf(out, ":%u</span></li>\n", r->line);
-            cli_buf_free(&label);
+            kv_buf_printf(out, ":%u</span></li>\n", r->line);
+            kv_buf_free(&label);
         }
-        cli_buf_puts(out, "</ul>\n</details>\n");
+        kv_buf_puts(out, "</ul>\n</details>\n");
     }
 
     /* ---- findings ---- */
     section(out, "findings", "Findings");
     if (!total) {
-        cli_buf_puts(out, "<p>No findings.</p>\n");
+        kv_buf_puts(out, "<p>No findings.</p>\n");
     } else {
-        cli_buf_puts(out, "<table>\n<thead><tr><th>severity</th><th>rule</th><th>resource</th><th>location</th>"
+        kv_buf_puts(out, "<table>\n<thead><tr><th>severity</th><th>rule</th><th>resource</th><th>location</th>"
                           "<th>message</th><th>status</th></tr></thead>\n<tbody>\n");
         for (size_t i = 0; i < res->nresources; i++) {
             const kvet_resource *r = &res->resources[i];
             for (size_t k = 0; k < r->nfindings; k++) {
                 const kvet_finding *f = &r->findings[k];
                 const char *sev = kvet_severity_name(f->severity);
-                cli_buf_printf(out, "<tr class=\"finding\"><td class=\"sev %s\">%s</td><td class=\"id\"><a href=\"#rule-", sev,
+                kv_buf_printf(out, "<tr class=\"finding\"><td class=\"sev %s\">%s</td><td class=\"id\"><a href=\"#rule-", sev,
                                sev);
                 anchor(out, f->rule);
-                cli_buf_puts(out, "\">");
+                kv_buf_puts(out, "\">");
                 h(out, f->rule);
-                cli_buf_puts(out, "</a></td><td>");
-                cli_buf label;
-                cli_buf_init(&label);
+                kv_buf_puts(out, "</a></td><td>");
+                kv_buf label;
+                kv_buf_init(&label);
                 label_of(&label, r);
                 h(out, label.data);
-                cli_buf_free(&label);
-                cli_buf_puts(out, "</td><td class=\"loc\">");
+                kv_buf_free(&label);
+                kv_buf_puts(out, "</td><td class=\"loc\">");
                 h(out, cli_finding_file(f, r));
-                cli_buf_printf(out, ":%u:%u</td><td class=\"wrap\">", f->line, f->col);
+                kv_buf_printf(out, ":%u:%u</td><td class=\"wrap\">", f->line, f->col);
                 h(out, f->message);
                 if (f->remedy) {
-                    cli_buf_puts(out, "<br><span class=\"status\">fix: ");
+                    kv_buf_puts(out, "<br><span class=\"status\">fix: ");
                     h(out, f->remedy);
-                    cli_buf_puts(out, "</span>");
+                    kv_buf_puts(out, "</span>");
                 }
-                cli_buf_puts(out, "</td><td class=\"status\">");
+                kv_buf_puts(out, "</td><td class=\"status\">");
                 finding_status(out, f);
-                cli_buf_puts(out, "</td></tr>\n");
+                kv_buf_puts(out, "</td></tr>\n");
             }
         }
-        cli_buf_puts(out, "</tbody>\n</table>\n");
+        kv_buf_puts(out, "</tbody>\n</table>\n");
     }
 
     /* ---- waivers ---- */
     section(out, "waivers", "Waivers");
     if (!res->nwaivers) {
-        cli_buf_puts(out, "<p>No waivers.</p>\n");
+        kv_buf_puts(out, "<p>No waivers.</p>\n");
     } else {
-        cli_buf_puts(out, "<table>\n<thead><tr><th>rule</th><th>resources</th><th>reason</th><th>owner</th>"
+        kv_buf_puts(out, "<table>\n<thead><tr><th>rule</th><th>resources</th><th>reason</th><th>owner</th>"
                           "<th>expires</th><th>status</th><th>findings waived</th><th>written in</th></tr></thead>\n"
                           "<tbody>\n");
         for (size_t i = 0; i < res->nwaivers; i++) {
             const kvet_waiver *w = &res->waivers[i];
-            cli_buf_puts(out, "<tr class=\"waiver\"><td>");
+            kv_buf_puts(out, "<tr class=\"waiver\"><td>");
             h(out, w->rule);
-            cli_buf_puts(out, "</td><td class=\"wrap\">");
+            kv_buf_puts(out, "</td><td class=\"wrap\">");
             h(out, w->selector);
-            cli_buf_puts(out, "</td><td>");
+            kv_buf_puts(out, "</td><td>");
             h(out, w->reason);
-            cli_buf_puts(out, "</td><td>");
+            kv_buf_puts(out, "</td><td>");
             h(out, w->owner);
-            cli_buf_puts(out, "</td><td>");
+            kv_buf_puts(out, "</td><td>");
             h(out, w->expires);
-            cli_buf_printf(out, "</td><td>%s</td><td class=\"num\">%zu</td><td class=\"loc\">",
+            kv_buf_printf(out, "</td><td>%s</td><td class=\"num\">%zu</td><td class=\"loc\">",
                            kvet_waiver_status_name(w->status), w->matched);
             h(out, w->file);
-            cli_buf_printf(out, ":%u%s</td></tr>\n", w->line, w->from_file ? "" : " (annotation)");
+            kv_buf_printf(out, ":%u%s</td></tr>\n", w->line, w->from_file ? "" : " (annotation)");
         }
-        cli_buf_puts(out, "</tbody>\n</table>\n");
+        kv_buf_puts(out, "</tbody>\n</table>\n");
     }
 
     /* ---- errors ---- */
     if (res->nerrors) {
         section(out, "errors", "Evaluation errors");
-        cli_buf_puts(out, "<ul>\n");
+        kv_buf_puts(out, "<ul>\n");
         for (size_t i = 0; i < res->nerrors; i++) {
             const kvet_error *x = &res->errors[i];
-            cli_buf_puts(out, "<li><span class=\"loc\">");
+            kv_buf_puts(out, "<li><span class=\"loc\">");
             h(out, x->file);
             if (x->line)
-                cli_buf_printf(out, ":%u:%u", x->line, x->col);
-            cli_buf_puts(out, "</span> ");
+                kv_buf_printf(out, ":%u:%u", x->line, x->col);
+            kv_buf_puts(out, "</span> ");
             h(out, x->message);
-            cli_buf_puts(out, "</li>\n");
+            kv_buf_puts(out, "</li>\n");
         }
-        cli_buf_puts(out, "</ul>\n");
+        kv_buf_puts(out, "</ul>\n");
     }
 
     /* ---- run ---- */
     section(out, "run", "Run");
-    cli_buf_puts(out, "<table>\n<tbody>\n<tr><th>kvet</th><td>");
+    kv_buf_puts(out, "<table>\n<tbody>\n<tr><th>kvet</th><td>");
     h(out, kvet_version());
-    cli_buf_puts(out, "</td></tr>\n<tr><th>time</th><td id=\"run-time\">");
+    kv_buf_puts(out, "</td></tr>\n<tr><th>time</th><td id=\"run-time\">");
     if (o->timestamp >= 0) {
         time_t t = (time_t)o->timestamp;
         struct tm tm;
@@ -924,34 +891,34 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
         if (gmtime_r(&t, &tm) && strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
             h(out, buf);
         else /* beyond what the C library can convert: the number as given */
-            cli_buf_printf(out, "%lld seconds since 1970 (UTC)", o->timestamp);
+            kv_buf_printf(out, "%lld seconds since 1970 (UTC)", o->timestamp);
     } else {
-        cli_buf_puts(out, "not recorded (use --timestamp or SOURCE_DATE_EPOCH)");
+        kv_buf_puts(out, "not recorded (use --timestamp or SOURCE_DATE_EPOCH)");
     }
-    cli_buf_puts(out, "</td></tr>\n<tr><th>inputs</th><td id=\"run-inputs\">");
+    kv_buf_puts(out, "</td></tr>\n<tr><th>inputs</th><td id=\"run-inputs\">");
     code_list(out, o->inputs, o->ninputs, "none");
     if (o->stdin_name) {
-        cli_buf_puts(out, " (standard input named <code>");
+        kv_buf_puts(out, " (standard input named <code>");
         h(out, o->stdin_name);
-        cli_buf_puts(out, "</code>)");
+        kv_buf_puts(out, "</code>)");
     }
     if (o->nexcludes) {
-        cli_buf_puts(out, "; excluded: ");
+        kv_buf_puts(out, "; excluded: ");
         code_list(out, o->excludes, o->nexcludes, "");
     }
-    cli_buf_puts(out, "</td></tr>\n<tr><th>rules</th><td>");
+    kv_buf_puts(out, "</td></tr>\n<tr><th>rules</th><td>");
     code_list(out, o->rules, o->nrules, "the default pack (none given with <code>--rules</code>)");
-    cli_buf_puts(out, "</td></tr>\n<tr><th>cluster</th><td>");
+    kv_buf_puts(out, "</td></tr>\n<tr><th>cluster</th><td>");
     code_list(out, o->cluster, o->ncluster, "none given with <code>--cluster</code>");
-    cli_buf_puts(out, "</td></tr>\n<tr><th>waivers</th><td>");
+    kv_buf_puts(out, "</td></tr>\n<tr><th>waivers</th><td>");
     code_list(out, o->waivers, o->nwaivers, "none given with <code>--waivers</code>");
-    cli_buf_puts(out, "</td></tr>\n<tr><th>baseline</th><td>");
+    kv_buf_puts(out, "</td></tr>\n<tr><th>baseline</th><td>");
     code_list(out, o->baseline ? &o->baseline : NULL, o->baseline ? 1 : 0, "none");
-    cli_buf_puts(out, "</td></tr>\n");
+    kv_buf_puts(out, "</td></tr>\n");
     if (o->nsets) {
-        cli_buf_puts(out, "<tr><th>parameters</th><td>");
+        kv_buf_puts(out, "<tr><th>parameters</th><td>");
         code_list(out, o->sets, o->nsets, "");
-        cli_buf_puts(out, "</td></tr>\n");
+        kv_buf_puts(out, "</td></tr>\n");
     }
     /* the date matters only to waivers that expire; printed only then, so
      * that other reports do not change from one day to the next */
@@ -959,14 +926,14 @@ int report_html(cli_buf *out, const kvet_result *res, const report_opts *o)
     for (size_t i = 0; i < res->nwaivers; i++)
         expiring |= res->waivers[i].expires && res->waivers[i].expires[0];
     if (expiring && o->today) {
-        cli_buf_puts(out, "<tr><th>waivers expire against</th><td id=\"run-today\">");
+        kv_buf_puts(out, "<tr><th>waivers expire against</th><td id=\"run-today\">");
         h(out, o->today);
-        cli_buf_puts(out, "</td></tr>\n");
+        kv_buf_puts(out, "</td></tr>\n");
     }
-    cli_buf_printf(out, "<tr><th>fail level</th><td>%s</td></tr>\n",
+    kv_buf_printf(out, "<tr><th>fail level</th><td>%s</td></tr>\n",
                    o->fail_never ? "never" : kvet_severity_name(o->fail_level));
-    cli_buf_printf(out, "<tr><th>documents skipped</th><td>%zu (no apiVersion or kind)</td></tr>\n", res->skipped);
-    cli_buf_puts(out, "</tbody>\n</table>\n</section>\n</body>\n</html>\n");
+    kv_buf_printf(out, "<tr><th>documents skipped</th><td>%zu (no apiVersion or kind)</td></tr>\n", res->skipped);
+    kv_buf_puts(out, "</tbody>\n</table>\n</section>\n</body>\n</html>\n");
 
     counts_free(&by_ns);
     counts_free(&res_ns);

@@ -41,6 +41,7 @@ typedef struct fixture {
     kvet_ctx *ctx;
     kvet_pack *pack;
     kvet_finding f_web[3], f_hpa[1];
+    kvet_outcome o_web[2], o_hpa[1], o_api[2];
     kvet_resource res[4];
     kvet_error err[2];
     kvet_result result;
@@ -67,14 +68,22 @@ static void fixture_init(fixture *fx)
     fx->f_hpa[0] = (kvet_finding){.rule = "T-INFO", .severity = KVET_SEV_INFO, .title = "info rule",
                                   .message = (char *)"c is 1", .file = "./deploy/hpa 1.yaml", .line = 2, .col = 1};
 
+    /* the outcomes kvet_check would record: rules 0 T-ERR, 1 T-WARN, 2 T-INFO;
+     * both Service rules failed to evaluate on api */
+    fx->o_web[0] = (kvet_outcome){.rule = 0, .status = KVET_OUTCOME_FAIL, .findings = 2, .open = 2};
+    fx->o_web[1] = (kvet_outcome){.rule = 1, .status = KVET_OUTCOME_FAIL, .findings = 1, .open = 1};
+    fx->o_hpa[0] = (kvet_outcome){.rule = 2, .status = KVET_OUTCOME_FAIL, .findings = 1, .open = 1};
+    fx->o_api[0] = (kvet_outcome){.rule = 0, .status = KVET_OUTCOME_ERROR};
+    fx->o_api[1] = (kvet_outcome){.rule = 1, .status = KVET_OUTCOME_ERROR};
     fx->res[0] = (kvet_resource){.api_version = "serving.knative.dev/v1", .kind = "Service", .ns = "demo",
                                  .name = "web", .file = "deploy/app:v1,x.yaml", .line = 3,
-                                 .findings = fx->f_web, .nfindings = 3};
+                                 .findings = fx->f_web, .nfindings = 3, .outcomes = fx->o_web, .noutcomes = 2};
     fx->res[1] = (kvet_resource){.api_version = "autoscaling/v2", .kind = "HorizontalPodAutoscaler", .ns = "",
                                  .name = "", .file = "./deploy/hpa 1.yaml", .line = 1,
-                                 .findings = fx->f_hpa, .nfindings = 1};
+                                 .findings = fx->f_hpa, .nfindings = 1, .outcomes = fx->o_hpa, .noutcomes = 1};
     fx->res[2] = (kvet_resource){.api_version = "serving.knative.dev/v1", .kind = "Service", .ns = "demo",
-                                 .name = "api", .file = "deploy/app:v1,x.yaml", .line = 20, .not_evaluated = 1};
+                                 .name = "api", .file = "deploy/app:v1,x.yaml", .line = 20, .not_evaluated = 1,
+                                 .outcomes = fx->o_api, .noutcomes = 2};
     fx->res[3] = (kvet_resource){.api_version = "v1", .kind = "ConfigMap", .ns = "demo", .name = "cfg",
                                  .file = "deploy/cm.yaml", .line = 1};
     fx->err[0] = (kvet_error){.file = (char *)"rules/t.kvet", .line = 7, .col = 9,
@@ -101,12 +110,12 @@ static void fixture_free(fixture *fx)
     kvet_ctx_free(fx->ctx);
 }
 
-typedef int (*reporter)(cli_buf *, const kvet_result *, const report_opts *);
+typedef int (*reporter)(kv_buf *, const kvet_result *, const report_opts *);
 
 static char *render(reporter fn, const kvet_result *res, const report_opts *o)
 {
-    cli_buf b;
-    cli_buf_init(&b);
+    kv_buf b;
+    kv_buf_init(&b);
     ck_assert_int_eq(fn(&b, res, o), 0);
     ck_assert(!b.oom);
     char *s = b.data ? b.data : strdup("");
@@ -126,34 +135,31 @@ static size_t count_of(const char *hay, const char *needle)
 
 /* ------------------------------------------------------------ helpers */
 
-START_TEST(helpers_utf8_and_applies)
+START_TEST(helpers_utf8_and_glob)
 {
     uint32_t cp = 0;
-    ck_assert_uint_eq(cli_utf8_decode("\xC3\xA9", 2, &cp), 2);
+    ck_assert_uint_eq(kv_utf8_decode("\xC3\xA9", 2, &cp), 2);
     ck_assert_uint_eq(cp, 0xE9);
-    ck_assert_uint_eq(cli_utf8_decode("\xF0\x9F\x98\x80", 4, &cp), 4);
+    ck_assert_uint_eq(kv_utf8_decode("\xF0\x9F\x98\x80", 4, &cp), 4);
     ck_assert_uint_eq(cp, 0x1F600);
-    ck_assert_uint_eq(cli_utf8_decode("\xC0\x80", 2, &cp), 0);         /* overlong NUL */
-    ck_assert_uint_eq(cli_utf8_decode("\xED\xA0\x80", 3, &cp), 0);     /* surrogate */
-    ck_assert_uint_eq(cli_utf8_decode("\xF4\x90\x80\x80", 4, &cp), 0); /* past U+10FFFF */
-    ck_assert_uint_eq(cli_utf8_decode("\xE2\x82", 2, &cp), 0);         /* truncated */
-    ck_assert_uint_eq(cli_utf8_decode("\x80", 1, &cp), 0);             /* continuation byte */
+    ck_assert_uint_eq(kv_utf8_decode("\xC0\x80", 2, &cp), 0);         /* overlong NUL */
+    ck_assert_uint_eq(kv_utf8_decode("\xED\xA0\x80", 3, &cp), 0);     /* surrogate */
+    ck_assert_uint_eq(kv_utf8_decode("\xF4\x90\x80\x80", 4, &cp), 0); /* past U+10FFFF */
+    ck_assert_uint_eq(kv_utf8_decode("\xE2\x82", 2, &cp), 0);         /* truncated */
+    ck_assert_uint_eq(kv_utf8_decode("\x80", 1, &cp), 0);             /* continuation byte */
 
-    const char *kn = "Service serving.knative.dev/v1, Configuration serving.knative.dev/v1";
-    ck_assert(cli_rule_applies(kn, "Configuration", "serving.knative.dev/v1"));
-    ck_assert(!cli_rule_applies(kn, "Configuration", "serving.knative.dev/v2"));
-    ck_assert(!cli_rule_applies(kn, "Serv", "serving.knative.dev/v1"));
-    ck_assert(!cli_rule_applies(kn, "Revision", "serving.knative.dev/v1"));
-    const char *glob = "InferenceService serving.kserve.io/v1beta1, InferenceService serving.kubeflow.org/*";
-    ck_assert(cli_rule_applies(glob, "InferenceService", "serving.kubeflow.org/v1alpha2"));
-    ck_assert(!cli_rule_applies(glob, "InferenceService", "serving.kserve.io/v1alpha1"));
-    ck_assert(cli_rule_applies("HorizontalPodAutoscaler", "HorizontalPodAutoscaler", "autoscaling/v1"));
-    ck_assert(cli_rule_applies("A */v*", "A", "x/v1"));
-    ck_assert(!cli_rule_applies("A */v*", "A", "x/w1"));
-    ck_assert(cli_rule_applies(NULL, "Anything", "v1"));
+    /* the shared `*` glob of apiVersion patterns and waiver rule ids */
+    ck_assert(kv_glob_match("serving.kubeflow.org/*", "serving.kubeflow.org/v1alpha2", 29));
+    ck_assert(!kv_glob_match("serving.kubeflow.org/*", "serving.kserve.io/v1alpha1", 26));
+    ck_assert(kv_glob_match("*/v*", "x/v1", 4));
+    ck_assert(!kv_glob_match("*/v*", "x/w1", 4));
+    ck_assert(kv_glob_match("KS-*-0*", "KS-HPA-002", 10));
+    ck_assert(!kv_glob_match("KS-*", "KN-HPA-002", 10));
+    ck_assert(kv_glob_match("a*", "abc", 1)); /* only the first n bytes count */
+    ck_assert(!kv_glob_match("abc", "abc", 2));
 
-    cli_buf b;
-    cli_buf_init(&b);
+    kv_buf b;
+    kv_buf_init(&b);
     cli_literal_text(&b, "\"set \\\"a\\\" to {s.a}\\n\"");
     ck_assert_str_eq(b.data, "set \"a\" to {s.a}\n");
     b.len = 0;
@@ -162,7 +168,7 @@ START_TEST(helpers_utf8_and_applies)
     b.len = 0;
     cli_literal_text(&b, "already plain");
     ck_assert_str_eq(b.data, "already plain");
-    cli_buf_free(&b);
+    kv_buf_free(&b);
 }
 END_TEST
 
@@ -476,7 +482,7 @@ START_TEST(junit_document)
                 "</system-out>\n    </testcase>\n");
     /* not evaluated: skipped */
     contains(s, "    <testcase name=\"Service demo/api\" classname=\"T-ERR\" file=\"deploy/app:v1,x.yaml\" "
-                "line=\"20\">\n      <skipped message=\"the resource could not be fully evaluated; see the "
+                "line=\"20\">\n      <skipped message=\"the rule failed on the resource; see the "
                 "evaluation errors\"/>\n    </testcase>\n");
     contains(s, "<testcase name=\"HorizontalPodAutoscaler (unnamed)\" classname=\"T-INFO\" "
                 "file=\"./deploy/hpa 1.yaml\" line=\"1\">");
@@ -1062,7 +1068,7 @@ static Suite *reports_suite(void)
 {
     Suite *s = suite_create("reports");
     TCase *tc = tcase_create("reports");
-    tcase_add_test(tc, helpers_utf8_and_applies);
+    tcase_add_test(tc, helpers_utf8_and_glob);
     tcase_add_test(tc, sarif_document);
     tcase_add_test(tc, sarif_without_pack_and_empty);
     tcase_add_test(tc, junit_document);
