@@ -76,7 +76,7 @@ function measure() {
     out.push('chart ' + id + ' bars=' + bars.length + ' drawn=' + drawn + ' width=' + w +
              ' title=' + (svg && svg.querySelector('title') ? 'yes' : 'no'));
   });
-  out.push('findings rows=' + d.querySelectorAll('#findings tr.finding').length);
+  out.push('findings rows=' + d.querySelectorAll('tr.finding').length);
   out.push('waivers rows=' + d.querySelectorAll('#waivers tr.waiver').length);
   out.push('accepted bars=' + d.querySelectorAll('#chart-rules rect.bar.accepted').length);
   out.push('title ' + d.title);
