@@ -6,7 +6,10 @@
  * Comments have a size limit, so the findings table stops at MD_MAX_ROWS
  * rows or MD_MAX_BYTES bytes, whichever comes first, long messages are cut
  * at MD_MAX_CELL bytes, and the rest is counted in an "and N more" line.
+ * What is kept is what matters most: errors, then warnings, then infos,
+ * open findings before waived and baselined ones, each in input order.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -115,6 +118,28 @@ static void md_cluster(kv_buf *out, const kvet_result *res)
                        plural(plain, "scope", "scopes"));
 }
 
+/* A finding in the order the table lists it. */
+typedef struct md_ref {
+    const kvet_resource *r;
+    const kvet_finding *f;
+    size_t seq;
+} md_ref;
+
+static int md_rank(const kvet_finding *f)
+{
+    int sev = f->severity == KVET_SEV_ERROR ? 0 : f->severity == KVET_SEV_WARNING ? 1 : 2;
+    return (f->waiver || f->baselined) ? 3 + sev : sev;
+}
+
+static int md_ref_cmp(const void *a, const void *b)
+{
+    const md_ref *x = a, *y = b;
+    int rx = md_rank(x->f), ry = md_rank(y->f);
+    if (rx != ry)
+        return rx - ry;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 int report_markdown(kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     (void)o;
@@ -134,13 +159,25 @@ int report_markdown(kv_buf *out, const kvet_result *res, const report_opts *o)
     } else {
         kv_buf_puts(out, "### Findings\n\n| severity | rule | resource | location | message |\n"
                           "|---|---|---|---|---|\n");
+        /* the table is cut at a size: the most severe findings go first,
+         * open before accepted, then in input order */
+        md_ref *refs = malloc(total * sizeof *refs);
+        if (!refs) {
+            out->oom = true;
+            return -1;
+        }
+        size_t nrefs = 0;
+        for (size_t i = 0; i < res->nresources; i++)
+            for (size_t k = 0; k < res->resources[i].nfindings; k++, nrefs++)
+                refs[nrefs] = (md_ref){&res->resources[i], &res->resources[i].findings[k], nrefs};
+        qsort(refs, nrefs, sizeof *refs, md_ref_cmp);
         size_t start = out->len, shown = 0;
-        for (size_t i = 0; i < res->nresources; i++) {
-            const kvet_resource *r = &res->resources[i];
-            for (size_t k = 0; k < r->nfindings; k++) {
+        for (size_t i = 0; i < nrefs; i++) {
+            const kvet_resource *r = refs[i].r;
+            {
                 if (shown == MD_MAX_ROWS || out->len - start > MD_MAX_BYTES)
-                    goto capped;
-                const kvet_finding *f = &r->findings[k];
+                    break;
+                const kvet_finding *f = refs[i].f;
                 kv_buf_printf(out, "| %s | ", kvet_severity_name(f->severity));
                 md_text(out, f->rule, 0);
                 kv_buf_puts(out, " | ");
@@ -159,7 +196,7 @@ int report_markdown(kv_buf *out, const kvet_result *res, const report_opts *o)
                 shown++;
             }
         }
-    capped:
+        free(refs);
         if (shown < total)
             kv_buf_printf(out, "\n... and %zu more %s (see the full report).\n", total - shown,
                            plural(total - shown, "finding", "findings"));

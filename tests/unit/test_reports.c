@@ -763,6 +763,26 @@ START_TEST(markdown_caps)
     contains(s, tail);
     free(s);
     free(big);
+
+    /* the most severe findings are kept, not the first in the file: the
+     * last finding is an error, one waived error comes after the open
+     * warnings, and both infos go last */
+    for (size_t i = 0; i < N; i++)
+        many[i].message = (char *)"short";
+    many[N - 1].severity = KVET_SEV_ERROR;
+    many[N - 1].rule = "T-ERR";
+    many[0].severity = KVET_SEV_INFO;
+    many[0].rule = "T-INFO";
+    kvet_waiver wv = {.rule = "T-ERR", .reason = "r", .owner = "", .expires = "", .file = "w.yaml"};
+    many[N - 2].severity = KVET_SEV_ERROR;
+    many[N - 2].rule = "T-ERR";
+    many[N - 2].waiver = &wv;
+    s = render(report_markdown, &res, &fx.opts);
+    contains(s, "|---|---|---|---|---|\n| error | T-ERR | Service n | f.yaml:250 | short |\n| warning | T-WARN |");
+    lacks(s, "f.yaml:249 ");  /* waived: after 248 open warnings, past the cut */
+    lacks(s, "| info |");
+    contains(s, "| f.yaml:2 | short |");
+    free(s);
     free(many);
     fixture_free(&fx);
 }
