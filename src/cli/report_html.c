@@ -341,6 +341,8 @@ static const char *const css =
     "rect.error{fill:#d92d20}rect.warning{fill:#f79009}rect.info{fill:#2e90fa}rect.pass{fill:#12b76a}"
     "rect.fail{fill:#d92d20}rect.accepted{fill:#98a2b3}\n"
     "h3{font-size:1.1rem;margin:1.4rem 0 .4rem}h4{font-size:.95rem;margin:1rem 0 .2rem;font-weight:600}\n"
+    /* the long tables lay out by their first row: fast at any length */
+    ".group table,#scaling{table-layout:fixed}.group th:first-child{width:32%}#scaling th:first-child{width:24%}\n"
     "@media print{@page{margin:12mm}body{margin:0;max-width:none;font-size:11px}section.large{break-before:page}"
     "h2,h3,h4{break-after:avoid}tr,figure,.cards{break-inside:avoid}"
     "thead{display:table-header-group}table{font-size:10px}th,td{padding:.15rem .25rem}td.id{white-space:normal}"
