@@ -122,6 +122,15 @@ run_browser --window-size=1280,2400 --screenshot="$tmp/report.png" "file://$tmp/
     [ "$(wc -c < "$tmp/report.png")" -gt 20000 ]
 check "a screenshot" $? "no PNG written"
 
+# KVET_REPORT_PNG=docs/report-example.png regenerates the README's picture
+# (the report of the command docs/output.md names) with the same browser.
+if [ -n "${KVET_REPORT_PNG:-}" ]; then
+    "$KVET" report --rules rules --waivers examples/waivers.yaml --today 2026-11-25 -o "$tmp/example.html" \
+        examples/gitops 2>/dev/null
+    run_browser --window-size=1280,1800 --hide-scrollbars --screenshot="$KVET_REPORT_PNG" "file://$tmp/example.html" \
+        >/dev/null
+fi
+
 run_browser --no-pdf-header-footer --print-to-pdf="$tmp/report.pdf" "file://$tmp/report.html" >/dev/null
 [ "$(head -c 5 "$tmp/report.pdf" 2>/dev/null)" = "%PDF-" ] && [ "$(grep -ac '/Type */Page\b' "$tmp/report.pdf")" -ge 2 ]
 check "it prints to a PDF of several pages" $? "$(head -c 5 "$tmp/report.pdf" 2>/dev/null)"
