@@ -767,6 +767,10 @@ START_TEST(format_canonical_layout)
     ck_assert_str_eq(again, out);
     free(again);
     free(out);
+    /* a view is an item: at the top level, one space between its parts */
+    out = fmt_text("pack a \"1\"\nfor A as a { derive x.y = 1 }\n   view   scaling   $x ,$x.y\n");
+    ck_assert_str_eq(out, "pack a \"1\"\nfor A as a {derive x.y = 1}\nview scaling $x, $x.y\n");
+    free(out);
     /* CRLF line ends and tabs */
     out = fmt_text("pack a \"1\"\r\nfor A as a {\r\n\tlet x = 1\r\n}\r\n");
     ck_assert_str_eq(out, "pack a \"1\"\nfor A as a {\n  let x = 1\n}\n");
