@@ -64,7 +64,7 @@ typedef struct rule_row {
 
 typedef struct count {
     char *key;
-    size_t n[3];            /* by severity, or failing/accepted/passing */
+    size_t n[3];            /* errors, warnings, infos; or failing, accepted, passing */
 } count;
 
 typedef struct counts {
@@ -530,17 +530,17 @@ static void finding_groups(kv_buf *out, const fref *v, size_t n, const rule_row 
                            bool with_status)
 {
     static const char *const sev_title[3] = {"Errors", "Warnings", "Infos"};
-    size_t written = 0, hidden = 0;
+    size_t written = 0;
     for (size_t i = 0; i < n;) {
         int sev = sev_rank(v[i].f->severity);
-        size_t send = i, nsev = 0;
+        size_t send = i;
         while (send < n && sev_rank(v[send].f->severity) == sev)
             send++;
         size_t nrules = 0;
         for (size_t k = i; k < send; k++)
             if (k == i || v[k].rule != v[k - 1].rule)
                 nrules++;
-        nsev = send - i;
+        size_t nsev = send - i;
         kv_buf_printf(out, "<h3 class=\"sev %s\">%s: %zu finding%s of %zu rule%s</h3>\n",
                       kvet_severity_name(v[i].f->severity), sev_title[sev], nsev, nsev == 1 ? "" : "s", nrules,
                       nrules == 1 ? "" : "s");
@@ -573,14 +573,12 @@ static void finding_groups(kv_buf *out, const fref *v, size_t n, const rule_row 
             if (shown < end - k) {
                 kv_buf_printf(out, "<p class=\"muted\">&#8230; and %zu more finding%s of this rule (every finding "
                                    "is in the JSON report).</p>\n", end - k - shown, end - k - shown == 1 ? "" : "s");
-                hidden += end - k - shown;
             }
             kv_buf_puts(out, "</div>\n");
             k = end;
         }
         i = send;
     }
-    (void)hidden;
 }
 
 int report_html(kv_buf *out, const kvet_result *res, const report_opts *o)
