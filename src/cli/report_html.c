@@ -936,7 +936,8 @@ int report_html(kv_buf *out, const kvet_result *res, const report_opts *o)
             kv_buf_printf(out, "</td><td class=\"sev %s\">%s", kvet_severity_name(rw->info.severity),
                           kvet_severity_name(rw->info.severity));
             if (rw->info.override_pack && rw->info.stock_severity != rw->info.severity)
-                kv_buf_printf(out, "<div class=\"status\">stock: %s</div>", kvet_severity_name(rw->info.stock_severity));
+                kv_buf_printf(out, "<div class=\"status\">stock: %s</div>",
+                              kvet_severity_name(rw->info.stock_severity));
             kv_buf_puts(out, "</td><td>");
             h(out, rw->info.title);
             kv_buf_puts(out, "</td><td class=\"wrap\">");
