@@ -1938,6 +1938,9 @@ static Suite *lang_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("packs");
+    /* verify_cli_exits_2 runs the kvet binary six times: Check's 4 s default
+     * is too short for it on a loaded or sanitizer build */
+    tcase_set_timeout(tc, 120);
     tcase_add_checked_fixture(tc, th_setup, th_teardown);
     tcase_add_test(tc, compiled_pack_roundtrip);
     tcase_add_test(tc, check_view_errors);
