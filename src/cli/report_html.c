@@ -840,9 +840,12 @@ int report_html(kv_buf *out, const kvet_result *res, const report_opts *o)
                               : ri->severity > ri->stock_severity ? "raised" : "unchanged";
             kv_buf_printf(out, "<tr class=\"override %s\"><td class=\"id\">", how);
             rule_link(out, ri);
-            kv_buf_printf(out, "</td><td class=\"sev %s\">%s</td><td class=\"sev %s\">%s (%s)</td><td>",
-                          kvet_severity_name(ri->stock_severity), kvet_severity_name(ri->stock_severity),
-                          ri->enabled ? kvet_severity_name(ri->severity) : "", now, how);
+            kv_buf_printf(out, "</td><td class=\"sev %s\">%s</td>", kvet_severity_name(ri->stock_severity),
+                          kvet_severity_name(ri->stock_severity));
+            if (ri->enabled)
+                kv_buf_printf(out, "<td class=\"sev %s\">%s (%s)</td><td>", now, now, how);
+            else
+                kv_buf_puts(out, "<td>disabled</td><td>");
             h(out, ri->override_pack);
             kv_buf_puts(out, "</td><td class=\"loc\">");
             h(out, ri->override_file);

@@ -1147,6 +1147,43 @@ START_TEST(html_run_inputs)
 }
 END_TEST
 
+/* A pack's override is visible: stock severity, the severity now, whether
+ * it was lowered, the pack and line that did it. */
+START_TEST(html_overrides)
+{
+    static const char src[] = "pack org \"1\"\n"
+                              "for Service as s {\n"
+                              "  rule O-1 error \"o\" require s.a != 1\n"
+                              "  rule O-2 warning \"p\" require s.b != 1\n"
+                              "}\n"
+                              "override O-1 severity info\n"
+                              "disable O-2\n";
+    kvet_ctx *ctx = kvet_ctx_new();
+    kvet_pack *pack = kvet_pack_load_source(ctx, "org.kvet", src, strlen(src));
+    ck_assert_ptr_nonnull(pack);
+    kvet_finding f = {.rule = "O-1", .severity = KVET_SEV_INFO, .title = "o", .message = (char *)"m",
+                      .file = "a.yaml", .line = 1, .col = 1};
+    kvet_outcome oc = {.rule = 0, .status = KVET_OUTCOME_FAIL, .findings = 1, .open = 1};
+    kvet_resource r = {.api_version = "serving.knative.dev/v1", .kind = "Service", .ns = "", .name = "s",
+                       .file = "a.yaml", .line = 1, .findings = &f, .nfindings = 1, .outcomes = &oc, .noutcomes = 1};
+    kvet_result res = {.resources = &r, .nresources = 1};
+    report_opts o = {.pack = pack, .timestamp = -1};
+    char *html = render(report_html, &res, &o);
+    contains(html, "<div class=\"card\"><b>2</b>severities overridden</div>");
+    contains(html, "<tr class=\"override lowered\"><td class=\"id\"><a href=\"#rule-O-1\">O-1</a></td>"
+                   "<td class=\"sev error\">error</td><td class=\"sev info\">info (lowered)</td><td>org</td>"
+                   "<td class=\"loc\">org.kvet:6</td><td class=\"num\">1</td></tr>");
+    contains(html, "<tr class=\"override disabled\"><td class=\"id\"><a href=\"#rule-O-2\">O-2</a></td>"
+                   "<td class=\"sev warning\">warning</td><td>disabled</td><td>org</td>");
+    /* the rule appendix shows the stock severity next to the one in force */
+    contains(html, "<td class=\"sev info\">info<div class=\"status\">stock: error</div></td>");
+    contains(html, ", 1 is disabled");
+    free(html);
+    kvet_pack_free(pack);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 /* Only http(s) links become hrefs: a pack could carry javascript: URLs. */
 START_TEST(html_unsafe_link)
 {
@@ -1204,6 +1241,7 @@ static Suite *reports_suite(void)
     tcase_add_test(tc, html_effective_scaling);
     tcase_add_test(tc, html_run_inputs);
     tcase_add_test(tc, html_unsafe_link);
+    tcase_add_test(tc, html_overrides);
     suite_add_tcase(s, tc);
     return s;
 }
