@@ -135,11 +135,11 @@ static void kvyyerror(const KVYYLTYPE *loc, void *scanner, kv_parser *p, const c
 %token IMPORT "import" IN "in" SEV_INFO "info" LET "let" LINK "link" MESSAGE "message" META "meta"
 %token NOT "not" NULL_KW "null" OR "or" OVERRIDE "override" PACK "pack" PARAM "param" CONST "const"
 %token REMEDY "remedy" REQUIRE "require" RULE "rule" SEVERITY "severity" TRUE_KW "true"
-%token SEV_WARNING "warning" WHEN "when" WHERE "where"
+%token SEV_WARNING "warning" VIEW "view" WHEN "when" WHERE "where"
 %token ERROR_TOKEN "invalid token"
 
 %type <node> file items item for_item selectors selector block_items block_item rule clauses clause
-%type <node> pre_clauses pre_clause check
+%type <node> pre_clauses pre_clause check view_values
 %type <node> expr cexpr cond_expr bind_expr bexpr postfix primary args arg list_items map_items params lambda_params
 %type <str> dotted_name
 %type <sev> severity
@@ -217,7 +217,13 @@ item
           if ($$) $$->op = (uint16_t)$4;
       }
     | DISABLE RULEID            { $$ = mk_str(p, KV_N_DISABLE, &@2, $2.s, $2.n); }
+    | VIEW IDENT view_values    { $$ = mk_str(p, KV_N_VIEW, &@2, $2.s, $2.n); if ($$) $$->a = $3; }
     | error                     { $$ = NULL; }
+    ;
+
+view_values
+    : DERIVED                   { $$ = MK(LIST, @1); ADD($$, mk_str(p, KV_N_DERIVED, &@1, $1.s, $1.n)); }
+    | view_values ',' DERIVED   { $$ = $1; ADD($$, mk_str(p, KV_N_DERIVED, &@3, $3.s, $3.n)); }
     ;
 
 params

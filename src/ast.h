@@ -30,7 +30,7 @@ typedef struct kv_span {
     X(COALESCE) X(COND)    X(TEMPLATE) X(LETIN) \
     /* top-level items */ \
     X(FILE)     X(PACK)    X(IMPORT)  X(PARAM)   X(CONST)   X(GLET) \
-    X(FN)       X(FOR)     X(SELECTOR) X(OVERRIDE) X(DISABLE) \
+    X(FN)       X(FOR)     X(SELECTOR) X(OVERRIDE) X(DISABLE) X(VIEW) \
     /* block items */ \
     X(LET)      X(DERIVE)  X(RULE) \
     /* rule clauses */ \

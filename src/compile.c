@@ -200,6 +200,7 @@ typedef struct compiler {
     kv_global *globals; uint32_t nglobals, capglobals;
     kv_fn *fns; uint32_t nfns, capfns;
     kv_query *queries; uint32_t nqueries, capqueries;
+    kv_view *views; uint32_t nviews, capviews;
 
     /* state of the chunk being compiled */
     uint32_t cur_pack;
@@ -1285,6 +1286,7 @@ static void declare_pack(compiler *c, uint32_t pi)
                         if (!GROW(c->rules, c->nrules, c->caprules)) { oom(c); return; }
                         kv_rule *r = &c->rules[c->nrules++];
                         memset(r, 0, sizeof *r);
+                        r->override_pack = -1;
                         r->id = adup(c, bi->str);
                         r->pos.file = c->pack_file_base[pi] + f;
                         r->pos.line = bi->span.line;
@@ -2000,6 +2002,77 @@ static void apply_overrides(compiler *c)
                     r->enabled = false;
                 else
                     r->effective = (kvet_severity)it->op;
+                /* reports show who changed a rule: an organisation's pack
+                 * lowering a stock error must not look like a stock info */
+                r->override_pack = (int32_t)pi;
+                r->override_pos.file = c->pack_file_base[pi] + f;
+                r->override_pos.line = it->span.line;
+                r->override_pos.col = it->span.col;
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- views */
+
+/* `view NAME $a, $b`: each value must name derived values of the program
+ * (a `derive` of that name or below it, as a `$name` read does); a pack
+ * declares a view once and names a value once in it. */
+static void compile_views(compiler *c)
+{
+    for (uint32_t pi = 0; pi < c->npacks; pi++) {
+        cpack *p = &c->packs[pi];
+        for (uint32_t f = 0; f < p->src->nfiles; f++) {
+            kv_node *file = p->src->files[f].ast;
+            for (uint32_t i = 0; i < file->nkids; i++) {
+                kv_node *it = file->kids[i];
+                if (it->kind != KV_N_VIEW || !it->a)
+                    continue;
+                bool dup = false;
+                for (uint32_t k = 0; k < c->nviews && !dup; k++) {
+                    kv_view *o = &c->views[k];
+                    if (o->pack != pi || strcmp(o->name, it->str) != 0)
+                        continue;
+                    dup = true;
+                    error_at(c, it->span, "pack %s declares view %s twice", p->src->name, it->str);
+                    kv_diag(c->ctx, KVET_SEV_NOTE, c->prog->files[o->pos.file], o->pos.line, o->pos.col, 1, NULL,
+                            "view %s is first declared here", it->str);
+                }
+                if (dup)
+                    continue;
+                kv_node *vals = it->a;
+                const char **names = kv_arena_alloc(&c->prog->arena, ((size_t)vals->nkids + 1) * sizeof *names);
+                if (!names) { oom(c); return; }
+                uint32_t n = 0;
+                for (uint32_t k = 0; k < vals->nkids; k++) {
+                    kv_node *v = vals->kids[k];
+                    bool found = false, again = false;
+                    for (uint32_t d = 0; d < c->nderives && !found; d++)
+                        found = names_related(c->derives[d].decl->str, v->str);
+                    for (uint32_t j = 0; j < n && !again; j++)
+                        again = !strcmp(names[j], v->str);
+                    if (!found) {
+                        error_at(c, v->span, "no `derive` defines $%s", v->str);
+                        hint h = {NULL, 0};
+                        for (uint32_t d = 0; d < c->nderives; d++)
+                            hint_consider(&h, v->str, c->derives[d].decl->str);
+                        if (h.best)
+                            kv_diag_hint(c->ctx, "did you mean `$%s`?", h.best);
+                    } else if (again) {
+                        error_at(c, v->span, "view %s names $%s twice", it->str, v->str);
+                    } else {
+                        names[n++] = adup(c, v->str);
+                    }
+                }
+                if (!GROW(c->views, c->nviews, c->capviews)) { oom(c); return; }
+                kv_view *w = &c->views[c->nviews++];
+                w->name = adup(c, it->str);
+                w->values = names;
+                w->nvalues = n;
+                w->pack = pi;
+                w->pos.file = c->pack_file_base[pi] + f;
+                w->pos.line = it->span.line;
+                w->pos.col = it->span.col;
             }
         }
     }
@@ -2090,6 +2163,7 @@ kvet_pack *kv_compile(kvet_ctx *ctx, kv_srcpack *packs, uint32_t npacks)
     if (!c.errors)
         order_derives(&c);
     apply_overrides(&c);
+    compile_views(&c);
     for (uint32_t i = 0; i < c.nparams; i++)
         if (!c.packs[c.params[i].pack].syms) { /* nothing */ }
     if (c.errors)
@@ -2108,6 +2182,7 @@ kvet_pack *kv_compile(kvet_ctx *ctx, kv_srcpack *packs, uint32_t npacks)
     MOVE_TABLE(prog->globals, prog->nglobals, c.globals, c.nglobals);
     MOVE_TABLE(prog->fns, prog->nfns, c.fns, c.nfns);
     MOVE_TABLE(prog->queries, prog->nqueries, c.queries, c.nqueries);
+    MOVE_TABLE(prog->views, prog->nviews, c.views, c.nviews);
     if (declare_stacks(&c) < 0)
         goto fail;
     goto cleanup;
@@ -2143,6 +2218,7 @@ cleanup:
     free(c.globals);
     free(c.fns);
     free(c.queries);
+    free(c.views);
     return prog;
 }
 
@@ -2153,30 +2229,6 @@ void kv_program_free(kvet_pack *prog)
     free(prog->file_src);
     kv_arena_free(&prog->arena);
     free(prog);
-}
-
-bool kv_glob_match(const char *pat, const char *s, size_t n)
-{
-    /* iterative '*' matching with a single backtrack point */
-    size_t pi = 0, si = 0, star = (size_t)-1, mark = 0;
-    size_t pn = strlen(pat);
-    while (si < n) {
-        if (pi < pn && pat[pi] == '*') {
-            star = pi++;
-            mark = si;
-        } else if (pi < pn && pat[pi] == s[si]) {
-            pi++;
-            si++;
-        } else if (star != (size_t)-1) {
-            pi = star + 1;
-            si = ++mark;
-        } else {
-            return false;
-        }
-    }
-    while (pi < pn && pat[pi] == '*')
-        pi++;
-    return pi == pn;
 }
 
 bool kv_selector_match(const kv_selector *s, const char *kind, size_t kl, const char *api, size_t al)

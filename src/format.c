@@ -11,7 +11,7 @@
  *
  * Indentation, two spaces a level:
  *   - items (pack, import, param, const, let, fn, for, override, disable,
- *     derive, rule) at their block's depth;
+ *     view, derive, rule) at their block's depth;
  *   - rule clauses (each, when, require, forbid, at, message, remedy,
  *     link, doc, meta, and a `let` before the rule's first require or
  *     forbid) one level deeper than their rule;
@@ -37,7 +37,7 @@ enum { INDENT = 2 };
 static bool is_item_kw(int k)
 {
     return k == PACK || k == IMPORT || k == PARAM || k == CONST || k == LET || k == FN || k == FOR ||
-           k == OVERRIDE || k == DISABLE || k == DERIVE || k == RULE;
+           k == OVERRIDE || k == DISABLE || k == VIEW || k == DERIVE || k == RULE;
 }
 
 static bool is_clause_kw(int k)

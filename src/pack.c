@@ -682,7 +682,46 @@ kvet_rule_info kvet_rule_at(const kvet_pack *pack, size_t i)
     r.line = k->pos.line;
     r.col = k->pos.col;
     r.applies_to = k->applies_to;
+    r.stock_severity = k->severity;
+    if (k->override_pack >= 0 && (uint32_t)k->override_pack < pack->npacks) {
+        r.override_pack = pack->packs[k->override_pack].name;
+        r.override_file = k->override_pos.file < pack->nfiles ? pack->files[k->override_pos.file] : NULL;
+        r.override_line = k->override_pos.line;
+        r.override_col = k->override_pos.col;
+    }
     return r;
+}
+
+size_t kvet_view_count(const kvet_pack *pack) { return pack ? pack->nviews : 0; }
+
+kvet_view_info kvet_view_at(const kvet_pack *pack, size_t i)
+{
+    kvet_view_info v;
+    memset(&v, 0, sizeof v);
+    if (!pack || i >= pack->nviews)
+        return v;
+    const kv_view *k = &pack->views[i];
+    v.name = k->name;
+    v.pack = k->pack < pack->npacks ? pack->packs[k->pack].name : NULL;
+    v.values = k->values;
+    v.nvalues = k->nvalues;
+    v.file = k->pos.file < pack->nfiles ? pack->files[k->pos.file] : NULL;
+    v.line = k->pos.line;
+    v.col = k->pos.col;
+    return v;
+}
+
+int kvet_view_find(const kvet_pack *pack, const char *name, kvet_view_info *out)
+{
+    memset(out, 0, sizeof *out);
+    /* the packs a user names come before the packs they import: an
+     * organisation's pack that imports the stock pack may declare its own */
+    for (size_t i = 0; i < kvet_view_count(pack); i++)
+        if (name && !strcmp(pack->views[i].name, name)) {
+            *out = kvet_view_at(pack, i);
+            return 1;
+        }
+    return 0;
 }
 
 size_t kvet_derive_count(const kvet_pack *pack) { return pack->nderives; }

@@ -25,7 +25,10 @@
 #include "verify.h"
 
 #define KV_PACKFILE_MAGIC "KVETPACK"
-#define KV_PACKFILE_FORMAT 2u
+/* Format 3 added a rule's override record and the packs' views.  A file of
+ * another format is refused with a message that says to compile again:
+ * compiled packs are build outputs, never kept across kvet versions. */
+#define KV_PACKFILE_FORMAT 3u
 #define NONE_STR 0xFFFFFFFFu
 #define MAX_VALUE_DEPTH 64
 
@@ -172,6 +175,8 @@ static void w_payload(wbuf *w, const kvet_pack *p)
         w_u32(w, (uint32_t)r->remedy);
         w_pos(w, r->pos);
         w_str(w, r->applies_to);
+        w_u32(w, (uint32_t)r->override_pack);
+        w_pos(w, r->override_pos);
     }
     w_u32(w, p->nparams);
     for (uint32_t i = 0; i < p->nparams; i++) {
@@ -198,6 +203,16 @@ static void w_payload(wbuf *w, const kvet_pack *p)
     for (uint32_t i = 0; i < p->nqueries; i++) {
         w_str(w, p->queries[i].kind);
         w_str(w, p->queries[i].api);
+    }
+    w_u32(w, p->nviews);
+    for (uint32_t i = 0; i < p->nviews; i++) {
+        const kv_view *v = &p->views[i];
+        w_str(w, v->name);
+        w_u32(w, v->pack);
+        w_pos(w, v->pos);
+        w_u32(w, v->nvalues);
+        for (uint32_t k = 0; k < v->nvalues; k++)
+            w_str(w, v->values[k]);
     }
 }
 
@@ -482,6 +497,10 @@ static void r_payload(rbuf *r, kvet_pack *p)
         k->remedy = (int32_t)r_u32(r);
         k->pos = r_pos(r);
         k->applies_to = r_req_str(r);
+        k->override_pack = (int32_t)r_u32(r);
+        k->override_pos = r_pos(r);
+        if (k->override_pack < -1 || (k->override_pack >= 0 && (uint32_t)k->override_pack >= p->npacks))
+            bad(r, "bad override pack");
     }
     p->nparams = r_count(r, 16);
     ALLOC_TABLE(p->params, p->nparams);
@@ -512,6 +531,20 @@ static void r_payload(rbuf *r, kvet_pack *p)
     for (uint32_t i = 0; i < p->nqueries; i++) {
         p->queries[i].kind = r_req_str(r);
         p->queries[i].api = r_str(r);
+    }
+    p->nviews = r_count(r, 20);
+    ALLOC_TABLE(p->views, p->nviews);
+    for (uint32_t i = 0; i < p->nviews && !r->bad; i++) {
+        kv_view *v = &p->views[i];
+        v->name = r_req_str(r);
+        v->pack = r_u32(r);
+        if (v->pack >= p->npacks)
+            bad(r, "bad view pack");
+        v->pos = r_pos(r);
+        v->nvalues = r_count(r, 4);
+        ALLOC_TABLE(v->values, v->nvalues);
+        for (uint32_t k = 0; k < v->nvalues; k++)
+            v->values[k] = r_req_str(r);
     }
     if (!r->bad && r->p != r->end)
         bad(r, "trailing bytes");

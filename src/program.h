@@ -15,6 +15,7 @@
 
 #include "kvet/kvet.h"
 #include "arena.h"
+#include "strbuf.h"
 
 /* Where an instruction (or a table entry) was written. */
 typedef struct kv_pos {
@@ -78,7 +79,18 @@ typedef struct kv_rule {
     int32_t remedy;          /* chunk producing the remedy text, or -1 */
     kv_pos pos;
     const char *applies_to;
+    int32_t override_pack;   /* the pack of the last override or disable, or -1 */
+    kv_pos override_pos;
 } kv_rule;
+
+/* `view NAME $a, $b`: derived values a pack names for reports. */
+typedef struct kv_view {
+    const char *name;
+    const char **values;     /* dotted derived-value names */
+    uint32_t nvalues;
+    uint32_t pack;
+    kv_pos pos;
+} kv_view;
 
 typedef struct kv_param {
     const char *name;        /* "pack.name" */
@@ -124,6 +136,7 @@ struct kvet_pack {
     kv_global *globals; uint32_t nglobals;
     kv_fn *fns; uint32_t nfns;
     kv_query *queries; uint32_t nqueries;
+    kv_view *views; uint32_t nviews;
 
     char digest[65];                             /* of the compiled form */
 
@@ -134,8 +147,6 @@ struct kvet_pack {
 /* Does a selector match a document's kind and apiVersion? */
 bool kv_selector_match(const kv_selector *s, const char *kind, size_t kl,
                        const char *api, size_t al);
-/* Glob match with '*' only. */
-bool kv_glob_match(const char *pat, const char *s, size_t n);
 
 /* One rule file of a pack being compiled. */
 typedef struct kv_srcfile {

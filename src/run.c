@@ -160,6 +160,7 @@ typedef struct run {
     uint32_t cur_unit;
     kvet_resource *cur;
     kvet_finding *findings; size_t nfindings, capfindings;
+    kvet_outcome *outcomes; size_t noutcomes, capoutcomes; /* the rules run on it */
     uint32_t doc_src_min;      /* source ids >= this are manifests */
     uint32_t cur_src;
     uint32_t cur_line;
@@ -269,6 +270,20 @@ static void hook_rule_run(void *ud, uint32_t rule)
         stats_charge(r, now_s());
         r->owner = (int32_t)r->prog->rules[rule].pack;
     }
+    if (r->noutcomes == r->capoutcomes) {
+        size_t cap = r->capoutcomes ? r->capoutcomes * 2 : 16;
+        kvet_outcome *o = realloc(r->outcomes, cap * sizeof *o);
+        if (!o) {
+            r->oom = true;
+            return;
+        }
+        r->outcomes = o;
+        r->capoutcomes = cap;
+    }
+    kvet_outcome *o = &r->outcomes[r->noutcomes++];
+    memset(o, 0, sizeof *o);
+    o->rule = rule;
+    o->status = KVET_OUTCOME_PASS;
 }
 
 static void hook_derive_run(void *ud, uint32_t derive, int valued)
@@ -298,6 +313,9 @@ static void hook_finding(void *ud, uint32_t rule, kvet_value at, kvet_value msg,
         r->findings = f;
         r->capfindings = cap;
     }
+    /* rules run one after the other: the rule's outcome is the last one */
+    if (r->noutcomes && r->outcomes[r->noutcomes - 1].rule == rule)
+        r->outcomes[r->noutcomes - 1].findings++;
     kvet_finding *f = &r->findings[r->nfindings++];
     memset(f, 0, sizeof *f);
     f->rule = ru->id;
@@ -334,6 +352,13 @@ static void hook_error(void *ud, const char *what, const char *file, uint32_t li
 {
     run *r = ((context *)ud)->r;
     r->cur_failed = true;
+    /* `what` is the rule id when the rule's own code failed (a derived
+     * value's or a where clause's failure is no rule's outcome) */
+    if (r->noutcomes) {
+        kvet_outcome *o = &r->outcomes[r->noutcomes - 1];
+        if (!strcmp(what, r->prog->rules[o->rule].id))
+            o->status = KVET_OUTCOME_ERROR;
+    }
     kv_buf b;
     kv_buf_init(&b);
     kvet_resource *res = r->cur;
@@ -1227,6 +1252,40 @@ static int cmp_finding(const void *a, const void *b)
     return strcmp(x->message ? x->message : "", y->message ? y->message : "");
 }
 
+/* Each rule's outcome on the resource once its findings are waived or
+ * baselined: failing while one is open, else waived or baselined. */
+static void settle_outcomes(run *r, kvet_resource *rs)
+{
+    if (!r->noutcomes)
+        return;
+    rs->outcomes = malloc(r->noutcomes * sizeof *rs->outcomes);
+    if (!rs->outcomes) {
+        r->oom = true;
+        return;
+    }
+    memcpy(rs->outcomes, r->outcomes, r->noutcomes * sizeof *rs->outcomes);
+    rs->noutcomes = r->noutcomes;
+    for (size_t i = 0; i < rs->nfindings; i++) {
+        const kvet_finding *f = &rs->findings[i];
+        kvet_outcome *o = NULL;
+        for (size_t k = 0; k < rs->noutcomes && !o; k++)
+            if (!strcmp(r->prog->rules[rs->outcomes[k].rule].id, f->rule))
+                o = &rs->outcomes[k];
+        if (!o)
+            continue;
+        if (!f->waiver && !f->baselined)
+            o->open++;
+        else if (f->waiver && !o->waiver)
+            o->waiver = f->waiver;
+    }
+    for (size_t k = 0; k < rs->noutcomes; k++) {
+        kvet_outcome *o = &rs->outcomes[k];
+        if (o->status == KVET_OUTCOME_ERROR || !o->findings)
+            continue;
+        o->status = o->open ? KVET_OUTCOME_FAIL : o->waiver ? KVET_OUTCOME_WAIVED : KVET_OUTCOME_BASELINED;
+    }
+}
+
 static void eval_resource(run *r, kvet_value root, uint32_t src)
 {
     kvet_result *res = &r->res->pub;
@@ -1266,6 +1325,7 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
     r->cur_line = root.line;
     r->cur_failed = false;
     r->nfindings = 0;
+    r->noutcomes = 0;
     kv_arena_reset(&r->scratch);
     kv_eval_resource(r->cur_ctx->ev, root, &r->scratch);
     /* re-fetch: hooks may have grown other arrays, not this one */
@@ -1300,6 +1360,7 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
             res->findings[f->severity]++;
         }
     }
+    settle_outcomes(r, rs);
     if (r->in->want_trace) {
         size_t nt;
         const kv_trace_rec *t = kv_eval_trace(r->cur_ctx->ev, &nt);
@@ -2131,6 +2192,7 @@ done:
     ident_free(&r.eval_ids);
     free(r.docs);
     free(r.findings);
+    free(r.outcomes);
     free(r.stdin_data);
     kv_waivers_free(&r.ws);
     kv_arena_free(&r.scratch);
@@ -2153,6 +2215,59 @@ const char *kvet_config_origin_name(kvet_config_origin o)
     return "?";
 }
 
+kvet_outcome_status kvet_outcome_of(const kvet_pack *pack, const kvet_resource *r, size_t rule,
+                                    const kvet_outcome **outcome, kvet_na_reason *why)
+{
+    if (outcome)
+        *outcome = NULL;
+    if (why)
+        *why = KVET_NA_NONE;
+    /* outcomes are in rule order: a binary search */
+    size_t lo = 0, hi = r->noutcomes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->outcomes[mid].rule < rule)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < r->noutcomes && r->outcomes[lo].rule == rule) {
+        if (outcome)
+            *outcome = &r->outcomes[lo];
+        return (kvet_outcome_status)r->outcomes[lo].status;
+    }
+    kvet_na_reason w = KVET_NA_SELECTOR;
+    if (pack && rule < pack->nrules) {
+        const kv_rule *ru = &pack->rules[rule];
+        const kv_block *b = ru->block < pack->nblocks ? &pack->blocks[ru->block] : NULL;
+        const char *kind = r->kind ? r->kind : "", *api = r->api_version ? r->api_version : "";
+        bool selected = false;
+        for (uint32_t i = 0; b && i < b->nsel && !selected; i++)
+            selected = kv_selector_match(&b->sel[i], kind, strlen(kind), api, strlen(api));
+        w = !ru->enabled ? KVET_NA_DISABLED : selected ? KVET_NA_WHERE : KVET_NA_SELECTOR;
+    }
+    if (why)
+        *why = w;
+    return KVET_OUTCOME_NOT_APPLICABLE;
+}
+
+const char *kvet_outcome_name(kvet_outcome_status s)
+{
+    static const char *const names[] = {"pass", "fail", "waived", "baselined", "error", "not applicable"};
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+const char *kvet_na_reason_text(kvet_na_reason w)
+{
+    switch (w) {
+    case KVET_NA_NONE: return "it applied";
+    case KVET_NA_DISABLED: return "the rule is disabled";
+    case KVET_NA_SELECTOR: return "its block selects other kinds or apiVersions";
+    case KVET_NA_WHERE: return "its block's where condition did not hold";
+    }
+    return "?";
+}
+
 void kvet_result_free(kvet_result *res)
 {
     if (!res)
@@ -2167,6 +2282,7 @@ void kvet_result_free(kvet_result *res)
         for (size_t k = 0; k < rs->nfindings; k++)
             free(rs->findings[k].message);
         free(rs->findings);
+        free(rs->outcomes);
         for (size_t k = 0; k < rs->ntrace; k++) {
             free(rs->trace[k].expr);
             free(rs->trace[k].reads);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "kvet/kvet.h"
+#include "strbuf.h"
 #include "arena.h"
 
 static inline kvet_value kv_absent(void) { kvet_value v = {0}; return v; }
@@ -62,28 +63,8 @@ static inline bool kv_truthy(kvet_value v) { return v.type == KVET_BOOL && v.u.b
 
 const char *kv_type_name(kvet_type t);
 
-/* Growable byte buffer (malloc-backed), used for rendering. */
-typedef struct kv_buf {
-    char *data;
-    size_t len, cap;
-    bool oom;
-} kv_buf;
-
-void kv_buf_init(kv_buf *b);
-void kv_buf_free(kv_buf *b);
-void kv_buf_put(kv_buf *b, const char *s, size_t n);
-void kv_buf_puts(kv_buf *b, const char *s);
-void kv_buf_putc(kv_buf *b, char c);
-void kv_buf_printf(kv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Detach the NUL-terminated contents (malloc'd); the buffer is reset. */
-char *kv_buf_take(kv_buf *b);
-
 /* Render for messages: strings bare, everything else as compact JSON-like
  * text ("absent" for absent).  `as_json` quotes strings. */
 void kv_value_render(kv_buf *b, kvet_value v, bool as_json);
-/* JSON string escaping of raw bytes (invalid UTF-8 replaced by U+FFFD). */
-void kv_buf_json_string(kv_buf *b, const char *s, size_t n);
-/* Shortest text that round-trips a double ("1.5", "1e+20", "NaN"). */
-void kv_format_double(char out[32], double d);
 
 #endif

@@ -2,7 +2,11 @@
 # The HTML audit report rendered by a real browser (headless Chromium): the
 # page has every section, the four charts are drawn with bars of non-zero
 # size, every table fits the width of a printed A4 page under the print
-# styles, and it prints to PDF.  Skipped (exit 77) when Chromium is missing.
+# styles, and it prints to PDF.  Then a large generated case (bench/gen.c,
+# 1k and 10k resources): the report's size grows so little with the
+# resources that 100k stay under 5 MB, and the browser opens the 10k report
+# in a few seconds (bench/html.sh measures 100k).  Skipped (exit 77) when
+# Chromium is missing.
 set -u
 cd "${srcdir:-.}" || exit 99
 KVET=${KVET:?set KVET to the kvet binary}
@@ -76,7 +80,7 @@ function measure() {
     out.push('chart ' + id + ' bars=' + bars.length + ' drawn=' + drawn + ' width=' + w +
              ' title=' + (svg && svg.querySelector('title') ? 'yes' : 'no'));
   });
-  out.push('findings rows=' + d.querySelectorAll('#findings tr.finding').length);
+  out.push('findings rows=' + d.querySelectorAll('tr.finding').length);
   out.push('waivers rows=' + d.querySelectorAll('#waivers tr.waiver').length);
   out.push('accepted bars=' + d.querySelectorAll('#chart-rules rect.bar.accepted').length);
   out.push('title ' + d.title);
@@ -118,9 +122,64 @@ run_browser --window-size=1280,2400 --screenshot="$tmp/report.png" "file://$tmp/
     [ "$(wc -c < "$tmp/report.png")" -gt 20000 ]
 check "a screenshot" $? "no PNG written"
 
+# KVET_REPORT_PNG=docs/report-example.png regenerates the README's picture
+# (the report of the command docs/output.md names) with the same browser.
+if [ -n "${KVET_REPORT_PNG:-}" ]; then
+    "$KVET" report --rules rules --waivers examples/waivers.yaml --today 2026-11-25 -o "$tmp/example.html" \
+        examples/gitops 2>/dev/null
+    run_browser --window-size=1280,1800 --hide-scrollbars --screenshot="$KVET_REPORT_PNG" "file://$tmp/example.html" \
+        >/dev/null
+fi
+
 run_browser --no-pdf-header-footer --print-to-pdf="$tmp/report.pdf" "file://$tmp/report.html" >/dev/null
 [ "$(head -c 5 "$tmp/report.pdf" 2>/dev/null)" = "%PDF-" ] && [ "$(grep -ac '/Type */Page\b' "$tmp/report.pdf")" -ge 2 ]
 check "it prints to a PDF of several pages" $? "$(head -c 5 "$tmp/report.pdf" 2>/dev/null)"
+
+# The large case.  Every part of the report is capped (findings per rule
+# and in all, the scaling rows, the chart rows), so its size is nearly flat
+# in the number of resources: extrapolated linearly from 1k and 10k to 100k
+# it must stay under 5 MB.
+if ${CC:-cc} -O2 -o "$tmp/gen" bench/gen.c 2>"$tmp/cc.log"; then
+    for n in 1000 10000; do
+        "$tmp/gen" "$n" "$tmp/gen-$n" >/dev/null
+        "$KVET" report --rules rules -o "$tmp/big-$n.html" "$tmp/gen-$n" 2>/dev/null
+    done
+    s1=$(wc -c < "$tmp/big-1000.html")
+    s10=$(wc -c < "$tmp/big-10000.html")
+    s100=$(( s1 + (s10 - s1) * 11 ))
+    echo "# report bytes: 1k resources $s1, 10k $s10, 100k extrapolated $s100"
+    [ "$s10" -lt 1500000 ] && [ "$s100" -lt 5000000 ]
+    check "a 10k-resource report is $s10 bytes; 100k extrapolate to $s100 (< 5 MB)" $? "too large"
+    grep -q '<h3 class="sev error">Errors: ' "$tmp/big-10000.html" && grep -q 'id="scaling"' "$tmp/big-10000.html"
+    check "the 10k report has grouped findings and the scaling view" $? "missing parts"
+    grep -q '<script' "$tmp/big-10000.html"
+    [ $? = 1 ]; check "the 10k report has no script" $? "a script"
+    # the page's own load and layout time, measured inside the browser (its
+    # start-up is not the report's)
+    cat > "$tmp/probe-big.html" <<'HTML'
+<!DOCTYPE html><html><body>
+<pre id="result">not measured</pre>
+<script>
+var t0 = Date.now(), f = document.createElement('iframe');
+f.width = 1280; f.height = 2000;
+f.onload = function () {
+  var d = f.contentDocument, h = d.body.scrollHeight, rows = d.querySelectorAll('tr').length;
+  document.getElementById('result').textContent = '\nbig ms=' + (Date.now() - t0) + ' height=' + h + ' rows=' + rows + '\n';
+};
+f.src = 'big-10000.html';
+document.body.appendChild(f);
+</script></body></html>
+HTML
+    run_browser --dump-dom "file://$tmp/probe-big.html" > "$tmp/big-dom.html"
+    line=$(grep '^big ms=' "$tmp/big-dom.html")
+    ms=$(sed -n 's/^big ms=\([0-9]*\) .*/\1/p' <<<"$line")
+    echo "# the browser loaded and laid out the 10k report in ${ms:-?} ms ($line)"
+    # a few seconds on an idle machine; the bound leaves room for a busy one
+    [ -n "$ms" ] && [ "$ms" -lt 20000 ] && grep -q 'height=[1-9]' <<<"$line"
+    check "the browser opens the 10k report in a few seconds (${ms:-?} ms)" $? "${line:-no measurement}"
+else
+    echo "# no C compiler for bench/gen.c: the large case is skipped"
+fi
 
 echo "html: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -208,7 +208,7 @@ kvet_pack_info kvet_pack_at(const kvet_pack *pack, size_t i);
 typedef struct kvet_rule_info {
     const char *id;
     kvet_severity severity;    /* after overrides */
-    int enabled;
+    int enabled;               /* 0: a `disable` turned it off */
     const char *title;
     const char *pack;
     const char *remedy;        /* NULL when absent */
@@ -217,12 +217,37 @@ typedef struct kvet_rule_info {
     const char *file;
     uint32_t line, col;
     const char *applies_to;    /* e.g. "Service serving.knative.dev/v1" */
+    kvet_severity stock_severity; /* as the rule is written, before any `override` */
+    /* The last `override` or `disable` of the rule, written in another
+     * pack (an organisation's) or in its own: NULL, 0 when none. */
+    const char *override_pack;
+    const char *override_file;
+    uint32_t override_line, override_col;
 } kvet_rule_info;
 
 size_t kvet_rule_count(const kvet_pack *pack);
 kvet_rule_info kvet_rule_at(const kvet_pack *pack, size_t i);
 /* A rule's `meta KEY "value"`, or NULL. */
 const char *kvet_rule_meta(const kvet_pack *pack, size_t i, const char *key);
+
+/* A view: derived values a pack names for reports (`view NAME $a, $b`,
+ * docs/language.md).  The HTML and Markdown reports show the `scaling`
+ * view of each resource; a report never knows a pack's value names. */
+typedef struct kvet_view_info {
+    const char *name;          /* e.g. "scaling" */
+    const char *pack;          /* the pack that declares it */
+    const char *const *values; /* dotted derived-value names, as declared */
+    size_t nvalues;
+    const char *file;
+    uint32_t line, col;
+} kvet_view_info;
+
+size_t kvet_view_count(const kvet_pack *pack);
+kvet_view_info kvet_view_at(const kvet_pack *pack, size_t i);
+/* The view with this name: 1, or 0 with *out zeroed when no pack declares
+ * it.  When several packs do, the first in load order wins (packs named by
+ * the user come before the packs they import). */
+int kvet_view_find(const kvet_pack *pack, const char *name, kvet_view_info *out);
 
 /* ------------------------------------------------------------------------
  * Checking
@@ -309,6 +334,36 @@ typedef struct kvet_finding {
     int baselined;           /* it is in the baseline: reported, but it does not fail */
 } kvet_finding;
 
+/* How a rule ended on a resource.  Every reporter reads these instead of
+ * guessing from selector texts: a rule's `where` clause and its block's
+ * selectors decided, in the library, whether it applied. */
+typedef enum kvet_outcome_status {
+    KVET_OUTCOME_PASS = 0,       /* evaluated without a finding */
+    KVET_OUTCOME_FAIL,           /* at least one open finding */
+    KVET_OUTCOME_WAIVED,         /* findings, none open, at least one waived */
+    KVET_OUTCOME_BASELINED,      /* findings, none open, all in the baseline */
+    KVET_OUTCOME_ERROR,          /* the rule failed while evaluated (see errors) */
+    KVET_OUTCOME_NOT_APPLICABLE  /* not evaluated: see kvet_na_reason */
+} kvet_outcome_status;
+
+/* Why a rule did not apply to a resource. */
+typedef enum kvet_na_reason {
+    KVET_NA_NONE = 0,     /* it applied */
+    KVET_NA_DISABLED,     /* a `disable` turned the rule off */
+    KVET_NA_SELECTOR,     /* its block selects other kinds or apiVersions */
+    KVET_NA_WHERE         /* its block's `where` condition did not hold (or failed: see errors) */
+} kvet_na_reason;
+
+/* A rule evaluated on a resource: kvet_resource.outcomes holds one per
+ * such rule, in kvet_rule_at order; rules it does not hold did not apply. */
+typedef struct kvet_outcome {
+    uint32_t rule;            /* kvet_rule_at index */
+    uint32_t status;          /* kvet_outcome_status, never NOT_APPLICABLE */
+    uint32_t findings;        /* findings the rule raised on the resource */
+    uint32_t open;            /* of them, neither waived nor baselined */
+    const kvet_waiver *waiver;/* WAIVED: the waiver of its first waived finding */
+} kvet_outcome;
+
 /* One step in the derivation of an effective value. */
 typedef struct kvet_trace {
     const char *name;     /* dotted name of the derived value */
@@ -368,6 +423,8 @@ typedef struct kvet_resource {
     kvet_trace *trace;      /* only with want_trace */
     size_t ntrace;
     int not_evaluated;      /* a rule failed on this resource: see errors */
+    kvet_outcome *outcomes; /* the rules evaluated on it, by rule index */
+    size_t noutcomes;
 } kvet_resource;
 
 typedef struct kvet_error {
@@ -460,6 +517,14 @@ kvet_derive_info kvet_derive_at(const kvet_pack *pack, size_t i);
  * evaluation errors are listed in result->errors. */
 kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs *in);
 void kvet_result_free(kvet_result *res);
+
+/* The outcome of rule `rule` (kvet_rule_at index of the pack the result was
+ * checked with) on a resource.  *outcome gets its record, or NULL when the
+ * rule did not apply; *why gets the reason then (both may be NULL). */
+kvet_outcome_status kvet_outcome_of(const kvet_pack *pack, const kvet_resource *r, size_t rule,
+                                    const kvet_outcome **outcome, kvet_na_reason *why);
+const char *kvet_outcome_name(kvet_outcome_status s); /* "pass", "fail", ..., "not applicable" */
+const char *kvet_na_reason_text(kvet_na_reason w);    /* "rule disabled", ... */
 
 /* ------------------------------------------------------------------------
  * Coverage: which rules, derived values and branches of a pack a series of

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "kvet/kvet.h"
+#include "strbuf.h"
 
 /* Exit codes: part of the contract, documented in README.md and kvet(1). */
 enum {
@@ -19,22 +20,14 @@ enum {
     KVET_EXIT_ERROR = 2     /* usage, input or rule errors */
 };
 
-/* A growable string used by the reporters.  With a sink, what is written
- * goes to that file in pieces of about a megabyte (for reporters that never
- * look back at what they wrote): the report is never whole in memory. */
-typedef struct cli_buf {
-    char *data;
-    size_t len, cap;
-    bool oom;
-    kvet_atomic_file *sink;
-    int sink_errno;            /* a failed write to the sink, else 0 */
-} cli_buf;
-
-void cli_buf_init(cli_buf *b);
-void cli_buf_free(cli_buf *b);
-void cli_buf_put(cli_buf *b, const char *s, size_t n);
-void cli_buf_puts(cli_buf *b, const char *s);
-void cli_buf_printf(cli_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The reporters write into kv_buf, the buffer of the text utilities the
+ * library and the program share (src/strbuf.h). */
+/* A kv_buf sink writing to a kvet_atomic_file (the argument). */
+int cli_sink_write(void *f, const char *data, size_t len);
+/* Finish a report streamed through b's sink to f: the rest written and the
+ * file put in place, or nothing changed (f is gone either way); 0, or -1
+ * with errno set (ENOMEM when the report ran out of memory). */
+int cli_buf_commit(kv_buf *b, kvet_atomic_file *f);
 
 typedef struct report_opts {
     bool color;
@@ -69,11 +62,7 @@ typedef struct report_opts {
 void cli_print_diags(kvet_ctx *ctx, bool color, bool quiet);
 /* Write a report to path (atomically), or to standard output for NULL or
  * "-".  0, or -1 after printing the problem. */
-int cli_write_report(const char *path, const cli_buf *b);
-/* Finish a report streamed to b->sink: the rest written and the file put in
- * place, or nothing changed (the sink is gone either way); 0, or -1 with
- * errno set (ENOMEM when the report ran out of memory). */
-int cli_buf_commit(cli_buf *b);
+int cli_write_report(const char *path, const kv_buf *b);
 
 /* Files a command works on (files.c): `path` itself when it is not a
  * folder, else every file below it whose name `want` accepts, sorted.
@@ -143,34 +132,28 @@ int cli_run_diff(const diff_opts *o);
 
 /* Reporters append to a buffer; the caller writes it out (atomically for
  * --output). */
-void report_text(cli_buf *out, const kvet_result *res, const report_opts *o);
-int report_json(cli_buf *out, const kvet_result *res, const report_opts *o);
-void report_explain(cli_buf *out, const kvet_result *res, const report_opts *o, const char *only);
+void report_text(kv_buf *out, const kvet_result *res, const report_opts *o);
+int report_json(kv_buf *out, const kvet_result *res, const report_opts *o);
+void report_explain(kv_buf *out, const kvet_result *res, const report_opts *o, const char *only);
 /* The baseline file `kvet baseline` writes (docs/waivers.md). */
-int report_baseline(cli_buf *out, const kvet_result *res);
+int report_baseline(kv_buf *out, const kvet_result *res);
 /* The rule catalogue (docs/rules.md). */
-int report_catalogue(cli_buf *out, const kvet_pack *pack);
+int report_catalogue(kv_buf *out, const kvet_pack *pack);
 
 /* CI reporters (docs/output.md).  Each appends one complete document and
  * returns 0, or -1 when the buffer ran out of memory.  The output depends
  * only on the result and the options: no timestamps, no host names. */
-int report_sarif(cli_buf *out, const kvet_result *res, const report_opts *o);    /* SARIF 2.1.0 */
-int report_junit(cli_buf *out, const kvet_result *res, const report_opts *o);    /* JUnit XML */
-int report_tap(cli_buf *out, const kvet_result *res, const report_opts *o);      /* TAP version 14 */
-int report_github(cli_buf *out, const kvet_result *res, const report_opts *o);   /* Actions workflow commands */
-int report_markdown(cli_buf *out, const kvet_result *res, const report_opts *o); /* a pull-request comment */
-int report_html(cli_buf *out, const kvet_result *res, const report_opts *o);     /* the audit report */
+int report_sarif(kv_buf *out, const kvet_result *res, const report_opts *o);    /* SARIF 2.1.0 */
+int report_junit(kv_buf *out, const kvet_result *res, const report_opts *o);    /* JUnit XML */
+int report_tap(kv_buf *out, const kvet_result *res, const report_opts *o);      /* TAP version 14 */
+int report_github(kv_buf *out, const kvet_result *res, const report_opts *o);   /* Actions workflow commands */
+int report_markdown(kv_buf *out, const kvet_result *res, const report_opts *o); /* a pull-request comment */
+int report_html(kv_buf *out, const kvet_result *res, const report_opts *o);     /* the audit report */
 
 /* ---- helpers shared by the CI reporters (report_util.c) ---- */
 
-/* Decode one UTF-8 sequence at p (n bytes available).  Returns its length
- * and stores the code point, or returns 0 for a byte that does not start a
- * valid, shortest-form sequence (surrogates and values above U+10FFFF are
- * invalid too). */
-size_t cli_utf8_decode(const char *p, size_t n, uint32_t *cp);
-
 /* "Kind ns/name", "Kind name" or "Kind (unnamed)". */
-void cli_resource_label(cli_buf *b, const kvet_resource *r);
+void cli_resource_label(kv_buf *b, const kvet_resource *r);
 
 /* The file a finding points at: its own, else its resource's. */
 const char *cli_finding_file(const kvet_finding *f, const kvet_resource *r);
@@ -178,15 +161,10 @@ const char *cli_finding_file(const kvet_finding *f, const kvet_resource *r);
 /* True when the finding counts against the fail level (--fail-level). */
 bool cli_finding_fails(const kvet_finding *f, const report_opts *o);
 
-/* Whether a rule's applies_to text ("Kind apiVersion-pattern, Kind2, ...",
- * `*` matching any run of characters) selects a resource by kind and
- * apiVersion.  A rule's `where` condition is not known here. */
-bool cli_rule_applies(const char *applies_to, const char *kind, const char *api_version);
-
 /* The text of a string literal as rule sources write it (kvet_rule_info's
  * remedy is the template's source): the quotes are dropped and the simple
  * escapes resolved; anything that is not a quoted literal is copied. */
-void cli_literal_text(cli_buf *b, const char *s);
+void cli_literal_text(kv_buf *b, const char *s);
 
 /* The rules a report describes: every rule of the pack in pack order, then
  * any rule named by a finding that the pack does not list (so a report is
@@ -201,10 +179,7 @@ void cli_rules_free(cli_rules *rules);
 /* Index of the rule with this id, or -1. */
 long cli_rules_find(const cli_rules *rules, const char *id);
 
-/* Shortest round-trip text of a double. */
-void cli_format_double(char out[32], double d);
 /* A kvet_value as JSON text. */
-void cli_value_json(cli_buf *b, kvet_value v);
-void cli_json_string(cli_buf *b, const char *s, size_t n);
+void cli_value_json(kv_buf *b, kvet_value v);
 
 #endif

@@ -109,11 +109,11 @@ static void tmp_remove(void)
  * collecting its standard output and error.  Returns its exit status
  * (127 when it could not be started; err then says why), or -1 when no
  * process could be made. */
-static int git_run(const char *const *argv, const char *in, size_t inlen, cli_buf *out, cli_buf *err)
+static int git_run(const char *const *argv, const char *in, size_t inlen, kv_buf *out, kv_buf *err)
 {
     int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1};
     if (pipe(pin) < 0 || pipe(pout) < 0 || pipe(perr) < 0) {
-        cli_buf_printf(err, "cannot make a pipe: %s", strerror(errno));
+        kv_buf_printf(err, "cannot make a pipe: %s", strerror(errno));
         for (int i = 0; i < 2; i++) {
             if (pin[i] >= 0) close(pin[i]);
             if (pout[i] >= 0) close(pout[i]);
@@ -123,7 +123,7 @@ static int git_run(const char *const *argv, const char *in, size_t inlen, cli_bu
     }
     pid_t pid = fork();
     if (pid < 0) {
-        cli_buf_printf(err, "cannot start git: %s", strerror(errno));
+        kv_buf_printf(err, "cannot start git: %s", strerror(errno));
         close(pin[0]); close(pin[1]); close(pout[0]); close(pout[1]); close(perr[0]); close(perr[1]);
         return -1;
     }
@@ -148,7 +148,7 @@ static int git_run(const char *const *argv, const char *in, size_t inlen, cli_bu
         wfd = -1;
     }
     int rfd[2] = {pout[0], perr[0]};
-    cli_buf *dst[2] = {out, err};
+    kv_buf *dst[2] = {out, err};
     char chunk[65536];
     while (rfd[0] >= 0 || rfd[1] >= 0) {
         struct pollfd p[3];
@@ -182,7 +182,7 @@ static int git_run(const char *const *argv, const char *in, size_t inlen, cli_bu
             ssize_t r = read(rfd[k], chunk, sizeof chunk);
             if (r > 0) {
                 if (dst[k])
-                    cli_buf_put(dst[k], chunk, (size_t)r);
+                    kv_buf_put(dst[k], chunk, (size_t)r);
             } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
                 close(rfd[k]);
                 rfd[k] = -1;
@@ -202,7 +202,7 @@ static int git_run(const char *const *argv, const char *in, size_t inlen, cli_bu
 }
 
 /* git's message, one line, without the trailing newline. */
-static const char *git_message(cli_buf *err)
+static const char *git_message(kv_buf *err)
 {
     if (!err->data)
         return "(no message)";
@@ -246,14 +246,14 @@ static char *xstrdup(const char *s)
     return p;
 }
 
-static char *buf_take(cli_buf *b)
+static char *buf_take(kv_buf *b)
 {
     if (b->oom) {
         fprintf(stderr, "%s: out of memory\n", prog);
         exit(KVET_EXIT_ERROR);
     }
     char *s = b->data ? b->data : xstrdup("");
-    cli_buf_init(b);
+    kv_buf_init(b);
     return s;
 }
 
@@ -369,9 +369,9 @@ static void git_where(run *R)
     if (R->git_checked)
         return;
     R->git_checked = true;
-    cli_buf out, err;
-    cli_buf_init(&out);
-    cli_buf_init(&err);
+    kv_buf out, err;
+    kv_buf_init(&out);
+    kv_buf_init(&err);
     const char *argv[] = {"git", "rev-parse", "--show-toplevel", "--show-prefix", NULL};
     if (git_run(argv, NULL, 0, &out, &err) == 0 && out.data) {
         char *nl = strchr(out.data, '\n');
@@ -386,8 +386,8 @@ static void git_where(run *R)
     }
     if (!R->prefix)
         R->prefix = xstrdup("");
-    cli_buf_free(&out);
-    cli_buf_free(&err);
+    kv_buf_free(&out);
+    kv_buf_free(&err);
 }
 
 /* Resolve REV to a commit.  0, or -1 after saying why it is neither a path
@@ -401,9 +401,9 @@ static int resolve_revision(const char *what, const char *rev, char **commit)
     size_t n = strlen(rev);
     char *spec = xcalloc(n + 10, 1);
     snprintf(spec, n + 10, "%s^{commit}", rev);
-    cli_buf out, err;
-    cli_buf_init(&out);
-    cli_buf_init(&err);
+    kv_buf out, err;
+    kv_buf_init(&out);
+    kv_buf_init(&err);
     const char *argv[] = {"git", "rev-parse", "--verify", "--quiet", spec, NULL};
     int st = git_run(argv, NULL, 0, &out, &err);
     free(spec);
@@ -417,9 +417,9 @@ static int resolve_revision(const char *what, const char *rev, char **commit)
                 rev, git_message(&err));
         rc = -1;
     } else {
-        cli_buf o2, e2;
-        cli_buf_init(&o2);
-        cli_buf_init(&e2);
+        kv_buf o2, e2;
+        kv_buf_init(&o2);
+        kv_buf_init(&e2);
         const char *argv2[] = {"git", "rev-parse", "--is-shallow-repository", NULL};
         int st2 = git_run(argv2, NULL, 0, &o2, &e2);
         if (st2 != 0) {
@@ -432,12 +432,12 @@ static int resolve_revision(const char *what, const char *rev, char **commit)
                 fprintf(stderr, "%s: the repository is a shallow clone: fetch the revision first (for example git "
                                 "fetch --depth=1 origin %s)\n", prog, rev);
         }
-        cli_buf_free(&o2);
-        cli_buf_free(&e2);
+        kv_buf_free(&o2);
+        kv_buf_free(&e2);
         rc = -1;
     }
-    cli_buf_free(&out);
-    cli_buf_free(&err);
+    kv_buf_free(&out);
+    kv_buf_free(&err);
     return rc;
 }
 
@@ -447,16 +447,16 @@ static int resolve_revision(const char *what, const char *rev, char **commit)
 static char *repo_path(run *R, const char *path)
 {
     git_where(R);
-    cli_buf b;
-    cli_buf_init(&b);
+    kv_buf b;
+    kv_buf_init(&b);
     if (path[0] == '/') {
         size_t n = R->toplevel ? strlen(R->toplevel) : 0;
         if (!R->toplevel || strncmp(path, R->toplevel, n) != 0 || (path[n] != '/' && path[n] != '\0'))
             return NULL;
-        cli_buf_puts(&b, path + n);
+        kv_buf_puts(&b, path + n);
     } else {
-        cli_buf_puts(&b, R->prefix);
-        cli_buf_puts(&b, path);
+        kv_buf_puts(&b, R->prefix);
+        kv_buf_puts(&b, path);
     }
     char *joined = buf_take(&b);
     /* normalise the segments: drop "" and ".", resolve ".." */
@@ -476,13 +476,13 @@ static char *repo_path(run *R, const char *path)
         }
         push_str(&seg, &nseg, t);
     }
-    cli_buf_init(&b);
+    kv_buf_init(&b);
     for (size_t i = 0; i < nseg; i++) {
-        cli_buf_puts(&b, i ? "/" : "");
-        cli_buf_puts(&b, seg[i]);
+        kv_buf_puts(&b, i ? "/" : "");
+        kv_buf_puts(&b, seg[i]);
     }
     if (!nseg)
-        cli_buf_puts(&b, ".");
+        kv_buf_puts(&b, ".");
     free(seg);
     free(joined);
     char *res = buf_take(&b);
@@ -578,20 +578,20 @@ static int read_revision(diff_side *s)
         fprintf(stderr, "%s: cannot create %s: %s\n", prog, s->tree, strerror(errno));
         return -1;
     }
-    cli_buf list, err;
-    cli_buf_init(&list);
-    cli_buf_init(&err);
+    kv_buf list, err;
+    kv_buf_init(&list);
+    kv_buf_init(&err);
     const char *ls[] = {"git", "ls-tree", "-r", "-z", "--full-tree", s->commit, NULL};
     int st = git_run(ls, NULL, 0, &list, &err);
     if (st != 0) {
         fprintf(stderr, "%s: cannot list the files of %s: git ls-tree: %s\n", prog, s->revision, git_message(&err));
-        cli_buf_free(&list);
-        cli_buf_free(&err);
+        kv_buf_free(&list);
+        kv_buf_free(&err);
         return -1;
     }
     /* entries: "<mode> <type> <object>\t<path>\0" */
-    cli_buf want;
-    cli_buf_init(&want);
+    kv_buf want;
+    kv_buf_init(&want);
     const char **paths = NULL;
     size_t *plens = NULL, npaths = 0;
     for (size_t i = 0; list.data && i < list.len;) {
@@ -605,8 +605,8 @@ static int read_revision(diff_side *s)
         size_t plen = n - (size_t)(path - e);
         if (!wanted_file(path, plen) || !safe_repo_path(path, plen))
             continue;
-        cli_buf_put(&want, e + 12, (size_t)(tab - (e + 12)));
-        cli_buf_puts(&want, "\n");
+        kv_buf_put(&want, e + 12, (size_t)(tab - (e + 12)));
+        kv_buf_puts(&want, "\n");
         paths = xrealloc(paths, (npaths + 1) * sizeof *paths);
         plens = xrealloc(plens, (npaths + 1) * sizeof *plens);
         paths[npaths] = path;
@@ -614,8 +614,8 @@ static int read_revision(diff_side *s)
     }
     int rc = 0;
     if (npaths) {
-        cli_buf blobs;
-        cli_buf_init(&blobs);
+        kv_buf blobs;
+        kv_buf_init(&blobs);
         err.len = 0;
         const char *cat[] = {"git", "cat-file", "--batch", NULL};
         st = git_run(cat, want.data, want.len, &blobs, &err);
@@ -649,13 +649,13 @@ static int read_revision(diff_side *s)
                 rc = -1;
             off = (size_t)(nl + 1 - blobs.data) + size + 1;
         }
-        cli_buf_free(&blobs);
+        kv_buf_free(&blobs);
     }
     free(paths);
     free(plens);
-    cli_buf_free(&want);
-    cli_buf_free(&list);
-    cli_buf_free(&err);
+    kv_buf_free(&want);
+    kv_buf_free(&list);
+    kv_buf_free(&err);
     return rc;
 }
 
@@ -852,8 +852,8 @@ const char *diff_side_label(const diff_side *s)
  * twice shows its last value. */
 static char *settings_label(const char *const *sets, size_t nsets, const char *const *cluster, size_t ncluster)
 {
-    cli_buf b;
-    cli_buf_init(&b);
+    kv_buf b;
+    kv_buf_init(&b);
     size_t parts = 0;
     for (size_t i = 0; i < nsets; i++) {
         const char *eq = strchr(sets[i], '=');
@@ -863,15 +863,15 @@ static char *settings_label(const char *const *sets, size_t nsets, const char *c
             later = !strncmp(sets[k], sets[i], n) && sets[k][n] == '=';
         if (later)
             continue;
-        cli_buf_puts(&b, parts++ ? ", " : "");
-        cli_buf_puts(&b, sets[i]);
+        kv_buf_puts(&b, parts++ ? ", " : "");
+        kv_buf_puts(&b, sets[i]);
     }
     for (size_t i = 0; i < ncluster; i++) {
-        cli_buf_puts(&b, parts++ ? ", " : "");
-        cli_buf_printf(&b, "cluster %s", cluster[i]);
+        kv_buf_puts(&b, parts++ ? ", " : "");
+        kv_buf_printf(&b, "cluster %s", cluster[i]);
     }
     if (!parts)
-        cli_buf_puts(&b, "the defaults");
+        kv_buf_puts(&b, "the defaults");
     return buf_take(&b);
 }
 
@@ -890,10 +890,10 @@ static char *identity_key(const kvet_resource *r, bool by_env)
 {
     const char *g;
     size_t gn = api_group(r->api_version, &g);
-    cli_buf b;
-    cli_buf_init(&b);
-    cli_buf_put(&b, g, gn);
-    cli_buf_printf(&b, "\x1f%s\x1f%s\x1f%s\x1f%s", r->kind, r->ns, r->name, by_env && r->env ? r->env : "");
+    kv_buf b;
+    kv_buf_init(&b);
+    kv_buf_put(&b, g, gn);
+    kv_buf_printf(&b, "\x1f%s\x1f%s\x1f%s\x1f%s", r->kind, r->ns, r->name, by_env && r->env ? r->env : "");
     return buf_take(&b);
 }
 
@@ -921,8 +921,8 @@ static diff_resource *add_resource(diff_result *d)
  * line numbers of files it names (file.yaml:12:3 is file.yaml). */
 static char *normalise(const diff_side *s, const char *msg)
 {
-    cli_buf b;
-    cli_buf_init(&b);
+    kv_buf b;
+    kv_buf_init(&b);
     size_t nn = s->norm ? strlen(s->norm) : 0;
     for (const char *p = msg; *p;) {
         if (nn && !strncmp(p, s->norm, nn)) {
@@ -934,7 +934,7 @@ static char *normalise(const diff_side *s, const char *msg)
         for (size_t k = 0; k < 3 && !cut; k++) {
             size_t m = strlen(ext[k]);
             if (!strncmp(p, ext[k], m) && p[m] >= '0' && p[m] <= '9') {
-                cli_buf_put(&b, p, m - 1);
+                kv_buf_put(&b, p, m - 1);
                 p += m;
                 while ((*p >= '0' && *p <= '9') || (*p == ':' && p[1] >= '0' && p[1] <= '9'))
                     p++;
@@ -942,7 +942,7 @@ static char *normalise(const diff_side *s, const char *msg)
             }
         }
         if (!cut)
-            cli_buf_put(&b, p++, 1);
+            kv_buf_put(&b, p++, 1);
     }
     return buf_take(&b);
 }
@@ -1092,46 +1092,46 @@ static bool key_needs_quotes(const char *k, size_t n)
 }
 
 /* components.predictor.knativeService.annotations["autoscaling.knative.dev/min-scale"] */
-static void path_text(cli_buf *b, const diff_seg *segs, size_t n, bool first_dot)
+static void path_text(kv_buf *b, const diff_seg *segs, size_t n, bool first_dot)
 {
     for (size_t i = 0; i < n; i++) {
         if (segs[i].index >= 0) {
-            cli_buf_printf(b, "[%ld]", segs[i].index);
+            kv_buf_printf(b, "[%ld]", segs[i].index);
         } else if (key_needs_quotes(segs[i].key, segs[i].keylen)) {
-            cli_buf_puts(b, "[");
-            cli_json_string(b, segs[i].key, segs[i].keylen);
-            cli_buf_puts(b, "]");
+            kv_buf_puts(b, "[");
+            kv_buf_json_string(b, segs[i].key, segs[i].keylen);
+            kv_buf_puts(b, "]");
         } else {
             if (i || first_dot)
-                cli_buf_puts(b, ".");
-            cli_buf_put(b, segs[i].key, segs[i].keylen);
+                kv_buf_puts(b, ".");
+            kv_buf_put(b, segs[i].key, segs[i].keylen);
         }
     }
 }
 
-void diff_value_text(cli_buf *b, kvet_value v)
+void diff_value_text(kv_buf *b, kvet_value v)
 {
     char num[32];
     switch ((kvet_type)v.type) {
-    case KVET_ABSENT: cli_buf_puts(b, "unset"); break;
-    case KVET_NULL: cli_buf_puts(b, "none"); break;
-    case KVET_BOOL: cli_buf_puts(b, v.u.b ? "yes" : "no"); break;
-    case KVET_INT: cli_buf_printf(b, "%lld", (long long)v.u.i); break;
+    case KVET_ABSENT: kv_buf_puts(b, "unset"); break;
+    case KVET_NULL: kv_buf_puts(b, "none"); break;
+    case KVET_BOOL: kv_buf_puts(b, v.u.b ? "yes" : "no"); break;
+    case KVET_INT: kv_buf_printf(b, "%lld", (long long)v.u.i); break;
     case KVET_FLOAT:
-        cli_format_double(num, v.u.f);
+        kv_format_double(num, v.u.f);
         if (strlen(num) > 2 && !strcmp(num + strlen(num) - 2, ".0"))
             num[strlen(num) - 2] = '\0';
-        cli_buf_puts(b, num);
+        kv_buf_puts(b, num);
         break;
     case KVET_STRING:
         if (!v.u.s->len)
-            cli_buf_puts(b, "\"\"");
+            kv_buf_puts(b, "\"\"");
         else
-            cli_buf_put(b, v.u.s->data, v.u.s->len);
+            kv_buf_put(b, v.u.s->data, v.u.s->len);
         break;
     default: {
-        cli_buf j;
-        cli_buf_init(&j);
+        kv_buf j;
+        kv_buf_init(&j);
         cli_value_json(&j, v);
         if (j.oom)
             b->oom = true;
@@ -1139,25 +1139,25 @@ void diff_value_text(cli_buf *b, kvet_value v)
             size_t cut = 157;
             while (cut && (j.data[cut] & 0xC0) == 0x80)
                 cut--;
-            cli_buf_put(b, j.data, cut);
-            cli_buf_puts(b, "...");
+            kv_buf_put(b, j.data, cut);
+            kv_buf_puts(b, "...");
         } else if (j.data) {
-            cli_buf_put(b, j.data, j.len);
+            kv_buf_put(b, j.data, j.len);
         }
-        cli_buf_free(&j);
+        kv_buf_free(&j);
     }
     }
 }
 
-static void known_value(cli_buf *b, const struct known *k, kvet_value v)
+static void known_value(kv_buf *b, const struct known *k, kvet_value v)
 {
     if (k && k->none && none(v)) {
-        cli_buf_puts(b, k->none);
+        kv_buf_puts(b, k->none);
         return;
     }
     diff_value_text(b, v);
     if (k && k->kind == K_MAX && v.type == KVET_INT && v.u.i == 0)
-        cli_buf_puts(b, " (unbounded)");
+        kv_buf_puts(b, " (unbounded)");
 }
 
 /* What a change of a well-known value may do. */
@@ -1195,7 +1195,7 @@ static unsigned impact_of(const struct known *k, kvet_value before, kvet_value a
 /* A component or a resource-level map (its `scale`) in a few words:
  * "min 1, max 5, initial 3". prefix is the path of the value below a
  * component ("" for a component, "scale." for a resource's scale). */
-static void group_summary(cli_buf *b, kvet_value v, const char *prefix)
+static void group_summary(kv_buf *b, kvet_value v, const char *prefix)
 {
     size_t pn = strlen(prefix), parts = 0;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
@@ -1205,16 +1205,16 @@ static void group_summary(cli_buf *b, kvet_value v, const char *prefix)
         kvet_value x = get_path(v, k->path + pn);
         if (none(x) || (k->kind == K_STZ && !(x.type == KVET_BOOL && x.u.b)))
             continue;
-        cli_buf_puts(b, parts++ ? ", " : "");
+        kv_buf_puts(b, parts++ ? ", " : "");
         if (k->kind == K_STZ) {
-            cli_buf_puts(b, "scales to zero");
+            kv_buf_puts(b, "scales to zero");
             continue;
         }
-        cli_buf_printf(b, "%s ", k->label);
+        kv_buf_printf(b, "%s ", k->label);
         known_value(b, k, x);
     }
     if (!parts)
-        cli_buf_puts(b, "no scaling values");
+        kv_buf_puts(b, "no scaling values");
 }
 
 /* An added or removed resource's derived values in words. */
@@ -1222,36 +1222,36 @@ static char *resource_summary(kvet_value eff)
 {
     if (eff.type != KVET_MAP || !eff.u.m->n)
         return NULL;
-    cli_buf b;
-    cli_buf_init(&b);
+    kv_buf b;
+    kv_buf_init(&b);
     size_t parts = 0;
     kvet_value mode = get(eff, "deploymentMode");
     if (mode.type == KVET_STRING) {
-        cli_buf_printf(&b, "%s mode", mode.u.s->data);
+        kv_buf_printf(&b, "%s mode", mode.u.s->data);
         parts++;
     }
     kvet_value comps = get(eff, "components");
     for (uint32_t i = 0; comps.type == KVET_MAP && i < comps.u.m->n; i++) {
-        cli_buf_puts(&b, parts++ ? "; " : "");
-        cli_buf_printf(&b, "%s: ", comps.u.m->e[i].key->data);
+        kv_buf_puts(&b, parts++ ? "; " : "");
+        kv_buf_printf(&b, "%s: ", comps.u.m->e[i].key->data);
         group_summary(&b, comps.u.m->e[i].val, "");
     }
     kvet_value scale = get(eff, "scale");
     if (scale.type == KVET_MAP) {
-        cli_buf_puts(&b, parts++ ? "; " : "");
+        kv_buf_puts(&b, parts++ ? "; " : "");
         group_summary(&b, scale, "scale.");
     }
     /* values the stock pack does not define: the first few, as they are */
     for (uint32_t i = 0; comps.type != KVET_MAP && mode.type != KVET_STRING && scale.type != KVET_MAP && i < eff.u.m->n; i++) {
         if (parts == 6) {
-            cli_buf_puts(&b, ", ...");
+            kv_buf_puts(&b, ", ...");
             break;
         }
-        cli_buf_printf(&b, "%s%s ", parts++ ? ", " : "", eff.u.m->e[i].key->data);
+        kv_buf_printf(&b, "%s%s ", parts++ ? ", " : "", eff.u.m->e[i].key->data);
         diff_value_text(&b, eff.u.m->e[i].val);
     }
     if (!parts) {
-        cli_buf_free(&b);
+        kv_buf_free(&b);
         return NULL;
     }
     return buf_take(&b);
@@ -1294,8 +1294,8 @@ static void add_change(walker *w, kvet_value before, kvet_value after)
     c->npath = w->depth;
     c->path = xcalloc(w->depth, sizeof *c->path);
     memcpy(c->path, w->segs, w->depth * sizeof *c->path);
-    cli_buf b;
-    cli_buf_init(&b);
+    kv_buf b;
+    kv_buf_init(&b);
     path_text(&b, c->path, c->npath, false);
     c->key = buf_take(&b);
     size_t start = group_start(c->path, c->npath);
@@ -1306,17 +1306,17 @@ static void add_change(walker *w, kvet_value before, kvet_value after)
     }
     const diff_seg *rel = c->path + start;
     size_t nrel = c->npath - start, used = 0;
-    cli_buf_init(&b);
+    kv_buf_init(&b);
     if (nrel == 0) {
         /* a whole component appeared or went */
         if (none(before)) {
-            cli_buf_puts(&b, "added (");
+            kv_buf_puts(&b, "added (");
             group_summary(&b, after, "");
         } else {
-            cli_buf_puts(&b, "removed (was ");
+            kv_buf_puts(&b, "removed (was ");
             group_summary(&b, before, "");
         }
-        cli_buf_puts(&b, ")");
+        kv_buf_puts(&b, ")");
         c->impact = DIFF_RISK;
         c->text = buf_take(&b);
         return;
@@ -1324,10 +1324,10 @@ static void add_change(walker *w, kvet_value before, kvet_value after)
     if (nrel == 1 && !start && rel[0].index < 0 && rel[0].keylen == 5 && !memcmp(rel[0].key, "scale", 5) &&
         (none(before) || none(after))) {
         /* a resource's whole scale map appeared or went */
-        cli_buf_puts(&b, none(before) ? "now scaled: " : "no longer scaled (was ");
+        kv_buf_puts(&b, none(before) ? "now scaled: " : "no longer scaled (was ");
         group_summary(&b, none(before) ? after : before, "scale.");
         if (!none(before))
-            cli_buf_puts(&b, ")");
+            kv_buf_puts(&b, ")");
         c->impact = DIFF_RISK;
         c->text = buf_take(&b);
         return;
@@ -1336,34 +1336,34 @@ static void add_change(walker *w, kvet_value before, kvet_value after)
     c->detail = k && k->kind == K_DETAIL;
     c->impact = impact_of(k, before, after);
     if (rel_is_reason(rel, nrel)) {
-        cli_buf_puts(&b, "recommended because: ");
+        kv_buf_puts(&b, "recommended because: ");
         diff_value_text(&b, after);
     } else if (k && k->kind == K_STZ) {
-        cli_buf_puts(&b, after.type == KVET_BOOL && after.u.b ? "now scales to zero" : "no longer scales to zero");
+        kv_buf_puts(&b, after.type == KVET_BOOL && after.u.b ? "now scales to zero" : "no longer scales to zero");
     } else if (k) {
-        cli_buf_puts(&b, k->label);
+        kv_buf_puts(&b, k->label);
         if (used < nrel) {
             /* "Knative Service annotation autoscaling.knative.dev/min-scale",
              * "HPA metrics[0].resource.target.averageUtilization" */
             const diff_seg *more = rel + used;
             size_t nm = nrel - used;
             if (more[0].index < 0) {
-                cli_buf_puts(&b, " ");
-                cli_buf_put(&b, more[0].key, more[0].keylen);
+                kv_buf_puts(&b, " ");
+                kv_buf_put(&b, more[0].key, more[0].keylen);
                 path_text(&b, more + 1, nm - 1, true);
             } else {
                 path_text(&b, more, nm, true);
             }
         }
-        cli_buf_puts(&b, used < nrel || k->kind == K_DETAIL ? ": " : " ");
+        kv_buf_puts(&b, used < nrel || k->kind == K_DETAIL ? ": " : " ");
         known_value(&b, k, before);
-        cli_buf_puts(&b, " -> ");
+        kv_buf_puts(&b, " -> ");
         known_value(&b, k, after);
     } else {
         path_text(&b, rel, nrel, false);
-        cli_buf_puts(&b, ": ");
+        kv_buf_puts(&b, ": ");
         diff_value_text(&b, before);
-        cli_buf_puts(&b, " -> ");
+        kv_buf_puts(&b, " -> ");
         diff_value_text(&b, after);
     }
     c->text = buf_take(&b);
@@ -1448,15 +1448,15 @@ static bool int_of(kvet_value v, long long *out)
 /* Where a revision's initial scale of n pods comes from, as " (...)": the
  * annotation on the Knative Service KServe creates, or the cluster's
  * setting; nothing when neither says n. */
-static void initial_source(cli_buf *b, const kvet_result *res, const kvet_resource *r, kvet_value comp, long long n)
+static void initial_source(kv_buf *b, const kvet_result *res, const kvet_resource *r, kvet_value comp, long long n)
 {
     long long x;
     kvet_value ann = get_path(comp, "knativeService.annotations");
     kvet_value on_ksvc = get(ann, "autoscaling.knative.dev/initial-scale");
     if (int_of(on_ksvc, &x) && x == n)
-        cli_buf_printf(b, " (initial-scale %lld on the Knative Service)", n);
+        kv_buf_printf(b, " (initial-scale %lld on the Knative Service)", n);
     else if (int_of(cluster_setting(res, r, "initial-scale"), &x) && x == n)
-        cli_buf_printf(b, " (cluster initial-scale %lld)", n);
+        kv_buf_printf(b, " (cluster initial-scale %lld)", n);
 }
 
 static const char *pods(long long n) { return n == 1 ? "pod" : "pods"; }
@@ -1485,36 +1485,36 @@ static void explain(diff_resource *dr, const kvet_result *hres)
         }
         long long hmin, hinit, hmax, bmin, binit, cmax;
         bool have_hmin = int_of(get_path(hc, "scale.min"), &hmin), have_hinit = int_of(get_path(hc, "scale.initial"), &hinit);
-        cli_buf t;
-        cli_buf_init(&t);
+        kv_buf t;
+        kv_buf_init(&t);
         if (k->kind == K_STZ && c->after.type == KVET_BOOL && c->after.u.b) {
-            cli_buf_puts(&t, c->text);
+            kv_buf_puts(&t, c->text);
             if (have_hinit && hinit > 0) {
-                cli_buf_printf(&t, ", but each new revision still starts %lld %s", hinit, pods(hinit));
+                kv_buf_printf(&t, ", but each new revision still starts %lld %s", hinit, pods(hinit));
                 initial_source(&t, hres, h, hc, hinit);
             }
         } else if (k->kind == K_STZ) {
-            cli_buf_puts(&t, c->text);
+            kv_buf_puts(&t, c->text);
             if (have_hmin && hmin > 0)
-                cli_buf_printf(&t, ": at least %lld %s always %s", hmin, pods(hmin), hmin == 1 ? "runs" : "run");
+                kv_buf_printf(&t, ": at least %lld %s always %s", hmin, pods(hmin), hmin == 1 ? "runs" : "run");
         } else if (k->kind == K_MAX && int_of(c->after, &hmax)) {
-            cli_buf_puts(&t, c->text);
+            kv_buf_puts(&t, c->text);
             kvet_value ann = get(get_path(hc, "knativeService.annotations"), "autoscaling.knative.dev/max-scale");
             long long am;
             if (hmax > 0 && int_of(cluster_setting(hres, h, "max-scale"), &cmax) && cmax == hmax &&
                 !(int_of(ann, &am) && am == hmax))
-                cli_buf_printf(&t, ": the cluster's max-scale %lld applies", cmax);
+                kv_buf_printf(&t, ": the cluster's max-scale %lld applies", cmax);
             else if (hmax == 0 && int_of(ann, &am) && am == 0)
-                cli_buf_puts(&t, ": max-scale 0 on the Knative Service lifts the cluster's limit");
+                kv_buf_puts(&t, ": max-scale 0 on the Knative Service lifts the cluster's limit");
         } else if (k->kind == K_INITIAL && have_hinit && have_hmin) {
-            cli_buf_puts(&t, c->text);
+            kv_buf_puts(&t, c->text);
             bool was_min = int_of(get_path(bc, "scale.min"), &bmin) && int_of(get_path(bc, "scale.initial"), &binit) &&
                            bmin == binit;
             if (hinit == hmin && !was_min)
-                cli_buf_puts(&t, ": each new revision now starts at its minimum");
+                kv_buf_puts(&t, ": each new revision now starts at its minimum");
             initial_source(&t, hres, h, hc, hinit);
         } else {
-            cli_buf_free(&t);
+            kv_buf_free(&t);
             continue;
         }
         free(c->text);
@@ -1545,9 +1545,9 @@ static void merge_reasons(diff_resource *dr)
             if (!rel_is(c, "recommended", "initialScale") ||
                 !((!c->component && !why->component) || (c->component && why->component && !strcmp(c->component, why->component))))
                 continue;
-            cli_buf t;
-            cli_buf_init(&t);
-            cli_buf_printf(&t, "%s, because %s", c->text, why->after.u.s->data);
+            kv_buf t;
+            kv_buf_init(&t);
+            kv_buf_printf(&t, "%s, because %s", c->text, why->after.u.s->data);
             free(c->text);
             c->text = buf_take(&t);
             why->merged = true;
@@ -2046,7 +2046,7 @@ static int write_reports(run *R, diff_result *d)
 {
     const diff_opts *o = R->o;
     static const char *const names[] = {"text", "json", "markdown", "github"};
-    int (*const fns[])(cli_buf *, const diff_result *, const diff_report_opts *) = {
+    int (*const fns[])(kv_buf *, const diff_result *, const diff_report_opts *) = {
         diff_report_text, diff_report_json, diff_report_markdown, diff_report_github};
     const char *def_name = "text", *def_file = NULL;
     size_t n = o->nformats ? o->nformats : 1;
@@ -2068,12 +2068,12 @@ static int write_reports(run *R, diff_result *d)
             color = !(nc && *nc) && isatty(fileno(stdout));
         }
         diff_report_opts ro = {color && f == 0, o->quiet};
-        cli_buf out;
-        cli_buf_init(&out);
+        kv_buf out;
+        kv_buf_init(&out);
         fns[f](&out, d, &ro);
         if (cli_write_report(dest, &out) < 0)
             rc = -1;
-        cli_buf_free(&out);
+        kv_buf_free(&out);
     }
     return rc;
 }

@@ -137,16 +137,16 @@ typedef struct diff_report_opts {
 
 /* Reports (diff_report.c, docs/output.md "kvet diff"): 0, or -1 when the
  * buffer ran out of memory. */
-int diff_report_text(cli_buf *out, const diff_result *d, const diff_report_opts *o);
-int diff_report_json(cli_buf *out, const diff_result *d, const diff_report_opts *o);
-int diff_report_markdown(cli_buf *out, const diff_result *d, const diff_report_opts *o);
-int diff_report_github(cli_buf *out, const diff_result *d, const diff_report_opts *o);
+int diff_report_text(kv_buf *out, const diff_result *d, const diff_report_opts *o);
+int diff_report_json(kv_buf *out, const diff_result *d, const diff_report_opts *o);
+int diff_report_markdown(kv_buf *out, const diff_result *d, const diff_report_opts *o);
+int diff_report_github(kv_buf *out, const diff_result *d, const diff_report_opts *o);
 
 /* Shared by the reports: a value in words ("unset", "none", "yes", 3,
  * 70, kpa.autoscaling.knative.dev, compact JSON for lists and maps). */
-void diff_value_text(cli_buf *b, kvet_value v);
+void diff_value_text(kv_buf *b, kvet_value v);
 /* "Kind ns/name [env e]" of the resource on the head side, else the base's. */
-void diff_resource_label(cli_buf *b, const diff_resource *r);
+void diff_resource_label(kv_buf *b, const diff_resource *r);
 /* The label of a side: "examples/diff/base", "origin/main (1a2b3c4)",
  * "kserve_version=0.15.0". */
 const char *diff_side_label(const diff_side *s);

@@ -25,7 +25,7 @@ static const char *show(const char *path)
     return path;
 }
 
-void diff_resource_label(cli_buf *b, const diff_resource *r)
+void diff_resource_label(kv_buf *b, const diff_resource *r)
 {
     cli_resource_label(b, r->head ? r->head : r->base);
 }
@@ -57,18 +57,18 @@ typedef struct line {
     bool detail;
 } text_line;
 
-static void add_line(text_line **v, size_t *n, cli_buf *b, bool detail)
+static void add_line(text_line **v, size_t *n, kv_buf *b, bool detail)
 {
     text_line *nv = realloc(*v, (*n + 1) * sizeof *nv);
     if (!nv) {
-        cli_buf_free(b);
+        kv_buf_free(b);
         return;
     }
     *v = nv;
     nv[(*n)++] = (text_line){b->oom ? NULL : b->data, detail};
     if (b->oom)
-        cli_buf_free(b);
-    cli_buf_init(b);
+        kv_buf_free(b);
+    kv_buf_init(b);
 }
 
 static bool same_component(const char *a, const char *b)
@@ -91,16 +91,16 @@ static size_t change_lines(const diff_resource *r, text_line **out)
             seen = same_component(r->changes[k].component, comp);
         if (seen)
             continue;
-        cli_buf b;
-        cli_buf_init(&b);
+        kv_buf b;
+        kv_buf_init(&b);
         if (comp)
-            cli_buf_printf(&b, "%s: ", comp);
+            kv_buf_printf(&b, "%s: ", comp);
         size_t parts = 0;
         for (size_t k = i; k < r->nchanges; k++) {
             const diff_change *c = &r->changes[k];
             if (same_component(c->component, comp) && !c->detail && !c->merged) {
-                cli_buf_puts(&b, parts++ ? "; " : "");
-                cli_buf_puts(&b, c->text);
+                kv_buf_puts(&b, parts++ ? "; " : "");
+                kv_buf_puts(&b, c->text);
             }
         }
         bool main_done = parts > 0;
@@ -110,11 +110,11 @@ static size_t change_lines(const diff_resource *r, text_line **out)
             const diff_change *c = &r->changes[k];
             if (!same_component(c->component, comp) || !c->detail || c->merged)
                 continue;
-            cli_buf_puts(&b, c->text);
+            kv_buf_puts(&b, c->text);
             add_line(out, &n, &b, main_done);
             main_done = true;
         }
-        cli_buf_free(&b);
+        kv_buf_free(&b);
     }
     return n;
 }
@@ -128,7 +128,7 @@ static void free_lines(text_line *v, size_t n)
 
 /* "2 resources change behaviour, 1 only in findings, 1 added, 0 removed,
  * 5 unchanged; findings: 2 new (1 error, 1 info), 1 resolved, 0 changed" */
-static void summary_line(cli_buf *b, const diff_result *d)
+static void summary_line(kv_buf *b, const diff_result *d)
 {
     size_t behaviour = 0, findings_only = 0;
     for (size_t i = 0; i < d->n; i++)
@@ -136,38 +136,38 @@ static void summary_line(cli_buf *b, const diff_result *d)
             d->v[i].nchanges ? behaviour++ : findings_only++;
     size_t nnew = d->fnew[0] + d->fnew[1] + d->fnew[2];
     if (!d->changed && !d->added && !d->removed && !d->failed && !d->nerrors) {
-        cli_buf_printf(b, "no change: %zu %s on both sides, none added or removed, the same findings", d->compared,
+        kv_buf_printf(b, "no change: %zu %s on both sides, none added or removed, the same findings", d->compared,
                        plural(d->compared, "resource", "resources"));
     } else {
-        cli_buf_printf(b, "%zu %s behaviour", behaviour, plural(behaviour, "resource changes", "resources change"));
+        kv_buf_printf(b, "%zu %s behaviour", behaviour, plural(behaviour, "resource changes", "resources change"));
         if (findings_only)
-            cli_buf_printf(b, ", %zu only %s findings", findings_only, plural(findings_only, "its", "their"));
-        cli_buf_printf(b, ", %zu added, %zu removed, %zu unchanged", d->added, d->removed, d->unchanged);
-        cli_buf_printf(b, "; findings: %zu new", nnew);
+            kv_buf_printf(b, ", %zu only %s findings", findings_only, plural(findings_only, "its", "their"));
+        kv_buf_printf(b, ", %zu added, %zu removed, %zu unchanged", d->added, d->removed, d->unchanged);
+        kv_buf_printf(b, "; findings: %zu new", nnew);
         if (nnew) {
             static const char *const names[3][2] = {{"info", "infos"}, {"warning", "warnings"}, {"error", "errors"}};
             size_t parts = 0;
-            cli_buf_puts(b, " (");
+            kv_buf_puts(b, " (");
             for (int s = KVET_SEV_ERROR; s >= KVET_SEV_INFO; s--) {
                 if (!d->fnew[s])
                     continue;
-                cli_buf_printf(b, "%s%zu %s", parts++ ? ", " : "", d->fnew[s], plural(d->fnew[s], names[s][0], names[s][1]));
+                kv_buf_printf(b, "%s%zu %s", parts++ ? ", " : "", d->fnew[s], plural(d->fnew[s], names[s][0], names[s][1]));
             }
-            cli_buf_puts(b, ")");
+            kv_buf_puts(b, ")");
         }
-        cli_buf_printf(b, ", %zu resolved, %zu changed", d->fresolved, d->fchanged);
+        kv_buf_printf(b, ", %zu resolved, %zu changed", d->fresolved, d->fchanged);
     }
     if (d->failed)
-        cli_buf_printf(b, "; %zu could not be compared", d->failed);
+        kv_buf_printf(b, "; %zu could not be compared", d->failed);
     if (d->nerrors)
-        cli_buf_printf(b, "; %zu %s (the comparison is incomplete)", d->nerrors, plural(d->nerrors, "error", "errors"));
+        kv_buf_printf(b, "; %zu %s (the comparison is incomplete)", d->nerrors, plural(d->nerrors, "error", "errors"));
 }
 
-static void header_line(cli_buf *b, const diff_result *d)
+static void header_line(kv_buf *b, const diff_result *d)
 {
-    cli_buf_printf(b, "%s -> %s", diff_side_label(&d->base), diff_side_label(&d->head));
+    kv_buf_printf(b, "%s -> %s", diff_side_label(&d->base), diff_side_label(&d->head));
     for (size_t i = 0; i < d->non; i++)
-        cli_buf_printf(b, "%s%s", i ? ", " : " on ", show(d->on[i]));
+        kv_buf_printf(b, "%s%s", i ? ", " : " on ", show(d->on[i]));
 }
 
 /* Which side a rule or derivation failed on. */
@@ -179,7 +179,7 @@ static const char *failed_side(const diff_resource *r)
 
 /* ------------------------------------------------------------------ text */
 
-static void text_finding(cli_buf *out, const char *what, const kvet_finding *f, const kvet_resource *r,
+static void text_finding(kv_buf *out, const char *what, const kvet_finding *f, const kvet_resource *r,
                          bool located, bool color)
 {
     const char *col = "";
@@ -188,47 +188,47 @@ static void text_finding(cli_buf *out, const char *what, const kvet_finding *f, 
             : f->severity == KVET_SEV_ERROR ? "\033[1;31m"
             : f->severity == KVET_SEV_WARNING ? "\033[1;35m"
             : "\033[1;36m";
-    cli_buf_printf(out, "  %s%s %s%s%s", col, what, accepted(f), kvet_severity_name(f->severity), color ? "\033[0m" : "");
+    kv_buf_printf(out, "  %s%s %s%s%s", col, what, accepted(f), kvet_severity_name(f->severity), color ? "\033[0m" : "");
     if (located)
-        cli_buf_printf(out, " at %s:%u:%u", finding_file(f, r), f->line, f->col);
-    cli_buf_printf(out, ": %s [%s]\n", f->message, f->rule);
+        kv_buf_printf(out, " at %s:%u:%u", finding_file(f, r), f->line, f->col);
+    kv_buf_printf(out, ": %s [%s]\n", f->message, f->rule);
 }
 
-int diff_report_text(cli_buf *out, const diff_result *d, const diff_report_opts *o)
+int diff_report_text(kv_buf *out, const diff_result *d, const diff_report_opts *o)
 {
     if (!o->quiet) {
-        cli_buf_puts(out, "Comparing ");
+        kv_buf_puts(out, "Comparing ");
         header_line(out, d);
-        cli_buf_puts(out, "\n");
+        kv_buf_puts(out, "\n");
     }
     for (size_t i = 0; i < d->n; i++) {
         const diff_resource *r = &d->v[i];
         const kvet_resource *at = where(r);
-        cli_buf_puts(out, "\n");
+        kv_buf_puts(out, "\n");
         if (o->color)
-            cli_buf_puts(out, "\033[1m");
+            kv_buf_puts(out, "\033[1m");
         diff_resource_label(out, r);
         if (o->color)
-            cli_buf_puts(out, "\033[0m");
-        cli_buf_printf(out, "  (%s%s:%u)\n", r->head ? "" : "was at ", show(at->file), at->line);
+            kv_buf_puts(out, "\033[0m");
+        kv_buf_printf(out, "  (%s%s:%u)\n", r->head ? "" : "was at ", show(at->file), at->line);
         switch (r->status) {
         case DIFF_ADDED:
-            cli_buf_printf(out, "  added%s%s\n", r->summary ? ": " : "", r->summary ? r->summary : "");
+            kv_buf_printf(out, "  added%s%s\n", r->summary ? ": " : "", r->summary ? r->summary : "");
             break;
         case DIFF_REMOVED:
-            cli_buf_printf(out, "  removed%s%s\n", r->summary ? " (was: " : "", r->summary ? r->summary : "");
+            kv_buf_printf(out, "  removed%s%s\n", r->summary ? " (was: " : "", r->summary ? r->summary : "");
             if (r->summary)
-                out->data[out->len - 1] = ')', cli_buf_puts(out, "\n");
+                out->data[out->len - 1] = ')', kv_buf_puts(out, "\n");
             break;
         case DIFF_FAILED:
-            cli_buf_printf(out, "  not compared: a rule or derivation failed on it on the %s side%s (see the errors below)\n",
+            kv_buf_printf(out, "  not compared: a rule or derivation failed on it on the %s side%s (see the errors below)\n",
                            failed_side(r), !strcmp(failed_side(r), "both") ? "s" : "");
             break;
         case DIFF_CHANGED: {
             text_line *lines;
             size_t n = change_lines(r, &lines);
             for (size_t k = 0; k < n; k++)
-                cli_buf_printf(out, "%s%s\n", lines[k].detail ? "      " : "  ", lines[k].text ? lines[k].text : "");
+                kv_buf_printf(out, "%s%s\n", lines[k].detail ? "      " : "  ", lines[k].text ? lines[k].text : "");
             free_lines(lines, n);
             break;
         }
@@ -239,152 +239,152 @@ int diff_report_text(cli_buf *out, const diff_result *d, const diff_report_opts 
             const kvet_finding *f = r->fchanged[k].f, *w = r->fchanged[k].was;
             text_finding(out, "changed", f, r->head, true, o->color);
             if (w->severity != f->severity)
-                cli_buf_printf(out, "      was %s: %s\n", kvet_severity_name(w->severity), w->message);
+                kv_buf_printf(out, "      was %s: %s\n", kvet_severity_name(w->severity), w->message);
             else
-                cli_buf_printf(out, "      was: %s\n", w->message);
+                kv_buf_printf(out, "      was: %s\n", w->message);
         }
         for (size_t k = 0; k < r->nresolved; k++)
             text_finding(out, "resolved", r->fresolved[k].f, r->base, false, o->color);
     }
     if (d->nsettings) {
-        cli_buf_puts(out, "\nCluster configuration:\n");
+        kv_buf_puts(out, "\nCluster configuration:\n");
         for (size_t i = 0; i < d->nsettings; i++) {
             const diff_setting *s = &d->settings[i];
-            cli_buf_printf(out, "  %s %s: ", s->what, s->key);
+            kv_buf_printf(out, "  %s %s: ", s->what, s->key);
             diff_value_text(out, s->before);
-            cli_buf_puts(out, " -> ");
+            kv_buf_puts(out, " -> ");
             diff_value_text(out, s->after);
             if (s->env)
-                cli_buf_printf(out, " [env %s]", s->env);
-            cli_buf_printf(out, "  (%s:%u)\n", show(s->file), s->line);
+                kv_buf_printf(out, " [env %s]", s->env);
+            kv_buf_printf(out, "  (%s:%u)\n", show(s->file), s->line);
         }
     }
     if (d->nerrors) {
-        cli_buf_puts(out, "\n");
+        kv_buf_puts(out, "\n");
         for (size_t i = 0; i < d->nerrors; i++) {
             const kvet_error *e = d->errors[i].e;
-            cli_buf_printf(out, "%s: ", d->errors[i].side);
+            kv_buf_printf(out, "%s: ", d->errors[i].side);
             if (e->file && e->line)
-                cli_buf_printf(out, "%s:%u:%u: ", show(e->file), e->line, e->col);
+                kv_buf_printf(out, "%s:%u:%u: ", show(e->file), e->line, e->col);
             else if (e->file)
-                cli_buf_printf(out, "%s: ", show(e->file));
-            cli_buf_printf(out, "%serror%s: %s\n", o->color ? "\033[1;31m" : "", o->color ? "\033[0m" : "", e->message);
+                kv_buf_printf(out, "%s: ", show(e->file));
+            kv_buf_printf(out, "%serror%s: %s\n", o->color ? "\033[1;31m" : "", o->color ? "\033[0m" : "", e->message);
         }
     }
     if (!o->quiet) {
-        cli_buf_puts(out, "\n");
+        kv_buf_puts(out, "\n");
         summary_line(out, d);
-        cli_buf_puts(out, "\n");
+        kv_buf_puts(out, "\n");
     }
     return out->oom ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ json */
 
-static void json_str(cli_buf *out, const char *s)
+static void json_str(kv_buf *out, const char *s)
 {
     if (s)
-        cli_json_string(out, s, strlen(s));
+        kv_buf_json_string(out, s, strlen(s));
     else
-        cli_buf_puts(out, "null");
+        kv_buf_puts(out, "null");
 }
 
-static void json_impact(cli_buf *out, unsigned impact)
+static void json_impact(kv_buf *out, unsigned impact)
 {
-    cli_buf_puts(out, "[");
+    kv_buf_puts(out, "[");
     if (impact & DIFF_RISK)
-        cli_buf_puts(out, "\"risk\"");
+        kv_buf_puts(out, "\"risk\"");
     if (impact & DIFF_COST)
-        cli_buf_puts(out, impact & DIFF_RISK ? ", \"cost\"" : "\"cost\"");
-    cli_buf_puts(out, "]");
+        kv_buf_puts(out, impact & DIFF_RISK ? ", \"cost\"" : "\"cost\"");
+    kv_buf_puts(out, "]");
 }
 
-static void json_finding(cli_buf *out, const kvet_finding *f, const kvet_resource *r)
+static void json_finding(kv_buf *out, const kvet_finding *f, const kvet_resource *r)
 {
-    cli_buf_puts(out, "{\"rule\": ");
+    kv_buf_puts(out, "{\"rule\": ");
     json_str(out, f->rule);
-    cli_buf_printf(out, ", \"severity\": \"%s\", \"title\": ", kvet_severity_name(f->severity));
+    kv_buf_printf(out, ", \"severity\": \"%s\", \"title\": ", kvet_severity_name(f->severity));
     json_str(out, f->title);
-    cli_buf_puts(out, ", \"message\": ");
+    kv_buf_puts(out, ", \"message\": ");
     json_str(out, f->message);
-    cli_buf_puts(out, ", \"file\": ");
+    kv_buf_puts(out, ", \"file\": ");
     json_str(out, finding_file(f, r));
-    cli_buf_printf(out, ", \"line\": %u, \"column\": %u", f->line, f->col);
+    kv_buf_printf(out, ", \"line\": %u, \"column\": %u", f->line, f->col);
     if (f->waiver)
-        cli_buf_puts(out, ", \"waived\": true");
+        kv_buf_puts(out, ", \"waived\": true");
     if (f->baselined)
-        cli_buf_puts(out, ", \"baselined\": true");
+        kv_buf_puts(out, ", \"baselined\": true");
 }
 
-static void json_findings(cli_buf *out, const char *key, const diff_finding *v, size_t n, const kvet_resource *r,
+static void json_findings(kv_buf *out, const char *key, const diff_finding *v, size_t n, const kvet_resource *r,
                           bool changed)
 {
-    cli_buf_printf(out, "\"%s\": [", key);
+    kv_buf_printf(out, "\"%s\": [", key);
     for (size_t i = 0; i < n; i++) {
-        cli_buf_puts(out, i ? ",\n         " : "\n         ");
+        kv_buf_puts(out, i ? ",\n         " : "\n         ");
         json_finding(out, v[i].f, r);
         if (changed) {
-            cli_buf_printf(out, ", \"was\": {\"severity\": \"%s\", \"message\": ", kvet_severity_name(v[i].was->severity));
+            kv_buf_printf(out, ", \"was\": {\"severity\": \"%s\", \"message\": ", kvet_severity_name(v[i].was->severity));
             json_str(out, v[i].was->message);
-            cli_buf_puts(out, "}");
+            kv_buf_puts(out, "}");
         }
-        cli_buf_puts(out, "}");
+        kv_buf_puts(out, "}");
     }
-    cli_buf_puts(out, "]");
+    kv_buf_puts(out, "]");
 }
 
-static void json_location(cli_buf *out, const kvet_resource *r)
+static void json_location(kv_buf *out, const kvet_resource *r)
 {
     if (!r) {
-        cli_buf_puts(out, "null");
+        kv_buf_puts(out, "null");
         return;
     }
-    cli_buf_puts(out, "{\"file\": ");
+    kv_buf_puts(out, "{\"file\": ");
     json_str(out, show(r->file));
-    cli_buf_printf(out, ", \"line\": %u}", r->line);
+    kv_buf_printf(out, ", \"line\": %u}", r->line);
 }
 
-static void json_side(cli_buf *out, const diff_side *s, diff_mode mode)
+static void json_side(kv_buf *out, const diff_side *s, diff_mode mode)
 {
-    cli_buf_puts(out, "{\"label\": ");
+    kv_buf_puts(out, "{\"label\": ");
     json_str(out, diff_side_label(s));
-    cli_buf_printf(out, ", \"kind\": \"%s\", \"revision\": ",
+    kv_buf_printf(out, ", \"kind\": \"%s\", \"revision\": ",
                    s->revision ? "revision" : mode == DIFF_SETTINGS ? "settings" : "path");
     json_str(out, s->revision);
-    cli_buf_puts(out, ", \"commit\": ");
+    kv_buf_puts(out, ", \"commit\": ");
     json_str(out, s->commit);
-    cli_buf_puts(out, ",\n           \"paths\": [");
+    kv_buf_puts(out, ",\n           \"paths\": [");
     for (size_t i = 0; i < s->npaths; i++) {
-        cli_buf_puts(out, i ? ", " : "");
+        kv_buf_puts(out, i ? ", " : "");
         json_str(out, show(s->paths[i]));
     }
-    cli_buf_puts(out, "], \"set\": [");
+    kv_buf_puts(out, "], \"set\": [");
     for (size_t i = 0; i < s->nsets; i++) {
-        cli_buf_puts(out, i ? ", " : "");
+        kv_buf_puts(out, i ? ", " : "");
         json_str(out, s->sets[i]);
     }
-    cli_buf_puts(out, "], \"cluster\": [");
+    kv_buf_puts(out, "], \"cluster\": [");
     for (size_t i = 0; i < s->ncluster; i++) {
-        cli_buf_puts(out, i ? ", " : "");
+        kv_buf_puts(out, i ? ", " : "");
         json_str(out, s->cluster[i]);
     }
-    cli_buf_puts(out, "], \"project\": ");
+    kv_buf_puts(out, "], \"project\": ");
     json_str(out, s->project ? show(kvet_project_file(s->project)) : NULL);
-    cli_buf_puts(out, "}");
+    kv_buf_puts(out, "}");
 }
 
 static const char *const status_names[] = {"changed", "added", "removed", "failed"};
 
-int diff_report_json(cli_buf *out, const diff_result *d, const diff_report_opts *o)
+int diff_report_json(kv_buf *out, const diff_result *d, const diff_report_opts *o)
 {
     (void)o;
-    cli_buf_puts(out, "{\n  \"kvet\": {\"version\": ");
+    kv_buf_puts(out, "{\n  \"kvet\": {\"version\": ");
     json_str(out, kvet_version());
-    cli_buf_puts(out, ", \"diffFormat\": 1},\n  \"base\": ");
+    kv_buf_puts(out, ", \"diffFormat\": 1},\n  \"base\": ");
     json_side(out, &d->base, d->mode);
-    cli_buf_puts(out, ",\n  \"head\": ");
+    kv_buf_puts(out, ",\n  \"head\": ");
     json_side(out, &d->head, d->mode);
-    cli_buf_printf(out,
+    kv_buf_printf(out,
                    ",\n  \"summary\": {\"compared\": %zu, \"unchanged\": %zu, \"changed\": %zu, \"added\": %zu, "
                    "\"removed\": %zu, \"failed\": %zu,\n              \"findings\": {\"new\": {\"error\": %zu, "
                    "\"warning\": %zu, \"info\": %zu}, \"resolved\": %zu, \"changed\": %zu}, \"settings\": %zu, "
@@ -392,109 +392,109 @@ int diff_report_json(cli_buf *out, const diff_result *d, const diff_report_opts 
                    d->compared, d->unchanged, d->changed, d->added, d->removed, d->failed, d->fnew[KVET_SEV_ERROR],
                    d->fnew[KVET_SEV_WARNING], d->fnew[KVET_SEV_INFO], d->fresolved, d->fchanged, d->nsettings,
                    d->nerrors);
-    cli_buf_puts(out, "  \"resources\": [");
+    kv_buf_puts(out, "  \"resources\": [");
     for (size_t i = 0; i < d->n; i++) {
         const diff_resource *r = &d->v[i];
         const kvet_resource *at = where(r);
-        cli_buf_puts(out, i ? ",\n    {" : "\n    {");
-        cli_buf_printf(out, "\"status\": \"%s\", \"apiVersion\": ", status_names[r->status]);
+        kv_buf_puts(out, i ? ",\n    {" : "\n    {");
+        kv_buf_printf(out, "\"status\": \"%s\", \"apiVersion\": ", status_names[r->status]);
         json_str(out, at->api_version);
-        cli_buf_puts(out, ", \"kind\": ");
+        kv_buf_puts(out, ", \"kind\": ");
         json_str(out, at->kind);
-        cli_buf_puts(out, ", \"namespace\": ");
+        kv_buf_puts(out, ", \"namespace\": ");
         json_str(out, at->ns);
-        cli_buf_puts(out, ", \"name\": ");
+        kv_buf_puts(out, ", \"name\": ");
         json_str(out, at->name);
-        cli_buf_puts(out, ", \"environment\": ");
+        kv_buf_puts(out, ", \"environment\": ");
         json_str(out, at->env);
-        cli_buf_puts(out, ",\n     \"base\": ");
+        kv_buf_puts(out, ",\n     \"base\": ");
         json_location(out, r->base);
-        cli_buf_puts(out, ", \"head\": ");
+        kv_buf_puts(out, ", \"head\": ");
         json_location(out, r->head);
-        cli_buf_puts(out, ", \"impact\": ");
+        kv_buf_puts(out, ", \"impact\": ");
         json_impact(out, r->impact);
         if (r->status == DIFF_FAILED)
-            cli_buf_printf(out, ", \"failed\": \"%s\"", failed_side(r));
-        cli_buf_puts(out, ",\n     \"changes\": [");
+            kv_buf_printf(out, ", \"failed\": \"%s\"", failed_side(r));
+        kv_buf_puts(out, ",\n     \"changes\": [");
         for (size_t k = 0; k < r->nchanges; k++) {
             const diff_change *c = &r->changes[k];
-            cli_buf_puts(out, k ? ",\n       {" : "\n       {");
-            cli_buf_puts(out, "\"key\": ");
+            kv_buf_puts(out, k ? ",\n       {" : "\n       {");
+            kv_buf_puts(out, "\"key\": ");
             json_str(out, c->key);
-            cli_buf_puts(out, ", \"path\": [");
+            kv_buf_puts(out, ", \"path\": [");
             for (size_t s = 0; s < c->npath; s++) {
-                cli_buf_puts(out, s ? ", " : "");
+                kv_buf_puts(out, s ? ", " : "");
                 if (c->path[s].index >= 0)
-                    cli_buf_printf(out, "%ld", c->path[s].index);
+                    kv_buf_printf(out, "%ld", c->path[s].index);
                 else
-                    cli_json_string(out, c->path[s].key, c->path[s].keylen);
+                    kv_buf_json_string(out, c->path[s].key, c->path[s].keylen);
             }
-            cli_buf_puts(out, "], \"component\": ");
+            kv_buf_puts(out, "], \"component\": ");
             json_str(out, c->component);
             if (c->before.type != KVET_ABSENT) {
-                cli_buf_puts(out, ", \"before\": ");
+                kv_buf_puts(out, ", \"before\": ");
                 cli_value_json(out, c->before);
             }
             if (c->after.type != KVET_ABSENT) {
-                cli_buf_puts(out, ", \"after\": ");
+                kv_buf_puts(out, ", \"after\": ");
                 cli_value_json(out, c->after);
             }
-            cli_buf_puts(out, ",\n        \"text\": ");
+            kv_buf_puts(out, ",\n        \"text\": ");
             json_str(out, c->text);
-            cli_buf_puts(out, ", \"impact\": ");
+            kv_buf_puts(out, ", \"impact\": ");
             json_impact(out, c->impact);
-            cli_buf_printf(out, ", \"detail\": %s}", c->detail ? "true" : "false");
+            kv_buf_printf(out, ", \"detail\": %s}", c->detail ? "true" : "false");
         }
-        cli_buf_puts(out, r->nchanges ? "\n     ]," : "],");
-        cli_buf_puts(out, " \"summary\": ");
+        kv_buf_puts(out, r->nchanges ? "\n     ]," : "],");
+        kv_buf_puts(out, " \"summary\": ");
         json_str(out, r->summary);
         if (r->status == DIFF_ADDED || r->status == DIFF_REMOVED) {
-            cli_buf_puts(out, ",\n     \"effective\": ");
+            kv_buf_puts(out, ",\n     \"effective\": ");
             cli_value_json(out, at->effective);
         }
-        cli_buf_puts(out, ",\n     \"findings\": {");
+        kv_buf_puts(out, ",\n     \"findings\": {");
         json_findings(out, "new", r->fnew, r->nnew, r->head, false);
-        cli_buf_puts(out, ", ");
+        kv_buf_puts(out, ", ");
         json_findings(out, "resolved", r->fresolved, r->nresolved, r->base, false);
-        cli_buf_puts(out, ", ");
+        kv_buf_puts(out, ", ");
         json_findings(out, "changed", r->fchanged, r->nchanged, r->head, true);
-        cli_buf_puts(out, "}}");
+        kv_buf_puts(out, "}}");
     }
-    cli_buf_puts(out, d->n ? "\n  ],\n" : "],\n");
-    cli_buf_puts(out, "  \"settings\": [");
+    kv_buf_puts(out, d->n ? "\n  ],\n" : "],\n");
+    kv_buf_puts(out, "  \"settings\": [");
     for (size_t i = 0; i < d->nsettings; i++) {
         const diff_setting *s = &d->settings[i];
-        cli_buf_puts(out, i ? ",\n    {" : "\n    {");
-        cli_buf_puts(out, "\"environment\": ");
+        kv_buf_puts(out, i ? ",\n    {" : "\n    {");
+        kv_buf_puts(out, "\"environment\": ");
         json_str(out, s->env);
-        cli_buf_puts(out, ", \"kind\": ");
+        kv_buf_puts(out, ", \"kind\": ");
         json_str(out, s->what);
-        cli_buf_puts(out, ", \"key\": ");
+        kv_buf_puts(out, ", \"key\": ");
         json_str(out, s->key);
         if (s->before.type != KVET_ABSENT) {
-            cli_buf_puts(out, ", \"before\": ");
+            kv_buf_puts(out, ", \"before\": ");
             cli_value_json(out, s->before);
         }
         if (s->after.type != KVET_ABSENT) {
-            cli_buf_puts(out, ", \"after\": ");
+            kv_buf_puts(out, ", \"after\": ");
             cli_value_json(out, s->after);
         }
-        cli_buf_puts(out, ", \"file\": ");
+        kv_buf_puts(out, ", \"file\": ");
         json_str(out, show(s->file));
-        cli_buf_printf(out, ", \"line\": %u}", s->line);
+        kv_buf_printf(out, ", \"line\": %u}", s->line);
     }
-    cli_buf_puts(out, d->nsettings ? "\n  ],\n" : "],\n");
-    cli_buf_puts(out, "  \"errors\": [");
+    kv_buf_puts(out, d->nsettings ? "\n  ],\n" : "],\n");
+    kv_buf_puts(out, "  \"errors\": [");
     for (size_t i = 0; i < d->nerrors; i++) {
         const kvet_error *e = d->errors[i].e;
-        cli_buf_puts(out, i ? ",\n    {" : "\n    {");
-        cli_buf_printf(out, "\"side\": \"%s\", \"file\": ", d->errors[i].side);
+        kv_buf_puts(out, i ? ",\n    {" : "\n    {");
+        kv_buf_printf(out, "\"side\": \"%s\", \"file\": ", d->errors[i].side);
         json_str(out, e->file ? show(e->file) : NULL);
-        cli_buf_printf(out, ", \"line\": %u, \"column\": %u, \"message\": ", e->line, e->col);
+        kv_buf_printf(out, ", \"line\": %u, \"column\": %u, \"message\": ", e->line, e->col);
         json_str(out, e->message);
-        cli_buf_puts(out, "}");
+        kv_buf_puts(out, "}");
     }
-    cli_buf_puts(out, d->nerrors ? "\n  ]\n}\n" : "]\n}\n");
+    kv_buf_puts(out, d->nerrors ? "\n  ]\n}\n" : "]\n}\n");
     return out->oom ? -1 : 0;
 }
 
@@ -513,7 +513,7 @@ enum {
  * are backslash-escaped, `@` and `#` mention and link nothing, bytes that
  * are not UTF-8 become U+FFFD, "->" becomes an arrow; at most max bytes (0: all), cut on a
  * character boundary and marked with an ellipsis. */
-static void md_text(cli_buf *b, const char *s, size_t max)
+static void md_text(kv_buf *b, const char *s, size_t max)
 {
     if (!s)
         return;
@@ -525,43 +525,43 @@ static void md_text(cli_buf *b, const char *s, size_t max)
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80) {
             uint32_t cp;
-            size_t len = cli_utf8_decode(s + i, full - i, &cp);
+            size_t len = kv_utf8_decode(s + i, full - i, &cp);
             if (len == 0) {
-                cli_buf_puts(b, "\xEF\xBF\xBD");
+                kv_buf_puts(b, "\xEF\xBF\xBD");
                 i++;
             } else if (i + len > n) {
                 break;
             } else {
-                cli_buf_put(b, s + i, len);
+                kv_buf_put(b, s + i, len);
                 i += len;
             }
             continue;
         }
         if (c == '-' && i + 1 < n && s[i + 1] == '>') {
-            cli_buf_puts(b, "\xE2\x86\x92"); /* the arrow of "before -> after" */
+            kv_buf_puts(b, "\xE2\x86\x92"); /* the arrow of "before -> after" */
             i += 2;
             continue;
         }
         if (c == '\n')
-            cli_buf_puts(b, "<br>");
+            kv_buf_puts(b, "<br>");
         else if (c == '\r')
             ;
         else if (c == '\t')
-            cli_buf_puts(b, " ");
+            kv_buf_puts(b, " ");
         else if (c < 0x20 || c == 0x7f)
-            cli_buf_puts(b, "\xEF\xBF\xBD");
+            kv_buf_puts(b, "\xEF\xBF\xBD");
         else if (c == '@' || c == '#') {
-            cli_buf_put(b, s + i, 1);
-            cli_buf_puts(b, "&#8203;");
+            kv_buf_put(b, s + i, 1);
+            kv_buf_puts(b, "&#8203;");
         } else if (strchr("\\`*_[]<>|~&!", c)) {
             char e[2] = {'\\', (char)c};
-            cli_buf_put(b, e, 2);
+            kv_buf_put(b, e, 2);
         } else
-            cli_buf_put(b, s + i, 1);
+            kv_buf_put(b, s + i, 1);
         i++;
     }
     if (cut)
-        cli_buf_puts(b, "\xE2\x80\xA6");
+        kv_buf_puts(b, "\xE2\x80\xA6");
 }
 
 static const char *impact_label(const diff_resource *r)
@@ -586,44 +586,44 @@ static int by_rank(const void *a, const void *b)
 }
 
 /* One cell line, counted against the cell's limit. */
-static void md_cell_line(cli_buf *out, size_t *shown, size_t *hidden, const char *text)
+static void md_cell_line(kv_buf *out, size_t *shown, size_t *hidden, const char *text)
 {
     if (*shown == MD_MAX_LINES) {
         (*hidden)++;
         return;
     }
     if ((*shown)++)
-        cli_buf_puts(out, "<br>");
+        kv_buf_puts(out, "<br>");
     md_text(out, text, MD_MAX_CELL);
 }
 
-static void md_finding_line(cli_buf *out, size_t *shown, size_t *hidden, const char *what, const kvet_finding *f)
+static void md_finding_line(kv_buf *out, size_t *shown, size_t *hidden, const char *what, const kvet_finding *f)
 {
-    cli_buf t;
-    cli_buf_init(&t);
-    cli_buf_printf(&t, "%s %s%s %s: %s", what, accepted(f), kvet_severity_name(f->severity), f->rule, f->message);
+    kv_buf t;
+    kv_buf_init(&t);
+    kv_buf_printf(&t, "%s %s%s %s: %s", what, accepted(f), kvet_severity_name(f->severity), f->rule, f->message);
     if (t.oom)
         out->oom = true;
     md_cell_line(out, shown, hidden, t.data);
-    cli_buf_free(&t);
+    kv_buf_free(&t);
 }
 
-int diff_report_markdown(cli_buf *out, const diff_result *d, const diff_report_opts *o)
+int diff_report_markdown(kv_buf *out, const diff_result *d, const diff_report_opts *o)
 {
     (void)o;
-    cli_buf_puts(out, "## kvet diff\n\n");
-    cli_buf t;
-    cli_buf_init(&t);
+    kv_buf_puts(out, "## kvet diff\n\n");
+    kv_buf t;
+    kv_buf_init(&t);
     header_line(&t, d);
     md_text(out, t.data, 0);
     t.len = 0;
-    cli_buf_puts(out, ": ");
+    kv_buf_puts(out, ": ");
     summary_line(&t, d);
     md_text(out, t.data, 0);
-    cli_buf_free(&t);
-    cli_buf_puts(out, ".\n\n");
+    kv_buf_free(&t);
+    kv_buf_puts(out, ".\n\n");
     if (d->nerrors || d->failed)
-        cli_buf_puts(out, "**Some resources could not be compared: the comparison is incomplete.**\n\n");
+        kv_buf_puts(out, "**Some resources could not be compared: the comparison is incomplete.**\n\n");
 
     if (d->n) {
         const diff_resource **order = malloc(d->n * sizeof *order);
@@ -634,43 +634,43 @@ int diff_report_markdown(cli_buf *out, const diff_result *d, const diff_report_o
         for (size_t i = 0; i < d->n; i++)
             order[i] = &d->v[i];
         qsort(order, d->n, sizeof *order, by_rank);
-        cli_buf_puts(out, "| impact | resource | location | what changes |\n|---|---|---|---|\n");
+        kv_buf_puts(out, "| impact | resource | location | what changes |\n|---|---|---|---|\n");
         size_t start = out->len, rows = 0;
         for (size_t i = 0; i < d->n; i++) {
             if (rows == MD_MAX_ROWS || out->len - start > MD_MAX_BYTES)
                 break;
             const diff_resource *r = order[i];
             const kvet_resource *at = where(r);
-            cli_buf_printf(out, "| %s | ", impact_label(r));
-            cli_buf label;
-            cli_buf_init(&label);
+            kv_buf_printf(out, "| %s | ", impact_label(r));
+            kv_buf label;
+            kv_buf_init(&label);
             diff_resource_label(&label, r);
             if (label.oom)
                 out->oom = true;
             md_text(out, label.data, MD_MAX_CELL);
-            cli_buf_free(&label);
-            cli_buf_puts(out, " | ");
+            kv_buf_free(&label);
+            kv_buf_puts(out, " | ");
             if (!r->head)
-                cli_buf_puts(out, "was ");
+                kv_buf_puts(out, "was ");
             md_text(out, show(at->file), MD_MAX_CELL);
-            cli_buf_printf(out, ":%u | ", at->line);
+            kv_buf_printf(out, ":%u | ", at->line);
             size_t shown = 0, hidden = 0;
-            cli_buf c;
-            cli_buf_init(&c);
+            kv_buf c;
+            kv_buf_init(&c);
             if (r->status == DIFF_ADDED) {
-                cli_buf_printf(&c, "added%s%s", r->summary ? ": " : "", r->summary ? r->summary : "");
+                kv_buf_printf(&c, "added%s%s", r->summary ? ": " : "", r->summary ? r->summary : "");
                 md_cell_line(out, &shown, &hidden, c.data);
             } else if (r->status == DIFF_REMOVED) {
-                cli_buf_printf(&c, "removed%s%s%s", r->summary ? " (was: " : "", r->summary ? r->summary : "",
+                kv_buf_printf(&c, "removed%s%s%s", r->summary ? " (was: " : "", r->summary ? r->summary : "",
                                r->summary ? ")" : "");
                 md_cell_line(out, &shown, &hidden, c.data);
             } else if (r->status == DIFF_FAILED) {
-                cli_buf_printf(&c, "not compared: a rule or derivation failed on it (%s)", failed_side(r));
+                kv_buf_printf(&c, "not compared: a rule or derivation failed on it (%s)", failed_side(r));
                 md_cell_line(out, &shown, &hidden, c.data);
             }
             if (c.oom)
                 out->oom = true;
-            cli_buf_free(&c);
+            kv_buf_free(&c);
             text_line *lines;
             size_t nl = change_lines(r, &lines);
             for (size_t k = 0; k < nl; k++)
@@ -683,63 +683,63 @@ int diff_report_markdown(cli_buf *out, const diff_result *d, const diff_report_o
             for (size_t k = 0; k < r->nresolved; k++)
                 md_finding_line(out, &shown, &hidden, "resolved", r->fresolved[k].f);
             if (hidden)
-                cli_buf_printf(out, "<br>… and %zu more", hidden);
-            cli_buf_puts(out, " |\n");
+                kv_buf_printf(out, "<br>… and %zu more", hidden);
+            kv_buf_puts(out, " |\n");
             rows++;
         }
         if (rows < d->n)
-            cli_buf_printf(out, "\n... and %zu more %s (see the full report).\n", d->n - rows,
+            kv_buf_printf(out, "\n... and %zu more %s (see the full report).\n", d->n - rows,
                            plural(d->n - rows, "resource", "resources"));
         free(order);
     } else {
-        cli_buf_puts(out, "No resource changes behaviour.\n");
+        kv_buf_puts(out, "No resource changes behaviour.\n");
     }
 
     if (d->nsettings) {
-        cli_buf_puts(out, "\n### Cluster configuration\n\n| setting | before | after | location |\n|---|---|---|---|\n");
+        kv_buf_puts(out, "\n### Cluster configuration\n\n| setting | before | after | location |\n|---|---|---|---|\n");
         for (size_t i = 0; i < d->nsettings && i < MD_MAX_LIST; i++) {
             const diff_setting *s = &d->settings[i];
-            cli_buf v;
-            cli_buf_init(&v);
-            cli_buf_printf(&v, "%s %s%s%s%s", s->what, s->key, s->env ? " [env " : "", s->env ? s->env : "",
+            kv_buf v;
+            kv_buf_init(&v);
+            kv_buf_printf(&v, "%s %s%s%s%s", s->what, s->key, s->env ? " [env " : "", s->env ? s->env : "",
                            s->env ? "]" : "");
-            cli_buf_puts(out, "| ");
+            kv_buf_puts(out, "| ");
             md_text(out, v.data, MD_MAX_CELL);
             v.len = 0;
             diff_value_text(&v, s->before);
-            cli_buf_puts(out, " | ");
+            kv_buf_puts(out, " | ");
             md_text(out, v.data, MD_MAX_CELL);
             v.len = 0;
             diff_value_text(&v, s->after);
-            cli_buf_puts(out, " | ");
+            kv_buf_puts(out, " | ");
             md_text(out, v.data, MD_MAX_CELL);
-            cli_buf_puts(out, " | ");
+            kv_buf_puts(out, " | ");
             md_text(out, show(s->file), MD_MAX_CELL);
-            cli_buf_printf(out, ":%u |\n", s->line);
+            kv_buf_printf(out, ":%u |\n", s->line);
             if (v.oom)
                 out->oom = true;
-            cli_buf_free(&v);
+            kv_buf_free(&v);
         }
         if (d->nsettings > MD_MAX_LIST)
-            cli_buf_printf(out, "\n... and %zu more settings.\n", d->nsettings - MD_MAX_LIST);
+            kv_buf_printf(out, "\n... and %zu more settings.\n", d->nsettings - MD_MAX_LIST);
     }
 
     if (d->nerrors) {
-        cli_buf_puts(out, "\n### Errors\n\n");
+        kv_buf_puts(out, "\n### Errors\n\n");
         for (size_t i = 0; i < d->nerrors && i < MD_MAX_LIST; i++) {
             const kvet_error *e = d->errors[i].e;
-            cli_buf_printf(out, "- %s: ", d->errors[i].side);
+            kv_buf_printf(out, "- %s: ", d->errors[i].side);
             if (e->file) {
                 md_text(out, show(e->file), MD_MAX_CELL);
                 if (e->line)
-                    cli_buf_printf(out, ":%u:%u", e->line, e->col);
-                cli_buf_puts(out, ": ");
+                    kv_buf_printf(out, ":%u:%u", e->line, e->col);
+                kv_buf_puts(out, ": ");
             }
             md_text(out, e->message, MD_MAX_CELL);
-            cli_buf_puts(out, "\n");
+            kv_buf_puts(out, "\n");
         }
         if (d->nerrors > MD_MAX_LIST)
-            cli_buf_printf(out, "- ... and %zu more\n", d->nerrors - MD_MAX_LIST);
+            kv_buf_printf(out, "- ... and %zu more\n", d->nerrors - MD_MAX_LIST);
     }
     return out->oom ? -1 : 0;
 }
@@ -748,41 +748,41 @@ int diff_report_markdown(cli_buf *out, const diff_result *d, const diff_report_o
 
 /* Workflow command escaping: "%", CR and LF everywhere, and ":" and ","
  * in property values. */
-static void gh_escape(cli_buf *b, const char *s, bool property)
+static void gh_escape(kv_buf *b, const char *s, bool property)
 {
     if (!s)
         return;
     for (; *s; s++) {
         switch (*s) {
-        case '%': cli_buf_puts(b, "%25"); break;
-        case '\r': cli_buf_puts(b, "%0D"); break;
-        case '\n': cli_buf_puts(b, "%0A"); break;
-        case ':': cli_buf_puts(b, property ? "%3A" : ":"); break;
-        case ',': cli_buf_puts(b, property ? "%2C" : ","); break;
-        default: cli_buf_put(b, s, 1);
+        case '%': kv_buf_puts(b, "%25"); break;
+        case '\r': kv_buf_puts(b, "%0D"); break;
+        case '\n': kv_buf_puts(b, "%0A"); break;
+        case ':': kv_buf_puts(b, property ? "%3A" : ":"); break;
+        case ',': kv_buf_puts(b, property ? "%2C" : ","); break;
+        default: kv_buf_put(b, s, 1);
         }
     }
 }
 
-static void gh_command(cli_buf *out, const char *cmd, const char *file, uint32_t ln, uint32_t col, const char *title,
+static void gh_command(kv_buf *out, const char *cmd, const char *file, uint32_t ln, uint32_t col, const char *title,
                        const char *message)
 {
-    cli_buf_printf(out, "::%s ", cmd);
+    kv_buf_printf(out, "::%s ", cmd);
     if (file && *file) {
-        cli_buf_puts(out, "file=");
+        kv_buf_puts(out, "file=");
         gh_escape(out, file, true);
-        cli_buf_puts(out, ",");
+        kv_buf_puts(out, ",");
         if (ln) {
-            cli_buf_printf(out, "line=%u,", ln);
+            kv_buf_printf(out, "line=%u,", ln);
             if (col)
-                cli_buf_printf(out, "col=%u,", col);
+                kv_buf_printf(out, "col=%u,", col);
         }
     }
-    cli_buf_puts(out, "title=");
+    kv_buf_puts(out, "title=");
     gh_escape(out, title, true);
-    cli_buf_puts(out, "::");
+    kv_buf_puts(out, "::");
     gh_escape(out, message, false);
-    cli_buf_puts(out, "\n");
+    kv_buf_puts(out, "\n");
 }
 
 static const char *gh_level(kvet_severity s)
@@ -790,45 +790,45 @@ static const char *gh_level(kvet_severity s)
     return s == KVET_SEV_ERROR ? "error" : s == KVET_SEV_WARNING ? "warning" : "notice";
 }
 
-int diff_report_github(cli_buf *out, const diff_result *d, const diff_report_opts *o)
+int diff_report_github(kv_buf *out, const diff_result *d, const diff_report_opts *o)
 {
     (void)o;
-    cli_buf title, msg;
-    cli_buf_init(&title);
-    cli_buf_init(&msg);
+    kv_buf title, msg;
+    kv_buf_init(&title);
+    kv_buf_init(&msg);
     for (size_t i = 0; i < d->n; i++) {
         const diff_resource *r = &d->v[i];
         title.len = msg.len = 0;
-        cli_buf_puts(&title, "kvet diff: ");
-        cli_buf_puts(&title, r->status == DIFF_ADDED ? "added " : r->status == DIFF_REMOVED ? "removed "
+        kv_buf_puts(&title, "kvet diff: ");
+        kv_buf_puts(&title, r->status == DIFF_ADDED ? "added " : r->status == DIFF_REMOVED ? "removed "
                                                               : r->status == DIFF_FAILED ? "not compared: " : "");
         diff_resource_label(&title, r);
         const char *level = "notice";
         if (r->status == DIFF_FAILED) {
             level = "error";
-            cli_buf_printf(&msg, "a rule or derivation failed on it on the %s side%s; see the evaluation errors",
+            kv_buf_printf(&msg, "a rule or derivation failed on it on the %s side%s; see the evaluation errors",
                            failed_side(r), !strcmp(failed_side(r), "both") ? "s" : "");
         } else if (r->status == DIFF_ADDED) {
-            cli_buf_puts(&msg, r->summary ? r->summary : "added");
+            kv_buf_puts(&msg, r->summary ? r->summary : "added");
         } else if (r->status == DIFF_REMOVED) {
-            cli_buf_printf(&msg, "removed (was at %s:%u)", show(r->base->file), r->base->line);
+            kv_buf_printf(&msg, "removed (was at %s:%u)", show(r->base->file), r->base->line);
             if (r->summary)
-                cli_buf_printf(&msg, ": %s", r->summary);
+                kv_buf_printf(&msg, ": %s", r->summary);
         } else {
             if (r->nchanges)
                 level = "warning";
             text_line *lines;
             size_t nl = change_lines(r, &lines);
             for (size_t k = 0; k < nl; k++)
-                cli_buf_printf(&msg, "%s%s%s", msg.len ? "\n" : "", lines[k].detail ? "    " : "",
+                kv_buf_printf(&msg, "%s%s%s", msg.len ? "\n" : "", lines[k].detail ? "    " : "",
                                lines[k].text ? lines[k].text : "");
             free_lines(lines, nl);
             for (size_t k = 0; k < r->nchanged; k++)
-                cli_buf_printf(&msg, "%schanged %s %s: %s (was: %s)", msg.len ? "\n" : "",
+                kv_buf_printf(&msg, "%schanged %s %s: %s (was: %s)", msg.len ? "\n" : "",
                                kvet_severity_name(r->fchanged[k].f->severity), r->fchanged[k].f->rule,
                                r->fchanged[k].f->message, r->fchanged[k].was->message);
             for (size_t k = 0; k < r->nresolved; k++)
-                cli_buf_printf(&msg, "%sresolved %s %s: %s", msg.len ? "\n" : "",
+                kv_buf_printf(&msg, "%sresolved %s %s: %s", msg.len ? "\n" : "",
                                kvet_severity_name(r->fresolved[k].f->severity), r->fresolved[k].f->rule,
                                r->fresolved[k].f->message);
         }
@@ -840,11 +840,11 @@ int diff_report_github(cli_buf *out, const diff_result *d, const diff_report_opt
         for (size_t k = 0; k < r->nnew; k++) {
             const kvet_finding *f = r->fnew[k].f;
             title.len = msg.len = 0;
-            cli_buf_printf(&title, "kvet diff: new %s%s: %s", accepted(f), f->rule, f->title ? f->title : "");
-            cli_buf_printf(&msg, "%s\n", f->message);
+            kv_buf_printf(&title, "kvet diff: new %s%s: %s", accepted(f), f->rule, f->title ? f->title : "");
+            kv_buf_printf(&msg, "%s\n", f->message);
             cli_resource_label(&msg, r->head);
             if (f->remedy)
-                cli_buf_printf(&msg, "\nfix: %s", f->remedy);
+                kv_buf_printf(&msg, "\nfix: %s", f->remedy);
             if (!title.oom && !msg.oom)
                 gh_command(out, f->waiver || f->baselined ? "notice" : gh_level(f->severity), finding_file(f, r->head),
                            f->line, f->col, title.data, msg.data);
@@ -853,25 +853,25 @@ int diff_report_github(cli_buf *out, const diff_result *d, const diff_report_opt
     for (size_t i = 0; i < d->nsettings; i++) {
         const diff_setting *s = &d->settings[i];
         msg.len = 0;
-        cli_buf_printf(&msg, "%s %s: ", s->what, s->key);
+        kv_buf_printf(&msg, "%s %s: ", s->what, s->key);
         diff_value_text(&msg, s->before);
-        cli_buf_puts(&msg, " -> ");
+        kv_buf_puts(&msg, " -> ");
         diff_value_text(&msg, s->after);
         if (s->env)
-            cli_buf_printf(&msg, " [env %s]", s->env);
+            kv_buf_printf(&msg, " [env %s]", s->env);
         if (!msg.oom)
             gh_command(out, "notice", show(s->file), s->line, 0, "kvet diff: cluster configuration", msg.data);
     }
     for (size_t i = 0; i < d->nerrors; i++) {
         const kvet_error *e = d->errors[i].e;
         title.len = 0;
-        cli_buf_printf(&title, "kvet diff: evaluation error (%s)", d->errors[i].side);
+        kv_buf_printf(&title, "kvet diff: evaluation error (%s)", d->errors[i].side);
         if (!title.oom)
             gh_command(out, "error", e->file ? show(e->file) : NULL, e->line, e->col, title.data, e->message);
     }
     if (title.oom || msg.oom)
         out->oom = true;
-    cli_buf_free(&title);
-    cli_buf_free(&msg);
+    kv_buf_free(&title);
+    kv_buf_free(&msg);
     return out->oom ? -1 : 0;
 }

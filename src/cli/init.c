@@ -106,12 +106,12 @@ static bool covered(const folders *f, const char *folder)
     return false;
 }
 
-static void yaml_item(cli_buf *b, const char *folder)
+static void yaml_item(kv_buf *b, const char *folder)
 {
     if (!strcmp(folder, "."))
-        cli_buf_puts(b, "      - \"**\"\n");
+        kv_buf_puts(b, "      - \"**\"\n");
     else
-        cli_buf_printf(b, "      - \"%s/\"\n", folder);
+        kv_buf_printf(b, "      - \"%s/\"\n", folder);
 }
 
 int cli_run_init(kvet_ctx *ctx, const char *dir, bool force, bool quiet)
@@ -161,9 +161,9 @@ int cli_run_init(kvet_ctx *ctx, const char *dir, bool force, bool quiet)
         free(folder);
         kvet_documents_free(docs);
     }
-    cli_buf b;
-    cli_buf_init(&b);
-    cli_buf_puts(&b, "# kvet project file: the environments of this repository (docs/environments.md).\n"
+    kv_buf b;
+    kv_buf_init(&b);
+    kv_buf_puts(&b, "# kvet project file: the environments of this repository (docs/environments.md).\n"
                      "# Written by `kvet init` from the manifests it found; check every line.\n"
                      "#\n"
                      "# An environment is one cluster: its manifests (paths), its cluster configuration\n"
@@ -177,7 +177,7 @@ int cli_run_init(kvet_ctx *ctx, const char *dir, bool force, bool quiet)
                      "#   - \"**/testdata/**\"\n"
                      "environments:\n");
     if (!cfg.n) {
-        cli_buf_puts(&b, "  # No cluster configuration was found: every manifest is checked against\n"
+        kv_buf_puts(&b, "  # No cluster configuration was found: every manifest is checked against\n"
                          "  # Knative's and KServe's defaults.  List your cluster's config-autoscaler\n"
                          "  # (and inferenceservice-config) under cluster:.\n"
                          "  - name: default\n"
@@ -202,9 +202,9 @@ int cli_run_init(kvet_ctx *ctx, const char *dir, bool force, bool quiet)
                         *c = '-';
                 break;
             }
-        cli_buf_printf(&b, "  - name: %s\n    # cluster configuration found in %s/\n    cluster:\n      - \"%s/\"\n",
+        kv_buf_printf(&b, "  - name: %s\n    # cluster configuration found in %s/\n    cluster:\n      - \"%s/\"\n",
                        name, cfg.v[e], cfg.v[e]);
-        cli_buf_puts(&b, "    paths:\n");
+        kv_buf_puts(&b, "    paths:\n");
         folders mine = {0};
         for (size_t m = 0; m < manifests.n; m++) {
             const char *f = manifests.v[m];
@@ -217,9 +217,9 @@ int cli_run_init(kvet_ctx *ctx, const char *dir, bool force, bool quiet)
         for (size_t m = 0; m < mine.n; m++)
             yaml_item(&b, mine.v[m]);
         if (!mine.n)
-            cli_buf_printf(&b, "      - \"%s/\"\n", cfg.v[e]);
+            kv_buf_printf(&b, "      - \"%s/\"\n", cfg.v[e]);
         cli_free_strings(mine.v, mine.n);
-        cli_buf_puts(&b, "    # namespace: the namespace Argo CD or kustomize gives manifests without one\n"
+        kv_buf_puts(&b, "    # namespace: the namespace Argo CD or kustomize gives manifests without one\n"
                          "    # set:\n"
                          "    #   kserve_version: \"0.15.2\"\n"
                          "    #   knative_version: \"1.19\"\n");
@@ -241,7 +241,7 @@ int cli_run_init(kvet_ctx *ctx, const char *dir, bool force, bool quiet)
     if (rc == 0 && !quiet)
         fprintf(stderr, "kvet: wrote %s with %zu environment%s; review it, then run kvet check\n", path,
                 cfg.n ? cfg.n : 1, cfg.n > 1 ? "s" : "");
-    cli_buf_free(&b);
+    kv_buf_free(&b);
     cli_free_strings(cfg.v, cfg.n);
     cli_free_strings(manifests.v, manifests.n);
     cli_free_strings(files, nfiles);

@@ -232,9 +232,9 @@ void cli_print_diags(kvet_ctx *ctx, bool color, bool quiet)
 }
 
 /* Finish a JSON report streamed to its file; 0, or -1 after saying why. */
-static int finish_stream(const char *path, cli_buf *b)
+static int finish_stream(const char *path, kv_buf *b, kvet_atomic_file *f)
 {
-    if (cli_buf_commit(b) == 0)
+    if (cli_buf_commit(b, f) == 0)
         return 0;
     if (errno == ENOMEM)
         fprintf(stderr, "%s: out of memory while writing the report\n", prog_name);
@@ -243,7 +243,7 @@ static int finish_stream(const char *path, cli_buf *b)
     return -1;
 }
 
-int cli_write_report(const char *path, const cli_buf *b)
+int cli_write_report(const char *path, const kv_buf *b)
 {
     if (b->oom) {
         fprintf(stderr, "%s: out of memory while writing the report\n", prog_name);
@@ -269,7 +269,7 @@ int cli_write_report(const char *path, const cli_buf *b)
 
 /* ------------------------------------------------------------ formats */
 
-static int run_text(cli_buf *b, const kvet_result *res, const report_opts *o)
+static int run_text(kv_buf *b, const kvet_result *res, const report_opts *o)
 {
     report_text(b, res, o);
     return b->oom ? -1 : 0;
@@ -277,7 +277,7 @@ static int run_text(cli_buf *b, const kvet_result *res, const report_opts *o)
 
 static const struct reporter {
     const char *name;
-    int (*run)(cli_buf *b, const kvet_result *res, const report_opts *o);
+    int (*run)(kv_buf *b, const kvet_result *res, const report_opts *o);
 } reporters[] = {
     {"text", run_text},
     {"json", report_json},
@@ -768,57 +768,57 @@ static kvet_inputs make_inputs(const opts *o, const kvet_project *project)
     return in;
 }
 
-static void plural(cli_buf *b, size_t n, const char *one, const char *many)
+static void plural(kv_buf *b, size_t n, const char *one, const char *many)
 {
-    cli_buf_printf(b, "%zu %s", n, n == 1 ? one : many);
+    kv_buf_printf(b, "%zu %s", n, n == 1 ? one : many);
 }
 
 /* What an input without resources held, in words. */
-static void describe_input(cli_buf *b, const kvet_input_info *in)
+static void describe_input(kv_buf *b, const kvet_input_info *in)
 {
     if (in->unassigned && !in->documents) {
-        cli_buf_printf(b, "%s: ", in->path);
+        kv_buf_printf(b, "%s: ", in->path);
         plural(b, in->unassigned, "file", "files");
-        cli_buf_puts(b, " in no environment of the project file, not read");
+        kv_buf_puts(b, " in no environment of the project file, not read");
         return;
     }
     if (in->folder && in->files == 0) {
-        cli_buf_printf(b, "%s has no *.yaml, *.yml or *.json files to read", in->path);
+        kv_buf_printf(b, "%s has no *.yaml, *.yml or *.json files to read", in->path);
         if (in->hidden || in->excluded || in->other) {
             const char *sep = " (not read:";
             if (in->hidden) {
-                cli_buf_printf(b, "%s %zu hidden %s", sep, in->hidden, in->hidden == 1 ? "entry" : "entries");
+                kv_buf_printf(b, "%s %zu hidden %s", sep, in->hidden, in->hidden == 1 ? "entry" : "entries");
                 sep = ",";
             }
             if (in->excluded) {
-                cli_buf_printf(b, "%s %zu excluded", sep, in->excluded);
+                kv_buf_printf(b, "%s %zu excluded", sep, in->excluded);
                 sep = ",";
             }
             if (in->other) {
-                cli_buf_printf(b, "%s ", sep);
+                kv_buf_printf(b, "%s ", sep);
                 plural(b, in->other, "file with another name", "files with other names");
             }
-            cli_buf_puts(b, ")");
+            kv_buf_puts(b, ")");
         }
         return;
     }
-    cli_buf_printf(b, "%s", in->path);
+    kv_buf_printf(b, "%s", in->path);
     if (in->folder) {
-        cli_buf_puts(b, ": ");
+        kv_buf_puts(b, ": ");
         plural(b, in->files, "file", "files");
-        cli_buf_puts(b, in->documents ? ", " : " with no documents");
+        kv_buf_puts(b, in->documents ? ", " : " with no documents");
     } else if (in->bytes == 0) {
-        cli_buf_puts(b, " is empty");
+        kv_buf_puts(b, " is empty");
         return;
     } else if (!in->documents) {
-        cli_buf_puts(b, " holds no documents (only comments or blank lines)");
+        kv_buf_puts(b, " holds no documents (only comments or blank lines)");
         return;
     } else {
-        cli_buf_puts(b, ": ");
+        kv_buf_puts(b, ": ");
     }
     if (in->documents) {
         plural(b, in->documents, "document", "documents");
-        cli_buf_puts(b, in->documents == 1 ? ", not a Kubernetes resource" : ", none of them a Kubernetes resource");
+        kv_buf_puts(b, in->documents == 1 ? ", not a Kubernetes resource" : ", none of them a Kubernetes resource");
     }
 }
 
@@ -835,22 +835,22 @@ static bool refuse_empty(const opts *o, const kvet_result *res)
             return false;
     if (o->allow_empty && o->quiet)
         return false;
-    cli_buf b;
-    cli_buf_init(&b);
+    kv_buf b;
+    kv_buf_init(&b);
     for (size_t i = 0; i < res->ninputs; i++) {
         if (i)
-            cli_buf_puts(&b, "; ");
+            kv_buf_puts(&b, "; ");
         describe_input(&b, &res->inputs[i]);
     }
     if (o->allow_empty) {
         fprintf(stderr, "%s: note: no Kubernetes resources found in the inputs: %s\n", prog_name,
                 b.data ? b.data : "");
-        cli_buf_free(&b);
+        kv_buf_free(&b);
         return false;
     }
     fprintf(stderr, "%s: no Kubernetes resources found in the inputs: %s\n", prog_name, b.data ? b.data : "");
     fprintf(stderr, "%s: nothing was checked (--allow-empty accepts inputs without resources)\n", prog_name);
-    cli_buf_free(&b);
+    kv_buf_free(&b);
     return true;
 }
 
@@ -886,10 +886,10 @@ static int cmd_baseline(opts *o)
         kvet_project_free(project);
         return KVET_EXIT_ERROR;
     }
-    cli_buf out;
-    cli_buf_init(&out);
+    kv_buf out;
+    kv_buf_init(&out);
     int rc = report_baseline(&out, res) < 0 || cli_write_report(o->output, &out) < 0 ? KVET_EXIT_ERROR : KVET_EXIT_OK;
-    cli_buf_free(&out);
+    kv_buf_free(&out);
     kvet_result_free(res);
     kvet_pack_free(pack);
     kvet_project_free(project);
@@ -993,12 +993,12 @@ static int cmd_check(opts *o, bool explain)
                       o->stdin_name, o->excludes, o->nexcludes};
     int rc = KVET_EXIT_OK;
     if (explain) {
-        cli_buf out;
-        cli_buf_init(&out);
+        kv_buf out;
+        kv_buf_init(&out);
         report_explain(&out, res, &ro, o->resource);
         if (cli_write_report(o->output, &out) < 0)
             rc = KVET_EXIT_ERROR;
-        cli_buf_free(&out);
+        kv_buf_free(&out);
     } else {
         /* every report but JSON to a file is complete in memory before it
          * is written; files are replaced atomically: a failed write leaves
@@ -1009,19 +1009,24 @@ static int cmd_check(opts *o, bool explain)
         for (size_t i = 0; i < nfs; i++) {
             const char *dest = format_dest(o, &fs[i]);
             ro.color = report_color(o, dest);
-            cli_buf out;
-            cli_buf_init(&out);
+            kv_buf out;
+            kv_buf_init(&out);
             /* a JSON report to a file is streamed to it, not held whole */
             bool stream = dest && strcmp(dest, "-") != 0 && !strcmp(fs[i].name, "json");
-            if (stream && !(out.sink = kvet_atomic_open(dest))) {
+            kvet_atomic_file *sink = NULL;
+            if (stream && !(sink = kvet_atomic_open(dest))) {
                 fprintf(stderr, "%s: cannot write %s: %s\n", prog_name, dest, strerror(errno));
                 rc = KVET_EXIT_ERROR;
                 continue;
             }
+            if (sink) {
+                out.sink = cli_sink_write;
+                out.sink_arg = sink;
+            }
             find_reporter(fs[i].name)->run(&out, res, &ro);
-            if (stream ? finish_stream(dest, &out) < 0 : cli_write_report(dest, &out) < 0)
+            if (sink ? finish_stream(dest, &out, sink) < 0 : cli_write_report(dest, &out) < 0)
                 rc = KVET_EXIT_ERROR;
-            cli_buf_free(&out);
+            kv_buf_free(&out);
         }
     }
     if (res->stats)
@@ -1071,26 +1076,26 @@ static int cmd_rules(opts *o)
     kvet_pack *pack = load_rules(o, use_color(o, stderr));
     if (!pack)
         return KVET_EXIT_ERROR;
-    cli_buf out;
-    cli_buf_init(&out);
+    kv_buf out;
+    kv_buf_init(&out);
     if (o->nformats && !strcmp(o->formats[0].name, "markdown")) {
         int rc = report_catalogue(&out, pack) < 0 || cli_write_report(o->formats[0].file ? o->formats[0].file : o->output, &out) < 0
                      ? KVET_EXIT_ERROR : KVET_EXIT_OK;
-        cli_buf_free(&out);
+        kv_buf_free(&out);
         kvet_pack_free(pack);
         return rc;
     }
     for (size_t i = 0; i < kvet_pack_count(pack); i++) {
         kvet_pack_info pi = kvet_pack_at(pack, i);
-        cli_buf_printf(&out, "pack %s %s  sha256:%s\n", pi.name, pi.version, pi.digest);
+        kv_buf_printf(&out, "pack %s %s  sha256:%s\n", pi.name, pi.version, pi.digest);
     }
     for (size_t i = 0; i < kvet_rule_count(pack); i++) {
         kvet_rule_info r = kvet_rule_at(pack, i);
-        cli_buf_printf(&out, "%-16s %-8s %s%s  (%s; %s:%u)\n", r.id, kvet_severity_name(r.severity), r.title,
+        kv_buf_printf(&out, "%-16s %-8s %s%s  (%s; %s:%u)\n", r.id, kvet_severity_name(r.severity), r.title,
                        r.enabled ? "" : " [disabled]", r.applies_to, r.file ? r.file : "?", r.line);
     }
     int rc = cli_write_report(o->output, &out) < 0 ? KVET_EXIT_ERROR : KVET_EXIT_OK;
-    cli_buf_free(&out);
+    kv_buf_free(&out);
     kvet_pack_free(pack);
     return rc;
 }

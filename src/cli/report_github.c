@@ -14,24 +14,24 @@
 
 #include "cli.h"
 
-static void escape(cli_buf *b, const char *s, bool property)
+static void escape(kv_buf *b, const char *s, bool property)
 {
     if (!s)
         return;
     for (; *s; s++) {
         switch (*s) {
-        case '%': cli_buf_puts(b, "%25"); break;
-        case '\r': cli_buf_puts(b, "%0D"); break;
-        case '\n': cli_buf_puts(b, "%0A"); break;
+        case '%': kv_buf_puts(b, "%25"); break;
+        case '\r': kv_buf_puts(b, "%0D"); break;
+        case '\n': kv_buf_puts(b, "%0A"); break;
         case ':':
-            if (property) cli_buf_puts(b, "%3A");
-            else cli_buf_puts(b, ":");
+            if (property) kv_buf_puts(b, "%3A");
+            else kv_buf_puts(b, ":");
             break;
         case ',':
-            if (property) cli_buf_puts(b, "%2C");
-            else cli_buf_puts(b, ",");
+            if (property) kv_buf_puts(b, "%2C");
+            else kv_buf_puts(b, ",");
             break;
-        default: cli_buf_put(b, s, 1);
+        default: kv_buf_put(b, s, 1);
         }
     }
 }
@@ -46,21 +46,21 @@ static const char *command_of(kvet_severity s)
 }
 
 /* "file=F,line=L,col=C," as far as the position is known. */
-static void position(cli_buf *b, const char *file, uint32_t line, uint32_t col)
+static void position(kv_buf *b, const char *file, uint32_t line, uint32_t col)
 {
     if (file && *file) {
-        cli_buf_puts(b, "file=");
+        kv_buf_puts(b, "file=");
         escape(b, file, true);
-        cli_buf_puts(b, ",");
+        kv_buf_puts(b, ",");
         if (line) {
-            cli_buf_printf(b, "line=%u,", line);
+            kv_buf_printf(b, "line=%u,", line);
             if (col)
-                cli_buf_printf(b, "col=%u,", col);
+                kv_buf_printf(b, "col=%u,", col);
         }
     }
 }
 
-int report_github(cli_buf *out, const kvet_result *res, const report_opts *o)
+int report_github(kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     (void)o;
     for (size_t i = 0; i < res->nresources; i++) {
@@ -69,42 +69,42 @@ int report_github(cli_buf *out, const kvet_result *res, const report_opts *o)
             const kvet_finding *f = &r->findings[k];
             /* waived and baselined findings are accepted: notices, not errors */
             bool accepted = f->waiver || f->baselined;
-            cli_buf_printf(out, "::%s ", accepted ? "notice" : command_of(f->severity));
+            kv_buf_printf(out, "::%s ", accepted ? "notice" : command_of(f->severity));
             position(out, cli_finding_file(f, r), f->line, f->col);
-            cli_buf t;
-            cli_buf_init(&t);
-            cli_buf_printf(&t, "%s%s: %s", accepted ? (f->waiver ? "waived " : "baselined ") : "", f->rule ? f->rule : "",
+            kv_buf t;
+            kv_buf_init(&t);
+            kv_buf_printf(&t, "%s%s: %s", accepted ? (f->waiver ? "waived " : "baselined ") : "", f->rule ? f->rule : "",
                            f->title ? f->title : "");
-            cli_buf_puts(out, "title=");
+            kv_buf_puts(out, "title=");
             escape(out, t.data, true);
-            cli_buf_puts(out, "::");
+            kv_buf_puts(out, "::");
             /* the message, then the resource and the remedy on lines of
              * their own: annotations show multi-line text */
             t.len = 0;
-            cli_buf_puts(&t, f->message ? f->message : "");
-            cli_buf_puts(&t, "\n");
+            kv_buf_puts(&t, f->message ? f->message : "");
+            kv_buf_puts(&t, "\n");
             cli_resource_label(&t, r);
             if (f->waiver)
-                cli_buf_printf(&t, "\nwaived by %s until %s: %s", f->waiver->owner[0] ? f->waiver->owner : "-",
+                kv_buf_printf(&t, "\nwaived by %s until %s: %s", f->waiver->owner[0] ? f->waiver->owner : "-",
                                f->waiver->expires[0] ? f->waiver->expires : "-", f->waiver->reason);
             if (f->remedy)
-                cli_buf_printf(&t, "\nfix: %s", f->remedy);
+                kv_buf_printf(&t, "\nfix: %s", f->remedy);
             if (f->link)
-                cli_buf_printf(&t, "\nsee: %s", f->link);
+                kv_buf_printf(&t, "\nsee: %s", f->link);
             if (t.oom)
                 out->oom = true;
             escape(out, t.data, false);
-            cli_buf_free(&t);
-            cli_buf_puts(out, "\n");
+            kv_buf_free(&t);
+            kv_buf_puts(out, "\n");
         }
     }
     for (size_t i = 0; i < res->nerrors; i++) {
         const kvet_error *e = &res->errors[i];
-        cli_buf_puts(out, "::error ");
+        kv_buf_puts(out, "::error ");
         position(out, e->file, e->line, e->col);
-        cli_buf_puts(out, "title=kvet evaluation error::");
+        kv_buf_puts(out, "title=kvet evaluation error::");
         escape(out, e->message, false);
-        cli_buf_puts(out, "\n");
+        kv_buf_puts(out, "\n");
     }
     return out->oom ? -1 : 0;
 }

@@ -6,7 +6,10 @@
  * Comments have a size limit, so the findings table stops at MD_MAX_ROWS
  * rows or MD_MAX_BYTES bytes, whichever comes first, long messages are cut
  * at MD_MAX_CELL bytes, and the rest is counted in an "and N more" line.
+ * What is kept is what matters most: errors, then warnings, then infos,
+ * open findings before waived and baselined ones, each in input order.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -23,7 +26,7 @@ enum {
  * HTML would interpret are backslash-escaped; `@` and `#` are followed by
  * a zero-width space; bytes that are not UTF-8 become U+FFFD.  At most `max` bytes of s are used (0: all), cut on a
  * character boundary and marked with an ellipsis. */
-static void md_text(cli_buf *b, const char *s, size_t max)
+static void md_text(kv_buf *b, const char *s, size_t max)
 {
     if (!s)
         return;
@@ -35,40 +38,40 @@ static void md_text(cli_buf *b, const char *s, size_t max)
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80) {
             uint32_t cp;
-            size_t len = cli_utf8_decode(s + i, full - i, &cp);
+            size_t len = kv_utf8_decode(s + i, full - i, &cp);
             if (len == 0) {
-                cli_buf_puts(b, "\xEF\xBF\xBD");
+                kv_buf_puts(b, "\xEF\xBF\xBD");
                 i++;
             } else if (i + len > n) {
                 break; /* do not split a character at the cut */
             } else {
-                cli_buf_put(b, s + i, len);
+                kv_buf_put(b, s + i, len);
                 i += len;
             }
             continue;
         }
         if (c == '\n')
-            cli_buf_puts(b, "<br>");
+            kv_buf_puts(b, "<br>");
         else if (c == '\r')
             ;
         else if (c == '\t')
-            cli_buf_puts(b, " ");
+            kv_buf_puts(b, " ");
         else if (c < 0x20 || c == 0x7f)
-            cli_buf_puts(b, "\xEF\xBF\xBD");
+            kv_buf_puts(b, "\xEF\xBF\xBD");
         else if (c == '@' || c == '#') {
             /* a zero-width space keeps "@name" from notifying someone and
              * "#12" from linking an issue */
-            cli_buf_put(b, s + i, 1);
-            cli_buf_puts(b, "&#8203;");
+            kv_buf_put(b, s + i, 1);
+            kv_buf_puts(b, "&#8203;");
         } else if (strchr("\\`*_[]<>|~&!", c)) {
             char e[2] = {'\\', (char)c};
-            cli_buf_put(b, e, 2);
+            kv_buf_put(b, e, 2);
         } else
-            cli_buf_put(b, s + i, 1);
+            kv_buf_put(b, s + i, 1);
         i++;
     }
     if (cut)
-        cli_buf_puts(b, "\xE2\x80\xA6");
+        kv_buf_puts(b, "\xE2\x80\xA6");
 }
 
 static const char *plural(size_t n, const char *one, const char *many)
@@ -78,7 +81,7 @@ static const char *plural(size_t n, const char *one, const char *many)
 
 /* The cluster configuration each environment (or scope) was checked with;
  * scopes that found none are counted, not listed. */
-static void md_cluster(cli_buf *out, const kvet_result *res)
+static void md_cluster(kv_buf *out, const kvet_result *res)
 {
     enum { MAX_CONTEXTS = 20 };
     size_t listed = 0, plain = 0, more = 0;
@@ -93,97 +96,131 @@ static void md_cluster(cli_buf *out, const kvet_result *res)
             continue;
         }
         if (!listed)
-            cli_buf_puts(out, "\n### Cluster configuration\n\n| environment or scope | document used |\n|---|---|\n");
+            kv_buf_puts(out, "\n### Cluster configuration\n\n| environment or scope | document used |\n|---|---|\n");
         listed++;
-        cli_buf_puts(out, "| ");
+        kv_buf_puts(out, "| ");
         md_text(out, x->env ? x->env : x->scope, MD_MAX_CELL);
-        cli_buf_puts(out, " | ");
+        kv_buf_puts(out, " | ");
         if (!x->nconfig)
-            cli_buf_puts(out, "none: shipped defaults");
+            kv_buf_puts(out, "none: shipped defaults");
         for (size_t i = 0; i < x->nconfig; i++) {
             const kvet_config_doc *d = &x->config[i];
-            cli_buf_printf(out, "%s%s: ", i ? "<br>" : "", d->what);
+            kv_buf_printf(out, "%s%s: ", i ? "<br>" : "", d->what);
             md_text(out, d->file, MD_MAX_CELL);
-            cli_buf_printf(out, ":%u (%s)", d->line, kvet_config_origin_name(d->origin));
+            kv_buf_printf(out, ":%u (%s)", d->line, kvet_config_origin_name(d->origin));
         }
-        cli_buf_puts(out, " |\n");
+        kv_buf_puts(out, " |\n");
     }
     if (more)
-        cli_buf_printf(out, "\n... and %zu more (see the JSON report).\n", more);
+        kv_buf_printf(out, "\n... and %zu more (see the JSON report).\n", more);
     if (plain && listed)
-        cli_buf_printf(out, "\n%zu %s without configuration documents used the shipped defaults.\n", plain,
+        kv_buf_printf(out, "\n%zu %s without configuration documents used the shipped defaults.\n", plain,
                        plural(plain, "scope", "scopes"));
 }
 
-int report_markdown(cli_buf *out, const kvet_result *res, const report_opts *o)
+/* A finding in the order the table lists it. */
+typedef struct md_ref {
+    const kvet_resource *r;
+    const kvet_finding *f;
+    size_t seq;
+} md_ref;
+
+static int md_rank(const kvet_finding *f)
+{
+    int sev = f->severity == KVET_SEV_ERROR ? 0 : f->severity == KVET_SEV_WARNING ? 1 : 2;
+    return (f->waiver || f->baselined) ? 3 + sev : sev;
+}
+
+static int md_ref_cmp(const void *a, const void *b)
+{
+    const md_ref *x = a, *y = b;
+    int rx = md_rank(x->f), ry = md_rank(y->f);
+    if (rx != ry)
+        return rx - ry;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int report_markdown(kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     (void)o;
     size_t e = res->findings[KVET_SEV_ERROR], w = res->findings[KVET_SEV_WARNING], n = res->findings[KVET_SEV_INFO];
-    cli_buf_puts(out, "## kvet report\n\n");
-    cli_buf_puts(out, "| errors | warnings | infos | resources | rules |\n|---:|---:|---:|---:|---:|\n");
-    cli_buf_printf(out, "| %zu | %zu | %zu | %zu | %zu |\n\n", e, w, n, res->nresources, res->nrules);
+    kv_buf_puts(out, "## kvet report\n\n");
+    kv_buf_puts(out, "| errors | warnings | infos | resources | rules |\n|---:|---:|---:|---:|---:|\n");
+    kv_buf_printf(out, "| %zu | %zu | %zu | %zu | %zu |\n\n", e, w, n, res->nresources, res->nrules);
     if (res->nerrors)
-        cli_buf_printf(out, "**%zu evaluation %s: the results are incomplete.**\n\n", res->nerrors,
+        kv_buf_printf(out, "**%zu evaluation %s: the results are incomplete.**\n\n", res->nerrors,
                        plural(res->nerrors, "error", "errors"));
 
     size_t total = 0;
     for (size_t i = 0; i < res->nresources; i++)
         total += res->resources[i].nfindings;
     if (!total) {
-        cli_buf_puts(out, "No findings.\n");
+        kv_buf_puts(out, "No findings.\n");
     } else {
-        cli_buf_puts(out, "### Findings\n\n| severity | rule | resource | location | message |\n"
+        kv_buf_puts(out, "### Findings\n\n| severity | rule | resource | location | message |\n"
                           "|---|---|---|---|---|\n");
+        /* the table is cut at a size: the most severe findings go first,
+         * open before accepted, then in input order */
+        md_ref *refs = malloc(total * sizeof *refs);
+        if (!refs) {
+            out->oom = true;
+            return -1;
+        }
+        size_t nrefs = 0;
+        for (size_t i = 0; i < res->nresources; i++)
+            for (size_t k = 0; k < res->resources[i].nfindings; k++, nrefs++)
+                refs[nrefs] = (md_ref){&res->resources[i], &res->resources[i].findings[k], nrefs};
+        qsort(refs, nrefs, sizeof *refs, md_ref_cmp);
         size_t start = out->len, shown = 0;
-        for (size_t i = 0; i < res->nresources; i++) {
-            const kvet_resource *r = &res->resources[i];
-            for (size_t k = 0; k < r->nfindings; k++) {
+        for (size_t i = 0; i < nrefs; i++) {
+            const kvet_resource *r = refs[i].r;
+            {
                 if (shown == MD_MAX_ROWS || out->len - start > MD_MAX_BYTES)
-                    goto capped;
-                const kvet_finding *f = &r->findings[k];
-                cli_buf_printf(out, "| %s | ", kvet_severity_name(f->severity));
+                    break;
+                const kvet_finding *f = refs[i].f;
+                kv_buf_printf(out, "| %s | ", kvet_severity_name(f->severity));
                 md_text(out, f->rule, 0);
-                cli_buf_puts(out, " | ");
-                cli_buf label;
-                cli_buf_init(&label);
+                kv_buf_puts(out, " | ");
+                kv_buf label;
+                kv_buf_init(&label);
                 cli_resource_label(&label, r);
                 if (label.oom)
                     out->oom = true;
                 md_text(out, label.data, MD_MAX_CELL);
-                cli_buf_free(&label);
-                cli_buf_puts(out, " | ");
+                kv_buf_free(&label);
+                kv_buf_puts(out, " | ");
                 md_text(out, cli_finding_file(f, r), MD_MAX_CELL);
-                cli_buf_printf(out, ":%u | ", f->line);
+                kv_buf_printf(out, ":%u | ", f->line);
                 md_text(out, f->message, MD_MAX_CELL);
-                cli_buf_puts(out, " |\n");
+                kv_buf_puts(out, " |\n");
                 shown++;
             }
         }
-    capped:
+        free(refs);
         if (shown < total)
-            cli_buf_printf(out, "\n... and %zu more %s (see the full report).\n", total - shown,
+            kv_buf_printf(out, "\n... and %zu more %s (see the full report).\n", total - shown,
                            plural(total - shown, "finding", "findings"));
     }
 
     md_cluster(out, res);
 
     if (res->nerrors) {
-        cli_buf_puts(out, "\n### Evaluation errors\n\n");
+        kv_buf_puts(out, "\n### Evaluation errors\n\n");
         size_t shown = 0;
         for (size_t i = 0; i < res->nerrors && shown < MD_MAX_ERRORS; i++, shown++) {
             const kvet_error *x = &res->errors[i];
-            cli_buf_puts(out, "- ");
+            kv_buf_puts(out, "- ");
             if (x->file) {
                 md_text(out, x->file, MD_MAX_CELL);
                 if (x->line)
-                    cli_buf_printf(out, ":%u:%u", x->line, x->col);
-                cli_buf_puts(out, ": ");
+                    kv_buf_printf(out, ":%u:%u", x->line, x->col);
+                kv_buf_puts(out, ": ");
             }
             md_text(out, x->message, MD_MAX_CELL);
-            cli_buf_puts(out, "\n");
+            kv_buf_puts(out, "\n");
         }
         if (shown < res->nerrors)
-            cli_buf_printf(out, "- ... and %zu more\n", res->nerrors - shown);
+            kv_buf_printf(out, "- ... and %zu more\n", res->nerrors - shown);
     }
     return out->oom ? -1 : 0;
 }

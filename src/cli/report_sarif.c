@@ -16,11 +16,11 @@
 #define KVET_HOME "https://github.com/kvet-dev/kvet"
 #define FINGERPRINT_KEY "kvetResource/v1"
 
-static void jstr(cli_buf *b, const char *s)
+static void jstr(kv_buf *b, const char *s)
 {
     if (!s)
         s = "";
-    cli_json_string(b, s, strlen(s));
+    kv_buf_json_string(b, s, strlen(s));
 }
 
 static const char *level_of(kvet_severity s)
@@ -37,46 +37,46 @@ static const char *level_of(kvet_severity s)
  * runs at the repository root); a leading "./" is dropped, absolute paths
  * become file: URIs, and every byte outside the unreserved set and "/" is
  * percent-encoded (":" too, so that "a:b.yaml" is not read as a scheme). */
-static void put_uri(cli_buf *b, const char *path)
+static void put_uri(kv_buf *b, const char *path)
 {
     static const char hex[] = "0123456789ABCDEF";
-    cli_buf uri;
-    cli_buf_init(&uri);
+    kv_buf uri;
+    kv_buf_init(&uri);
     while (path[0] == '.' && path[1] == '/') {
         path += 2;
         while (*path == '/')
             path++;
     }
     if (path[0] == '/')
-        cli_buf_puts(&uri, "file://");
+        kv_buf_puts(&uri, "file://");
     for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
         unsigned char c = *p;
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
             c == '_' || c == '~' || c == '/') {
-            cli_buf_put(&uri, (const char *)p, 1);
+            kv_buf_put(&uri, (const char *)p, 1);
         } else {
             char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            cli_buf_put(&uri, e, 3);
+            kv_buf_put(&uri, e, 3);
         }
     }
     if (uri.oom)
         b->oom = true;
-    cli_json_string(b, uri.data ? uri.data : "", uri.len);
-    cli_buf_free(&uri);
+    kv_buf_json_string(b, uri.data ? uri.data : "", uri.len);
+    kv_buf_free(&uri);
 }
 
-static void put_location(cli_buf *b, const char *file, uint32_t line, uint32_t col)
+static void put_location(kv_buf *b, const char *file, uint32_t line, uint32_t col)
 {
-    cli_buf_puts(b, "{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
+    kv_buf_puts(b, "{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
     put_uri(b, file);
-    cli_buf_puts(b, "}");
+    kv_buf_puts(b, "}");
     if (line) {
-        cli_buf_printf(b, ", \"region\": {\"startLine\": %u", line);
+        kv_buf_printf(b, ", \"region\": {\"startLine\": %u", line);
         if (col)
-            cli_buf_printf(b, ", \"startColumn\": %u", col);
-        cli_buf_puts(b, "}");
+            kv_buf_printf(b, ", \"startColumn\": %u", col);
+        kv_buf_puts(b, "}");
     }
-    cli_buf_puts(b, "}}");
+    kv_buf_puts(b, "}}");
 }
 
 /* 64-bit FNV-1a: small, fixed and the same on every platform, which is all
@@ -112,137 +112,137 @@ static void fingerprint(char out[17], const kvet_finding *f, const kvet_resource
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-static void put_rule(cli_buf *b, const kvet_rule_info *ri)
+static void put_rule(kv_buf *b, const kvet_rule_info *ri)
 {
     const char *title = ri->title ? ri->title : ri->id;
-    cli_buf_puts(b, "            {\n              \"id\": ");
+    kv_buf_puts(b, "            {\n              \"id\": ");
     jstr(b, ri->id);
-    cli_buf_puts(b, ",\n              \"name\": ");
+    kv_buf_puts(b, ",\n              \"name\": ");
     jstr(b, title);
-    cli_buf_puts(b, ",\n              \"shortDescription\": {\"text\": ");
+    kv_buf_puts(b, ",\n              \"shortDescription\": {\"text\": ");
     jstr(b, title);
-    cli_buf_puts(b, "},\n              \"fullDescription\": {\"text\": ");
+    kv_buf_puts(b, "},\n              \"fullDescription\": {\"text\": ");
     jstr(b, ri->doc ? ri->doc : title);
-    cli_buf_puts(b, "},\n              \"help\": {\"text\": ");
+    kv_buf_puts(b, "},\n              \"help\": {\"text\": ");
     if (ri->remedy) {
-        cli_buf t;
-        cli_buf_init(&t);
+        kv_buf t;
+        kv_buf_init(&t);
         cli_literal_text(&t, ri->remedy);
         if (t.oom)
             b->oom = true;
-        cli_json_string(b, t.data ? t.data : "", t.len);
-        cli_buf_free(&t);
+        kv_buf_json_string(b, t.data ? t.data : "", t.len);
+        kv_buf_free(&t);
     } else {
         jstr(b, ri->doc ? ri->doc : title);
     }
-    cli_buf_puts(b, "},\n");
+    kv_buf_puts(b, "},\n");
     if (ri->link) {
-        cli_buf_puts(b, "              \"helpUri\": ");
+        kv_buf_puts(b, "              \"helpUri\": ");
         jstr(b, ri->link);
-        cli_buf_puts(b, ",\n");
+        kv_buf_puts(b, ",\n");
     }
-    cli_buf_printf(b, "              \"defaultConfiguration\": {\"enabled\": %s, \"level\": \"%s\"}",
+    kv_buf_printf(b, "              \"defaultConfiguration\": {\"enabled\": %s, \"level\": \"%s\"}",
                    ri->enabled ? "true" : "false", level_of(ri->severity));
     if (ri->pack || ri->applies_to) {
-        cli_buf_puts(b, ",\n              \"properties\": {");
+        kv_buf_puts(b, ",\n              \"properties\": {");
         if (ri->pack) {
-            cli_buf_puts(b, "\"pack\": ");
+            kv_buf_puts(b, "\"pack\": ");
             jstr(b, ri->pack);
         }
         if (ri->applies_to) {
-            cli_buf_puts(b, ri->pack ? ", \"appliesTo\": " : "\"appliesTo\": ");
+            kv_buf_puts(b, ri->pack ? ", \"appliesTo\": " : "\"appliesTo\": ");
             jstr(b, ri->applies_to);
         }
-        cli_buf_puts(b, "}");
+        kv_buf_puts(b, "}");
     }
-    cli_buf_puts(b, "\n            }");
+    kv_buf_puts(b, "\n            }");
 }
 
-static void put_result(cli_buf *b, const cli_rules *rules, const kvet_finding *f, const kvet_resource *r, size_t nth)
+static void put_result(kv_buf *b, const cli_rules *rules, const kvet_finding *f, const kvet_resource *r, size_t nth)
 {
-    cli_buf_puts(b, "        {\n          \"ruleId\": ");
+    kv_buf_puts(b, "        {\n          \"ruleId\": ");
     jstr(b, f->rule);
     long idx = cli_rules_find(rules, f->rule);
     if (idx >= 0)
-        cli_buf_printf(b, ",\n          \"ruleIndex\": %ld", idx);
-    cli_buf_printf(b, ",\n          \"level\": \"%s\",\n          \"message\": {\"text\": ", level_of(f->severity));
+        kv_buf_printf(b, ",\n          \"ruleIndex\": %ld", idx);
+    kv_buf_printf(b, ",\n          \"level\": \"%s\",\n          \"message\": {\"text\": ", level_of(f->severity));
     jstr(b, f->message);
-    cli_buf_puts(b, "},\n          \"locations\": [");
+    kv_buf_puts(b, "},\n          \"locations\": [");
     put_location(b, cli_finding_file(f, r), f->line, f->col);
     char fp[17];
     fingerprint(fp, f, r, nth);
-    cli_buf_printf(b, "],\n          \"partialFingerprints\": {\"" FINGERPRINT_KEY "\": \"%s\"},\n", fp);
-    cli_buf_puts(b, "          \"properties\": {\"resource\": {\"apiVersion\": ");
+    kv_buf_printf(b, "],\n          \"partialFingerprints\": {\"" FINGERPRINT_KEY "\": \"%s\"},\n", fp);
+    kv_buf_puts(b, "          \"properties\": {\"resource\": {\"apiVersion\": ");
     jstr(b, r->api_version);
-    cli_buf_puts(b, ", \"kind\": ");
+    kv_buf_puts(b, ", \"kind\": ");
     jstr(b, r->kind);
-    cli_buf_puts(b, ", \"namespace\": ");
+    kv_buf_puts(b, ", \"namespace\": ");
     jstr(b, r->ns);
-    cli_buf_puts(b, ", \"name\": ");
+    kv_buf_puts(b, ", \"name\": ");
     jstr(b, r->name);
-    cli_buf_puts(b, "}");
+    kv_buf_puts(b, "}");
     if (r->env) {
-        cli_buf_puts(b, ", \"environment\": ");
+        kv_buf_puts(b, ", \"environment\": ");
         jstr(b, r->env);
     }
     if (f->baselined)
-        cli_buf_puts(b, ", \"baselined\": true");
-    cli_buf_puts(b, "}");
+        kv_buf_puts(b, ", \"baselined\": true");
+    kv_buf_puts(b, "}");
     /* a waiver is a suppression in SARIF terms: code scanning shows it as
      * dismissed, with the justification */
     if (f->waiver) {
-        cli_buf_printf(b, ",\n          \"suppressions\": [{\"kind\": \"%s\", \"status\": \"accepted\", \"justification\": ",
+        kv_buf_printf(b, ",\n          \"suppressions\": [{\"kind\": \"%s\", \"status\": \"accepted\", \"justification\": ",
                        f->waiver->from_file ? "external" : "inSource");
-        cli_buf t;
-        cli_buf_init(&t);
-        cli_buf_printf(&t, "%s (owner: %s, expires: %s)", f->waiver->reason, f->waiver->owner[0] ? f->waiver->owner : "-",
+        kv_buf t;
+        kv_buf_init(&t);
+        kv_buf_printf(&t, "%s (owner: %s, expires: %s)", f->waiver->reason, f->waiver->owner[0] ? f->waiver->owner : "-",
                        f->waiver->expires[0] ? f->waiver->expires : "-");
         jstr(b, t.data ? t.data : "");
         if (t.oom)
             b->oom = true;
-        cli_buf_free(&t);
-        cli_buf_puts(b, "}]");
+        kv_buf_free(&t);
+        kv_buf_puts(b, "}]");
     }
-    cli_buf_puts(b, "\n        }");
+    kv_buf_puts(b, "\n        }");
 }
 
-int report_sarif(cli_buf *out, const kvet_result *res, const report_opts *o)
+int report_sarif(kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     cli_rules rules;
     if (cli_rules_collect(&rules, res, o->pack) < 0) {
         out->oom = true;
         return -1;
     }
-    cli_buf_puts(out, "{\n  \"$schema\": \"" SARIF_SCHEMA "\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n");
-    cli_buf_puts(out, "      \"tool\": {\n        \"driver\": {\n          \"name\": \"kvet\",\n          \"version\": ");
+    kv_buf_puts(out, "{\n  \"$schema\": \"" SARIF_SCHEMA "\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n");
+    kv_buf_puts(out, "      \"tool\": {\n        \"driver\": {\n          \"name\": \"kvet\",\n          \"version\": ");
     jstr(out, kvet_version());
-    cli_buf_puts(out, ",\n          \"semanticVersion\": ");
+    kv_buf_puts(out, ",\n          \"semanticVersion\": ");
     jstr(out, kvet_version());
-    cli_buf_puts(out, ",\n          \"informationUri\": \"" KVET_HOME "\",\n          \"rules\": [");
+    kv_buf_puts(out, ",\n          \"informationUri\": \"" KVET_HOME "\",\n          \"rules\": [");
     for (size_t i = 0; i < rules.n; i++) {
-        cli_buf_puts(out, i ? ",\n" : "\n");
+        kv_buf_puts(out, i ? ",\n" : "\n");
         put_rule(out, &rules.v[i]);
     }
-    cli_buf_puts(out, rules.n ? "\n          ]\n        }\n      },\n" : "]\n        }\n      },\n");
+    kv_buf_puts(out, rules.n ? "\n          ]\n        }\n      },\n" : "]\n        }\n      },\n");
 
-    cli_buf_printf(out, "      \"invocations\": [\n        {\"executionSuccessful\": %s, \"toolExecutionNotifications\": [",
+    kv_buf_printf(out, "      \"invocations\": [\n        {\"executionSuccessful\": %s, \"toolExecutionNotifications\": [",
                    res->nerrors ? "false" : "true");
     for (size_t i = 0; i < res->nerrors; i++) {
         const kvet_error *e = &res->errors[i];
-        cli_buf_puts(out, i ? ",\n          {" : "\n          {");
-        cli_buf_puts(out, "\"level\": \"error\", \"message\": {\"text\": ");
+        kv_buf_puts(out, i ? ",\n          {" : "\n          {");
+        kv_buf_puts(out, "\"level\": \"error\", \"message\": {\"text\": ");
         jstr(out, e->message);
-        cli_buf_puts(out, "}");
+        kv_buf_puts(out, "}");
         if (e->file) {
-            cli_buf_puts(out, ", \"locations\": [");
+            kv_buf_puts(out, ", \"locations\": [");
             put_location(out, e->file, e->line, e->col);
-            cli_buf_puts(out, "]");
+            kv_buf_puts(out, "]");
         }
-        cli_buf_puts(out, "}");
+        kv_buf_puts(out, "}");
     }
-    cli_buf_puts(out, res->nerrors ? "\n        ]}\n      ],\n" : "]}\n      ],\n");
+    kv_buf_puts(out, res->nerrors ? "\n        ]}\n      ],\n" : "]}\n      ],\n");
 
-    cli_buf_puts(out, "      \"results\": [");
+    kv_buf_puts(out, "      \"results\": [");
     bool first = true;
     for (size_t i = 0; i < res->nresources; i++) {
         const kvet_resource *r = &res->resources[i];
@@ -252,12 +252,12 @@ int report_sarif(cli_buf *out, const kvet_result *res, const report_opts *o)
             for (size_t j = 0; j < k; j++)
                 if (r->findings[j].rule && f->rule && !strcmp(r->findings[j].rule, f->rule))
                     nth++;
-            cli_buf_puts(out, first ? "\n" : ",\n");
+            kv_buf_puts(out, first ? "\n" : ",\n");
             first = false;
             put_result(out, &rules, f, r, nth);
         }
     }
-    cli_buf_puts(out, first ? "]\n    }\n  ]\n}\n" : "\n      ]\n    }\n  ]\n}\n");
+    kv_buf_puts(out, first ? "]\n    }\n  ]\n}\n" : "\n      ]\n    }\n  ]\n}\n");
     cli_rules_free(&rules);
     return out->oom ? -1 : 0;
 }

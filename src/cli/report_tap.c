@@ -15,83 +15,83 @@
  * (C0 and C1 controls, DEL, U+2028/U+2029 which YAML 1.1 reads as line
  * breaks, the byte order mark, U+FFFE/U+FFFF) is escaped; bytes that are not
  * UTF-8 become U+FFFD. */
-static void yq(cli_buf *b, const char *s)
+static void yq(kv_buf *b, const char *s)
 {
     if (!s)
         s = "";
     size_t n = strlen(s), i = 0;
-    cli_buf_puts(b, "\"");
+    kv_buf_puts(b, "\"");
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x80) {
-            if (c == '"') cli_buf_puts(b, "\\\"");
-            else if (c == '\\') cli_buf_puts(b, "\\\\");
-            else if (c == '\n') cli_buf_puts(b, "\\n");
-            else if (c == '\r') cli_buf_puts(b, "\\r");
-            else if (c == '\t') cli_buf_puts(b, "\\t");
-            else if (c < 0x20 || c == 0x7f) cli_buf_printf(b, "\\x%02x", c);
-            else cli_buf_put(b, s + i, 1);
+            if (c == '"') kv_buf_puts(b, "\\\"");
+            else if (c == '\\') kv_buf_puts(b, "\\\\");
+            else if (c == '\n') kv_buf_puts(b, "\\n");
+            else if (c == '\r') kv_buf_puts(b, "\\r");
+            else if (c == '\t') kv_buf_puts(b, "\\t");
+            else if (c < 0x20 || c == 0x7f) kv_buf_printf(b, "\\x%02x", c);
+            else kv_buf_put(b, s + i, 1);
             i++;
             continue;
         }
         uint32_t cp;
-        size_t len = cli_utf8_decode(s + i, n - i, &cp);
+        size_t len = kv_utf8_decode(s + i, n - i, &cp);
         if (len == 0) {
-            cli_buf_puts(b, "\\uFFFD");
+            kv_buf_puts(b, "\\uFFFD");
             i++;
         } else if (cp <= 0x9F || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE || cp == 0xFFFF) {
-            cli_buf_printf(b, "\\u%04X", (unsigned)cp);
+            kv_buf_printf(b, "\\u%04X", (unsigned)cp);
             i += len;
         } else {
-            cli_buf_put(b, s + i, len);
+            kv_buf_put(b, s + i, len);
             i += len;
         }
     }
-    cli_buf_puts(b, "\"");
+    kv_buf_puts(b, "\"");
 }
 
 /* A test point description: one line, with `#` (which would start a
  * directive) and `\` escaped as TAP 14 asks. */
-static void description(cli_buf *b, const char *s)
+static void description(kv_buf *b, const char *s)
 {
     for (; *s; s++) {
         if (*s == '#' || *s == '\\') {
             char e[2] = {'\\', *s};
-            cli_buf_put(b, e, 2);
+            kv_buf_put(b, e, 2);
         } else if (*s == '\n' || *s == '\r') {
-            cli_buf_puts(b, " ");
+            kv_buf_puts(b, " ");
         } else {
-            cli_buf_put(b, s, 1);
+            kv_buf_put(b, s, 1);
         }
     }
 }
 
-static void finding_keys(cli_buf *b, const kvet_finding *f, const kvet_resource *r, const char *indent,
+static void finding_keys(kv_buf *b, const kvet_finding *f, const kvet_resource *r, const char *indent,
                          const char *first_indent)
 {
-    cli_buf_printf(b, "%sseverity: %s\n", first_indent, kvet_severity_name(f->severity));
-    cli_buf_printf(b, "%srule: ", indent);
+    kv_buf_printf(b, "%sseverity: %s\n", first_indent, kvet_severity_name(f->severity));
+    kv_buf_printf(b, "%srule: ", indent);
     yq(b, f->rule);
-    cli_buf_printf(b, "\n%stitle: ", indent);
+    kv_buf_printf(b, "\n%stitle: ", indent);
     yq(b, f->title);
-    cli_buf_printf(b, "\n%sfile: ", indent);
+    kv_buf_printf(b, "\n%sfile: ", indent);
     yq(b, cli_finding_file(f, r));
-    cli_buf_printf(b, "\n%sline: %u\n%scolumn: %u\n%smessage: ", indent, f->line, indent, f->col, indent);
+    kv_buf_printf(b, "\n%sline: %u\n%scolumn: %u\n%smessage: ", indent, f->line, indent, f->col, indent);
     yq(b, f->message);
-    cli_buf_puts(b, "\n");
+    kv_buf_puts(b, "\n");
     if (f->remedy) {
-        cli_buf_printf(b, "%sremedy: ", indent);
+        kv_buf_printf(b, "%sremedy: ", indent);
         yq(b, f->remedy);
-        cli_buf_puts(b, "\n");
+        kv_buf_puts(b, "\n");
     }
     if (f->link) {
-        cli_buf_printf(b, "%slink: ", indent);
+        kv_buf_printf(b, "%slink: ", indent);
         yq(b, f->link);
-        cli_buf_puts(b, "\n");
+        kv_buf_puts(b, "\n");
     }
 }
 
-static void put_resource(cli_buf *b, size_t num, const kvet_resource *r, const report_opts *o)
+static void put_resource(kv_buf *b, size_t num, const kvet_resource *r, const report_opts *o)
 {
     bool failed = false;
     const kvet_finding *primary = NULL;
@@ -102,73 +102,73 @@ static void put_resource(cli_buf *b, size_t num, const kvet_resource *r, const r
         if (f->severity <= KVET_SEV_ERROR && (!primary || f->severity > primary->severity))
             primary = f;
     }
-    cli_buf label;
-    cli_buf_init(&label);
+    kv_buf label;
+    kv_buf_init(&label);
     cli_resource_label(&label, r);
-    cli_buf_printf(&label, " (%s:%u)", r->file ? r->file : "", r->line);
+    kv_buf_printf(&label, " (%s:%u)", r->file ? r->file : "", r->line);
     if (label.oom)
         b->oom = true;
-    cli_buf_printf(b, "%s %zu - ", failed ? "not ok" : "ok", num);
+    kv_buf_printf(b, "%s %zu - ", failed ? "not ok" : "ok", num);
     description(b, label.data ? label.data : "");
-    cli_buf_free(&label);
+    kv_buf_free(&label);
     if (!failed && r->not_evaluated)
-        cli_buf_puts(b, " # SKIP not fully evaluated, see the evaluation errors");
-    cli_buf_puts(b, "\n");
+        kv_buf_puts(b, " # SKIP not fully evaluated, see the evaluation errors");
+    kv_buf_puts(b, "\n");
     if (!primary)
         return;
-    cli_buf_puts(b, "  ---\n");
+    kv_buf_puts(b, "  ---\n");
     finding_keys(b, primary, r, "  ", "  ");
-    cli_buf_puts(b, "  resource: {apiVersion: ");
+    kv_buf_puts(b, "  resource: {apiVersion: ");
     yq(b, r->api_version);
-    cli_buf_puts(b, ", kind: ");
+    kv_buf_puts(b, ", kind: ");
     yq(b, r->kind);
-    cli_buf_puts(b, ", namespace: ");
+    kv_buf_puts(b, ", namespace: ");
     yq(b, r->ns);
-    cli_buf_puts(b, ", name: ");
+    kv_buf_puts(b, ", name: ");
     yq(b, r->name);
-    cli_buf_puts(b, "}\n");
+    kv_buf_puts(b, "}\n");
     if (r->nfindings > 1) {
-        cli_buf_puts(b, "  findings:\n");
+        kv_buf_puts(b, "  findings:\n");
         for (size_t k = 0; k < r->nfindings; k++)
             finding_keys(b, &r->findings[k], r, "      ", "    - ");
     }
-    cli_buf_puts(b, "  ...\n");
+    kv_buf_puts(b, "  ...\n");
 }
 
-static void put_error(cli_buf *b, size_t num, const kvet_error *e)
+static void put_error(kv_buf *b, size_t num, const kvet_error *e)
 {
-    cli_buf d;
-    cli_buf_init(&d);
-    cli_buf_puts(&d, "evaluation error");
+    kv_buf d;
+    kv_buf_init(&d);
+    kv_buf_puts(&d, "evaluation error");
     if (e->file && e->line)
-        cli_buf_printf(&d, " at %s:%u:%u", e->file, e->line, e->col);
+        kv_buf_printf(&d, " at %s:%u:%u", e->file, e->line, e->col);
     else if (e->file)
-        cli_buf_printf(&d, " in %s", e->file);
+        kv_buf_printf(&d, " in %s", e->file);
     if (d.oom)
         b->oom = true;
-    cli_buf_printf(b, "not ok %zu - ", num);
+    kv_buf_printf(b, "not ok %zu - ", num);
     description(b, d.data ? d.data : "");
-    cli_buf_free(&d);
-    cli_buf_puts(b, "\n  ---\n  severity: error\n");
+    kv_buf_free(&d);
+    kv_buf_puts(b, "\n  ---\n  severity: error\n");
     if (e->file) {
-        cli_buf_puts(b, "  file: ");
+        kv_buf_puts(b, "  file: ");
         yq(b, e->file);
-        cli_buf_printf(b, "\n  line: %u\n  column: %u\n", e->line, e->col);
+        kv_buf_printf(b, "\n  line: %u\n  column: %u\n", e->line, e->col);
     }
-    cli_buf_puts(b, "  message: ");
+    kv_buf_puts(b, "  message: ");
     yq(b, e->message);
-    cli_buf_puts(b, "\n  ...\n");
+    kv_buf_puts(b, "\n  ...\n");
 }
 
-int report_tap(cli_buf *out, const kvet_result *res, const report_opts *o)
+int report_tap(kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     size_t total = res->nresources + res->nerrors;
-    cli_buf_puts(out, "TAP version 14\n");
+    kv_buf_puts(out, "TAP version 14\n");
     if (!total) {
-        cli_buf_puts(out, "1..0 # SKIP no resources to check\n");
+        kv_buf_puts(out, "1..0 # SKIP no resources to check\n");
         return out->oom ? -1 : 0;
     }
-    cli_buf_printf(out, "1..%zu\n", total);
+    kv_buf_printf(out, "1..%zu\n", total);
     size_t num = 0;
     for (size_t i = 0; i < res->nresources; i++)
         put_resource(out, ++num, &res->resources[i], o);

@@ -272,26 +272,26 @@ typedef struct runner {
     const test_opts *o;
     loaded_pack *packs;
     size_t npacks;
-    cli_buf out;            /* text or JSON of the cases */
+    kv_buf out;            /* text or JSON of the cases */
     size_t passed, failed, errors;
     bool first_json;
 } runner;
 
 static loaded_pack *get_pack(runner *R, char **paths, size_t npaths, char **sets, size_t nsets)
 {
-    cli_buf key;
-    cli_buf_init(&key);
+    kv_buf key;
+    kv_buf_init(&key);
     for (size_t i = 0; i < npaths; i++)
-        cli_buf_printf(&key, "R%s\x1f", paths[i]);
+        kv_buf_printf(&key, "R%s\x1f", paths[i]);
     for (size_t i = 0; i < nsets; i++)
-        cli_buf_printf(&key, "S%s\x1f", sets[i]);
+        kv_buf_printf(&key, "S%s\x1f", sets[i]);
     if (!key.data) {
         fputs("kvet: out of memory\n", stderr);
         exit(KVET_EXIT_ERROR);
     }
     for (size_t i = 0; i < R->npacks; i++)
         if (!strcmp(R->packs[i].key, key.data)) {
-            cli_buf_free(&key);
+            kv_buf_free(&key);
             return &R->packs[i];
         }
     GROW(R->packs, R->npacks);
@@ -386,11 +386,11 @@ static kvet_value lookup_effective(kvet_value eff, const char *name)
 static const kvet_resource *find_resource(const kvet_result *res, const char *label)
 {
     for (size_t i = 0; i < res->nresources; i++) {
-        cli_buf b;
-        cli_buf_init(&b);
+        kv_buf b;
+        kv_buf_init(&b);
         cli_resource_label(&b, &res->resources[i]);
         bool same = b.data && !strcmp(b.data, label);
-        cli_buf_free(&b);
+        kv_buf_free(&b);
         if (same)
             return &res->resources[i];
     }
@@ -407,33 +407,33 @@ typedef struct want_finding {
 
 /* One case's failure report, built as the comparison goes. */
 typedef struct verdict {
-    cli_buf diff;
+    kv_buf diff;
     bool failed;
 } verdict;
 
-static void finding_line(cli_buf *b, char sign, const char *rule, const char *resource, const char *severity,
+static void finding_line(kv_buf *b, char sign, const char *rule, const char *resource, const char *severity,
                          int64_t line, const char *message, int waived)
 {
-    cli_buf_printf(b, "%c %s %s", sign, rule, resource);
+    kv_buf_printf(b, "%c %s %s", sign, rule, resource);
     if (severity)
-        cli_buf_printf(b, " %s", severity);
+        kv_buf_printf(b, " %s", severity);
     if (line)
-        cli_buf_printf(b, " line %lld", (long long)line);
+        kv_buf_printf(b, " line %lld", (long long)line);
     if (waived == 1)
-        cli_buf_puts(b, " (waived)");
+        kv_buf_puts(b, " (waived)");
     if (message)
-        cli_buf_printf(b, ": %s", message);
-    cli_buf_puts(b, "\n");
+        kv_buf_printf(b, ": %s", message);
+    kv_buf_puts(b, "\n");
 }
 
 static void compare_findings(verdict *V, const kvet_result *res, want_finding *want, size_t nwant)
 {
-    cli_buf extra; /* findings nobody expected, listed after the missing ones */
-    cli_buf_init(&extra);
+    kv_buf extra; /* findings nobody expected, listed after the missing ones */
+    kv_buf_init(&extra);
     for (size_t i = 0; i < res->nresources; i++) {
         const kvet_resource *r = &res->resources[i];
-        cli_buf label;
-        cli_buf_init(&label);
+        kv_buf label;
+        kv_buf_init(&label);
         cli_resource_label(&label, r);
         for (size_t k = 0; k < r->nfindings; k++) {
             const kvet_finding *f = &r->findings[k];
@@ -456,27 +456,27 @@ static void compare_findings(verdict *V, const kvet_result *res, want_finding *w
                 finding_line(&extra, '+', f->rule, label.data, kvet_severity_name(f->severity), f->line,
                              f->message, f->waiver != NULL);
         }
-        cli_buf_free(&label);
+        kv_buf_free(&label);
     }
     bool header = false;
     for (size_t w = 0; w < nwant; w++) {
         if (want[w].matched)
             continue;
         if (!header)
-            cli_buf_puts(&V->diff, "findings (- expected, + actual):\n");
+            kv_buf_puts(&V->diff, "findings (- expected, + actual):\n");
         header = true;
         finding_line(&V->diff, '-', want[w].rule, want[w].resource, want[w].severity, want[w].line,
                      want[w].message, want[w].waived);
     }
     if (extra.len) {
         if (!header)
-            cli_buf_puts(&V->diff, "findings (- expected, + actual):\n");
+            kv_buf_puts(&V->diff, "findings (- expected, + actual):\n");
         header = true;
-        cli_buf_put(&V->diff, extra.data, extra.len);
+        kv_buf_put(&V->diff, extra.data, extra.len);
     }
     if (header)
         V->failed = true;
-    cli_buf_free(&extra);
+    kv_buf_free(&extra);
 }
 
 static void compare_effective(verdict *V, const kvet_result *res, kvet_value expect)
@@ -486,7 +486,7 @@ static void compare_effective(verdict *V, const kvet_result *res, kvet_value exp
         kvet_value want = expect.u.m->e[i].val;
         const kvet_resource *r = find_resource(res, label);
         if (!r) {
-            cli_buf_printf(&V->diff, "effective: no resource %s among the inputs\n", label);
+            kv_buf_printf(&V->diff, "effective: no resource %s among the inputs\n", label);
             V->failed = true;
             continue;
         }
@@ -495,14 +495,14 @@ static void compare_effective(verdict *V, const kvet_result *res, kvet_value exp
             kvet_value w = want.u.m->e[k].val, got = lookup_effective(r->effective, name);
             if (values_equal(w, got))
                 continue;
-            cli_buf_printf(&V->diff, "effective %s %s:\n- ", label, name);
+            kv_buf_printf(&V->diff, "effective %s %s:\n- ", label, name);
             cli_value_json(&V->diff, w);
-            cli_buf_puts(&V->diff, "\n+ ");
+            kv_buf_puts(&V->diff, "\n+ ");
             if (got.type == KVET_ABSENT)
-                cli_buf_puts(&V->diff, "(absent)");
+                kv_buf_puts(&V->diff, "(absent)");
             else
                 cli_value_json(&V->diff, got);
-            cli_buf_puts(&V->diff, "\n");
+            kv_buf_puts(&V->diff, "\n");
             V->failed = true;
         }
     }
@@ -543,16 +543,16 @@ static void free_strings(char **v, size_t n)
 }
 
 /* A scalar as the text --set would be given. */
-static bool scalar_text(kvet_value v, cli_buf *b)
+static bool scalar_text(kvet_value v, kv_buf *b)
 {
     switch ((kvet_type)v.type) {
-    case KVET_STRING: cli_buf_put(b, v.u.s->data, v.u.s->len); return true;
-    case KVET_INT: cli_buf_printf(b, "%lld", (long long)v.u.i); return true;
-    case KVET_BOOL: cli_buf_puts(b, v.u.b ? "true" : "false"); return true;
+    case KVET_STRING: kv_buf_put(b, v.u.s->data, v.u.s->len); return true;
+    case KVET_INT: kv_buf_printf(b, "%lld", (long long)v.u.i); return true;
+    case KVET_BOOL: kv_buf_puts(b, v.u.b ? "true" : "false"); return true;
     case KVET_FLOAT: {
         char num[32];
-        cli_format_double(num, v.u.f);
-        cli_buf_puts(b, num);
+        kv_format_double(num, v.u.f);
+        kv_buf_puts(b, num);
         return true;
     }
     default: return false;
@@ -574,13 +574,13 @@ static bool known_keys(kvet_documents *docs, kvet_value map, const char *const *
         while (keys[j] && strcmp(keys[j], k) != 0)
             j++;
         if (!keys[j]) {
-            cli_buf allowed;
-            cli_buf_init(&allowed);
+            kv_buf allowed;
+            kv_buf_init(&allowed);
             for (j = 0; keys[j]; j++)
-                cli_buf_printf(&allowed, "%s%s", j ? ", " : "", keys[j]);
+                kv_buf_printf(&allowed, "%s%s", j ? ", " : "", keys[j]);
             kvet_documents_error(docs, map.u.m->e[i].val, "test: unknown key `%s` in %s (expected one of: %s)", k,
                                  where, allowed.data ? allowed.data : "");
-            cli_buf_free(&allowed);
+            kv_buf_free(&allowed);
             ok = false;
         }
     }
@@ -630,19 +630,19 @@ static bool read_findings(kvet_documents *docs, kvet_value list, want_finding **
 
 static void json_case(runner *R, const char *file, const char *name, const char *status, const verdict *V)
 {
-    cli_buf *b = &R->out;
-    cli_buf_puts(b, R->first_json ? "\n    " : ",\n    ");
+    kv_buf *b = &R->out;
+    kv_buf_puts(b, R->first_json ? "\n    " : ",\n    ");
     R->first_json = false;
-    cli_buf_puts(b, "{\"file\": ");
-    cli_json_string(b, file, strlen(file));
-    cli_buf_puts(b, ", \"name\": ");
-    cli_json_string(b, name, strlen(name));
-    cli_buf_printf(b, ", \"status\": \"%s\"", status);
+    kv_buf_puts(b, "{\"file\": ");
+    kv_buf_json_string(b, file, strlen(file));
+    kv_buf_puts(b, ", \"name\": ");
+    kv_buf_json_string(b, name, strlen(name));
+    kv_buf_printf(b, ", \"status\": \"%s\"", status);
     if (V && V->diff.len) {
-        cli_buf_puts(b, ", \"diff\": ");
-        cli_json_string(b, V->diff.data, V->diff.len);
+        kv_buf_puts(b, ", \"diff\": ");
+        kv_buf_json_string(b, V->diff.data, V->diff.len);
     }
-    cli_buf_puts(b, "}");
+    kv_buf_puts(b, "}");
 }
 
 static void print_case(runner *R, const char *file, const char *name, const char *status, const verdict *V)
@@ -656,19 +656,19 @@ static void print_case(runner *R, const char *file, const char *name, const char
         return;
     const char *tag = pass ? "ok  " : !strcmp(status, "fail") ? "FAIL" : "ERR ";
     if (R->o->color)
-        cli_buf_printf(&R->out, "\033[%sm%s\033[0m", pass ? "32" : "31;1", tag);
+        kv_buf_printf(&R->out, "\033[%sm%s\033[0m", pass ? "32" : "31;1", tag);
     else
-        cli_buf_puts(&R->out, tag);
-    cli_buf_printf(&R->out, " %s: %s\n", file, name);
+        kv_buf_puts(&R->out, tag);
+    kv_buf_printf(&R->out, " %s: %s\n", file, name);
     if (V && V->diff.len) {
         /* indent the diff under its case */
         const char *p = V->diff.data, *end = p + V->diff.len;
         while (p < end) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-            cli_buf_puts(&R->out, "     ");
-            cli_buf_put(&R->out, p, n);
-            cli_buf_puts(&R->out, "\n");
+            kv_buf_puts(&R->out, "     ");
+            kv_buf_put(&R->out, p, n);
+            kv_buf_puts(&R->out, "\n");
             p += n + (nl ? 1 : 0);
         }
     }
@@ -751,12 +751,12 @@ static int run_case(runner *R, kvet_documents *docs, kvet_value test, const char
         sets[nsets++] = xstrdup(R->o->sets[i]);
     }
     for (uint32_t i = 0; set.type == KVET_MAP && i < set.u.m->n; i++) {
-        cli_buf b;
-        cli_buf_init(&b);
-        cli_buf_printf(&b, "%s=", set.u.m->e[i].key->data);
+        kv_buf b;
+        kv_buf_init(&b);
+        kv_buf_printf(&b, "%s=", set.u.m->e[i].key->data);
         if (!scalar_text(set.u.m->e[i].val, &b)) {
             kvet_documents_error(docs, set.u.m->e[i].val, "test: parameter values in `set` are scalars");
-            cli_buf_free(&b);
+            kv_buf_free(&b);
             goto out;
         }
         GROW(sets, nsets);
@@ -779,11 +779,11 @@ static int run_case(runner *R, kvet_documents *docs, kvet_value test, const char
         goto out;
     }
     verdict V;
-    cli_buf_init(&V.diff);
+    kv_buf_init(&V.diff);
     V.failed = false;
     for (size_t i = 0; i < res->nerrors; i++) {
         const kvet_error *e = &res->errors[i];
-        cli_buf_printf(&V.diff, "error: %s:%u:%u: %s\n", e->file ? e->file : "", e->line, e->col, e->message);
+        kv_buf_printf(&V.diff, "error: %s:%u:%u: %s\n", e->file ? e->file : "", e->line, e->col, e->message);
         V.failed = true;
     }
     if (wf.type != KVET_ABSENT)
@@ -795,7 +795,7 @@ static int run_case(runner *R, kvet_documents *docs, kvet_value test, const char
         R->failed++;
     else
         R->passed++;
-    cli_buf_free(&V.diff);
+    kv_buf_free(&V.diff);
     kvet_result_free(res);
     rc = 0;
 out:
@@ -869,7 +869,7 @@ static bool rule_covered(const coverage *c, const cov_rule *r)
     return r->fired && r->evaluated > r->fired && !absent_only(c, r);
 }
 
-static void coverage_text(cli_buf *b, const coverage *c)
+static void coverage_text(kv_buf *b, const coverage *c)
 {
     size_t rules_ok = 0, der_ok = 0, ways = 0, ways_ok = 0;
     for (size_t i = 0; i < c->nrules; i++)
@@ -880,7 +880,7 @@ static void coverage_text(cli_buf *b, const coverage *c)
         ways += 2;
         ways_ok += (size_t)c->branches[i].taken[0] + (size_t)c->branches[i].taken[1];
     }
-    cli_buf_printf(b, "\ncoverage: rules %zu/%zu (fired and passed), derived values %zu/%zu, branch ways %zu/%zu\n",
+    kv_buf_printf(b, "\ncoverage: rules %zu/%zu (fired and passed), derived values %zu/%zu, branch ways %zu/%zu\n",
                    rules_ok, c->nrules, der_ok, c->nderives, ways_ok, ways);
     bool head = false;
     for (size_t i = 0; i < c->nrules; i++) {
@@ -888,15 +888,15 @@ static void coverage_text(cli_buf *b, const coverage *c)
         if (rule_covered(c, r))
             continue;
         if (!head)
-            cli_buf_puts(b, "rules not exercised both ways:\n");
+            kv_buf_puts(b, "rules not exercised both ways:\n");
         head = true;
         const cov_branch *x = absent_only(c, r);
         const char *what = !r->evaluated ? "never evaluated" : !r->fired ? "never fired" : "never passed";
         if (r->fired && r->evaluated > r->fired && x)
-            cli_buf_printf(b, "  %s:%u:%u: %s passed only because a value was absent (%s at %u:%u)\n", r->file,
+            kv_buf_printf(b, "  %s:%u:%u: %s passed only because a value was absent (%s at %u:%u)\n", r->file,
                            r->line, r->col, r->id, x->construct, x->line, x->col);
         else
-            cli_buf_printf(b, "  %s:%u:%u: %s %s%s\n", r->file, r->line, r->col, r->id, what,
+            kv_buf_printf(b, "  %s:%u:%u: %s %s%s\n", r->file, r->line, r->col, r->id, what,
                            x ? " (and passed only because a value was absent)" : "");
     }
     head = false;
@@ -905,9 +905,9 @@ static void coverage_text(cli_buf *b, const coverage *c)
         if (d->valued)
             continue;
         if (!head)
-            cli_buf_puts(b, "derived values never computed:\n");
+            kv_buf_puts(b, "derived values never computed:\n");
         head = true;
-        cli_buf_printf(b, "  %s:%u:%u: %s %s\n", d->file, d->line, d->col, d->name,
+        kv_buf_printf(b, "  %s:%u:%u: %s %s\n", d->file, d->line, d->col, d->name,
                        d->applied ? "applied but always absent" : "never applied");
     }
     head = false;
@@ -916,57 +916,57 @@ static void coverage_text(cli_buf *b, const coverage *c)
         if (x->taken[0] && x->taken[1])
             continue;
         if (!head)
-            cli_buf_puts(b, "branches with a way never taken:\n");
+            kv_buf_puts(b, "branches with a way never taken:\n");
         head = true;
-        cli_buf_printf(b, "  %s:%u:%u: %s", x->file, x->line, x->col, x->construct);
+        kv_buf_printf(b, "  %s:%u:%u: %s", x->file, x->line, x->col, x->construct);
         if (x->nth)
-            cli_buf_printf(b, " (#%u here)", x->nth + 1);
+            kv_buf_printf(b, " (#%u here)", x->nth + 1);
         if (!x->taken[0] && !x->taken[1])
-            cli_buf_puts(b, " never reached\n");
+            kv_buf_puts(b, " never reached\n");
         else
-            cli_buf_printf(b, " never %s\n", x->way[x->taken[0] ? 1 : 0]);
+            kv_buf_printf(b, " never %s\n", x->way[x->taken[0] ? 1 : 0]);
     }
 }
 
-static void coverage_json(cli_buf *b, const coverage *c)
+static void coverage_json(kv_buf *b, const coverage *c)
 {
-    cli_buf_puts(b, ",\n  \"coverage\": {\n    \"rules\": [");
+    kv_buf_puts(b, ",\n  \"coverage\": {\n    \"rules\": [");
     for (size_t i = 0; i < c->nrules; i++) {
         const cov_rule *r = &c->rules[i];
-        cli_buf_puts(b, i ? ",\n      {\"id\": " : "\n      {\"id\": ");
-        cli_json_string(b, r->id, strlen(r->id));
-        cli_buf_puts(b, ", \"file\": ");
-        cli_json_string(b, r->file, strlen(r->file));
-        cli_buf_printf(b, ", \"line\": %u, \"evaluated\": %zu, \"fired\": %zu, \"passed_only_absent\": %s, "
+        kv_buf_puts(b, i ? ",\n      {\"id\": " : "\n      {\"id\": ");
+        kv_buf_json_string(b, r->id, strlen(r->id));
+        kv_buf_puts(b, ", \"file\": ");
+        kv_buf_json_string(b, r->file, strlen(r->file));
+        kv_buf_printf(b, ", \"line\": %u, \"evaluated\": %zu, \"fired\": %zu, \"passed_only_absent\": %s, "
                           "\"covered\": %s}", r->line, r->evaluated, r->fired, absent_only(c, r) ? "true" : "false",
                        rule_covered(c, r) ? "true" : "false");
     }
-    cli_buf_puts(b, c->nrules ? "\n    ],\n    \"derived\": [" : "],\n    \"derived\": [");
+    kv_buf_puts(b, c->nrules ? "\n    ],\n    \"derived\": [" : "],\n    \"derived\": [");
     for (size_t i = 0; i < c->nderives; i++) {
         const cov_derive *d = &c->derives[i];
-        cli_buf_puts(b, i ? ",\n      {\"name\": " : "\n      {\"name\": ");
-        cli_json_string(b, d->name, strlen(d->name));
-        cli_buf_puts(b, ", \"file\": ");
-        cli_json_string(b, d->file, strlen(d->file));
-        cli_buf_printf(b, ", \"line\": %u, \"applied\": %zu, \"valued\": %zu, \"covered\": %s}", d->line,
+        kv_buf_puts(b, i ? ",\n      {\"name\": " : "\n      {\"name\": ");
+        kv_buf_json_string(b, d->name, strlen(d->name));
+        kv_buf_puts(b, ", \"file\": ");
+        kv_buf_json_string(b, d->file, strlen(d->file));
+        kv_buf_printf(b, ", \"line\": %u, \"applied\": %zu, \"valued\": %zu, \"covered\": %s}", d->line,
                        d->applied, d->valued, d->valued ? "true" : "false");
     }
-    cli_buf_puts(b, c->nderives ? "\n    ],\n    \"branches\": [" : "],\n    \"branches\": [");
+    kv_buf_puts(b, c->nderives ? "\n    ],\n    \"branches\": [" : "],\n    \"branches\": [");
     for (size_t i = 0; i < c->nbranches; i++) {
         const cov_branch *x = &c->branches[i];
-        cli_buf_puts(b, i ? ",\n      {\"file\": " : "\n      {\"file\": ");
-        cli_json_string(b, x->file, strlen(x->file));
-        cli_buf_printf(b, ", \"line\": %u, \"col\": %u, \"construct\": ", x->line, x->col);
-        cli_json_string(b, x->construct, strlen(x->construct));
-        cli_buf_puts(b, ", \"ways\": [");
+        kv_buf_puts(b, i ? ",\n      {\"file\": " : "\n      {\"file\": ");
+        kv_buf_json_string(b, x->file, strlen(x->file));
+        kv_buf_printf(b, ", \"line\": %u, \"col\": %u, \"construct\": ", x->line, x->col);
+        kv_buf_json_string(b, x->construct, strlen(x->construct));
+        kv_buf_puts(b, ", \"ways\": [");
         for (int w = 0; w < 2; w++) {
-            cli_buf_puts(b, w ? ", {\"outcome\": " : "{\"outcome\": ");
-            cli_json_string(b, x->way[w], strlen(x->way[w]));
-            cli_buf_printf(b, ", \"taken\": %s}", x->taken[w] ? "true" : "false");
+            kv_buf_puts(b, w ? ", {\"outcome\": " : "{\"outcome\": ");
+            kv_buf_json_string(b, x->way[w], strlen(x->way[w]));
+            kv_buf_printf(b, ", \"taken\": %s}", x->taken[w] ? "true" : "false");
         }
-        cli_buf_puts(b, "]}");
+        kv_buf_puts(b, "]}");
     }
-    cli_buf_puts(b, c->nbranches ? "\n    ]\n  }" : "]\n  }");
+    kv_buf_puts(b, c->nbranches ? "\n    ]\n  }" : "]\n  }");
 }
 
 int cli_run_tests(const test_opts *o)
@@ -981,9 +981,9 @@ int cli_run_tests(const test_opts *o)
     memset(&R, 0, sizeof R);
     R.o = o;
     R.first_json = true;
-    cli_buf_init(&R.out);
+    kv_buf_init(&R.out);
     if (o->json)
-        cli_buf_printf(&R.out, "{\n  \"kvet\": {\"version\": \"%s\"},\n  \"tests\": [", kvet_version());
+        kv_buf_printf(&R.out, "{\n  \"kvet\": {\"version\": \"%s\"},\n  \"tests\": [", kvet_version());
     for (size_t i = 0; i < nfiles; i++)
         run_file(&R, files[i]);
     if (nfiles == 0 && rc == KVET_EXIT_OK) {
@@ -997,16 +997,16 @@ int cli_run_tests(const test_opts *o)
             if (R.packs[i].pack)
                 merge_coverage(&cov, &R.packs[i]);
     if (o->json) {
-        cli_buf_puts(&R.out, nfiles ? "\n  ],\n" : "],\n");
-        cli_buf_printf(&R.out, "  \"summary\": {\"passed\": %zu, \"failed\": %zu, \"errors\": %zu}", R.passed,
+        kv_buf_puts(&R.out, nfiles ? "\n  ],\n" : "],\n");
+        kv_buf_printf(&R.out, "  \"summary\": {\"passed\": %zu, \"failed\": %zu, \"errors\": %zu}", R.passed,
                        R.failed, R.errors);
         if (o->coverage)
             coverage_json(&R.out, &cov);
-        cli_buf_puts(&R.out, "\n}\n");
+        kv_buf_puts(&R.out, "\n}\n");
     } else {
         if (o->coverage)
             coverage_text(&R.out, &cov);
-        cli_buf_printf(&R.out, "tests: %zu passed, %zu failed, %zu errors\n", R.passed, R.failed, R.errors);
+        kv_buf_printf(&R.out, "tests: %zu passed, %zu failed, %zu errors\n", R.passed, R.failed, R.errors);
     }
     if (cli_write_report(o->output, &R.out) < 0)
         rc = KVET_EXIT_ERROR;
@@ -1015,7 +1015,7 @@ int cli_run_tests(const test_opts *o)
     if (rc == KVET_EXIT_OK && R.failed)
         rc = KVET_EXIT_FINDINGS;
     free_coverage(&cov);
-    cli_buf_free(&R.out);
+    kv_buf_free(&R.out);
     for (size_t i = 0; i < R.npacks; i++) {
         kvet_coverage_free(R.packs[i].cov);
         kvet_pack_free(R.packs[i].pack);

@@ -767,6 +767,10 @@ START_TEST(format_canonical_layout)
     ck_assert_str_eq(again, out);
     free(again);
     free(out);
+    /* a view is an item: at the top level, one space between its parts */
+    out = fmt_text("pack a \"1\"\nfor A as a { derive x.y = 1 }\n   view   scaling   $x ,$x.y\n");
+    ck_assert_str_eq(out, "pack a \"1\"\nfor A as a {derive x.y = 1}\nview scaling $x, $x.y\n");
+    free(out);
     /* CRLF line ends and tabs */
     out = fmt_text("pack a \"1\"\r\nfor A as a {\r\n\tlet x = 1\r\n}\r\n");
     ck_assert_str_eq(out, "pack a \"1\"\nfor A as a {\n  let x = 1\n}\n");
@@ -918,6 +922,162 @@ START_TEST(eval_list_documents_and_skips)
 END_TEST
 
 /* ------------------------------------------------------- compiled packs */
+
+/* `view NAME $a, ...`: each value must name derived values; a pack
+ * declares a view once and names a value once in it; errors carry
+ * file:line:col. */
+START_TEST(check_view_errors)
+{
+    char *out = th_check(PACK
+                         "for Service as s { derive scale.min = 1 derive mode = \"m\" }\n"
+                         "view scaling $scale, $mdoe, $scale\n"
+                         "view scaling $mode\n"
+                         "view other $nope\n",
+                         SVC);
+    th_assert_contains(out, "COMPILE");
+    th_assert_contains(out, "3:22: error: no `derive` defines $mdoe | hint: did you mean `$mode`?");
+    th_assert_contains(out, "3:29: error: view scaling names $scale twice");
+    th_assert_contains(out, "4:6: error: pack t declares view scaling twice");
+    th_assert_contains(out, "3:6: note: view scaling is first declared here");
+    th_assert_contains(out, "5:12: error: no `derive` defines $nope");
+    free(out);
+    /* the grammar: a view names derived values, not expressions */
+    out = th_check(PACK "for Service as s { derive a = 1 }\nview scaling a\n", SVC);
+    th_assert_contains(out, "3:14: error: syntax error");
+    free(out);
+    out = th_check(PACK "for Service as s { derive a = 1 }\nview $a\n", SVC);
+    th_assert_contains(out, "3:6: error: syntax error");
+    free(out);
+}
+END_TEST
+
+/* A view and a rule's override record survive the compiled form; a name
+ * related to a derive (a prefix of one) is a valid view value. */
+START_TEST(view_and_override_roundtrip)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *diags = NULL;
+    kvet_pack *p = th_compile(ctx, PACK
+                              "for Service as s {\n"
+                              "  derive scale.min = 1\n"
+                              "  derive mode = \"m\"\n"
+                              "  rule R1 error \"t\" require true\n"
+                              "  rule R2 warning \"t\" require true\n"
+                              "}\n"
+                              "override R1 severity info\n"
+                              "disable R2\n"
+                              "view scaling $scale, $mode\n",
+                              &diags);
+    ck_assert_msg(p != NULL, "%s", diags ? diags : "");
+    free(diags);
+    char path[600];
+    snprintf(path, sizeof path, "%s/view.kvetc", th_dir);
+    ck_assert_int_eq(kvet_pack_write(ctx, p, path), 0);
+    const char *pp = path;
+    kvet_pack *q = kvet_pack_load(ctx, &pp, 1);
+    ck_assert_ptr_nonnull(q);
+    const kvet_pack *both[] = {p, q};
+    for (int k = 0; k < 2; k++) {
+        const kvet_pack *x = both[k];
+        ck_assert_uint_eq(kvet_view_count(x), 1);
+        kvet_view_info v;
+        ck_assert_int_eq(kvet_view_find(x, "scaling", &v), 1);
+        ck_assert_str_eq(v.name, "scaling");
+        ck_assert_str_eq(v.pack, "t");
+        ck_assert_uint_eq(v.nvalues, 2);
+        ck_assert_str_eq(v.values[0], "scale");
+        ck_assert_str_eq(v.values[1], "mode");
+        ck_assert_uint_eq(v.line, 10);
+        ck_assert_uint_eq(v.col, 6);
+        ck_assert_int_eq(kvet_view_find(x, "other", &v), 0);
+        ck_assert_ptr_null(v.name);
+        kvet_rule_info r1 = kvet_rule_at(x, 0), r2 = kvet_rule_at(x, 1);
+        ck_assert_int_eq(r1.stock_severity, KVET_SEV_ERROR);
+        ck_assert_int_eq(r1.severity, KVET_SEV_INFO);
+        ck_assert_str_eq(r1.override_pack, "t");
+        ck_assert_uint_eq(r1.override_line, 8);
+        ck_assert_uint_eq(r1.override_col, 10);
+        ck_assert_int_eq(r2.enabled, 0);
+        ck_assert_int_eq(r2.stock_severity, KVET_SEV_WARNING);
+        ck_assert_uint_eq(r2.override_line, 9);
+    }
+    kvet_pack_free(q);
+    /* no override: no record */
+    diags = NULL;
+    q = th_compile(ctx, PACK "for Service as s { rule R1 error \"t\" require true }\n", &diags);
+    free(diags);
+    ck_assert_ptr_null(kvet_rule_at(q, 0).override_pack);
+    ck_assert_uint_eq(kvet_view_count(q), 0);
+    kvet_pack_free(q);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+/* Per-resource rule outcomes: what ran, what it found, and why the rest
+ * did not apply. */
+START_TEST(rule_outcomes)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *diags = NULL;
+    kvet_pack *p = th_compile(ctx, PACK
+                              "for Service as s {\n"
+                              "  rule PASS warning \"t\" require true\n"
+                              "  rule FAIL error \"t\" require false\n"
+                              "  rule TWICE info \"t\" each x in [1, 2] require false\n"
+                              "  rule WAIVED warning \"t\" require false\n"
+                              "  rule BROKEN error \"t\" require int(\"x\") > 0\n"
+                              "  rule OFF error \"t\" require false\n"
+                              "}\n"
+                              "for Service as s where s.metadata.name == \"nobody\" {\n"
+                              "  rule WHERE error \"t\" require false\n"
+                              "}\n"
+                              "for ConfigMap as c { rule CM error \"t\" require false }\n"
+                              "disable OFF\n",
+                              &diags);
+    ck_assert_msg(p != NULL, "%s", diags ? diags : "");
+    free(diags);
+    const char *input = th_write("outcomes.yaml",
+                                 "apiVersion: serving.knative.dev/v1\nkind: Service\n"
+                                 "metadata:\n  name: hello\n  annotations:\n"
+                                 "    kvet.dev/waive: \"WAIVED\"\n"
+                                 "    kvet.dev/waive-reason: \"accepted for the test\"\n");
+    kvet_inputs in = {.paths = &input, .npaths = 1};
+    kvet_result *res = kvet_check(ctx, p, &in);
+    ck_assert_uint_eq(res->nresources, 1);
+    const kvet_resource *r = &res->resources[0];
+    ck_assert_uint_eq(r->noutcomes, 5);
+    const kvet_outcome *o;
+    kvet_na_reason why;
+    ck_assert_int_eq(kvet_outcome_of(p, r, 0, &o, &why), KVET_OUTCOME_PASS);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_uint_eq(o->findings, 0);
+    ck_assert_int_eq(why, KVET_NA_NONE);
+    ck_assert_int_eq(kvet_outcome_of(p, r, 1, &o, NULL), KVET_OUTCOME_FAIL);
+    ck_assert_uint_eq(o->open, 1);
+    ck_assert_int_eq(kvet_outcome_of(p, r, 2, &o, NULL), KVET_OUTCOME_FAIL);
+    ck_assert_uint_eq(o->findings, 2);
+    ck_assert_uint_eq(o->open, 2);
+    ck_assert_int_eq(kvet_outcome_of(p, r, 3, &o, NULL), KVET_OUTCOME_WAIVED);
+    ck_assert_ptr_nonnull(o->waiver);
+    ck_assert_str_eq(o->waiver->reason, "accepted for the test");
+    ck_assert_uint_eq(o->open, 0);
+    ck_assert_int_eq(kvet_outcome_of(p, r, 4, &o, NULL), KVET_OUTCOME_ERROR);
+    ck_assert_int_eq(kvet_outcome_of(p, r, 5, &o, &why), KVET_OUTCOME_NOT_APPLICABLE);
+    ck_assert_ptr_null(o);
+    ck_assert_int_eq(why, KVET_NA_DISABLED);
+    ck_assert_int_eq(kvet_outcome_of(p, r, 6, NULL, &why), KVET_OUTCOME_NOT_APPLICABLE);
+    ck_assert_int_eq(why, KVET_NA_WHERE);
+    ck_assert_int_eq(kvet_outcome_of(p, r, 7, NULL, &why), KVET_OUTCOME_NOT_APPLICABLE);
+    ck_assert_int_eq(why, KVET_NA_SELECTOR);
+    ck_assert_str_eq(kvet_outcome_name(KVET_OUTCOME_BASELINED), "baselined");
+    ck_assert_str_eq(kvet_outcome_name(KVET_OUTCOME_NOT_APPLICABLE), "not applicable");
+    ck_assert_str_eq(kvet_na_reason_text(KVET_NA_WHERE), "its block's where condition did not hold");
+    kvet_result_free(res);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+}
+END_TEST
 
 START_TEST(compiled_pack_roundtrip)
 {
@@ -1327,7 +1487,7 @@ START_TEST(regression_fuzz_packfiles)
         ck_assert(size > 0 && (data[0] & 1));
         size_t len = 52 + size - 1;
         unsigned char *buf = malloc(len);
-        memcpy(buf, "KVETPACK\x02\0\0\0", 12);
+        memcpy(buf, "KVETPACK\x03\0\0\0", 12);
         for (int i = 0; i < 8; i++)
             buf[12 + i] = (unsigned char)((uint64_t)(size - 1) >> (8 * i));
         kv_sha256 s;
@@ -1784,6 +1944,9 @@ static Suite *lang_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_checked_fixture(tc, th_setup, th_teardown);
     tcase_add_test(tc, compiled_pack_roundtrip);
+    tcase_add_test(tc, check_view_errors);
+    tcase_add_test(tc, view_and_override_roundtrip);
+    tcase_add_test(tc, rule_outcomes);
     tcase_add_test(tc, compiled_pack_corrupted);
     tcase_add_test(tc, imports_and_overrides_across_packs);
     tcase_add_test(tc, regression_unterminated_buffers);

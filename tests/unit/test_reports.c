@@ -41,6 +41,7 @@ typedef struct fixture {
     kvet_ctx *ctx;
     kvet_pack *pack;
     kvet_finding f_web[3], f_hpa[1];
+    kvet_outcome o_web[2], o_hpa[1], o_api[2];
     kvet_resource res[4];
     kvet_error err[2];
     kvet_result result;
@@ -67,14 +68,22 @@ static void fixture_init(fixture *fx)
     fx->f_hpa[0] = (kvet_finding){.rule = "T-INFO", .severity = KVET_SEV_INFO, .title = "info rule",
                                   .message = (char *)"c is 1", .file = "./deploy/hpa 1.yaml", .line = 2, .col = 1};
 
+    /* the outcomes kvet_check would record: rules 0 T-ERR, 1 T-WARN, 2 T-INFO;
+     * both Service rules failed to evaluate on api */
+    fx->o_web[0] = (kvet_outcome){.rule = 0, .status = KVET_OUTCOME_FAIL, .findings = 2, .open = 2};
+    fx->o_web[1] = (kvet_outcome){.rule = 1, .status = KVET_OUTCOME_FAIL, .findings = 1, .open = 1};
+    fx->o_hpa[0] = (kvet_outcome){.rule = 2, .status = KVET_OUTCOME_FAIL, .findings = 1, .open = 1};
+    fx->o_api[0] = (kvet_outcome){.rule = 0, .status = KVET_OUTCOME_ERROR};
+    fx->o_api[1] = (kvet_outcome){.rule = 1, .status = KVET_OUTCOME_ERROR};
     fx->res[0] = (kvet_resource){.api_version = "serving.knative.dev/v1", .kind = "Service", .ns = "demo",
                                  .name = "web", .file = "deploy/app:v1,x.yaml", .line = 3,
-                                 .findings = fx->f_web, .nfindings = 3};
+                                 .findings = fx->f_web, .nfindings = 3, .outcomes = fx->o_web, .noutcomes = 2};
     fx->res[1] = (kvet_resource){.api_version = "autoscaling/v2", .kind = "HorizontalPodAutoscaler", .ns = "",
                                  .name = "", .file = "./deploy/hpa 1.yaml", .line = 1,
-                                 .findings = fx->f_hpa, .nfindings = 1};
+                                 .findings = fx->f_hpa, .nfindings = 1, .outcomes = fx->o_hpa, .noutcomes = 1};
     fx->res[2] = (kvet_resource){.api_version = "serving.knative.dev/v1", .kind = "Service", .ns = "demo",
-                                 .name = "api", .file = "deploy/app:v1,x.yaml", .line = 20, .not_evaluated = 1};
+                                 .name = "api", .file = "deploy/app:v1,x.yaml", .line = 20, .not_evaluated = 1,
+                                 .outcomes = fx->o_api, .noutcomes = 2};
     fx->res[3] = (kvet_resource){.api_version = "v1", .kind = "ConfigMap", .ns = "demo", .name = "cfg",
                                  .file = "deploy/cm.yaml", .line = 1};
     fx->err[0] = (kvet_error){.file = (char *)"rules/t.kvet", .line = 7, .col = 9,
@@ -101,12 +110,12 @@ static void fixture_free(fixture *fx)
     kvet_ctx_free(fx->ctx);
 }
 
-typedef int (*reporter)(cli_buf *, const kvet_result *, const report_opts *);
+typedef int (*reporter)(kv_buf *, const kvet_result *, const report_opts *);
 
 static char *render(reporter fn, const kvet_result *res, const report_opts *o)
 {
-    cli_buf b;
-    cli_buf_init(&b);
+    kv_buf b;
+    kv_buf_init(&b);
     ck_assert_int_eq(fn(&b, res, o), 0);
     ck_assert(!b.oom);
     char *s = b.data ? b.data : strdup("");
@@ -126,34 +135,31 @@ static size_t count_of(const char *hay, const char *needle)
 
 /* ------------------------------------------------------------ helpers */
 
-START_TEST(helpers_utf8_and_applies)
+START_TEST(helpers_utf8_and_glob)
 {
     uint32_t cp = 0;
-    ck_assert_uint_eq(cli_utf8_decode("\xC3\xA9", 2, &cp), 2);
+    ck_assert_uint_eq(kv_utf8_decode("\xC3\xA9", 2, &cp), 2);
     ck_assert_uint_eq(cp, 0xE9);
-    ck_assert_uint_eq(cli_utf8_decode("\xF0\x9F\x98\x80", 4, &cp), 4);
+    ck_assert_uint_eq(kv_utf8_decode("\xF0\x9F\x98\x80", 4, &cp), 4);
     ck_assert_uint_eq(cp, 0x1F600);
-    ck_assert_uint_eq(cli_utf8_decode("\xC0\x80", 2, &cp), 0);         /* overlong NUL */
-    ck_assert_uint_eq(cli_utf8_decode("\xED\xA0\x80", 3, &cp), 0);     /* surrogate */
-    ck_assert_uint_eq(cli_utf8_decode("\xF4\x90\x80\x80", 4, &cp), 0); /* past U+10FFFF */
-    ck_assert_uint_eq(cli_utf8_decode("\xE2\x82", 2, &cp), 0);         /* truncated */
-    ck_assert_uint_eq(cli_utf8_decode("\x80", 1, &cp), 0);             /* continuation byte */
+    ck_assert_uint_eq(kv_utf8_decode("\xC0\x80", 2, &cp), 0);         /* overlong NUL */
+    ck_assert_uint_eq(kv_utf8_decode("\xED\xA0\x80", 3, &cp), 0);     /* surrogate */
+    ck_assert_uint_eq(kv_utf8_decode("\xF4\x90\x80\x80", 4, &cp), 0); /* past U+10FFFF */
+    ck_assert_uint_eq(kv_utf8_decode("\xE2\x82", 2, &cp), 0);         /* truncated */
+    ck_assert_uint_eq(kv_utf8_decode("\x80", 1, &cp), 0);             /* continuation byte */
 
-    const char *kn = "Service serving.knative.dev/v1, Configuration serving.knative.dev/v1";
-    ck_assert(cli_rule_applies(kn, "Configuration", "serving.knative.dev/v1"));
-    ck_assert(!cli_rule_applies(kn, "Configuration", "serving.knative.dev/v2"));
-    ck_assert(!cli_rule_applies(kn, "Serv", "serving.knative.dev/v1"));
-    ck_assert(!cli_rule_applies(kn, "Revision", "serving.knative.dev/v1"));
-    const char *glob = "InferenceService serving.kserve.io/v1beta1, InferenceService serving.kubeflow.org/*";
-    ck_assert(cli_rule_applies(glob, "InferenceService", "serving.kubeflow.org/v1alpha2"));
-    ck_assert(!cli_rule_applies(glob, "InferenceService", "serving.kserve.io/v1alpha1"));
-    ck_assert(cli_rule_applies("HorizontalPodAutoscaler", "HorizontalPodAutoscaler", "autoscaling/v1"));
-    ck_assert(cli_rule_applies("A */v*", "A", "x/v1"));
-    ck_assert(!cli_rule_applies("A */v*", "A", "x/w1"));
-    ck_assert(cli_rule_applies(NULL, "Anything", "v1"));
+    /* the shared `*` glob of apiVersion patterns and waiver rule ids */
+    ck_assert(kv_glob_match("serving.kubeflow.org/*", "serving.kubeflow.org/v1alpha2", 29));
+    ck_assert(!kv_glob_match("serving.kubeflow.org/*", "serving.kserve.io/v1alpha1", 26));
+    ck_assert(kv_glob_match("*/v*", "x/v1", 4));
+    ck_assert(!kv_glob_match("*/v*", "x/w1", 4));
+    ck_assert(kv_glob_match("KS-*-0*", "KS-HPA-002", 10));
+    ck_assert(!kv_glob_match("KS-*", "KN-HPA-002", 10));
+    ck_assert(kv_glob_match("a*", "abc", 1)); /* only the first n bytes count */
+    ck_assert(!kv_glob_match("abc", "abc", 2));
 
-    cli_buf b;
-    cli_buf_init(&b);
+    kv_buf b;
+    kv_buf_init(&b);
     cli_literal_text(&b, "\"set \\\"a\\\" to {s.a}\\n\"");
     ck_assert_str_eq(b.data, "set \"a\" to {s.a}\n");
     b.len = 0;
@@ -162,7 +168,7 @@ START_TEST(helpers_utf8_and_applies)
     b.len = 0;
     cli_literal_text(&b, "already plain");
     ck_assert_str_eq(b.data, "already plain");
-    cli_buf_free(&b);
+    kv_buf_free(&b);
 }
 END_TEST
 
@@ -206,20 +212,22 @@ START_TEST(buf_streams_to_file)
     ck_assert_ptr_nonnull(mkdtemp(dir));
     char path[64];
     snprintf(path, sizeof path, "%s/report.json", dir);
-    cli_buf whole, out;
-    cli_buf_init(&whole);
-    cli_buf_init(&out);
-    out.sink = kvet_atomic_open(path);
-    ck_assert_ptr_nonnull(out.sink);
+    kv_buf whole, out;
+    kv_buf_init(&whole);
+    kv_buf_init(&out);
+    kvet_atomic_file *sink = kvet_atomic_open(path);
+    ck_assert_ptr_nonnull(sink);
+    out.sink = cli_sink_write;
+    out.sink_arg = sink;
     for (int i = 0; i < 200000; i++) {
-        cli_buf_printf(&whole, "{\"item\": %d}\n", i);
-        cli_buf_printf(&out, "{\"item\": %d}\n", i);
+        kv_buf_printf(&whole, "{\"item\": %d}\n", i);
+        kv_buf_printf(&out, "{\"item\": %d}\n", i);
     }
     ck_assert_uint_gt(whole.len, 3u << 20);
     ck_assert_uint_lt(out.cap, 2u << 20); /* never held whole */
     FILE *f = fopen(path, "rb");
     ck_assert_ptr_null(f); /* not there before the commit */
-    ck_assert_int_eq(cli_buf_commit(&out), 0);
+    ck_assert_int_eq(cli_buf_commit(&out, sink), 0);
     f = fopen(path, "rb");
     ck_assert_ptr_nonnull(f);
     char *got = malloc(whole.len + 1);
@@ -227,18 +235,19 @@ START_TEST(buf_streams_to_file)
     fclose(f);
     ck_assert(memcmp(got, whole.data, whole.len) == 0);
     free(got);
-    cli_buf_free(&out);
+    kv_buf_free(&out);
     /* aborted: the committed file stays as it was, no temporary file is left */
-    cli_buf_init(&out);
-    out.sink = kvet_atomic_open(path);
-    cli_buf_puts(&out, "partial");
-    kvet_atomic_abort(out.sink);
-    out.sink = NULL;
-    cli_buf_free(&out);
+    kv_buf_init(&out);
+    sink = kvet_atomic_open(path);
+    out.sink = cli_sink_write;
+    out.sink_arg = sink;
+    kv_buf_puts(&out, "partial");
+    kvet_atomic_abort(sink);
+    kv_buf_free(&out);
     char cmd[200];
     snprintf(cmd, sizeof cmd, "test $(ls '%s' | wc -l) = 1 && test $(wc -c < '%s') = %zu", dir, path, whole.len);
     ck_assert_int_eq(system(cmd), 0);
-    cli_buf_free(&whole);
+    kv_buf_free(&whole);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     ck_assert_int_eq(system(cmd), 0);
 }
@@ -522,7 +531,7 @@ START_TEST(junit_document)
                 "</system-out>\n    </testcase>\n");
     /* not evaluated: skipped */
     contains(s, "    <testcase name=\"Service demo/api\" classname=\"T-ERR\" file=\"deploy/app:v1,x.yaml\" "
-                "line=\"20\">\n      <skipped message=\"the resource could not be fully evaluated; see the "
+                "line=\"20\">\n      <skipped message=\"the rule failed on the resource; see the "
                 "evaluation errors\"/>\n    </testcase>\n");
     contains(s, "<testcase name=\"HorizontalPodAutoscaler (unnamed)\" classname=\"T-INFO\" "
                 "file=\"./deploy/hpa 1.yaml\" line=\"1\">");
@@ -803,6 +812,26 @@ START_TEST(markdown_caps)
     contains(s, tail);
     free(s);
     free(big);
+
+    /* the most severe findings are kept, not the first in the file: the
+     * last finding is an error, one waived error comes after the open
+     * warnings, and both infos go last */
+    for (size_t i = 0; i < N; i++)
+        many[i].message = (char *)"short";
+    many[N - 1].severity = KVET_SEV_ERROR;
+    many[N - 1].rule = "T-ERR";
+    many[0].severity = KVET_SEV_INFO;
+    many[0].rule = "T-INFO";
+    kvet_waiver wv = {.rule = "T-ERR", .reason = "r", .owner = "", .expires = "", .file = "w.yaml"};
+    many[N - 2].severity = KVET_SEV_ERROR;
+    many[N - 2].rule = "T-ERR";
+    many[N - 2].waiver = &wv;
+    s = render(report_markdown, &res, &fx.opts);
+    contains(s, "|---|---|---|---|---|\n| error | T-ERR | Service n | f.yaml:250 | short |\n| warning | T-WARN |");
+    lacks(s, "f.yaml:249 ");  /* waived: after 248 open warnings, past the cut */
+    lacks(s, "| info |");
+    contains(s, "| f.yaml:2 | short |");
+    free(s);
     free(many);
     fixture_free(&fx);
 }
@@ -847,20 +876,30 @@ START_TEST(html_report)
 
     ck_assert(strncmp(html, "<!DOCTYPE html>\n<html lang=\"en\">", 31) == 0);
     contains(html, "<title>kvet audit report</title>");
-    const char *ids[] = {"summary", "packs", "cluster", "rules", "resources", "findings", "waivers", "errors", "run"};
+    /* findings lead; the catalogue, scaling, cluster, packs and run follow */
+    const char *ids[] = {"summary", "findings", "waivers", "errors", "rules", "resources", "cluster", "packs", "run"};
+    const char *prev = html;
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         char want[64];
-        snprintf(want, sizeof want, "<section id=\"%s\">", ids[i]);
+        snprintf(want, sizeof want, "<section id=\"%s\"", ids[i]);
         ck_assert_uint_eq(count_of(html, want), 1);
+        const char *at = strstr(html, want);
+        ck_assert_msg(at > prev, "section %s is out of order", ids[i]);
+        prev = at;
     }
     ck_assert_uint_eq(count_of(html, "<section"), count_of(html, "</section>"));
+    /* a printed page break only before the large sections */
+    contains(html, "<section id=\"findings\" class=\"large\">");
+    contains(html, "<section id=\"rules\" class=\"large\">");
+    contains(html, "<section id=\"resources\" class=\"large\">");
+    contains(html, "<section id=\"waivers\">");
+    contains(html, "section.large{break-before:page}");
     /* self-contained: no scripts, no external assets */
     lacks(html, "<script");
     lacks(html, "src=");
     lacks(html, "<link");
     /* everything from the inputs is escaped */
     contains(html, "max &lt;2&gt; &amp; &quot;q&quot; | pipe");
-    contains(html, "&lt;script&gt;alert(1)&lt;/script&gt;");
     contains(html, "<code>extra &lt;dir&gt;</code>");
     contains(html, "\xEF\xBF\xBD"); /* the control character */
 
@@ -870,7 +909,7 @@ START_TEST(html_report)
     ck_assert_uint_eq(bars_in(html, "chart-severity"), 3);
     ck_assert_uint_eq(bars_in(html, "chart-namespaces"), 3);
     ck_assert_uint_eq(bars_in(html, "chart-namespace-resources"), 3);
-    ck_assert_uint_eq(bars_in(html, "chart-rules"), 5);
+    ck_assert_uint_eq(bars_in(html, "chart-rules"), 3);
     contains(html, "<text class=\"label\" x=\"212\" y=\"43\" text-anchor=\"end\">T-ERR</text>");
     contains(html, "aria-labelledby=\"chart-severity-title\"");
     contains(html, "aria-labelledby=\"chart-namespaces-title\"");
@@ -878,29 +917,57 @@ START_TEST(html_report)
     contains(html, "aria-labelledby=\"chart-namespace-resources-title\"");
     contains(html, "<title>demo: 1 failing</title>");
     contains(html, "<title>demo: 2 passing</title>");
-    contains(html, "<title>(cluster or default): 1 failing</title>");
+    contains(html, "<title>(namespace not set): 1 failing</title>");
+    lacks(html, "(cluster or default)");
     contains(html, "<title>errors: 2 errors</title>");
     contains(html, "<title>warnings: 1 warnings</title>");
     contains(html, "<title>demo: 2 errors</title>");
     contains(html, "<title>demo: 1 warnings</title>");
-    contains(html, "<title>(cluster or default): 1 infos</title>");
-    /* T-ERR: two findings on one resource fail it once; 3 evaluated */
+    contains(html, "<title>(namespace not set): 1 infos</title>");
+    /* namespaces by failing resources, with the count printed: demo and
+     * the HPA's (no namespace) tie at 1 and go by name */
+    char *nsr = html_part(html, "id=\"chart-namespace-resources\"", "</figure>");
+    contains(nsr, ">1 failing</text>");
+    ck_assert_ptr_nonnull(strstr(nsr, "(namespace not set)"));
+    /* both have one failing resource: the larger namespace first */
+    ck_assert(strstr(nsr, ">demo<") < strstr(nsr, "(namespace not set)"));
+    free(nsr);
+    /* T-ERR: two findings on one resource fail it once; on api it failed to
+     * evaluate, which is neither passing nor failing */
     contains(html, "<title>T-ERR: 1 failing</title>");
-    contains(html, "<title>T-ERR: 2 passing</title>");
+    lacks(html, "<title>T-ERR: 1 passing</title>");
     contains(html, "<title>T-INFO: 1 failing</title>");
     lacks(html, "T-INFO: 0 passing");
-    /* the rules table: evaluated, passing, failing, accepted, findings */
-    contains(html, "<td class=\"num\">3</td><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">0</td>"
+    /* no chart row for zero: a severity without findings draws nothing */
+    fx.f_hpa[0].baselined = 1;
+    char *noinfo = render(report_html, &fx.result, &fx.opts);
+    char *sev = html_part(noinfo, "id=\"chart-severity\"", "</figure>");
+    lacks(sev, "text-anchor=\"end\">infos</text>");
+    free(sev);
+    free(noinfo);
+    fx.f_hpa[0].baselined = 0;
+    /* the rule appendix: rules with findings (evaluated, passing, failing,
+     * accepted, findings), and a count of the others */
+    contains(html, "<td class=\"num\">2</td><td class=\"num\">0</td><td class=\"num\">1</td><td class=\"num\">0</td>"
                    "<td class=\"num\">2</td>");
     contains(html, "<tr id=\"rule-T-ERR\"><td class=\"id\"><a href=\"https://example.com/err\">T-ERR</a>");
-    /* findings with file:line:col and a link to their rule */
+    contains(html, "<p id=\"rules-count\">3 rules with findings below; 0 more ran and passed");
+    /* findings grouped by severity, then rule, with counts; errors first */
     ck_assert_uint_eq(count_of(html, "<tr class=\"finding\">"), 4);
+    contains(html, "<h3 class=\"sev error\">Errors: 2 findings of 1 rule</h3>");
+    contains(html, "<a href=\"#rule-T-ERR\">T-ERR</a> error rule, strict: yes <span class=\"muted\">2 findings on 1 "
+                   "resource</span>");
+    ck_assert(strstr(html, "Errors: 2 findings") < strstr(html, "Warnings: 1 finding of 1 rule"));
+    ck_assert(strstr(html, "Warnings: 1 finding") < strstr(html, "Infos: 1 finding of 1 rule"));
     contains(html, "<a href=\"#rule-T-WARN\">T-WARN</a>");
     contains(html, "deploy/app:v1,x.yaml:9:5");
     contains(html, "<p>No waivers.</p>");
+    contains(html, "<p>No pack overrides or disables a rule.</p>");
     contains(html, "No cluster configuration was found");
     contains(html, "rules/t.kvet:7:9");
     contains(html, "<a href=\"#errors\">Errors</a>");
+    /* the test pack declares no scaling view: the report says so */
+    contains(html, "No pack declares a <code>scaling</code> view");
     /* no time unless asked, and the same bytes every time */
     contains(html, "not recorded (use --timestamp or SOURCE_DATE_EPOCH)");
     lacks(html, "run-today");
@@ -925,7 +992,11 @@ START_TEST(html_report)
     html = render(report_html, &fx.result, &fx.opts);
     contains(html, "<tr class=\"waiver\"><td>T-ERR</td><td class=\"wrap\">Service demo/web</td><td>known &lt;issue&gt;</td>"
                    "<td>team-a</td><td>2027-01-01</td><td>active</td>");
+    /* the waived finding moved from the open findings to the accepted ones */
     contains(html, "waived: known &lt;issue&gt; (team-a), until 2027-01-01");
+    contains(html, "<h3>Accepted findings</h3>\n<p>0 waived and 0 in the baseline.</p>"); /* the result's counts */
+    ck_assert(strstr(html, "waived: known") > strstr(html, "<section id=\"waivers\""));
+    contains(html, "<h3 class=\"sev error\">Errors: 1 finding of 1 rule</h3>");
     /* the date the expiry was judged against, since a waiver expires */
     contains(html, "<td id=\"run-today\">2026-11-25</td>");
     /* T-ERR has another, open finding on web: still failing; the finding
@@ -935,15 +1006,18 @@ START_TEST(html_report)
     contains(html, "<title>demo: 1 errors</title>");
     free(html);
 
-    /* every T-ERR finding on web accepted (one waived, one baselined) */
+    /* every T-ERR finding on web accepted (one waived, one baselined): the
+     * library's outcome says waived */
     fx.f_web[1].baselined = 1;
+    fx.o_web[0].status = KVET_OUTCOME_WAIVED;
+    fx.o_web[0].open = 0;
+    fx.o_web[0].waiver = &w;
     html = render(report_html, &fx.result, &fx.opts);
     contains(html, "<title>T-ERR: 1 accepted</title>");
-    contains(html, "<title>T-ERR: 2 passing</title>");
     lacks(html, "T-ERR: 1 failing");
     lacks(html, "<title>demo: 1 errors</title>");
     contains(html, "<title>demo: 1 warnings</title>");
-    contains(html, "<td class=\"num\">3</td><td class=\"num\">2</td><td class=\"num\">0</td><td class=\"num\">1</td>"
+    contains(html, "<td class=\"num\">2</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">1</td>"
                    "<td class=\"num\">2</td>");
     contains(html, "<title>demo: 1 failing</title>"); /* T-WARN is still open on web */
     free(html);
@@ -994,10 +1068,26 @@ static int keep_doc(void *ud, kv_doc *d)
     return 1;
 }
 
+/* A pack that declares its scaling view: the report shows those values
+ * and no others, whatever their names. */
+static const char view_src[] = "pack v \"1\"\n"
+                               "for Service \"serving.knative.dev/v1\" as s {\n"
+                               "  derive scale.min = 1\n"
+                               "}\n"
+                               "for InferenceService as i {\n"
+                               "  derive deploymentMode = \"Standard\"\n"
+                               "  derive components.predictor = {}\n"
+                               "  derive hidden = 1\n"
+                               "}\n"
+                               "view scaling $scale, $deploymentMode, $components\n";
+
 START_TEST(html_effective_scaling)
 {
     fixture fx;
     fixture_init(&fx);
+    kvet_pack *vp = kvet_pack_load_source(fx.ctx, "v.kvet", view_src, strlen(view_src));
+    ck_assert_ptr_nonnull(vp);
+    fx.opts.pack = vp;
     kept k = {0};
     ck_assert_int_eq(kv_load_buffer(fx.ctx, "effective.json", 1, effective_json, strlen(effective_json), KV_FMT_YAML,
                                     keep_doc, &k), 0);
@@ -1007,32 +1097,60 @@ START_TEST(html_effective_scaling)
                                 .name = "ranker", .file = "isvc.yaml", .line = 5, .effective = k.v[1]};
     fx.opts.timestamp = -1;
     char *html = render(report_html, &fx.result, &fx.opts);
-    char *table = html_part(html, "<section id=\"resources\">", "</section>");
-    /* one row per Knative workload and per component; the others listed */
-    ck_assert_uint_eq(count_of(table, "<tr><td>"), 4);
-    contains(table, "<tr><td>Service demo/web<div class=\"loc\">deploy/app:v1,x.yaml:3</div></td><td></td>"
-                    "<td>Knative</td><td class=\"wrap\">kpa.autoscaling.knative.dev</td><td>rps</td><td>150.0</td>"
-                    "<td>1</td><td>0</td><td>2</td><td>3</td></tr>");
-    /* the HPA: every metric, utilization as a percentage */
-    contains(table, "<tr><td>InferenceService ml/ranker<div class=\"loc\">isvc.yaml:5</div></td><td>predictor</td>"
-                    "<td>Standard</td><td class=\"wrap\">hpa</td><td>cpu, memory</td><td>70%, 1Gi</td><td>2</td>"
-                    "<td>8</td><td><span class=\"none\">&#8212;</span></td>");
-    /* KEDA: the trigger types and their thresholds; a trigger without
-     * either keeps the lists aligned */
-    contains(table, "<td>transformer</td><td>Standard</td><td class=\"wrap\">keda</td><td>cpu, prometheus, ?</td>"
-                    "<td>60%, 4, ?</td><td>1</td><td>6</td>");
-    /* fixed replicas; a component name from the manifest is escaped */
-    contains(table, "<td>&lt;script&gt;x&lt;/script&gt;</td><td>Standard</td><td class=\"wrap\">none</td>"
-                    "<td><span class=\"none\">&#8212;</span></td><td><span class=\"none\">&#8212;</span></td>"
-                    "<td>2</td><td>2</td><td>2</td>");
+    char *table = html_part(html, "<section id=\"resources\"", "</section>");
+    /* one column per declared value, one row per resource that has one */
+    contains(table, "<code>$scale</code>, <code>$deploymentMode</code>, <code>$components</code>");
+    contains(table, "<th>resource</th><th>scale</th><th>deploymentMode</th><th>components</th>");
+    ck_assert_uint_eq(count_of(table, "<tr class=\"scaling\">"), 2);
+    contains(table, "<tr class=\"scaling\"><td>Service demo/web<div class=\"loc\">deploy/app:v1,x.yaml:3</div></td>"
+                    "<td class=\"wrap\"><div><span class=\"muted\">class:</span> kpa.autoscaling.knative.dev</div>");
+    contains(table, "<div><span class=\"muted\">target:</span> 150.0</div>");
+    /* a plain value, and leaves of nested maps by their paths; null leaves
+     * are left out */
+    contains(table, "<td class=\"wrap\"><div>Standard</div></td>");
+    contains(table, "<div><span class=\"muted\">predictor.hpa.minReplicas:</span> 2</div>");
+    lacks(table, "predictor.scaledObject");
+    contains(table, "<div><span class=\"muted\">transformer.scaledObject.triggers:</span> [{&quot;type&quot;:");
+    /* a component name from the manifest is escaped */
+    contains(table, "&lt;script&gt;x&lt;/script&gt;.deploymentReplicas:</span> 2</div>");
     lacks(html, "<script");
     contains(table, "2 other resources without derived scaling");
     free(table);
     free(html);
+
+    /* caps: VIEW_ROWS (200) rows, CELL_LEAVES (24) lines a cell */
+    static char big[8192];
+    size_t len = (size_t)snprintf(big, sizeof big, "{\"scale\": {");
+    for (int i = 0; i < 30; i++)
+        len += (size_t)snprintf(big + len, sizeof big - len, "%s\"k%02d\": %d", i ? ", " : "", i, i);
+    snprintf(big + len, sizeof big - len, "}}\n");
+    kept kb = {0};
+    ck_assert_int_eq(kv_load_buffer(fx.ctx, "big.json", 2, big, strlen(big), KV_FMT_YAML, keep_doc, &kb), 0);
+    enum { MANY = 250 };
+    kvet_resource *many = calloc(MANY, sizeof *many);
+    for (size_t i = 0; i < MANY; i++)
+        many[i] = (kvet_resource){.api_version = "serving.knative.dev/v1", .kind = "Service", .ns = "n",
+                                  .name = "s", .file = "m.yaml", .line = (uint32_t)i + 1, .effective = kb.v[0]};
+    kvet_result mr = {.resources = many, .nresources = MANY};
+    html = render(report_html, &mr, &fx.opts);
+    table = html_part(html, "<section id=\"resources\"", "</section>");
+    ck_assert_uint_eq(count_of(table, "<tr class=\"scaling\">"), 200);
+    contains(table, "for the 250 resources that have them; the first 200, every one is in the JSON report");
+    ck_assert_uint_eq(count_of(table, "&#8230; 6 more in the JSON report"), 200);
+    lacks(table, "k24:");
+    contains(table, "k23:");
+    free(table);
+    free(html);
+    free(many);
+    for (int i = 0; i < kb.n; i++) {
+        kv_arena_free(kb.arenas[i]);
+        free(kb.arenas[i]);
+    }
     for (int i = 0; i < k.n; i++) {
         kv_arena_free(k.arenas[i]);
         free(k.arenas[i]);
     }
+    kvet_pack_free(vp);
     fixture_free(&fx);
 }
 END_TEST
@@ -1078,6 +1196,43 @@ START_TEST(html_run_inputs)
 }
 END_TEST
 
+/* A pack's override is visible: stock severity, the severity now, whether
+ * it was lowered, the pack and line that did it. */
+START_TEST(html_overrides)
+{
+    static const char src[] = "pack org \"1\"\n"
+                              "for Service as s {\n"
+                              "  rule O-1 error \"o\" require s.a != 1\n"
+                              "  rule O-2 warning \"p\" require s.b != 1\n"
+                              "}\n"
+                              "override O-1 severity info\n"
+                              "disable O-2\n";
+    kvet_ctx *ctx = kvet_ctx_new();
+    kvet_pack *pack = kvet_pack_load_source(ctx, "org.kvet", src, strlen(src));
+    ck_assert_ptr_nonnull(pack);
+    kvet_finding f = {.rule = "O-1", .severity = KVET_SEV_INFO, .title = "o", .message = (char *)"m",
+                      .file = "a.yaml", .line = 1, .col = 1};
+    kvet_outcome oc = {.rule = 0, .status = KVET_OUTCOME_FAIL, .findings = 1, .open = 1};
+    kvet_resource r = {.api_version = "serving.knative.dev/v1", .kind = "Service", .ns = "", .name = "s",
+                       .file = "a.yaml", .line = 1, .findings = &f, .nfindings = 1, .outcomes = &oc, .noutcomes = 1};
+    kvet_result res = {.resources = &r, .nresources = 1};
+    report_opts o = {.pack = pack, .timestamp = -1};
+    char *html = render(report_html, &res, &o);
+    contains(html, "<div class=\"card\"><b>2</b>severities overridden</div>");
+    contains(html, "<tr class=\"override lowered\"><td class=\"id\"><a href=\"#rule-O-1\">O-1</a></td>"
+                   "<td class=\"sev error\">error</td><td class=\"sev info\">info (lowered)</td><td>org</td>"
+                   "<td class=\"loc\">org.kvet:6</td><td class=\"num\">1</td></tr>");
+    contains(html, "<tr class=\"override disabled\"><td class=\"id\"><a href=\"#rule-O-2\">O-2</a></td>"
+                   "<td class=\"sev warning\">warning</td><td>disabled</td><td>org</td>");
+    /* the rule appendix shows the stock severity next to the one in force */
+    contains(html, "<td class=\"sev info\">info<div class=\"status\">stock: error</div></td>");
+    contains(html, ", 1 is disabled");
+    free(html);
+    kvet_pack_free(pack);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 /* Only http(s) links become hrefs: a pack could carry javascript: URLs. */
 START_TEST(html_unsafe_link)
 {
@@ -1094,10 +1249,24 @@ START_TEST(html_unsafe_link)
     kvet_result res = {0};
     report_opts o = {.pack = pack, .timestamp = -1};
     char *html = render(report_html, &res, &o);
+    contains(html, "<p>No open findings.</p>");
+    contains(html, "No cluster configuration was found");
+    /* no findings: the rule is only counted, as a rule that applied to nothing */
+    contains(html, "<p id=\"rules-count\">0 rules with findings below; 0 more ran and passed on every resource "
+                   "they applied to, 1 applied to no resource");
+    lacks(html, "rule-E-1");
+    free(html);
+    /* with a finding the rule is listed, its link as text */
+    kvet_finding f = {.rule = "E-1", .severity = KVET_SEV_ERROR, .title = "e", .message = (char *)"m",
+                      .link = "javascript:alert(1)", .file = "a.yaml", .line = 1, .col = 1};
+    kvet_outcome oc = {.rule = 0, .status = KVET_OUTCOME_FAIL, .findings = 1, .open = 1};
+    kvet_resource r = {.api_version = "serving.knative.dev/v1", .kind = "Service", .ns = "", .name = "s",
+                       .file = "a.yaml", .line = 1, .findings = &f, .nfindings = 1, .outcomes = &oc, .noutcomes = 1};
+    res.resources = &r;
+    res.nresources = 1;
+    html = render(report_html, &res, &o);
     contains(html, "<tr id=\"rule-E-1\"><td class=\"id\">E-1</td>");
     lacks(html, "javascript:");
-    contains(html, "<p>No findings.</p>");
-    contains(html, "No cluster configuration was found");
     free(html);
     kvet_pack_free(pack);
     kvet_ctx_free(ctx);
@@ -1108,7 +1277,7 @@ static Suite *reports_suite(void)
 {
     Suite *s = suite_create("reports");
     TCase *tc = tcase_create("reports");
-    tcase_add_test(tc, helpers_utf8_and_applies);
+    tcase_add_test(tc, helpers_utf8_and_glob);
     tcase_add_test(tc, buf_streams_to_file);
     tcase_add_test(tc, sarif_document);
     tcase_add_test(tc, sarif_without_pack_and_empty);
@@ -1122,6 +1291,7 @@ static Suite *reports_suite(void)
     tcase_add_test(tc, html_effective_scaling);
     tcase_add_test(tc, html_run_inputs);
     tcase_add_test(tc, html_unsafe_link);
+    tcase_add_test(tc, html_overrides);
     suite_add_tcase(s, tc);
     return s;
 }

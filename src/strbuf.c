@@ -1,0 +1,272 @@
+/*
+ * strbuf.c - the small text utilities the library and the kvet program
+ * share: a growable buffer, UTF-8 decoding, JSON and HTML escaping, the
+ * shortest round-trip text of a double and `*` glob matching.  One copy,
+ * linked into both (the library exports only kvet_* symbols).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+/* ---------------------------------------------------------------- buffers */
+
+void kv_buf_init(kv_buf *b)
+{
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->oom = false;
+    b->sink = NULL;
+    b->sink_arg = NULL;
+    b->sink_errno = 0;
+}
+
+#define KV_BUF_CHUNK ((size_t)1 << 20)
+
+static void buf_drain(kv_buf *b)
+{
+    if (!b->sink_errno && b->len && b->sink(b->sink_arg, b->data, b->len) < 0)
+        b->sink_errno = errno ? errno : EIO;
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+int kv_buf_flush(kv_buf *b)
+{
+    if (b->sink && !b->oom)
+        buf_drain(b);
+    if (b->oom || b->sink_errno) {
+        errno = b->oom ? ENOMEM : b->sink_errno;
+        return -1;
+    }
+    return 0;
+}
+
+void kv_buf_free(kv_buf *b)
+{
+    free(b->data);
+    kv_buf_init(b);
+}
+
+static bool buf_reserve(kv_buf *b, size_t extra)
+{
+    if (b->oom)
+        return false;
+    if (b->sink && b->len && b->len + extra + 1 > KV_BUF_CHUNK)
+        buf_drain(b);
+    if (b->len + extra + 1 <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1) {
+        if (cap > SIZE_MAX / 2) { b->oom = true; return false; }
+        cap *= 2;
+    }
+    char *p = realloc(b->data, cap);
+    if (!p) { b->oom = true; return false; }
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+void kv_buf_put(kv_buf *b, const char *s, size_t n)
+{
+    if (!buf_reserve(b, n))
+        return;
+    if (n)
+        memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void kv_buf_puts(kv_buf *b, const char *s) { kv_buf_put(b, s, strlen(s)); }
+void kv_buf_putc(kv_buf *b, char c) { kv_buf_put(b, &c, 1); }
+
+void kv_buf_printf(kv_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kv_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+void kv_buf_vprintf(kv_buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    if (n < 0 || !buf_reserve(b, (size_t)n)) {
+        va_end(ap2);
+        return;
+    }
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    b->len += (size_t)n;
+}
+
+char *kv_buf_take(kv_buf *b)
+{
+    if (b->oom) {
+        kv_buf_free(b);
+        return NULL;
+    }
+    if (!b->data) {
+        if (!buf_reserve(b, 0))
+            return NULL;
+        b->data[0] = '\0';
+    }
+    char *p = b->data;
+    kv_buf_init(b);
+    return p;
+}
+
+/* ------------------------------------------------------------------ text */
+
+void kv_format_double(char out[32], double d)
+{
+    if (isnan(d)) { strcpy(out, "NaN"); return; }
+    if (isinf(d)) { strcpy(out, d < 0 ? "-Inf" : "Inf"); return; }
+    double a = fabs(d);
+    if (a >= 1e-4 && a < 1e16) {
+        /* plain decimal notation for everyday magnitudes */
+        for (int prec = 0; prec <= 17; prec++) {
+            snprintf(out, 32, "%.*f", prec, d);
+            if (strtod(out, NULL) == d)
+                break;
+        }
+    } else {
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(out, 32, "%.*g", prec, d);
+            if (strtod(out, NULL) == d)
+                break;
+        }
+    }
+    /* keep a float recognisable as one */
+    if (!strpbrk(out, ".eEn"))
+        strcat(out, ".0");
+}
+
+size_t kv_utf8_decode(const char *text, size_t n, uint32_t *cp)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    if (n == 0) return 0;
+    uint32_t c = s[0];
+    size_t len;
+    uint32_t min;
+    if (c < 0x80) { *cp = c; return 1; }
+    if ((c & 0xE0) == 0xC0) { len = 2; min = 0x80; c &= 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { len = 3; min = 0x800; c &= 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { len = 4; min = 0x10000; c &= 0x07; }
+    else return 0;
+    if (n < len) return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    /* overlong forms, UTF-16 surrogates and values past Unicode are not text */
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+    *cp = c;
+    return len;
+}
+
+void kv_buf_json_string(kv_buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    kv_buf_putc(b, '"');
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c == '"' || c == '\\') {
+            kv_buf_putc(b, '\\');
+            kv_buf_putc(b, (char)c);
+            i++;
+        } else if (c < 0x20 || c == 0x7F) {
+            switch (c) {
+            case '\n': kv_buf_puts(b, "\\n"); break;
+            case '\t': kv_buf_puts(b, "\\t"); break;
+            case '\r': kv_buf_puts(b, "\\r"); break;
+            default: kv_buf_printf(b, "\\u%04x", c); break;
+            }
+            i++;
+        } else if (c < 0x80) {
+            kv_buf_putc(b, (char)c);
+            i++;
+        } else {
+            uint32_t cp;
+            size_t l = kv_utf8_decode(s + i, n - i, &cp);
+            if (l == 0) {
+                kv_buf_puts(b, "\\ufffd");
+                i++;
+            } else {
+                kv_buf_put(b, s + i, l);
+                i += l;
+            }
+        }
+    }
+    kv_buf_putc(b, '"');
+}
+
+
+void kv_buf_html(kv_buf *b, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            uint32_t cp;
+            size_t len = kv_utf8_decode(s + i, n - i, &cp);
+            if (len == 0) {
+                kv_buf_puts(b, "\xEF\xBF\xBD");
+                i++;
+            } else {
+                kv_buf_put(b, s + i, len);
+                i += len;
+            }
+            continue;
+        }
+        switch (c) {
+        case '&': kv_buf_puts(b, "&amp;"); break;
+        case '<': kv_buf_puts(b, "&lt;"); break;
+        case '>': kv_buf_puts(b, "&gt;"); break;
+        case '"': kv_buf_puts(b, "&quot;"); break;
+        case '\'': kv_buf_puts(b, "&#39;"); break;
+        case '\n': case '\t': kv_buf_put(b, s + i, 1); break;
+        case '\r': break;
+        default:
+            if (c < 0x20 || c == 0x7f)
+                kv_buf_puts(b, "\xEF\xBF\xBD");
+            else
+                kv_buf_put(b, s + i, 1);
+        }
+        i++;
+    }
+}
+
+bool kv_glob_match(const char *pat, const char *s, size_t n)
+{
+    /* iterative '*' matching with a single backtrack point */
+    size_t pi = 0, si = 0, star = (size_t)-1, mark = 0;
+    size_t pn = strlen(pat);
+    while (si < n) {
+        if (pi < pn && pat[pi] == '*') {
+            star = pi++;
+            mark = si;
+        } else if (pi < pn && pat[pi] == s[si]) {
+            pi++;
+            si++;
+        } else if (star != (size_t)-1) {
+            pi = star + 1;
+            si = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (pi < pn && pat[pi] == '*')
+        pi++;
+    return pi == pn;
+}
