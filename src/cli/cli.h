@@ -58,6 +58,9 @@ typedef struct report_opts {
     const char *stdin_name;      /* --stdin-filename, or NULL */
     const char *const *excludes; /* --exclude patterns */
     size_t nexcludes;
+    bool show_baselined;         /* text: print baselined findings too (else only their count) */
+    const bool *errors_shown;    /* per result error: already printed on standard error, so a
+                                    text report on standard output leaves it out; or NULL */
 } report_opts;
 
 /* Print and clear the context's diagnostics on standard error (notes and

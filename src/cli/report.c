@@ -213,6 +213,9 @@ void report_text(cli_buf *out, const kvet_result *res, const report_opts *o)
         const kvet_resource *r = &res->resources[i];
         for (size_t k = 0; k < r->nfindings; k++) {
             const kvet_finding *f = &r->findings[k];
+            /* accepted debt: counted below, listed only on request */
+            if (f->baselined && !o->show_baselined)
+                continue;
             if (o->color)
                 cli_buf_puts(out, "\033[1m");
             cli_buf_printf(out, "%s:%u:%u: ", f->file ? f->file : r->file, f->line, f->col);
@@ -244,6 +247,8 @@ void report_text(cli_buf *out, const kvet_result *res, const report_opts *o)
     }
     for (size_t i = 0; i < res->nerrors; i++) {
         const kvet_error *e = &res->errors[i];
+        if (o->errors_shown && o->errors_shown[i])
+            continue;
         if (e->file && e->line)
             cli_buf_printf(out, "%s:%u:%u: ", e->file, e->line, e->col);
         else if (e->file)
@@ -259,6 +264,9 @@ void report_text(cli_buf *out, const kvet_result *res, const report_opts *o)
     }
     if (o->quiet)
         return;
+    if (res->baselined && !o->show_baselined)
+        cli_buf_printf(out, "%zu baselined finding%s (not shown; --show-baselined)\n", res->baselined,
+                       res->baselined == 1 ? "" : "s");
     size_t e = res->findings[KVET_SEV_ERROR], w = res->findings[KVET_SEV_WARNING], n = res->findings[KVET_SEV_INFO];
     cli_buf_printf(out, "%zu resource%s checked with %zu rule%s", res->nresources, res->nresources == 1 ? "" : "s",
                    res->nrules, res->nrules == 1 ? "" : "s");
@@ -329,6 +337,36 @@ static void json_context(cli_buf *out, const kvet_result *res, const kvet_resour
         cli_buf_printf(out, ", \"line\": %u, \"origin\": \"%s\"}", d->line, kvet_config_origin_name(d->origin));
     }
     cli_buf_puts(out, "]");
+}
+
+/* The --baseline file: its size, and the entries that matched no finding
+ * (a baseline shrinks as they are removed: kvet baseline --update). */
+static void json_baseline(cli_buf *out, const kvet_result *res)
+{
+    if (!res->baseline_file)
+        return; /* the key is there only with a baseline */
+    cli_buf_puts(out, "  \"baseline\": {\"file\": ");
+    cli_json_string(out, res->baseline_file, strlen(res->baseline_file));
+    cli_buf_printf(out, ", \"entries\": %zu, \"stale\": [", res->nbaseline);
+    bool first = true;
+    for (size_t i = 0; i < res->nbaseline; i++) {
+        const kvet_baseline_entry *e = &res->baseline[i];
+        if (e->matched)
+            continue;
+        cli_buf_puts(out, first ? "\n    {\"rule\": " : ",\n    {\"rule\": ");
+        first = false;
+        cli_json_string(out, e->rule, strlen(e->rule));
+        cli_buf_puts(out, ", \"apiVersion\": ");
+        cli_json_string(out, e->api_version, strlen(e->api_version));
+        cli_buf_puts(out, ", \"kind\": ");
+        cli_json_string(out, e->kind, strlen(e->kind));
+        cli_buf_puts(out, ", \"namespace\": ");
+        cli_json_string(out, e->ns, strlen(e->ns));
+        cli_buf_puts(out, ", \"name\": ");
+        cli_json_string(out, e->name, strlen(e->name));
+        cli_buf_printf(out, ", \"line\": %u}", e->line);
+    }
+    cli_buf_puts(out, first ? "]},\n" : "\n  ]},\n");
 }
 
 int report_json(cli_buf *out, const kvet_result *res, const report_opts *o)
@@ -435,6 +473,7 @@ int report_json(cli_buf *out, const kvet_result *res, const report_opts *o)
         cli_buf_printf(out, ", \"status\": \"%s\", \"matched\": %zu}", kvet_waiver_status_name(w->status), w->matched);
     }
     cli_buf_puts(out, res->nwaivers ? "\n  ],\n" : "],\n");
+    json_baseline(out, res);
     json_errors(out, "errors", res->errors, res->nerrors);
     cli_buf_puts(out, ",\n");
     json_errors(out, "warnings", res->warnings, res->nwarnings);

@@ -158,7 +158,8 @@ static void put_rule(cli_buf *b, const kvet_rule_info *ri)
     cli_buf_puts(b, "\n            }");
 }
 
-static void put_result(cli_buf *b, const cli_rules *rules, const kvet_finding *f, const kvet_resource *r, size_t nth)
+static void put_result(cli_buf *b, const cli_rules *rules, const kvet_finding *f, const kvet_resource *r, size_t nth,
+                       const char *baseline)
 {
     cli_buf_puts(b, "        {\n          \"ruleId\": ");
     jstr(b, f->rule);
@@ -188,6 +189,23 @@ static void put_result(cli_buf *b, const cli_rules *rules, const kvet_finding *f
     if (f->baselined)
         cli_buf_puts(b, ", \"baselined\": true");
     cli_buf_puts(b, "}");
+    /* compared with a baseline, every result says whether it is in it; a
+     * baselined one is also suppressed, so code scanning does not list it
+     * among the open alerts */
+    if (baseline)
+        cli_buf_printf(b, ",\n          \"baselineState\": \"%s\"", f->baselined ? "unchanged" : "new");
+    if (f->baselined) {
+        cli_buf_puts(b, ",\n          \"suppressions\": [{\"kind\": \"external\", \"status\": \"accepted\", "
+                        "\"justification\": ");
+        cli_buf t;
+        cli_buf_init(&t);
+        cli_buf_printf(&t, "in the baseline %s", baseline ? baseline : "");
+        jstr(b, t.data ? t.data : "");
+        if (t.oom)
+            b->oom = true;
+        cli_buf_free(&t);
+        cli_buf_puts(b, "}]");
+    }
     /* a waiver is a suppression in SARIF terms: code scanning shows it as
      * dismissed, with the justification */
     if (f->waiver) {
@@ -204,6 +222,34 @@ static void put_result(cli_buf *b, const cli_rules *rules, const kvet_finding *f
         cli_buf_puts(b, "}]");
     }
     cli_buf_puts(b, "\n        }");
+}
+
+/* The run's baseline: its file, its size and the entries that matched no
+ * finding (stale: they have no result to carry them). */
+static void put_baseline_properties(cli_buf *b, const kvet_result *res)
+{
+    cli_buf_puts(b, ",\n      \"properties\": {\"baseline\": {\"file\": ");
+    jstr(b, res->baseline_file);
+    cli_buf_printf(b, ", \"entries\": %zu, \"stale\": [", res->nbaseline);
+    bool first = true;
+    for (size_t i = 0; i < res->nbaseline; i++) {
+        const kvet_baseline_entry *e = &res->baseline[i];
+        if (e->matched)
+            continue;
+        cli_buf_puts(b, first ? "\n        {\"rule\": " : ",\n        {\"rule\": ");
+        first = false;
+        jstr(b, e->rule);
+        cli_buf_puts(b, ", \"apiVersion\": ");
+        jstr(b, e->api_version);
+        cli_buf_puts(b, ", \"kind\": ");
+        jstr(b, e->kind);
+        cli_buf_puts(b, ", \"namespace\": ");
+        jstr(b, e->ns);
+        cli_buf_puts(b, ", \"name\": ");
+        jstr(b, e->name);
+        cli_buf_printf(b, ", \"line\": %u}", e->line);
+    }
+    cli_buf_puts(b, first ? "]}}" : "\n      ]}}");
 }
 
 int report_sarif(cli_buf *out, const kvet_result *res, const report_opts *o)
@@ -254,10 +300,13 @@ int report_sarif(cli_buf *out, const kvet_result *res, const report_opts *o)
                     nth++;
             cli_buf_puts(out, first ? "\n" : ",\n");
             first = false;
-            put_result(out, &rules, f, r, nth);
+            put_result(out, &rules, f, r, nth, res->baseline_file);
         }
     }
-    cli_buf_puts(out, first ? "]\n    }\n  ]\n}\n" : "\n      ]\n    }\n  ]\n}\n");
+    cli_buf_puts(out, first ? "]" : "\n      ]");
+    if (res->baseline_file)
+        put_baseline_properties(out, res);
+    cli_buf_puts(out, "\n    }\n  ]\n}\n");
     cli_rules_free(&rules);
     return out->oom ? -1 : 0;
 }
