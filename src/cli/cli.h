@@ -140,11 +140,16 @@ int cli_run_diff(const diff_opts *o);
  * --output). */
 void report_text(cli_buf *out, const kvet_result *res, const report_opts *o);
 int report_json(cli_buf *out, const kvet_result *res, const report_opts *o);
-void report_explain(cli_buf *out, const kvet_result *res, const report_opts *o, const char *only);
-/* The baseline file `kvet baseline` writes (docs/waivers.md). */
-int report_baseline(cli_buf *out, const kvet_result *res);
+/* The resources shown (only: the one named NS/NAME or NAME); 0 when `only`
+ * names none, and then nothing is written. */
+size_t report_explain(cli_buf *out, const kvet_result *res, const report_opts *o, const char *only);
+/* The baseline file `kvet baseline` writes (docs/waivers.md): every finding
+ * not waived, or with only_baselined those the run's baseline covered. */
+int report_baseline(cli_buf *out, const kvet_result *res, bool only_baselined);
 /* The rule catalogue (docs/rules.md). */
 int report_catalogue(cli_buf *out, const kvet_pack *pack);
+/* `kvet rules --format json` (docs/output.md). */
+int report_rules_json(cli_buf *out, const kvet_pack *pack);
 
 /* CI reporters (docs/output.md).  Each appends one complete document and
  * returns 0, or -1 when the buffer ran out of memory.  The output depends
@@ -153,6 +158,7 @@ int report_sarif(cli_buf *out, const kvet_result *res, const report_opts *o);   
 int report_junit(cli_buf *out, const kvet_result *res, const report_opts *o);    /* JUnit XML */
 int report_tap(cli_buf *out, const kvet_result *res, const report_opts *o);      /* TAP version 14 */
 int report_github(cli_buf *out, const kvet_result *res, const report_opts *o);   /* Actions workflow commands */
+int report_codeclimate(cli_buf *out, const kvet_result *res, const report_opts *o); /* GitLab code quality */
 int report_markdown(cli_buf *out, const kvet_result *res, const report_opts *o); /* a pull-request comment */
 int report_html(cli_buf *out, const kvet_result *res, const report_opts *o);     /* the audit report */
 
@@ -169,6 +175,10 @@ void cli_resource_label(cli_buf *b, const kvet_resource *r);
 
 /* The file a finding points at: its own, else its resource's. */
 const char *cli_finding_file(const kvet_finding *f, const kvet_resource *r);
+/* A finding's identity as 16 hex digits: its rule and resource (and
+ * environment), never its line, so it survives edits that move it; nth
+ * tells apart repeated findings of one rule on one resource. */
+void cli_finding_fingerprint(char out[17], const kvet_finding *f, const kvet_resource *r, size_t nth);
 
 /* True when the finding counts against the fail level (--fail-level). */
 bool cli_finding_fails(const kvet_finding *f, const report_opts *o);

@@ -194,10 +194,11 @@ static const struct reporter {
     {"junit", report_junit},
     {"tap", report_tap},
     {"github", report_github},
+    {"codeclimate", report_codeclimate},
     {"markdown", report_markdown},
     {"html", report_html},
 };
-#define FORMAT_NAMES "text, json, sarif, junit, tap, github, markdown, html"
+#define FORMAT_NAMES "text, json, sarif, junit, tap, github, codeclimate, markdown, html"
 
 static const struct reporter *find_reporter(const char *name)
 {
@@ -244,6 +245,14 @@ static const char *format_dest(const opts *o, const format_spec *f)
  * and a file would keep only the last. */
 static int check_format_dests(const opts *o)
 {
+    bool all_named = o->nformats > 0;
+    for (size_t i = 0; i < o->nformats; i++)
+        all_named &= o->formats[i].file != NULL;
+    if (o->output && all_named) {
+        usage_error("-o %s would not be written: every --format names its own file (drop -o, or a format's =FILE)",
+                    o->output);
+        return -1;
+    }
     for (size_t i = 0; i < o->nformats; i++) {
         const char *a = format_dest(o, &o->formats[i]);
         for (size_t j = i + 1; j < o->nformats; j++) {
@@ -478,9 +487,29 @@ static void print_help(FILE *f)
 /* `kvet COMMAND --help`: that command's usage and its options only. */
 static void print_command_help(FILE *f, const struct command *c)
 {
-    fprintf(f, "Usage: kvet %s\n\n%s\nOptions:\n", c->usage, c->about);
+    fprintf(f, "Usage: kvet %s\n\n", c->usage);
+    /* the text re-flowed to 78 columns */
+    size_t col = 0;
+    for (const char *p = c->about; *p;) {
+        while (*p == ' ' || *p == '\n')
+            p++;
+        size_t n = strcspn(p, " \n");
+        if (!n)
+            break;
+        if (col && col + 1 + n > 78) {
+            fputc('\n', f);
+            col = 0;
+        } else if (col) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, n, f);
+        col += n;
+        p += n;
+    }
+    fputs("\n\nOptions:\n", f);
     print_options(f, c->bit);
-    if (c->bit & (C_CHECK | C_REPORT | C_BASELINE | C_EXPLAIN | C_DIFF)) {
+    if (c->bit & (C_CHECK | C_REPORT | C_EXPLAIN | C_DIFF)) {
         fputc('\n', f);
         fputs(exit_text, f);
     }
@@ -953,15 +982,21 @@ static bool refuse_empty(const opts *o, const kvet_result *res)
     return true;
 }
 
-/* `kvet baseline -o FILE PATH...`: every current finding as accepted. */
+/* `kvet baseline -o FILE PATH...`: every current finding as accepted.
+ * `kvet baseline --update FILE PATH...`: FILE again, without the entries
+ * that no longer match a finding (it never gains new ones). */
 static int cmd_baseline(opts *o)
 {
     bool err_color = use_color(o, stderr);
+    if (o->update && o->output) {
+        usage_error("baseline takes -o FILE (write a new baseline) or --update FILE (rewrite one), not both");
+        return KVET_EXIT_ERROR;
+    }
     kvet_project *project = NULL;
     if (load_project(o, &project, err_color) != 0)
         return KVET_EXIT_ERROR;
-    if (!o->output || o->ninputs == 0) {
-        usage_error("baseline needs -o FILE and at least one PATH");
+    if ((!o->output && !o->update) || o->ninputs == 0) {
+        usage_error("baseline needs -o FILE (or --update FILE) and at least one PATH");
         kvet_project_free(project);
         return KVET_EXIT_ERROR;
     }
@@ -975,6 +1010,7 @@ static int cmd_baseline(opts *o)
         return KVET_EXIT_ERROR;
     }
     kvet_inputs in = make_inputs(o, project);
+    in.baseline = o->update;
     kvet_result *res = kvet_check(o->ctx, pack, &in);
     cli_print_diags(o->ctx, err_color, o->quiet);
     if (!res || res->nerrors || refuse_empty(o, res)) {
@@ -987,7 +1023,12 @@ static int cmd_baseline(opts *o)
     }
     cli_buf out;
     cli_buf_init(&out);
-    int rc = report_baseline(&out, res) < 0 || cli_write_report(o->output, &out) < 0 ? KVET_EXIT_ERROR : KVET_EXIT_OK;
+    const char *dest = o->update ? o->update : o->output;
+    int rc = report_baseline(&out, res, o->update != NULL) < 0 || cli_write_report(dest, &out) < 0 ? KVET_EXIT_ERROR
+                                                                                                : KVET_EXIT_OK;
+    if (rc == KVET_EXIT_OK && o->update && !o->quiet)
+        fprintf(stderr, "%s: %s: kept %zu of %zu entries, removed %zu that match no finding\n", prog_name, dest,
+                res->nbaseline - res->stale_baseline, res->nbaseline, res->stale_baseline);
     cli_buf_free(&out);
     kvet_result_free(res);
     kvet_pack_free(pack);
@@ -1077,9 +1118,13 @@ static int cmd_check(opts *o, bool explain)
     if (explain) {
         cli_buf out;
         cli_buf_init(&out);
-        report_explain(&out, res, &ro, o->resource);
-        if (cli_write_report(o->output, &out) < 0)
+        if (!report_explain(&out, res, &ro, o->resource) && o->resource) {
+            fprintf(stderr, "%s: explain: no resource named %s in the inputs (-r takes NAMESPACE/NAME or NAME)\n",
+                    prog_name, o->resource);
             rc = KVET_EXIT_ERROR;
+        } else if (cli_write_report(o->output, &out) < 0) {
+            rc = KVET_EXIT_ERROR;
+        }
         cli_buf_free(&out);
     } else {
         /* every report is complete in memory before it is written, and
@@ -1143,28 +1188,38 @@ static int cmd_compile(opts *o)
 
 static int cmd_rules(opts *o)
 {
+    const char *fmt = o->nformats ? o->formats[0].name : "text";
+    if (o->nformats > 1 || (strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "markdown"))) {
+        usage_error("rules writes one list: --format text (the default), json or markdown");
+        return KVET_EXIT_ERROR;
+    }
+    if (o->ninputs) {
+        usage_error("rules takes rule packs with --rules, not PATH arguments");
+        return KVET_EXIT_ERROR;
+    }
     kvet_pack *pack = load_rules(o, use_color(o, stderr));
     if (!pack)
         return KVET_EXIT_ERROR;
     cli_buf out;
     cli_buf_init(&out);
-    if (o->nformats && !strcmp(o->formats[0].name, "markdown")) {
-        int rc = report_catalogue(&out, pack) < 0 || cli_write_report(o->formats[0].file ? o->formats[0].file : o->output, &out) < 0
-                     ? KVET_EXIT_ERROR : KVET_EXIT_OK;
-        cli_buf_free(&out);
-        kvet_pack_free(pack);
-        return rc;
+    const char *dest = o->nformats ? format_dest(o, &o->formats[0]) : o->output;
+    int rc = 0;
+    if (!strcmp(fmt, "markdown")) {
+        rc = report_catalogue(&out, pack);
+    } else if (!strcmp(fmt, "json")) {
+        rc = report_rules_json(&out, pack);
+    } else {
+        for (size_t i = 0; i < kvet_pack_count(pack); i++) {
+            kvet_pack_info pi = kvet_pack_at(pack, i);
+            cli_buf_printf(&out, "pack %s %s  sha256:%s\n", pi.name, pi.version, pi.digest);
+        }
+        for (size_t i = 0; i < kvet_rule_count(pack); i++) {
+            kvet_rule_info r = kvet_rule_at(pack, i);
+            cli_buf_printf(&out, "%-16s %-8s %s%s  (%s; %s:%u)\n", r.id, kvet_severity_name(r.severity), r.title,
+                           r.enabled ? "" : " [disabled]", r.applies_to, r.file ? r.file : "?", r.line);
+        }
     }
-    for (size_t i = 0; i < kvet_pack_count(pack); i++) {
-        kvet_pack_info pi = kvet_pack_at(pack, i);
-        cli_buf_printf(&out, "pack %s %s  sha256:%s\n", pi.name, pi.version, pi.digest);
-    }
-    for (size_t i = 0; i < kvet_rule_count(pack); i++) {
-        kvet_rule_info r = kvet_rule_at(pack, i);
-        cli_buf_printf(&out, "%-16s %-8s %s%s  (%s; %s:%u)\n", r.id, kvet_severity_name(r.severity), r.title,
-                       r.enabled ? "" : " [disabled]", r.applies_to, r.file ? r.file : "?", r.line);
-    }
-    int rc = cli_write_report(o->output, &out) < 0 ? KVET_EXIT_ERROR : KVET_EXIT_OK;
+    rc = rc < 0 || cli_write_report(dest, &out) < 0 ? KVET_EXIT_ERROR : KVET_EXIT_OK;
     cli_buf_free(&out);
     kvet_pack_free(pack);
     return rc;

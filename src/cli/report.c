@@ -538,7 +538,7 @@ static void explain_context(cli_buf *out, const kvet_result *res, const kvet_res
     }
 }
 
-void report_explain(cli_buf *out, const kvet_result *res, const report_opts *o, const char *only)
+size_t report_explain(cli_buf *out, const kvet_result *res, const report_opts *o, const char *only)
 {
     size_t shown = 0;
     for (size_t i = 0; i < res->nresources; i++) {
@@ -578,8 +578,7 @@ void report_explain(cli_buf *out, const kvet_result *res, const report_opts *o, 
                            kvet_severity_name(r->findings[k].severity), r->findings[k].message);
         cli_buf_puts(out, "\n");
     }
-    if (only && !shown)
-        cli_buf_printf(out, "no resource named %s\n", only);
+    return shown;
 }
 
 /* ---------------------------------------------------------------- baseline */
@@ -599,7 +598,7 @@ static int bl_cmp(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-int report_baseline(cli_buf *out, const kvet_result *res)
+int report_baseline(cli_buf *out, const kvet_result *res, bool only_baselined)
 {
     size_t n = 0, cap = 64;
     bl_entry *v = malloc(cap * sizeof *v);
@@ -610,6 +609,8 @@ int report_baseline(cli_buf *out, const kvet_result *res)
         for (size_t k = 0; k < r->nfindings; k++) {
             if (r->findings[k].waiver)
                 continue; /* a waiver already covers it */
+            if (only_baselined && !r->findings[k].baselined)
+                continue;
             if (n == cap) {
                 cap *= 2;
                 bl_entry *nv = realloc(v, cap * sizeof *nv);

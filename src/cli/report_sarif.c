@@ -93,7 +93,7 @@ static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
 /* Fields are separated by NUL bytes so that ("a/b", "c") and ("a", "b/c")
  * differ.  `nth` tells apart repeated findings of one rule on one resource
  * (rules with `each`); the first one hashes as if there were no others. */
-static void fingerprint(char out[17], const kvet_finding *f, const kvet_resource *r, size_t nth)
+void cli_finding_fingerprint(char out[17], const kvet_finding *f, const kvet_resource *r, size_t nth)
 {
     const char *parts[5] = {f->rule, r->api_version, r->kind, r->ns, r->name};
     uint64_t h = 0xcbf29ce484222325ull;
@@ -171,7 +171,7 @@ static void put_result(cli_buf *b, const cli_rules *rules, const kvet_finding *f
     cli_buf_puts(b, "},\n          \"locations\": [");
     put_location(b, cli_finding_file(f, r), f->line, f->col);
     char fp[17];
-    fingerprint(fp, f, r, nth);
+    cli_finding_fingerprint(fp, f, r, nth);
     cli_buf_printf(b, "],\n          \"partialFingerprints\": {\"" FINGERPRINT_KEY "\": \"%s\"},\n", fp);
     cli_buf_puts(b, "          \"properties\": {\"resource\": {\"apiVersion\": ");
     jstr(b, r->api_version);
