@@ -600,8 +600,16 @@ static int parse_opts(int argc, char **argv, opts *o, const struct command *cmd)
         const struct opt_def *d = c == ':' || c == '?' ? NULL : opt_by_id(c, li, lo);
         li = -1;
         if (d && !(d->cmds & cmd->bit)) {
-            usage_error("option '%s' does not apply to kvet %s (see 'kvet %s --help')", argv[optind - 1],
-                        cmd->name, cmd->name);
+            /* name it as written: the long name, or -X for the short one */
+            const char *tok = argv[optind - 1];
+            if (d->arg && tok[0] != '-' && optind >= 2)
+                tok = argv[optind - 2];
+            if (!strncmp(tok, "--", 2) || !d->short_name)
+                usage_error("option '--%s' does not apply to kvet %s (see 'kvet %s --help')", d->name, cmd->name,
+                            cmd->name);
+            else
+                usage_error("option '-%c' does not apply to kvet %s (see 'kvet %s --help')", d->short_name,
+                            cmd->name, cmd->name);
             return KVET_EXIT_ERROR;
         }
         switch (c) {
