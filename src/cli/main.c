@@ -1045,18 +1045,25 @@ static int cmd_baseline(opts *o)
 }
 
 /* Which of the result's errors are also diagnostics (printed on standard
- * error with their source line); NULL when none is or out of memory. */
+ * error with their source line); NULL when none is or out of memory.  The
+ * library records input errors in the order it reports them, so the search
+ * resumes after the last match: linear in the usual case. */
 static bool *errors_in_diags(kvet_ctx *ctx, const kvet_result *res)
 {
     if (!res->nerrors)
         return NULL;
     bool *shown = calloc(res->nerrors, sizeof *shown);
+    size_t from = 0, nd = kvet_diag_count(ctx);
     for (size_t i = 0; shown && i < res->nerrors; i++) {
         const kvet_error *e = &res->errors[i];
-        for (size_t k = 0; k < kvet_diag_count(ctx) && !shown[i]; k++) {
+        for (size_t k = from; k < nd; k++) {
             const kvet_diag *d = kvet_diag_at(ctx, k);
-            shown[i] = d->severity == KVET_SEV_ERROR && d->line == e->line && d->col == e->col &&
-                       !strcmp(d->message, e->message) && (d->file ? e->file && !strcmp(d->file, e->file) : !e->file);
+            if (d->severity == KVET_SEV_ERROR && d->line == e->line && d->col == e->col &&
+                !strcmp(d->message, e->message) && (d->file ? e->file && !strcmp(d->file, e->file) : !e->file)) {
+                shown[i] = true;
+                from = k + 1;
+                break;
+            }
         }
     }
     return shown;
