@@ -1778,6 +1778,9 @@ static Suite *lang_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("packs");
+    /* some of these run the kvet program several times: on a loaded machine
+     * (make check -j runs the script tests alongside) 4 s is not enough */
+    tcase_set_timeout(tc, 120);
     tcase_add_checked_fixture(tc, th_setup, th_teardown);
     tcase_add_test(tc, compiled_pack_roundtrip);
     tcase_add_test(tc, compiled_pack_corrupted);
