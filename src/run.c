@@ -2144,6 +2144,15 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     report_duplicates(&r);
     ri->pub.used_cluster_defaults = !r.found_cluster_config;
     kv_waivers_finish(ctx, &r.ws);
+    kv_baseline_finish(ctx, &r.ws);
+    /* the result keeps the baseline's entries (their strings are in its arena) */
+    ri->pub.baseline_file = r.ws.baseline_file;
+    ri->pub.baseline = r.ws.baseline;
+    ri->pub.nbaseline = r.ws.nbaseline;
+    for (size_t i = 0; i < r.ws.nbaseline; i++)
+        ri->pub.stale_baseline += !r.ws.baseline[i].matched;
+    r.ws.baseline = NULL;
+    r.ws.nbaseline = 0;
     if (r.ws.n) {
         ri->pub.waivers = calloc(r.ws.n, sizeof *ri->pub.waivers);
         if (!ri->pub.waivers) {
@@ -2302,6 +2311,7 @@ void kvet_result_free(kvet_result *res)
     free(res->warnings);
     free(res->contexts);
     free(res->waivers);
+    free(res->baseline);
     free(res->inputs);
     free(res->rule_evaluated);
     free(res->rule_findings);

@@ -362,20 +362,86 @@ void kv_waivers_free(kv_waivers *ws)
     free(ws->v);
     free(ws->file_only);
     free(ws->baseline);
+    free(ws->baseline_order);
     ws->v = NULL;
     ws->file_only = NULL;
     ws->baseline = NULL;
+    ws->baseline_order = NULL;
 }
 
 /* ------------------------------------------------------------ baselines */
 
-static char *identity(const char *rule, const char *api, const char *kind, const char *ns, const char *name)
+static int entry_cmp(const kvet_baseline_entry *x, const char *rule, const char *api, const char *kind,
+                     const char *ns, const char *name)
 {
-    size_t n = strlen(rule) + strlen(api) + strlen(kind) + strlen(ns) + strlen(name) + 6;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s\x1f%s\x1f%s\x1f%s\x1f%s", rule, api, kind, ns, name);
-    return s;
+    int c;
+    if ((c = strcmp(x->rule, rule))) return c;
+    if ((c = strcmp(x->api_version, api))) return c;
+    if ((c = strcmp(x->kind, kind))) return c;
+    if ((c = strcmp(x->ns, ns))) return c;
+    return strcmp(x->name, name);
+}
+
+/* qsort has no context argument: the entries are found through the
+ * index's first element, which the caller sets before sorting */
+typedef struct order_key {
+    const kvet_baseline_entry *all;
+    size_t i;
+} order_key;
+
+static int order_cmp(const void *a, const void *b)
+{
+    const order_key *x = a, *y = b;
+    const kvet_baseline_entry *e = &y->all[y->i];
+    int c = entry_cmp(&x->all[x->i], e->rule, e->api_version, e->kind, e->ns, e->name);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The line and column each object of the top-level "findings" list starts
+ * at, in order (cJSON keeps no positions).  Fills at most n of each. */
+static void entry_lines(const char *text, size_t len, uint32_t *lines, uint32_t *cols, size_t n)
+{
+    uint32_t line = 1;
+    size_t bol = 0; /* where the current line begins */
+    int depth = 0, list_depth = -1;
+    size_t found = 0;
+    const char *key = NULL; /* the last string closed at depth 1 */
+    size_t keylen = 0;
+    for (size_t i = 0; i < len && found < n; i++) {
+        char c = text[i];
+        if (c == '\n') {
+            line++;
+            bol = i + 1;
+        } else if (c == '"') {
+            size_t j = i + 1;
+            while (j < len && text[j] != '"') {
+                if (text[j] == '\\')
+                    j++;
+                else if (text[j] == '\n') {
+                    line++;
+                    bol = j + 1;
+                }
+                j++;
+            }
+            if (depth == 1) {
+                key = text + i + 1;
+                keylen = j - i - 1;
+            }
+            i = j;
+        } else if (c == '{' || c == '[') {
+            if (c == '[' && depth == 1 && key && keylen == 8 && !memcmp(key, "findings", 8))
+                list_depth = depth + 1;
+            else if (c == '{' && depth == list_depth) {
+                cols[found] = (uint32_t)(i - bol + 1);
+                lines[found++] = line;
+            }
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+            if (depth < list_depth)
+                list_depth = -1;
+        }
+    }
 }
 
 int kv_baseline_load(kvet_ctx *ctx, kv_waivers *ws, const char *path)
@@ -396,50 +462,96 @@ int kv_baseline_load(kvet_ctx *ctx, kv_waivers *ws, const char *path)
         free(text);
         return -1;
     }
+    size_t count = (size_t)cJSON_GetArraySize(list);
+    uint32_t *lines = calloc(count ? count : 1, sizeof *lines);
+    uint32_t *cols = calloc(count ? count : 1, sizeof *cols);
+    kvet_baseline_entry *v = calloc(count ? count : 1, sizeof *v);
+    size_t *order = calloc(count ? count : 1, sizeof *order);
+    order_key *keys = calloc(count ? count : 1, sizeof *keys);
+    if (!lines || !cols || !v || !order || !keys) {
+        free(lines);
+        free(cols);
+        free(v);
+        free(order);
+        free(keys);
+        cJSON_Delete(root);
+        free(text);
+        return -1;
+    }
+    entry_lines(text, len, lines, cols, count);
+    ws->baseline_file = adup(ws, path);
     int rc = 0;
     const cJSON *e;
-    size_t i = 0;
+    size_t i = 0, n = 0;
     cJSON_ArrayForEach(e, list) {
         const char *f[5];
-        static const char *const keys[5] = {"rule", "apiVersion", "kind", "namespace", "name"};
+        static const char *const names[5] = {"rule", "apiVersion", "kind", "namespace", "name"};
         bool ok = true;
         for (int k = 0; k < 5; k++) {
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, keys[k]);
-            f[k] = cJSON_IsString(v) ? v->valuestring : NULL;
+            const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, names[k]);
+            f[k] = cJSON_IsString(x) ? x->valuestring : NULL;
             ok &= f[k] != NULL;
         }
         if (!ok) {
-            kv_diag(ctx, KVET_SEV_ERROR, path, 0, 0, 0, NULL,
+            kv_diag(ctx, KVET_SEV_ERROR, path, lines[i], cols[i], 0, NULL,
                     "baseline entry %zu needs string fields rule, apiVersion, kind, namespace and name", i + 1);
             rc = -1;
             i++;
             continue;
         }
-        char *id = identity(f[0], f[1], f[2], f[3], f[4]);
-        char **v = realloc(ws->baseline, (ws->nbaseline + 1) * sizeof *v);
-        if (!id || !v) {
-            free(id);
-            rc = -1;
-            break;
-        }
-        ws->baseline = v;
-        v[ws->nbaseline++] = (char *)adup(ws, id);
-        free(id);
+        v[n] = (kvet_baseline_entry){adup(ws, f[0]), adup(ws, f[1]), adup(ws, f[2]), adup(ws, f[3]), adup(ws, f[4]),
+                                     lines[i], cols[i], 0};
+        n++;
         i++;
     }
+    for (size_t k = 0; k < n; k++)
+        keys[k] = (order_key){v, k};
+    qsort(keys, n, sizeof *keys, order_cmp);
+    for (size_t k = 0; k < n; k++)
+        order[k] = keys[k].i;
+    free(keys);
+    free(lines);
+    free(cols);
+    free(ws->baseline);
+    free(ws->baseline_order);
+    ws->baseline = v;
+    ws->nbaseline = n;
+    ws->baseline_order = order;
     cJSON_Delete(root);
     free(text);
     return rc;
 }
 
-bool kv_baseline_has(const kv_waivers *ws, const kvet_finding *f, const kvet_resource *r)
+bool kv_baseline_has(kv_waivers *ws, const kvet_finding *f, const kvet_resource *r)
 {
-    if (!ws->nbaseline)
-        return false;
-    char *id = identity(f->rule, r->api_version, r->kind, r->ns, r->name);
+    size_t lo = 0, hi = ws->nbaseline;
+    while (lo < hi) { /* the first entry not below the finding's identity */
+        size_t mid = lo + (hi - lo) / 2;
+        if (entry_cmp(&ws->baseline[ws->baseline_order[mid]], f->rule, r->api_version, r->kind, r->ns, r->name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     bool found = false;
-    for (size_t i = 0; id && i < ws->nbaseline && !found; i++)
-        found = !strcmp(ws->baseline[i], id);
-    free(id);
+    /* a duplicated entry is not stale while its twin matches */
+    for (size_t k = lo; k < ws->nbaseline; k++) {
+        kvet_baseline_entry *e = &ws->baseline[ws->baseline_order[k]];
+        if (entry_cmp(e, f->rule, r->api_version, r->kind, r->ns, r->name) != 0)
+            break;
+        e->matched++;
+        found = true;
+    }
     return found;
+}
+
+void kv_baseline_finish(kvet_ctx *ctx, kv_waivers *ws)
+{
+    for (size_t i = 0; i < ws->nbaseline; i++) {
+        const kvet_baseline_entry *e = &ws->baseline[i];
+        if (e->matched)
+            continue;
+        kv_diag(ctx, KVET_SEV_WARNING, ws->baseline_file, e->line, e->col, 0, NULL,
+                "stale baseline entry: %s on %s %s%s%s matches no finding; `kvet baseline --update` removes it",
+                e->rule, e->kind, e->ns, e->ns[0] ? "/" : "", e->name);
+    }
 }

@@ -24,8 +24,10 @@ typedef struct kv_waivers {
     bool deny_annotations;    /* policy: annotation waivers are not accepted */
     const char **file_only;   /* policy: rule id patterns waivable only in files */
     size_t nfile_only;
-    char **baseline;          /* "rule\x1fapiVersion\x1fkind\x1fnamespace\x1fname" */
+    const char *baseline_file;
+    kvet_baseline_entry *baseline; /* in file order; strings in the arena */
     size_t nbaseline;
+    size_t *baseline_order;   /* indexes into baseline sorted by identity, for lookup */
     const char *today;        /* YYYY-MM-DD or NULL */
 } kv_waivers;
 
@@ -37,7 +39,11 @@ int kv_baseline_load(kvet_ctx *ctx, kv_waivers *ws, const char *path);
  * annotations from root). */
 void kv_waivers_resource(kvet_ctx *ctx, kv_waivers *ws, const kvet_pack *prog, kvet_value root,
                          kvet_resource *res, const char *file);
-bool kv_baseline_has(const kv_waivers *ws, const kvet_finding *f, const kvet_resource *r);
+/* Whether the baseline covers the finding; counts the match on every
+ * entry of that identity. */
+bool kv_baseline_has(kv_waivers *ws, const kvet_finding *f, const kvet_resource *r);
+/* Report the baseline entries that covered no finding (after the run). */
+void kv_baseline_finish(kvet_ctx *ctx, kv_waivers *ws);
 /* Mark stale waivers and report expired, stale, invalid and forbidden ones. */
 void kv_waivers_finish(kvet_ctx *ctx, kv_waivers *ws);
 void kv_waivers_free(kv_waivers *ws);

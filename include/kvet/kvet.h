@@ -275,6 +275,14 @@ typedef struct kvet_waiver {
 
 const char *kvet_waiver_status_name(kvet_waiver_status s); /* "active", "expired", ... */
 
+/* One entry of a baseline file (`kvet baseline`): a finding of a rule on a
+ * resource, accepted as it is.  Matched by rule and resource identity. */
+typedef struct kvet_baseline_entry {
+    const char *rule, *api_version, *kind, *ns, *name;
+    uint32_t line, col;      /* where the entry starts in the file (0: unknown) */
+    size_t matched;          /* findings it covered in the run; 0: stale */
+} kvet_baseline_entry;
+
 /* ------------------------------------------------------------------------
  * Projects: a project file (kvet.yaml, docs/environments.md) declares the
  * environments of a repository: for each, its manifests, its cluster
@@ -480,6 +488,12 @@ typedef struct kvet_result {
      * and how many of them got a (non-absent) value */
     size_t *derive_applied, *derive_valued;
     struct kvet_stats *stats; /* with kvet_inputs.want_stats, else NULL */
+    /* the --baseline file's entries, in file order, each with the findings it
+     * covered; an entry that covered none is stale (reported as a warning) */
+    const char *baseline_file;       /* kvet_inputs.baseline, or NULL */
+    struct kvet_baseline_entry *baseline;
+    size_t nbaseline;
+    size_t stale_baseline;           /* entries that covered no finding */
 } kvet_result;
 
 /* Where a check run's time (seconds, wall clock) and memory went.  Peak

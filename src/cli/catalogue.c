@@ -108,3 +108,58 @@ int report_catalogue(kv_buf *out, const kvet_pack *pack)
     }
     return out->oom ? -1 : 0;
 }
+
+static void jfield(kv_buf *b, const char *key, const char *s)
+{
+    kv_buf_printf(b, ", \"%s\": ", key);
+    if (s)
+        kv_buf_json_string(b, s, strlen(s));
+    else
+        kv_buf_puts(b, "null");
+}
+
+/* `kvet rules --format json`: the packs and every rule, for scripts
+ * (docs/output.md). */
+int report_rules_json(kv_buf *out, const kvet_pack *pack)
+{
+    kv_buf_puts(out, "{\n  \"kvet\": {\"version\": ");
+    kv_buf_json_string(out, kvet_version(), strlen(kvet_version()));
+    kv_buf_puts(out, ", \"rulesFormat\": 1},\n  \"packs\": [");
+    for (size_t i = 0; i < kvet_pack_count(pack); i++) {
+        kvet_pack_info pi = kvet_pack_at(pack, i);
+        kv_buf_puts(out, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
+        kv_buf_json_string(out, pi.name, strlen(pi.name));
+        jfield(out, "version", pi.version);
+        jfield(out, "digest", pi.digest);
+        kv_buf_puts(out, "}");
+    }
+    kv_buf_puts(out, kvet_pack_count(pack) ? "\n  ],\n  \"rules\": [" : "],\n  \"rules\": [");
+    for (size_t i = 0; i < kvet_rule_count(pack); i++) {
+        kvet_rule_info r = kvet_rule_at(pack, i);
+        kv_buf_puts(out, i ? ",\n    {\"id\": " : "\n    {\"id\": ");
+        kv_buf_json_string(out, r.id, strlen(r.id));
+        kv_buf_printf(out, ", \"severity\": \"%s\", \"enabled\": %s", kvet_severity_name(r.severity),
+                       r.enabled ? "true" : "false");
+        jfield(out, "title", r.title);
+        jfield(out, "pack", r.pack);
+        jfield(out, "appliesTo", r.applies_to);
+        jfield(out, "file", r.file);
+        kv_buf_printf(out, ", \"line\": %u", r.line);
+        jfield(out, "link", r.link);
+        if (r.remedy) {
+            kv_buf t;
+            kv_buf_init(&t);
+            cli_literal_text(&t, r.remedy);
+            if (t.oom)
+                out->oom = true;
+            jfield(out, "remedy", t.data ? t.data : "");
+            kv_buf_free(&t);
+        } else {
+            jfield(out, "remedy", NULL);
+        }
+        jfield(out, "doc", r.doc);
+        kv_buf_puts(out, "}");
+    }
+    kv_buf_puts(out, kvet_rule_count(pack) ? "\n  ]\n}\n" : "]\n}\n");
+    return out->oom ? -1 : 0;
+}

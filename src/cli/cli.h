@@ -55,6 +55,9 @@ typedef struct report_opts {
     const char *stdin_name;      /* --stdin-filename, or NULL */
     const char *const *excludes; /* --exclude patterns */
     size_t nexcludes;
+    bool show_baselined;         /* text: print baselined findings too (else only their count) */
+    const bool *errors_shown;    /* per result error: already printed on standard error, so a
+                                    text report on standard output leaves it out; or NULL */
 } report_opts;
 
 /* Print and clear the context's diagnostics on standard error (notes and
@@ -134,11 +137,16 @@ int cli_run_diff(const diff_opts *o);
  * --output). */
 void report_text(kv_buf *out, const kvet_result *res, const report_opts *o);
 int report_json(kv_buf *out, const kvet_result *res, const report_opts *o);
-void report_explain(kv_buf *out, const kvet_result *res, const report_opts *o, const char *only);
-/* The baseline file `kvet baseline` writes (docs/waivers.md). */
-int report_baseline(kv_buf *out, const kvet_result *res);
+/* The resources shown (only: the one named NS/NAME or NAME); 0 when `only`
+ * names none, and then nothing is written. */
+size_t report_explain(kv_buf *out, const kvet_result *res, const report_opts *o, const char *only);
+/* The baseline file `kvet baseline` writes (docs/waivers.md): every finding
+ * not waived, or with only_baselined those the run's baseline covered. */
+int report_baseline(kv_buf *out, const kvet_result *res, bool only_baselined);
 /* The rule catalogue (docs/rules.md). */
 int report_catalogue(kv_buf *out, const kvet_pack *pack);
+/* `kvet rules --format json` (docs/output.md). */
+int report_rules_json(kv_buf *out, const kvet_pack *pack);
 
 /* CI reporters (docs/output.md).  Each appends one complete document and
  * returns 0, or -1 when the buffer ran out of memory.  The output depends
@@ -147,6 +155,7 @@ int report_sarif(kv_buf *out, const kvet_result *res, const report_opts *o);    
 int report_junit(kv_buf *out, const kvet_result *res, const report_opts *o);    /* JUnit XML */
 int report_tap(kv_buf *out, const kvet_result *res, const report_opts *o);      /* TAP version 14 */
 int report_github(kv_buf *out, const kvet_result *res, const report_opts *o);   /* Actions workflow commands */
+int report_codeclimate(kv_buf *out, const kvet_result *res, const report_opts *o); /* GitLab code quality */
 int report_markdown(kv_buf *out, const kvet_result *res, const report_opts *o); /* a pull-request comment */
 int report_html(kv_buf *out, const kvet_result *res, const report_opts *o);     /* the audit report */
 
@@ -157,6 +166,10 @@ void cli_resource_label(kv_buf *b, const kvet_resource *r);
 
 /* The file a finding points at: its own, else its resource's. */
 const char *cli_finding_file(const kvet_finding *f, const kvet_resource *r);
+/* A finding's identity as 16 hex digits: its rule and resource (and
+ * environment), never its line, so it survives edits that move it; nth
+ * tells apart repeated findings of one rule on one resource. */
+void cli_finding_fingerprint(char out[17], const kvet_finding *f, const kvet_resource *r, size_t nth);
 
 /* True when the finding counts against the fail level (--fail-level). */
 bool cli_finding_fails(const kvet_finding *f, const report_opts *o);

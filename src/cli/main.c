@@ -66,6 +66,8 @@ typedef struct opts {
     bool allow_empty;      /* no resource in the inputs is not an error */
     const char *stdin_name; /* --stdin-filename */
     const char **excludes; size_t nexcludes; /* --exclude */
+    const char *update;    /* baseline --update FILE */
+    bool show_baselined;   /* check --show-baselined */
     kvet_ctx *ctx;
 } opts;
 
@@ -82,86 +84,7 @@ static void usage_error(const char *fmt, ...)
     va_end(ap);
 }
 
-static const char *const help_text =
-    "Usage: kvet COMMAND [OPTIONS] [PATH...]\n"
-    "\n"
-    "Check Kubernetes scaling configuration (KServe, Knative, HPA, KEDA, PDB)\n"
-    "against rule packs written in the kvet language.\n"
-    "\n"
-    "Commands:\n"
-    "  check PATH...      evaluate the rules over manifests (files, folders, - for stdin)\n"
-    "  explain PATH...    show each resource's derived values and how they were derived\n"
-    "  compile -o FILE    compile the rule packs into one file that check --rules can load\n"
-    "  baseline -o FILE PATH...  record the current findings; check --baseline FILE then\n"
-    "                     fails only on new ones\n"
-    "  report -o FILE PATH...  check, and write an audit report (--format html, the\n"
-    "                     default, or markdown): one self-contained file\n"
-    "  init [DIR]         write a commented starter project file (DIR/kvet.yaml) from\n"
-    "                     the cluster configuration found below DIR\n"
-    "  fmt PATH...        lay rule files out canonically, in place (--check: only\n"
-    "                     list the files that are not; - formats standard input)\n"
-    "  rules              list the rules of the loaded packs\n"
-    "  diff BASE HEAD [PATH...]  what a change does to scaling: the derived values\n"
-    "                     and findings that differ between two folders or files, or\n"
-    "                     two git revisions (then PATHs limit the tree)\n"
-    "  diff --to-set NAME=VALUE | --to-cluster FILE PATH...  the same between two\n"
-    "                     parameter sets or cluster configurations of one tree\n"
-    "  test PATH...       run rule tests (NAME.test.yaml files; see docs/testing.md)\n"
-    "  version            print the version\n"
-    "  help               print this help\n"
-    "\n"
-    "Options:\n"
-    "  -R, --rules PATH         rule pack: a folder, a .kvet file or a compiled .kvetc\n"
-    "                           (repeatable; default: the stock pack)\n"
-    "  -I, --rules-path DIR     where imported packs are looked for (repeatable)\n"
-    "  -c, --cluster FILE       cluster configuration documents for every manifest\n"
-    "                           (repeatable; overrides environments and folders)\n"
-    "      --config FILE        the project file declaring environments (default:\n"
-    "                           kvet.yaml in the inputs' folder or above it)\n"
-    "      --no-config          use no project file: scopes are inferred from folders\n"
-    "  -e, --env NAME           check only this environment of the project (repeatable)\n"
-    "      --waivers FILE       a waiver file (repeatable; see docs/waivers.md)\n"
-    "      --baseline FILE      findings in this baseline do not fail the run\n"
-    "      --today YYYY-MM-DD   the date waivers expire against (default: today)\n"
-    "  -s, --set NAME=VALUE     override a pack parameter (repeatable)\n"
-    "  -f, --format NAME[=FILE] report format: text (default), json, sarif, junit, tap,\n"
-    "                           github, markdown or html; repeatable; a report without FILE\n"
-    "                           goes to --output or standard output (only one may)\n"
-    "  -o, --output FILE        write the report to FILE (atomically)\n"
-    "      --fail-level LEVEL   error (default), warning, info or never\n"
-    "      --to-set NAME=VALUE  diff: a parameter of the head side (after --set)\n"
-    "      --to-cluster FILE    diff: the head side's cluster configuration (repeatable;\n"
-    "                           replaces --cluster there)\n"
-    "      --fail-on WHAT       diff: changes (default), new-findings or never exit 1\n"
-    "  -q, --quiet              no summary line and no notes\n"
-    "      --stats              check: where the run's time and memory went (load,\n"
-    "                           parse, index, evaluate per pack, report), on stderr\n"
-    "      --color WHEN         auto (default), always or never\n"
-    "      --exclude GLOB       do not read files below a PATH folder whose path (from\n"
-    "                           that folder, or as walked) matches GLOB: *, ?, [...]\n"
-    "                           within a name, ** across folders (repeatable; files\n"
-    "                           named as PATH are always read)\n"
-    "      --stdin-filename NAME  the name of standard input (-) in reports and\n"
-    "                           messages (NAME.json reads it as JSON)\n"
-    "      --allow-empty        inputs without any Kubernetes resource are not an error\n"
-    "  -r, --resource NS/NAME   explain: only this resource (or NAME)\n"
-    "      --dump               compile: print the bytecode listing\n"
-    "      --timestamp          html: show the time of the run (also SOURCE_DATE_EPOCH);\n"
-    "                           without it reports are byte-for-byte reproducible\n"
-    "      --force              init: replace an existing kvet.yaml\n"
-    "      --check              fmt: change nothing; exit 1 if a file is not formatted\n"
-    "      --coverage           test: list the rules, derived values and branches\n"
-    "                           that no test exercised\n"
-    "      --limit NAME=N       change a resource limit (repeatable): alias-nodes, depth,\n"
-    "                           file-size, steps, call-depth, regex-match, regex-depth,\n"
-    "                           string-size, regex-jit (0 or 1) (see docs/security.md;\n"
-    "                           file-size, of one input or of stdin, is 2 GiB by default)\n"
-    "\n"
-    "Exit status: 0 no findings at or above the fail level; 1 findings at or\n"
-    "above it (input warnings, such as competing cluster configuration, count as\n"
-    "warnings); 2 usage, input or rule errors (the results are then incomplete),\n"
-    "or inputs without any Kubernetes resource (unless --allow-empty);\n"
-    "diff: 0 no change, 1 changes (as --fail-on chooses), 2 errors.\n";
+static void print_help(FILE *f);
 
 /* ------------------------------------------------------------- helpers */
 
@@ -285,10 +208,11 @@ static const struct reporter {
     {"junit", report_junit},
     {"tap", report_tap},
     {"github", report_github},
+    {"codeclimate", report_codeclimate},
     {"markdown", report_markdown},
     {"html", report_html},
 };
-#define FORMAT_NAMES "text, json, sarif, junit, tap, github, markdown, html"
+#define FORMAT_NAMES "text, json, sarif, junit, tap, github, codeclimate, markdown, html"
 
 static const struct reporter *find_reporter(const char *name)
 {
@@ -335,6 +259,14 @@ static const char *format_dest(const opts *o, const format_spec *f)
  * and a file would keep only the last. */
 static int check_format_dests(const opts *o)
 {
+    bool all_named = o->nformats > 0;
+    for (size_t i = 0; i < o->nformats; i++)
+        all_named &= o->formats[i].file != NULL;
+    if (o->output && all_named) {
+        usage_error("-o %s would not be written: every --format names its own file (drop -o, or a format's =FILE)",
+                    o->output);
+        return -1;
+    }
     for (size_t i = 0; i < o->nformats; i++) {
         const char *a = format_dest(o, &o->formats[i]);
         for (size_t j = i + 1; j < o->nformats; j++) {
@@ -386,43 +318,219 @@ enum {
     OPT_TO_SET,
     OPT_TO_CLUSTER,
     OPT_FAIL_ON,
+    OPT_SHOW_BASELINED,
+    OPT_UPDATE,
+    OPT_WAIVERS,
+    OPT_BASELINE,
+    OPT_TODAY,
     OPT_STATS,
 };
 
-static const struct option long_opts[] = {
-    {"rules", required_argument, NULL, 'R'},
-    {"waivers", required_argument, NULL, 'W'},
-    {"baseline", required_argument, NULL, 'B'},
-    {"today", required_argument, NULL, 'T'},
-    {"rules-path", required_argument, NULL, 'I'},
-    {"cluster", required_argument, NULL, 'c'},
-    {"set", required_argument, NULL, 's'},
-    {"format", required_argument, NULL, 'f'},
-    {"output", required_argument, NULL, 'o'},
-    {"fail-level", required_argument, NULL, OPT_FAIL_LEVEL},
-    {"quiet", no_argument, NULL, 'q'},
-    {"color", required_argument, NULL, OPT_COLOR},
-    {"colour", required_argument, NULL, OPT_COLOR},
-    {"resource", required_argument, NULL, 'r'},
-    {"dump", no_argument, NULL, OPT_DUMP},
-    {"limit", required_argument, NULL, OPT_LIMIT},
-    {"coverage", no_argument, NULL, OPT_COVERAGE},
-    {"timestamp", no_argument, NULL, OPT_TIMESTAMP},
-    {"check", no_argument, NULL, OPT_CHECK},
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"no-config", no_argument, NULL, OPT_NO_CONFIG},
-    {"env", required_argument, NULL, 'e'},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {"allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY},
-    {"stdin-filename", required_argument, NULL, OPT_STDIN_NAME},
-    {"exclude", required_argument, NULL, OPT_EXCLUDE},
-    {"to-set", required_argument, NULL, OPT_TO_SET},
-    {"to-cluster", required_argument, NULL, OPT_TO_CLUSTER},
-    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
-    {"stats", no_argument, NULL, OPT_STATS},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+/* The commands, as bits of the set of commands an option applies to. */
+enum {
+    C_CHECK = 1 << 0, C_EXPLAIN = 1 << 1, C_COMPILE = 1 << 2, C_BASELINE = 1 << 3, C_REPORT = 1 << 4,
+    C_INIT = 1 << 5, C_FMT = 1 << 6, C_RULES = 1 << 7, C_DIFF = 1 << 8, C_TEST = 1 << 9,
 };
+#define C_RUN (C_CHECK | C_EXPLAIN | C_BASELINE | C_REPORT) /* commands that check manifests */
+#define C_PACK (C_RUN | C_COMPILE | C_RULES | C_DIFF | C_TEST) /* commands that load rule packs */
+#define C_ALL 0x3ff
+
+static const struct command {
+    const char *name;
+    unsigned bit;
+    const char *usage;   /* after "kvet " */
+    const char *summary; /* one line for the command list */
+    const char *about;   /* the command's own help */
+} commands[] = {
+    {"check", C_CHECK, "check [OPTIONS] PATH...", "evaluate the rules over manifests (files, folders, - for stdin)",
+     "Evaluate the rule packs over the manifests in PATH (files, folders read recursively, - for standard\n"
+     "input) and report the findings in one or more formats.  With a project file (kvet.yaml) and no PATH,\n"
+     "the whole project is checked.\n"},
+    {"explain", C_EXPLAIN, "explain [OPTIONS] PATH...", "show each resource's derived values and how they were derived",
+     "Show each resource's derived values, the expression that produced each one and where its inputs\n"
+     "were read, and the cluster configuration it was checked with.\n"},
+    {"compile", C_COMPILE, "compile [OPTIONS] -o FILE", "compile the rule packs into one file that check --rules can load",
+     "Compile the rule packs into one file that --rules can load, or list its bytecode (--dump).\n"},
+    {"baseline", C_BASELINE, "baseline [OPTIONS] -o FILE PATH... | --update FILE PATH...",
+     "record the current findings; check --baseline FILE then fails only on new ones",
+     "Record every current finding (not waived) of PATH in a baseline file: check --baseline FILE then\n"
+     "fails only on findings that are not in it.  --update FILE rewrites FILE in place, keeping only the\n"
+     "entries that still match a finding of PATH, so that the baseline shrinks as findings are fixed.\n"},
+    {"report", C_REPORT, "report [OPTIONS] -o FILE PATH...", "check, and write one audit report (html or markdown)",
+     "Check PATH and write an audit report to one self-contained file: --format html (the default) or\n"
+     "markdown.  The exit status is check's.\n"},
+    {"init", C_INIT, "init [OPTIONS] [DIR]", "write a commented starter project file (DIR/kvet.yaml)",
+     "Write a commented starter project file, DIR/kvet.yaml (DIR: the current folder), with one\n"
+     "environment per folder of cluster configuration found below DIR.\n"},
+    {"fmt", C_FMT, "fmt [OPTIONS] PATH...", "lay rule files out canonically, in place",
+     "Lay rule files (.kvet) out canonically, in place; - formats standard input to standard output.\n"},
+    {"rules", C_RULES, "rules [OPTIONS]", "list the rules of the loaded packs",
+     "List the packs and rules loaded by --rules (default: the stock pack) as text, JSON or a Markdown\n"
+     "catalogue.\n"},
+    {"diff", C_DIFF, "diff [OPTIONS] BASE HEAD [PATH...] | --to-set NAME=VALUE | --to-cluster FILE PATH...",
+     "what a change does to scaling: derived values and findings that differ",
+     "What a change does to scaling: the derived values and findings that differ between two folders or\n"
+     "files, or two git revisions (then PATHs limit the tree), or between two parameter sets (--to-set)\n"
+     "or cluster configurations (--to-cluster) of one tree.\n"},
+    {"test", C_TEST, "test [OPTIONS] PATH...", "run rule tests (NAME.test.yaml files)",
+     "Run rule tests: NAME.test.yaml files, or the folders that hold them (docs/testing.md).\n"},
+};
+
+/* Every option, with the commands it applies to: the parser and the help
+ * are made from this one table, so they cannot disagree. */
+static const struct opt_def {
+    const char *name;  /* long name */
+    int short_name;    /* or 0 */
+    int id;            /* what the parser returns for it */
+    const char *arg;   /* its value, or NULL for a flag */
+    unsigned cmds;
+    const char *help;  /* lines after the first are indented under it */
+} opt_defs[] = {
+    {"rules", 'R', 'R', "PATH", C_PACK,
+     "rule pack: a folder, a .kvet file or a compiled .kvetc\n(repeatable; default: the stock pack)"},
+    {"rules-path", 'I', 'I', "DIR", C_PACK, "where imported packs are looked for (repeatable)"},
+    {"cluster", 'c', 'c', "FILE", C_RUN | C_DIFF,
+     "cluster configuration documents for every manifest\n(repeatable; overrides environments and folders)"},
+    {"config", 0, OPT_CONFIG, "FILE", C_RUN | C_DIFF,
+     "the project file declaring environments (default:\nkvet.yaml in the inputs' folder or above it)"},
+    {"no-config", 0, OPT_NO_CONFIG, NULL, C_RUN | C_DIFF, "use no project file: scopes are inferred from folders"},
+    {"env", 'e', 'e', "NAME", C_RUN | C_DIFF, "check only this environment of the project (repeatable)"},
+    {"waivers", 0, OPT_WAIVERS, "FILE", C_RUN | C_DIFF, "a waiver file (repeatable; see docs/waivers.md)"},
+    {"baseline", 0, OPT_BASELINE, "FILE", C_CHECK | C_EXPLAIN | C_REPORT | C_DIFF,
+     "findings in this baseline (kvet baseline) do not fail the run"},
+    {"update", 0, OPT_UPDATE, "FILE", C_BASELINE,
+     "rewrite this baseline, keeping only the entries that\nstill match a finding"},
+    {"show-baselined", 0, OPT_SHOW_BASELINED, NULL, C_CHECK,
+     "text: list baselined findings too (default: only\ntheir number)"},
+    {"today", 0, OPT_TODAY, "YYYY-MM-DD", C_RUN | C_DIFF, "the date waivers expire against (default: today)"},
+    {"set", 's', 's', "NAME=VALUE", C_PACK, "override a pack parameter (repeatable)"},
+    {"to-set", 0, OPT_TO_SET, "NAME=VALUE", C_DIFF, "a parameter of the head side (after --set)"},
+    {"to-cluster", 0, OPT_TO_CLUSTER, "FILE", C_DIFF,
+     "the head side's cluster configuration (repeatable;\nreplaces --cluster there)"},
+    {"format", 'f', 'f', "NAME[=FILE]", C_CHECK | C_REPORT | C_RULES | C_DIFF | C_TEST,
+     "report format (repeatable): check: text (default), json,\nsarif, junit, tap, github, codeclimate, markdown or "
+     "html;\nreport: html or markdown; rules: text, json or markdown;\ndiff: text, json, markdown or github; test: "
+     "text or json.\nA report without FILE goes to --output or standard\noutput (only one may)"},
+    {"output", 'o', 'o', "FILE", C_ALL & ~(C_INIT | C_FMT), "write the report (or compiled pack) to FILE, atomically"},
+    {"fail-level", 0, OPT_FAIL_LEVEL, "LEVEL", C_CHECK | C_REPORT | C_DIFF,
+     "error (default), warning, info or never: findings at\nor above it exit 1"},
+    {"fail-on", 0, OPT_FAIL_ON, "WHAT", C_DIFF, "changes (default), new-findings or never exit 1"},
+    {"quiet", 'q', 'q', NULL, C_ALL, "no summary line and no notes"},
+    {"color", 0, OPT_COLOR, "WHEN", C_ALL & ~C_INIT, "auto (default), always or never"},
+    {"colour", 0, OPT_COLOR, "WHEN", C_ALL & ~C_INIT, NULL},
+    {"exclude", 0, OPT_EXCLUDE, "GLOB", C_RUN,
+     "do not read files below a PATH folder whose path (from\nthat folder, or as walked) matches GLOB: *, ?, [...]\n"
+     "within a name, ** across folders (repeatable; files\nnamed as PATH are always read)"},
+    {"stdin-filename", 0, OPT_STDIN_NAME, "NAME", C_RUN,
+     "the name of standard input (-) in reports and\nmessages (NAME.json reads it as JSON)"},
+    {"allow-empty", 0, OPT_ALLOW_EMPTY, NULL, C_RUN, "inputs without any Kubernetes resource are not an error"},
+    {"stats", 0, OPT_STATS, NULL, C_CHECK,
+     "where the run's time and memory went (load, parse,\nindex, evaluate per pack, report), on stderr"},
+    {"resource", 'r', 'r', "NS/NAME", C_EXPLAIN, "only this resource (or NAME)"},
+    {"dump", 0, OPT_DUMP, NULL, C_COMPILE, "print the bytecode listing"},
+    {"timestamp", 0, OPT_TIMESTAMP, NULL, C_CHECK | C_REPORT,
+     "html: show the time of the run (also SOURCE_DATE_EPOCH);\nwithout it reports are byte-for-byte reproducible"},
+    {"force", 0, OPT_FORCE, NULL, C_INIT, "replace an existing kvet.yaml"},
+    {"check", 0, OPT_CHECK, NULL, C_FMT, "change nothing; exit 1 if a file is not formatted"},
+    {"coverage", 0, OPT_COVERAGE, NULL, C_TEST,
+     "list the rules, derived values and branches that no\ntest exercised"},
+    {"limit", 0, OPT_LIMIT, "NAME=N", C_ALL & ~C_FMT,
+     "change a resource limit (repeatable): alias-nodes, depth,\nfile-size, steps, call-depth, regex-match, "
+     "regex-depth,\nstring-size, regex-jit (0 or 1) (see docs/security.md;\nfile-size, of one input or of stdin, "
+     "is 2 GiB by default)"},
+    {"help", 'h', 'h', NULL, C_ALL, "print this help"},
+};
+#define NOPTS (sizeof opt_defs / sizeof opt_defs[0])
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+/* The options of the commands in `cmds`, one per line, help aligned. */
+static void print_options(FILE *f, unsigned cmds)
+{
+    for (size_t i = 0; i < NOPTS; i++) {
+        const struct opt_def *d = &opt_defs[i];
+        if (!(d->cmds & cmds) || !d->help)
+            continue;
+        char head[64];
+        int n = snprintf(head, sizeof head, "  %c%c%s--%s%s%s", d->short_name ? '-' : ' ',
+                         d->short_name ? d->short_name : ' ', d->short_name ? ", " : "  ", d->name,
+                         d->arg ? " " : "", d->arg ? d->arg : "");
+        fputs(head, f);
+        const char *h = d->help;
+        bool first = true;
+        while (*h) {
+            const char *nl = strchr(h, '\n');
+            size_t len = nl ? (size_t)(nl - h) : strlen(h);
+            int pad = first ? 27 - n : 27;
+            if (pad < 1) { /* a long option name: its help starts on the next line */
+                fputc('\n', f);
+                pad = 27;
+            }
+            fprintf(f, "%*s%.*s\n", pad, "", (int)len, h);
+            first = false;
+            h += len + (nl ? 1 : 0);
+        }
+    }
+}
+
+static const char *const exit_text =
+    "Exit status: 0 no findings at or above the fail level; 1 findings at or\n"
+    "above it (input warnings, such as competing cluster configuration, count as\n"
+    "warnings); 2 usage, input or rule errors (the results are then incomplete),\n"
+    "or inputs without any Kubernetes resource (unless --allow-empty);\n"
+    "diff: 0 no change, 1 changes (as --fail-on chooses), 2 errors.\n";
+
+/* `kvet help`: the commands and every option. */
+static void print_help(FILE *f)
+{
+    fputs("Usage: kvet COMMAND [OPTIONS] [PATH...]\n\n"
+          "Check Kubernetes scaling configuration (KServe, Knative, HPA, KEDA, PDB)\n"
+          "against rule packs written in the kvet language.\n\nCommands:\n", f);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("  version    print the version\n  help       print this help\n\n"
+          "'kvet COMMAND --help' lists the options of that command.\n\nOptions:\n", f);
+    print_options(f, C_ALL);
+    fputc('\n', f);
+    fputs(exit_text, f);
+}
+
+/* `kvet COMMAND --help`: that command's usage and its options only. */
+static void print_command_help(FILE *f, const struct command *c)
+{
+    fprintf(f, "Usage: kvet %s\n\n", c->usage);
+    /* the text re-flowed to 78 columns */
+    size_t col = 0;
+    for (const char *p = c->about; *p;) {
+        while (*p == ' ' || *p == '\n')
+            p++;
+        size_t n = strcspn(p, " \n");
+        if (!n)
+            break;
+        if (col && col + 1 + n > 78) {
+            fputc('\n', f);
+            col = 0;
+        } else if (col) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, n, f);
+        col += n;
+        p += n;
+    }
+    fputs("\n\nOptions:\n", f);
+    print_options(f, c->bit);
+    if (c->bit & (C_CHECK | C_REPORT | C_EXPLAIN | C_DIFF)) {
+        fputc('\n', f);
+        fputs(exit_text, f);
+    }
+}
 
 /* --limit NAME=N */
 static int set_limit(kvet_ctx *ctx, const char *arg)
@@ -470,18 +578,64 @@ static int set_limit(kvet_ctx *ctx, const char *arg)
     return -1;
 }
 
-/* Returns 0, or KVET_EXIT_ERROR after printing the problem. */
-static int parse_opts(int argc, char **argv, opts *o)
+/* The table entry of what getopt_long returned. */
+static const struct opt_def *opt_by_id(int id, int longindex, const struct option *lo)
 {
-    int c;
+    if (longindex >= 0)
+        for (size_t i = 0; i < NOPTS; i++)
+            if (!strcmp(opt_defs[i].name, lo[longindex].name))
+                return &opt_defs[i];
+    for (size_t i = 0; i < NOPTS; i++)
+        if (opt_defs[i].id == id)
+            return &opt_defs[i];
+    return NULL;
+}
+
+/* Returns 0, 1 after --help (printed), or KVET_EXIT_ERROR after printing
+ * the problem. */
+static int parse_opts(int argc, char **argv, opts *o, const struct command *cmd)
+{
+    struct option lo[NOPTS + 1];
+    char shorts[2 * NOPTS + 2];
+    size_t ns = 0;
+    shorts[ns++] = ':';
+    for (size_t i = 0; i < NOPTS; i++) {
+        const struct opt_def *d = &opt_defs[i];
+        lo[i] = (struct option){d->name, d->arg ? required_argument : no_argument, NULL, d->id};
+        if (d->short_name) {
+            shorts[ns++] = (char)d->short_name;
+            if (d->arg)
+                shorts[ns++] = ':';
+        }
+    }
+    lo[NOPTS] = (struct option){NULL, 0, NULL, 0};
+    shorts[ns] = '\0';
+    int c, li = -1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":R:r:I:c:s:f:o:e:qh", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, shorts, lo, &li)) != -1) {
+        const struct opt_def *d = c == ':' || c == '?' ? NULL : opt_by_id(c, li, lo);
+        li = -1;
+        if (d && !(d->cmds & cmd->bit)) {
+            /* name it as written: the long name, or -X for the short one */
+            const char *tok = argv[optind - 1];
+            if (d->arg && tok[0] != '-' && optind >= 2)
+                tok = argv[optind - 2];
+            if (!strncmp(tok, "--", 2) || !d->short_name)
+                usage_error("option '--%s' does not apply to kvet %s (see 'kvet %s --help')", d->name, cmd->name,
+                            cmd->name);
+            else
+                usage_error("option '-%c' does not apply to kvet %s (see 'kvet %s --help')", d->short_name,
+                            cmd->name, cmd->name);
+            return KVET_EXIT_ERROR;
+        }
         switch (c) {
         case 'R': push(&o->rules, &o->nrules, optarg); break;
-        case 'W': push(&o->waivers, &o->nwaivers, optarg); break;
-        case 'B': o->baseline = optarg; break;
-        case 'T':
+        case OPT_WAIVERS: push(&o->waivers, &o->nwaivers, optarg); break;
+        case OPT_BASELINE: o->baseline = optarg; break;
+        case OPT_UPDATE: o->update = optarg; break;
+        case OPT_SHOW_BASELINED: o->show_baselined = true; break;
+        case OPT_TODAY:
             if (strlen(optarg) != 10 || optarg[4] != '-' || optarg[7] != '-' ||
                 strspn(optarg, "0123456789-") != 10) {
                 usage_error("--today expects a date written YYYY-MM-DD, got '%s'", optarg);
@@ -577,8 +731,8 @@ static int parse_opts(int argc, char **argv, opts *o)
                 return KVET_EXIT_ERROR;
             break;
         case 'h':
-            fputs(help_text, stdout);
-            exit(KVET_EXIT_OK);
+            print_command_help(stdout, cmd);
+            return 1;
         case ':':
             usage_error("option '%s' needs a value", argv[optind - 1]);
             return KVET_EXIT_ERROR;
@@ -854,15 +1008,21 @@ static bool refuse_empty(const opts *o, const kvet_result *res)
     return true;
 }
 
-/* `kvet baseline -o FILE PATH...`: every current finding as accepted. */
+/* `kvet baseline -o FILE PATH...`: every current finding as accepted.
+ * `kvet baseline --update FILE PATH...`: FILE again, without the entries
+ * that no longer match a finding (it never gains new ones). */
 static int cmd_baseline(opts *o)
 {
     bool err_color = use_color(o, stderr);
+    if (o->update && o->output) {
+        usage_error("baseline takes -o FILE (write a new baseline) or --update FILE (rewrite one), not both");
+        return KVET_EXIT_ERROR;
+    }
     kvet_project *project = NULL;
     if (load_project(o, &project, err_color) != 0)
         return KVET_EXIT_ERROR;
-    if (!o->output || o->ninputs == 0) {
-        usage_error("baseline needs -o FILE and at least one PATH");
+    if ((!o->output && !o->update) || o->ninputs == 0) {
+        usage_error("baseline needs -o FILE (or --update FILE) and at least one PATH");
         kvet_project_free(project);
         return KVET_EXIT_ERROR;
     }
@@ -876,6 +1036,7 @@ static int cmd_baseline(opts *o)
         return KVET_EXIT_ERROR;
     }
     kvet_inputs in = make_inputs(o, project);
+    in.baseline = o->update;
     kvet_result *res = kvet_check(o->ctx, pack, &in);
     cli_print_diags(o->ctx, err_color, o->quiet);
     if (!res || res->nerrors || refuse_empty(o, res)) {
@@ -888,12 +1049,42 @@ static int cmd_baseline(opts *o)
     }
     kv_buf out;
     kv_buf_init(&out);
-    int rc = report_baseline(&out, res) < 0 || cli_write_report(o->output, &out) < 0 ? KVET_EXIT_ERROR : KVET_EXIT_OK;
+    const char *dest = o->update ? o->update : o->output;
+    int rc = report_baseline(&out, res, o->update != NULL) < 0 || cli_write_report(dest, &out) < 0 ? KVET_EXIT_ERROR
+                                                                                                : KVET_EXIT_OK;
+    if (rc == KVET_EXIT_OK && o->update && !o->quiet)
+        fprintf(stderr, "%s: %s: kept %zu of %zu entries, removed %zu that match no finding\n", prog_name, dest,
+                res->nbaseline - res->stale_baseline, res->nbaseline, res->stale_baseline);
     kv_buf_free(&out);
     kvet_result_free(res);
     kvet_pack_free(pack);
     kvet_project_free(project);
     return rc;
+}
+
+/* Which of the result's errors are also diagnostics (printed on standard
+ * error with their source line); NULL when none is or out of memory.  The
+ * library records input errors in the order it reports them, so the search
+ * resumes after the last match: linear in the usual case. */
+static bool *errors_in_diags(kvet_ctx *ctx, const kvet_result *res)
+{
+    if (!res->nerrors)
+        return NULL;
+    bool *shown = calloc(res->nerrors, sizeof *shown);
+    size_t from = 0, nd = kvet_diag_count(ctx);
+    for (size_t i = 0; shown && i < res->nerrors; i++) {
+        const kvet_error *e = &res->errors[i];
+        for (size_t k = from; k < nd; k++) {
+            const kvet_diag *d = kvet_diag_at(ctx, k);
+            if (d->severity == KVET_SEV_ERROR && d->line == e->line && d->col == e->col &&
+                !strcmp(d->message, e->message) && (d->file ? e->file && !strcmp(d->file, e->file) : !e->file)) {
+                shown[i] = true;
+                from = k + 1;
+                break;
+            }
+        }
+    }
+    return shown;
 }
 
 /* The time a report may show: none unless --timestamp or SOURCE_DATE_EPOCH
@@ -972,6 +1163,7 @@ static int cmd_check(opts *o, bool explain)
     in.baseline = o->baseline;
     in.want_stats = o->stats && !explain;
     kvet_result *res = kvet_check(o->ctx, pack, &in);
+    bool *shown = res ? errors_in_diags(o->ctx, res) : NULL;
     cli_print_diags(o->ctx, err_color, o->quiet);
     double t_report = stats_now();
     if (!res) {
@@ -982,6 +1174,7 @@ static int cmd_check(opts *o, bool explain)
     }
     /* nothing to report: no report is written, so none can be read as a pass */
     if (refuse_empty(o, res)) {
+        free(shown);
         kvet_result_free(res);
         kvet_pack_free(pack);
         kvet_project_free(project);
@@ -990,14 +1183,18 @@ static int cmd_check(opts *o, bool explain)
     report_opts ro = {use_color(o, stdout), o->quiet, o->fail_level, o->fail_never, pack, o->inputs, o->ninputs,
                       o->cluster, o->ncluster, report_time(o), o->rules, rules_given, o->waivers, o->nwaivers,
                       o->baseline, o->sets, o->nsets, in.today, project, o->envs, o->nenvs,
-                      o->stdin_name, o->excludes, o->nexcludes};
+                      o->stdin_name, o->excludes, o->nexcludes, o->show_baselined, NULL};
     int rc = KVET_EXIT_OK;
     if (explain) {
         kv_buf out;
         kv_buf_init(&out);
-        report_explain(&out, res, &ro, o->resource);
-        if (cli_write_report(o->output, &out) < 0)
+        if (!report_explain(&out, res, &ro, o->resource) && o->resource) {
+            fprintf(stderr, "%s: explain: no resource named %s in the inputs (-r takes NAMESPACE/NAME or NAME)\n",
+                    prog_name, o->resource);
             rc = KVET_EXIT_ERROR;
+        } else if (cli_write_report(o->output, &out) < 0) {
+            rc = KVET_EXIT_ERROR;
+        }
         kv_buf_free(&out);
     } else {
         /* every report but JSON to a file is complete in memory before it
@@ -1009,6 +1206,8 @@ static int cmd_check(opts *o, bool explain)
         for (size_t i = 0; i < nfs; i++) {
             const char *dest = format_dest(o, &fs[i]);
             ro.color = report_color(o, dest);
+            /* on a terminal the diagnostics and the report meet: say each error once */
+            ro.errors_shown = dest ? NULL : shown;
             kv_buf out;
             kv_buf_init(&out);
             /* a JSON report to a file is streamed to it, not held whole */
@@ -1035,6 +1234,7 @@ static int cmd_check(opts *o, bool explain)
         rc = KVET_EXIT_ERROR;
     if (rc == KVET_EXIT_OK && !explain)
         rc = result_status(o, res);
+    free(shown);
     kvet_result_free(res);
     kvet_pack_free(pack);
     kvet_project_free(project);
@@ -1073,28 +1273,38 @@ static int cmd_compile(opts *o)
 
 static int cmd_rules(opts *o)
 {
+    const char *fmt = o->nformats ? o->formats[0].name : "text";
+    if (o->nformats > 1 || (strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "markdown"))) {
+        usage_error("rules writes one list: --format text (the default), json or markdown");
+        return KVET_EXIT_ERROR;
+    }
+    if (o->ninputs) {
+        usage_error("rules takes rule packs with --rules, not PATH arguments");
+        return KVET_EXIT_ERROR;
+    }
     kvet_pack *pack = load_rules(o, use_color(o, stderr));
     if (!pack)
         return KVET_EXIT_ERROR;
     kv_buf out;
     kv_buf_init(&out);
-    if (o->nformats && !strcmp(o->formats[0].name, "markdown")) {
-        int rc = report_catalogue(&out, pack) < 0 || cli_write_report(o->formats[0].file ? o->formats[0].file : o->output, &out) < 0
-                     ? KVET_EXIT_ERROR : KVET_EXIT_OK;
-        kv_buf_free(&out);
-        kvet_pack_free(pack);
-        return rc;
+    const char *dest = o->nformats ? format_dest(o, &o->formats[0]) : o->output;
+    int rc = 0;
+    if (!strcmp(fmt, "markdown")) {
+        rc = report_catalogue(&out, pack);
+    } else if (!strcmp(fmt, "json")) {
+        rc = report_rules_json(&out, pack);
+    } else {
+        for (size_t i = 0; i < kvet_pack_count(pack); i++) {
+            kvet_pack_info pi = kvet_pack_at(pack, i);
+            kv_buf_printf(&out, "pack %s %s  sha256:%s\n", pi.name, pi.version, pi.digest);
+        }
+        for (size_t i = 0; i < kvet_rule_count(pack); i++) {
+            kvet_rule_info r = kvet_rule_at(pack, i);
+            kv_buf_printf(&out, "%-16s %-8s %s%s  (%s; %s:%u)\n", r.id, kvet_severity_name(r.severity), r.title,
+                           r.enabled ? "" : " [disabled]", r.applies_to, r.file ? r.file : "?", r.line);
+        }
     }
-    for (size_t i = 0; i < kvet_pack_count(pack); i++) {
-        kvet_pack_info pi = kvet_pack_at(pack, i);
-        kv_buf_printf(&out, "pack %s %s  sha256:%s\n", pi.name, pi.version, pi.digest);
-    }
-    for (size_t i = 0; i < kvet_rule_count(pack); i++) {
-        kvet_rule_info r = kvet_rule_at(pack, i);
-        kv_buf_printf(&out, "%-16s %-8s %s%s  (%s; %s:%u)\n", r.id, kvet_severity_name(r.severity), r.title,
-                       r.enabled ? "" : " [disabled]", r.applies_to, r.file ? r.file : "?", r.line);
-    }
-    int rc = cli_write_report(o->output, &out) < 0 ? KVET_EXIT_ERROR : KVET_EXIT_OK;
+    rc = rc < 0 || cli_write_report(dest, &out) < 0 ? KVET_EXIT_ERROR : KVET_EXIT_OK;
     kv_buf_free(&out);
     kvet_pack_free(pack);
     return rc;
@@ -1204,17 +1414,22 @@ static int cmd_test(opts *o)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(help_text, stderr);
+        print_help(stderr);
         return KVET_EXIT_ERROR;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-        fputs(help_text, stdout);
+        print_help(stdout);
         return KVET_EXIT_OK;
     }
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("kvet %s\n", kvet_version());
         return KVET_EXIT_OK;
+    }
+    const struct command *command = find_command(cmd);
+    if (!command) {
+        usage_error("unknown command '%s'", cmd);
+        return KVET_EXIT_ERROR;
     }
     opts o;
     memset(&o, 0, sizeof o);
@@ -1226,36 +1441,28 @@ int main(int argc, char **argv)
         return KVET_EXIT_ERROR;
     }
     o.cmd = cmd;
-    int rc = parse_opts(argc - 1, argv + 1, &o);
-    if (rc == 0) {
-        if (!strcmp(cmd, "check"))
-            rc = cmd_check(&o, false);
-        else if (!strcmp(cmd, "explain"))
-            rc = cmd_check(&o, true);
-        else if (!strcmp(cmd, "baseline"))
-            rc = cmd_baseline(&o);
-        else if (!strcmp(cmd, "compile"))
-            rc = cmd_compile(&o);
-        else if (!strcmp(cmd, "rules"))
-            rc = cmd_rules(&o);
-        else if (!strcmp(cmd, "test"))
-            rc = cmd_test(&o);
-        else if (!strcmp(cmd, "report"))
-            rc = cmd_report(&o);
-        else if (!strcmp(cmd, "diff"))
-            rc = cmd_diff(&o);
-        else if (!strcmp(cmd, "init")) {
+    int rc = parse_opts(argc - 1, argv + 1, &o, command);
+    if (rc == 1) {
+        rc = KVET_EXIT_OK; /* --help */
+    } else if (rc == 0) {
+        switch (command->bit) {
+        case C_CHECK: rc = cmd_check(&o, false); break;
+        case C_EXPLAIN: rc = cmd_check(&o, true); break;
+        case C_BASELINE: rc = cmd_baseline(&o); break;
+        case C_COMPILE: rc = cmd_compile(&o); break;
+        case C_RULES: rc = cmd_rules(&o); break;
+        case C_TEST: rc = cmd_test(&o); break;
+        case C_REPORT: rc = cmd_report(&o); break;
+        case C_DIFF: rc = cmd_diff(&o); break;
+        case C_INIT:
             if (o.ninputs > 1) {
                 usage_error("init takes one folder (default: the current one)");
                 rc = KVET_EXIT_ERROR;
             } else {
                 rc = cli_run_init(o.ctx, o.ninputs ? o.inputs[0] : ".", o.force, o.quiet);
             }
-        } else if (!strcmp(cmd, "fmt"))
-            rc = cli_run_fmt(o.inputs, o.ninputs, o.check, o.quiet, use_color(&o, stderr));
-        else {
-            usage_error("unknown command '%s'", cmd);
-            rc = KVET_EXIT_ERROR;
+            break;
+        case C_FMT: rc = cli_run_fmt(o.inputs, o.ninputs, o.check, o.quiet, use_color(&o, stderr)); break;
         }
     }
     free(o.rules);

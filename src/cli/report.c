@@ -132,6 +132,9 @@ void report_text(kv_buf *out, const kvet_result *res, const report_opts *o)
         const kvet_resource *r = &res->resources[i];
         for (size_t k = 0; k < r->nfindings; k++) {
             const kvet_finding *f = &r->findings[k];
+            /* accepted debt: counted below, listed only on request */
+            if (f->baselined && !o->show_baselined)
+                continue;
             if (o->color)
                 kv_buf_puts(out, "\033[1m");
             kv_buf_printf(out, "%s:%u:%u: ", f->file ? f->file : r->file, f->line, f->col);
@@ -163,6 +166,8 @@ void report_text(kv_buf *out, const kvet_result *res, const report_opts *o)
     }
     for (size_t i = 0; i < res->nerrors; i++) {
         const kvet_error *e = &res->errors[i];
+        if (o->errors_shown && o->errors_shown[i])
+            continue;
         if (e->file && e->line)
             kv_buf_printf(out, "%s:%u:%u: ", e->file, e->line, e->col);
         else if (e->file)
@@ -178,6 +183,9 @@ void report_text(kv_buf *out, const kvet_result *res, const report_opts *o)
     }
     if (o->quiet)
         return;
+    if (res->baselined && !o->show_baselined)
+        kv_buf_printf(out, "%zu baselined finding%s (not shown; --show-baselined)\n", res->baselined,
+                       res->baselined == 1 ? "" : "s");
     size_t e = res->findings[KVET_SEV_ERROR], w = res->findings[KVET_SEV_WARNING], n = res->findings[KVET_SEV_INFO];
     kv_buf_printf(out, "%zu resource%s checked with %zu rule%s", res->nresources, res->nresources == 1 ? "" : "s",
                    res->nrules, res->nrules == 1 ? "" : "s");
@@ -248,6 +256,36 @@ static void json_context(kv_buf *out, const kvet_result *res, const kvet_resourc
         kv_buf_printf(out, ", \"line\": %u, \"origin\": \"%s\"}", d->line, kvet_config_origin_name(d->origin));
     }
     kv_buf_puts(out, "]");
+}
+
+/* The --baseline file: its size, and the entries that matched no finding
+ * (a baseline shrinks as they are removed: kvet baseline --update). */
+static void json_baseline(kv_buf *out, const kvet_result *res)
+{
+    if (!res->baseline_file)
+        return; /* the key is there only with a baseline */
+    kv_buf_puts(out, "  \"baseline\": {\"file\": ");
+    kv_buf_json_string(out, res->baseline_file, strlen(res->baseline_file));
+    kv_buf_printf(out, ", \"entries\": %zu, \"stale\": [", res->nbaseline);
+    bool first = true;
+    for (size_t i = 0; i < res->nbaseline; i++) {
+        const kvet_baseline_entry *e = &res->baseline[i];
+        if (e->matched)
+            continue;
+        kv_buf_puts(out, first ? "\n    {\"rule\": " : ",\n    {\"rule\": ");
+        first = false;
+        kv_buf_json_string(out, e->rule, strlen(e->rule));
+        kv_buf_puts(out, ", \"apiVersion\": ");
+        kv_buf_json_string(out, e->api_version, strlen(e->api_version));
+        kv_buf_puts(out, ", \"kind\": ");
+        kv_buf_json_string(out, e->kind, strlen(e->kind));
+        kv_buf_puts(out, ", \"namespace\": ");
+        kv_buf_json_string(out, e->ns, strlen(e->ns));
+        kv_buf_puts(out, ", \"name\": ");
+        kv_buf_json_string(out, e->name, strlen(e->name));
+        kv_buf_printf(out, ", \"line\": %u}", e->line);
+    }
+    kv_buf_puts(out, first ? "]},\n" : "\n  ]},\n");
 }
 
 int report_json(kv_buf *out, const kvet_result *res, const report_opts *o)
@@ -356,6 +394,7 @@ int report_json(kv_buf *out, const kvet_result *res, const report_opts *o)
         kv_buf_printf(out, ", \"status\": \"%s\", \"matched\": %zu}", kvet_waiver_status_name(w->status), w->matched);
     }
     kv_buf_puts(out, res->nwaivers ? "\n  ],\n" : "],\n");
+    json_baseline(out, res);
     json_errors(out, "errors", res->errors, res->nerrors);
     kv_buf_puts(out, ",\n");
     json_errors(out, "warnings", res->warnings, res->nwarnings);
@@ -420,7 +459,7 @@ static void explain_context(kv_buf *out, const kvet_result *res, const kvet_reso
     }
 }
 
-void report_explain(kv_buf *out, const kvet_result *res, const report_opts *o, const char *only)
+size_t report_explain(kv_buf *out, const kvet_result *res, const report_opts *o, const char *only)
 {
     size_t shown = 0;
     for (size_t i = 0; i < res->nresources; i++) {
@@ -460,8 +499,7 @@ void report_explain(kv_buf *out, const kvet_result *res, const report_opts *o, c
                            kvet_severity_name(r->findings[k].severity), r->findings[k].message);
         kv_buf_puts(out, "\n");
     }
-    if (only && !shown)
-        kv_buf_printf(out, "no resource named %s\n", only);
+    return shown;
 }
 
 /* ---------------------------------------------------------------- baseline */
@@ -481,7 +519,7 @@ static int bl_cmp(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-int report_baseline(kv_buf *out, const kvet_result *res)
+int report_baseline(kv_buf *out, const kvet_result *res, bool only_baselined)
 {
     size_t n = 0, cap = 64;
     bl_entry *v = malloc(cap * sizeof *v);
@@ -492,6 +530,8 @@ int report_baseline(kv_buf *out, const kvet_result *res)
         for (size_t k = 0; k < r->nfindings; k++) {
             if (r->findings[k].waiver)
                 continue; /* a waiver already covers it */
+            if (only_baselined && !r->findings[k].baselined)
+                continue;
             if (n == cap) {
                 cap *= 2;
                 bl_entry *nv = realloc(v, cap * sizeof *nv);

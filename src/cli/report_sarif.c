@@ -93,7 +93,7 @@ static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
 /* Fields are separated by NUL bytes so that ("a/b", "c") and ("a", "b/c")
  * differ.  `nth` tells apart repeated findings of one rule on one resource
  * (rules with `each`); the first one hashes as if there were no others. */
-static void fingerprint(char out[17], const kvet_finding *f, const kvet_resource *r, size_t nth)
+void cli_finding_fingerprint(char out[17], const kvet_finding *f, const kvet_resource *r, size_t nth)
 {
     const char *parts[5] = {f->rule, r->api_version, r->kind, r->ns, r->name};
     uint64_t h = 0xcbf29ce484222325ull;
@@ -158,7 +158,8 @@ static void put_rule(kv_buf *b, const kvet_rule_info *ri)
     kv_buf_puts(b, "\n            }");
 }
 
-static void put_result(kv_buf *b, const cli_rules *rules, const kvet_finding *f, const kvet_resource *r, size_t nth)
+static void put_result(kv_buf *b, const cli_rules *rules, const kvet_finding *f, const kvet_resource *r, size_t nth,
+                       const char *baseline)
 {
     kv_buf_puts(b, "        {\n          \"ruleId\": ");
     jstr(b, f->rule);
@@ -170,7 +171,7 @@ static void put_result(kv_buf *b, const cli_rules *rules, const kvet_finding *f,
     kv_buf_puts(b, "},\n          \"locations\": [");
     put_location(b, cli_finding_file(f, r), f->line, f->col);
     char fp[17];
-    fingerprint(fp, f, r, nth);
+    cli_finding_fingerprint(fp, f, r, nth);
     kv_buf_printf(b, "],\n          \"partialFingerprints\": {\"" FINGERPRINT_KEY "\": \"%s\"},\n", fp);
     kv_buf_puts(b, "          \"properties\": {\"resource\": {\"apiVersion\": ");
     jstr(b, r->api_version);
@@ -188,6 +189,23 @@ static void put_result(kv_buf *b, const cli_rules *rules, const kvet_finding *f,
     if (f->baselined)
         kv_buf_puts(b, ", \"baselined\": true");
     kv_buf_puts(b, "}");
+    /* compared with a baseline, every result says whether it is in it; a
+     * baselined one is also suppressed, so code scanning does not list it
+     * among the open alerts */
+    if (baseline)
+        kv_buf_printf(b, ",\n          \"baselineState\": \"%s\"", f->baselined ? "unchanged" : "new");
+    if (f->baselined) {
+        kv_buf_puts(b, ",\n          \"suppressions\": [{\"kind\": \"external\", \"status\": \"accepted\", "
+                        "\"justification\": ");
+        kv_buf t;
+        kv_buf_init(&t);
+        kv_buf_printf(&t, "in the baseline %s", baseline ? baseline : "");
+        jstr(b, t.data ? t.data : "");
+        if (t.oom)
+            b->oom = true;
+        kv_buf_free(&t);
+        kv_buf_puts(b, "}]");
+    }
     /* a waiver is a suppression in SARIF terms: code scanning shows it as
      * dismissed, with the justification */
     if (f->waiver) {
@@ -204,6 +222,34 @@ static void put_result(kv_buf *b, const cli_rules *rules, const kvet_finding *f,
         kv_buf_puts(b, "}]");
     }
     kv_buf_puts(b, "\n        }");
+}
+
+/* The run's baseline: its file, its size and the entries that matched no
+ * finding (stale: they have no result to carry them). */
+static void put_baseline_properties(kv_buf *b, const kvet_result *res)
+{
+    kv_buf_puts(b, ",\n      \"properties\": {\"baseline\": {\"file\": ");
+    jstr(b, res->baseline_file);
+    kv_buf_printf(b, ", \"entries\": %zu, \"stale\": [", res->nbaseline);
+    bool first = true;
+    for (size_t i = 0; i < res->nbaseline; i++) {
+        const kvet_baseline_entry *e = &res->baseline[i];
+        if (e->matched)
+            continue;
+        kv_buf_puts(b, first ? "\n        {\"rule\": " : ",\n        {\"rule\": ");
+        first = false;
+        jstr(b, e->rule);
+        kv_buf_puts(b, ", \"apiVersion\": ");
+        jstr(b, e->api_version);
+        kv_buf_puts(b, ", \"kind\": ");
+        jstr(b, e->kind);
+        kv_buf_puts(b, ", \"namespace\": ");
+        jstr(b, e->ns);
+        kv_buf_puts(b, ", \"name\": ");
+        jstr(b, e->name);
+        kv_buf_printf(b, ", \"line\": %u}", e->line);
+    }
+    kv_buf_puts(b, first ? "]}}" : "\n      ]}}");
 }
 
 int report_sarif(kv_buf *out, const kvet_result *res, const report_opts *o)
@@ -254,10 +300,13 @@ int report_sarif(kv_buf *out, const kvet_result *res, const report_opts *o)
                     nth++;
             kv_buf_puts(out, first ? "\n" : ",\n");
             first = false;
-            put_result(out, &rules, f, r, nth);
+            put_result(out, &rules, f, r, nth, res->baseline_file);
         }
     }
-    kv_buf_puts(out, first ? "]\n    }\n  ]\n}\n" : "\n      ]\n    }\n  ]\n}\n");
+    kv_buf_puts(out, first ? "]" : "\n      ]");
+    if (res->baseline_file)
+        put_baseline_properties(out, res);
+    kv_buf_puts(out, "\n    }\n  ]\n}\n");
     cli_rules_free(&rules);
     return out->oom ? -1 : 0;
 }

@@ -509,6 +509,49 @@ START_TEST(cli_init_and_environments)
 }
 END_TEST
 
+/* kvet baseline --update: the entries that still match stay, a stale one
+ * goes, nothing is added, and the next check has no stale entry; a file
+ * that cannot be written is left as it was. */
+START_TEST(cli_baseline_update)
+{
+    char cmd[1200], bl[400];
+    snprintf(bl, sizeof bl, "%s/baseline.json", tmpdir);
+    snprintf(cmd, sizeof cmd, "cp tests/cases/baseline/baseline.json '%s'", bl);
+    ck_assert_int_eq(system(cmd), 0);
+    const char *common = "--rules tests/cases/baseline/rules --today 2026-11-25 tests/cases/baseline/input.yaml";
+    snprintf(cmd, sizeof cmd, "baseline --update '%s' %s", bl, common);
+    outcome o = run(cmd, NULL);
+    ck_assert_int_eq(o.status, 0);
+    contains(o.err, "stale baseline entry: CLI-001 on Service demo/gone matches no finding");
+    contains(o.err, "kept 1 of 2 entries, removed 1 that match no finding");
+    done(&o);
+    char *text = slurp(bl);
+    contains(text, "\"name\": \"waived-by-file\"");
+    ck_assert_ptr_null(strstr(text, "\"gone\""));
+    /* demo/no-reason has an open finding: --update never adds it */
+    ck_assert_ptr_null(strstr(text, "no-reason"));
+    free(text);
+    snprintf(cmd, sizeof cmd, "check --format json --baseline '%s' %s", bl, common);
+    o = run(cmd, NULL);
+    ck_assert_int_eq(o.status, 1);
+    contains(o.out, "\"entries\": 1, \"stale\": []}");
+    ck_assert_ptr_null(strstr(o.err, "stale baseline entry"));
+    done(&o);
+    /* not a baseline: an error, and the file is untouched */
+    snprintf(cmd, sizeof cmd, "printf '{}' > '%s'", bl);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "baseline --update '%s' %s", bl, common);
+    o = run(cmd, NULL);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "not a kvet baseline");
+    contains(o.err, "not writing a baseline");
+    done(&o);
+    text = slurp(bl);
+    ck_assert_str_eq(text, "{}");
+    free(text);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -530,6 +573,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, cli_empty_inputs);
     tcase_add_test(tc, cli_hundred_thousand_rules);
     tcase_add_test(tc, cli_init_and_environments);
+    tcase_add_test(tc, cli_baseline_update);
     suite_add_tcase(s, tc);
     return s;
 }
