@@ -90,6 +90,36 @@ static kv_node *mk_str(kv_parser *p, kv_node_kind k, const KVYYLTYPE *loc, const
     return x;
 }
 
+/* Adjacent string literals ("a" "b") are one string, as in C: a long
+ * message, doc or link can be split over lines. */
+static kv_node *cat_str(kv_parser *p, kv_node *x, const KVYYLTYPE *loc, const char *s, uint32_t n)
+{
+    if (!x)
+        return NULL;
+    char *t = kv_arena_alloc(p->arena, (size_t)x->slen + n + 1);
+    if (!t)
+        return NULL;
+    memcpy(t, x->str, x->slen);
+    memcpy(t + x->slen, s, n);
+    t[x->slen + n] = '\0';
+    x->str = t;
+    x->slen += n;
+    x->span = kv_span_join(x->span, S(loc));
+    return x;
+}
+
+/* ... and for message templates, the pieces' parts in order. */
+static kv_node *cat_tpl(kv_parser *p, kv_node *t, kv_node *more)
+{
+    if (!t || !more)
+        return NULL;
+    for (uint32_t i = 0; i < more->nkids; i++)
+        if (!kv_node_add(p->arena, t, more->kids[i]))
+            return NULL;
+    t->span = kv_span_join(t->span, more->span);
+    return t;
+}
+
 static kv_node *mk_bin(kv_parser *p, kv_node_kind k, int op, const KVYYLTYPE *loc, kv_node *a, kv_node *b)
 {
     kv_node *x = kv_node_new(p->arena, k, S(loc));
@@ -139,7 +169,7 @@ static void kvyyerror(const KVYYLTYPE *loc, void *scanner, kv_parser *p, const c
 %token ERROR_TOKEN "invalid token"
 
 %type <node> file items item for_item selectors selector block_items block_item rule clauses clause
-%type <node> pre_clauses pre_clause check view_values
+%type <node> pre_clauses pre_clause check view_values text tpl
 %type <node> expr cexpr cond_expr bind_expr bexpr postfix primary args arg list_items map_items params lambda_params
 %type <str> dotted_name
 %type <sev> severity
@@ -197,9 +227,9 @@ item
           if ($$) $$->a = mk_str(p, KV_N_NAME, &@4, $4.s, $4.n);
       }
     | PARAM IDENT '=' expr      { $$ = mk_str(p, KV_N_PARAM, &@2, $2.s, $2.n); if ($$) $$->a = $4; }
-    | PARAM IDENT '=' expr DOC STRING {
+    | PARAM IDENT '=' expr DOC text {
           $$ = mk_str(p, KV_N_PARAM, &@2, $2.s, $2.n);
-          if ($$) { $$->a = $4; $$->b = mk_str(p, KV_N_STRING, &@6, $6.s, $6.n); }
+          if ($$) { $$->a = $4; $$->b = $6; }
       }
     | CONST IDENT '=' expr      { $$ = mk_str(p, KV_N_CONST, &@2, $2.s, $2.n); if ($$) $$->a = $4; }
     | LET IDENT '=' expr        { $$ = mk_str(p, KV_N_GLET, &@2, $2.s, $2.n); if ($$) $$->a = $4; }
@@ -343,14 +373,26 @@ clause
       }
     | WHEN cond_expr            { $$ = MK(WHEN, @1); if ($$) $$->a = $2; }
     | AT cond_expr              { $$ = MK(AT, @1); if ($$) $$->a = $2; }
-    | MESSAGE STRING            { $$ = MK(MESSAGE, @1); if ($$) $$->a = kv_parse_template(p, mk_str(p, KV_N_STRING, &@2, $2.s, $2.n)); }
-    | REMEDY STRING             { $$ = MK(REMEDY, @1); if ($$) $$->a = kv_parse_template(p, mk_str(p, KV_N_STRING, &@2, $2.s, $2.n)); }
-    | LINK STRING               { $$ = MK(LINK, @1); if ($$) $$->a = mk_str(p, KV_N_STRING, &@2, $2.s, $2.n); }
-    | DOC STRING                { $$ = MK(DOC, @1); if ($$) $$->a = mk_str(p, KV_N_STRING, &@2, $2.s, $2.n); }
-    | META IDENT STRING         {
+    | MESSAGE tpl               { $$ = MK(MESSAGE, @1); if ($$) $$->a = $2; }
+    | REMEDY tpl                { $$ = MK(REMEDY, @1); if ($$) $$->a = $2; }
+    | LINK text                 { $$ = MK(LINK, @1); if ($$) $$->a = $2; }
+    | DOC text                  { $$ = MK(DOC, @1); if ($$) $$->a = $2; }
+    | META IDENT text           {
           $$ = mk_str(p, KV_N_META, &@2, $2.s, $2.n);
-          if ($$) $$->a = mk_str(p, KV_N_STRING, &@3, $3.s, $3.n);
+          if ($$) $$->a = $3;
       }
+    ;
+
+/* one string literal, or several in a row joined into one */
+text
+    : STRING                    { $$ = mk_str(p, KV_N_STRING, &@1, $1.s, $1.n); }
+    | text STRING               { $$ = cat_str(p, $1, &@2, $2.s, $2.n); }
+    ;
+
+/* a message template, in one literal or several */
+tpl
+    : STRING                    { $$ = kv_parse_template(p, mk_str(p, KV_N_STRING, &@1, $1.s, $1.n)); }
+    | tpl STRING                { $$ = cat_tpl(p, $1, kv_parse_template(p, mk_str(p, KV_N_STRING, &@2, $2.s, $2.n))); }
     ;
 
 /* expr: the full expression, with the `v when cond [else other]` form;

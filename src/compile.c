@@ -1325,6 +1325,74 @@ static const char *span_text(compiler *c, kv_span sp)
     return adupn(c, f->text + sp.off, sp.end_off - sp.off);
 }
 
+/* Source text on one line (explain prints a derivation's expression): a
+ * line break and the indentation after it become one space. */
+static const char *one_line(compiler *c, const char *t)
+{
+    if (!strchr(t, '\n'))
+        return t;
+    char *out = (char *)adupn(c, t, strlen(t)); /* arena memory of our own */
+    if (!out)
+        return t;
+    size_t w = 0;
+    for (size_t i = 0; t[i]; i++) {
+        if (t[i] == '\n' || t[i] == '\r') {
+            while (w && (out[w - 1] == ' ' || out[w - 1] == '\t'))
+                w--;
+            out[w++] = ' ';
+            while (t[i + 1] == ' ' || t[i + 1] == '\t' || t[i + 1] == '\n' || t[i + 1] == '\r')
+                i++;
+        } else {
+            out[w++] = t[i];
+        }
+    }
+    out[w] = '\0';
+    return out;
+}
+
+/* The source of a template written as several literals ("a" "b" over
+ * lines) as the one literal it means ("ab"): readers of a rule's remedy
+ * source expect a single quoted string.  Literals of different quoting
+ * ('raw' after "escaped") stay as written. */
+static const char *joined_literals(compiler *c, kv_span sp)
+{
+    const char *t = span_text(c, sp);
+    size_t n = strlen(t);
+    char *out = (char *)adupn(c, t, n); /* arena memory of our own */
+    if (!out)
+        return t;
+    size_t w = 0;
+    char q = 0;         /* the open literal's quote, or 0 between literals */
+    char last = 0;      /* the quote of the literal that closed last */
+    size_t last_close = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = t[i];
+        if (q) {
+            out[w++] = ch;
+            if (ch == '\\' && q == '"' && i + 1 < n)
+                out[w++] = t[++i];
+            else if (ch == q) {
+                last = q;
+                last_close = w - 1;
+                q = 0;
+            }
+        } else if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+            continue;
+        } else if ((ch == '"' || ch == '\'') && ch == last) {
+            w = last_close; /* drop the closing quote and this opening one */
+            q = ch;
+        } else {
+            if ((ch == '"' || ch == '\'') && last)
+                out[w++] = ' ';
+            out[w++] = ch;
+            if (ch == '"' || ch == '\'')
+                q = ch;
+        }
+    }
+    out[w] = '\0';
+    return out;
+}
+
 /* ------------------------------------------------------ the absent lint */
 
 static bool lint_lookup(void *ud, const char *name, const kv_node **value)
@@ -1443,7 +1511,7 @@ static void compile_rule(compiler *c, kv_node *rn, uint32_t block, uint32_t pack
         case KV_N_REMEDY:
             if (remedy) error_at(c, cl->span, "rule %s has more than one `remedy`", r->id);
             remedy = cl->a;
-            r->remedy_text = span_text(c, cl->a->span);
+            r->remedy_text = joined_literals(c, cl->a->span);
             break;
         case KV_N_AT:
             if (at) error_at(c, cl->span, "rule %s has more than one `at`", r->id);
@@ -1949,7 +2017,7 @@ static void order_derives(compiler *c)
             pd->pos.file = c->blocks[di->block].pos.file;
             pd->pos.line = di->decl->span.line;
             pd->pos.col = di->decl->span.col;
-            pd->expr = span_text(c, di->decl->a->span);
+            pd->expr = one_line(c, span_text(c, di->decl->a->span));
             kv_buf b;
             kv_buf_init(&b);
             uint32_t listed = 0;

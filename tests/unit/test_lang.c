@@ -807,6 +807,50 @@ START_TEST(format_templates_with_strings)
 }
 END_TEST
 
+/* Adjacent string literals are one string (as in C), so long messages,
+ * remedies, docs and links can be split over lines; each piece of a
+ * message is a template of its own. */
+START_TEST(adjacent_literals_join)
+{
+    char *out = th_check(PACK
+                         "for Service \"serving.knative.dev/v1\" as svc {\n"
+                         "  rule KN-1 error \"t\"\n"
+                         "    forbid true\n"
+                         "    message \"name {svc.metadata.name}, \"\n"
+                         "        \"kind {svc.kind}\" 'raw\\n'\n"
+                         "}\n",
+                         SVC);
+    ck_assert_str_eq(out, "R Service/hello {}\nF KN-1 error 1:1 name hello, kind Serviceraw\\n\n");
+    free(out);
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *diags = NULL;
+    kvet_pack *p = th_compile(ctx, PACK
+                              "for Service as s {\n"
+                              "  rule R1 error \"t\"\n"
+                              "    require true\n"
+                              "    remedy \"do \\\"this\\\" \"\n"
+                              "        \"and {s.kind}\"\n"
+                              "    doc \"one \" \"two\"\n"
+                              "    link \"https://example.com/\"\n"
+                              "        \"a/b\"\n"
+                              "}\n",
+                              &diags);
+    ck_assert_msg(p != NULL, "%s", diags ? diags : "");
+    free(diags);
+    kvet_rule_info r = kvet_rule_at(p, 0);
+    ck_assert_str_eq(r.remedy, "\"do \\\"this\\\" and {s.kind}\"");
+    ck_assert_str_eq(r.doc, "one two");
+    ck_assert_str_eq(r.link, "https://example.com/a/b");
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+    char *f = fmt_text("pack t \"1\"\nfor Service as s {\nrule A info \"t\"\nrequire false\n"
+                       "message \"a \"\n\"b\"\n}\n");
+    ck_assert_str_eq(f, "pack t \"1\"\nfor Service as s {\n  rule A info \"t\"\n    require false\n"
+                        "    message \"a \"\n        \"b\"\n}\n");
+    free(f);
+}
+END_TEST
+
 START_TEST(format_keeps_nul_bytes)
 {
     static const char src[] = "# a\0b\npack a \"1\"\n";
@@ -1962,6 +2006,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, format_rejects_what_does_not_parse);
     tcase_add_test(tc, format_keeps_nul_bytes);
     tcase_add_test(tc, format_templates_with_strings);
+    tcase_add_test(tc, adjacent_literals_join);
     tcase_add_test(tc, format_local_bindings);
     tcase_add_test(tc, format_project_files);
     suite_add_tcase(s, tc);
