@@ -1991,6 +1991,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, check_view_errors);
     tcase_add_test(tc, view_and_override_roundtrip);
     tcase_add_test(tc, rule_outcomes);
+    tcase_add_test(tc, adjacent_literals_join);
     tcase_add_test(tc, compiled_pack_corrupted);
     tcase_add_test(tc, imports_and_overrides_across_packs);
     tcase_add_test(tc, regression_unterminated_buffers);
@@ -2006,7 +2007,6 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, format_rejects_what_does_not_parse);
     tcase_add_test(tc, format_keeps_nul_bytes);
     tcase_add_test(tc, format_templates_with_strings);
-    tcase_add_test(tc, adjacent_literals_join);
     tcase_add_test(tc, format_local_bindings);
     tcase_add_test(tc, format_project_files);
     suite_add_tcase(s, tc);
