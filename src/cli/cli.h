@@ -179,6 +179,10 @@ bool cli_finding_fails(const kvet_finding *f, const report_opts *o);
  * escapes resolved; anything that is not a quoted literal is copied. */
 void cli_literal_text(kv_buf *b, const char *s);
 
+/* Text for a Markdown table cell or list item (the markdown reports of check
+ * and diff), at most max bytes (0: all); arrows: "->" becomes an arrow. */
+void cli_md_text(kv_buf *b, const char *s, size_t max, bool arrows);
+
 /* The rules a report describes: every rule of the pack in pack order, then
  * any rule named by a finding that the pack does not list (so a report is
  * complete even without a pack). */

@@ -508,61 +508,6 @@ enum {
     MD_MAX_LIST = 50        /* settings and errors listed */
 };
 
-/* Text inside a table cell, escaped as the check report's Markdown does:
- * `|` and newlines cannot break the table, Markdown and HTML characters
- * are backslash-escaped, `@` and `#` mention and link nothing, bytes that
- * are not UTF-8 become U+FFFD, "->" becomes an arrow; at most max bytes (0: all), cut on a
- * character boundary and marked with an ellipsis. */
-static void md_text(kv_buf *b, const char *s, size_t max)
-{
-    if (!s)
-        return;
-    size_t full = strlen(s), n = full, i = 0;
-    bool cut = max && n > max;
-    if (cut)
-        n = max;
-    while (i < n) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x80) {
-            uint32_t cp;
-            size_t len = kv_utf8_decode(s + i, full - i, &cp);
-            if (len == 0) {
-                kv_buf_puts(b, "\xEF\xBF\xBD");
-                i++;
-            } else if (i + len > n) {
-                break;
-            } else {
-                kv_buf_put(b, s + i, len);
-                i += len;
-            }
-            continue;
-        }
-        if (c == '-' && i + 1 < n && s[i + 1] == '>') {
-            kv_buf_puts(b, "\xE2\x86\x92"); /* the arrow of "before -> after" */
-            i += 2;
-            continue;
-        }
-        if (c == '\n')
-            kv_buf_puts(b, "<br>");
-        else if (c == '\r')
-            ;
-        else if (c == '\t')
-            kv_buf_puts(b, " ");
-        else if (c < 0x20 || c == 0x7f)
-            kv_buf_puts(b, "\xEF\xBF\xBD");
-        else if (c == '@' || c == '#') {
-            kv_buf_put(b, s + i, 1);
-            kv_buf_puts(b, "&#8203;");
-        } else if (strchr("\\`*_[]<>|~&!", c)) {
-            char e[2] = {'\\', (char)c};
-            kv_buf_put(b, e, 2);
-        } else
-            kv_buf_put(b, s + i, 1);
-        i++;
-    }
-    if (cut)
-        kv_buf_puts(b, "\xE2\x80\xA6");
-}
 
 static const char *impact_label(const diff_resource *r)
 {
@@ -594,7 +539,7 @@ static void md_cell_line(kv_buf *out, size_t *shown, size_t *hidden, const char 
     }
     if ((*shown)++)
         kv_buf_puts(out, "<br>");
-    md_text(out, text, MD_MAX_CELL);
+    cli_md_text(out, text, MD_MAX_CELL, true);
 }
 
 static void md_finding_line(kv_buf *out, size_t *shown, size_t *hidden, const char *what, const kvet_finding *f)
@@ -615,11 +560,11 @@ int diff_report_markdown(kv_buf *out, const diff_result *d, const diff_report_op
     kv_buf t;
     kv_buf_init(&t);
     header_line(&t, d);
-    md_text(out, t.data, 0);
+    cli_md_text(out, t.data, 0, true);
     t.len = 0;
     kv_buf_puts(out, ": ");
     summary_line(&t, d);
-    md_text(out, t.data, 0);
+    cli_md_text(out, t.data, 0, true);
     kv_buf_free(&t);
     kv_buf_puts(out, ".\n\n");
     if (d->nerrors || d->failed)
@@ -647,12 +592,12 @@ int diff_report_markdown(kv_buf *out, const diff_result *d, const diff_report_op
             diff_resource_label(&label, r);
             if (label.oom)
                 out->oom = true;
-            md_text(out, label.data, MD_MAX_CELL);
+            cli_md_text(out, label.data, MD_MAX_CELL, true);
             kv_buf_free(&label);
             kv_buf_puts(out, " | ");
             if (!r->head)
                 kv_buf_puts(out, "was ");
-            md_text(out, show(at->file), MD_MAX_CELL);
+            cli_md_text(out, show(at->file), MD_MAX_CELL, true);
             kv_buf_printf(out, ":%u | ", at->line);
             size_t shown = 0, hidden = 0;
             kv_buf c;
@@ -704,17 +649,17 @@ int diff_report_markdown(kv_buf *out, const diff_result *d, const diff_report_op
             kv_buf_printf(&v, "%s %s%s%s%s", s->what, s->key, s->env ? " [env " : "", s->env ? s->env : "",
                            s->env ? "]" : "");
             kv_buf_puts(out, "| ");
-            md_text(out, v.data, MD_MAX_CELL);
+            cli_md_text(out, v.data, MD_MAX_CELL, true);
             v.len = 0;
             diff_value_text(&v, s->before);
             kv_buf_puts(out, " | ");
-            md_text(out, v.data, MD_MAX_CELL);
+            cli_md_text(out, v.data, MD_MAX_CELL, true);
             v.len = 0;
             diff_value_text(&v, s->after);
             kv_buf_puts(out, " | ");
-            md_text(out, v.data, MD_MAX_CELL);
+            cli_md_text(out, v.data, MD_MAX_CELL, true);
             kv_buf_puts(out, " | ");
-            md_text(out, show(s->file), MD_MAX_CELL);
+            cli_md_text(out, show(s->file), MD_MAX_CELL, true);
             kv_buf_printf(out, ":%u |\n", s->line);
             if (v.oom)
                 out->oom = true;
@@ -730,12 +675,12 @@ int diff_report_markdown(kv_buf *out, const diff_result *d, const diff_report_op
             const kvet_error *e = d->errors[i].e;
             kv_buf_printf(out, "- %s: ", d->errors[i].side);
             if (e->file) {
-                md_text(out, show(e->file), MD_MAX_CELL);
+                cli_md_text(out, show(e->file), MD_MAX_CELL, true);
                 if (e->line)
                     kv_buf_printf(out, ":%u:%u", e->line, e->col);
                 kv_buf_puts(out, ": ");
             }
-            md_text(out, e->message, MD_MAX_CELL);
+            cli_md_text(out, e->message, MD_MAX_CELL, true);
             kv_buf_puts(out, "\n");
         }
         if (d->nerrors > MD_MAX_LIST)

@@ -21,58 +21,6 @@ enum {
     MD_MAX_ERRORS = 50
 };
 
-/* Text inside a table cell (or a list item): `|` would end the cell and a
- * newline the row, so they become `\|` and `<br>`; characters Markdown or
- * HTML would interpret are backslash-escaped; `@` and `#` are followed by
- * a zero-width space; bytes that are not UTF-8 become U+FFFD.  At most `max` bytes of s are used (0: all), cut on a
- * character boundary and marked with an ellipsis. */
-static void md_text(kv_buf *b, const char *s, size_t max)
-{
-    if (!s)
-        return;
-    size_t full = strlen(s), n = full, i = 0;
-    bool cut = max && n > max;
-    if (cut)
-        n = max;
-    while (i < n) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x80) {
-            uint32_t cp;
-            size_t len = kv_utf8_decode(s + i, full - i, &cp);
-            if (len == 0) {
-                kv_buf_puts(b, "\xEF\xBF\xBD");
-                i++;
-            } else if (i + len > n) {
-                break; /* do not split a character at the cut */
-            } else {
-                kv_buf_put(b, s + i, len);
-                i += len;
-            }
-            continue;
-        }
-        if (c == '\n')
-            kv_buf_puts(b, "<br>");
-        else if (c == '\r')
-            ;
-        else if (c == '\t')
-            kv_buf_puts(b, " ");
-        else if (c < 0x20 || c == 0x7f)
-            kv_buf_puts(b, "\xEF\xBF\xBD");
-        else if (c == '@' || c == '#') {
-            /* a zero-width space keeps "@name" from notifying someone and
-             * "#12" from linking an issue */
-            kv_buf_put(b, s + i, 1);
-            kv_buf_puts(b, "&#8203;");
-        } else if (strchr("\\`*_[]<>|~&!", c)) {
-            char e[2] = {'\\', (char)c};
-            kv_buf_put(b, e, 2);
-        } else
-            kv_buf_put(b, s + i, 1);
-        i++;
-    }
-    if (cut)
-        kv_buf_puts(b, "\xE2\x80\xA6");
-}
 
 static const char *plural(size_t n, const char *one, const char *many)
 {
@@ -99,14 +47,14 @@ static void md_cluster(kv_buf *out, const kvet_result *res)
             kv_buf_puts(out, "\n### Cluster configuration\n\n| environment or scope | document used |\n|---|---|\n");
         listed++;
         kv_buf_puts(out, "| ");
-        md_text(out, x->env ? x->env : x->scope, MD_MAX_CELL);
+        cli_md_text(out, x->env ? x->env : x->scope, MD_MAX_CELL, false);
         kv_buf_puts(out, " | ");
         if (!x->nconfig)
             kv_buf_puts(out, "none: shipped defaults");
         for (size_t i = 0; i < x->nconfig; i++) {
             const kvet_config_doc *d = &x->config[i];
             kv_buf_printf(out, "%s%s: ", i ? "<br>" : "", d->what);
-            md_text(out, d->file, MD_MAX_CELL);
+            cli_md_text(out, d->file, MD_MAX_CELL, false);
             kv_buf_printf(out, ":%u (%s)", d->line, kvet_config_origin_name(d->origin));
         }
         kv_buf_puts(out, " |\n");
@@ -179,19 +127,19 @@ int report_markdown(kv_buf *out, const kvet_result *res, const report_opts *o)
                     break;
                 const kvet_finding *f = refs[i].f;
                 kv_buf_printf(out, "| %s | ", kvet_severity_name(f->severity));
-                md_text(out, f->rule, 0);
+                cli_md_text(out, f->rule, 0, false);
                 kv_buf_puts(out, " | ");
                 kv_buf label;
                 kv_buf_init(&label);
                 cli_resource_label(&label, r);
                 if (label.oom)
                     out->oom = true;
-                md_text(out, label.data, MD_MAX_CELL);
+                cli_md_text(out, label.data, MD_MAX_CELL, false);
                 kv_buf_free(&label);
                 kv_buf_puts(out, " | ");
-                md_text(out, cli_finding_file(f, r), MD_MAX_CELL);
+                cli_md_text(out, cli_finding_file(f, r), MD_MAX_CELL, false);
                 kv_buf_printf(out, ":%u | ", f->line);
-                md_text(out, f->message, MD_MAX_CELL);
+                cli_md_text(out, f->message, MD_MAX_CELL, false);
                 kv_buf_puts(out, " |\n");
                 shown++;
             }
@@ -211,12 +159,12 @@ int report_markdown(kv_buf *out, const kvet_result *res, const report_opts *o)
             const kvet_error *x = &res->errors[i];
             kv_buf_puts(out, "- ");
             if (x->file) {
-                md_text(out, x->file, MD_MAX_CELL);
+                cli_md_text(out, x->file, MD_MAX_CELL, false);
                 if (x->line)
                     kv_buf_printf(out, ":%u:%u", x->line, x->col);
                 kv_buf_puts(out, ": ");
             }
-            md_text(out, x->message, MD_MAX_CELL);
+            cli_md_text(out, x->message, MD_MAX_CELL, false);
             kv_buf_puts(out, "\n");
         }
         if (shown < res->nerrors)

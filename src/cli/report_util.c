@@ -29,6 +29,65 @@ bool cli_finding_fails(const kvet_finding *f, const report_opts *o)
            f->severity >= o->fail_level;
 }
 
+/* Text inside a table cell (or a list item): `|` would end the cell and a
+ * newline the row, so they become `\|` and `<br>`; characters Markdown or
+ * HTML would interpret are backslash-escaped; `@` and `#` are followed by
+ * a zero-width space; bytes that are not UTF-8 become U+FFFD.  At most `max` bytes of s are used (0: all), cut on a
+ * character boundary and marked with an ellipsis.  With `arrows`, "->" becomes an arrow (kvet diff's "before ->
+ * after"). */
+void cli_md_text(kv_buf *b, const char *s, size_t max, bool arrows)
+{
+    if (!s)
+        return;
+    size_t full = strlen(s), n = full, i = 0;
+    bool cut = max && n > max;
+    if (cut)
+        n = max;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            uint32_t cp;
+            size_t len = kv_utf8_decode(s + i, full - i, &cp);
+            if (len == 0) {
+                kv_buf_puts(b, "\xEF\xBF\xBD");
+                i++;
+            } else if (i + len > n) {
+                break; /* do not split a character at the cut */
+            } else {
+                kv_buf_put(b, s + i, len);
+                i += len;
+            }
+            continue;
+        }
+        if (arrows && c == '-' && i + 1 < n && s[i + 1] == '>') {
+            kv_buf_puts(b, "\xE2\x86\x92");
+            i += 2;
+            continue;
+        }
+        if (c == '\n')
+            kv_buf_puts(b, "<br>");
+        else if (c == '\r')
+            ;
+        else if (c == '\t')
+            kv_buf_puts(b, " ");
+        else if (c < 0x20 || c == 0x7f)
+            kv_buf_puts(b, "\xEF\xBF\xBD");
+        else if (c == '@' || c == '#') {
+            /* a zero-width space keeps "@name" from notifying someone and
+             * "#12" from linking an issue */
+            kv_buf_put(b, s + i, 1);
+            kv_buf_puts(b, "&#8203;");
+        } else if (strchr("\\`*_[]<>|~&!", c)) {
+            char e[2] = {'\\', (char)c};
+            kv_buf_put(b, e, 2);
+        } else
+            kv_buf_put(b, s + i, 1);
+        i++;
+    }
+    if (cut)
+        kv_buf_puts(b, "\xE2\x80\xA6");
+}
+
 void cli_literal_text(kv_buf *b, const char *s)
 {
     size_t n = strlen(s);
