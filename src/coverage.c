@@ -17,7 +17,7 @@
 struct kvet_coverage {
     const kvet_pack *pack;
     uint8_t *hits;              /* per instruction: KV_COV_FALLTHROUGH | KV_COV_JUMPED */
-    size_t *rule_evaluated, *rule_fired;
+    size_t *rule_evaluated, *rule_fired, *rule_passed;
     size_t *derive_applied, *derive_valued;
     uint32_t *branches;         /* instructions that branch, in source order */
     uint32_t *branch_rule;      /* per branch: the rule of a require/forbid, or UINT32_MAX */
@@ -57,10 +57,11 @@ kvet_coverage *kvet_coverage_new(const kvet_pack *pack)
     c->hits = calloc(pack->ncode + 1, 1);
     c->rule_evaluated = calloc(pack->nrules + 1, sizeof(size_t));
     c->rule_fired = calloc(pack->nrules + 1, sizeof(size_t));
+    c->rule_passed = calloc(pack->nrules + 1, sizeof(size_t));
     c->derive_applied = calloc(pack->nderives + 1, sizeof(size_t));
     c->derive_valued = calloc(pack->nderives + 1, sizeof(size_t));
     c->branches = malloc((pack->ncode + 1) * sizeof *c->branches);
-    if (!c->hits || !c->rule_evaluated || !c->rule_fired || !c->derive_applied || !c->derive_valued ||
+    if (!c->hits || !c->rule_evaluated || !c->rule_fired || !c->rule_passed || !c->derive_applied || !c->derive_valued ||
         !c->branches) {
         kvet_coverage_free(c);
         return NULL;
@@ -102,6 +103,7 @@ void kvet_coverage_free(kvet_coverage *c)
     free(c->hits);
     free(c->rule_evaluated);
     free(c->rule_fired);
+    free(c->rule_passed);
     free(c->derive_applied);
     free(c->derive_valued);
     free(c->branches);
@@ -121,6 +123,7 @@ void kv_coverage_add(kvet_coverage *c, const kvet_pack *pack, const kvet_result 
     for (uint32_t i = 0; i < pack->nrules; i++) {
         c->rule_evaluated[i] += res->rule_evaluated[i];
         c->rule_fired[i] += res->rule_findings[i];
+        c->rule_passed[i] += res->rule_passed[i];
     }
     for (uint32_t i = 0; i < pack->nderives; i++) {
         c->derive_applied[i] += res->derive_applied[i];
@@ -134,6 +137,11 @@ void kvet_coverage_rule(const kvet_coverage *c, size_t rule, size_t *evaluated, 
     bool ok = c && rule < c->pack->nrules;
     *evaluated = ok ? c->rule_evaluated[rule] : 0;
     *fired = ok ? c->rule_fired[rule] : 0;
+}
+
+size_t kvet_coverage_rule_passed(const kvet_coverage *c, size_t rule)
+{
+    return c && rule < c->pack->nrules ? c->rule_passed[rule] : 0;
 }
 
 void kvet_coverage_derive(const kvet_coverage *c, size_t derive, size_t *applied, size_t *valued)

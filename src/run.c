@@ -1280,6 +1280,8 @@ static void settle_outcomes(run *r, kvet_resource *rs)
     }
     for (size_t k = 0; k < rs->noutcomes; k++) {
         kvet_outcome *o = &rs->outcomes[k];
+        if (o->status == KVET_OUTCOME_PASS && !o->findings)
+            r->res->pub.rule_passed[o->rule]++;
         if (o->status == KVET_OUTCOME_ERROR || !o->findings)
             continue;
         o->status = o->open ? KVET_OUTCOME_FAIL : o->waiver ? KVET_OUTCOME_WAIVED : KVET_OUTCOME_BASELINED;
@@ -2014,11 +2016,13 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     kv_arena_init(&r.ns_arena);
     ri->pub.rule_evaluated = calloc(pack->nrules + 1, sizeof(size_t));
     ri->pub.rule_findings = calloc(pack->nrules + 1, sizeof(size_t));
+    ri->pub.rule_passed = calloc(pack->nrules + 1, sizeof(size_t));
     ri->pub.derive_applied = calloc(pack->nderives + 1, sizeof(size_t));
     ri->pub.derive_valued = calloc(pack->nderives + 1, sizeof(size_t));
     char **files = NULL, **cluster = NULL;
     size_t nfiles = 0, ncluster = 0, *origin = NULL;
-    if (!ri->pub.rule_evaluated || !ri->pub.rule_findings || !ri->pub.derive_applied || !ri->pub.derive_valued) {
+    if (!ri->pub.rule_evaluated || !ri->pub.rule_findings || !ri->pub.rule_passed || !ri->pub.derive_applied ||
+        !ri->pub.derive_valued) {
         r.oom = true;
         goto done;
     }
@@ -2315,6 +2319,7 @@ void kvet_result_free(kvet_result *res)
     free(res->inputs);
     free(res->rule_evaluated);
     free(res->rule_findings);
+    free(res->rule_passed);
     free(res->derive_applied);
     free(res->derive_valued);
     kv_arena_free(&ri->arena);

@@ -482,8 +482,12 @@ typedef struct kvet_result {
     size_t ninputs;
     int used_cluster_defaults; /* no cluster config document was found */
     /* per rule, in kvet_rule_at order: resources the rule was evaluated on
-     * (its block applied and it was enabled) and findings it raised */
+     * (its block applied and it was enabled) and findings it raised; and
+     * the resources it passed on (evaluated without a finding or an error:
+     * a rule with `each` may raise several findings on one resource, so
+     * the findings say nothing about how many resources passed) */
     size_t *rule_evaluated, *rule_findings;
+    size_t *rule_passed;
     /* per derived value, in kvet_derive_at order: resources it applied to
      * and how many of them got a (non-absent) value */
     size_t *derive_applied, *derive_valued;
@@ -551,6 +555,8 @@ kvet_coverage *kvet_coverage_new(const kvet_pack *pack);
 void kvet_coverage_free(kvet_coverage *cov);
 /* Totals over the runs, by kvet_rule_at / kvet_derive_at index. */
 void kvet_coverage_rule(const kvet_coverage *cov, size_t rule, size_t *evaluated, size_t *fired);
+/* Resources the rule passed on, over the runs (see kvet_result.rule_passed). */
+size_t kvet_coverage_rule_passed(const kvet_coverage *cov, size_t rule);
 void kvet_coverage_derive(const kvet_coverage *cov, size_t derive, size_t *applied, size_t *valued);
 
 /* A two-way branch of the compiled rules: a condition (`when`, `x when c

@@ -128,7 +128,7 @@ typedef struct loaded_pack {
 typedef struct cov_rule {
     char *id, *file, *title;
     uint32_t line, col;
-    size_t evaluated, fired;
+    size_t evaluated, fired, passed;  /* resources, findings, resources passed */
 } cov_rule;
 
 typedef struct cov_derive {
@@ -184,11 +184,12 @@ static void merge_coverage(coverage *c, const loaded_pack *lp)
         if (k == c->nrules) {
             GROW(c->rules, c->nrules);
             c->rules[k] = (cov_rule){xstrdup(ri.id), xstrdup(ri.file ? ri.file : ""), xstrdup(ri.title),
-                                     ri.line, ri.col, 0, 0};
+                                     ri.line, ri.col, 0, 0, 0};
             c->nrules++;
         }
         c->rules[k].evaluated += ev;
         c->rules[k].fired += fi;
+        c->rules[k].passed += kvet_coverage_rule_passed(lp->cov, i);
     }
     for (size_t i = 0; i < kvet_derive_count(lp->pack); i++) {
         kvet_derive_info di = kvet_derive_at(lp->pack, i);
@@ -331,14 +332,15 @@ static loaded_pack *get_pack(runner *R, char **paths, size_t npaths, char **sets
 }
 
 /* Deep equality; an integer equals a float of the same value, maps compare
- * regardless of key order. */
+ * regardless of key order.  NaN equals NaN: Go's ParseFloat reads "NaN"
+ * from an annotation, and a test must be able to expect what follows. */
 static bool values_equal(kvet_value a, kvet_value b)
 {
     if ((a.type == KVET_INT || a.type == KVET_FLOAT) && (b.type == KVET_INT || b.type == KVET_FLOAT)) {
         if (a.type == KVET_INT && b.type == KVET_INT)
             return a.u.i == b.u.i;
         double x = a.type == KVET_INT ? (double)a.u.i : a.u.f, y = b.type == KVET_INT ? (double)b.u.i : b.u.f;
-        return x == y;
+        return x == y || (isnan(x) && isnan(y));
     }
     if (a.type != b.type)
         return false;
@@ -479,6 +481,18 @@ static void compare_findings(verdict *V, const kvet_result *res, want_finding *w
     kv_buf_free(&extra);
 }
 
+/* A value in a failure's diff: JSON, except that a float JSON cannot hold
+ * is written as YAML writes it (.nan, .inf, -.inf), not as null. */
+static void diff_value(kv_buf *b, kvet_value v)
+{
+    if (v.type == KVET_FLOAT && isnan(v.u.f))
+        kv_buf_puts(b, ".nan");
+    else if (v.type == KVET_FLOAT && isinf(v.u.f))
+        kv_buf_puts(b, v.u.f < 0 ? "-.inf" : ".inf");
+    else
+        cli_value_json(b, v);
+}
+
 static void compare_effective(verdict *V, const kvet_result *res, kvet_value expect)
 {
     for (uint32_t i = 0; i < expect.u.m->n; i++) {
@@ -496,12 +510,12 @@ static void compare_effective(verdict *V, const kvet_result *res, kvet_value exp
             if (values_equal(w, got))
                 continue;
             kv_buf_printf(&V->diff, "effective %s %s:\n- ", label, name);
-            cli_value_json(&V->diff, w);
+            diff_value(&V->diff, w);
             kv_buf_puts(&V->diff, "\n+ ");
             if (got.type == KVET_ABSENT)
                 kv_buf_puts(&V->diff, "(absent)");
             else
-                cli_value_json(&V->diff, got);
+                diff_value(&V->diff, got);
             kv_buf_puts(&V->diff, "\n");
             V->failed = true;
         }
@@ -864,9 +878,11 @@ static const cov_branch *absent_only(const coverage *c, const cov_rule *r)
     return NULL;
 }
 
+/* Fired on some resource and passed on another (or the same one in another
+ * case); findings are not resources, so "passed" is counted, not inferred. */
 static bool rule_covered(const coverage *c, const cov_rule *r)
 {
-    return r->fired && r->evaluated > r->fired && !absent_only(c, r);
+    return r->fired && r->passed && !absent_only(c, r);
 }
 
 static void coverage_text(kv_buf *b, const coverage *c)
@@ -892,7 +908,7 @@ static void coverage_text(kv_buf *b, const coverage *c)
         head = true;
         const cov_branch *x = absent_only(c, r);
         const char *what = !r->evaluated ? "never evaluated" : !r->fired ? "never fired" : "never passed";
-        if (r->fired && r->evaluated > r->fired && x)
+        if (r->fired && r->passed && x)
             kv_buf_printf(b, "  %s:%u:%u: %s passed only because a value was absent (%s at %u:%u)\n", r->file,
                            r->line, r->col, r->id, x->construct, x->line, x->col);
         else
@@ -937,8 +953,9 @@ static void coverage_json(kv_buf *b, const coverage *c)
         kv_buf_json_string(b, r->id, strlen(r->id));
         kv_buf_puts(b, ", \"file\": ");
         kv_buf_json_string(b, r->file, strlen(r->file));
-        kv_buf_printf(b, ", \"line\": %u, \"evaluated\": %zu, \"fired\": %zu, \"passed_only_absent\": %s, "
-                          "\"covered\": %s}", r->line, r->evaluated, r->fired, absent_only(c, r) ? "true" : "false",
+        kv_buf_printf(b, ", \"line\": %u, \"evaluated\": %zu, \"fired\": %zu, \"passed\": %zu, "
+                          "\"passed_only_absent\": %s, \"covered\": %s}", r->line, r->evaluated, r->fired, r->passed,
+                       absent_only(c, r) ? "true" : "false",
                        rule_covered(c, r) ? "true" : "false");
     }
     kv_buf_puts(b, c->nrules ? "\n    ],\n    \"derived\": [" : "],\n    \"derived\": [");

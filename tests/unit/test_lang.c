@@ -712,6 +712,55 @@ START_TEST(coverage_accumulates_branches)
 }
 END_TEST
 
+/* A rule with `each` raises a finding per item: the resources it passed on
+ * are counted, not taken as resources minus findings; a rule that failed
+ * with an error did not pass. */
+START_TEST(coverage_counts_resources_passed)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *diags = NULL;
+    kvet_pack *p = th_compile(ctx, PACK
+        "for Service as s {\n"
+        "  rule R1 warning \"items are positive\"\n"
+        "    each i in s.spec.items\n"
+        "    require i > 0\n"
+        "}\n", &diags);
+    free(diags);
+    ck_assert_ptr_nonnull(p);
+    kvet_coverage *cov = kvet_coverage_new(p);
+    ck_assert_ptr_nonnull(cov);
+    const char *input = th_write("in.yaml",
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: a}\nspec: {items: [-1, -2]}\n"
+        "---\n"
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: b}\nspec: {items: [1, \"x\"]}\n");
+    kvet_inputs in = {.paths = &input, .npaths = 1, .coverage = cov};
+    kvet_result *res = kvet_check(ctx, p, &in);
+    /* two findings on a; b fails comparing "x" with 0 */
+    ck_assert_uint_eq(res->rule_evaluated[0], 2);
+    ck_assert_uint_eq(res->rule_findings[0], 2);
+    ck_assert_uint_eq(res->rule_passed[0], 0);
+    ck_assert_uint_eq(res->nerrors, 1);
+    kvet_result_free(res);
+    ck_assert_uint_eq(kvet_coverage_rule_passed(cov, 0), 0);
+
+    const char *good = th_write("good.yaml",
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: c}\nspec: {items: [1, 2]}\n");
+    in.paths = &good;
+    res = kvet_check(ctx, p, &in);
+    ck_assert_uint_eq(res->rule_passed[0], 1);
+    kvet_result_free(res);
+    size_t evaluated, fired;
+    kvet_coverage_rule(cov, 0, &evaluated, &fired);
+    ck_assert_uint_eq(evaluated, 3);
+    ck_assert_uint_eq(fired, 2);
+    ck_assert_uint_eq(kvet_coverage_rule_passed(cov, 0), 1);
+    ck_assert_uint_eq(kvet_coverage_rule_passed(cov, 1), 0); /* no such rule */
+    kvet_coverage_free(cov);
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 /* ------------------------------------------------------------ formatting */
 
 static char *fmt_text(const char *src)
@@ -1975,6 +2024,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, eval_step_limit);
     tcase_add_test(tc, eval_list_documents_and_skips);
     tcase_add_test(tc, coverage_accumulates_branches);
+    tcase_add_test(tc, coverage_counts_resources_passed);
     tcase_add_test(tc, coverage_absent_passes);
     tcase_add_test(tc, templates_with_embedded_strings);
     tcase_add_test(tc, templates_with_plain_strings);
