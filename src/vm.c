@@ -810,7 +810,8 @@ static int key_lookup(kv_eval *ev, uint32_t key, kvet_value all, kvet_value v, k
     *out = all;
     if (!env->key_pure[key] || all.type != KVET_LIST || all.u.l->n < KEY_MIN_DOCS)
         return 0;
-    if (k->mode == KV_KEY_IN ? v.type != KVET_LIST || v.u.l->n > KEY_MAX_VALUES : v.type != KVET_STRING)
+    if (k->mode == KV_KEY_IN ? v.type != KVET_LIST || v.u.l->n > KEY_MAX_VALUES
+                             : k->mode == KV_KEY_IN_KEYS && v.type != KVET_STRING)
         return 0;
     key_cache *kc = &env->keys;
     if (2 * (kc->n + 1) > kc->cap) {
@@ -845,11 +846,19 @@ static int key_lookup(kv_eval *ev, uint32_t key, kvet_value all, kvet_value v, k
     }
     if (!e->ix)
         return 0;
+    /* A string equals only a string: a string value meets the documents
+     * filed under it, any other value those without a string key.  A list
+     * of keys that is not a list may still hold the value (a map's key, a
+     * substring) or fail: those documents are always looked at. */
     key_group *g[KEY_MAX_VALUES + 1];
     uint32_t ng = 0;
-    if (e->ix->other.n)
-        g[ng++] = &e->ix->other;
+    bool other = k->mode == KV_KEY_IN_KEYS;
     uint32_t nv = k->mode == KV_KEY_IN ? v.u.l->n : 1;
+    for (uint32_t i = 0; i < nv; i++)
+        if ((k->mode == KV_KEY_IN ? v.u.l->items[i] : v).type != KVET_STRING)
+            other = true;
+    if (other && e->ix->other.n)
+        g[ng++] = &e->ix->other;
     for (uint32_t i = 0; i < nv; i++) {
         kvet_value s = k->mode == KV_KEY_IN ? v.u.l->items[i] : v;
         if (s.type != KVET_STRING)
