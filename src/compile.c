@@ -181,6 +181,16 @@ typedef struct deriveinfo {
     int mark;
 } deriveinfo;
 
+/* The key function of an indexed lookup, compiled once the chunk that
+ * needs it is complete (a chunk's code is contiguous). */
+typedef struct keyjob {
+    uint32_t fn;
+    kv_node *key;               /* KEY in `KEY == VALUE`, reading only `param` */
+    const char *param;
+    uint32_t pack, file;
+    kv_srcfile *src;
+} keyjob;
+
 typedef struct compiler {
     kvet_ctx *ctx;
     kvet_pack *prog;
@@ -200,6 +210,8 @@ typedef struct compiler {
     kv_global *globals; uint32_t nglobals, capglobals;
     kv_fn *fns; uint32_t nfns, capfns;
     kv_query *queries; uint32_t nqueries, capqueries;
+    kv_key *keys; uint32_t nkeys, capkeys;
+    keyjob *keyjobs; uint32_t nkeyjobs, capkeyjobs;
     kv_view *views; uint32_t nviews, capviews;
 
     /* state of the chunk being compiled */
@@ -757,6 +769,143 @@ static bool qualified_sym(compiler *c, kv_node *n, bool want_fn, sym **out, cpac
     return true;
 }
 
+/* The query of docs(KIND, API): one per distinct pair. */
+static uint32_t query_index(compiler *c, const char *kind, const char *api)
+{
+    uint32_t q;
+    for (q = 0; q < c->nqueries; q++)
+        if (!strcmp(c->queries[q].kind, kind) &&
+            ((!api && !c->queries[q].api) || (api && c->queries[q].api && !strcmp(api, c->queries[q].api))))
+            return q;
+    if (!GROW(c->queries, c->nqueries, c->capqueries)) {
+        oom(c);
+        return 0;
+    }
+    c->queries[q].kind = adup(c, kind);
+    c->queries[q].api = api ? adup(c, api) : NULL;
+    c->nqueries++;
+    return q;
+}
+
+/* ------------------------------------------------------ indexed lookups */
+
+/* x.a.b...: fields of the lambda's parameter only */
+static bool param_path(const kv_node *n, const char *param)
+{
+    while (n->kind == KV_N_FIELD)
+        n = n->a;
+    return n->kind == KV_N_NAME && !strcmp(n->str, param);
+}
+
+/* A key the index can compute from the document alone: a path of its
+ * fields, or a call of one of this pack's functions on such paths. */
+static bool key_expr_ok(compiler *c, const kv_node *n, const char *param)
+{
+    if (n->kind == KV_N_FIELD)
+        return param_path(n, param);
+    if (n->kind != KV_N_CALL || !n->a || n->a->kind != KV_N_NAME || n->nkids == 0 || lookup_scope(c, n->a->str))
+        return false;
+    sym *s = pack_sym(&c->packs[c->cur_pack], n->a->str);
+    if (!s || s->kind != SYM_FN || c->fns[s->index].nparams != n->nkids)
+        return false;
+    for (uint32_t i = 0; i < n->nkids; i++)
+        if (!param_path(n->kids[i], param))
+            return false;
+    return true;
+}
+
+/* Whether `n` mentions `name` anywhere (a lambda or let that binds the
+ * same name counts too: the check only has to be safe). */
+static bool mentions(const kv_node *n, const char *name)
+{
+    if (!n)
+        return false;
+    if ((n->kind == KV_N_NAME || n->kind == KV_N_LETIN) && n->str && !strcmp(n->str, name))
+        return true;
+    if (mentions(n->a, name) || mentions(n->b, name) || mentions(n->c, name))
+        return true;
+    for (uint32_t i = 0; i < n->nkids; i++)
+        if (mentions(n->kids[i], name))
+            return true;
+    return false;
+}
+
+/* filter/find/any/count(docs(KIND, API, NS), x => KEY == VALUE [and ...])
+ * (or KEY in VALUE, or VALUE in KEY) where KEY reads only x and VALUE does
+ * not read x: the documents whose KEY can match VALUE come from an index (grouped once per namespace and
+ * context) instead of a scan of the namespace.  The whole predicate still
+ * runs on them, so results, their order and errors are the scan's.
+ * Returns the key's index, or -1 when the form does not fit. */
+static int32_t lookup_key(compiler *c, kv_node *src, kv_node *lam, kv_node **value)
+{
+    if (src->kind != KV_N_CALL || !src->a || src->a->kind != KV_N_NAME || strcmp(src->a->str, "docs") ||
+        src->nkids != 3 || src->kids[0]->kind != KV_N_STRING || src->kids[1]->kind != KV_N_STRING ||
+        lookup_scope(c, "docs") || lam->a->nkids != 1)
+        return -1;
+    const char *param = lam->a->kids[0]->str;
+    kv_node *t = lam->b;
+    while (t->kind == KV_N_AND)
+        t = t->a;
+    if (t->kind != KV_N_BINARY || (t->op != KV_OP_EQ && t->op != KV_OP_IN))
+        return -1;
+    kv_node *key = t->a, *v = t->b;
+    kv_key_mode mode = t->op == KV_OP_EQ ? KV_KEY_EQ : KV_KEY_IN;
+    if (!key_expr_ok(c, key, param) || mentions(v, param)) {
+        key = t->b;
+        v = t->a;
+        mode = t->op == KV_OP_EQ ? KV_KEY_EQ : KV_KEY_IN_KEYS;
+        if (!key_expr_ok(c, key, param) || mentions(v, param))
+            return -1;
+    }
+    if (!GROW(c->fns, c->nfns, c->capfns) || !GROW(c->keys, c->nkeys, c->capkeys) ||
+        !GROW(c->keyjobs, c->nkeyjobs, c->capkeyjobs)) {
+        oom(c);
+        return -1;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "key@%u:%u", key->span.line, key->span.col);
+    c->fns[c->nfns] = (kv_fn){adup(c, name), 1, 0};
+    c->keys[c->nkeys] = (kv_key){query_index(c, src->kids[0]->str, src->kids[1]->str), c->nfns, mode};
+    c->keyjobs[c->nkeyjobs++] = (keyjob){c->nfns, key, param, c->cur_pack, c->cur_file, c->cur_src};
+    c->nfns++;
+    *value = v;
+    return (int32_t)c->nkeys++;
+}
+
+/* Compile the key functions the last chunk asked for. */
+static void compile_keyjobs(compiler *c)
+{
+    uint32_t pack = c->cur_pack, file = c->cur_file;
+    kv_srcfile *src = c->cur_src;
+    uint32_t *nslots_saved = c->nslots;
+    int in_block = c->in_block;
+    scope_entry *scope = c->scope;
+    for (uint32_t i = 0; i < c->nkeyjobs; i++) {
+        keyjob *j = &c->keyjobs[i];
+        uint32_t nslots = 0;
+        c->cur_pack = j->pack;
+        c->cur_file = j->file;
+        c->cur_src = j->src;
+        c->nslots = &nslots;
+        c->in_block = 0;
+        c->scope = NULL;
+        scope_push(c, j->param, SYM_LOCAL, new_slot(c, 1), NULL);
+        uint32_t ch = new_chunk(c, 0);
+        expr(c, j->key);
+        emit(c, KV_OPC_RET, 0, j->key->span);
+        c->chunks[ch].nlocals = nslots;
+        c->fns[j->fn].chunk = ch;
+        scope_pop_to(c, NULL);
+    }
+    c->nkeyjobs = 0;
+    c->cur_pack = pack;
+    c->cur_file = file;
+    c->cur_src = src;
+    c->nslots = nslots_saved;
+    c->in_block = in_block;
+    c->scope = scope;
+}
+
 /* Higher-order forms: any/all/count/filter/map/find with a lambda. */
 static bool lambda_form(compiler *c, kv_node *n, const char *fname)
 {
@@ -790,7 +939,20 @@ static bool lambda_form(compiler *c, kv_node *n, const char *fname)
     if (form == F_FILTER || form == F_MAP)
         acc = new_slot(c, 1);
     uint32_t it = new_slot(c, 4);
-    expr(c, n->kids[0]);
+    kv_node *value = NULL;
+    int32_t key = lam && form != F_MAP && form != F_ALL ? lookup_key(c, n->kids[0], lam, &value) : -1;
+    if (key >= 0) {
+        expr(c, n->kids[0]->kids[2]);
+        /* a value that fails leaves the lookup to the scan, where the
+         * predicate meets the same error */
+        uint32_t t = emit(c, KV_OPC_TRY, 0, sp);
+        expr(c, value);
+        emit(c, KV_OPC_ENDTRY, 0, sp);
+        patch(c, t, c->ncode);
+        emit(c, KV_OPC_QUERYKEY, (uint32_t)key, sp);
+    } else {
+        expr(c, n->kids[0]);
+    }
     emit(c, KV_OPC_ITER, it, sp);
     switch (form) {
     case F_ANY: case F_FIND: emit(c, KV_OPC_FALSE, 0, sp); break;
@@ -945,22 +1107,7 @@ static void call_expr(compiler *c, kv_node *n)
             emit(c, KV_OPC_ABSENT, 0, n->span);
             return;
         }
-        const char *kind = n->kids[0]->str;
-        const char *api = n->nkids >= 2 ? n->kids[1]->str : NULL;
-        uint32_t q;
-        for (q = 0; q < c->nqueries; q++)
-            if (!strcmp(c->queries[q].kind, kind) &&
-                ((!api && !c->queries[q].api) || (api && c->queries[q].api && !strcmp(api, c->queries[q].api))))
-                break;
-        if (q == c->nqueries) {
-            if (!GROW(c->queries, c->nqueries, c->capqueries)) {
-                oom(c);
-                return;
-            }
-            c->queries[q].kind = adup(c, kind);
-            c->queries[q].api = api ? adup(c, api) : NULL;
-            c->nqueries++;
-        }
+        uint32_t q = query_index(c, n->kids[0]->str, n->nkids >= 2 ? n->kids[1]->str : NULL);
         if (n->nkids == 3) {
             /* one namespace's documents, from an index built once per run */
             expr(c, n->kids[2]);
@@ -1883,6 +2030,7 @@ static void compile_pack(compiler *c, uint32_t pi)
             default:
                 break;
             }
+            compile_keyjobs(c);
         }
     }
 }
@@ -2250,6 +2398,7 @@ kvet_pack *kv_compile(kvet_ctx *ctx, kv_srcpack *packs, uint32_t npacks)
     MOVE_TABLE(prog->globals, prog->nglobals, c.globals, c.nglobals);
     MOVE_TABLE(prog->fns, prog->nfns, c.fns, c.nfns);
     MOVE_TABLE(prog->queries, prog->nqueries, c.queries, c.nqueries);
+    MOVE_TABLE(prog->keys, prog->nkeys, c.keys, c.nkeys);
     MOVE_TABLE(prog->views, prog->nviews, c.views, c.nviews);
     if (declare_stacks(&c) < 0)
         goto fail;
@@ -2286,6 +2435,8 @@ cleanup:
     free(c.globals);
     free(c.fns);
     free(c.queries);
+    free(c.keys);
+    free(c.keyjobs);
     free(c.views);
     return prog;
 }

@@ -37,6 +37,14 @@ static void operand(const kvet_pack *p, uint32_t pc, const kv_opinfo *info, kv_b
             kv_buf_printf(b, "\t; docs(%s%s%s)", p->queries[a].kind, p->queries[a].api ? ", " : "",
                           p->queries[a].api ? p->queries[a].api : "");
         break;
+    case KV_ARG_KEY:
+        kv_buf_printf(b, " %u", a);
+        if (a < p->nkeys && p->keys[a].query < p->nqueries && p->keys[a].fn < p->nfns)
+            kv_buf_printf(b, "\t; docs(%s%s%s) by %s", p->queries[p->keys[a].query].kind,
+                          p->queries[p->keys[a].query].api ? ", " : "",
+                          p->queries[p->keys[a].query].api ? p->queries[p->keys[a].query].api : "",
+                          p->fns[p->keys[a].fn].name);
+        break;
     case KV_ARG_JUMP: kv_buf_printf(b, " -> %u", a); break;
     case KV_ARG_BUILTIN: {
         const kv_builtin *bi = (a & 0xFFFF) < kv_builtin_count() ? kv_builtin_at(a & 0xFFFF) : NULL;

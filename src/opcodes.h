@@ -62,6 +62,7 @@ typedef enum kv_arg {
     KV_ARG_PARAM,     /* parameter A */
     KV_ARG_GLOBAL,    /* top-level let or constant A */
     KV_ARG_QUERY,     /* docs() query A */
+    KV_ARG_KEY,       /* indexed lookup A (prog->keys) */
     KV_ARG_JUMP,      /* a jump target, an instruction of the same chunk */
     KV_ARG_BUILTIN,   /* builtin A & 0xFFFF called with A >> 16 arguments */
     KV_ARG_FN,        /* user function A */
@@ -153,7 +154,10 @@ enum {
     OP(TRY,     JUMP,    0, 0, 0, 1, KV_OPF_PURE | KV_OPF_TRY) \
                         /* open a handler: an error before ENDTRY pushes absent and jumps to A */ \
     OP(ENDTRY,  NONE,    0, 0, 0, 0, KV_OPF_PURE | KV_OPF_ENDTRY) /* close the innermost handler */ \
-    OP(QUERYNS, QUERY,   1, 1, 0, 0, KV_OPF_PURE)          /* ns = pop; push the documents of query A in namespace ns */
+    OP(QUERYNS, QUERY,   1, 1, 0, 0, KV_OPF_PURE)          /* ns = pop; push the documents of query A in namespace ns */ \
+    OP(QUERYKEY, KEY,    2, 1, 0, 0, KV_OPF_PURE)          /* v = pop, ns = pop; push the documents of key A's query in \
+                                                              namespace ns whose key is v (a superset when v is not a \
+                                                              string: all of them) */
 
 typedef enum kv_opcode {
 #define KV_OP_ENUM(name, arg, pop, push, jpop, jpush, flags) KV_OPC_##name,

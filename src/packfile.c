@@ -25,10 +25,11 @@
 #include "verify.h"
 
 #define KV_PACKFILE_MAGIC "KVETPACK"
-/* Format 3 added a rule's override record and the packs' views.  A file of
+/* Format 3 added a rule's override record and the packs' views, format 4
+ * the indexed lookups (keys).  A file of
  * another format is refused with a message that says to compile again:
  * compiled packs are build outputs, never kept across kvet versions. */
-#define KV_PACKFILE_FORMAT 3u
+#define KV_PACKFILE_FORMAT 4u
 #define NONE_STR 0xFFFFFFFFu
 #define MAX_VALUE_DEPTH 64
 
@@ -203,6 +204,12 @@ static void w_payload(wbuf *w, const kvet_pack *p)
     for (uint32_t i = 0; i < p->nqueries; i++) {
         w_str(w, p->queries[i].kind);
         w_str(w, p->queries[i].api);
+    }
+    w_u32(w, p->nkeys);
+    for (uint32_t i = 0; i < p->nkeys; i++) {
+        w_u32(w, p->keys[i].query);
+        w_u32(w, p->keys[i].fn);
+        w_u32(w, p->keys[i].mode);
     }
     w_u32(w, p->nviews);
     for (uint32_t i = 0; i < p->nviews; i++) {
@@ -531,6 +538,13 @@ static void r_payload(rbuf *r, kvet_pack *p)
     for (uint32_t i = 0; i < p->nqueries; i++) {
         p->queries[i].kind = r_req_str(r);
         p->queries[i].api = r_str(r);
+    }
+    p->nkeys = r_count(r, 12);
+    ALLOC_TABLE(p->keys, p->nkeys);
+    for (uint32_t i = 0; i < p->nkeys; i++) {
+        p->keys[i].query = r_u32(r);
+        p->keys[i].fn = r_u32(r);
+        p->keys[i].mode = r_u32(r);
     }
     p->nviews = r_count(r, 20);
     ALLOC_TABLE(p->views, p->nviews);

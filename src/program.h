@@ -117,6 +117,24 @@ typedef struct kv_query {
     const char *api;         /* pattern or NULL */
 } kv_query;
 
+/* An indexed lookup: the documents of `query` in a namespace whose key,
+ * fns[fn] (one parameter: the document), matches a value.  The compiler
+ * makes one for filter/find/any/count over docs(KIND, API, NS) whose
+ * predicate starts with `KEY(x) == VALUE`, `KEY(x) in VALUE` or
+ * `VALUE in KEY(x)`; the VM groups each namespace's documents by key once
+ * per context. */
+typedef enum kv_key_mode {
+    KV_KEY_EQ,       /* KEY(x) == VALUE, a string */
+    KV_KEY_IN,       /* KEY(x) in VALUE, a list of strings */
+    KV_KEY_IN_KEYS   /* VALUE in KEY(x): a string among the document's list of keys */
+} kv_key_mode;
+
+typedef struct kv_key {
+    uint32_t query;
+    uint32_t fn;
+    uint32_t mode;   /* kv_key_mode */
+} kv_key;
+
 struct kvet_pack {
     kv_arena arena;
 
@@ -136,6 +154,7 @@ struct kvet_pack {
     kv_global *globals; uint32_t nglobals;
     kv_fn *fns; uint32_t nfns;
     kv_query *queries; uint32_t nqueries;
+    kv_key *keys; uint32_t nkeys;
     kv_view *views; uint32_t nviews;
 
     char digest[65];                             /* of the compiled form */

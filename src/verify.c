@@ -228,6 +228,10 @@ static int check_operand(const chunk_check *k, uint32_t pc)
         if (a >= p->nqueries)
             return fail(k, pc, "query %u out of range (the pack has %u)", a, p->nqueries);
         break;
+    case KV_ARG_KEY:
+        if (a >= p->nkeys)
+            return fail(k, pc, "indexed lookup %u out of range (the pack has %u)", a, p->nkeys);
+        break;
     case KV_ARG_JUMP:
         return check_target(k, pc, a);
     case KV_ARG_BUILTIN: {
@@ -464,6 +468,15 @@ static int check_tables(const kvet_pack *p, kv_buf *msg)
             BAD("rule %s has a remedy chunk out of range", r->id);
         if (check_pos(p, r->pos, "rule", i, msg) < 0)
             return -1;
+    }
+    for (uint32_t i = 0; i < p->nkeys; i++) {
+        const kv_key *k = &p->keys[i];
+        if (k->query >= p->nqueries)
+            BAD("indexed lookup %u refers to query %u, but there are %u", i, k->query, p->nqueries);
+        if (k->mode > KV_KEY_IN_KEYS)
+            BAD("indexed lookup %u has an unknown mode %u", i, k->mode);
+        if (k->fn >= p->nfns || p->fns[k->fn].nparams != 1)
+            BAD("indexed lookup %u's key is not a function of one parameter", i);
     }
     for (uint32_t i = 0; i < p->nparams; i++) {
         if (p->params[i].pack >= p->npacks)

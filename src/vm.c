@@ -37,6 +37,37 @@ enum { ST_UNSET = 0, ST_BUSY, ST_DONE, ST_ERROR };
  * loop; a chain of them that deep ends in an error, not a C stack overflow. */
 #define KV_MAX_NESTED_VALUES 500
 
+/* The documents of one namespace list grouped by a lookup's key: an open
+ * hash table of key -> the documents with that key, in list order, and
+ * the documents whose key is not a string (or, for a key list, not a
+ * list), which every lookup must look at. */
+typedef struct key_group {
+    uint64_t hash;
+    const kvet_string *key;      /* NULL: free slot */
+    uint32_t n, cap;
+    uint32_t *idx;               /* positions in the namespace's list */
+    kvet_value docs;             /* those documents, once asked for alone */
+} key_group;
+
+typedef struct key_index {
+    uint32_t mask;               /* slots - 1 */
+    key_group *slots;
+    key_group other;             /* no usable key: always looked at */
+} key_index;
+
+/* Indexes by (lookup, namespace list): a namespace's list is one value for
+ * the whole run (kv_vm_hooks.query_ns), so its address names it. */
+typedef struct key_cache_entry {
+    uint32_t key;
+    const kvet_list *all;        /* NULL: free slot */
+    key_index *ix;               /* NULL: a key failed, the lookup scans */
+} key_cache_entry;
+
+typedef struct key_cache {
+    key_cache_entry *slots;
+    uint32_t n, cap;             /* cap: 0 or a power of two */
+} key_cache;
+
 struct kv_env {
     kvet_ctx *ctx;
     const kvet_pack *prog;
@@ -47,6 +78,8 @@ struct kv_env {
     uint8_t *global_state;
     char **global_err;
     uint8_t *fn_memo;            /* per user function: its results may be memoized */
+    uint8_t *key_pure;           /* per indexed lookup: its key reads the document only */
+    key_cache keys;              /* the indexes built so far */
     const kvet_value *params;    /* parameter values of this run's context, or NULL: the pack's */
 };
 
@@ -301,7 +334,7 @@ int kv_vm_binop(kv_arena *a, int op, kvet_value x, kvet_value y, kvet_value *out
 
 /* ------------------------------------------------------------------ env */
 
-static void mark_memoizable(const kvet_pack *p, uint8_t *memo);
+static void mark_memoizable(const kvet_pack *p, uint8_t *memo, uint8_t *key_pure);
 
 kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks)
 {
@@ -317,11 +350,13 @@ kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hook
     env->global_state = calloc(prog->nglobals + 1, 1);
     env->global_err = calloc(prog->nglobals + 1, sizeof *env->global_err);
     env->fn_memo = calloc(prog->nfns + 1, 1);
-    if (!env->regex || !env->globals || !env->global_state || !env->global_err || !env->fn_memo) {
+    env->key_pure = calloc(prog->nkeys + 1, 1);
+    if (!env->regex || !env->globals || !env->global_state || !env->global_err || !env->fn_memo ||
+        !env->key_pure) {
         kv_env_free(env);
         return NULL;
     }
-    mark_memoizable(prog, env->fn_memo);
+    mark_memoizable(prog, env->fn_memo, env->key_pure);
     return env;
 }
 
@@ -334,7 +369,7 @@ void kv_env_set_params(kv_env *env, const kvet_value *params)
  * no reads of the resource's lets or derived values, which change while a
  * resource is evaluated) and calls only such functions, and whose body is
  * long enough for a lookup to pay. */
-static void mark_memoizable(const kvet_pack *p, uint8_t *memo)
+static void mark_memoizable(const kvet_pack *p, uint8_t *memo, uint8_t *key_pure)
 {
     enum { MEMO_MIN_CODE = 12 };
     /* each function's code runs from its chunk's entry to the next chunk's
@@ -364,6 +399,10 @@ static void mark_memoizable(const kvet_pack *p, uint8_t *memo)
                 }
         }
     }
+    /* an index is built once per context: its key may not read what
+     * changes from one resource to the next */
+    for (uint32_t k = 0; k < p->nkeys; k++)
+        key_pure[k] = memo[p->keys[k].fn] != 0;
     for (uint32_t f = 0; f < p->nfns; f++)
         memo[f] = memo[f] == 2;
 }
@@ -377,6 +416,8 @@ void kv_env_free(kv_env *env)
     free(env->global_state);
     free(env->global_err);
     free(env->fn_memo);
+    free(env->key_pure);
+    free(env->keys.slots);
     kv_arena_free(&env->arena);
     free(env);
 }
@@ -596,6 +637,241 @@ const kv_trace_rec *kv_eval_trace(kv_eval *ev, size_t *n)
 /* ------------------------------------------------------------ the loop */
 
 static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *result);
+
+/* ------------------------------------------------------ indexed lookups */
+
+static uint64_t key_hash(const kvet_string *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (uint32_t i = 0; i < s->len; i++)
+        h = (h ^ (unsigned char)s->data[i]) * 0x100000001b3ULL;
+    return h ^ (h >> 29);
+}
+
+static key_group *key_slot(const key_index *ix, const kvet_string *k, uint64_t h)
+{
+    for (uint32_t i = (uint32_t)h & ix->mask;; i = (i + 1) & ix->mask) {
+        key_group *g = &ix->slots[i];
+        if (!g->key || (g->hash == h && g->key->len == k->len && !memcmp(g->key->data, k->data, k->len)))
+            return g;
+    }
+}
+
+static bool group_add(kv_arena *a, key_group *g, uint32_t i)
+{
+    if (g->n && g->idx[g->n - 1] == i)
+        return true; /* a key list naming one key twice */
+    if (g->n == g->cap) {
+        uint32_t cap = g->cap ? g->cap * 2 : 4;
+        uint32_t *idx = kv_arena_alloc(a, (size_t)cap * sizeof *idx);
+        if (!idx)
+            return false;
+        if (g->n)
+            memcpy(idx, g->idx, (size_t)g->n * sizeof *idx);
+        g->idx = idx;
+        g->cap = cap;
+    }
+    g->idx[g->n++] = i;
+    return true;
+}
+
+static bool index_add(kv_arena *a, key_index *ix, const kvet_string *k, uint32_t i)
+{
+    uint64_t h = key_hash(k);
+    key_group *g = key_slot(ix, k, h);
+    g->hash = h;
+    g->key = k;
+    return group_add(a, g, i);
+}
+
+/* Group `all` by lookup `key`'s key function, in the context's arena.
+ * *ix = NULL when a key could not be computed (the lookup then scans, and
+ * the predicate meets that document's error in its place).  -1: out of
+ * memory. */
+static int key_index_build(kv_eval *ev, uint32_t key, const kvet_list *all, key_index **out)
+{
+    const kvet_pack *p = ev->prog;
+    kv_env *env = ev->env;
+    const kv_key *k = &p->keys[key];
+    const kv_chunk *ch = &p->chunks[p->fns[k->fn].chunk];
+    *out = NULL;
+    kvet_value *keys = malloc(((size_t)all->n + 1) * sizeof *keys);
+    if (!keys)
+        return -1;
+    kv_arena *saved = ev->arena;
+    uint64_t steps = ev->steps;
+    const char *err = ev->err;
+    uint32_t err_pc = ev->err_pc;
+    ev->arena = &env->arena;
+    bool ok = true, oom = false;
+    size_t nkeys = 0;
+    for (uint32_t i = 0; i < all->n && ok; i++) {
+        uint32_t kbase = ev->ltop;
+        if (!reserve_locals(ev, ch->nlocals)) {
+            oom = true;
+            break;
+        }
+        ev->ltop += ch->nlocals;
+        ev->locals[kbase] = all->items[i];
+        ev->nested++;
+        int rc = run_chunk(ev, p->fns[k->fn].chunk, kbase, &keys[i]);
+        ev->nested--;
+        ev->ltop = kbase;
+        ok = rc == 0;
+        nkeys += k->mode == KV_KEY_IN_KEYS && ok && keys[i].type == KVET_LIST ? keys[i].u.l->n : 1;
+    }
+    /* building the index is not the resource's work, nor its error */
+    ev->arena = saved;
+    ev->steps = steps;
+    ev->err = err;
+    ev->err_pc = err_pc;
+    if (!ok || oom) {
+        free(keys);
+        return oom ? -1 : 0;
+    }
+    uint32_t cap = 8;
+    while (cap < 2 * (uint64_t)nkeys)
+        cap *= 2;
+    kv_arena *a = &env->arena;
+    key_index *ix = kv_arena_calloc(a, sizeof *ix);
+    if (!ix || !(ix->slots = kv_arena_calloc(a, (size_t)cap * sizeof *ix->slots))) {
+        free(keys);
+        return -1;
+    }
+    ix->mask = cap - 1;
+    for (uint32_t i = 0; i < all->n && ok; i++) {
+        kvet_value v = keys[i];
+        if (k->mode == KV_KEY_IN_KEYS && v.type == KVET_LIST) {
+            /* `value in KEY(x)`: x is found under each string of its list */
+            for (uint32_t j = 0; j < v.u.l->n && ok; j++)
+                if (v.u.l->items[j].type == KVET_STRING)
+                    ok = index_add(a, ix, v.u.l->items[j].u.s, i);
+        } else if (k->mode != KV_KEY_IN_KEYS && v.type == KVET_STRING) {
+            ok = index_add(a, ix, v.u.s, i);
+        } else {
+            ok = group_add(a, &ix->other, i);
+        }
+    }
+    free(keys);
+    if (!ok)
+        return -1;
+    *out = ix;
+    return 0;
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* The documents of `all` in the groups g[0..ng), in list order (the
+ * groups never share a document). */
+static int groups_list(kv_eval *ev, const kvet_list *all, key_group **g, uint32_t ng, kvet_value *out)
+{
+    if (ng == 1 && g[0]->docs.type == KVET_LIST) {
+        *out = g[0]->docs;
+        return 0;
+    }
+    size_t total = 0;
+    for (uint32_t i = 0; i < ng; i++)
+        total += g[i]->n;
+    /* one group's list is kept with the index for the next lookup */
+    kvet_list *l = kv_list_new(ng == 1 ? &ev->env->arena : ev->arena, (uint32_t)total);
+    uint32_t *idx = malloc((total + 1) * sizeof *idx);
+    if (!l || !idx) {
+        free(idx);
+        return -1;
+    }
+    size_t n = 0;
+    for (uint32_t i = 0; i < ng; i++) {
+        memcpy(idx + n, g[i]->idx, (size_t)g[i]->n * sizeof *idx);
+        n += g[i]->n;
+    }
+    if (ng > 1)
+        qsort(idx, n, sizeof *idx, cmp_u32);
+    for (size_t i = 0; i < n; i++)
+        l->items[i] = all->items[idx[i]];
+    free(idx);
+    *out = kv_list_value(l);
+    if (ng == 1)
+        g[0]->docs = *out;
+    return 0;
+}
+
+/* The documents of `all` that lookup `key` may match for value `v`: a
+ * superset of those its predicate accepts, in list order; `all` itself
+ * when the lookup cannot narrow it.  -1: out of memory. */
+static int key_lookup(kv_eval *ev, uint32_t key, kvet_value all, kvet_value v, kvet_value *out)
+{
+    enum { KEY_MIN_DOCS = 8, KEY_MAX_VALUES = 64 }; /* below, a scan is as quick */
+    kv_env *env = ev->env;
+    const kv_key *k = &ev->prog->keys[key];
+    *out = all;
+    if (!env->key_pure[key] || all.type != KVET_LIST || all.u.l->n < KEY_MIN_DOCS)
+        return 0;
+    if (k->mode == KV_KEY_IN ? v.type != KVET_LIST || v.u.l->n > KEY_MAX_VALUES
+                             : k->mode == KV_KEY_IN_KEYS && v.type != KVET_STRING)
+        return 0;
+    key_cache *kc = &env->keys;
+    if (2 * (kc->n + 1) > kc->cap) {
+        uint32_t cap = kc->cap ? kc->cap * 2 : 16;
+        key_cache_entry *s = calloc(cap, sizeof *s);
+        if (!s)
+            return -1;
+        for (uint32_t i = 0; i < kc->cap; i++) {
+            if (!kc->slots[i].all)
+                continue;
+            uint64_t h = ((uintptr_t)kc->slots[i].all >> 4) * 0x9E3779B97F4A7C15ULL + kc->slots[i].key;
+            uint32_t j = (uint32_t)(h >> 32) & (cap - 1);
+            while (s[j].all)
+                j = (j + 1) & (cap - 1);
+            s[j] = kc->slots[i];
+        }
+        free(kc->slots);
+        kc->slots = s;
+        kc->cap = cap;
+    }
+    uint64_t h = ((uintptr_t)all.u.l >> 4) * 0x9E3779B97F4A7C15ULL + key;
+    uint32_t j = (uint32_t)(h >> 32) & (kc->cap - 1);
+    while (kc->slots[j].all && !(kc->slots[j].all == all.u.l && kc->slots[j].key == key))
+        j = (j + 1) & (kc->cap - 1);
+    key_cache_entry *e = &kc->slots[j];
+    if (!e->all) {
+        if (key_index_build(ev, key, all.u.l, &e->ix) < 0)
+            return -1;
+        e->all = all.u.l;
+        e->key = key;
+        kc->n++;
+    }
+    if (!e->ix)
+        return 0;
+    /* A string equals only a string: a string value meets the documents
+     * filed under it, any other value those without a string key.  A list
+     * of keys that is not a list may still hold the value (a map's key, a
+     * substring) or fail: those documents are always looked at. */
+    key_group *g[KEY_MAX_VALUES + 1];
+    uint32_t ng = 0;
+    bool other = k->mode == KV_KEY_IN_KEYS;
+    uint32_t nv = k->mode == KV_KEY_IN ? v.u.l->n : 1;
+    for (uint32_t i = 0; i < nv; i++)
+        if ((k->mode == KV_KEY_IN ? v.u.l->items[i] : v).type != KVET_STRING)
+            other = true;
+    if (other && e->ix->other.n)
+        g[ng++] = &e->ix->other;
+    for (uint32_t i = 0; i < nv; i++) {
+        kvet_value s = k->mode == KV_KEY_IN ? v.u.l->items[i] : v;
+        if (s.type != KVET_STRING)
+            continue;
+        key_group *f = key_slot(e->ix, s.u.s, key_hash(s.u.s));
+        bool seen = !f->key;
+        for (uint32_t m = 0; m < ng && !seen; m++)
+            seen = g[m] == f;
+        if (!seen)
+            g[ng++] = f;
+    }
+    return groups_list(ev, all.u.l, g, ng, out);
+}
 
 static kvet_value stamp(const kvet_pack *p, kvet_value v, uint32_t pc)
 {
@@ -872,6 +1148,20 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             if (ns.type != KVET_STRING)
                 FAIL(fmt_err(ev->arena, "docs(): the namespace must be a string, got %s", tname(ns)));
             PUSH(ev->env->hooks.query_ns(ev->env->hooks.ud, a, ns.u.s));
+            break;
+        }
+        case KV_OPC_QUERYKEY: {
+            kvet_value v = POP(), ns = POP();
+            if (ns.type == KVET_ABSENT) {
+                PUSH(ns);
+                break;
+            }
+            if (ns.type != KVET_STRING)
+                FAIL(fmt_err(ev->arena, "docs(): the namespace must be a string, got %s", tname(ns)));
+            kvet_value all = ev->env->hooks.query_ns(ev->env->hooks.ud, p->keys[a].query, ns.u.s), r = all;
+            if (key_lookup(ev, a, all, v, &r) < 0)
+                FAIL("out of memory");
+            PUSH(r);
             break;
         }
         case KV_OPC_POP:

@@ -1506,6 +1506,52 @@ static const char *write_crafted(const crafted *c)
     return path;
 }
 
+/* A lookup by key over one namespace's documents compiles to an indexed
+ * lookup with its key function; a scan that starts otherwise does not,
+ * and a crafted key entry is refused before anything runs. */
+START_TEST(indexed_lookups_compile_and_verify)
+{
+    static const char *const src = PACK
+        "for Deployment as d {\n"
+        "  rule X-1 warning \"hpa\"\n"
+        "    require any(docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\", d.metadata.namespace),\n"
+        "        h => h.spec.scaleTargetRef.name == d.metadata.name and h.spec.maxReplicas > 1)\n"
+        "  rule X-2 warning \"labels\"\n"
+        "    require count(docs(\"Service\", \"v1\", d.metadata.namespace), s => \"a=b\" in keys(s.metadata)) +\n"
+        "        count(docs(\"Service\", \"v1\", d.metadata.namespace), s => s.metadata.name in [\"x\"]) +\n"
+        "        count(docs(\"Service\", \"v1\", d.metadata.namespace), s => true and s.metadata.name == \"x\") > 0\n"
+        "}\n";
+    kvet_ctx *ctx = kvet_ctx_new();
+    kvet_pack *p = kvet_pack_load_source(ctx, "x.kvet", src, strlen(src));
+    char *d = th_diags(ctx);
+    ck_assert_msg(p != NULL, "%s", d);
+    free(d);
+    /* keys(...) is a builtin, not one of the pack's functions: no index */
+    ck_assert_uint_eq(p->nkeys, 2);
+    ck_assert_uint_eq(p->keys[0].mode, KV_KEY_EQ);
+    ck_assert_uint_eq(p->keys[1].mode, KV_KEY_IN);
+    ck_assert_uint_eq(p->fns[p->keys[0].fn].nparams, 1);
+    find_op(p, KV_OPC_QUERYKEY, 1);
+    char *data;
+    size_t len;
+    p->keys[1].query = 9;
+    ck_assert_int_eq(kv_program_serialize(p, &data, &len), 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/badkey.kvetc", th_dir);
+    FILE *f = fopen(path, "wb");
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+    free(data);
+    kvet_pack_free(p);
+    const char *paths[] = {path};
+    ck_assert_ptr_null(kvet_pack_load(ctx, paths, 1));
+    d = th_diags(ctx);
+    th_assert_contains(d, "corrupted compiled pack: indexed lookup 1 refers to query 9");
+    free(d);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(verify_rejects_crafted_packs)
 {
     const crafted *c = &CRAFTED[_i];
@@ -1580,7 +1626,7 @@ START_TEST(regression_fuzz_packfiles)
         ck_assert(size > 0 && (data[0] & 1));
         size_t len = 52 + size - 1;
         unsigned char *buf = malloc(len);
-        memcpy(buf, "KVETPACK\x03\0\0\0", 12);
+        memcpy(buf, "KVETPACK\x04\0\0\0", 12);
         for (int i = 0; i < 8; i++)
             buf[12 + i] = (unsigned char)((uint64_t)(size - 1) >> (8 * i));
         kv_sha256 s;
@@ -2046,6 +2092,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, imports_and_overrides_across_packs);
     tcase_add_test(tc, regression_unterminated_buffers);
     tcase_add_loop_test(tc, verify_rejects_crafted_packs, 0, (int)(sizeof CRAFTED / sizeof CRAFTED[0]));
+    tcase_add_test(tc, indexed_lookups_compile_and_verify);
     tcase_add_test(tc, verify_cli_exits_2);
     tcase_add_test(tc, verify_accepts_compiled_code);
     tcase_add_test(tc, regression_fuzz_packfiles);
