@@ -808,7 +808,8 @@ static int key_lookup(kv_eval *ev, uint32_t key, kvet_value all, kvet_value v, k
     kv_env *env = ev->env;
     const kv_key *k = &ev->prog->keys[key];
     *out = all;
-    if (!env->key_pure[key] || all.type != KVET_LIST || all.u.l->n < KEY_MIN_DOCS)
+    /* coverage records the ways of the scan an index stands for */
+    if (!env->key_pure[key] || env->hooks.branches || all.type != KVET_LIST || all.u.l->n < KEY_MIN_DOCS)
         return 0;
     if (k->mode == KV_KEY_IN ? v.type != KVET_LIST || v.u.l->n > KEY_MAX_VALUES
                              : k->mode == KV_KEY_IN_KEYS && v.type != KVET_STRING)
