@@ -1,7 +1,8 @@
 /*
  * gen.c - writes a realistic, deterministic set of KServe / Knative scaling
- * manifests for benchmarks: `gen N OUTDIR [SEED]` writes N documents, 100 per
- * file, as multi-document YAML.  The mix follows what GitOps repositories
+ * manifests for benchmarks: `gen N OUTDIR [SEED [NAMESPACES]]` writes N
+ * documents, 100 per file, as multi-document YAML, spread over NAMESPACES
+ * namespaces (default 37).  The mix follows what GitOps repositories
  * hold: InferenceServices, Knative Services, HPAs, KEDA ScaledObjects, PDBs
  * and a few config-autoscaler ConfigMaps.
  */
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 
 static uint64_t state;
+static uint32_t nns = 37; /* namespaces: team-0 .. team-(nns-1) */
 
 static uint32_t rnd(uint32_t n)
 {
@@ -33,7 +35,7 @@ static void isvc(FILE *f, uint32_t i)
     fprintf(f, "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n"
                "  name: %s-model-%u\n  namespace: team-%u\n  labels:\n    app.kubernetes.io/part-of: serving\n"
                "    team: team-%u\n  annotations:\n",
-            model, i, i % 37, i % 37);
+            model, i, i % nns, i % nns);
     if (rnd(3) == 0)
         fprintf(f, "    serving.kserve.io/deploymentMode: %s\n", rnd(2) ? "RawDeployment" : "Serverless");
     if (rnd(4) == 0)
@@ -63,7 +65,7 @@ static void ksvc(FILE *f, uint32_t i)
                "        autoscaling.knative.dev/min-scale: \"%u\"\n"
                "        autoscaling.knative.dev/max-scale: \"%u\"\n"
                "        autoscaling.knative.dev/target: \"%u\"\n",
-            i, i % 37, rnd(5) ? "kpa.autoscaling.knative.dev" : "hpa.autoscaling.knative.dev", min, min + rnd(10),
+            i, i % nns, rnd(5) ? "kpa.autoscaling.knative.dev" : "hpa.autoscaling.knative.dev", min, min + rnd(10),
             10 + rnd(190));
     if (rnd(3) == 0)
         fprintf(f, "        autoscaling.knative.dev/window: %us\n", 6 + rnd(120));
@@ -81,7 +83,7 @@ static void hpa(FILE *f, uint32_t i)
                "      resource:\n        name: cpu\n        target:\n          type: Utilization\n"
                "          averageUtilization: %u\n  behavior:\n    scaleDown:\n      stabilizationWindowSeconds: %u\n"
                "      policies:\n        - type: Percent\n          value: 50\n          periodSeconds: 60\n",
-            i, i % 37, i, 1 + rnd(3), 4 + rnd(30), 50 + rnd(40), 60 * rnd(6));
+            i, i % nns, i, 1 + rnd(3), 4 + rnd(30), 50 + rnd(40), 60 * rnd(6));
 }
 
 static void scaled_object(FILE *f, uint32_t i)
@@ -91,14 +93,14 @@ static void scaled_object(FILE *f, uint32_t i)
                "  cooldownPeriod: 300\n  triggers:\n    - type: prometheus\n      metadata:\n"
                "        serverAddress: http://prometheus.monitoring:9090\n"
                "        query: sum(rate(http_requests_total{app=\"worker-%u\"}[2m]))\n        threshold: \"%u\"\n",
-            i, i % 37, i, rnd(2), 5 + rnd(50), i, 10 + rnd(100));
+            i, i % nns, i, rnd(2), 5 + rnd(50), i, 10 + rnd(100));
 }
 
 static void pdb(FILE *f, uint32_t i)
 {
     fprintf(f, "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: app-%u\n  namespace: team-%u\n"
                "spec:\n  minAvailable: %u\n  selector:\n    matchLabels:\n      app: app-%u\n",
-            i, i % 37, 1 + rnd(2), i);
+            i, i % nns, 1 + rnd(2), i);
 }
 
 static void config(FILE *f, uint32_t i)
@@ -112,12 +114,14 @@ static void config(FILE *f, uint32_t i)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: gen N OUTDIR [SEED]\n");
+        fprintf(stderr, "usage: gen N OUTDIR [SEED [NAMESPACES]]\n");
         return 2;
     }
     long n = strtol(argv[1], NULL, 10);
     const char *dir = argv[2];
     state = argc > 3 ? strtoull(argv[3], NULL, 10) : 42;
+    if (argc > 4 && strtoul(argv[4], NULL, 10) > 0)
+        nns = (uint32_t)strtoul(argv[4], NULL, 10);
     if (state == 0)
         state = 42;
     if (n <= 0 || (mkdir(dir, 0755) != 0 && errno != EEXIST)) {
