@@ -18,7 +18,15 @@
  * Pass 2 streams every document: parse, evaluate, record the resource's
  * findings and effective values, release the document.  Memory therefore
  * grows with the index and the results, not with the whole input.
+ *
+ * With kvet_inputs.jobs > 1, threads read and parse the input files ahead
+ * of the main thread (each with a kvet_ctx of its own for its diagnostics),
+ * a bounded number of units ahead in pass 2.  Everything else -- indexing,
+ * contexts, evaluation, the result's order and counters, the diagnostics --
+ * stays in the main thread, in input order, so the result is the same as
+ * without threads.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +70,20 @@ typedef struct unit {
     kvet_diag *diags;              /* its load diagnostics, detached until then */
     size_t ndiags;
     kv_arena pending;              /* its documents of kinds no rule queries, until evaluated */
+    /* parsed by a thread ahead of the main thread (see parse_ahead) */
+    uint32_t src;                  /* its source id, given before the threads start */
+    int ahead;                     /* AHEAD_* */
+    bool ahead_oom;
+    struct parsed_doc *own;        /* its documents, instead of run.events */
+    size_t nown, capown;
 } unit;
+
+enum {
+    AHEAD_NONE,                    /* not given to the threads, or not taken yet */
+    AHEAD_PARSED,                  /* own, diags, st and len hold its one parse */
+    AHEAD_UNREAD,                  /* reading it failed: the main thread reads it again to report it */
+    AHEAD_SERIAL                   /* standard input or a buffer: the main thread reads it */
+};
 
 /* A document of a unit, as pass 1 kept it for evaluation: the index copy
  * of a queried kind, else a copy of its own; `mark` counts the unit's load
@@ -1476,8 +1497,10 @@ static void eval_parsed_unit(run *r, uint32_t ui)
     r->cur_unit = ui;
     r->cur_ctx = context_for(r, ui);
     if (r->cur_ctx) {
-        for (size_t i = 0; i < u->nevents && !r->oom; i++) {
-            const parsed_doc *e = &r->events[u->first_event + i];
+        const parsed_doc *events = u->own ? u->own : r->events + u->first_event;
+        size_t nevents = u->own ? u->nown : u->nevents;
+        for (size_t i = 0; i < nevents && !r->oom; i++) {
+            const parsed_doc *e = &events[i];
             while (given < e->mark && given < u->ndiags)
                 kv_diag_attach(r->ctx, &u->diags[given++]);
             kv_doc doc = {.root = e->root, .src = e->src};
@@ -1494,6 +1517,9 @@ static void eval_parsed_unit(run *r, uint32_t ui)
     u->ndiags = 0;
     /* what no rule queries is not needed once evaluated */
     kv_arena_free(&u->pending);
+    free(u->own);
+    u->own = NULL;
+    u->nown = u->capown = 0;
     collect_input_errors(r, before);
     kvet_input_info *info = NULL;
     if (u->origin != SIZE_MAX && u->origin < r->res->pub.ninputs)
@@ -1562,6 +1588,231 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     }
     if (owned)
         free(data);
+}
+
+/* ------------------------------------------------- parsing ahead (-j) */
+
+/* The threads that parse units ahead of the main thread.  A thread takes
+ * the next unit below `limit`, parses it with its own kvet_ctx, and marks
+ * it done; the main thread waits for each unit in order and moves `limit`
+ * on as it consumes them, so at most `window` parsed units wait in memory. */
+typedef struct ahead {
+    run *r;
+    pthread_mutex_t mu;
+    pthread_cond_t ready;      /* a unit is done */
+    pthread_cond_t room;       /* limit moved on, or stop */
+    uint32_t next, limit, window;
+    uint8_t *done;             /* per unit */
+    bool stop;
+    pthread_t *threads;
+    size_t nthreads;
+} ahead;
+
+typedef struct ahead_doc_ud {
+    kvet_ctx *ctx;
+    unit *u;
+} ahead_doc_ud;
+
+static int ahead_doc(void *ud, kv_doc *doc)
+{
+    ahead_doc_ud *a = ud;
+    unit *u = a->u;
+    if (u->ahead_oom)
+        return 0;
+    if (u->nown == u->capown) {
+        size_t cap = u->capown ? u->capown * 2 : 64;
+        parsed_doc *e = realloc(u->own, cap * sizeof *e);
+        if (!e) {
+            u->ahead_oom = true;
+            return 0;
+        }
+        u->own = e;
+        u->capown = cap;
+    }
+    bool oom = false;
+    kvet_value kept = kv_value_copy(&u->pending, doc->root, &oom);
+    if (oom) {
+        u->ahead_oom = true;
+        return 0;
+    }
+    /* the thread's context holds only this unit's diagnostics */
+    u->own[u->nown++] = (parsed_doc){kept, doc->src, kvet_diag_count(a->ctx)};
+    return 0;
+}
+
+/* Read and parse one unit in a thread: what load_unit(indexing) does,
+ * with every document kept in the unit (pass 1 indexes them later, in
+ * order).  Touches only the unit and the thread's own context. */
+static void parse_ahead(const run *r, kvet_ctx *tctx, unit *u)
+{
+    if (!u->path || !strcmp(u->path, "-")) {
+        u->ahead = AHEAD_SERIAL;
+        return;
+    }
+    /* the loader names documents by their source id */
+    if (kv_source_set(tctx, u->src, unit_name(r, u)) < 0) {
+        u->ahead_oom = true;
+        u->ahead = AHEAD_UNREAD;
+        return;
+    }
+    char *data = NULL;
+    size_t len = 0;
+    if (kv_read_file(tctx, u->path, &data, &len) < 0) {
+        kv_diag_truncate(tctx, 0);
+        u->ahead = AHEAD_UNREAD;
+        return;
+    }
+    ahead_doc_ud ud = {tctx, u};
+    kv_load_manifests(tctx, unit_name(r, u), u->src, data, len, 0, ahead_doc, &ud, &u->st);
+    free(data);
+    u->len = len;
+    u->diags = kv_diag_detach(tctx, 0, &u->ndiags);
+    if (u->ndiags && !u->diags)
+        u->ahead_oom = true;
+    u->ahead = AHEAD_PARSED;
+}
+
+static void *ahead_main(void *arg)
+{
+    ahead *a = arg;
+    run *r = a->r;
+    kvet_ctx *tctx = kvet_ctx_new();
+    if (tctx)
+        kvet_ctx_set_limits(tctx, &r->ctx->limits);
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        while (!a->stop && a->next < r->nunits && a->next >= a->limit)
+            pthread_cond_wait(&a->room, &a->mu);
+        if (a->stop || a->next >= r->nunits)
+            break;
+        uint32_t i = a->next++;
+        pthread_mutex_unlock(&a->mu);
+        if (tctx)
+            parse_ahead(r, tctx, &r->units[i]);
+        else
+            r->units[i].ahead_oom = true;
+        pthread_mutex_lock(&a->mu);
+        a->done[i] = 1;
+        pthread_cond_broadcast(&a->ready);
+    }
+    pthread_mutex_unlock(&a->mu);
+    kvet_ctx_free(tctx);
+    return NULL;
+}
+
+/* Start up to `jobs` threads; false when none could be started (the run
+ * then parses in the main thread). */
+static bool ahead_start(ahead *a, run *r, unsigned jobs, uint32_t window)
+{
+    memset(a, 0, sizeof *a);
+    a->r = r;
+    a->window = window;
+    a->limit = window;
+    a->done = calloc(r->nunits + 1, 1);
+    a->threads = calloc(jobs, sizeof *a->threads);
+    if (!a->done || !a->threads) {
+        free(a->done);
+        free(a->threads);
+        return false;
+    }
+    /* source ids in input order, as the main thread would give them */
+    for (uint32_t i = 0; i < r->nunits; i++) {
+        unit *u = &r->units[i];
+        u->ahead = AHEAD_NONE;
+        if (u->path && strcmp(u->path, "-") != 0 && !u->parsed) {
+            u->src = kv_source_add(r->ctx, unit_name(r, u));
+            if (!u->src) {
+                r->oom = true;
+                free(a->done);
+                free(a->threads);
+                return false;
+            }
+        }
+    }
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->ready, NULL);
+    pthread_cond_init(&a->room, NULL);
+    for (unsigned k = 0; k < jobs; k++)
+        if (pthread_create(&a->threads[a->nthreads], NULL, ahead_main, a) == 0)
+            a->nthreads++;
+    if (a->nthreads)
+        return true;
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->ready);
+    pthread_cond_destroy(&a->room);
+    free(a->done);
+    free(a->threads);
+    return false;
+}
+
+/* Wait until the threads are done with unit i. */
+static void ahead_wait(ahead *a, uint32_t i)
+{
+    pthread_mutex_lock(&a->mu);
+    while (!a->done[i])
+        pthread_cond_wait(&a->ready, &a->mu);
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* Unit i is consumed: the threads may parse one more. */
+static void ahead_consumed(ahead *a, uint32_t i)
+{
+    pthread_mutex_lock(&a->mu);
+    uint32_t limit = i + 1 + a->window;
+    if (limit > a->limit) {
+        a->limit = limit;
+        pthread_cond_broadcast(&a->room);
+    }
+    pthread_mutex_unlock(&a->mu);
+}
+
+static void ahead_stop(ahead *a)
+{
+    pthread_mutex_lock(&a->mu);
+    a->stop = true;
+    pthread_cond_broadcast(&a->room);
+    pthread_mutex_unlock(&a->mu);
+    for (size_t k = 0; k < a->nthreads; k++)
+        pthread_join(a->threads[k], NULL);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->ready);
+    pthread_cond_destroy(&a->room);
+    free(a->done);
+    free(a->threads);
+}
+
+/* Pass 1 for a unit a thread parsed: index its documents in order, as
+ * index_doc does while parsing. */
+static void index_ahead(run *r, uint32_t ui)
+{
+    unit *u = &r->units[ui];
+    r->cur_unit = ui;
+    for (size_t i = 0; i < u->nown && !r->oom; i++) {
+        parsed_doc *e = &u->own[i];
+        kvet_value kind = kvet_map_get(e->root, "kind", 4);
+        kvet_value api = kvet_map_get(e->root, "apiVersion", 10);
+        kvet_value kept;
+        if (kind.type == KVET_STRING && api.type == KVET_STRING && wanted(r, e->root) && push_doc(r, e->root, &kept))
+            e->root = kept;
+    }
+    u->parsed = true;
+}
+
+/* Take what the threads made of unit i: true when it is parsed (and
+ * indexed, in pass 1), false when the main thread must read it. */
+static bool take_ahead(run *r, ahead *a, uint32_t i, bool indexing)
+{
+    ahead_wait(a, i);
+    unit *u = &r->units[i];
+    if (u->ahead_oom)
+        r->oom = true;
+    if (u->ahead != AHEAD_PARSED)
+        return false;
+    if (indexing)
+        index_ahead(r, i);
+    else
+        u->parsed = true;
+    return true;
 }
 
 /* ------------------------------------------------------ units and scopes */
@@ -2110,10 +2361,19 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
             r.st = ri->pub.stats;
     }
     double t_pass1 = 0, t_group = 0, t_pass2;
+    /* --stats times parsing and evaluation apart: it parses in the main thread */
+    unsigned jobs = r.st ? 1 : in->jobs;
+    ahead ah;
+    bool threads = false;
     if (pack->nqueries && !r.oom) {
         double t0 = r.st ? now_s() : 0;
+        /* pass 1 keeps every unit parsed: the threads may run to the end */
+        threads = jobs > 1 && r.nunits > 1 && ahead_start(&ah, &r, jobs, (uint32_t)r.nunits);
         for (uint32_t i = 0; i < r.nunits && !r.oom; i++)
-            load_unit(&r, i, true);
+            if (!threads || !take_ahead(&r, &ah, i, true))
+                load_unit(&r, i, true);
+        if (threads)
+            ahead_stop(&ah);
         double t1 = r.st ? now_s() : 0;
         if (r.st)
             r.st->parse_rss_kb = peak_rss_kb();
@@ -2125,12 +2385,22 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
         }
     }
     t_pass2 = r.st ? now_s() : 0;
+    /* without pass 1, the threads parse a few units ahead of evaluation */
+    threads = !pack->nqueries && !r.oom && jobs > 1 && r.nunits > 1 &&
+              ahead_start(&ah, &r, jobs, 4 * jobs);
     /* a unit pass 1 could not read is read again, to report it */
-    for (uint32_t i = 0; i < r.nunits && !r.oom; i++)
+    for (uint32_t i = 0; i < r.nunits && !r.oom; i++) {
+        if (threads)
+            take_ahead(&r, &ah, i, false);
         if (r.units[i].parsed)
             eval_parsed_unit(&r, i);
         else
             load_unit(&r, i, false);
+        if (threads)
+            ahead_consumed(&ah, i);
+    }
+    if (threads)
+        ahead_stop(&ah);
     if (r.st) {
         /* with nothing queried, parsing and evaluation interleave in one pass */
         t_pass2 = now_s() - t_pass2;
@@ -2184,6 +2454,7 @@ done:
             kv_diag_release(&r.units[i].diags[k]);
         free(r.units[i].diags);
         kv_arena_free(&r.units[i].pending);
+        free(r.units[i].own);
     }
     free(r.units);
     free(r.scopes);

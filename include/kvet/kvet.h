@@ -327,6 +327,10 @@ typedef struct kvet_inputs {
     const char *const *envs;  /* with a project: check only these environments (none: all) */
     size_t nenvs;
     int want_stats;           /* measure where the run's time and memory went (result->stats) */
+    /* threads that read and parse input files ahead of evaluation (kvet check
+     * -j); 0 or 1: none.  Evaluation, and so the result, is the same for any
+     * value; with want_stats the run uses none (its timings are per phase). */
+    unsigned jobs;
 } kvet_inputs;
 
 typedef struct kvet_finding {
