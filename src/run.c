@@ -75,6 +75,7 @@ typedef struct unit {
     int ahead;                     /* AHEAD_* */
     bool ahead_oom;
     struct parsed_doc *own;        /* its documents, instead of run.events */
+    kv_arena queried;              /* pass 1: those the index copies, until it has */
     size_t nown, capown;
 } unit;
 
@@ -1517,6 +1518,7 @@ static void eval_parsed_unit(run *r, uint32_t ui)
     u->ndiags = 0;
     /* what no rule queries is not needed once evaluated */
     kv_arena_free(&u->pending);
+    kv_arena_free(&u->queried);
     free(u->own);
     u->own = NULL;
     u->nown = u->capown = 0;
@@ -1609,6 +1611,7 @@ typedef struct ahead {
 } ahead;
 
 typedef struct ahead_doc_ud {
+    const run *r;
     kvet_ctx *ctx;
     unit *u;
 } ahead_doc_ud;
@@ -1629,8 +1632,17 @@ static int ahead_doc(void *ud, kv_doc *doc)
         u->own = e;
         u->capown = cap;
     }
+    /* what the index will copy is kept apart, to be freed once it has
+     * (pass 1, when the program queries; wanted() reads only the program) */
+    kv_arena *into = &u->pending;
+    if (a->r->prog->nqueries) {
+        kvet_value kind = kvet_map_get(doc->root, "kind", 4);
+        kvet_value api = kvet_map_get(doc->root, "apiVersion", 10);
+        if (kind.type == KVET_STRING && api.type == KVET_STRING && wanted(a->r, doc->root))
+            into = &u->queried;
+    }
     bool oom = false;
-    kvet_value kept = kv_value_copy(&u->pending, doc->root, &oom);
+    kvet_value kept = kv_value_copy(into, doc->root, &oom);
     if (oom) {
         u->ahead_oom = true;
         return 0;
@@ -1662,7 +1674,7 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, unit *u)
         u->ahead = AHEAD_UNREAD;
         return;
     }
-    ahead_doc_ud ud = {tctx, u};
+    ahead_doc_ud ud = {r, tctx, u};
     kv_load_manifests(tctx, unit_name(r, u), u->src, data, len, 0, ahead_doc, &ud, &u->st);
     free(data);
     u->len = len;
@@ -1795,6 +1807,8 @@ static void index_ahead(run *r, uint32_t ui)
         if (kind.type == KVET_STRING && api.type == KVET_STRING && wanted(r, e->root) && push_doc(r, e->root, &kept))
             e->root = kept;
     }
+    if (!r->oom)
+        kv_arena_free(&u->queried);
     u->parsed = true;
 }
 
@@ -1832,6 +1846,7 @@ static unit *add_unit(run *r, const char *path, uint32_t env)
     unit *u = &r->units[r->nunits];
     memset(u, 0, sizeof *u);
     kv_arena_init(&u->pending);
+    kv_arena_init(&u->queried);
     u->env = env;
     u->origin = SIZE_MAX;
     if (path) {
@@ -2454,6 +2469,7 @@ done:
             kv_diag_release(&r.units[i].diags[k]);
         free(r.units[i].diags);
         kv_arena_free(&r.units[i].pending);
+        kv_arena_free(&r.units[i].queried);
         free(r.units[i].own);
     }
     free(r.units);
