@@ -77,7 +77,31 @@ typedef struct unit {
     struct parsed_doc *own;        /* its documents, instead of run.events */
     kv_arena queried;              /* pass 1: those the index copies, until it has */
     size_t nown, capown;
+    /* evaluated by a thread (see eval_pool): what the main thread decided
+     * before, in input order, and what the thread made of it */
+    struct job_doc *jobs;
+    size_t njobs;
+    kv_arena nsa;                  /* documents given their environment's namespace */
+    struct context *ectx;
+    kvet_diag *cdiags;             /* what choosing its context reported */
+    size_t ncdiags;
+    kvet_resource *out;
+    size_t nout;
+    kvet_error *werr;
+    size_t nwerr;
+    bool woom;
 } unit;
+
+/* A document of a unit given to a thread: its root as evaluated, and
+ * whether it is left out (JOB_*). */
+typedef struct job_doc {
+    kvet_value root;
+    uint32_t src;
+    size_t mark;
+    int skip;
+} job_doc;
+
+enum { JOB_EVAL, JOB_OWN, JOB_DUPLICATE };
 
 enum {
     AHEAD_NONE,                    /* not given to the threads, or not taken yet */
@@ -112,6 +136,8 @@ typedef struct result_impl {
     kvet_result pub;
     kv_arena arena;
     size_t capresources, caperrors, capwarnings, capcontexts;
+    kv_arena *more;            /* the arenas of the threads that evaluated (-j) */
+    size_t nmore;
 } result_impl;
 
 struct run;
@@ -119,6 +145,7 @@ struct run;
 /* One context: see the file comment. */
 typedef struct context {
     struct run *r;
+    size_t id;                 /* its index in run.contexts */
     uint32_t scope, env;
     int winner[CFG_KINDS];     /* index document, or NO_DOC */
     kvet_config_origin origin[CFG_KINDS];
@@ -1198,6 +1225,7 @@ static context *new_context(run *r, const unit *u, const int winner[CFG_KINDS],
         r->oom = true;
         return NULL;
     }
+    c->id = r->ncontexts;
     r->contexts[r->ncontexts++] = c;
     c->r = r;
     c->scope = u->scope;
@@ -1276,17 +1304,8 @@ static int cmp_finding(const void *a, const void *b)
 
 /* Each rule's outcome on the resource once its findings are waived or
  * baselined: failing while one is open, else waived or baselined. */
-static void settle_outcomes(run *r, kvet_resource *rs)
+static void settle_outcomes(const run *r, kvet_resource *rs)
 {
-    if (!r->noutcomes)
-        return;
-    rs->outcomes = malloc(r->noutcomes * sizeof *rs->outcomes);
-    if (!rs->outcomes) {
-        r->oom = true;
-        return;
-    }
-    memcpy(rs->outcomes, r->outcomes, r->noutcomes * sizeof *rs->outcomes);
-    rs->noutcomes = r->noutcomes;
     for (size_t i = 0; i < rs->nfindings; i++) {
         const kvet_finding *f = &rs->findings[i];
         kvet_outcome *o = NULL;
@@ -1308,7 +1327,10 @@ static void settle_outcomes(run *r, kvet_resource *rs)
     }
 }
 
-static void eval_resource(run *r, kvet_value root, uint32_t src)
+/* Evaluate a resource into a new entry of r->res: all that needs only the
+ * resource and its context, so a thread may do it (-j); NULL when out of
+ * memory.  settle_resource does the rest. */
+static kvet_resource *eval_compute(run *r, kvet_value root, uint32_t src)
 {
     kvet_result *res = &r->res->pub;
     if (res->nresources == r->res->capresources) {
@@ -1316,7 +1338,7 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
         kvet_resource *nr = realloc(res->resources, cap * sizeof *nr);
         if (!nr) {
             r->oom = true;
-            return;
+            return NULL;
         }
         res->resources = nr;
         r->res->capresources = cap;
@@ -1339,8 +1361,6 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
     rs->effective = kv_map_value(kv_map_new(&r->res->arena, 0));
     rs->context = r->cur_ctx->pub;
     rs->env = r->cur_ctx->env != NO_ENV ? r->project->envs[r->cur_ctx->env].name : NULL;
-    if (config_kind(root) >= 0)
-        r->found_cluster_config = true;
 
     r->cur = rs;
     r->cur_src = src;
@@ -1369,20 +1389,15 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
             rs->nfindings = r->nfindings;
         }
     }
-    /* waivers first (explicit acceptance), then the baseline */
-    kv_waivers_resource(r->ctx, &r->ws, r->prog, root, rs, rs->file);
-    for (size_t i = 0; i < rs->nfindings; i++) {
-        kvet_finding *f = &rs->findings[i];
-        if (f->waiver) {
-            res->waived++;
-        } else if (kv_baseline_has(&r->ws, f, rs)) {
-            f->baselined = 1;
-            res->baselined++;
-        } else if (f->severity <= KVET_SEV_ERROR) {
-            res->findings[f->severity]++;
+    if (r->noutcomes) {
+        rs->outcomes = malloc(r->noutcomes * sizeof *rs->outcomes);
+        if (!rs->outcomes) {
+            r->oom = true;
+        } else {
+            memcpy(rs->outcomes, r->outcomes, r->noutcomes * sizeof *rs->outcomes);
+            rs->noutcomes = r->noutcomes;
         }
     }
-    settle_outcomes(r, rs);
     if (r->in->want_trace) {
         size_t nt;
         const kv_trace_rec *t = kv_eval_trace(r->cur_ctx->ev, &nt);
@@ -1411,6 +1426,37 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
             }
         }
     }
+    return rs;
+}
+
+/* What a resource's evaluation leaves to the run, in input order: waivers
+ * (which note their use) first, as explicit acceptance, then the baseline,
+ * and the counts. */
+static void settle_resource(run *r, kvet_resource *rs, kvet_value root)
+{
+    kvet_result *res = &r->res->pub;
+    if (config_kind(root) >= 0)
+        r->found_cluster_config = true;
+    kv_waivers_resource(r->ctx, &r->ws, r->prog, root, rs, rs->file);
+    for (size_t i = 0; i < rs->nfindings; i++) {
+        kvet_finding *f = &rs->findings[i];
+        if (f->waiver) {
+            res->waived++;
+        } else if (kv_baseline_has(&r->ws, f, rs)) {
+            f->baselined = 1;
+            res->baselined++;
+        } else if (f->severity <= KVET_SEV_ERROR) {
+            res->findings[f->severity]++;
+        }
+    }
+    settle_outcomes(r, rs);
+}
+
+static void eval_resource(run *r, kvet_value root, uint32_t src)
+{
+    kvet_resource *rs = eval_compute(r, root, src);
+    if (rs)
+        settle_resource(r, rs, root);
 }
 
 
@@ -1829,6 +1875,458 @@ static bool take_ahead(run *r, ahead *a, uint32_t i, bool indexing)
     return true;
 }
 
+/* ------------------------------------------------ evaluating in threads (-j) */
+
+/* Threads evaluate whole units.  The main thread keeps what decides the
+ * result's order and what it shares: in input order it chooses a unit's
+ * context, notes its duplicates (eval_item), and hands it to the threads;
+ * then, again in input order, it takes what they made of it and does the
+ * rest (settle_resource, the unit's diagnostics and errors, its counts).
+ * Each thread evaluates with a run of its own: a copy of the main one for
+ * what is read-only by then (the index, the program, the inputs), with its
+ * own result, scratch memory and contexts, so its own VM environments.
+ * Source names are read by the threads: the main thread adds none while
+ * they work (a unit it must read itself waits until they are idle). */
+typedef struct worker {
+    struct eval_pool *p;
+    pthread_t thread;
+    run own;
+    result_impl res;
+    context **ctxs;            /* by the main thread's context id */
+    size_t nctxs;
+} worker;
+
+typedef struct eval_pool {
+    run *r;
+    pthread_mutex_t mu;
+    pthread_cond_t work;       /* a unit is queued, or stop */
+    pthread_cond_t ready;      /* a unit is evaluated */
+    uint32_t *queue;
+    size_t qhead, qtail;
+    uint8_t *done;             /* per unit */
+    bool stop;
+    worker *w;
+    size_t nworkers;
+} eval_pool;
+
+static context *worker_context(worker *w, const context *mc)
+{
+    if (mc->id < w->nctxs && w->ctxs[mc->id])
+        return w->ctxs[mc->id];
+    run *r = &w->own;
+    if (mc->id >= w->nctxs) {
+        size_t n = mc->id + 8;
+        context **v = realloc(w->ctxs, n * sizeof *v);
+        if (!v)
+            return NULL;
+        memset(v + w->nctxs, 0, (n - w->nctxs) * sizeof *v);
+        w->ctxs = v;
+        w->nctxs = n;
+    }
+    context *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    w->ctxs[mc->id] = c;
+    c->r = r;
+    c->id = mc->id;
+    c->scope = mc->scope;
+    c->env = mc->env;
+    c->pub = mc->pub;
+    memcpy(c->winner, mc->winner, sizeof c->winner);
+    memcpy(c->origin, mc->origin, sizeof c->origin);
+    c->query_lists = calloc(r->prog->nqueries + 1, sizeof *c->query_lists);
+    c->query_built = calloc(r->prog->nqueries + 1, 1);
+    c->query_ns = calloc(r->prog->nqueries + 1, sizeof *c->query_ns);
+    kv_vm_hooks hooks = {c, hook_finding, hook_error, hook_query, hook_query_ns, hook_rule_run, hook_derive_run,
+                         NULL};
+    c->vm = kv_env_new(r->ctx, r->prog, &hooks);
+    c->ev = c->vm ? kv_eval_new(c->vm) : NULL;
+    if (!c->query_lists || !c->query_built || !c->query_ns || !c->ev)
+        return NULL;
+    kv_env_set_params(c->vm, env_params(r, c->env));
+    return c;
+}
+
+/* In a thread: evaluate the documents of unit ui the main thread kept. */
+static void worker_unit(worker *w, uint32_t ui)
+{
+    run *r = &w->own;
+    unit *u = &w->p->r->units[ui];
+    kvet_result *res = &r->res->pub;
+    res->resources = NULL;
+    res->nresources = r->res->capresources = 0;
+    res->errors = NULL;
+    res->nerrors = r->res->caperrors = 0;
+    r->cur_ctx = worker_context(w, u->ectx);
+    if (!r->cur_ctx)
+        r->oom = true;
+    for (size_t i = 0; i < u->njobs && !r->oom; i++)
+        if (u->jobs[i].skip == JOB_EVAL)
+            eval_compute(r, u->jobs[i].root, u->jobs[i].src);
+    u->out = res->resources;
+    u->nout = res->nresources;
+    u->werr = res->errors;
+    u->nwerr = res->nerrors;
+    u->woom = r->oom;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    eval_pool *p = w->p;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->stop && p->qhead == p->qtail)
+            pthread_cond_wait(&p->work, &p->mu);
+        if (p->qhead == p->qtail)
+            break;
+        uint32_t ui = p->queue[p->qhead++];
+        pthread_mutex_unlock(&p->mu);
+        worker_unit(w, ui);
+        pthread_mutex_lock(&p->mu);
+        p->done[ui] = 1;
+        pthread_cond_broadcast(&p->ready);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static void worker_free(worker *w)
+{
+    for (size_t i = 0; i < w->nctxs; i++)
+        free_context(&w->own, w->ctxs[i]);
+    free(w->ctxs);
+    free(w->own.findings);
+    free(w->own.outcomes);
+    kv_arena_free(&w->own.scratch);
+    kv_arena_free(&w->own.ns_arena);
+    free(w->res.pub.rule_evaluated);
+    free(w->res.pub.rule_findings);
+    free(w->res.pub.derive_applied);
+    free(w->res.pub.derive_valued);
+}
+
+/* A thread's run: the main one's read-only parts, the rest its own. */
+static bool worker_init(worker *w, eval_pool *p)
+{
+    run *r = p->r;
+    memset(w, 0, sizeof *w);
+    w->p = p;
+    kv_arena_init(&w->res.arena);
+    w->res.pub.rule_evaluated = calloc(r->prog->nrules + 1, sizeof(size_t));
+    w->res.pub.rule_findings = calloc(r->prog->nrules + 1, sizeof(size_t));
+    w->res.pub.derive_applied = calloc(r->prog->nderives + 1, sizeof(size_t));
+    w->res.pub.derive_valued = calloc(r->prog->nderives + 1, sizeof(size_t));
+    run *o = &w->own;
+    *o = *r;
+    o->res = &w->res;
+    kv_arena_init(&o->scratch);
+    kv_arena_init(&o->ns_arena);
+    memset(&o->index_arena, 0, sizeof o->index_arena);
+    memset(&o->index_ids, 0, sizeof o->index_ids);
+    memset(&o->eval_ids, 0, sizeof o->eval_ids);
+    memset(&o->ws, 0, sizeof o->ws);
+    o->contexts = NULL;
+    o->ncontexts = o->capcontexts = 0;
+    o->cur_ctx = NULL;
+    o->cur = NULL;
+    o->findings = NULL;
+    o->nfindings = o->capfindings = 0;
+    o->outcomes = NULL;
+    o->noutcomes = o->capoutcomes = 0;
+    o->no_docs = kv_absent();
+    o->st = NULL;
+    o->oom = false;
+    if (!w->res.pub.rule_evaluated || !w->res.pub.rule_findings || !w->res.pub.derive_applied ||
+        !w->res.pub.derive_valued) {
+        worker_free(w);
+        return false;
+    }
+    return true;
+}
+
+/* Start up to `jobs` threads; false when none could be started. */
+static bool pool_start(eval_pool *p, run *r, unsigned jobs)
+{
+    memset(p, 0, sizeof *p);
+    p->r = r;
+    p->queue = calloc(r->nunits + 1, sizeof *p->queue);
+    p->done = calloc(r->nunits + 1, 1);
+    p->w = calloc(jobs, sizeof *p->w);
+    if (!p->queue || !p->done || !p->w) {
+        free(p->queue);
+        free(p->done);
+        free(p->w);
+        return false;
+    }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->ready, NULL);
+    for (unsigned k = 0; k < jobs; k++) {
+        worker *w = &p->w[p->nworkers];
+        if (!worker_init(w, p))
+            break;
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            worker_free(w);
+            break;
+        }
+        p->nworkers++;
+    }
+    if (p->nworkers)
+        return true;
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->ready);
+    free(p->queue);
+    free(p->done);
+    free(p->w);
+    return false;
+}
+
+static void pool_push(eval_pool *p, uint32_t ui)
+{
+    pthread_mutex_lock(&p->mu);
+    p->queue[p->qtail++] = ui;
+    pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void pool_wait(eval_pool *p, uint32_t ui)
+{
+    pthread_mutex_lock(&p->mu);
+    while (!p->done[ui])
+        pthread_cond_wait(&p->ready, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Join the threads; their counts go to the result, and their arenas,
+ * which the resources they made point into, live as long as it. */
+static void pool_stop(eval_pool *p)
+{
+    run *r = p->r;
+    result_impl *ri = r->res;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    for (size_t k = 0; k < p->nworkers; k++)
+        pthread_join(p->w[k].thread, NULL);
+    kv_arena *more = realloc(ri->more, (ri->nmore + p->nworkers) * sizeof *more);
+    if (more)
+        ri->more = more;
+    for (size_t k = 0; k < p->nworkers; k++) {
+        worker *w = &p->w[k];
+        for (uint32_t i = 0; i < r->prog->nrules; i++) {
+            ri->pub.rule_evaluated[i] += w->res.pub.rule_evaluated[i];
+            ri->pub.rule_findings[i] += w->res.pub.rule_findings[i];
+        }
+        for (uint32_t i = 0; i < r->prog->nderives; i++) {
+            ri->pub.derive_applied[i] += w->res.pub.derive_applied[i];
+            ri->pub.derive_valued[i] += w->res.pub.derive_valued[i];
+        }
+        r->oom |= w->own.oom;
+        worker_free(w);
+        if (more)
+            ri->more[ri->nmore++] = w->res.arena;
+        else
+            kv_arena_free(&w->res.arena), r->oom = true;
+    }
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->ready);
+    free(p->queue);
+    free(p->done);
+    free(p->w);
+}
+
+/* Main thread, in input order: what eval_parsed_unit decides before it
+ * evaluates -- the unit's context, the documents that are no resources or
+ * duplicates -- for a unit that is parsed.  False when out of memory. */
+static bool prepare_unit(run *r, uint32_t ui)
+{
+    unit *u = &r->units[ui];
+    r->cur_unit = ui;
+    /* choosing a context may warn: the warning is put back in its place
+     * among the unit's diagnostics when the unit is merged */
+    size_t before = kvet_diag_count(r->ctx);
+    u->ectx = context_for(r, ui);
+    u->cdiags = kv_diag_detach(r->ctx, before, &u->ncdiags);
+    if (!u->ectx || (u->ncdiags && !u->cdiags)) {
+        r->oom = true;
+        return false;
+    }
+    const parsed_doc *events = u->own ? u->own : r->events + u->first_event;
+    size_t n = u->own ? u->nown : u->nevents;
+    u->jobs = calloc(n + 1, sizeof *u->jobs);
+    if (!u->jobs) {
+        r->oom = true;
+        return false;
+    }
+    u->njobs = n;
+    const char *ns = unit_namespace(r, u);
+    for (size_t i = 0; i < n; i++) {
+        job_doc *j = &u->jobs[i];
+        kvet_value root = events[i].root;
+        j->src = events[i].src;
+        j->mark = events[i].mark;
+        kvet_value api = kvet_map_get(root, "apiVersion", 10);
+        if (api.type == KVET_STRING && api.u.s->len > 9 && !memcmp(api.u.s->data, "kvet.dev/", 9)) {
+            j->skip = JOB_OWN;
+            continue;
+        }
+        if (ns)
+            root = with_namespace(r, &u->nsa, root, ns);
+        j->root = root;
+        uint64_t key;
+        char label[512];
+        if (identity(root, u->scope, &key, label, sizeof label)) {
+            char where[1024];
+            snprintf(where, sizeof where, "%s:%u", kv_source_name(r->ctx, j->src), root.line);
+            bool identical;
+            ident_add(r, &r->eval_ids, key, u->scope, kv_value_hash(root), label, where, &identical);
+            if (identical)
+                j->skip = JOB_DUPLICATE;
+        }
+    }
+    return !r->oom;
+}
+
+static bool push_resource(run *r, const kvet_resource *from)
+{
+    kvet_result *res = &r->res->pub;
+    if (res->nresources == r->res->capresources) {
+        size_t cap = r->res->capresources ? r->res->capresources * 2 : 64;
+        kvet_resource *nr = realloc(res->resources, cap * sizeof *nr);
+        if (!nr) {
+            r->oom = true;
+            return false;
+        }
+        res->resources = nr;
+        r->res->capresources = cap;
+    }
+    res->resources[res->nresources++] = *from;
+    return true;
+}
+
+/* Main thread, in input order: what eval_parsed_unit does after evaluating
+ * each document, for a unit a thread evaluated. */
+static void merge_unit(run *r, uint32_t ui)
+{
+    unit *u = &r->units[ui];
+    kvet_result *res = &r->res->pub;
+    size_t before = kvet_diag_count(r->ctx);
+    for (size_t k = 0; k < u->ncdiags; k++)
+        kv_diag_attach(r->ctx, &u->cdiags[k]);
+    free(u->cdiags);
+    u->cdiags = NULL;
+    u->ncdiags = 0;
+    r->cur_unit = ui;
+    r->oom |= u->woom;
+    size_t given = 0, k = 0;
+    for (size_t i = 0; i < u->njobs; i++) {
+        const job_doc *j = &u->jobs[i];
+        while (given < j->mark && given < u->ndiags)
+            kv_diag_attach(r->ctx, &u->diags[given++]);
+        if (j->skip == JOB_DUPLICATE)
+            res->duplicates++;
+        if (j->skip != JOB_EVAL || k >= u->nout)
+            continue;
+        if (push_resource(r, &u->out[k]))
+            settle_resource(r, &res->resources[res->nresources - 1], j->root);
+        else
+            memset(&u->out[k], 0, sizeof u->out[k]);
+        k++;
+    }
+    while (given < u->ndiags)
+        kv_diag_attach(r->ctx, &u->diags[given++]);
+    /* what a thread made that could not be merged (out of memory) */
+    for (; k < u->nout; k++) {
+        for (size_t f = 0; f < u->out[k].nfindings; f++)
+            free(u->out[k].findings[f].message);
+        free(u->out[k].findings);
+        free(u->out[k].outcomes);
+    }
+    free(u->out);
+    u->out = NULL;
+    u->nout = 0;
+    /* a thread's errors (failed rules) come before the unit's input errors */
+    for (size_t e = 0; e < u->nwerr; e++) {
+        if (res->nerrors == r->res->caperrors) {
+            size_t cap = r->res->caperrors ? r->res->caperrors * 2 : 16;
+            kvet_error *v = realloc(res->errors, cap * sizeof *v);
+            if (!v) {
+                r->oom = true;
+                free(u->werr[e].file);
+                free(u->werr[e].message);
+                continue;
+            }
+            res->errors = v;
+            r->res->caperrors = cap;
+        }
+        res->errors[res->nerrors++] = u->werr[e];
+    }
+    free(u->werr);
+    u->werr = NULL;
+    u->nwerr = 0;
+    free(u->diags);
+    u->diags = NULL;
+    u->ndiags = 0;
+    free(u->jobs);
+    u->jobs = NULL;
+    u->njobs = 0;
+    kv_arena_free(&u->pending);
+    kv_arena_free(&u->queried);
+    kv_arena_free(&u->nsa);
+    free(u->own);
+    u->own = NULL;
+    u->nown = u->capown = 0;
+    collect_input_errors(r, before);
+    kvet_input_info *info = NULL;
+    if (u->origin != SIZE_MAX && u->origin < res->ninputs)
+        info = &res->inputs[u->origin];
+    count_input(r, info, u->len, &u->st);
+}
+
+/* Pass 2 with threads: parsed units are evaluated by them, `window` at most
+ * ahead of the one merged next; a unit that is not parsed is read and
+ * evaluated by the main thread once the threads are idle.  `ah` (NULL in
+ * pass 1's wake) parses the units ahead. */
+static void eval_units_pooled(run *r, eval_pool *p, ahead *ah, uint32_t window)
+{
+    uint32_t queued = 0, merged = 0, taken = 0;
+    bool blocked = false;
+    while (merged < r->nunits && !r->oom) {
+        while (!blocked && queued < r->nunits && queued - merged < window && !r->oom) {
+            if (ah && taken == queued) {
+                take_ahead(r, ah, queued, false);
+                taken++;
+            }
+            if (!r->units[queued].parsed || !prepare_unit(r, queued)) {
+                blocked = true;
+                break;
+            }
+            pool_push(p, queued++);
+        }
+        if (r->oom)
+            break;
+        if (merged < queued) {
+            pool_wait(p, merged);
+            merge_unit(r, merged);
+        } else {
+            /* the threads are idle: the main thread may add source names */
+            load_unit(r, merged, false);
+            queued++;
+            blocked = false;
+        }
+        if (ah)
+            ahead_consumed(ah, merged);
+        merged++;
+    }
+    /* what was queued but not merged (out of memory) is released at the end */
+    for (; merged < queued; merged++)
+        pool_wait(p, merged);
+}
+
 /* ------------------------------------------------------ units and scopes */
 
 static unit *add_unit(run *r, const char *path, uint32_t env)
@@ -1847,6 +2345,7 @@ static unit *add_unit(run *r, const char *path, uint32_t env)
     memset(u, 0, sizeof *u);
     kv_arena_init(&u->pending);
     kv_arena_init(&u->queried);
+    kv_arena_init(&u->nsa);
     u->env = env;
     u->origin = SIZE_MAX;
     if (path) {
@@ -2401,18 +2900,28 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     }
     t_pass2 = r.st ? now_s() : 0;
     /* without pass 1, the threads parse a few units ahead of evaluation */
-    threads = !pack->nqueries && !r.oom && jobs > 1 && r.nunits > 1 &&
-              ahead_start(&ah, &r, jobs, 4 * jobs);
-    /* a unit pass 1 could not read is read again, to report it */
-    for (uint32_t i = 0; i < r.nunits && !r.oom; i++) {
-        if (threads)
-            take_ahead(&r, &ah, i, false);
-        if (r.units[i].parsed)
-            eval_parsed_unit(&r, i);
-        else
-            load_unit(&r, i, false);
-        if (threads)
-            ahead_consumed(&ah, i);
+    uint32_t window = 4 * jobs;
+    threads = !pack->nqueries && !r.oom && jobs > 1 && r.nunits > 1 && ahead_start(&ah, &r, jobs, window);
+    /* threads evaluate too, unless the run traces or measures coverage (their
+     * records are the main thread's) */
+    eval_pool pool;
+    bool pooled = jobs > 1 && r.nunits > 1 && !r.oom && !in->want_trace && !in->coverage &&
+                  pool_start(&pool, &r, jobs);
+    if (pooled) {
+        eval_units_pooled(&r, &pool, threads ? &ah : NULL, window);
+        pool_stop(&pool);
+    } else {
+        /* a unit pass 1 could not read is read again, to report it */
+        for (uint32_t i = 0; i < r.nunits && !r.oom; i++) {
+            if (threads)
+                take_ahead(&r, &ah, i, false);
+            if (r.units[i].parsed)
+                eval_parsed_unit(&r, i);
+            else
+                load_unit(&r, i, false);
+            if (threads)
+                ahead_consumed(&ah, i);
+        }
     }
     if (threads)
         ahead_stop(&ah);
@@ -2471,6 +2980,25 @@ done:
         kv_arena_free(&r.units[i].pending);
         kv_arena_free(&r.units[i].queried);
         free(r.units[i].own);
+        /* what threads evaluated and no one merged (out of memory) */
+        unit *u = &r.units[i];
+        for (size_t k = 0; k < u->nout; k++) {
+            for (size_t f = 0; f < u->out[k].nfindings; f++)
+                free(u->out[k].findings[f].message);
+            free(u->out[k].findings);
+            free(u->out[k].outcomes);
+        }
+        free(u->out);
+        for (size_t k = 0; k < u->nwerr; k++) {
+            free(u->werr[k].file);
+            free(u->werr[k].message);
+        }
+        free(u->werr);
+        for (size_t k = 0; k < u->ncdiags; k++)
+            kv_diag_release(&u->cdiags[k]);
+        free(u->cdiags);
+        free(u->jobs);
+        kv_arena_free(&u->nsa);
     }
     free(r.units);
     free(r.scopes);
@@ -2605,5 +3133,8 @@ void kvet_result_free(kvet_result *res)
     free(res->derive_applied);
     free(res->derive_valued);
     kv_arena_free(&ri->arena);
+    for (size_t i = 0; i < ri->nmore; i++)
+        kv_arena_free(&ri->more[i]);
+    free(ri->more);
     free(ri);
 }

@@ -77,6 +77,24 @@ stdin_file=$tmp/stdin.yaml same stdin --rules "$top/rules" --no-config "$tmp/in/
 stdin_file=$tmp/stdin.yaml same stdin-small --rules "$top/bench/small.kvet" --no-config "$tmp/in/f2.yaml" - \
     "$tmp/in/f7.yaml" "$tmp/in/f9.json"
 
+# waivers, a baseline and rules that fail, over many files, with identical
+# copies (duplicates, checked once) in one scope: what the main thread does
+# after the threads evaluate, in input order
+for c in waivers baseline; do
+    mkdir -p "$tmp/$c"
+    for i in 1 2 3 4 5; do cp "$top/tests/cases/$c/input.yaml" "$tmp/$c/copy$i.yaml"; done
+    sed 's/^\(  *name: \)\(.*\)$/\1\2-b/' "$top/tests/cases/$c/input.yaml" > "$tmp/$c/renamed.yaml"
+done
+same waivers-many --rules "$top/tests/cases/waivers/rules" --waivers "$top/tests/cases/waivers/waivers.yaml" \
+    --today 2026-11-25 "$tmp/waivers" "$top/examples"
+same baseline-many --rules "$top/tests/cases/baseline/rules" --baseline "$top/tests/cases/baseline/baseline.json" \
+    --today 2026-11-25 "$tmp/baseline" "$top/examples"
+mkdir -p "$tmp/fail"
+for i in 1 2 3 4 5 6; do
+    sed "s/^\(  name: \)\(.*\)$/\1\2-$((i % 4))/" "$top/tests/bad/eval-error/input.yaml" > "$tmp/fail/f$i.yaml"
+done
+same eval-errors --rules "$top/tests/bad/eval-error/rules.kvet" "$tmp/fail"
+
 if [ -d "$corpus" ]; then
     same corpus --rules "$top/rules" --no-config --fail-level never "$corpus"
     same corpus-small --rules "$top/bench/small.kvet" --no-config --fail-level never "$corpus"
