@@ -21,10 +21,11 @@
  *
  * With kvet_inputs.jobs > 1, threads read and parse the input files ahead
  * of the main thread (each with a kvet_ctx of its own for its diagnostics),
- * a bounded number of units ahead in pass 2.  Everything else -- indexing,
- * contexts, evaluation, the result's order and counters, the diagnostics --
- * stays in the main thread, in input order, so the result is the same as
- * without threads.
+ * a bounded number of units ahead in pass 2, and other threads evaluate
+ * whole units (see eval_pool).  What decides the result's order and what
+ * the run shares -- indexing, contexts, duplicates, waivers, the result's
+ * order and counters, the diagnostics -- stays in the main thread, in input
+ * order, so the result is the same as without threads.
  */
 #include <pthread.h>
 #include <stdarg.h>

@@ -44,7 +44,7 @@ typedef struct opts {
     bool fail_never;
     bool quiet;
     bool stats;            /* --stats: where the run's time and memory went, on stderr */
-    unsigned jobs;         /* -j N: threads parsing inputs ahead of evaluation */
+    unsigned jobs;         /* -j N: threads that parse and evaluate inputs */
     int color;             /* -1 auto, 0 never, 1 always */
     bool dump;
     bool lints;            /* compile: show the lints that other commands leave out */
@@ -427,10 +427,10 @@ static const struct opt_def {
     {"allow-empty", 0, OPT_ALLOW_EMPTY, NULL, C_RUN, "inputs without any Kubernetes resource are not an error"},
     {"stats", 0, OPT_STATS, NULL, C_CHECK,
      "where the run's time and memory went (load, parse,\nindex, evaluate per pack, report), on stderr;\n"
-     "it parses in one thread (-j 1)"},
+     "it runs in one thread (-j 1)"},
     {"jobs", 'j', 'j', "N", C_RUN,
-     "read and parse input files in N threads, evaluating\nin input order: the output is the same for any N\n"
-     "(default: the number of online CPUs)"},
+     "parse and evaluate input files in N threads; the\noutput is the same for any N (default: the number\n"
+     "of online CPUs; explain evaluates in one)"},
     {"resource", 'r', 'r', "NS/NAME", C_EXPLAIN, "only this resource (or NAME)"},
     {"dump", 0, OPT_DUMP, NULL, C_COMPILE, "print the bytecode listing"},
     {"timestamp", 0, OPT_TIMESTAMP, NULL, C_CHECK | C_REPORT,
