@@ -2290,8 +2290,8 @@ static void merge_unit(run *r, uint32_t ui)
 
 /* Pass 2 with threads: parsed units are evaluated by them, `window` at most
  * ahead of the one merged next; a unit that is not parsed is read and
- * evaluated by the main thread once the threads are idle.  `ah` (NULL in
- * pass 1's wake) parses the units ahead. */
+ * evaluated by the main thread once the threads are idle.  `ah` parses the
+ * units ahead (NULL after pass 1, which parsed them all). */
 static void eval_units_pooled(run *r, eval_pool *p, ahead *ah, uint32_t window)
 {
     uint32_t queued = 0, merged = 0, taken = 0;
