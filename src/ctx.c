@@ -110,6 +110,31 @@ uint32_t kv_source_add(kvet_ctx *ctx, const char *name)
     return (uint32_t)ctx->nsources++;
 }
 
+int kv_source_set(kvet_ctx *ctx, uint32_t id, const char *name)
+{
+    if (id == 0 || id == UINT32_MAX)
+        return -1;
+    if (id >= ctx->capsources) {
+        size_t cap = ctx->capsources ? ctx->capsources : 16;
+        while (cap <= id)
+            cap *= 2;
+        char **s = realloc(ctx->sources, cap * sizeof *s);
+        if (!s)
+            return -1;
+        memset(s + ctx->capsources, 0, (cap - ctx->capsources) * sizeof *s);
+        ctx->sources = s;
+        ctx->capsources = cap;
+    }
+    char *copy = strdup(name);
+    if (!copy)
+        return -1;
+    free(ctx->sources[id]);
+    ctx->sources[id] = copy;
+    if (ctx->nsources <= id)
+        ctx->nsources = id + 1;
+    return 0;
+}
+
 const char *kv_source_name(const kvet_ctx *ctx, uint32_t id)
 {
     if (id == 0 || id >= ctx->nsources)

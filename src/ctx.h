@@ -43,6 +43,9 @@ struct kvet_ctx {
 /* Register a source name; returns its id (>= 1) or 0 on allocation failure. */
 uint32_t kv_source_add(kvet_ctx *ctx, const char *name);
 const char *kv_source_name(const kvet_ctx *ctx, uint32_t id);
+/* Give id the name `name` in this context (a context that parses for
+ * another one, whose ids it must use).  Returns 0, or -1 when out of memory. */
+int kv_source_set(kvet_ctx *ctx, uint32_t id, const char *name);
 
 /* Report a diagnostic.  file may be NULL; excerpt (the source line) may be
  * NULL and need not be NUL-terminated at the line end: it is cut at '\n'. */

@@ -18,7 +18,16 @@
  * Pass 2 streams every document: parse, evaluate, record the resource's
  * findings and effective values, release the document.  Memory therefore
  * grows with the index and the results, not with the whole input.
+ *
+ * With kvet_inputs.jobs > 1, threads read and parse the input files ahead
+ * of the main thread (each with a kvet_ctx of its own for its diagnostics),
+ * a bounded number of units ahead in pass 2, and other threads evaluate
+ * whole units (see eval_pool).  What decides the result's order and what
+ * the run shares -- indexing, contexts, duplicates, waivers, the result's
+ * order and counters, the diagnostics -- stays in the main thread, in input
+ * order, so the result is the same as without threads.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +71,45 @@ typedef struct unit {
     kvet_diag *diags;              /* its load diagnostics, detached until then */
     size_t ndiags;
     kv_arena pending;              /* its documents of kinds no rule queries, until evaluated */
+    /* parsed by a thread ahead of the main thread (see parse_ahead) */
+    uint32_t src;                  /* its source id, given before the threads start */
+    int ahead;                     /* AHEAD_* */
+    bool ahead_oom;
+    struct parsed_doc *own;        /* its documents, instead of run.events */
+    kv_arena queried;              /* pass 1: those the index copies, until it has */
+    size_t nown, capown;
+    /* evaluated by a thread (see eval_pool): what the main thread decided
+     * before, in input order, and what the thread made of it */
+    struct job_doc *jobs;
+    size_t njobs;
+    kv_arena nsa;                  /* documents given their environment's namespace */
+    struct context *ectx;
+    kvet_diag *cdiags;             /* what choosing its context reported */
+    size_t ncdiags;
+    kvet_resource *out;
+    size_t nout;
+    kvet_error *werr;
+    size_t nwerr;
+    bool woom;
 } unit;
+
+/* A document of a unit given to a thread: its root as evaluated, and
+ * whether it is left out (JOB_*). */
+typedef struct job_doc {
+    kvet_value root;
+    uint32_t src;
+    size_t mark;
+    int skip;
+} job_doc;
+
+enum { JOB_EVAL, JOB_OWN, JOB_DUPLICATE };
+
+enum {
+    AHEAD_NONE,                    /* not given to the threads, or not taken yet */
+    AHEAD_PARSED,                  /* own, diags, st and len hold its one parse */
+    AHEAD_UNREAD,                  /* reading it failed: the main thread reads it again to report it */
+    AHEAD_SERIAL                   /* standard input or a buffer: the main thread reads it */
+};
 
 /* A document of a unit, as pass 1 kept it for evaluation: the index copy
  * of a queried kind, else a copy of its own; `mark` counts the unit's load
@@ -90,6 +137,8 @@ typedef struct result_impl {
     kvet_result pub;
     kv_arena arena;
     size_t capresources, caperrors, capwarnings, capcontexts;
+    kv_arena *more;            /* the arenas of the threads that evaluated (-j) */
+    size_t nmore;
 } result_impl;
 
 struct run;
@@ -97,6 +146,7 @@ struct run;
 /* One context: see the file comment. */
 typedef struct context {
     struct run *r;
+    size_t id;                 /* its index in run.contexts */
     uint32_t scope, env;
     int winner[CFG_KINDS];     /* index document, or NO_DOC */
     kvet_config_origin origin[CFG_KINDS];
@@ -1176,6 +1226,7 @@ static context *new_context(run *r, const unit *u, const int winner[CFG_KINDS],
         r->oom = true;
         return NULL;
     }
+    c->id = r->ncontexts;
     r->contexts[r->ncontexts++] = c;
     c->r = r;
     c->scope = u->scope;
@@ -1254,17 +1305,8 @@ static int cmp_finding(const void *a, const void *b)
 
 /* Each rule's outcome on the resource once its findings are waived or
  * baselined: failing while one is open, else waived or baselined. */
-static void settle_outcomes(run *r, kvet_resource *rs)
+static void settle_outcomes(const run *r, kvet_resource *rs)
 {
-    if (!r->noutcomes)
-        return;
-    rs->outcomes = malloc(r->noutcomes * sizeof *rs->outcomes);
-    if (!rs->outcomes) {
-        r->oom = true;
-        return;
-    }
-    memcpy(rs->outcomes, r->outcomes, r->noutcomes * sizeof *rs->outcomes);
-    rs->noutcomes = r->noutcomes;
     for (size_t i = 0; i < rs->nfindings; i++) {
         const kvet_finding *f = &rs->findings[i];
         kvet_outcome *o = NULL;
@@ -1288,7 +1330,10 @@ static void settle_outcomes(run *r, kvet_resource *rs)
     }
 }
 
-static void eval_resource(run *r, kvet_value root, uint32_t src)
+/* Evaluate a resource into a new entry of r->res: all that needs only the
+ * resource and its context, so a thread may do it (-j); NULL when out of
+ * memory.  settle_resource does the rest. */
+static kvet_resource *eval_compute(run *r, kvet_value root, uint32_t src)
 {
     kvet_result *res = &r->res->pub;
     if (res->nresources == r->res->capresources) {
@@ -1296,7 +1341,7 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
         kvet_resource *nr = realloc(res->resources, cap * sizeof *nr);
         if (!nr) {
             r->oom = true;
-            return;
+            return NULL;
         }
         res->resources = nr;
         r->res->capresources = cap;
@@ -1319,8 +1364,6 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
     rs->effective = kv_map_value(kv_map_new(&r->res->arena, 0));
     rs->context = r->cur_ctx->pub;
     rs->env = r->cur_ctx->env != NO_ENV ? r->project->envs[r->cur_ctx->env].name : NULL;
-    if (config_kind(root) >= 0)
-        r->found_cluster_config = true;
 
     r->cur = rs;
     r->cur_src = src;
@@ -1349,20 +1392,15 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
             rs->nfindings = r->nfindings;
         }
     }
-    /* waivers first (explicit acceptance), then the baseline */
-    kv_waivers_resource(r->ctx, &r->ws, r->prog, root, rs, rs->file);
-    for (size_t i = 0; i < rs->nfindings; i++) {
-        kvet_finding *f = &rs->findings[i];
-        if (f->waiver) {
-            res->waived++;
-        } else if (kv_baseline_has(&r->ws, f, rs)) {
-            f->baselined = 1;
-            res->baselined++;
-        } else if (f->severity <= KVET_SEV_ERROR) {
-            res->findings[f->severity]++;
+    if (r->noutcomes) {
+        rs->outcomes = malloc(r->noutcomes * sizeof *rs->outcomes);
+        if (!rs->outcomes) {
+            r->oom = true;
+        } else {
+            memcpy(rs->outcomes, r->outcomes, r->noutcomes * sizeof *rs->outcomes);
+            rs->noutcomes = r->noutcomes;
         }
     }
-    settle_outcomes(r, rs);
     if (r->in->want_trace) {
         size_t nt;
         const kv_trace_rec *t = kv_eval_trace(r->cur_ctx->ev, &nt);
@@ -1391,6 +1429,37 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
             }
         }
     }
+    return rs;
+}
+
+/* What a resource's evaluation leaves to the run, in input order: waivers
+ * (which note their use) first, as explicit acceptance, then the baseline,
+ * and the counts. */
+static void settle_resource(run *r, kvet_resource *rs, kvet_value root)
+{
+    kvet_result *res = &r->res->pub;
+    if (config_kind(root) >= 0)
+        r->found_cluster_config = true;
+    kv_waivers_resource(r->ctx, &r->ws, r->prog, root, rs, rs->file);
+    for (size_t i = 0; i < rs->nfindings; i++) {
+        kvet_finding *f = &rs->findings[i];
+        if (f->waiver) {
+            res->waived++;
+        } else if (kv_baseline_has(&r->ws, f, rs)) {
+            f->baselined = 1;
+            res->baselined++;
+        } else if (f->severity <= KVET_SEV_ERROR) {
+            res->findings[f->severity]++;
+        }
+    }
+    settle_outcomes(r, rs);
+}
+
+static void eval_resource(run *r, kvet_value root, uint32_t src)
+{
+    kvet_resource *rs = eval_compute(r, root, src);
+    if (rs)
+        settle_resource(r, rs, root);
 }
 
 
@@ -1478,8 +1547,10 @@ static void eval_parsed_unit(run *r, uint32_t ui)
     r->cur_unit = ui;
     r->cur_ctx = context_for(r, ui);
     if (r->cur_ctx) {
-        for (size_t i = 0; i < u->nevents && !r->oom; i++) {
-            const parsed_doc *e = &r->events[u->first_event + i];
+        const parsed_doc *events = u->own ? u->own : r->events + u->first_event;
+        size_t nevents = u->own ? u->nown : u->nevents;
+        for (size_t i = 0; i < nevents && !r->oom; i++) {
+            const parsed_doc *e = &events[i];
             while (given < e->mark && given < u->ndiags)
                 kv_diag_attach(r->ctx, &u->diags[given++]);
             kv_doc doc = {.root = e->root, .src = e->src};
@@ -1496,6 +1567,10 @@ static void eval_parsed_unit(run *r, uint32_t ui)
     u->ndiags = 0;
     /* what no rule queries is not needed once evaluated */
     kv_arena_free(&u->pending);
+    kv_arena_free(&u->queried);
+    free(u->own);
+    u->own = NULL;
+    u->nown = u->capown = 0;
     collect_input_errors(r, before);
     kvet_input_info *info = NULL;
     if (u->origin != SIZE_MAX && u->origin < r->res->pub.ninputs)
@@ -1566,6 +1641,695 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         free(data);
 }
 
+/* ------------------------------------------------- parsing ahead (-j) */
+
+/* The threads that parse units ahead of the main thread.  A thread takes
+ * the next unit below `limit`, parses it with its own kvet_ctx, and marks
+ * it done; the main thread waits for each unit in order and moves `limit`
+ * on as it consumes them, so at most `window` parsed units wait in memory. */
+typedef struct ahead {
+    run *r;
+    pthread_mutex_t mu;
+    pthread_cond_t ready;      /* a unit is done */
+    pthread_cond_t room;       /* limit moved on, or stop */
+    uint32_t next, limit, window;
+    uint8_t *done;             /* per unit */
+    bool stop;
+    pthread_t *threads;
+    size_t nthreads;
+} ahead;
+
+typedef struct ahead_doc_ud {
+    const run *r;
+    kvet_ctx *ctx;
+    unit *u;
+} ahead_doc_ud;
+
+static int ahead_doc(void *ud, kv_doc *doc)
+{
+    ahead_doc_ud *a = ud;
+    unit *u = a->u;
+    if (u->ahead_oom)
+        return 0;
+    if (u->nown == u->capown) {
+        size_t cap = u->capown ? u->capown * 2 : 64;
+        parsed_doc *e = realloc(u->own, cap * sizeof *e);
+        if (!e) {
+            u->ahead_oom = true;
+            return 0;
+        }
+        u->own = e;
+        u->capown = cap;
+    }
+    /* what the index will copy is kept apart, to be freed once it has
+     * (pass 1, when the program queries; wanted() reads only the program) */
+    kv_arena *into = &u->pending;
+    if (a->r->prog->nqueries) {
+        kvet_value kind = kvet_map_get(doc->root, "kind", 4);
+        kvet_value api = kvet_map_get(doc->root, "apiVersion", 10);
+        if (kind.type == KVET_STRING && api.type == KVET_STRING && wanted(a->r, doc->root))
+            into = &u->queried;
+    }
+    bool oom = false;
+    kvet_value kept = kv_value_copy(into, doc->root, &oom);
+    if (oom) {
+        u->ahead_oom = true;
+        return 0;
+    }
+    /* the thread's context holds only this unit's diagnostics */
+    u->own[u->nown++] = (parsed_doc){kept, doc->src, kvet_diag_count(a->ctx)};
+    return 0;
+}
+
+/* Read and parse one unit in a thread: what load_unit(indexing) does,
+ * with every document kept in the unit (pass 1 indexes them later, in
+ * order).  Touches only the unit and the thread's own context. */
+static void parse_ahead(const run *r, kvet_ctx *tctx, unit *u)
+{
+    if (!u->path || !strcmp(u->path, "-")) {
+        u->ahead = AHEAD_SERIAL;
+        return;
+    }
+    /* the loader names documents by their source id */
+    if (kv_source_set(tctx, u->src, unit_name(r, u)) < 0) {
+        u->ahead_oom = true;
+        u->ahead = AHEAD_UNREAD;
+        return;
+    }
+    char *data = NULL;
+    size_t len = 0;
+    if (kv_read_file(tctx, u->path, &data, &len) < 0) {
+        kv_diag_truncate(tctx, 0);
+        u->ahead = AHEAD_UNREAD;
+        return;
+    }
+    ahead_doc_ud ud = {r, tctx, u};
+    kv_load_manifests(tctx, unit_name(r, u), u->src, data, len, 0, ahead_doc, &ud, &u->st);
+    free(data);
+    u->len = len;
+    u->diags = kv_diag_detach(tctx, 0, &u->ndiags);
+    if (u->ndiags && !u->diags)
+        u->ahead_oom = true;
+    u->ahead = AHEAD_PARSED;
+}
+
+static void *ahead_main(void *arg)
+{
+    ahead *a = arg;
+    run *r = a->r;
+    kvet_ctx *tctx = kvet_ctx_new();
+    if (tctx)
+        kvet_ctx_set_limits(tctx, &r->ctx->limits);
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        while (!a->stop && a->next < r->nunits && a->next >= a->limit)
+            pthread_cond_wait(&a->room, &a->mu);
+        if (a->stop || a->next >= r->nunits)
+            break;
+        uint32_t i = a->next++;
+        pthread_mutex_unlock(&a->mu);
+        if (tctx)
+            parse_ahead(r, tctx, &r->units[i]);
+        else
+            r->units[i].ahead_oom = true;
+        pthread_mutex_lock(&a->mu);
+        a->done[i] = 1;
+        pthread_cond_broadcast(&a->ready);
+    }
+    pthread_mutex_unlock(&a->mu);
+    kvet_ctx_free(tctx);
+    return NULL;
+}
+
+/* Start up to `jobs` threads; false when none could be started (the run
+ * then parses in the main thread). */
+static bool ahead_start(ahead *a, run *r, unsigned jobs, uint32_t window)
+{
+    memset(a, 0, sizeof *a);
+    a->r = r;
+    a->window = window;
+    a->limit = window;
+    a->done = calloc(r->nunits + 1, 1);
+    a->threads = calloc(jobs, sizeof *a->threads);
+    if (!a->done || !a->threads) {
+        free(a->done);
+        free(a->threads);
+        return false;
+    }
+    /* source ids in input order, as the main thread would give them */
+    for (uint32_t i = 0; i < r->nunits; i++) {
+        unit *u = &r->units[i];
+        u->ahead = AHEAD_NONE;
+        if (u->path && strcmp(u->path, "-") != 0 && !u->parsed) {
+            u->src = kv_source_add(r->ctx, unit_name(r, u));
+            if (!u->src) {
+                r->oom = true;
+                free(a->done);
+                free(a->threads);
+                return false;
+            }
+        }
+    }
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->ready, NULL);
+    pthread_cond_init(&a->room, NULL);
+    for (unsigned k = 0; k < jobs; k++)
+        if (pthread_create(&a->threads[a->nthreads], NULL, ahead_main, a) == 0)
+            a->nthreads++;
+    if (a->nthreads)
+        return true;
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->ready);
+    pthread_cond_destroy(&a->room);
+    free(a->done);
+    free(a->threads);
+    return false;
+}
+
+/* Wait until the threads are done with unit i. */
+static void ahead_wait(ahead *a, uint32_t i)
+{
+    pthread_mutex_lock(&a->mu);
+    while (!a->done[i])
+        pthread_cond_wait(&a->ready, &a->mu);
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* Unit i is consumed: the threads may parse one more. */
+static void ahead_consumed(ahead *a, uint32_t i)
+{
+    pthread_mutex_lock(&a->mu);
+    uint32_t limit = i + 1 + a->window;
+    if (limit > a->limit) {
+        a->limit = limit;
+        pthread_cond_broadcast(&a->room);
+    }
+    pthread_mutex_unlock(&a->mu);
+}
+
+static void ahead_stop(ahead *a)
+{
+    pthread_mutex_lock(&a->mu);
+    a->stop = true;
+    pthread_cond_broadcast(&a->room);
+    pthread_mutex_unlock(&a->mu);
+    for (size_t k = 0; k < a->nthreads; k++)
+        pthread_join(a->threads[k], NULL);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->ready);
+    pthread_cond_destroy(&a->room);
+    free(a->done);
+    free(a->threads);
+}
+
+/* Pass 1 for a unit a thread parsed: index its documents in order, as
+ * index_doc does while parsing. */
+static void index_ahead(run *r, uint32_t ui)
+{
+    unit *u = &r->units[ui];
+    r->cur_unit = ui;
+    for (size_t i = 0; i < u->nown && !r->oom; i++) {
+        parsed_doc *e = &u->own[i];
+        kvet_value kind = kvet_map_get(e->root, "kind", 4);
+        kvet_value api = kvet_map_get(e->root, "apiVersion", 10);
+        kvet_value kept;
+        if (kind.type == KVET_STRING && api.type == KVET_STRING && wanted(r, e->root) && push_doc(r, e->root, &kept))
+            e->root = kept;
+    }
+    if (!r->oom)
+        kv_arena_free(&u->queried);
+    u->parsed = true;
+}
+
+/* Take what the threads made of unit i: true when it is parsed (and
+ * indexed, in pass 1), false when the main thread must read it. */
+static bool take_ahead(run *r, ahead *a, uint32_t i, bool indexing)
+{
+    ahead_wait(a, i);
+    unit *u = &r->units[i];
+    if (u->ahead_oom)
+        r->oom = true;
+    if (u->ahead != AHEAD_PARSED)
+        return false;
+    if (indexing)
+        index_ahead(r, i);
+    else
+        u->parsed = true;
+    return true;
+}
+
+/* ------------------------------------------------ evaluating in threads (-j) */
+
+/* Threads evaluate whole units.  The main thread keeps what decides the
+ * result's order and what it shares: in input order it chooses a unit's
+ * context, notes its duplicates (eval_item), and hands it to the threads;
+ * then, again in input order, it takes what they made of it and does the
+ * rest (settle_resource, the unit's diagnostics and errors, its counts).
+ * Each thread evaluates with a run of its own: a copy of the main one for
+ * what is read-only by then (the index, the program, the inputs), with its
+ * own result, scratch memory and contexts, so its own VM environments.
+ * Source names are read by the threads: the main thread adds none while
+ * they work (a unit it must read itself waits until they are idle). */
+typedef struct worker {
+    struct eval_pool *p;
+    pthread_t thread;
+    run own;
+    result_impl res;
+    context **ctxs;            /* by the main thread's context id */
+    size_t nctxs;
+} worker;
+
+typedef struct eval_pool {
+    run *r;
+    pthread_mutex_t mu;
+    pthread_cond_t work;       /* a unit is queued, or stop */
+    pthread_cond_t ready;      /* a unit is evaluated */
+    uint32_t *queue;
+    size_t qhead, qtail;
+    uint8_t *done;             /* per unit */
+    bool stop;
+    worker *w;
+    size_t nworkers;
+} eval_pool;
+
+static context *worker_context(worker *w, const context *mc)
+{
+    if (mc->id < w->nctxs && w->ctxs[mc->id])
+        return w->ctxs[mc->id];
+    run *r = &w->own;
+    if (mc->id >= w->nctxs) {
+        size_t n = mc->id + 8;
+        context **v = realloc(w->ctxs, n * sizeof *v);
+        if (!v)
+            return NULL;
+        memset(v + w->nctxs, 0, (n - w->nctxs) * sizeof *v);
+        w->ctxs = v;
+        w->nctxs = n;
+    }
+    context *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    w->ctxs[mc->id] = c;
+    c->r = r;
+    c->id = mc->id;
+    c->scope = mc->scope;
+    c->env = mc->env;
+    c->pub = mc->pub;
+    memcpy(c->winner, mc->winner, sizeof c->winner);
+    memcpy(c->origin, mc->origin, sizeof c->origin);
+    c->query_lists = calloc(r->prog->nqueries + 1, sizeof *c->query_lists);
+    c->query_built = calloc(r->prog->nqueries + 1, 1);
+    c->query_ns = calloc(r->prog->nqueries + 1, sizeof *c->query_ns);
+    kv_vm_hooks hooks = {c, hook_finding, hook_error, hook_query, hook_query_ns, hook_rule_run, hook_derive_run,
+                         NULL};
+    c->vm = kv_env_new(r->ctx, r->prog, &hooks);
+    c->ev = c->vm ? kv_eval_new(c->vm) : NULL;
+    if (!c->query_lists || !c->query_built || !c->query_ns || !c->ev)
+        return NULL;
+    kv_env_set_params(c->vm, env_params(r, c->env));
+    return c;
+}
+
+/* In a thread: evaluate the documents of unit ui the main thread kept. */
+static void worker_unit(worker *w, uint32_t ui)
+{
+    run *r = &w->own;
+    unit *u = &w->p->r->units[ui];
+    kvet_result *res = &r->res->pub;
+    res->resources = NULL;
+    res->nresources = r->res->capresources = 0;
+    res->errors = NULL;
+    res->nerrors = r->res->caperrors = 0;
+    r->cur_ctx = worker_context(w, u->ectx);
+    if (!r->cur_ctx)
+        r->oom = true;
+    for (size_t i = 0; i < u->njobs && !r->oom; i++)
+        if (u->jobs[i].skip == JOB_EVAL)
+            eval_compute(r, u->jobs[i].root, u->jobs[i].src);
+    u->out = res->resources;
+    u->nout = res->nresources;
+    u->werr = res->errors;
+    u->nwerr = res->nerrors;
+    u->woom = r->oom;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    eval_pool *p = w->p;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->stop && p->qhead == p->qtail)
+            pthread_cond_wait(&p->work, &p->mu);
+        if (p->qhead == p->qtail)
+            break;
+        uint32_t ui = p->queue[p->qhead++];
+        pthread_mutex_unlock(&p->mu);
+        worker_unit(w, ui);
+        pthread_mutex_lock(&p->mu);
+        p->done[ui] = 1;
+        pthread_cond_broadcast(&p->ready);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static void worker_free(worker *w)
+{
+    for (size_t i = 0; i < w->nctxs; i++)
+        free_context(&w->own, w->ctxs[i]);
+    free(w->ctxs);
+    free(w->own.findings);
+    free(w->own.outcomes);
+    kv_arena_free(&w->own.scratch);
+    kv_arena_free(&w->own.ns_arena);
+    free(w->res.pub.rule_evaluated);
+    free(w->res.pub.rule_findings);
+    free(w->res.pub.derive_applied);
+    free(w->res.pub.derive_valued);
+}
+
+/* A thread's run: the main one's read-only parts, the rest its own. */
+static bool worker_init(worker *w, eval_pool *p)
+{
+    run *r = p->r;
+    memset(w, 0, sizeof *w);
+    w->p = p;
+    kv_arena_init(&w->res.arena);
+    w->res.pub.rule_evaluated = calloc(r->prog->nrules + 1, sizeof(size_t));
+    w->res.pub.rule_findings = calloc(r->prog->nrules + 1, sizeof(size_t));
+    w->res.pub.derive_applied = calloc(r->prog->nderives + 1, sizeof(size_t));
+    w->res.pub.derive_valued = calloc(r->prog->nderives + 1, sizeof(size_t));
+    run *o = &w->own;
+    *o = *r;
+    o->res = &w->res;
+    kv_arena_init(&o->scratch);
+    kv_arena_init(&o->ns_arena);
+    memset(&o->index_arena, 0, sizeof o->index_arena);
+    memset(&o->index_ids, 0, sizeof o->index_ids);
+    memset(&o->eval_ids, 0, sizeof o->eval_ids);
+    memset(&o->ws, 0, sizeof o->ws);
+    o->contexts = NULL;
+    o->ncontexts = o->capcontexts = 0;
+    o->cur_ctx = NULL;
+    o->cur = NULL;
+    o->findings = NULL;
+    o->nfindings = o->capfindings = 0;
+    o->outcomes = NULL;
+    o->noutcomes = o->capoutcomes = 0;
+    o->no_docs = kv_absent();
+    o->st = NULL;
+    o->oom = false;
+    if (!w->res.pub.rule_evaluated || !w->res.pub.rule_findings || !w->res.pub.derive_applied ||
+        !w->res.pub.derive_valued) {
+        worker_free(w);
+        return false;
+    }
+    return true;
+}
+
+/* Start up to `jobs` threads; false when none could be started. */
+static bool pool_start(eval_pool *p, run *r, unsigned jobs)
+{
+    memset(p, 0, sizeof *p);
+    p->r = r;
+    p->queue = calloc(r->nunits + 1, sizeof *p->queue);
+    p->done = calloc(r->nunits + 1, 1);
+    p->w = calloc(jobs, sizeof *p->w);
+    if (!p->queue || !p->done || !p->w) {
+        free(p->queue);
+        free(p->done);
+        free(p->w);
+        return false;
+    }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->ready, NULL);
+    for (unsigned k = 0; k < jobs; k++) {
+        worker *w = &p->w[p->nworkers];
+        if (!worker_init(w, p))
+            break;
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            worker_free(w);
+            break;
+        }
+        p->nworkers++;
+    }
+    if (p->nworkers)
+        return true;
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->ready);
+    free(p->queue);
+    free(p->done);
+    free(p->w);
+    return false;
+}
+
+static void pool_push(eval_pool *p, uint32_t ui)
+{
+    pthread_mutex_lock(&p->mu);
+    p->queue[p->qtail++] = ui;
+    pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void pool_wait(eval_pool *p, uint32_t ui)
+{
+    pthread_mutex_lock(&p->mu);
+    while (!p->done[ui])
+        pthread_cond_wait(&p->ready, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Join the threads; their counts go to the result, and their arenas,
+ * which the resources they made point into, live as long as it. */
+static void pool_stop(eval_pool *p)
+{
+    run *r = p->r;
+    result_impl *ri = r->res;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    for (size_t k = 0; k < p->nworkers; k++)
+        pthread_join(p->w[k].thread, NULL);
+    kv_arena *more = realloc(ri->more, (ri->nmore + p->nworkers) * sizeof *more);
+    if (more)
+        ri->more = more;
+    for (size_t k = 0; k < p->nworkers; k++) {
+        worker *w = &p->w[k];
+        for (uint32_t i = 0; i < r->prog->nrules; i++) {
+            ri->pub.rule_evaluated[i] += w->res.pub.rule_evaluated[i];
+            ri->pub.rule_findings[i] += w->res.pub.rule_findings[i];
+        }
+        for (uint32_t i = 0; i < r->prog->nderives; i++) {
+            ri->pub.derive_applied[i] += w->res.pub.derive_applied[i];
+            ri->pub.derive_valued[i] += w->res.pub.derive_valued[i];
+        }
+        r->oom |= w->own.oom;
+        worker_free(w);
+        if (more)
+            ri->more[ri->nmore++] = w->res.arena;
+        else
+            kv_arena_free(&w->res.arena), r->oom = true;
+    }
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->ready);
+    free(p->queue);
+    free(p->done);
+    free(p->w);
+}
+
+/* Main thread, in input order: what eval_parsed_unit decides before it
+ * evaluates -- the unit's context, the documents that are no resources or
+ * duplicates -- for a unit that is parsed.  False when out of memory. */
+static bool prepare_unit(run *r, uint32_t ui)
+{
+    unit *u = &r->units[ui];
+    r->cur_unit = ui;
+    /* choosing a context may warn: the warning is put back in its place
+     * among the unit's diagnostics when the unit is merged */
+    size_t before = kvet_diag_count(r->ctx);
+    u->ectx = context_for(r, ui);
+    u->cdiags = kv_diag_detach(r->ctx, before, &u->ncdiags);
+    if (!u->ectx || (u->ncdiags && !u->cdiags)) {
+        r->oom = true;
+        return false;
+    }
+    const parsed_doc *events = u->own ? u->own : r->events + u->first_event;
+    size_t n = u->own ? u->nown : u->nevents;
+    u->jobs = calloc(n + 1, sizeof *u->jobs);
+    if (!u->jobs) {
+        r->oom = true;
+        return false;
+    }
+    u->njobs = n;
+    const char *ns = unit_namespace(r, u);
+    for (size_t i = 0; i < n; i++) {
+        job_doc *j = &u->jobs[i];
+        kvet_value root = events[i].root;
+        j->src = events[i].src;
+        j->mark = events[i].mark;
+        kvet_value api = kvet_map_get(root, "apiVersion", 10);
+        if (api.type == KVET_STRING && api.u.s->len > 9 && !memcmp(api.u.s->data, "kvet.dev/", 9)) {
+            j->skip = JOB_OWN;
+            continue;
+        }
+        if (ns)
+            root = with_namespace(r, &u->nsa, root, ns);
+        j->root = root;
+        uint64_t key;
+        char label[512];
+        if (identity(root, u->scope, &key, label, sizeof label)) {
+            char where[1024];
+            snprintf(where, sizeof where, "%s:%u", kv_source_name(r->ctx, j->src), root.line);
+            bool identical;
+            ident_add(r, &r->eval_ids, key, u->scope, kv_value_hash(root), label, where, &identical);
+            if (identical)
+                j->skip = JOB_DUPLICATE;
+        }
+    }
+    return !r->oom;
+}
+
+static bool push_resource(run *r, const kvet_resource *from)
+{
+    kvet_result *res = &r->res->pub;
+    if (res->nresources == r->res->capresources) {
+        size_t cap = r->res->capresources ? r->res->capresources * 2 : 64;
+        kvet_resource *nr = realloc(res->resources, cap * sizeof *nr);
+        if (!nr) {
+            r->oom = true;
+            return false;
+        }
+        res->resources = nr;
+        r->res->capresources = cap;
+    }
+    res->resources[res->nresources++] = *from;
+    return true;
+}
+
+/* Main thread, in input order: what eval_parsed_unit does after evaluating
+ * each document, for a unit a thread evaluated. */
+static void merge_unit(run *r, uint32_t ui)
+{
+    unit *u = &r->units[ui];
+    kvet_result *res = &r->res->pub;
+    size_t before = kvet_diag_count(r->ctx);
+    for (size_t k = 0; k < u->ncdiags; k++)
+        kv_diag_attach(r->ctx, &u->cdiags[k]);
+    free(u->cdiags);
+    u->cdiags = NULL;
+    u->ncdiags = 0;
+    r->cur_unit = ui;
+    r->oom |= u->woom;
+    size_t given = 0, k = 0;
+    for (size_t i = 0; i < u->njobs; i++) {
+        const job_doc *j = &u->jobs[i];
+        while (given < j->mark && given < u->ndiags)
+            kv_diag_attach(r->ctx, &u->diags[given++]);
+        if (j->skip == JOB_DUPLICATE)
+            res->duplicates++;
+        if (j->skip != JOB_EVAL || k >= u->nout)
+            continue;
+        if (push_resource(r, &u->out[k]))
+            settle_resource(r, &res->resources[res->nresources - 1], j->root);
+        else
+            memset(&u->out[k], 0, sizeof u->out[k]);
+        k++;
+    }
+    while (given < u->ndiags)
+        kv_diag_attach(r->ctx, &u->diags[given++]);
+    /* what a thread made that could not be merged (out of memory) */
+    for (; k < u->nout; k++) {
+        for (size_t f = 0; f < u->out[k].nfindings; f++)
+            free(u->out[k].findings[f].message);
+        free(u->out[k].findings);
+        free(u->out[k].outcomes);
+    }
+    free(u->out);
+    u->out = NULL;
+    u->nout = 0;
+    /* a thread's errors (failed rules) come before the unit's input errors */
+    for (size_t e = 0; e < u->nwerr; e++) {
+        if (res->nerrors == r->res->caperrors) {
+            size_t cap = r->res->caperrors ? r->res->caperrors * 2 : 16;
+            kvet_error *v = realloc(res->errors, cap * sizeof *v);
+            if (!v) {
+                r->oom = true;
+                free(u->werr[e].file);
+                free(u->werr[e].message);
+                continue;
+            }
+            res->errors = v;
+            r->res->caperrors = cap;
+        }
+        res->errors[res->nerrors++] = u->werr[e];
+    }
+    free(u->werr);
+    u->werr = NULL;
+    u->nwerr = 0;
+    free(u->diags);
+    u->diags = NULL;
+    u->ndiags = 0;
+    free(u->jobs);
+    u->jobs = NULL;
+    u->njobs = 0;
+    kv_arena_free(&u->pending);
+    kv_arena_free(&u->queried);
+    kv_arena_free(&u->nsa);
+    free(u->own);
+    u->own = NULL;
+    u->nown = u->capown = 0;
+    collect_input_errors(r, before);
+    kvet_input_info *info = NULL;
+    if (u->origin != SIZE_MAX && u->origin < res->ninputs)
+        info = &res->inputs[u->origin];
+    count_input(r, info, u->len, &u->st);
+}
+
+/* Pass 2 with threads: parsed units are evaluated by them, `window` at most
+ * ahead of the one merged next; a unit that is not parsed is read and
+ * evaluated by the main thread once the threads are idle.  `ah` parses the
+ * units ahead (NULL after pass 1, which parsed them all). */
+static void eval_units_pooled(run *r, eval_pool *p, ahead *ah, uint32_t window)
+{
+    uint32_t queued = 0, merged = 0, taken = 0;
+    bool blocked = false;
+    while (merged < r->nunits && !r->oom) {
+        while (!blocked && queued < r->nunits && queued - merged < window && !r->oom) {
+            if (ah && taken == queued) {
+                take_ahead(r, ah, queued, false);
+                taken++;
+            }
+            if (!r->units[queued].parsed || !prepare_unit(r, queued)) {
+                blocked = true;
+                break;
+            }
+            pool_push(p, queued++);
+        }
+        if (r->oom)
+            break;
+        if (merged < queued) {
+            pool_wait(p, merged);
+            merge_unit(r, merged);
+        } else {
+            /* the threads are idle: the main thread may add source names */
+            load_unit(r, merged, false);
+            queued++;
+            blocked = false;
+        }
+        if (ah)
+            ahead_consumed(ah, merged);
+        merged++;
+    }
+    /* what was queued but not merged (out of memory) is released at the end */
+    for (; merged < queued; merged++)
+        pool_wait(p, merged);
+}
+
 /* ------------------------------------------------------ units and scopes */
 
 static unit *add_unit(run *r, const char *path, uint32_t env)
@@ -1583,6 +2347,8 @@ static unit *add_unit(run *r, const char *path, uint32_t env)
     unit *u = &r->units[r->nunits];
     memset(u, 0, sizeof *u);
     kv_arena_init(&u->pending);
+    kv_arena_init(&u->queried);
+    kv_arena_init(&u->nsa);
     u->env = env;
     u->origin = SIZE_MAX;
     if (path) {
@@ -2114,10 +2880,19 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
             r.st = ri->pub.stats;
     }
     double t_pass1 = 0, t_group = 0, t_pass2;
+    /* --stats times parsing and evaluation apart: it parses in the main thread */
+    unsigned jobs = r.st ? 1 : in->jobs;
+    ahead ah;
+    bool threads = false;
     if (pack->nqueries && !r.oom) {
         double t0 = r.st ? now_s() : 0;
+        /* pass 1 keeps every unit parsed: the threads may run to the end */
+        threads = jobs > 1 && r.nunits > 1 && ahead_start(&ah, &r, jobs, (uint32_t)r.nunits);
         for (uint32_t i = 0; i < r.nunits && !r.oom; i++)
-            load_unit(&r, i, true);
+            if (!threads || !take_ahead(&r, &ah, i, true))
+                load_unit(&r, i, true);
+        if (threads)
+            ahead_stop(&ah);
         double t1 = r.st ? now_s() : 0;
         if (r.st)
             r.st->parse_rss_kb = peak_rss_kb();
@@ -2129,12 +2904,32 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
         }
     }
     t_pass2 = r.st ? now_s() : 0;
-    /* a unit pass 1 could not read is read again, to report it */
-    for (uint32_t i = 0; i < r.nunits && !r.oom; i++)
-        if (r.units[i].parsed)
-            eval_parsed_unit(&r, i);
-        else
-            load_unit(&r, i, false);
+    /* without pass 1, the threads parse a few units ahead of evaluation */
+    uint32_t window = 4 * jobs;
+    threads = !pack->nqueries && !r.oom && jobs > 1 && r.nunits > 1 && ahead_start(&ah, &r, jobs, window);
+    /* threads evaluate too, unless the run traces or measures coverage (their
+     * records are the main thread's) */
+    eval_pool pool;
+    bool pooled = jobs > 1 && r.nunits > 1 && !r.oom && !in->want_trace && !in->coverage &&
+                  pool_start(&pool, &r, jobs);
+    if (pooled) {
+        eval_units_pooled(&r, &pool, threads ? &ah : NULL, window);
+        pool_stop(&pool);
+    } else {
+        /* a unit pass 1 could not read is read again, to report it */
+        for (uint32_t i = 0; i < r.nunits && !r.oom; i++) {
+            if (threads)
+                take_ahead(&r, &ah, i, false);
+            if (r.units[i].parsed)
+                eval_parsed_unit(&r, i);
+            else
+                load_unit(&r, i, false);
+            if (threads)
+                ahead_consumed(&ah, i);
+        }
+    }
+    if (threads)
+        ahead_stop(&ah);
     if (r.st) {
         /* with nothing queried, parsing and evaluation interleave in one pass */
         t_pass2 = now_s() - t_pass2;
@@ -2188,6 +2983,27 @@ done:
             kv_diag_release(&r.units[i].diags[k]);
         free(r.units[i].diags);
         kv_arena_free(&r.units[i].pending);
+        kv_arena_free(&r.units[i].queried);
+        free(r.units[i].own);
+        /* what threads evaluated and no one merged (out of memory) */
+        unit *u = &r.units[i];
+        for (size_t k = 0; k < u->nout; k++) {
+            for (size_t f = 0; f < u->out[k].nfindings; f++)
+                free(u->out[k].findings[f].message);
+            free(u->out[k].findings);
+            free(u->out[k].outcomes);
+        }
+        free(u->out);
+        for (size_t k = 0; k < u->nwerr; k++) {
+            free(u->werr[k].file);
+            free(u->werr[k].message);
+        }
+        free(u->werr);
+        for (size_t k = 0; k < u->ncdiags; k++)
+            kv_diag_release(&u->cdiags[k]);
+        free(u->cdiags);
+        free(u->jobs);
+        kv_arena_free(&u->nsa);
     }
     free(r.units);
     free(r.scopes);
@@ -2323,5 +3139,8 @@ void kvet_result_free(kvet_result *res)
     free(res->derive_applied);
     free(res->derive_valued);
     kv_arena_free(&ri->arena);
+    for (size_t i = 0; i < ri->nmore; i++)
+        kv_arena_free(&ri->more[i]);
+    free(ri->more);
     free(ri);
 }

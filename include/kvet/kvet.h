@@ -327,6 +327,11 @@ typedef struct kvet_inputs {
     const char *const *envs;  /* with a project: check only these environments (none: all) */
     size_t nenvs;
     int want_stats;           /* measure where the run's time and memory went (result->stats) */
+    /* threads that parse and evaluate input files (kvet check -j); 0 or 1:
+     * none.  The result is the same for any value.  With want_stats the run
+     * uses none (its timings are per phase); with want_trace or coverage,
+     * threads only parse (those records are kept in one thread). */
+    unsigned jobs;
 } kvet_inputs;
 
 typedef struct kvet_finding {

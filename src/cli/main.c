@@ -44,6 +44,7 @@ typedef struct opts {
     bool fail_never;
     bool quiet;
     bool stats;            /* --stats: where the run's time and memory went, on stderr */
+    unsigned jobs;         /* -j N: threads that parse and evaluate inputs */
     int color;             /* -1 auto, 0 never, 1 always */
     bool dump;
     bool lints;            /* compile: show the lints that other commands leave out */
@@ -425,7 +426,11 @@ static const struct opt_def {
      "the name of standard input (-) in reports and\nmessages (NAME.json reads it as JSON)"},
     {"allow-empty", 0, OPT_ALLOW_EMPTY, NULL, C_RUN, "inputs without any Kubernetes resource are not an error"},
     {"stats", 0, OPT_STATS, NULL, C_CHECK,
-     "where the run's time and memory went (load, parse,\nindex, evaluate per pack, report), on stderr"},
+     "where the run's time and memory went (load, parse,\nindex, evaluate per pack, report), on stderr;\n"
+     "it runs in one thread (-j 1)"},
+    {"jobs", 'j', 'j', "N", C_RUN,
+     "parse and evaluate input files in N threads; the\noutput is the same for any N (default: the number\n"
+     "of online CPUs; explain evaluates in one)"},
     {"resource", 'r', 'r', "NS/NAME", C_EXPLAIN, "only this resource (or NAME)"},
     {"dump", 0, OPT_DUMP, NULL, C_COMPILE, "print the bytecode listing"},
     {"timestamp", 0, OPT_TIMESTAMP, NULL, C_CHECK | C_REPORT,
@@ -717,6 +722,17 @@ static int parse_opts(int argc, char **argv, opts *o, const struct command *cmd)
             break;
         case OPT_TO_CLUSTER: push(&o->to_cluster, &o->nto_cluster, optarg); break;
         case OPT_STATS: o->stats = true; break;
+        case 'j': {
+            char *end;
+            errno = 0;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-' || n < 1 || n > 1024) {
+                usage_error("-j/--jobs expects a number from 1 to 1024, got '%s'", optarg);
+                return KVET_EXIT_ERROR;
+            }
+            o->jobs = (unsigned)n;
+            break;
+        }
         case OPT_FAIL_ON:
             if (!strcmp(optarg, "changes")) o->fail_on = DIFF_FAIL_CHANGES;
             else if (!strcmp(optarg, "new-findings")) o->fail_on = DIFF_FAIL_NEW_FINDINGS;
@@ -918,7 +934,7 @@ static kvet_inputs make_inputs(const opts *o, const kvet_project *project)
     kvet_inputs in = {.paths = o->inputs, .npaths = o->ninputs, .cluster = o->cluster, .ncluster = o->ncluster,
                       .waiver_files = o->waivers, .nwaiver_files = o->nwaivers, .today = today_or(o),
                       .stdin_name = o->stdin_name, .exclude = o->excludes, .nexclude = o->nexcludes,
-                      .project = project, .envs = o->envs, .nenvs = o->nenvs};
+                      .project = project, .envs = o->envs, .nenvs = o->nenvs, .jobs = o->jobs};
     return in;
 }
 
@@ -1435,6 +1451,8 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.fail_level = KVET_SEV_ERROR;
     o.color = -1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    o.jobs = cpus > 1 ? (unsigned)(cpus < 1024 ? cpus : 1024) : 1;
     o.ctx = kvet_ctx_new();
     if (!o.ctx) {
         fprintf(stderr, "%s: out of memory\n", prog_name);

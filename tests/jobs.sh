@@ -1,0 +1,105 @@
+#!/bin/bash
+# -j N changes how inputs are read, never what is reported: `kvet check`
+# with -j 2 and -j 3 writes the same bytes (JSON report, text report and
+# diagnostics, exit status) as with -j 1, on examples/, on the inputs of
+# tests/cases, on inputs with load errors and standard input among files,
+# and on the real-world corpus (../shared/corpus beside the source tree, or
+# $KVET_CORPUS; that part is left out when it is not there).
+set -u
+top=${srcdir:-.}
+KVET=${KVET:?set KVET to the kvet binary}
+corpus=${KVET_CORPUS:-$top/../shared/corpus}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+# same NAME ARGS...: each report of `kvet check ARGS...` is the same for -j 1, 2 and 3
+same() {
+    local name=$1
+    shift
+    for fmt in json text; do
+        for j in 1 2 3; do
+            "$KVET" check -j "$j" --color never --format "$fmt" "$@" < "${stdin_file:-/dev/null}" \
+                > "$tmp/out.$j" 2> "$tmp/err.$j"
+            echo "exit $?" >> "$tmp/err.$j"
+        done
+        for j in 2 3; do
+            if cmp -s "$tmp/out.1" "$tmp/out.$j" && cmp -s "$tmp/err.1" "$tmp/err.$j"; then
+                pass=$((pass + 1))
+            else
+                fail=$((fail + 1))
+                echo "not ok - $name ($fmt): -j $j differs from -j 1"
+                diff "$tmp/out.1" "$tmp/out.$j" | head -10 | sed 's/^/    /'
+                diff "$tmp/err.1" "$tmp/err.$j" | head -10 | sed 's/^/    /'
+            fi
+        done
+    done
+}
+
+same examples --rules "$top/rules" "$top/examples"
+same examples-small --rules "$top/bench/small.kvet" "$top/examples"
+
+for dir in "$top"/tests/cases/*/; do
+    dir=${dir%/}
+    args=()
+    if [ -e "$dir/rules.kvet" ]; then args+=(--rules "$dir/rules.kvet"); fi
+    if [ -d "$dir/rules" ]; then args+=(--rules "$dir/rules"); fi
+    if [ ! -e "$dir/rules.kvet" ] && [ ! -d "$dir/rules" ]; then args+=(--rules "$top/rules"); fi
+    if [ -e "$dir/cluster.yaml" ]; then args+=(--cluster "$dir/cluster.yaml"); fi
+    if [ -e "$dir/args" ]; then
+        while IFS= read -r a || [ -n "$a" ]; do [ -n "$a" ] && args+=("$a"); done < "$dir/args"
+    fi
+    for input in "$dir/input.yaml" "$dir/input.json" "$dir/input"; do
+        [ -e "$input" ] && args+=("$input")
+    done
+    # args name files relative to the source tree
+    (cd "$top" && same "${dir##*/}" "${args[@]/#$top\//}")
+done
+
+# many files, some broken, and standard input in the middle: the diagnostics
+# keep their order and the broken files are reported once
+mkdir -p "$tmp/in"
+for i in $(seq 1 12); do
+    printf 'apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: s%s\n  namespace: n%s\n' "$i" \
+        $((i % 3)) > "$tmp/in/f$i.yaml"
+    printf 'spec:\n  template:\n    metadata:\n      annotations:\n' >> "$tmp/in/f$i.yaml"
+    printf '        autoscaling.knative.dev/min-scale: "%s"\n' $((i % 4)) >> "$tmp/in/f$i.yaml"
+    printf '        autoscaling.knative.dev/max-scale: "2"\n' >> "$tmp/in/f$i.yaml"
+done
+printf 'kind: [unclosed\n' > "$tmp/in/f4.yaml"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\nnot: a resource\n' > "$tmp/in/f7.yaml"
+printf '{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1"}]}\n' > "$tmp/in/f9.json"
+printf 'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec: {maxReplicas: 0}\n' \
+    > "$tmp/stdin.yaml"
+same broken --rules "$top/rules" --no-config "$tmp/in"
+stdin_file=$tmp/stdin.yaml same stdin --rules "$top/rules" --no-config "$tmp/in/f1.yaml" - "$tmp/in/f4.yaml"
+stdin_file=$tmp/stdin.yaml same stdin-small --rules "$top/bench/small.kvet" --no-config "$tmp/in/f2.yaml" - \
+    "$tmp/in/f7.yaml" "$tmp/in/f9.json"
+
+# waivers, a baseline and rules that fail, over many files, with identical
+# copies (duplicates, checked once) in one scope: what the main thread does
+# after the threads evaluate, in input order
+for c in waivers baseline; do
+    mkdir -p "$tmp/$c"
+    for i in 1 2 3 4 5; do cp "$top/tests/cases/$c/input.yaml" "$tmp/$c/copy$i.yaml"; done
+    sed 's/^\(  *name: \)\(.*\)$/\1\2-b/' "$top/tests/cases/$c/input.yaml" > "$tmp/$c/renamed.yaml"
+done
+same waivers-many --rules "$top/tests/cases/waivers/rules" --waivers "$top/tests/cases/waivers/waivers.yaml" \
+    --today 2026-11-25 "$tmp/waivers" "$top/examples"
+same baseline-many --rules "$top/tests/cases/baseline/rules" --baseline "$top/tests/cases/baseline/baseline.json" \
+    --today 2026-11-25 "$tmp/baseline" "$top/examples"
+mkdir -p "$tmp/fail"
+for i in 1 2 3 4 5 6; do
+    sed "s/^\(  name: \)\(.*\)$/\1\2-$((i % 4))/" "$top/tests/bad/eval-error/input.yaml" > "$tmp/fail/f$i.yaml"
+done
+same eval-errors --rules "$top/tests/bad/eval-error/rules.kvet" "$tmp/fail"
+
+if [ -d "$corpus" ]; then
+    same corpus --rules "$top/rules" --no-config --fail-level never "$corpus"
+    same corpus-small --rules "$top/bench/small.kvet" --no-config --fail-level never "$corpus"
+else
+    echo "no corpus at $corpus: left out"
+fi
+echo "jobs: $pass passed, $fail failed"
+[ $fail = 0 ]
