@@ -124,6 +124,7 @@ static int scan_positions(jload *J, size_t from, size_t to, uint32_t *line_io, u
         case ']':
             if (depth)
                 depth--;
+            want_value = false; /* `[]` is a whole value: a comma after it starts no value */
             break;
         case ':':
             want_value = true;

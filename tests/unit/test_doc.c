@@ -302,6 +302,15 @@ START_TEST(json_values_and_positions)
     ck_assert_str_eq(get(get(r, "s"), "k/x.y").u.s->data, "v");
     ck_assert_uint_eq(get(get(r, "s"), "k/x.y").line, 4);
     drop(&ds);
+    /* an empty list followed by a comma: the values after it keep their own positions */
+    const char *e = "{\"a\": [], \"b\": [[], {}, 7],\n \"c\": 8}";
+    ck_assert_int_eq(load(ctx, "t.json", e, strlen(e), &ds), 0);
+    ck_assert_uint_eq(get(ds.v[0], "b").col, 16);
+    ck_assert_uint_eq(get(ds.v[0], "b").u.l->items[1].col, 21);
+    ck_assert_uint_eq(get(ds.v[0], "b").u.l->items[2].col, 25);
+    ck_assert_uint_eq(get(ds.v[0], "c").line, 2);
+    ck_assert_uint_eq(get(ds.v[0], "c").col, 7);
+    drop(&ds);
     kvet_ctx_free(ctx);
 }
 END_TEST
