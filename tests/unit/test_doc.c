@@ -349,6 +349,51 @@ START_TEST(json_errors)
 }
 END_TEST
 
+/* A shared copy is equal to the value, positions included, and gives
+ * repeated short strings one copy; long ones are copied each time. */
+START_TEST(values_copied_with_shared_strings)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    char long_text[100];
+    memset(long_text, 'x', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    char y[512];
+    snprintf(y, sizeof y, "a: {kind: Service, n: 1}\nb: [Service, {kind: Service}]\nc: %s\nd: %s\n", long_text,
+             long_text);
+    ck_assert_int_eq(load(ctx, "t.yaml", y, strlen(y), &ds), 0);
+    kv_arena a;
+    kv_arena_init(&a);
+    kv_strset set = {NULL, 0, 0};
+    bool oom = false;
+    kvet_value c = kv_value_copy_shared(&a, &set, ds.v[0], &oom);
+    kvet_value c2 = kv_value_copy_shared(&a, &set, ds.v[0], &oom);
+    ck_assert(!oom);
+    ck_assert(kv_value_equal(c, ds.v[0]));
+    ck_assert_uint_eq(get(get(c, "b").u.l->items[1], "kind").line, 2);
+    ck_assert_uint_eq(get(get(c, "b").u.l->items[1], "kind").col, 21);
+    kvet_value s1 = get(get(c, "a"), "kind"), s2 = get(c, "b").u.l->items[0];
+    ck_assert_ptr_eq(s1.u.s, s2.u.s);
+    ck_assert_ptr_eq(s1.u.s, get(get(c2, "a"), "kind").u.s);
+    ck_assert_ptr_eq(get(c, "a").u.m->e[0].key, get(c, "b").u.l->items[1].u.m->e[0].key);
+    ck_assert_ptr_ne(get(c, "c").u.s, get(c, "d").u.s);
+    ck_assert_str_eq(get(c, "d").u.s->data, long_text);
+    /* many different strings: the set grows and still finds each */
+    for (int i = 0; i < 5000; i++) {
+        char k[16];
+        int n = snprintf(k, sizeof k, "k%d", i);
+        const kvet_string *p = kv_strset_get(&a, &set, k, (size_t)n);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_ptr_eq(p, kv_strset_get(&a, &set, k, (size_t)n));
+    }
+    ck_assert_ptr_eq(kv_strset_get(&a, &set, "Service", 7), s1.u.s);
+    kv_strset_free(&set);
+    kv_arena_free(&a);
+    drop(&ds);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 /* A JSON array or List is handed on one item at a time, each piece the
  * document with its list cut down to that item; only a valid value is, and
  * only when no duplicate key would warn. */
@@ -860,6 +905,7 @@ static Suite *doc_suite(void)
     tcase_add_test(tc, json_values_and_positions);
     tcase_add_test(tc, json_errors);
     tcase_add_test(tc, json_lists_in_pieces);
+    tcase_add_test(tc, values_copied_with_shared_strings);
     suite_add_tcase(s, tc);
     tc = tcase_create("manifests");
     tcase_add_test(tc, manifests_lists_and_streams);
