@@ -20,7 +20,16 @@ typedef struct kv_doc {
     uint32_t line, col;     /* where the document starts */
     uint32_t index;         /* 0-based position of the document in its file */
     kv_arena *arena;        /* owns root; see kv_doc_fn */
+    uint32_t piece;         /* KV_PIECE_*: 0 for a whole document */
 } kv_doc;
+
+/* A large JSON array or List is not held whole: the loader hands it on in
+ * pieces, each the document with its list (the top-level array, or the
+ * List's `items`) cut down to one item, in order.  The first piece of a
+ * List is KV_PIECE_FIRST, the others KV_PIECE_NEXT: checks of the List
+ * itself belong to the first only.  A piece's arena holds the whole piece
+ * (the List's other members are copied into it). */
+enum { KV_PIECE_FIRST = 1, KV_PIECE_NEXT = 2 };
 
 /* Called for each document in order.  Return 1 to take ownership of
  * doc->arena (the callee must later kv_arena_free and free() it), 0 to let

@@ -1,7 +1,6 @@
 /*
  * input.c - finding and reading input files, and choosing their loader.
  */
-#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
                  bool sources, kv_doc_fn fn, void *ud);
 int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
                  kv_doc_fn fn, void *ud);
+bool kv_json_value_end(const char *data, size_t len, size_t i, size_t *end);
 
 static bool has_suffix(const char *s, const char *suf)
 {
@@ -41,12 +41,10 @@ static bool is_json_stream(const char *data, size_t len)
     size_t i = skip_json_space(data, len, 0);
     if (i >= len || (data[i] != '{' && data[i] != '['))
         return false;
-    const char *end = NULL;
-    cJSON *v = cJSON_ParseWithLengthOpts(data + i, len - i, &end, 0);
-    if (!v)
+    size_t end;
+    if (!kv_json_value_end(data, len, i, &end))
         return false;
-    cJSON_Delete(v);
-    size_t j = skip_json_space(data, len, (size_t)(end - data));
+    size_t j = skip_json_space(data, len, end);
     return j < len && (data[j] == '{' || data[j] == '[');
 }
 

@@ -124,6 +124,7 @@ static int scan_positions(jload *J, size_t from, size_t to, uint32_t *line_io, u
         case ']':
             if (depth)
                 depth--;
+            want_value = false; /* `[]` is a whole value: a comma after it starts no value */
             break;
         case ':':
             want_value = true;
@@ -268,8 +269,590 @@ static void position_of(const char *data, size_t off, uint32_t *line, uint32_t *
     }
 }
 
+/* Continue a line and column count from `from` to `to`, as position_of
+ * and scan_positions count. */
+static void advance(const char *data, size_t from, size_t to, uint32_t *line, uint32_t *col)
+{
+    for (size_t i = from; i < to; i++) {
+        if (data[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else if (((unsigned char)data[i] & 0xC0) != 0x80) {
+            (*col)++;
+        }
+    }
+}
+
+/* ------------------------------------------------ a check that builds nothing
+ *
+ * Before a large value is handed on in pieces it must be known to be valid
+ * (an invalid one delivers nothing, and cJSON says where it fails).  This
+ * check reads RFC 8259 JSON with cJSON's limits and is stricter than cJSON
+ * where the two differ: only four white-space bytes, no raw control bytes
+ * in strings, exactly four hex digits in \u escapes and whole surrogate
+ * pairs, numbers of at most 63 bytes (cJSON's buffer) not followed by a
+ * byte cJSON would read as part of them.  So what it accepts, cJSON reads
+ * to the same end; what it refuses is left to cJSON, as before. */
+
+typedef struct jkey {
+    const char *p;
+    size_t n;
+} jkey;
+
+typedef struct jcheck {
+    jkey *keys;             /* keys of the objects open on the way down */
+    size_t nkeys, capkeys;
+    bool plain;             /* no key has an escape, no object a key twice */
+} jcheck;
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static bool hex4(const char *s, size_t len, size_t i, unsigned *out)
+{
+    if (len - i < 4)
+        return false;
+    unsigned v = 0;
+    for (size_t k = 0; k < 4; k++) {
+        int h = hex_value(s[i + k]);
+        if (h < 0)
+            return false;
+        v = v << 4 | (unsigned)h;
+    }
+    *out = v;
+    return true;
+}
+
+/* A string at s[*i] (the opening quote); *i ends after the closing one. */
+static bool check_string(const char *s, size_t len, size_t *io, bool *escaped)
+{
+    size_t i = *io + 1;
+    *escaped = false;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"') {
+            *io = i + 1;
+            return true;
+        }
+        if (c < 0x20)
+            return false;
+        if (c != '\\') {
+            i++;
+            continue;
+        }
+        *escaped = true;
+        if (i + 1 >= len)
+            return false;
+        char e = s[i + 1];
+        if (e != 'u') {
+            if (!strchr("\"\\/bfnrt", e) || e == '\0')
+                return false;
+            i += 2;
+            continue;
+        }
+        unsigned code, low;
+        if (!hex4(s, len, i + 2, &code) || (code >= 0xDC00 && code <= 0xDFFF))
+            return false;
+        i += 6;
+        if (code >= 0xD800 && code <= 0xDBFF) {
+            /* cJSON wants the low half right after the high one */
+            if (len - i < 6 || s[i] != '\\' || s[i + 1] != 'u' || !hex4(s, len, i + 2, &low) || low < 0xDC00 ||
+                low > 0xDFFF)
+                return false;
+            i += 6;
+        }
+    }
+    return false;
+}
+
+static bool check_number(const char *s, size_t len, size_t *io)
+{
+    size_t i = *io, start = i;
+    if (s[i] == '-')
+        i++;
+    if (i >= len || !is_digit(s[i]))
+        return false;
+    if (s[i] == '0')
+        i++;
+    else
+        while (i < len && is_digit(s[i]))
+            i++;
+    if (i < len && s[i] == '.') {
+        i++;
+        if (i >= len || !is_digit(s[i]))
+            return false;
+        while (i < len && is_digit(s[i]))
+            i++;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= len || !is_digit(s[i]))
+            return false;
+        while (i < len && is_digit(s[i]))
+            i++;
+    }
+    /* cJSON copies at most 63 bytes of [0-9+-.eE] and reads them with strtod */
+    if (i - start > 63 || (i < len && (is_digit(s[i]) || strchr("+-.eE", s[i]) != NULL) && s[i] != '\0'))
+        return false;
+    *io = i;
+    return true;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    const jkey *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n < y->n ? -1 : 1;
+    return memcmp(x->p, y->p, x->n);
+}
+
+/* The keys of an object from `base` on, at its end: a key twice makes the
+ * value not plain (its duplicate-key warnings come in order only when the
+ * value is converted whole). */
+static void close_keys(jcheck *c, size_t base)
+{
+    size_t n = c->nkeys - base;
+    if (n >= 2 && c->plain) {
+        qsort(c->keys + base, n, sizeof *c->keys, key_cmp);
+        for (size_t k = base + 1; k < c->nkeys; k++)
+            if (!key_cmp(&c->keys[k - 1], &c->keys[k])) {
+                c->plain = false;
+                break;
+            }
+    }
+    c->nkeys = base;
+}
+
+/* An object's key and its colon, from white space before the key on. */
+static bool check_key(const char *s, size_t len, size_t *io, jcheck *c)
+{
+    size_t i = *io;
+    while (i < len && is_space(s[i]))
+        i++;
+    if (i >= len || s[i] != '"')
+        return false;
+    size_t start = i + 1;
+    bool escaped;
+    if (!check_string(s, len, &i, &escaped))
+        return false;
+    if (escaped)
+        c->plain = false;
+    if (c->plain) {
+        if (c->nkeys == c->capkeys) {
+            size_t cap = c->capkeys ? c->capkeys * 2 : 64;
+            jkey *k = realloc(c->keys, cap * sizeof *k);
+            if (!k) {
+                /* without the keys duplicates cannot be ruled out */
+                c->plain = false;
+                goto colon;
+            }
+            c->keys = k;
+            c->capkeys = cap;
+        }
+        c->keys[c->nkeys].p = s + start;
+        c->keys[c->nkeys].n = i - 1 - start;
+        c->nkeys++;
+    }
+colon:
+    while (i < len && is_space(s[i]))
+        i++;
+    if (i >= len || s[i] != ':')
+        return false;
+    *io = i + 1;
+    return true;
+}
+
+/* Is s[i..len) one valid JSON value from i on (no white space before it)?
+ * *end is where it ends. */
+static bool json_check(const char *s, size_t len, size_t i, size_t *end, jcheck *c)
+{
+    struct {
+        bool obj;
+        size_t keybase;
+    } frame[CJSON_NESTING_LIMIT];
+    size_t depth = 0;
+    bool want_value = true;
+    c->nkeys = 0;
+    c->plain = true;
+    for (;;) {
+        while (i < len && is_space(s[i]))
+            i++;
+        if (i >= len)
+            return false;
+        char ch = s[i];
+        if (want_value) {
+            bool escaped;
+            if (ch == '{' || ch == '[') {
+                if (depth + 1 >= CJSON_NESTING_LIMIT)
+                    return false;
+                frame[depth].obj = ch == '{';
+                frame[depth].keybase = c->nkeys;
+                depth++;
+                i++;
+                while (i < len && is_space(s[i]))
+                    i++;
+                if (i < len && s[i] == (ch == '{' ? '}' : ']')) {
+                    depth--;
+                    i++;
+                    goto value_done;
+                }
+                if (ch == '{' && !check_key(s, len, &i, c))
+                    return false;
+                continue;
+            }
+            if (ch == '"') {
+                if (!check_string(s, len, &i, &escaped))
+                    return false;
+            } else if (ch == '-' || is_digit(ch)) {
+                if (!check_number(s, len, &i))
+                    return false;
+            } else if (len - i >= 4 && !memcmp(s + i, "null", 4)) {
+                i += 4;
+            } else if (len - i >= 4 && !memcmp(s + i, "true", 4)) {
+                i += 4;
+            } else if (len - i >= 5 && !memcmp(s + i, "false", 5)) {
+                i += 5;
+            } else {
+                return false;
+            }
+            goto value_done;
+        }
+        /* after a value inside a container */
+        if (ch == ',') {
+            i++;
+            if (frame[depth - 1].obj && !check_key(s, len, &i, c))
+                return false;
+            want_value = true;
+            continue;
+        }
+        if (ch != (frame[depth - 1].obj ? '}' : ']'))
+            return false;
+        i++;
+        depth--;
+        if (frame[depth].obj)
+            close_keys(c, frame[depth].keybase);
+    value_done:
+        if (depth == 0) {
+            *end = i;
+            return true;
+        }
+        want_value = false;
+    }
+}
+
+/* The end of the valid value at s[i] (json_check has read it). */
+static size_t skip_value(const char *s, size_t len, size_t i)
+{
+    size_t depth = 0;
+    do {
+        char ch = s[i];
+        if (ch == '"') {
+            for (i++; i < len && s[i] != '"'; i++)
+                if (s[i] == '\\')
+                    i++;
+            i++;
+        } else if (ch == '{' || ch == '[') {
+            depth++;
+            i++;
+        } else if (ch == '}' || ch == ']') {
+            depth--;
+            i++;
+        } else if (depth == 0) {
+            /* a scalar on its own: up to the next delimiter */
+            while (i < len && !is_space(s[i]) && s[i] != ',' && s[i] != ']' && s[i] != '}')
+                i++;
+        } else {
+            i++;
+        }
+    } while (depth > 0 && i < len);
+    return i;
+}
+
+/* ---------------------------------------------------------- conversion */
+
+static void syntax_error(kvet_ctx *ctx, const char *name, const char *data, size_t len, size_t at)
+{
+    uint32_t eline, ecol;
+    position_of(data, at, &eline, &ecol);
+    const char *what = at >= len ? "unexpected end of input" : "unexpected character";
+    if (at < len && (unsigned char)data[at] >= 0x20 && (unsigned char)data[at] < 0x7f)
+        kv_diag(ctx, KVET_SEV_ERROR, name, eline, ecol, 1, kv_line_start(data, len, eline), "invalid JSON: %s '%c'",
+                what, data[at]);
+    else
+        kv_diag(ctx, KVET_SEV_ERROR, name, eline, ecol, 1, kv_line_start(data, len, eline), "invalid JSON: %s",
+                what);
+}
+
+/* Convert the valid value data[a..b) into J->arena; *line and *col are the
+ * position of a and become that of b.  Returns -1 after reporting. */
+static int convert_span(jload *J, size_t a, size_t b, uint32_t *line, uint32_t *col, uint32_t depth,
+                        kvet_value *out)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(J->data + a, b - a, &end, 0);
+    if (!root) {
+        size_t at = end && end >= J->data + a && end <= J->data + b ? (size_t)(end - J->data) : a;
+        syntax_error(J->ctx, J->name, J->data, J->len, at);
+        return -1;
+    }
+    if (scan_positions(J, a, b, line, col) < 0) {
+        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
+        cJSON_Delete(root);
+        return -1;
+    }
+    J->failed = 0;
+    *out = convert(J, root, depth);
+    cJSON_Delete(root);
+    return J->failed ? -1 : 0;
+}
+
+static kv_arena *arena_new(void)
+{
+    kv_arena *a = malloc(sizeof *a);
+    if (a)
+        kv_arena_init(a);
+    return a;
+}
+
+static void arena_drop(kv_arena *a)
+{
+    if (a) {
+        kv_arena_free(a);
+        free(a);
+    }
+}
+
+typedef struct jmember {
+    size_t key, keylen;     /* raw key bytes (a plain value's keys have no escapes) */
+    size_t val, valend;
+    kvet_value v;           /* converted, except the List's items */
+} jmember;
+
+/* ------------------------------------------------------------- pieces */
+
+enum { NOT_PIECED = 1 };
+
+/* Hand on the valid, plain value data[off..vend) item by item when it is a
+ * top-level array or a List with items, so that only one item is held at a
+ * time (manifest.c takes these apart the same way whole).  *line and *col,
+ * the position of off, become that of vend.  Returns NOT_PIECED (nothing
+ * done, the caller converts the value whole), 0, or -1 (reported, or fn
+ * stopped). */
+static int load_pieces(jload *J, size_t off, size_t vend, uint32_t *line, uint32_t *col, uint32_t docindex,
+                       kv_doc_fn fn, void *ud)
+{
+    const char *s = J->data;
+    size_t len = vend, i;
+    jmember *mem = NULL;
+    size_t nmem = 0, capmem = 0, items = SIZE_MAX;
+    kv_arena *shell = NULL;
+    int rc = 0;
+    uint32_t line0 = *line, col0 = *col;
+    uint32_t lline = line0, lcol = col0;    /* the position of the list to take apart */
+    size_t lopen = off;                     /* its '[' */
+    if (s[off] == '{') {
+        /* a List: its members, plain keys, kind ending in List and items not empty */
+        i = off + 1;
+        while (is_space(s[i]))
+            i++;
+        if (s[i] == '}')
+            return NOT_PIECED;
+        bool list_kind = false;
+        for (;;) {
+            while (is_space(s[i]))
+                i++;
+            if (nmem == capmem) {
+                size_t cap = capmem ? capmem * 2 : 8;
+                jmember *m = realloc(mem, cap * sizeof *m);
+                if (!m) {
+                    free(mem);
+                    return NOT_PIECED;
+                }
+                mem = m;
+                capmem = cap;
+            }
+            jmember *m = &mem[nmem++];
+            memset(m, 0, sizeof *m);
+            m->key = i + 1;
+            i++;
+            while (s[i] != '"')
+                i++;
+            m->keylen = i - m->key;
+            i++;
+            while (is_space(s[i]) || s[i] == ':')
+                i++;
+            m->val = i;
+            m->valend = i = skip_value(s, len, i);
+            if (m->keylen == 4 && !memcmp(s + m->key, "kind", 4) && s[m->val] == '"') {
+                size_t n = m->valend - m->val - 2;
+                list_kind = n >= 4 && !memchr(s + m->val + 1, '\\', n) && !memcmp(s + m->valend - 5, "List", 4);
+            }
+            if (m->keylen == 5 && !memcmp(s + m->key, "items", 5))
+                items = s[m->val] == '[' ? nmem - 1 : SIZE_MAX;
+            while (is_space(s[i]))
+                i++;
+            if (s[i] == '}')
+                break;
+            i++; /* the comma */
+        }
+        if (items != SIZE_MAX) {
+            size_t k = mem[items].val + 1;
+            while (is_space(s[k]))
+                k++;
+            if (s[k] == ']')
+                items = SIZE_MAX;
+        }
+        if (!list_kind || items == SIZE_MAX) {
+            free(mem);
+            return NOT_PIECED;
+        }
+        /* the List's other members, converted once and copied into each piece */
+        shell = arena_new();
+        if (!shell) {
+            kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
+            free(mem);
+            return -1;
+        }
+        J->arena = shell;
+        size_t at = off;
+        for (size_t k = 0; k < nmem; k++) {
+            advance(s, at, mem[k].val, line, col);
+            if (k == items) {
+                lopen = mem[k].val;
+                lline = *line;
+                lcol = *col;
+                advance(s, mem[k].val, mem[k].valend, line, col);
+            } else if (convert_span(J, mem[k].val, mem[k].valend, line, col, 2, &mem[k].v) < 0) {
+                arena_drop(shell);
+                free(mem);
+                return -1;
+            }
+            at = mem[k].valend;
+        }
+        advance(s, at, vend, line, col);
+    } else {
+        i = off + 1;
+        while (is_space(s[i]))
+            i++;
+        if (s[i] == ']')
+            return NOT_PIECED;
+        advance(s, off, vend, line, col);
+    }
+    /* the items, one piece each */
+    uint32_t iline = lline, icol = lcol;
+    size_t at = lopen;
+    i = lopen + 1;
+    uint32_t depth = items == SIZE_MAX ? 2 : 3;
+    for (uint32_t n = 0;; n++) {
+        while (is_space(s[i]))
+            i++;
+        size_t b = skip_value(s, len, i);
+        advance(s, at, i, &iline, &icol);
+        kv_arena *a = arena_new();
+        J->arena = a;
+        kvet_value item = kv_absent();
+        kvet_list *l = NULL;
+        kvet_map *root = NULL;
+        if (a && convert_span(J, i, b, &iline, &icol, depth, &item) < 0) {
+            arena_drop(a);
+            rc = -1;
+            break;
+        }
+        if (a)
+            l = kv_list_new(a, 1);
+        if (l && items != SIZE_MAX)
+            root = kv_map_new(a, (uint32_t)nmem);
+        bool oom = !l || (items != SIZE_MAX && !root);
+        kvet_value lv = kv_absent(), doc_root;
+        if (!oom) {
+            l->items[0] = item;
+            lv = kv_list_value(l);
+            lv.src = J->src;
+            lv.line = lline;
+            lv.col = lcol;
+        }
+        for (size_t k = 0; !oom && root && k < nmem; k++) {
+            root->e[k].key = kv_string_new(a, s + mem[k].key, mem[k].keylen);
+            root->e[k].val = k == items ? lv : kv_value_copy(a, mem[k].v, &oom);
+            oom = oom || !root->e[k].key;
+        }
+        if (oom) {
+            kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
+            arena_drop(a);
+            rc = -1;
+            break;
+        }
+        if (root) {
+            doc_root = kv_map_value(root);
+            doc_root.src = J->src;
+            doc_root.line = line0;
+            doc_root.col = col0;
+        } else {
+            doc_root = lv;
+        }
+        kv_doc doc = {doc_root, J->src, line0, col0, docindex, a, n ? KV_PIECE_NEXT : KV_PIECE_FIRST};
+        int took = fn(ud, &doc);
+        if (took != 1)
+            arena_drop(a);
+        if (took < 0) {
+            rc = -1;
+            break;
+        }
+        at = i = b;
+        while (is_space(s[i]))
+            i++;
+        if (s[i] == ']')
+            break;
+        i++; /* the comma */
+    }
+    J->arena = NULL;
+    arena_drop(shell);
+    free(mem);
+    return rc;
+}
+
 int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
                  kv_doc_fn fn, void *ud);
+
+/* Is data[i..len) one valid JSON value?  *end is where it ends.  The
+ * check of this file first (no tree built), cJSON for what it refuses. */
+bool kv_json_value_end(const char *data, size_t len, size_t i, size_t *end);
+
+bool kv_json_value_end(const char *data, size_t len, size_t i, size_t *end)
+{
+    jcheck chk = {NULL, 0, 0, true};
+    bool ok = json_check(data, len, i, end, &chk);
+    free(chk.keys);
+    if (ok)
+        return true;
+    const char *e = NULL;
+    cJSON *v = cJSON_ParseWithLengthOpts(data + i, len - i, &e, 0);
+    if (!v)
+        return false;
+    cJSON_Delete(v);
+    *end = (size_t)(e - data);
+    return true;
+}
 
 int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
                  kv_doc_fn fn, void *ud)
@@ -304,6 +887,7 @@ int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
     }
     jload J;
     memset(&J, 0, sizeof J);
+    jcheck chk = {NULL, 0, 0, true};
     J.ctx = ctx;
     J.name = name;
     J.src = src;
@@ -327,18 +911,25 @@ int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
         }
         if (off >= len)
             break;
+        /* an array or a List is taken apart item by item when that changes
+         * nothing: it is valid, and no duplicate key warns of its items */
+        size_t vend;
+        if ((data[off] == '[' || data[off] == '{') && json_check(data, len, off, &vend, &chk) && chk.plain) {
+            int r = load_pieces(&J, off, vend, &line, &col, docindex, fn, ud);
+            if (r != NOT_PIECED) {
+                docindex++;
+                off = vend;
+                if (r < 0) {
+                    rc = -1;
+                    break;
+                }
+                continue;
+            }
+        }
         cJSON *root = cJSON_ParseWithLengthOpts(data + off, len - off, &end, 0);
         if (!root) {
             size_t at = end && end >= data + off && end <= data + len ? (size_t)(end - data) : off;
-            uint32_t eline, ecol;
-            position_of(data, at, &eline, &ecol);
-            const char *what = at >= len ? "unexpected end of input" : "unexpected character";
-            if (at < len && (unsigned char)data[at] >= 0x20 && (unsigned char)data[at] < 0x7f)
-                kv_diag(ctx, KVET_SEV_ERROR, name, eline, ecol, 1, kv_line_start(data, len, eline),
-                        "invalid JSON: %s '%c'", what, data[at]);
-            else
-                kv_diag(ctx, KVET_SEV_ERROR, name, eline, ecol, 1, kv_line_start(data, len, eline),
-                        "invalid JSON: %s", what);
+            syntax_error(ctx, name, data, len, at);
             rc = -1;
             break;
         }
@@ -367,7 +958,7 @@ int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
             rc = -1;
             break;
         }
-        kv_doc doc = {v, src, v.line, v.col, docindex++, J.arena};
+        kv_doc doc = {v, src, v.line, v.col, docindex++, J.arena, 0};
         int took = fn(ud, &doc);
         if (took != 1) {
             kv_arena_free(J.arena);
@@ -379,5 +970,6 @@ int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
         }
     }
     free(J.pos);
+    free(chk.keys);
     return rc;
 }

@@ -44,6 +44,7 @@ typedef struct mload {
     kv_manifest_stats *st;
     bool failed;    /* an error was reported */
     bool stop;      /* fn asked to stop */
+    bool list_open; /* the List whose pieces are coming was checked and its items are taken */
 } mload;
 
 static const char *doc_name(const mload *m, const kv_doc *doc)
@@ -351,6 +352,8 @@ static int take(mload *m, const kv_doc *doc, kvet_value v, int depth, where w)
                 m->st->documents++;
                 return 0;
             }
+            if (depth == 0)
+                m->list_open = true;
             list_items(m, doc, api, kind, items, depth);
             return m->stop ? -1 : 0;
         }
@@ -424,6 +427,14 @@ static int on_doc(void *ud, kv_doc *doc)
 {
     mload *m = ud;
     kvet_value root = doc->root;
+    if (doc->piece == KV_PIECE_NEXT && root.type == KVET_MAP) {
+        /* more items of a List: the List itself was checked with its first piece */
+        if (m->list_open)
+            list_items(m, doc, kvet_map_get(root, "apiVersion", 10), kvet_map_get(root, "kind", 4),
+                       kvet_map_get(root, "items", 5), 0);
+        return m->stop ? -1 : 0;
+    }
+    m->list_open = false;
     if (root.type == KVET_LIST) {
         for (uint32_t i = 0; i < root.u.l->n && !m->stop; i++)
             take(m, doc, root.u.l->items[i], 1, IN_TOP_LIST);
@@ -441,7 +452,7 @@ int kv_load_manifests(kvet_ctx *ctx, const char *name, uint32_t src, const char 
     if (!stats)
         stats = &none;
     memset(stats, 0, sizeof *stats);
-    mload m = {ctx, data, len, fn, ud, stats, false, false};
+    mload m = {ctx, data, len, fn, ud, stats, false, false, false};
     int rc = kv_load_buffer_ex(ctx, name, src, data, len, KV_FMT_AUTO, flags, on_doc, &m);
     return rc < 0 || m.failed ? -1 : 0;
 }

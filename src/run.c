@@ -183,6 +183,7 @@ typedef struct run {
     const kvet_project *project;
     result_impl *res;
     kv_arena scratch;          /* per document evaluation */
+    kv_strset shared;          /* strings the results repeat, copied once into res->arena */
 
     unit *units; size_t nunits, capunits;
     run_scope *scopes; size_t nscopes, capscopes;
@@ -260,6 +261,15 @@ static const char *rdup(run *r, const char *s, size_t n)
     if (!d)
         r->oom = true;
     return d ? d : "";
+}
+
+/* The result's copy of a string many resources repeat (a kind, a namespace). */
+static const char *shared_str(run *r, const char *s, size_t n)
+{
+    const kvet_string *k = kv_strset_get(&r->res->arena, &r->shared, s, n);
+    if (!k)
+        r->oom = true;
+    return k ? k->data : "";
 }
 
 static void push_error(run *r, kvet_error **v, size_t *n, size_t *cap, const char *file, uint32_t line, uint32_t col,
@@ -1355,9 +1365,9 @@ static kvet_resource *eval_compute(run *r, kvet_value root, uint32_t src)
     kvet_value name = kvet_map_get(meta, "name", 4);
     if (name.type != KVET_STRING)
         name = kvet_map_get(meta, "generateName", 12);
-    rs->api_version = rdup(r, api.u.s->data, api.u.s->len);
-    rs->kind = rdup(r, kind.u.s->data, kind.u.s->len);
-    rs->ns = ns.type == KVET_STRING ? rdup(r, ns.u.s->data, ns.u.s->len) : "";
+    rs->api_version = shared_str(r, api.u.s->data, api.u.s->len);
+    rs->kind = shared_str(r, kind.u.s->data, kind.u.s->len);
+    rs->ns = ns.type == KVET_STRING ? shared_str(r, ns.u.s->data, ns.u.s->len) : "";
     rs->name = name.type == KVET_STRING ? rdup(r, name.u.s->data, name.u.s->len) : "";
     rs->file = kv_source_name(r->ctx, src);
     rs->line = root.line;
@@ -1379,7 +1389,7 @@ static kvet_resource *eval_compute(run *r, kvet_value root, uint32_t src)
 
     bool oom = false;
     kvet_value eff = kv_eval_effective(r->cur_ctx->ev);
-    rs->effective = kv_value_copy(&r->res->arena, eff, &oom);
+    rs->effective = kv_value_copy_shared(&r->res->arena, &r->shared, eff, &oom);
     if (oom)
         r->oom = true;
     if (r->nfindings) {
@@ -3025,6 +3035,7 @@ done:
     free(r.stdin_data);
     kv_waivers_free(&r.ws);
     kv_arena_free(&r.scratch);
+    kv_strset_free(&r.shared);
     kv_arena_free(&r.index_arena);
     kv_arena_free(&r.ns_arena);
     free(r.events);

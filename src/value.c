@@ -105,6 +105,98 @@ kvet_value kv_value_copy(kv_arena *a, kvet_value v, bool *oom)
     return out;
 }
 
+/* Longer strings (texts, names made of several parts) seldom repeat. */
+enum { SHARED_MAX = 64 };
+
+static uint64_t str_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static bool strset_grow(kv_strset *set)
+{
+    size_t cap = set->cap ? set->cap * 2 : 1024;
+    const kvet_string **slot = calloc(cap, sizeof *slot);
+    if (!slot)
+        return false;
+    for (size_t i = 0; i < set->cap; i++) {
+        const kvet_string *k = set->slot[i];
+        if (!k)
+            continue;
+        size_t j = str_hash(k->data, k->len) & (cap - 1);
+        while (slot[j])
+            j = (j + 1) & (cap - 1);
+        slot[j] = k;
+    }
+    free(set->slot);
+    set->slot = slot;
+    set->cap = cap;
+    return true;
+}
+
+const kvet_string *kv_strset_get(kv_arena *a, kv_strset *set, const char *s, size_t n)
+{
+    /* a full set (or none) only costs sharing, never the copy */
+    if (n > SHARED_MAX || (set->n * 2 >= set->cap && !strset_grow(set)))
+        return kv_string_new(a, s, n);
+    size_t j = str_hash(s, n) & (set->cap - 1);
+    for (; set->slot[j]; j = (j + 1) & (set->cap - 1))
+        if (set->slot[j]->len == n && !memcmp(set->slot[j]->data, s, n))
+            return set->slot[j];
+    kvet_string *k = kv_string_new(a, s, n);
+    if (k) {
+        set->slot[j] = k;
+        set->n++;
+    }
+    return k;
+}
+
+void kv_strset_free(kv_strset *set)
+{
+    free(set->slot);
+    set->slot = NULL;
+    set->cap = set->n = 0;
+}
+
+kvet_value kv_value_copy_shared(kv_arena *a, kv_strset *set, kvet_value v, bool *oom)
+{
+    kvet_value out = v;
+    switch (v.type) {
+    case KVET_STRING: {
+        const kvet_string *s = kv_strset_get(a, set, v.u.s->data, v.u.s->len);
+        if (!s) { *oom = true; return kv_absent(); }
+        out.u.s = s;
+        break;
+    }
+    case KVET_LIST: {
+        kvet_list *l = kv_list_new(a, v.u.l->n);
+        if (!l) { *oom = true; return kv_absent(); }
+        for (uint32_t i = 0; i < l->n; i++)
+            l->items[i] = kv_value_copy_shared(a, set, v.u.l->items[i], oom);
+        out.u.l = l;
+        break;
+    }
+    case KVET_MAP: {
+        kvet_map *m = kv_map_new(a, v.u.m->n);
+        if (!m) { *oom = true; return kv_absent(); }
+        for (uint32_t i = 0; i < m->n; i++) {
+            const kvet_string *k = v.u.m->e[i].key;
+            m->e[i].key = kv_strset_get(a, set, k->data, k->len);
+            if (!m->e[i].key) { *oom = true; return kv_absent(); }
+            m->e[i].val = kv_value_copy_shared(a, set, v.u.m->e[i].val, oom);
+        }
+        out.u.m = m;
+        break;
+    }
+    default:
+        break;
+    }
+    return out;
+}
+
 static int type_rank(kvet_type t)
 {
     switch (t) {

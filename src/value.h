@@ -51,6 +51,19 @@ const kvet_value *kv_map_find(const kvet_map *m, const char *key, size_t keylen)
 /* Deep copy into another arena (for values that outlive their arena). */
 kvet_value kv_value_copy(kv_arena *a, kvet_value v, bool *oom);
 
+/* Short strings copied once: kv_value_copy_shared gives every copy of the
+ * same text the same kvet_string in `a` (results of many resources repeat
+ * their keys and most values).  The set only finds strings; they live in
+ * the arena, and the set may be freed (kv_strset_free) before it. */
+typedef struct kv_strset {
+    const kvet_string **slot;
+    size_t cap, n;
+} kv_strset;
+kvet_value kv_value_copy_shared(kv_arena *a, kv_strset *set, kvet_value v, bool *oom);
+/* The arena's copy of s[0..n), shared when it is short; NULL when out of memory. */
+const kvet_string *kv_strset_get(kv_arena *a, kv_strset *set, const char *s, size_t n);
+void kv_strset_free(kv_strset *set);
+
 /* Structural equality; absent equals only absent; 1 == 1.0. */
 bool kv_value_equal(kvet_value a, kvet_value b);
 /* A hash that agrees with kv_value_equal (positions are not part of it). */

@@ -676,6 +676,7 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
                 doc.col = root.col ? root.col : doc_col;
                 doc.index = docindex++;
                 doc.arena = L.arena;
+                doc.piece = 0;
                 took = fn(ud, &doc);
             }
             if (took != 1) {

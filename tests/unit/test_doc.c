@@ -18,6 +18,7 @@
 typedef struct docs {
     kvet_value v[16];
     kv_arena *arenas[16];
+    uint32_t piece[16];
     int n;
 } docs;
 
@@ -28,6 +29,7 @@ static int keep(void *ud, kv_doc *d)
         return 0;
     ds->v[ds->n] = d->root;
     ds->arenas[ds->n] = d->arena;
+    ds->piece[ds->n] = d->piece;
     ds->n++;
     return 1;
 }
@@ -302,6 +304,15 @@ START_TEST(json_values_and_positions)
     ck_assert_str_eq(get(get(r, "s"), "k/x.y").u.s->data, "v");
     ck_assert_uint_eq(get(get(r, "s"), "k/x.y").line, 4);
     drop(&ds);
+    /* an empty list followed by a comma: the values after it keep their own positions */
+    const char *e = "{\"a\": [], \"b\": [[], {}, 7],\n \"c\": 8}";
+    ck_assert_int_eq(load(ctx, "t.json", e, strlen(e), &ds), 0);
+    ck_assert_uint_eq(get(ds.v[0], "b").col, 16);
+    ck_assert_uint_eq(get(ds.v[0], "b").u.l->items[1].col, 21);
+    ck_assert_uint_eq(get(ds.v[0], "b").u.l->items[2].col, 25);
+    ck_assert_uint_eq(get(ds.v[0], "c").line, 2);
+    ck_assert_uint_eq(get(ds.v[0], "c").col, 7);
+    drop(&ds);
     kvet_ctx_free(ctx);
 }
 END_TEST
@@ -334,6 +345,118 @@ START_TEST(json_errors)
     ck_assert_int_eq(load(ctx, "t.json", deep, n, &ds), -1);
     ck_assert_str_eq(first_error(ctx), "1:257: document nested deeper than the limit of 256 levels");
     free(deep);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+/* A shared copy is equal to the value, positions included, and gives
+ * repeated short strings one copy; long ones are copied each time. */
+START_TEST(values_copied_with_shared_strings)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    char long_text[100];
+    memset(long_text, 'x', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    char y[512];
+    snprintf(y, sizeof y, "a: {kind: Service, n: 1}\nb: [Service, {kind: Service}]\nc: %s\nd: %s\n", long_text,
+             long_text);
+    ck_assert_int_eq(load(ctx, "t.yaml", y, strlen(y), &ds), 0);
+    kv_arena a;
+    kv_arena_init(&a);
+    kv_strset set = {NULL, 0, 0};
+    bool oom = false;
+    kvet_value c = kv_value_copy_shared(&a, &set, ds.v[0], &oom);
+    kvet_value c2 = kv_value_copy_shared(&a, &set, ds.v[0], &oom);
+    ck_assert(!oom);
+    ck_assert(kv_value_equal(c, ds.v[0]));
+    ck_assert_uint_eq(get(get(c, "b").u.l->items[1], "kind").line, 2);
+    ck_assert_uint_eq(get(get(c, "b").u.l->items[1], "kind").col, 21);
+    kvet_value s1 = get(get(c, "a"), "kind"), s2 = get(c, "b").u.l->items[0];
+    ck_assert_ptr_eq(s1.u.s, s2.u.s);
+    ck_assert_ptr_eq(s1.u.s, get(get(c2, "a"), "kind").u.s);
+    ck_assert_ptr_eq(get(c, "a").u.m->e[0].key, get(c, "b").u.l->items[1].u.m->e[0].key);
+    ck_assert_ptr_ne(get(c, "c").u.s, get(c, "d").u.s);
+    ck_assert_str_eq(get(c, "d").u.s->data, long_text);
+    /* many different strings: the set grows and still finds each */
+    for (int i = 0; i < 5000; i++) {
+        char k[16];
+        int n = snprintf(k, sizeof k, "k%d", i);
+        const kvet_string *p = kv_strset_get(&a, &set, k, (size_t)n);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_ptr_eq(p, kv_strset_get(&a, &set, k, (size_t)n));
+    }
+    ck_assert_ptr_eq(kv_strset_get(&a, &set, "Service", 7), s1.u.s);
+    kv_strset_free(&set);
+    kv_arena_free(&a);
+    drop(&ds);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+/* A JSON array or List is handed on one item at a time, each piece the
+ * document with its list cut down to that item; only a valid value is, and
+ * only when no duplicate key would warn. */
+START_TEST(json_lists_in_pieces)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    const char *arr = "[{\"a\": 1},\n {\"b\": [2, []]}]";
+    ck_assert_int_eq(load(ctx, "t.json", arr, strlen(arr), &ds), 0);
+    ck_assert_int_eq(ds.n, 2);
+    ck_assert_uint_eq(ds.piece[0], KV_PIECE_FIRST);
+    ck_assert_uint_eq(ds.piece[1], KV_PIECE_NEXT);
+    ck_assert_int_eq(ds.v[1].type, KVET_LIST);
+    ck_assert_uint_eq(ds.v[1].u.l->n, 1);
+    ck_assert_uint_eq(ds.v[1].line, 1);
+    ck_assert_uint_eq(ds.v[1].col, 1);
+    kvet_value b = get(ds.v[1].u.l->items[0], "b");
+    ck_assert_uint_eq(b.line, 2);
+    ck_assert_uint_eq(b.col, 8);
+    ck_assert_uint_eq(b.u.l->items[1].col, 12);
+    drop(&ds);
+    /* kubectl writes kind after items: every piece has the List's other members */
+    const char *list = "{\"apiVersion\": \"v1\",\n \"items\": [{\"kind\": \"A\"}, {\"kind\": \"B\"}],\n"
+                       " \"kind\": \"List\", \"metadata\": {\"x\": \"\\u00e9\"}}\n";
+    ck_assert_int_eq(load(ctx, "t.json", list, strlen(list), &ds), 0);
+    ck_assert_int_eq(ds.n, 2);
+    ck_assert_uint_eq(ds.piece[1], KV_PIECE_NEXT);
+    for (int i = 0; i < 2; i++) {
+        kvet_value r = ds.v[i];
+        ck_assert_int_eq(r.type, KVET_MAP);
+        ck_assert_uint_eq(r.u.m->n, 4);
+        ck_assert_str_eq(r.u.m->e[1].key->data, "items");
+        ck_assert_str_eq(get(r, "kind").u.s->data, "List");
+        ck_assert_uint_eq(get(r, "kind").line, 3);
+        ck_assert_uint_eq(get(r, "kind").col, 10);
+        ck_assert_str_eq(get(get(r, "metadata"), "x").u.s->data, "\xc3\xa9");
+        ck_assert_uint_eq(get(r, "items").u.l->n, 1);
+        ck_assert_uint_eq(get(r, "items").col, 11);
+    }
+    ck_assert_str_eq(get(get(ds.v[1], "items").u.l->items[0], "kind").u.s->data, "B");
+    ck_assert_uint_eq(get(ds.v[1], "items").u.l->items[0].col, 27);
+    drop(&ds);
+    /* an error in a later item: nothing of the value is delivered, and cJSON says where */
+    const char *bad = "[{\"a\": 1},\n {\"b\": tru}]";
+    ck_assert_int_eq(load(ctx, "t.json", bad, strlen(bad), &ds), -1);
+    ck_assert_int_eq(ds.n, 0);
+    ck_assert_str_eq(first_error(ctx), "2:8: invalid JSON: unexpected character 't'");
+    kvet_diag_clear(ctx);
+    /* a duplicate key: the value comes whole, its warnings before anything is evaluated */
+    const char *dup = "[{\"a\": 1},\n {\"b\": 1, \"b\": 2}]";
+    ck_assert_int_eq(load(ctx, "t.json", dup, strlen(dup), &ds), 0);
+    ck_assert_int_eq(ds.n, 1);
+    ck_assert_uint_eq(ds.piece[0], 0);
+    ck_assert_uint_eq(ds.v[0].u.l->n, 2);
+    ck_assert_str_eq(first_error(ctx), "2:16: duplicate key \"b\" (first at line 2): the last value is used, as Kubernetes does");
+    drop(&ds);
+    kvet_diag_clear(ctx);
+    /* what the strict check refuses and cJSON reads (a raw tab in a string) still loads, whole */
+    const char *tab = "[{\"a\": \"x\ty\"}, {}]";
+    ck_assert_int_eq(load(ctx, "t.json", tab, strlen(tab), &ds), 0);
+    ck_assert_int_eq(ds.n, 1);
+    ck_assert_str_eq(get(ds.v[0].u.l->items[0], "a").u.s->data, "x\ty");
+    drop(&ds);
     kvet_ctx_free(ctx);
 }
 END_TEST
@@ -555,6 +678,43 @@ START_TEST(manifests_lists_and_streams)
 }
 END_TEST
 
+/* A JSON List in pieces is taken apart as it would be whole: the List is
+ * checked once, with its first piece. */
+START_TEST(manifests_json_list_pieces)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    res_list rl;
+    kv_manifest_stats st;
+    const char *typed = "{\"apiVersion\": \"serving.kserve.io/v1beta1\", \"kind\": \"InferenceServiceList\",\n"
+                        " \"items\": [{\"metadata\": {\"name\": \"a\"}}, {\"metadata\": {\"name\": \"b\"}},\n"
+                        "  {\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\"}, 7]}";
+    ck_assert_int_eq(manifests(ctx, "t.json", typed, &rl, &st), -1);
+    ck_assert_int_eq(rl.n, 3);
+    ck_assert_str_eq(get(rl.v[1], "kind").u.s->data, "InferenceService");
+    ck_assert_str_eq(get(get(rl.v[1], "metadata"), "name").u.s->data, "b");
+    ck_assert_str_eq(get(rl.v[2], "kind").u.s->data, "ConfigMap");
+    ck_assert_uint_eq(st.documents, 4);
+    ck_assert_uint_eq(st.resources, 3);
+    ck_assert_uint_eq(st.invalid, 1);
+    ck_assert_str_eq(all_diags(ctx), "error 3:46: a List holds Kubernetes resources, but this item is an integer, "
+                                     "not a mapping\n");
+    res_free(&rl);
+    kvet_diag_clear(ctx);
+    /* a List that is not checked: one note, and none of its items */
+    const char *ph = "{\"apiVersion\": \"{{ .Values.api }}\", \"kind\": \"List\",\n"
+                     " \"items\": [{\"apiVersion\": \"v1\", \"kind\": \"A\"}, {\"apiVersion\": \"v1\", \"kind\": \"B\"}]}";
+    ck_assert_int_eq(manifests(ctx, "t.json", ph, &rl, &st), 0);
+    ck_assert_int_eq(rl.n, 0);
+    ck_assert_uint_eq(st.documents, 1);
+    ck_assert_uint_eq(st.skipped, 1);
+    ck_assert_str_eq(all_diags(ctx), "note 1:16: skipped a document whose apiVersion is a template placeholder "
+                                     "({{ .Values.api }}): render it first\n");
+    res_free(&rl);
+    kvet_diag_clear(ctx);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(manifests_api_version_and_kind)
 {
     kvet_ctx *ctx = kvet_ctx_new();
@@ -744,9 +904,12 @@ static Suite *doc_suite(void)
     tc = tcase_create("json");
     tcase_add_test(tc, json_values_and_positions);
     tcase_add_test(tc, json_errors);
+    tcase_add_test(tc, json_lists_in_pieces);
+    tcase_add_test(tc, values_copied_with_shared_strings);
     suite_add_tcase(s, tc);
     tc = tcase_create("manifests");
     tcase_add_test(tc, manifests_lists_and_streams);
+    tcase_add_test(tc, manifests_json_list_pieces);
     tcase_add_test(tc, manifests_api_version_and_kind);
     tcase_add_test(tc, manifests_helm_sources);
     suite_add_tcase(s, tc);
