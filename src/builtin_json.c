@@ -153,17 +153,19 @@ static int decode(kv_call *c, const kvet_value *args, kvet_value *out)
 
 /* yaml(s) and yaml_error(s): one YAML document inside a string, read by the
  * manifest loader.  An error's line and column are inside the text. */
-static int yaml_read(kv_call *c, const kvet_value *s, kvet_value *out, char *msg, size_t msgsz)
+static int yaml_read(kv_call *c, const kvet_value *s, kvet_value *out, char *msg, size_t msgsz, char *gomsg,
+                     size_t gosz)
 {
     kvet_limits scratch;
     const kvet_limits *lim = kv_bi_limits(c, &scratch);
     uint32_t line = 0, col = 0;
+    gomsg[0] = '\0';
     if (s->u.s->len > lim->max_document_bytes) {
         snprintf(msg, msgsz, "the text is larger than the limit of %llu bytes",
                  (unsigned long long)lim->max_document_bytes);
         return -1;
     }
-    if (kv_yaml_value(s, lim, c->arena, out, msg, msgsz, &line, &col) == 0)
+    if (kv_yaml_value(s, lim, c->arena, out, msg, msgsz, &line, &col, gomsg, gosz) == 0)
         return 0;
     if (line) {
         char where_[48];
@@ -199,15 +201,17 @@ int kv_bi_yaml(kv_call *c, const kvet_value *args, int n, kvet_value *out)
     }
     if (kv_bi_want(c, "yaml", args, 0, KVET_STRING))
         return -1;
-    char msg[256];
-    if (yaml_read(c, &args[0], out, msg, sizeof msg) < 0)
+    char msg[256], gomsg[256];
+    if (yaml_read(c, &args[0], out, msg, sizeof msg, gomsg, sizeof gomsg) < 0)
         return kv_bi_fail(c, "yaml(): %s", msg);
     return 0;
 }
 
-/* yaml_error(s): why yaml(s) fails ("line L, column C: " and the loader's
- * text, the line and column inside s), or absent when it reads.  Placed at
- * the failing byte when s is a literal block scalar, else at s. */
+/* yaml_error(s): why yaml(s) fails, or absent when it reads: in
+ * gopkg.in/yaml.v2's words when it stops at the same place for the same
+ * reason (what components reading YAML with it log: "yaml: line 2: did not
+ * find expected key"), else "line L, column C: " and the loader's text.  Placed
+ * at the failing byte when s is a literal block scalar, else at s. */
 int kv_bi_yaml_error(kv_call *c, const kvet_value *args, int n, kvet_value *out)
 {
     (void)n;
@@ -217,13 +221,14 @@ int kv_bi_yaml_error(kv_call *c, const kvet_value *args, int n, kvet_value *out)
     }
     if (kv_bi_want(c, "yaml_error", args, 0, KVET_STRING))
         return -1;
-    char msg[256];
+    char msg[256], gomsg[256];
     kvet_value pos = kv_absent();
-    if (yaml_read(c, &args[0], &pos, msg, sizeof msg) == 0) {
+    if (yaml_read(c, &args[0], &pos, msg, sizeof msg, gomsg, sizeof gomsg) == 0) {
         *out = kv_at(kv_absent(), args[0]);
         return 0;
     }
-    *out = kv_at(kv_string_value(c->arena, msg, strlen(msg)), pos);
+    const char *why = gomsg[0] ? gomsg : msg;
+    *out = kv_at(kv_string_value(c->arena, why, strlen(why)), pos);
     if (out->type == KVET_ABSENT)
         return kv_bi_fail(c, "yaml_error(): out of memory");
     return 0;

@@ -56,6 +56,7 @@ typedef struct loader {
     const kvet_value *embed; /* the string the text comes from (kv_yaml_value), or NULL */
     char *errmsg;
     size_t errsz;
+    char gomsg[256];         /* the same error in gopkg.in/yaml.v2's words, when it has them */
     uint32_t errline, errcol;
     const char *name;        /* the stream's, or the latest `# Source:` path */
     uint32_t src;            /* the source id values get */
@@ -642,11 +643,28 @@ static void attribute(loader *L, size_t upto)
     L->nsrcs++;
 }
 
+/* gopkg.in/yaml.v2's text for a parser error (decode.go, parser.fail):
+ * the 0-based line of the problem (1-based for scanner errors), else of
+ * the context, and no line when that is 0. */
+static void go_parser_error(loader *L, const yaml_parser_t *p, const char *problem)
+{
+    size_t line = 0;
+    if (p->problem_mark.line != 0)
+        line = p->problem_mark.line + (p->error == YAML_SCANNER_ERROR ? 1 : 0);
+    else if (p->context_mark.line != 0)
+        line = p->context_mark.line;
+    if (line)
+        snprintf(L->gomsg, sizeof L->gomsg, "yaml: line %zu: %s", line, problem);
+    else
+        snprintf(L->gomsg, sizeof L->gomsg, "yaml: %s", problem);
+}
+
 static void report_parser_error(loader *L, yaml_parser_t *p)
 {
     uint32_t line = (uint32_t)p->problem_mark.line + 1;
     uint32_t col = (uint32_t)p->problem_mark.column + 1;
     const char *problem = p->problem ? p->problem : "unknown problem";
+    go_parser_error(L, p, p->problem ? p->problem : "unknown problem parsing YAML content");
     if (p->error == YAML_READER_ERROR) {
         /* the reader gives an offset, not a line: count lines up to it */
         size_t off = p->problem_offset < L->len ? p->problem_offset : L->len;
@@ -777,6 +795,7 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
             uint32_t line = (uint32_t)ev.start_mark.line + 1, col = (uint32_t)ev.start_mark.column + 1;
             if (!a) {
                 error_at(&L, line, col, "invalid YAML: unknown anchor '%s' referenced", an);
+                snprintf(L.gomsg, sizeof L.gomsg, "yaml: unknown anchor '%s' referenced", an);
                 stop = true;
                 break;
             }
@@ -858,6 +877,7 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
     init->failed = L.failed;
     init->errline = L.errline;
     init->errcol = L.errcol;
+    memcpy(init->gomsg, L.gomsg, sizeof L.gomsg);
     return rc;
 }
 
@@ -893,7 +913,7 @@ static int take_first(void *ud, kv_doc *doc)
 }
 
 int kv_yaml_value(const kvet_value *str, const kvet_limits *lim, kv_arena *arena, kvet_value *out,
-                  char *msg, size_t msgsz, uint32_t *line, uint32_t *col)
+                  char *msg, size_t msgsz, uint32_t *line, uint32_t *col, char *gomsg, size_t gosz)
 {
     loader L;
     memset(&L, 0, sizeof L);
@@ -911,6 +931,8 @@ int kv_yaml_value(const kvet_value *str, const kvet_limits *lim, kv_arena *arena
     if (rc < 0 || L.failed) {
         *line = L.errline;
         *col = L.errcol;
+        if (gosz)
+            snprintf(gomsg, gosz, "%s", L.gomsg);
         return -1;
     }
     /* no document, or an empty one, is null, as go-yaml leaves a value it

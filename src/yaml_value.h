@@ -17,8 +17,13 @@
  * Values are placed in the manifest when str is a literal block scalar
  * (KVET_VF_LITERAL: the text's lines are the manifest's), else at str.
  * Returns 0, or -1 with the error in msg and its 1-based line and column
- * inside the text in *line, *col (0 when it has none). */
+ * inside the text in *line, *col (0 when it has none).  gomsg gets the
+ * text gopkg.in/yaml.v2 gives for the same error when it stops at the same
+ * place for the same reason (syntax, an unknown anchor), else "": a
+ * repeated key (it names the Go type decoded into), a merge of something
+ * not a mapping (it finds that only after reading the whole document, so a
+ * later syntax error would come first), the loader's limits. */
 int kv_yaml_value(const kvet_value *str, const kvet_limits *lim, kv_arena *arena, kvet_value *out,
-                  char *msg, size_t msgsz, uint32_t *line, uint32_t *col);
+                  char *msg, size_t msgsz, uint32_t *line, uint32_t *col, char *gomsg, size_t gosz);
 
 #endif
