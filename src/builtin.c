@@ -1763,6 +1763,9 @@ static const kv_builtin table[] = {
     {"upper", 1, 1, b_upper, "upper(s) -> string with a-z raised"},
     /* document order; each value keeps its own position */
     {"values", 1, 1, b_values, "values(map) -> list of values in document order"},
+    /* YAML text inside a manifest, read by the manifest loader (builtin_json.c) */
+    {"yaml", 1, 1, kv_bi_yaml, "yaml(s) -> the value of the first YAML document in s, read as manifests are"},
+    {"yaml_error", 1, 1, kv_bi_yaml_error, "yaml_error(s) -> why yaml(s) fails (a string), or absent when s reads"},
 };
 
 size_t kv_builtin_count(void)

@@ -38,9 +38,11 @@ int kv_bi_percent(kv_call *c, const kvet_value *args, int n, kvet_value *out);
 int kv_bi_is_percent(kv_call *c, const kvet_value *args, int n, kvet_value *out);
 int kv_bi_int_or_percent(kv_call *c, const kvet_value *args, int n, kvet_value *out);
 
-/* Implemented in builtin_json.c. */
+/* Implemented in builtin_json.c (json) and with yaml_load.c (yaml). */
 int kv_bi_json(kv_call *c, const kvet_value *args, int n, kvet_value *out);
 int kv_bi_json_error(kv_call *c, const kvet_value *args, int n, kvet_value *out);
+int kv_bi_yaml(kv_call *c, const kvet_value *args, int n, kvet_value *out);
+int kv_bi_yaml_error(kv_call *c, const kvet_value *args, int n, kvet_value *out);
 
 /* Builtins implemented in regex.c. */
 int kv_bi_match(kv_call *c, const kvet_value *args, int n, kvet_value *out);

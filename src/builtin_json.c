@@ -11,6 +11,7 @@
 
 #include "builtin_impl.h"
 #include "json_syntax.h"
+#include "yaml_value.h"
 
 static int convert(kv_call *c, const cJSON *j, kvet_value at, uint32_t depth, uint32_t max_depth, kvet_value *out)
 {
@@ -148,4 +149,87 @@ static int decode(kv_call *c, const kvet_value *args, kvet_value *out)
     int rc = convert(c, j, args[0], 1, lim->max_depth, out);
     cJSON_Delete(j);
     return rc;
+}
+
+/* yaml(s) and yaml_error(s): one YAML document inside a string, read by the
+ * manifest loader.  An error's line and column are inside the text. */
+static int yaml_read(kv_call *c, const kvet_value *s, kvet_value *out, char *msg, size_t msgsz, char *gomsg,
+                     size_t gosz)
+{
+    kvet_limits scratch;
+    const kvet_limits *lim = kv_bi_limits(c, &scratch);
+    uint32_t line = 0, col = 0;
+    gomsg[0] = '\0';
+    if (s->u.s->len > lim->max_document_bytes) {
+        snprintf(msg, msgsz, "the text is larger than the limit of %llu bytes",
+                 (unsigned long long)lim->max_document_bytes);
+        return -1;
+    }
+    if (kv_yaml_value(s, lim, c->arena, out, msg, msgsz, &line, &col, gomsg, gosz) == 0)
+        return 0;
+    if (line) {
+        char where_[48];
+        snprintf(where_, sizeof where_, "line %u, column %u: ", (unsigned)line, (unsigned)col);
+        size_t w = strlen(where_), m = strlen(msg);
+        if (w + m >= msgsz)
+            m = msgsz - w - 1;
+        memmove(msg + w, msg, m);
+        memcpy(msg, where_, w);
+        msg[w + m] = '\0';
+        /* in a literal block scalar the text's lines are the manifest's */
+        if ((s->flags & KVET_VF_LITERAL) && s->line) {
+            out->line = s->line + line;
+            out->col = s->reserved + col - 1;
+        } else {
+            out->line = s->line;
+            out->col = s->col;
+        }
+    } else {
+        out->line = s->line;
+        out->col = s->col;
+    }
+    out->src = s->src;
+    return -1;
+}
+
+int kv_bi_yaml(kv_call *c, const kvet_value *args, int n, kvet_value *out)
+{
+    (void)n;
+    if (args[0].type == KVET_ABSENT) {
+        *out = args[0];
+        return 0;
+    }
+    if (kv_bi_want(c, "yaml", args, 0, KVET_STRING))
+        return -1;
+    char msg[256], gomsg[256];
+    if (yaml_read(c, &args[0], out, msg, sizeof msg, gomsg, sizeof gomsg) < 0)
+        return kv_bi_fail(c, "yaml(): %s", msg);
+    return 0;
+}
+
+/* yaml_error(s): why yaml(s) fails, or absent when it reads: in
+ * gopkg.in/yaml.v2's words when it stops at the same place for the same
+ * reason (what components reading YAML with it log: "yaml: line 2: did not
+ * find expected key"), else "line L, column C: " and the loader's text.  Placed
+ * at the failing byte when s is a literal block scalar, else at s. */
+int kv_bi_yaml_error(kv_call *c, const kvet_value *args, int n, kvet_value *out)
+{
+    (void)n;
+    if (args[0].type == KVET_ABSENT) {
+        *out = args[0];
+        return 0;
+    }
+    if (kv_bi_want(c, "yaml_error", args, 0, KVET_STRING))
+        return -1;
+    char msg[256], gomsg[256];
+    kvet_value pos = kv_absent();
+    if (yaml_read(c, &args[0], &pos, msg, sizeof msg, gomsg, sizeof gomsg) == 0) {
+        *out = kv_at(kv_absent(), args[0]);
+        return 0;
+    }
+    const char *why = gomsg[0] ? gomsg : msg;
+    *out = kv_at(kv_string_value(c->arena, why, strlen(why)), pos);
+    if (out->type == KVET_ABSENT)
+        return kv_bi_fail(c, "yaml_error(): out of memory");
+    return 0;
 }

@@ -25,6 +25,7 @@
 #include "ctx.h"
 #include "doc.h"
 #include "value.h"
+#include "yaml_value.h"
 
 typedef struct anchor {
     char *name;
@@ -35,6 +36,7 @@ typedef struct anchor {
 typedef struct frame {
     int is_map;
     kvet_value *items;       /* for maps: key, value, key, value ... */
+    uint32_t *pos;           /* each item's line and column in the text */
     uint32_t n, cap;
     uint32_t line, col;
     char *anchor;            /* anchor to bind when the node completes */
@@ -48,7 +50,14 @@ typedef struct named_src {
 } named_src;
 
 typedef struct loader {
-    kvet_ctx *ctx;
+    kvet_ctx *ctx;           /* diagnostics go here; NULL: the first error is kept in err* */
+    const kvet_limits *lim;
+    kv_arena *fixed_arena;   /* values go here instead of an arena per document */
+    const kvet_value *embed; /* the string the text comes from (kv_yaml_value), or NULL */
+    char *errmsg;
+    size_t errsz;
+    char gomsg[256];         /* the same error in gopkg.in/yaml.v2's words, when it has them */
+    uint32_t errline, errcol;
     const char *name;        /* the stream's, or the latest `# Source:` path */
     uint32_t src;            /* the source id values get */
     bool sources;            /* follow `# Source:` comments (KV_LOAD_SOURCES) */
@@ -72,9 +81,43 @@ static void error_at(loader *L, uint32_t line, uint32_t col, const char *fmt, ..
 {
     va_list ap;
     va_start(ap, fmt);
-    kv_vdiag(L->ctx, KVET_SEV_ERROR, L->name, line, col, 1, kv_line_start(L->data, L->len, line), fmt, ap);
+    if (L->ctx) {
+        kv_vdiag(L->ctx, KVET_SEV_ERROR, L->name, line, col, 1, kv_line_start(L->data, L->len, line), fmt, ap);
+    } else if (!L->failed) {
+        vsnprintf(L->errmsg, L->errsz, fmt, ap);
+        L->errline = line;
+        L->errcol = col;
+    }
     va_end(ap);
     L->failed = 1;
+}
+
+/* Give v its position: the text's own, or for an embedded text
+ * (kv_yaml_value) the manifest's when the string is a literal block
+ * scalar (its lines are the manifest's, shifted by its indentation), else
+ * the string's. */
+static void place(const loader *L, kvet_value *v, uint32_t line, uint32_t col)
+{
+    const kvet_value *at = L->embed;
+    if (!at) {
+        v->src = L->src;
+        v->line = line;
+        v->col = col;
+        return;
+    }
+    v->src = at->src;
+    if ((at->flags & KVET_VF_LITERAL) && at->line) {
+        v->line = at->line + line;
+        v->col = at->reserved + col - 1;
+        if ((v->flags & KVET_VF_LITERAL) && (uint32_t)v->reserved + at->reserved - 1 < 0xFFFF)
+            v->reserved = (uint16_t)(v->reserved + at->reserved - 1);
+        else
+            v->flags &= (uint8_t)~KVET_VF_LITERAL;
+    } else {
+        v->line = at->line;
+        v->col = at->col;
+        v->flags &= (uint8_t)~KVET_VF_LITERAL; /* its lines are nowhere in the manifest */
+    }
 }
 
 /* ------------------------------------------------------------ scalars */
@@ -296,15 +339,13 @@ static kvet_value scalar_value(loader *L, const yaml_event_t *ev)
             }
         }
     }
-    v.src = L->src;
-    v.line = (uint32_t)ev->start_mark.line + 1;
-    v.col = (uint32_t)ev->start_mark.column + 1;
+    place(L, &v, (uint32_t)ev->start_mark.line + 1, (uint32_t)ev->start_mark.column + 1);
     return v;
 }
 
 /* ---------------------------------------------------------- tree build */
 
-static bool push_item(loader *L, frame *f, kvet_value v)
+static bool push_item(loader *L, frame *f, kvet_value v, uint32_t line, uint32_t col)
 {
     if (f->n == f->cap) {
         uint32_t cap = f->cap ? f->cap * 2 : 8;
@@ -318,8 +359,16 @@ static bool push_item(loader *L, frame *f, kvet_value v)
             return false;
         }
         f->items = items;
+        uint32_t *pos = realloc(f->pos, cap * 2 * sizeof *pos);
+        if (!pos) {
+            error_at(L, f->line, f->col, "out of memory");
+            return false;
+        }
+        f->pos = pos;
         f->cap = cap;
     }
+    f->pos[2 * f->n] = line;
+    f->pos[2 * f->n + 1] = col;
     f->items[f->n++] = v;
     return true;
 }
@@ -350,7 +399,7 @@ static void bind_anchor(loader *L, const char *name, kvet_value v, uint64_t node
         L->nanchors++;
 }
 
-static bool key_text(loader *L, kvet_value k, const kvet_string **out)
+static bool key_text(loader *L, kvet_value k, uint32_t line, uint32_t col, const kvet_string **out)
 {
     char buf[64];
     switch (k.type) {
@@ -366,7 +415,7 @@ static bool key_text(loader *L, kvet_value k, const kvet_string **out)
         *out = kv_string_cstr(L->arena, buf);
         return *out != NULL;
     default:
-        error_at(L, k.line, k.col, "invalid YAML: a mapping key must be a scalar (Kubernetes manifests are JSON objects)");
+        error_at(L, line, col, "invalid YAML: a mapping key must be a scalar (Kubernetes manifests are JSON objects)");
         return false;
     }
 }
@@ -386,14 +435,18 @@ static bool finish_map(loader *L, frame *f, kvet_value *out)
             else if (m.type == KVET_LIST)
                 for (uint32_t j = 0; j < m.u.l->n; j++) {
                     if (m.u.l->items[j].type != KVET_MAP) {
-                        error_at(L, m.u.l->items[j].line, m.u.l->items[j].col,
+                        /* an embedded text's values carry the manifest's
+                         * positions: name the list's own place in the text */
+                        error_at(L, L->embed ? f->pos[4 * i + 2] : m.u.l->items[j].line,
+                                 L->embed ? f->pos[4 * i + 3] : m.u.l->items[j].col,
                                  "invalid YAML: a merge key (<<) takes a mapping or a list of mappings");
                         return false;
                     }
                     extra += m.u.l->items[j].u.m->n;
                 }
             else {
-                error_at(L, m.line, m.col, "invalid YAML: a merge key (<<) takes a mapping or a list of mappings");
+                error_at(L, f->pos[4 * i + 2], f->pos[4 * i + 3],
+                         "invalid YAML: a merge key (<<) takes a mapping or a list of mappings");
                 return false;
             }
         }
@@ -410,12 +463,24 @@ static bool finish_map(loader *L, frame *f, kvet_value *out)
         if (k.type == KVET_STRING && !(k.flags & KVET_VF_QUOTED) && k.u.s->len == 2 && !memcmp(k.u.s->data, "<<", 2))
             continue;
         const kvet_string *ks;
-        if (!key_text(L, k, &ks))
+        if (!key_text(L, k, f->pos[4 * i], f->pos[4 * i + 1], &ks))
             return false;
         for (uint32_t j = 0; j < n; j++)
             if (map->e[j].key->len == ks->len && !memcmp(map->e[j].key->data, ks->data, ks->len)) {
-                error_at(L, k.line, k.col, "invalid YAML: mapping key \"%s\" already defined at line %u", ks->data,
-                         map->e[j].val.line);
+                /* the earlier pair: entries so far are the explicit keys in order */
+                uint32_t prev = 0;
+                for (uint32_t p = 0, seen = 0; p < i; p++) {
+                    kvet_value pk = f->items[2 * p];
+                    if (pk.type == KVET_STRING && !(pk.flags & KVET_VF_QUOTED) && pk.u.s->len == 2 &&
+                        !memcmp(pk.u.s->data, "<<", 2))
+                        continue;
+                    if (seen++ == j) {
+                        prev = p;
+                        break;
+                    }
+                }
+                error_at(L, f->pos[4 * i], f->pos[4 * i + 1], "invalid YAML: mapping key \"%s\" already defined at line %u",
+                         ks->data, f->pos[4 * prev + 2]);
                 return false;
             }
         map->e[n].key = ks;
@@ -445,20 +510,21 @@ static bool finish_map(loader *L, frame *f, kvet_value *out)
     return true;
 }
 
-static bool add_value(loader *L, kvet_value v, kvet_value *root)
+/* line, col: where v is in the text (v's own may be the manifest's) */
+static bool add_value(loader *L, kvet_value v, uint32_t line, uint32_t col, kvet_value *root)
 {
     if (L->depth == 0) {
         *root = v;
         return true;
     }
-    return push_item(L, &L->stack[L->depth - 1], v);
+    return push_item(L, &L->stack[L->depth - 1], v, line, col);
 }
 
 static bool open_frame(loader *L, int is_map, const yaml_event_t *ev, const char *anchor_name)
 {
-    if (L->depth >= L->ctx->limits.max_depth) {
+    if (L->depth >= L->lim->max_depth) {
         error_at(L, (uint32_t)ev->start_mark.line + 1, (uint32_t)ev->start_mark.column + 1,
-                 "document nested deeper than the limit of %u levels", L->ctx->limits.max_depth);
+                 "document nested deeper than the limit of %u levels", L->lim->max_depth);
         return false;
     }
     if (L->depth == L->capdepth) {
@@ -486,6 +552,7 @@ static void drop_frames(loader *L)
     while (L->depth) {
         frame *f = &L->stack[--L->depth];
         free(f->items);
+        free(f->pos);
         free(f->anchor);
     }
 }
@@ -576,11 +643,28 @@ static void attribute(loader *L, size_t upto)
     L->nsrcs++;
 }
 
+/* gopkg.in/yaml.v2's text for a parser error (decode.go, parser.fail):
+ * the 0-based line of the problem (1-based for scanner errors), else of
+ * the context, and no line when that is 0. */
+static void go_parser_error(loader *L, const yaml_parser_t *p, const char *problem)
+{
+    size_t line = 0;
+    if (p->problem_mark.line != 0)
+        line = p->problem_mark.line + (p->error == YAML_SCANNER_ERROR ? 1 : 0);
+    else if (p->context_mark.line != 0)
+        line = p->context_mark.line;
+    if (line)
+        snprintf(L->gomsg, sizeof L->gomsg, "yaml: line %zu: %s", line, problem);
+    else
+        snprintf(L->gomsg, sizeof L->gomsg, "yaml: %s", problem);
+}
+
 static void report_parser_error(loader *L, yaml_parser_t *p)
 {
     uint32_t line = (uint32_t)p->problem_mark.line + 1;
     uint32_t col = (uint32_t)p->problem_mark.column + 1;
     const char *problem = p->problem ? p->problem : "unknown problem";
+    go_parser_error(L, p, p->problem ? p->problem : "unknown problem parsing YAML content");
     if (p->error == YAML_READER_ERROR) {
         /* the reader gives an offset, not a line: count lines up to it */
         size_t off = p->problem_offset < L->len ? p->problem_offset : L->len;
@@ -606,26 +690,19 @@ static void report_parser_error(loader *L, yaml_parser_t *p)
         error_at(L, line, col, "invalid YAML: %s", problem);
 }
 
-int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                 bool sources, kv_doc_fn fn, void *ud);
-
-int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                 bool sources, kv_doc_fn fn, void *ud)
+/* Parse the documents of init's text, handing each to fn; with first_only
+ * the text after the first document is not read (go-yaml's Unmarshal reads
+ * one).  init->errline/errcol get the first error's place when init has no
+ * context. */
+static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
 {
+    loader L = *init;
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
-        kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "out of memory");
+        error_at(init, 0, 0, "out of memory");
         return -1;
     }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-    loader L;
-    memset(&L, 0, sizeof L);
-    L.ctx = ctx;
-    L.name = name;
-    L.src = src;
-    L.data = data;
-    L.len = len;
-    L.sources = sources;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)L.data, L.len);
     int rc = 0;
     uint32_t docindex = 0;
     kvet_value root = kv_absent();
@@ -651,13 +728,17 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
             stop = true;
             break;
         case YAML_DOCUMENT_START_EVENT:
-            L.arena = malloc(sizeof *L.arena);
-            if (!L.arena) {
-                error_at(&L, 0, 0, "out of memory");
-                stop = true;
-                break;
+            if (L.fixed_arena) {
+                L.arena = L.fixed_arena;
+            } else {
+                L.arena = malloc(sizeof *L.arena);
+                if (!L.arena) {
+                    error_at(&L, 0, 0, "out of memory");
+                    stop = true;
+                    break;
+                }
+                kv_arena_init(L.arena);
             }
-            kv_arena_init(L.arena);
             L.nodes = L.alias_nodes = 0;
             root = kv_absent();
             in_doc = true;
@@ -679,7 +760,7 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
                 doc.piece = 0;
                 took = fn(ud, &doc);
             }
-            if (took != 1) {
+            if (took != 1 && !L.fixed_arena) {
                 kv_arena_free(L.arena);
                 free(L.arena);
             }
@@ -688,6 +769,8 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
                 rc = -1;
                 stop = true;
             }
+            if (first_only)
+                stop = true;
             break;
         }
         case YAML_SCALAR_EVENT: {
@@ -700,7 +783,7 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
             }
             if (ev.data.scalar.anchor)
                 bind_anchor(&L, (const char *)ev.data.scalar.anchor, v, 1);
-            if (!add_value(&L, v, &root))
+            if (!add_value(&L, v, (uint32_t)ev.start_mark.line + 1, (uint32_t)ev.start_mark.column + 1, &root))
                 stop = true;
             break;
         }
@@ -713,18 +796,19 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
             uint32_t line = (uint32_t)ev.start_mark.line + 1, col = (uint32_t)ev.start_mark.column + 1;
             if (!a) {
                 error_at(&L, line, col, "invalid YAML: unknown anchor '%s' referenced", an);
+                snprintf(L.gomsg, sizeof L.gomsg, "yaml: unknown anchor '%s' referenced", an);
                 stop = true;
                 break;
             }
             L.alias_nodes += a->nodes;
-            if (L.alias_nodes > ctx->limits.max_alias_expansion) {
+            if (L.alias_nodes > L.lim->max_alias_expansion) {
                 error_at(&L, line, col, "alias expansion limit (%llu nodes) exceeded",
-                         (unsigned long long)ctx->limits.max_alias_expansion);
+                         (unsigned long long)L.lim->max_alias_expansion);
                 stop = true;
                 break;
             }
             L.nodes += a->nodes;
-            if (!add_value(&L, a->value, &root))
+            if (!add_value(&L, a->value, line, col, &root))
                 stop = true;
             break;
         }
@@ -755,16 +839,16 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
                     error_at(&L, f->line, f->col, "out of memory");
                 }
             }
+            uint32_t line = f->line, col = f->col;
             if (ok) {
-                v.src = L.src;
-                v.line = f->line;
-                v.col = f->col;
+                place(&L, &v, line, col);
                 bind_anchor(&L, f->anchor, v, L.nodes - f->nodes_at_start);
             }
             free(f->items);
+            free(f->pos);
             free(f->anchor);
             L.depth--;
-            if (!ok || !add_value(&L, v, &root))
+            if (!ok || !add_value(&L, v, line, col, &root))
                 stop = true;
             break;
         }
@@ -786,10 +870,78 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
     free(L.anchors);
     free(L.stack);
     free(L.srcs);
-    if (in_doc && L.arena) {
+    if (in_doc && L.arena && !L.fixed_arena) {
         kv_arena_free(L.arena);
         free(L.arena);
     }
     yaml_parser_delete(&parser);
+    init->failed = L.failed;
+    init->errline = L.errline;
+    init->errcol = L.errcol;
+    memcpy(init->gomsg, L.gomsg, sizeof L.gomsg);
     return rc;
+}
+
+int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
+                 bool sources, kv_doc_fn fn, void *ud);
+
+int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
+                 bool sources, kv_doc_fn fn, void *ud)
+{
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.ctx = ctx;
+    L.lim = &ctx->limits;
+    L.name = name;
+    L.src = src;
+    L.data = data;
+    L.len = len;
+    L.sources = sources;
+    return run(&L, false, fn, ud);
+}
+
+typedef struct first_doc {
+    kvet_value root;
+    bool found;
+} first_doc;
+
+static int take_first(void *ud, kv_doc *doc)
+{
+    first_doc *fd = ud;
+    fd->root = doc->root;
+    fd->found = true;
+    return 0;
+}
+
+int kv_yaml_value(const kvet_value *str, const kvet_limits *lim, kv_arena *arena, kvet_value *out,
+                  char *msg, size_t msgsz, uint32_t *line, uint32_t *col, char *gomsg, size_t gosz)
+{
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.lim = lim;
+    L.fixed_arena = arena;
+    L.embed = str;
+    L.data = str->u.s->data;
+    L.len = str->u.s->len;
+    L.errmsg = msg;
+    L.errsz = msgsz;
+    if (msgsz)
+        msg[0] = '\0';
+    first_doc fd = {kv_absent(), false};
+    int rc = run(&L, true, take_first, &fd);
+    if (rc < 0 || L.failed) {
+        *line = L.errline;
+        *col = L.errcol;
+        if (gosz)
+            snprintf(gomsg, gosz, "%s", L.gomsg);
+        return -1;
+    }
+    /* no document, or an empty one, is null, as go-yaml leaves a value it
+     * has nothing to decode into */
+    if (!fd.found || fd.root.type == KVET_ABSENT) {
+        *out = kv_at(kv_null(), *str);
+    } else {
+        *out = fd.root;
+    }
+    return 0;
 }

@@ -311,7 +311,7 @@ static kvet_value evalv(const char *expr)
 START_TEST(table_is_sorted_and_searchable)
 {
     size_t n = kv_builtin_count();
-    ck_assert_uint_eq(n, 54);
+    ck_assert_uint_eq(n, 56);
     for (size_t i = 0; i < n; i++) {
         const kv_builtin *b = kv_builtin_at(i);
         ck_assert_ptr_nonnull(b);
@@ -715,6 +715,137 @@ START_TEST(strings)
     EQ("json_error(\"[\")", "string:unexpected end of JSON input");
     EQ("json_error(\"{\\\"a\\\": \\\"b\")", "string:unexpected end of JSON input");
     EQ("json_error(\"{}\")", "absent");
+}
+END_TEST
+
+/* yaml(s): the manifest loader over a string's text (yaml_load.c) */
+START_TEST(yaml_text)
+{
+    /* flow style, comments, quotes holding '#', a literal block scalar */
+    EQ("yaml(\"rules: [{seriesQuery: 'x{a=\\\"#\\\"}', name: {matches: ^(.*)_total$, as: \\\"${1}\\\"}}] # c\")",
+       "map:{\"rules\":[{\"seriesQuery\":\"x{a=\\\"#\\\"}\",\"name\":{\"matches\":\"^(.*)_total$\",\"as\":\"${1}\"}}]}");
+    EQ("yaml(\"q: |\\n  a{b=\\\"1\\\"}\\n  # kept\\nk: 1 # dropped\\n\")", "map:{\"q\":\"a{b=\\\"1\\\"}\\n# kept\\n\",\"k\":1}");
+    /* scalars typed as manifests are (go-yaml v2, YAML 1.1) */
+    EQ("yaml(\"a: 010\\nb: yes\\nc: 1.5\\nd: '1'\\ne: ~\\nf: 0x1F\")",
+       "map:{\"a\":8,\"b\":true,\"c\":1.5,\"d\":\"1\",\"e\":null,\"f\":31}");
+    /* nesting, anchors, aliases and merge keys */
+    EQ("yaml(\"x: &q {k: 1}\\nw: [*q, *q]\\nz:\\n  <<: *q\\n  j: 2\")",
+       "map:{\"x\":{\"k\":1},\"w\":[{\"k\":1},{\"k\":1}],\"z\":{\"j\":2,\"k\":1}}");
+    EQ("yaml(\"y: 1\")", "map:{\"true\":1}"); /* YAML 1.1: a plain y is true, keys too */
+    EQ("yaml(\"- - - 1\")", "list:[[[1]]]");
+    EQ("yaml(\"7\")", "int:7");
+    /* nothing to read is null, as go-yaml leaves the value it decodes into */
+    EQ("yaml(\"\")", "null:null");
+    EQ("yaml(\"# a comment\\n\")", "null:null");
+    /* one document: what follows the first is not read (go-yaml's Unmarshal) */
+    EQ("yaml(\"a: 1\\n---\\nb: [\")", "map:{\"a\":1}");
+    EQ("yaml(\"--- a\\n--- b\\n\")", "string:a");
+    /* errors name the line and column inside the text */
+    EQ("yaml(\"a: b: c\")", "E yaml(): line 1, column 5: invalid YAML: mapping values are not allowed in this context");
+    EQ("yaml(\"a:\\n  - 1\\n - 2\")",
+       "E yaml(): line 3, column 2: invalid YAML: did not find expected key while parsing a block mapping");
+    EQ("yaml(\"a: 1\\nb: 2\\na: 3\")", "E yaml(): line 3, column 1: invalid YAML: mapping key \"a\" already defined at line 1");
+    EQ("yaml(\"x: *nope\")", "E yaml(): line 1, column 4: invalid YAML: unknown anchor 'nope' referenced");
+    EQ("yaml(\"a:\\n  <<: [1]\")", "E yaml(): line 2, column 7: invalid YAML: a merge key (<<) takes a mapping or a list of mappings");
+    /* libyaml places the end of the text after its last line */
+    EQ("yaml(\"[1, 2\")", "E yaml(): line 2, column 1: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence");
+    EQ("yaml(absent)", "absent");
+    EQ("yaml(1)", "E yaml(): argument 1 must be a string, got int");
+    /* yaml_error() in gopkg.in/yaml.v2's words: a 0-based line for parser
+     * errors, 1-based for scanner errors, none for the first line */
+    EQ("yaml_error(\"a: b: c\")", "string:yaml: mapping values are not allowed in this context");
+    EQ("yaml_error(\"a: 1\\nb: c: d\\n\")", "string:yaml: line 2: mapping values are not allowed in this context");
+    EQ("yaml_error(\"rules:\\n- seriesQuery: a\\n  - x\\n\")", "string:yaml: line 2: did not find expected key");
+    EQ("yaml_error(\"rules: [1, 2\")", "string:yaml: line 1: did not find expected ',' or ']'");
+    EQ("yaml_error(\"{a: 1\")", "string:yaml: line 1: did not find expected ',' or '}'");
+    EQ("yaml_error(\"rules:\\n\\t- a\\n\")", "string:yaml: line 2: found character that cannot start any token");
+    EQ("yaml_error(\"x: \\\"\\\\q\\\"\")", "string:yaml: found unknown escape character");
+    EQ("yaml_error(\"a: \\\"\\u0001\\\"\")", "string:yaml: control characters are not allowed"); /* a reader error */
+    EQ("yaml_error(\"rules: *x\")", "string:yaml: unknown anchor 'x' referenced");
+    /* yaml.v2 names a repeated key by the Go type it decodes into, and finds
+     * a bad merge only after reading the whole document: the loader's words */
+    EQ("yaml_error(\"a:\\n  <<: [1]\")",
+       "string:line 2, column 7: invalid YAML: a merge key (<<) takes a mapping or a list of mappings");
+    EQ("yaml_error(\"a: 1\\na: 2\")", "string:line 2, column 1: invalid YAML: mapping key \"a\" already defined at line 1");
+    EQ("yaml_error(\"a: 1\")", "absent");
+    EQ("yaml_error(absent)", "absent");
+    EQ("yaml_error([])", "E yaml_error(): argument 1 must be a string, got list");
+    /* the manifest loader's limits */
+    limits.max_depth = 3;
+    EQ("yaml(\"[[[1]]]\")", "list:[[[1]]]");
+    EQ("yaml(\"[[[[1]]]]\")", "E yaml(): line 1, column 4: document nested deeper than the limit of 3 levels");
+    limits.max_alias_expansion = 3;
+    EQ("yaml(\"a: &x [1, 2]\\nb: *x\")", "map:{\"a\":[1,2],\"b\":[1,2]}");
+    EQ("yaml(\"a: &x [1, 2]\\nb: [*x, *x]\")",
+       "E yaml(): line 2, column 9: alias expansion limit (3 nodes) exceeded");
+    limits.max_document_bytes = 4;
+    EQ("yaml(\"a: 12\")", "E yaml(): the text is larger than the limit of 4 bytes");
+}
+END_TEST
+
+/* Where yaml()'s values and errors are: in a literal block scalar the
+ * text's lines are the manifest's; otherwise everything is at the string. */
+static kvet_value literal_text(const char *text, bool literal)
+{
+    kvet_value s = kv_string_value(&arena, text, strlen(text));
+    s.src = 1;
+    s.line = 10; /* the `|` indicator's line */
+    s.col = 9;
+    if (literal) {
+        s.flags |= KVET_VF_LITERAL | KVET_VF_QUOTED;
+        s.reserved = 5; /* its text lines start at column 5 */
+    }
+    return s;
+}
+
+START_TEST(yaml_positions)
+{
+    kv_call call = {&arena, &limits, cache, NULL, NULL};
+    int idx = kv_builtin_lookup("yaml");
+    int eidx = kv_builtin_lookup("yaml_error");
+    ck_assert_int_ge(idx, 0);
+    ck_assert_int_ge(eidx, 0);
+    const char *text = "rules:\n- seriesQuery: a\n  name:\n    as: |\n      x\n";
+    kvet_value s = literal_text(text, true), out;
+    ck_assert_int_eq(kv_builtin_at((size_t)idx)->fn(&call, &s, 1, &out), 0);
+    ck_assert_int_eq(out.type, KVET_MAP);
+    kvet_value item = out.u.m->e[0].val.u.l->items[0];
+    ck_assert_uint_eq(item.line, 12); /* text line 2 */
+    ck_assert_uint_eq(item.col, 7);   /* text column 3 */
+    kvet_value q = item.u.m->e[0].val;
+    ck_assert_uint_eq(q.src, 1);
+    ck_assert_uint_eq(q.line, 12);
+    ck_assert_uint_eq(q.col, 20);  /* text column 16 */
+    /* a literal block inside keeps pointing at the manifest */
+    kvet_value as = item.u.m->e[1].val.u.m->e[0].val;
+    ck_assert_uint_eq(as.line, 14);
+    ck_assert(as.flags & KVET_VF_LITERAL);
+    ck_assert_uint_eq(as.reserved, 11);
+    /* not a literal block: the string's own place, and no literal flag */
+    s = literal_text(text, false);
+    ck_assert_int_eq(kv_builtin_at((size_t)idx)->fn(&call, &s, 1, &out), 0);
+    item = out.u.m->e[0].val.u.l->items[0];
+    as = item.u.m->e[1].val.u.m->e[0].val;
+    ck_assert_uint_eq(item.line, 10);
+    ck_assert_uint_eq(item.col, 9);
+    ck_assert_uint_eq(as.line, 10);
+    ck_assert(!(as.flags & KVET_VF_LITERAL));
+    /* yaml_error() points at the failing byte in the manifest */
+    s = literal_text("a: 1\nb: c: d\n", true);
+    ck_assert_int_eq(kv_builtin_at((size_t)eidx)->fn(&call, &s, 1, &out), 0);
+    ck_assert_int_eq(out.type, KVET_STRING);
+    ck_assert_str_eq(out.u.s->data, "yaml: line 2: mapping values are not allowed in this context");
+    ck_assert_uint_eq(out.line, 12);
+    ck_assert_uint_eq(out.col, 9);
+    s = literal_text("a: 1\nb: c: d\n", false);
+    ck_assert_int_eq(kv_builtin_at((size_t)eidx)->fn(&call, &s, 1, &out), 0);
+    ck_assert_uint_eq(out.line, 10);
+    ck_assert_uint_eq(out.col, 9);
+    /* no document: null at the string */
+    s = literal_text("# nothing\n", true);
+    ck_assert_int_eq(kv_builtin_at((size_t)idx)->fn(&call, &s, 1, &out), 0);
+    ck_assert_int_eq(out.type, KVET_NULL);
+    ck_assert_uint_eq(out.line, 10);
 }
 END_TEST
 
@@ -1385,6 +1516,8 @@ static Suite *builtin_suite(void)
     tcase_add_test(tc, parse_helpers);
     tcase_add_test(tc, strings);
     tcase_add_test(tc, string_limits);
+    tcase_add_test(tc, yaml_text);
+    tcase_add_test(tc, yaml_positions);
     tcase_add_test(tc, collections);
     tcase_add_test(tc, large_collections);
     tcase_add_test(tc, positions);
