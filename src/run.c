@@ -2013,6 +2013,7 @@ static void worker_free(worker *w)
     free(w->own.outcomes);
     kv_arena_free(&w->own.scratch);
     kv_arena_free(&w->own.ns_arena);
+    kv_strset_free(&w->own.shared);
     free(w->res.pub.rule_evaluated);
     free(w->res.pub.rule_findings);
     free(w->res.pub.derive_applied);
@@ -2039,6 +2040,9 @@ static bool worker_init(worker *w, eval_pool *p)
     memset(&o->index_ids, 0, sizeof o->index_ids);
     memset(&o->eval_ids, 0, sizeof o->eval_ids);
     memset(&o->ws, 0, sizeof o->ws);
+    /* its own set of shared strings: the main run's table is not this
+     * thread's to grow, and its strings go to this thread's results */
+    memset(&o->shared, 0, sizeof o->shared);
     o->contexts = NULL;
     o->ncontexts = o->capcontexts = 0;
     o->cur_ctx = NULL;
