@@ -91,6 +91,7 @@ typedef struct unit {
     kvet_error *werr;
     size_t nwerr;
     bool woom;
+    kv_arena outa;                 /* its resources' strings and values, when streamed */
 } unit;
 
 /* A document of a unit given to a thread: its root as evaluated, and
@@ -161,19 +162,29 @@ typedef struct context {
 /* Resources by identity (group, kind, namespace, name) within a scope:
  * the same one defined twice is noted once, and identical copies are
  * checked once. */
+typedef struct ident_where {
+    uint32_t src, line;
+} ident_where;
+
 typedef struct ident {
     uint64_t key;              /* hash of scope and identity */
     uint64_t content;
-    char *label;               /* "Service demo/x" */
+    const char *label;         /* "Service demo/x", in the table's arena */
     uint32_t scope;
-    char **where;              /* "file:line" of each definition */
-    size_t nwhere;
+    uint32_t nwhere;           /* definitions: first, then more[] */
+    ident_where first;
+    ident_where *more;
     bool differ;
 } ident;
 
+/* One entry per resource of the run: kept small, it is what a run keeps
+ * of every resource whose report has been written. */
 typedef struct ident_table {
-    ident *v;
-    size_t n, cap;             /* open addressing, cap a power of two */
+    ident *v;                  /* in order of first definition */
+    size_t n, capv;
+    uint32_t *slot;            /* open addressing: 1 + index into v, or 0 */
+    size_t cap;                /* a power of two */
+    kv_arena labels;
 } ident_table;
 
 typedef struct run {
@@ -183,7 +194,10 @@ typedef struct run {
     const kvet_project *project;
     result_impl *res;
     kv_arena scratch;          /* per document evaluation */
-    kv_strset shared;          /* strings the results repeat, copied once into res->arena */
+    kv_arena *out;             /* where resources' strings and values go: res->arena, or
+                                  the unit's own when they are streamed */
+    kv_strset shared;          /* strings the results repeat, copied once into *out */
+    bool stream;               /* resources go to kvet_inputs.on_resource, unit by unit */
 
     unit *units; size_t nunits, capunits;
     run_scope *scopes; size_t nscopes, capscopes;
@@ -263,10 +277,19 @@ static const char *rdup(run *r, const char *s, size_t n)
     return d ? d : "";
 }
 
+/* A resource's own copy of a string. */
+static const char *odup(run *r, const char *s, size_t n)
+{
+    char *d = kv_arena_strndup(r->out, s ? s : "", s ? n : 0);
+    if (!d)
+        r->oom = true;
+    return d ? d : "";
+}
+
 /* The result's copy of a string many resources repeat (a kind, a namespace). */
 static const char *shared_str(run *r, const char *s, size_t n)
 {
-    const kvet_string *k = kv_strset_get(&r->res->arena, &r->shared, s, n);
+    const kvet_string *k = kv_strset_get(r->out, &r->shared, s, n);
     if (!k)
         r->oom = true;
     return k ? k->data : "";
@@ -390,7 +413,7 @@ static void hook_finding(void *ud, uint32_t rule, kvet_value at, kvet_value msg,
         kv_buf_init(&b);
         kv_value_render(&b, remedy, false);
         char *s = kv_buf_take(&b);
-        f->remedy = rdup(r, s, s ? strlen(s) : 0);
+        f->remedy = odup(r, s, s ? strlen(s) : 0);
         free(s);
     } else {
         f->remedy = NULL;
@@ -796,114 +819,152 @@ static bool identity(kvet_value root, uint32_t scope, uint64_t *key, char *label
 /* Record a definition; returns the entry (NULL when out of memory) and
  * whether an identical one came before. */
 static ident *ident_add(run *r, ident_table *t, uint64_t key, uint32_t scope, uint64_t content, const char *label,
-                        const char *where, bool *identical)
+                        uint32_t src, uint32_t line, bool *identical)
 {
     *identical = false;
     if ((t->n + 1) * 2 > t->cap) {
         size_t ncap = t->cap ? t->cap * 2 : 256;
-        ident *nv = calloc(ncap, sizeof *nv);
-        if (!nv) {
+        uint32_t *ns = calloc(ncap, sizeof *ns);
+        if (!ns) {
             r->oom = true;
             return NULL;
         }
-        for (size_t i = 0; i < t->cap; i++)
-            if (t->v[i].label) {
-                size_t j = t->v[i].key & (ncap - 1);
-                while (nv[j].label)
-                    j = (j + 1) & (ncap - 1);
-                nv[j] = t->v[i];
-            }
-        free(t->v);
-        t->v = nv;
+        for (size_t i = 0; i < t->n; i++) {
+            size_t j = t->v[i].key & (ncap - 1);
+            while (ns[j])
+                j = (j + 1) & (ncap - 1);
+            ns[j] = (uint32_t)i + 1;
+        }
+        free(t->slot);
+        t->slot = ns;
         t->cap = ncap;
     }
     size_t j = key & (t->cap - 1);
-    while (t->v[j].label && !(t->v[j].key == key && t->v[j].scope == scope && !strcmp(t->v[j].label, label)))
-        j = (j + 1) & (t->cap - 1);
-    ident *e = &t->v[j];
-    if (!e->label) {
-        e->label = strdup(label);
-        e->key = key;
-        e->scope = scope;
-        e->content = content;
-        t->n++;
-        if (!e->label) {
+    ident *e = NULL;
+    for (; t->slot[j]; j = (j + 1) & (t->cap - 1)) {
+        ident *c = &t->v[t->slot[j] - 1];
+        if (c->key == key && c->scope == scope && !strcmp(c->label, label)) {
+            e = c;
+            break;
+        }
+    }
+    if (!e) {
+        if (t->n == t->capv) {
+            size_t capv = t->capv ? t->capv * 2 : 256;
+            ident *nv = realloc(t->v, capv * sizeof *nv);
+            if (!nv) {
+                r->oom = true;
+                return NULL;
+            }
+            t->v = nv;
+            t->capv = capv;
+        }
+        const char *l = kv_arena_strdup(&t->labels, label);
+        if (!l) {
             r->oom = true;
             return NULL;
         }
-    } else if (e->content == content) {
-        *identical = true;
-    } else {
-        e->differ = true;
+        e = &t->v[t->n];
+        memset(e, 0, sizeof *e);
+        e->key = key;
+        e->scope = scope;
+        e->content = content;
+        e->label = l;
+        e->first = (ident_where){src, line};
+        e->nwhere = 1;
+        t->slot[j] = (uint32_t)++t->n;
+        return e;
     }
-    char **nw = realloc(e->where, (e->nwhere + 1) * sizeof *nw);
-    if (nw)
-        e->where = nw;
-    if (!nw || !(nw[e->nwhere] = strdup(where))) {
+    if (e->content == content)
+        *identical = true;
+    else
+        e->differ = true;
+    ident_where *nw = realloc(e->more, e->nwhere * sizeof *nw);
+    if (!nw) {
         r->oom = true;
         return e;
     }
+    e->more = nw;
+    nw[e->nwhere - 1] = (ident_where){src, line};
     e->nwhere++;
     return e;
 }
 
 static void ident_free(ident_table *t)
 {
-    for (size_t i = 0; i < t->cap; i++) {
-        free(t->v[i].label);
-        for (size_t k = 0; k < t->v[i].nwhere; k++)
-            free(t->v[i].where[k]);
-        free(t->v[i].where);
-    }
+    for (size_t i = 0; i < t->n; i++)
+        free(t->v[i].more);
     free(t->v);
+    free(t->slot);
+    kv_arena_free(&t->labels);
 }
 
-static int cmp_ident_where(const void *a, const void *b)
+/* "file:line" of a definition */
+static char *ident_where_text(const run *r, ident_where w)
 {
-    const ident *x = *(const ident *const *)a, *y = *(const ident *const *)b;
-    return strcmp(x->where[0], y->where[0]);
+    kv_buf b;
+    kv_buf_init(&b);
+    kv_buf_printf(&b, "%s:%u", kv_source_name(r->ctx, w.src), w.line);
+    return kv_buf_take(&b);
+}
+
+typedef struct dup_note {
+    const ident *e;
+    char *where;               /* its first definition */
+} dup_note;
+
+static int cmp_dup_note(const void *a, const void *b)
+{
+    return strcmp(((const dup_note *)a)->where, ((const dup_note *)b)->where);
 }
 
 /* One note per resource defined more than once in a scope, in input order. */
 static void report_duplicates(run *r)
 {
     ident_table *t = &r->eval_ids;
-    ident **dups = malloc((t->n + 1) * sizeof *dups);
     size_t nd = 0;
+    for (size_t i = 0; i < t->n; i++)
+        nd += t->v[i].nwhere > 1;
+    dup_note *dups = calloc(nd + 1, sizeof *dups);
     if (!dups) {
         r->oom = true;
         return;
     }
-    for (size_t i = 0; i < t->cap; i++)
-        if (t->v[i].label && t->v[i].nwhere > 1)
-            dups[nd++] = &t->v[i];
-    qsort(dups, nd, sizeof *dups, cmp_ident_where);
+    nd = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->v[i].nwhere > 1) {
+            dups[nd].e = &t->v[i];
+            dups[nd].where = ident_where_text(r, t->v[i].first);
+            if (!dups[nd++].where)
+                r->oom = true;
+        }
+    if (r->oom)
+        goto done;
+    qsort(dups, nd, sizeof *dups, cmp_dup_note);
     for (size_t i = 0; i < nd; i++) {
-        ident *e = dups[i];
+        const ident *e = dups[i].e;
         kv_buf b;
         kv_buf_init(&b);
-        kv_buf_printf(&b, "%s is defined %zu times in one scope (%s):", e->label, e->nwhere,
+        kv_buf_printf(&b, "%s is defined %u times in one scope (%s):", e->label, e->nwhere,
                       r->scopes[e->scope].name);
-        for (size_t k = 0; k < e->nwhere && k < 8; k++)
-            kv_buf_printf(&b, "%s %s", k ? "," : "", e->where[k]);
+        for (size_t k = 0; k < e->nwhere && k < 8; k++) {
+            ident_where w = k ? e->more[k - 1] : e->first;
+            kv_buf_printf(&b, "%s %s:%u", k ? "," : "", kv_source_name(r->ctx, w.src), w.line);
+        }
         if (e->nwhere > 8)
-            kv_buf_printf(&b, " and %zu more", e->nwhere - 8);
+            kv_buf_printf(&b, " and %u more", e->nwhere - 8);
         kv_buf_puts(&b, e->differ ? "; the definitions differ and each was checked, but only one can be applied"
                                   : "; identical copies were checked once");
         char *msg = kv_buf_take(&b);
         /* the first definition's file and line lead the note */
-        char *file = strdup(e->where[0]);
-        char *colon = file ? strrchr(file, ':') : NULL;
-        uint32_t line = 0;
-        if (colon) {
-            *colon = '\0';
-            line = (uint32_t)strtoul(colon + 1, NULL, 10);
-        }
-        if (msg && file)
-            kv_diag(r->ctx, KVET_SEV_NOTE, file, line, 0, 0, NULL, "%s", msg);
+        if (msg)
+            kv_diag(r->ctx, KVET_SEV_NOTE, kv_source_name(r->ctx, e->first.src), e->first.line, 0, 0, NULL, "%s",
+                    msg);
         free(msg);
-        free(file);
     }
+done:
+    for (size_t i = 0; i < nd; i++)
+        free(dups[i].where);
     free(dups);
 }
 
@@ -942,9 +1003,7 @@ static bool push_doc(run *r, kvet_value root, kvet_value *kept)
     char label[512];
     if (identity(copy, u->scope, &key, label, sizeof label)) {
         bool identical;
-        char where[32];
-        snprintf(where, sizeof where, "%u", copy.line);
-        ident_add(r, &r->index_ids, key, u->scope, kv_value_hash(copy), label, where, &identical);
+        ident_add(r, &r->index_ids, key, u->scope, kv_value_hash(copy), label, copy.src, copy.line, &identical);
         d->hidden = identical;
     }
     r->ndocs++;
@@ -1368,10 +1427,10 @@ static kvet_resource *eval_compute(run *r, kvet_value root, uint32_t src)
     rs->api_version = shared_str(r, api.u.s->data, api.u.s->len);
     rs->kind = shared_str(r, kind.u.s->data, kind.u.s->len);
     rs->ns = ns.type == KVET_STRING ? shared_str(r, ns.u.s->data, ns.u.s->len) : "";
-    rs->name = name.type == KVET_STRING ? rdup(r, name.u.s->data, name.u.s->len) : "";
+    rs->name = name.type == KVET_STRING ? odup(r, name.u.s->data, name.u.s->len) : "";
     rs->file = kv_source_name(r->ctx, src);
     rs->line = root.line;
-    rs->effective = kv_map_value(kv_map_new(&r->res->arena, 0));
+    rs->effective = kv_map_value(kv_map_new(r->out, 0));
     rs->context = r->cur_ctx->pub;
     rs->env = r->cur_ctx->env != NO_ENV ? r->project->envs[r->cur_ctx->env].name : NULL;
 
@@ -1389,7 +1448,7 @@ static kvet_resource *eval_compute(run *r, kvet_value root, uint32_t src)
 
     bool oom = false;
     kvet_value eff = kv_eval_effective(r->cur_ctx->ev);
-    rs->effective = kv_value_copy_shared(&r->res->arena, &r->shared, eff, &oom);
+    rs->effective = kv_value_copy_shared(r->out, &r->shared, eff, &oom);
     if (oom)
         r->oom = true;
     if (r->nfindings) {
@@ -1465,6 +1524,39 @@ static void settle_resource(run *r, kvet_resource *rs, kvet_value root)
     settle_outcomes(r, rs);
 }
 
+/* Streaming (kvet_inputs.on_resource): a unit's resources take their
+ * memory from the unit's own arena, and are handed over and freed once
+ * the unit is settled, so the result does not grow with the input. */
+static void out_begin(run *r, unit *u)
+{
+    if (!r->stream)
+        return;
+    r->out = &u->outa;
+    /* the set's strings are in the arena of a unit done with */
+    kv_strset_free(&r->shared);
+}
+
+static void out_end(run *r, unit *u)
+{
+    if (!r->stream)
+        return;
+    kvet_result *res = &r->res->pub;
+    size_t n = res->nresources;
+    res->nresources = 0;
+    for (size_t i = 0; i < n; i++) {
+        kvet_resource *rs = &res->resources[i];
+        r->in->on_resource(r->in->on_resource_arg, res, rs);
+        res->nstreamed++;
+        for (size_t k = 0; k < rs->nfindings; k++)
+            free(rs->findings[k].message);
+        free(rs->findings);
+        free(rs->outcomes);
+    }
+    kv_strset_free(&r->shared);
+    kv_arena_free(&u->outa);
+    r->out = &r->res->arena;
+}
+
 static void eval_resource(run *r, kvet_value root, uint32_t src)
 {
     kvet_resource *rs = eval_compute(r, root, src);
@@ -1485,10 +1577,8 @@ static void eval_item(run *r, kvet_value root, uint32_t src)
     uint64_t key;
     char label[512];
     if (identity(root, u->scope, &key, label, sizeof label)) {
-        char where[1024];
-        snprintf(where, sizeof where, "%s:%u", kv_source_name(r->ctx, src), root.line);
         bool identical;
-        ident_add(r, &r->eval_ids, key, u->scope, kv_value_hash(root), label, where, &identical);
+        ident_add(r, &r->eval_ids, key, u->scope, kv_value_hash(root), label, src, root.line, &identical);
         if (identical) {
             r->res->pub.duplicates++;
             return;
@@ -1556,6 +1646,7 @@ static void eval_parsed_unit(run *r, uint32_t ui)
     memset(&st, 0, sizeof st);
     r->cur_unit = ui;
     r->cur_ctx = context_for(r, ui);
+    out_begin(r, u);
     if (r->cur_ctx) {
         const parsed_doc *events = u->own ? u->own : r->events + u->first_event;
         size_t nevents = u->own ? u->nown : u->nevents;
@@ -1581,6 +1672,7 @@ static void eval_parsed_unit(run *r, uint32_t ui)
     free(u->own);
     u->own = NULL;
     u->nown = u->capown = 0;
+    out_end(r, u);
     collect_input_errors(r, before);
     kvet_input_info *info = NULL;
     if (u->origin != SIZE_MAX && u->origin < r->res->pub.ninputs)
@@ -1637,10 +1729,12 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         pu->parsed = true;
     } else {
         r->cur_ctx = context_for(r, ui);
+        out_begin(r, &r->units[ui]);
         if (r->cur_ctx)
             kv_load_manifests(r->ctx, name, src, data, len, flags, eval_doc, r, &st);
         else
             memset(&st, 0, sizeof st);
+        out_end(r, &r->units[ui]);
         collect_input_errors(r, before);
         kvet_input_info *info = NULL;
         if (u->origin != SIZE_MAX && u->origin < r->res->pub.ninputs)
@@ -1973,6 +2067,7 @@ static void worker_unit(worker *w, uint32_t ui)
     r->cur_ctx = worker_context(w, u->ectx);
     if (!r->cur_ctx)
         r->oom = true;
+    out_begin(r, u);
     for (size_t i = 0; i < u->njobs && !r->oom; i++)
         if (u->jobs[i].skip == JOB_EVAL)
             eval_compute(r, u->jobs[i].root, u->jobs[i].src);
@@ -2034,6 +2129,7 @@ static bool worker_init(worker *w, eval_pool *p)
     run *o = &w->own;
     *o = *r;
     o->res = &w->res;
+    o->out = &w->res.arena;
     kv_arena_init(&o->scratch);
     kv_arena_init(&o->ns_arena);
     memset(&o->index_arena, 0, sizeof o->index_arena);
@@ -2197,10 +2293,8 @@ static bool prepare_unit(run *r, uint32_t ui)
         uint64_t key;
         char label[512];
         if (identity(root, u->scope, &key, label, sizeof label)) {
-            char where[1024];
-            snprintf(where, sizeof where, "%s:%u", kv_source_name(r->ctx, j->src), root.line);
             bool identical;
-            ident_add(r, &r->eval_ids, key, u->scope, kv_value_hash(root), label, where, &identical);
+            ident_add(r, &r->eval_ids, key, u->scope, kv_value_hash(root), label, j->src, root.line, &identical);
             if (identical)
                 j->skip = JOB_DUPLICATE;
         }
@@ -2266,6 +2360,7 @@ static void merge_unit(run *r, uint32_t ui)
     free(u->out);
     u->out = NULL;
     u->nout = 0;
+    out_end(r, u);
     /* a thread's errors (failed rules) come before the unit's input errors */
     for (size_t e = 0; e < u->nwerr; e++) {
         if (res->nerrors == r->res->caperrors) {
@@ -2363,6 +2458,7 @@ static unit *add_unit(run *r, const char *path, uint32_t env)
     kv_arena_init(&u->pending);
     kv_arena_init(&u->queried);
     kv_arena_init(&u->nsa);
+    kv_arena_init(&u->outa);
     u->env = env;
     u->origin = SIZE_MAX;
     if (path) {
@@ -2792,6 +2888,8 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     r.project = in->project;
     r.res = ri;
     kv_arena_init(&r.scratch);
+    r.out = &ri->arena;
+    r.stream = in->on_resource && !in->want_trace && !in->coverage;
     kv_arena_init(&r.index_arena);
     kv_arena_init(&r.ns_arena);
     ri->pub.rule_evaluated = calloc(pack->nrules + 1, sizeof(size_t));
@@ -3018,6 +3116,7 @@ done:
         free(u->cdiags);
         free(u->jobs);
         kv_arena_free(&u->nsa);
+        kv_arena_free(&u->outa);
     }
     free(r.units);
     free(r.scopes);

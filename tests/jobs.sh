@@ -4,7 +4,8 @@
 # diagnostics, exit status) as with -j 1, on examples/, on the inputs of
 # tests/cases, on inputs with load errors and standard input among files,
 # and on the real-world corpus (../shared/corpus beside the source tree, or
-# $KVET_CORPUS; that part is left out when it is not there).
+# $KVET_CORPUS; that part is left out when it is not there).  A JSON report
+# to a file, written while the run goes on, is the one standard output gets.
 set -u
 top=${srcdir:-.}
 KVET=${KVET:?set KVET to the kvet binary}
@@ -24,6 +25,30 @@ same() {
                 > "$tmp/out.$j" 2> "$tmp/err.$j"
             echo "exit $?" >> "$tmp/err.$j"
         done
+        # a JSON report to a file is written while the run goes on
+        # (its resources through a spill file): the same bytes again
+        if [ "$fmt" = json ]; then
+            for j in 1 2; do
+                "$KVET" check -j "$j" --color never --format json -o "$tmp/file.json" "$@" \
+                    < "${stdin_file:-/dev/null}" > /dev/null 2> "$tmp/ferr"
+                echo "exit $?" >> "$tmp/ferr"
+                if { { [ -e "$tmp/file.json" ] && cmp -s "$tmp/out.1" "$tmp/file.json"; } ||
+                     { [ ! -e "$tmp/file.json" ] && [ ! -s "$tmp/out.1" ]; }; } &&
+                   cmp -s "$tmp/err.1" "$tmp/ferr"; then
+                    pass=$((pass + 1))
+                else
+                    fail=$((fail + 1))
+                    echo "not ok - $name (json -o, -j $j): the file differs from standard output"
+                    diff "$tmp/out.1" "$tmp/file.json" | head -10 | sed 's/^/    /'
+                    diff "$tmp/err.1" "$tmp/ferr" | head -10 | sed 's/^/    /'
+                fi
+                if ls "$tmp"/file.json.* > /dev/null 2>&1; then
+                    fail=$((fail + 1))
+                    echo "not ok - $name (json -o, -j $j): left a temporary file behind"
+                fi
+                rm -f "$tmp/file.json"
+            done
+        fi
         for j in 2 3; do
             if cmp -s "$tmp/out.1" "$tmp/out.$j" && cmp -s "$tmp/err.1" "$tmp/err.$j"; then
                 pass=$((pass + 1))

@@ -302,6 +302,9 @@ const char *kvet_project_env_name(const kvet_project *project, size_t i);
  * above it; a malloc'd path, or NULL when there is none. */
 char *kvet_project_find(const char *start);
 
+struct kvet_result;
+struct kvet_resource;
+
 typedef struct kvet_inputs {
     const char *const *paths; /* files, folders (recursive) or "-" for stdin */
     size_t npaths;
@@ -332,6 +335,15 @@ typedef struct kvet_inputs {
      * uses none (its timings are per phase); with want_trace or coverage,
      * threads only parse (those records are kept in one thread). */
     unsigned jobs;
+    /* optional: each resource, handed over as soon as it is settled and in
+     * the order resources[] would hold them; the result then keeps none of
+     * them (resources is NULL, nresources 0, nstreamed counts them), so a
+     * run's memory does not grow with its resources.  The resource and
+     * what it points to are valid only during the call; the result's
+     * contexts and counts so far may be read.  Ignored with want_trace or
+     * coverage, which need the whole result. */
+    void (*on_resource)(void *arg, const struct kvet_result *res, const struct kvet_resource *r);
+    void *on_resource_arg;
 } kvet_inputs;
 
 typedef struct kvet_finding {
@@ -466,6 +478,7 @@ typedef struct kvet_input_info {
 typedef struct kvet_result {
     kvet_resource *resources;
     size_t nresources;
+    size_t nstreamed;       /* resources given to kvet_inputs.on_resource instead */
     kvet_error *errors;     /* input and evaluation errors */
     size_t nerrors;
     size_t nrules;          /* enabled rules */

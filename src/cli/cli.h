@@ -137,6 +137,22 @@ int cli_run_diff(const diff_opts *o);
  * --output). */
 void report_text(kv_buf *out, const kvet_result *res, const report_opts *o);
 int report_json(kv_buf *out, const kvet_result *res, const report_opts *o);
+/* A JSON report written while the run goes on (kvet_inputs.on_resource):
+ * resources go to a spill file beside the report as they are settled,
+ * and report_json_streamed writes the whole report around them once the
+ * summary is known, so memory does not grow with the resources.  open
+ * gives 0, or -1 (errno) when no spill file can be made beside `dest`. */
+typedef struct json_stream {
+    kv_buf buf;                /* to the spill file */
+    int fd;
+    const kvet_pack *pack;
+    size_t n;                  /* resources written */
+} json_stream;
+int json_stream_open(json_stream *js, const char *dest, const kvet_pack *pack);
+void json_stream_resource(void *arg, const kvet_result *res, const kvet_resource *r);
+/* 0, or -1 with errno (the spill file could not be written or read) */
+int report_json_streamed(kv_buf *out, const kvet_result *res, const report_opts *o, json_stream *js);
+void json_stream_close(json_stream *js);
 /* The resources shown (only: the one named NS/NAME or NAME); 0 when `only`
  * names none, and then nothing is written. */
 size_t report_explain(kv_buf *out, const kvet_result *res, const report_opts *o, const char *only);

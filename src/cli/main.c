@@ -1178,18 +1178,36 @@ static int cmd_check(opts *o, bool explain)
     in.want_trace = explain;
     in.baseline = o->baseline;
     in.want_stats = o->stats && !explain;
+    /* a JSON report to a file, the only report, is written while the run
+     * goes on: its resources are not held until the end */
+    json_stream js;
+    const char *stream_dest = NULL;
+    if (!explain && o->nformats <= 1 && !strcmp(o->nformats ? o->formats[0].name : "text", "json")) {
+        const char *dest = format_dest(o, &o->formats[0]);
+        struct stat sb;
+        bool plain = dest && (stat(dest, &sb) != 0 || S_ISREG(sb.st_mode));
+        if (plain && json_stream_open(&js, dest, pack) == 0) {
+            stream_dest = dest;
+            in.on_resource = json_stream_resource;
+            in.on_resource_arg = &js;
+        }
+    }
     kvet_result *res = kvet_check(o->ctx, pack, &in);
     bool *shown = res ? errors_in_diags(o->ctx, res) : NULL;
     cli_print_diags(o->ctx, err_color, o->quiet);
     double t_report = stats_now();
     if (!res) {
         fprintf(stderr, "%s: out of memory\n", prog_name);
+        if (stream_dest)
+            json_stream_close(&js);
         kvet_pack_free(pack);
         kvet_project_free(project);
         return KVET_EXIT_ERROR;
     }
     /* nothing to report: no report is written, so none can be read as a pass */
     if (refuse_empty(o, res)) {
+        if (stream_dest)
+            json_stream_close(&js);
         free(shown);
         kvet_result_free(res);
         kvet_pack_free(pack);
@@ -1238,12 +1256,21 @@ static int cmd_check(opts *o, bool explain)
                 out.sink = cli_sink_write;
                 out.sink_arg = sink;
             }
-            find_reporter(fs[i].name)->run(&out, res, &ro);
-            if (sink ? finish_stream(dest, &out, sink) < 0 : cli_write_report(dest, &out) < 0)
+            if (stream_dest && report_json_streamed(&out, res, &ro, &js) < 0) {
+                fprintf(stderr, "%s: cannot write %s: %s\n", prog_name, dest, strerror(errno));
+                kvet_atomic_abort(sink);
                 rc = KVET_EXIT_ERROR;
+            } else {
+                if (!stream_dest)
+                    find_reporter(fs[i].name)->run(&out, res, &ro);
+                if (sink ? finish_stream(dest, &out, sink) < 0 : cli_write_report(dest, &out) < 0)
+                    rc = KVET_EXIT_ERROR;
+            }
             kv_buf_free(&out);
         }
     }
+    if (stream_dest)
+        json_stream_close(&js);
     if (res->stats)
         print_stats(res->stats, pack, t_load, rss_load, stats_now() - t_report);
     if (rc == KVET_EXIT_OK && res->nerrors)

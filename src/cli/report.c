@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -288,7 +289,7 @@ static void json_baseline(kv_buf *out, const kvet_result *res)
     kv_buf_puts(out, first ? "]},\n" : "\n  ]},\n");
 }
 
-int report_json(kv_buf *out, const kvet_result *res, const report_opts *o)
+static void json_head(kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     kv_buf_printf(out, "{\n  \"kvet\": {\"version\": ");
     kv_buf_json_string(out, kvet_version(), strlen(kvet_version()));
@@ -311,70 +312,76 @@ int report_json(kv_buf *out, const kvet_result *res, const report_opts *o)
                    "  \"summary\": {\"resources\": %zu, \"rules\": %zu, \"findings\": {\"error\": %zu, "
                    "\"warning\": %zu, \"info\": %zu}, \"waived\": %zu, \"baselined\": %zu, \"skipped\": %zu, "
                    "\"errors\": %zu, \"warnings\": %zu, \"duplicates\": %zu, \"clusterDefaults\": %s},\n",
-                   res->nresources, res->nrules, res->findings[KVET_SEV_ERROR], res->findings[KVET_SEV_WARNING],
+                   res->nresources + res->nstreamed, res->nrules, res->findings[KVET_SEV_ERROR], res->findings[KVET_SEV_WARNING],
                    res->findings[KVET_SEV_INFO], res->waived, res->baselined, res->skipped, res->nerrors,
                    res->nwarnings, res->duplicates, res->used_cluster_defaults ? "true" : "false");
-    kv_buf_puts(out, "  \"resources\": [");
-    for (size_t i = 0; i < res->nresources; i++) {
-        const kvet_resource *r = &res->resources[i];
-        kv_buf_puts(out, i ? ",\n    {" : "\n    {");
-        kv_buf_puts(out, "\"apiVersion\": ");
-        kv_buf_json_string(out, r->api_version, strlen(r->api_version));
-        kv_buf_puts(out, ", \"kind\": ");
-        kv_buf_json_string(out, r->kind, strlen(r->kind));
-        kv_buf_puts(out, ", \"namespace\": ");
-        kv_buf_json_string(out, r->ns, strlen(r->ns));
-        kv_buf_puts(out, ", \"name\": ");
-        kv_buf_json_string(out, r->name, strlen(r->name));
+}
+
+/* One resource of the "resources" array; `first` has no comma before it. */
+static void json_resource(kv_buf *out, const kvet_result *res, const kvet_pack *pack, const kvet_resource *r,
+                          bool first)
+{
+    kv_buf_puts(out, first ? "\n    {" : ",\n    {");
+    kv_buf_puts(out, "\"apiVersion\": ");
+    kv_buf_json_string(out, r->api_version, strlen(r->api_version));
+    kv_buf_puts(out, ", \"kind\": ");
+    kv_buf_json_string(out, r->kind, strlen(r->kind));
+    kv_buf_puts(out, ", \"namespace\": ");
+    kv_buf_json_string(out, r->ns, strlen(r->ns));
+    kv_buf_puts(out, ", \"name\": ");
+    kv_buf_json_string(out, r->name, strlen(r->name));
+    kv_buf_puts(out, ", \"file\": ");
+    kv_buf_json_string(out, r->file, strlen(r->file));
+    kv_buf_printf(out, ", \"line\": %u, \"evaluated\": %s,\n     ", r->line,
+                   r->not_evaluated ? "false" : "true");
+    json_context(out, res, r);
+    kv_buf_puts(out, ",\n     \"effective\": ");
+    cli_value_json(out, r->effective);
+    kv_buf_puts(out, ",\n     \"findings\": [");
+    for (size_t k = 0; k < r->nfindings; k++) {
+        const kvet_finding *f = &r->findings[k];
+        kv_buf_puts(out, k ? ",\n       {" : "\n       {");
+        kv_buf_puts(out, "\"rule\": ");
+        kv_buf_json_string(out, f->rule, strlen(f->rule));
+        kv_buf_printf(out, ", \"severity\": \"%s\", \"title\": ", kvet_severity_name(f->severity));
+        kv_buf_json_string(out, f->title, strlen(f->title));
+        kv_buf_puts(out, ", \"message\": ");
+        kv_buf_json_string(out, f->message, strlen(f->message));
         kv_buf_puts(out, ", \"file\": ");
-        kv_buf_json_string(out, r->file, strlen(r->file));
-        kv_buf_printf(out, ", \"line\": %u, \"evaluated\": %s,\n     ", r->line,
-                       r->not_evaluated ? "false" : "true");
-        json_context(out, res, r);
-        kv_buf_puts(out, ",\n     \"effective\": ");
-        cli_value_json(out, r->effective);
-        kv_buf_puts(out, ",\n     \"findings\": [");
-        for (size_t k = 0; k < r->nfindings; k++) {
-            const kvet_finding *f = &r->findings[k];
-            kv_buf_puts(out, k ? ",\n       {" : "\n       {");
-            kv_buf_puts(out, "\"rule\": ");
-            kv_buf_json_string(out, f->rule, strlen(f->rule));
-            kv_buf_printf(out, ", \"severity\": \"%s\", \"title\": ", kvet_severity_name(f->severity));
-            kv_buf_json_string(out, f->title, strlen(f->title));
-            kv_buf_puts(out, ", \"message\": ");
-            kv_buf_json_string(out, f->message, strlen(f->message));
-            kv_buf_puts(out, ", \"file\": ");
-            const char *file = f->file ? f->file : r->file;
-            kv_buf_json_string(out, file, strlen(file));
-            kv_buf_printf(out, ", \"line\": %u, \"column\": %u", f->line, f->col);
-            if (f->remedy) {
-                kv_buf_puts(out, ", \"remedy\": ");
-                kv_buf_json_string(out, f->remedy, strlen(f->remedy));
-            }
-            if (f->link) {
-                kv_buf_puts(out, ", \"link\": ");
-                kv_buf_json_string(out, f->link, strlen(f->link));
-            }
-            if (f->waiver) {
-                kv_buf_puts(out, ", \"waived\": {\"owner\": ");
-                kv_buf_json_string(out, f->waiver->owner, strlen(f->waiver->owner));
-                kv_buf_puts(out, ", \"reason\": ");
-                kv_buf_json_string(out, f->waiver->reason, strlen(f->waiver->reason));
-                kv_buf_puts(out, ", \"expires\": ");
-                kv_buf_json_string(out, f->waiver->expires, strlen(f->waiver->expires));
-                kv_buf_printf(out, ", \"source\": \"%s\", \"file\": ", f->waiver->from_file ? "file" : "annotation");
-                kv_buf_json_string(out, f->waiver->file, strlen(f->waiver->file));
-                kv_buf_printf(out, ", \"line\": %u}", f->waiver->line);
-            }
-            if (f->baselined)
-                kv_buf_puts(out, ", \"baselined\": true");
-            kv_buf_puts(out, "}");
+        const char *file = f->file ? f->file : r->file;
+        kv_buf_json_string(out, file, strlen(file));
+        kv_buf_printf(out, ", \"line\": %u, \"column\": %u", f->line, f->col);
+        if (f->remedy) {
+            kv_buf_puts(out, ", \"remedy\": ");
+            kv_buf_json_string(out, f->remedy, strlen(f->remedy));
         }
-        kv_buf_puts(out, r->nfindings ? "\n     ]" : "]");
-        json_outcomes(out, o->pack, r);
+        if (f->link) {
+            kv_buf_puts(out, ", \"link\": ");
+            kv_buf_json_string(out, f->link, strlen(f->link));
+        }
+        if (f->waiver) {
+            kv_buf_puts(out, ", \"waived\": {\"owner\": ");
+            kv_buf_json_string(out, f->waiver->owner, strlen(f->waiver->owner));
+            kv_buf_puts(out, ", \"reason\": ");
+            kv_buf_json_string(out, f->waiver->reason, strlen(f->waiver->reason));
+            kv_buf_puts(out, ", \"expires\": ");
+            kv_buf_json_string(out, f->waiver->expires, strlen(f->waiver->expires));
+            kv_buf_printf(out, ", \"source\": \"%s\", \"file\": ", f->waiver->from_file ? "file" : "annotation");
+            kv_buf_json_string(out, f->waiver->file, strlen(f->waiver->file));
+            kv_buf_printf(out, ", \"line\": %u}", f->waiver->line);
+        }
+        if (f->baselined)
+            kv_buf_puts(out, ", \"baselined\": true");
         kv_buf_puts(out, "}");
     }
-    kv_buf_puts(out, res->nresources ? "\n  ],\n" : "],\n");
+    kv_buf_puts(out, r->nfindings ? "\n     ]" : "]");
+    json_outcomes(out, pack, r);
+    kv_buf_puts(out, "}");
+}
+
+/* Everything after the "resources" array. */
+static void json_tail(kv_buf *out, const kvet_result *res)
+{
     kv_buf_puts(out, "  \"waivers\": [");
     for (size_t i = 0; i < res->nwaivers; i++) {
         const kvet_waiver *w = &res->waivers[i];
@@ -399,7 +406,105 @@ int report_json(kv_buf *out, const kvet_result *res, const report_opts *o)
     kv_buf_puts(out, ",\n");
     json_errors(out, "warnings", res->warnings, res->nwarnings);
     kv_buf_puts(out, "\n}\n");
+}
+
+
+int report_json(kv_buf *out, const kvet_result *res, const report_opts *o)
+{
+    json_head(out, res, o);
+    kv_buf_puts(out, "  \"resources\": [");
+    for (size_t i = 0; i < res->nresources; i++)
+        json_resource(out, res, o->pack, &res->resources[i], i == 0);
+    kv_buf_puts(out, res->nresources ? "\n  ],\n" : "],\n");
+    json_tail(out, res);
     return out->oom ? -1 : 0;
+}
+
+/* ------------------------------------------------ JSON while checking */
+
+static int spill_write(void *arg, const char *data, size_t len)
+{
+    const json_stream *js = arg;
+    while (len) {
+        ssize_t w = write(js->fd, data, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        data += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int json_stream_open(json_stream *js, const char *dest, const kvet_pack *pack)
+{
+    memset(js, 0, sizeof *js);
+    js->fd = -1;
+    js->pack = pack;
+    size_t n = strlen(dest);
+    char *tmpl = malloc(n + 16);
+    if (!tmpl)
+        return -1;
+    snprintf(tmpl, n + 16, "%s.partXXXXXX", dest);
+    js->fd = mkstemp(tmpl);
+    /* unlinked at once: nothing is left behind, however the run ends */
+    if (js->fd >= 0)
+        unlink(tmpl);
+    free(tmpl);
+    if (js->fd < 0)
+        return -1;
+    kv_buf_init(&js->buf);
+    js->buf.sink = spill_write;
+    js->buf.sink_arg = js;
+    return 0;
+}
+
+void json_stream_resource(void *arg, const kvet_result *res, const kvet_resource *r)
+{
+    json_stream *js = arg;
+    json_resource(&js->buf, res, js->pack, r, js->n++ == 0);
+}
+
+int report_json_streamed(kv_buf *out, const kvet_result *res, const report_opts *o, json_stream *js)
+{
+    if (kv_buf_flush(&js->buf) < 0 || lseek(js->fd, 0, SEEK_SET) < 0)
+        return -1;
+    json_head(out, res, o);
+    kv_buf_puts(out, "  \"resources\": [");
+    char *chunk = malloc(1 << 20);
+    if (!chunk)
+        return -1;
+    for (;;) {
+        ssize_t got = read(js->fd, chunk, 1 << 20);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            free(chunk);
+            errno = e;
+            return -1;
+        }
+        if (got == 0)
+            break;
+        kv_buf_put(out, chunk, (size_t)got);
+    }
+    free(chunk);
+    /* resources the run kept (none, unless it ignored the stream) follow */
+    for (size_t i = 0; i < res->nresources; i++)
+        json_resource(out, res, o->pack, &res->resources[i], js->n++ == 0);
+    kv_buf_puts(out, js->n ? "\n  ],\n" : "],\n");
+    json_tail(out, res);
+    return 0;
+}
+
+void json_stream_close(json_stream *js)
+{
+    if (js->fd >= 0)
+        close(js->fd);
+    js->fd = -1;
+    kv_buf_free(&js->buf);
 }
 
 /* --------------------------------------------------------------- explain */

@@ -635,6 +635,74 @@ START_TEST(eval_step_limit)
 }
 END_TEST
 
+/* kvet_inputs.on_resource: every resource is handed over once, in order,
+ * with its findings and effective values, and the result keeps none. */
+typedef struct seen_resources {
+    char names[8][32];
+    size_t findings[8];
+    int64_t n_value[8];
+    size_t n;
+} seen_resources;
+
+static void note_resource(void *arg, const kvet_result *res, const kvet_resource *r)
+{
+    seen_resources *s = arg;
+    ck_assert_uint_lt(s->n, 8);
+    ck_assert_uint_eq(res->nstreamed, s->n); /* the count so far */
+    snprintf(s->names[s->n], sizeof s->names[s->n], "%s", r->name);
+    s->findings[s->n] = r->nfindings;
+    kvet_value v = kvet_map_get(r->effective, "n", 1);
+    s->n_value[s->n] = v.type == KVET_INT ? v.u.i : -1;
+    s->n++;
+}
+
+START_TEST(check_streams_resources)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *diags = NULL;
+    kvet_pack *p = th_compile(ctx, PACK
+        "for Service as s {\n"
+        "  derive n = s.spec.count ?? 1\n"
+        "  rule R1 warning \"n is small\" require $n >= 2\n"
+        "}\n", &diags);
+    free(diags);
+    ck_assert_ptr_nonnull(p);
+    const char *a = th_write("a.yaml",
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: one}\nspec: {count: 3}\n---\n"
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: two}\n");
+    const char *b = th_write("b.yaml",
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: three}\nspec: {count: 5}\n---\n"
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: one}\nspec: {count: 3}\n");
+    const char *paths[] = {a, b};
+    for (unsigned jobs = 1; jobs <= 2; jobs++) {
+        seen_resources seen;
+        memset(&seen, 0, sizeof seen);
+        kvet_inputs in = {.paths = paths, .npaths = 2, .jobs = jobs, .on_resource = note_resource,
+                          .on_resource_arg = &seen};
+        kvet_result *res = kvet_check(ctx, p, &in);
+        ck_assert_ptr_nonnull(res);
+        ck_assert_uint_eq(res->nresources, 0);
+        ck_assert_uint_eq(res->nstreamed, 3); /* the identical copy of `one` is checked once */
+        ck_assert_uint_eq(res->duplicates, 1);
+        ck_assert_uint_eq(res->findings[KVET_SEV_WARNING], 1);
+        ck_assert_uint_eq(seen.n, 3);
+        ck_assert_str_eq(seen.names[0], "one");
+        ck_assert_str_eq(seen.names[1], "two");
+        ck_assert_str_eq(seen.names[2], "three");
+        ck_assert_uint_eq(seen.findings[0], 0);
+        ck_assert_uint_eq(seen.findings[1], 1);
+        ck_assert_int_eq(seen.n_value[0], 3);
+        ck_assert_int_eq(seen.n_value[1], 1);
+        ck_assert_int_eq(seen.n_value[2], 5);
+        kvet_result_free(res);
+        kvet_ctx_free(ctx);
+        ctx = kvet_ctx_new();
+    }
+    kvet_pack_free(p);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 /* Coverage accumulates over runs: rule counts, derive counts, and which
  * way each branch went, in source order. */
 START_TEST(coverage_accumulates_branches)
@@ -2068,6 +2136,7 @@ static Suite *lang_suite(void)
     tcase_add_test(tc, eval_queries);
     tcase_add_test(tc, eval_json_error_position);
     tcase_add_test(tc, eval_step_limit);
+    tcase_add_test(tc, check_streams_resources);
     tcase_add_test(tc, eval_list_documents_and_skips);
     tcase_add_test(tc, coverage_accumulates_branches);
     tcase_add_test(tc, coverage_counts_resources_passed);
