@@ -206,6 +206,7 @@ typedef struct run {
     /* index */
     indexed *docs; size_t ndocs, capdocs;
     kv_arena index_arena;      /* the indexed documents, copied compactly */
+    kv_strset index_strs;      /* their short strings (keys, kinds, labels), each kept once */
     parsed_doc *events; size_t nevents, capevents;
     size_t unit_diag_base;     /* diagnostics before the unit being parsed */
     kv_arena ns_arena;         /* a document given its environment's namespace */
@@ -984,10 +985,12 @@ static bool push_doc(run *r, kvet_value root, kvet_value *kept)
     }
     const unit *u = &r->units[r->cur_unit];
     /* a copy in one shared arena: a document's own arena starts with a
-     * block much larger than a typical manifest */
+     * block much larger than a typical manifest; keys and most values
+     * repeat from document to document, and are kept once */
     bool oom = false;
-    kvet_value copy = kv_value_copy(&r->index_arena, with_namespace(r, &r->index_arena, root, unit_namespace(r, u)),
-                                    &oom);
+    kvet_value copy = kv_value_copy_shared(&r->index_arena, &r->index_strs,
+                                           with_namespace(r, &r->scratch, root, unit_namespace(r, u)), &oom);
+    kv_arena_reset(&r->scratch);
     if (oom) {
         r->oom = true;
         return false;
@@ -2133,6 +2136,7 @@ static bool worker_init(worker *w, eval_pool *p)
     kv_arena_init(&o->scratch);
     kv_arena_init(&o->ns_arena);
     memset(&o->index_arena, 0, sizeof o->index_arena);
+    memset(&o->index_strs, 0, sizeof o->index_strs);
     memset(&o->index_ids, 0, sizeof o->index_ids);
     memset(&o->eval_ids, 0, sizeof o->eval_ids);
     memset(&o->ws, 0, sizeof o->ws);
@@ -3016,9 +3020,12 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
         }
     }
     t_pass2 = r.st ? now_s() : 0;
-    /* without pass 1, the threads parse a few units ahead of evaluation */
+    /* without pass 1, the threads parse a few units ahead of evaluation:
+     * twice as far as units are queued for evaluation, so the unit queued
+     * next has been parsed while others were evaluated (with the same
+     * distance its parse would only start when the main thread needs it) */
     uint32_t window = 4 * jobs;
-    threads = !pack->nqueries && !r.oom && jobs > 1 && r.nunits > 1 && ahead_start(&ah, &r, jobs, window);
+    threads = !pack->nqueries && !r.oom && jobs > 1 && r.nunits > 1 && ahead_start(&ah, &r, jobs, 2 * window);
     /* threads evaluate too, unless the run traces or measures coverage (their
      * records are the main thread's) */
     eval_pool pool;
@@ -3140,6 +3147,7 @@ done:
     kv_arena_free(&r.scratch);
     kv_strset_free(&r.shared);
     kv_arena_free(&r.index_arena);
+    kv_strset_free(&r.index_strs);
     kv_arena_free(&r.ns_arena);
     free(r.events);
     if (!r.oom)
