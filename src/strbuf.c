@@ -85,7 +85,16 @@ void kv_buf_put(kv_buf *b, const char *s, size_t n)
 }
 
 void kv_buf_puts(kv_buf *b, const char *s) { kv_buf_put(b, s, strlen(s)); }
-void kv_buf_putc(kv_buf *b, char c) { kv_buf_put(b, &c, 1); }
+void kv_buf_putc(kv_buf *b, char c)
+{
+    /* the common case without buf_reserve's checks: room, and below a streaming buffer's chunk */
+    if (b->len + 2 <= b->cap && (!b->sink || b->len + 2 <= KV_BUF_CHUNK) && !b->oom) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return;
+    }
+    kv_buf_put(b, &c, 1);
+}
 
 void kv_buf_printf(kv_buf *b, const char *fmt, ...)
 {
@@ -97,9 +106,16 @@ void kv_buf_printf(kv_buf *b, const char *fmt, ...)
 
 void kv_buf_vprintf(kv_buf *b, const char *fmt, va_list ap)
 {
+    /* most texts are short: format once into the stack, twice only when it did not fit */
+    char small[256];
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= 0 && (size_t)n < sizeof small) {
+        va_end(ap2);
+        kv_buf_put(b, small, (size_t)n);
+        return;
+    }
     if (n < 0 || !buf_reserve(b, (size_t)n)) {
         va_end(ap2);
         return;
@@ -180,6 +196,15 @@ void kv_buf_json_string(kv_buf *b, const char *s, size_t n)
     kv_buf_putc(b, '"');
     size_t i = 0;
     while (i < n) {
+        /* a run of printable ASCII needing no escape goes in one copy */
+        size_t run = i;
+        while (run < n && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '"' && p[run] != '\\')
+            run++;
+        if (run > i) {
+            kv_buf_put(b, s + i, run - i);
+            i = run;
+            continue;
+        }
         unsigned char c = p[i];
         if (c == '"' || c == '\\') {
             kv_buf_putc(b, '\\');
@@ -192,9 +217,6 @@ void kv_buf_json_string(kv_buf *b, const char *s, size_t n)
             case '\r': kv_buf_puts(b, "\\r"); break;
             default: kv_buf_printf(b, "\\u%04x", c); break;
             }
-            i++;
-        } else if (c < 0x80) {
-            kv_buf_putc(b, (char)c);
             i++;
         } else {
             uint32_t cp;

@@ -534,11 +534,20 @@ static bool open_frame(loader *L, int is_map, const yaml_event_t *ev, const char
             error_at(L, 0, 0, "out of memory");
             return false;
         }
+        /* new slots own no item buffers yet */
+        memset(s + L->capdepth, 0, (cap - L->capdepth) * sizeof *s);
         L->stack = s;
         L->capdepth = cap;
     }
+    /* a slot keeps its item buffers from the collections it held before:
+     * most collections then need no allocation at all */
     frame *f = &L->stack[L->depth++];
+    kvet_value *items = f->items;
+    uint32_t *pos = f->pos, cap = f->cap;
     memset(f, 0, sizeof *f);
+    f->items = items;
+    f->pos = pos;
+    f->cap = cap;
     f->is_map = is_map;
     f->line = (uint32_t)ev->start_mark.line + 1;
     f->col = (uint32_t)ev->start_mark.column + 1;
@@ -549,11 +558,11 @@ static bool open_frame(loader *L, int is_map, const yaml_event_t *ev, const char
 
 static void drop_frames(loader *L)
 {
-    while (L->depth) {
-        frame *f = &L->stack[--L->depth];
-        free(f->items);
-        free(f->pos);
-        free(f->anchor);
+    while (L->depth)
+        free(L->stack[--L->depth].anchor);
+    for (uint32_t i = 0; i < L->capdepth; i++) {
+        free(L->stack[i].items);
+        free(L->stack[i].pos);
     }
 }
 
@@ -844,9 +853,8 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
                 place(&L, &v, line, col);
                 bind_anchor(&L, f->anchor, v, L.nodes - f->nodes_at_start);
             }
-            free(f->items);
-            free(f->pos);
             free(f->anchor);
+            f->anchor = NULL;
             L.depth--;
             if (!ok || !add_value(&L, v, line, col, &root))
                 stop = true;

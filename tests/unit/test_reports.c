@@ -160,6 +160,24 @@ START_TEST(helpers_utf8_and_glob)
 
     kv_buf b;
     kv_buf_init(&b);
+    /* JSON strings: plain runs, every escape, UTF-8 kept, bad bytes replaced */
+    const char raw[] = "ab\"c\\d\n\t\r\x01\x7f \xC3\xA9 \xFF" "end";
+    kv_buf_json_string(&b, raw, sizeof raw - 1);
+    ck_assert_str_eq(b.data, "\"ab\\\"c\\\\d\\n\\t\\r\\u0001\\u007f \xC3\xA9 \\ufffdend\"");
+    b.len = 0;
+    kv_buf_json_string(&b, "", 0);
+    ck_assert_str_eq(b.data, "\"\"");
+    b.len = 0;
+    /* printf past the short-text buffer formats the whole text */
+    kv_buf_printf(&b, "%s-%0300d", "x", 7);
+    ck_assert_uint_eq(b.len, 302);
+    ck_assert(b.data[0] == 'x' && b.data[301] == '7' && b.data[300] == '0');
+    b.len = 0;
+    for (int i = 0; i < 1000; i++)
+        kv_buf_putc(&b, (char)('a' + i % 26));
+    ck_assert_uint_eq(b.len, 1000);
+    ck_assert(b.data[999] == 'a' + 999 % 26 && b.data[1000] == '\0');
+    b.len = 0;
     cli_literal_text(&b, "\"set \\\"a\\\" to {s.a}\\n\"");
     ck_assert_str_eq(b.data, "set \"a\" to {s.a}\n");
     b.len = 0;
