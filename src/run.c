@@ -243,6 +243,7 @@ typedef struct run {
     kvet_stats *st;
     double seg_t;              /* start of the evaluation segment being timed */
     int32_t owner;             /* whose it is: a pack index, or -1 (derived values) */
+    int32_t owner_rule;        /* the rule, or -1 */
     double t_lazy_index;       /* query lists and namespace indexes built during evaluation */
     double t_items;            /* inside eval_item */
 } run;
@@ -267,6 +268,8 @@ static void stats_charge(run *r, double t)
         r->st->pack_s[r->owner] += t - r->seg_t;
     else
         r->st->derive_s += t - r->seg_t;
+    if (r->owner_rule >= 0)
+        r->st->rule_s[r->owner_rule] += t - r->seg_t;
     r->seg_t = t;
 }
 
@@ -353,6 +356,7 @@ static void hook_rule_run(void *ud, uint32_t rule)
     if (r->st) {
         stats_charge(r, now_s());
         r->owner = (int32_t)r->prog->rules[rule].pack;
+        r->owner_rule = (int32_t)rule;
     }
     if (r->noutcomes == r->capoutcomes) {
         size_t cap = r->capoutcomes ? r->capoutcomes * 2 : 16;
@@ -375,7 +379,10 @@ static void hook_derive_run(void *ud, uint32_t derive, int valued)
     run *r = ((context *)ud)->r;
     if (r->st) {
         r->owner = -1;
-        stats_charge(r, now_s());
+        r->owner_rule = -1;
+        double t = now_s();
+        r->st->derive_each_s[derive] += t - r->seg_t;
+        stats_charge(r, t);
     }
     r->res->pub.derive_applied[derive]++;
     if (valued)
@@ -1606,6 +1613,7 @@ static int eval_doc(void *ud, kv_doc *doc)
     double t0 = now_s();
     r->seg_t = t0;
     r->owner = -1;
+    r->owner_rule = -1;
     eval_item(r, doc->root, doc->src);
     double t1 = now_s();
     stats_charge(r, t1);
@@ -2989,8 +2997,12 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
         if (ri->pub.stats) {
             ri->pub.stats->npacks = pack->npacks;
             ri->pub.stats->pack_s = calloc(pack->npacks + 1, sizeof *ri->pub.stats->pack_s);
+            ri->pub.stats->nrules = pack->nrules;
+            ri->pub.stats->rule_s = calloc(pack->nrules + 1, sizeof *ri->pub.stats->rule_s);
+            ri->pub.stats->nderives = pack->nderives;
+            ri->pub.stats->derive_each_s = calloc(pack->nderives + 1, sizeof *ri->pub.stats->derive_each_s);
         }
-        if (!ri->pub.stats || !ri->pub.stats->pack_s)
+        if (!ri->pub.stats || !ri->pub.stats->pack_s || !ri->pub.stats->rule_s || !ri->pub.stats->derive_each_s)
             r.oom = true;
         else
             r.st = ri->pub.stats;
@@ -3226,6 +3238,8 @@ void kvet_result_free(kvet_result *res)
     result_impl *ri = (result_impl *)res;
     if (res->stats) {
         free(res->stats->pack_s);
+        free(res->stats->rule_s);
+        free(res->stats->derive_each_s);
         free(res->stats);
     }
     for (size_t i = 0; i < res->nresources; i++) {

@@ -486,18 +486,24 @@ static bool reserve_locals(kv_eval *ev, uint32_t n)
     return true;
 }
 
-static bool push_val(kv_eval *ev, kvet_value v)
+static __attribute__((noinline)) bool grow_stack(kv_eval *ev)
 {
-    if (ev->sp == ev->capstack) {
-        if (ev->capstack >= 1u << 20)
-            return false;
-        uint32_t cap = ev->capstack ? ev->capstack * 2 : 256;
-        kvet_value *s = realloc(ev->stack, cap * sizeof *s);
-        if (!s)
-            return false;
-        ev->stack = s;
-        ev->capstack = cap;
-    }
+    if (ev->capstack >= 1u << 20)
+        return false;
+    uint32_t cap = ev->capstack ? ev->capstack * 2 : 256;
+    kvet_value *s = realloc(ev->stack, cap * sizeof *s);
+    if (!s)
+        return false;
+    ev->stack = s;
+    ev->capstack = cap;
+    return true;
+}
+
+/* every instruction pushes: the common case stays inline */
+static inline bool push_val(kv_eval *ev, kvet_value v)
+{
+    if (ev->sp == ev->capstack && !grow_stack(ev))
+        return false;
     ev->stack[ev->sp++] = v;
     return true;
 }
@@ -1023,9 +1029,12 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
     uint32_t frames0 = ev->nframes, handlers0 = ev->nhandlers;
     uint32_t sp0 = ev->sp;
     uint32_t ltop0 = ev->ltop;
+    /* read once: stores through ev would otherwise make the compiler reload them per instruction */
+    const uint64_t max_steps = lim->max_steps;
+    const uint32_t *code = p->code;
 
     for (;;) {
-        if (++ev->steps > lim->max_steps) {
+        if (++ev->steps > max_steps) {
             ev->err = fmt_err(ev->arena, "evaluation step limit (%llu) exceeded", (unsigned long long)lim->max_steps);
             ev->err_pc = pc;
             /* not catchable: unwind everything */
@@ -1035,7 +1044,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             ev->ltop = ltop0;
             return -1;
         }
-        uint32_t w = p->code[pc];
+        uint32_t w = code[pc];
         uint32_t a = KV_INS_A(w);
         uint32_t here = pc++;
         switch (KV_INS_OP(w)) {
@@ -1445,7 +1454,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             int64_t i = ev->locals[base + s + 1].u.i;
             uint32_t n = coll.type == KVET_LIST ? coll.u.l->n : coll.type == KVET_MAP ? coll.u.m->n : 0;
             if (i >= (int64_t)n) {
-                pc = KV_INS_A(p->code[pc]);
+                pc = KV_INS_A(code[pc]);
                 break;
             }
             ev->locals[base + s + 1].u.i = i + 1;

@@ -527,7 +527,12 @@ typedef struct kvet_result {
  *   evaluate: derived values and rules; of it, pack_s[i] is the time of the
  *             rules of pack i (kvet_pack_at order), from a rule's start to
  *             the next rule's start or derived value's end, and derive_s
- *             the rest (derived values, matching blocks, waivers). */
+ *             the rest (derived values, matching blocks, waivers).
+ *             rule_s[i] splits the packs' time by rule (kvet_rule_at
+ *             order) and derive_each_s[i] the derived values' by value
+ *             (kvet_derive_at order; the time from the previous one's end,
+ *             so matching its block is included): what a slow pack spends
+ *             its time on. */
 typedef struct kvet_stats {
     double parse_s, index_s, evaluate_s;
     long parse_rss_kb, index_rss_kb, evaluate_rss_kb;
@@ -535,6 +540,10 @@ typedef struct kvet_stats {
     double *pack_s;
     size_t npacks;
     size_t documents;         /* documents evaluated */
+    double *rule_s;           /* nrules entries */
+    size_t nrules;
+    double *derive_each_s;    /* nderives entries */
+    size_t nderives;
 } kvet_stats;
 
 /* The derived values a pack defines, in evaluation order. */

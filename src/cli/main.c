@@ -1130,10 +1130,36 @@ static long stats_rss_kb(void)
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
 }
 
-/* --stats: the phases in order, with the process's peak memory after each
- * (it only grows, so the phase where it jumps is the one that needed it). */
-static void print_stats(const kvet_stats *st, const kvet_pack *pack, double t_load, long rss_load, double t_report)
+/* The `limit` largest of `n` times, largest first, as indexes into `top`
+ * (which has room for `limit`): how many there are. */
+static size_t largest_times(const double *t, size_t n, size_t *top, size_t limit)
 {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] <= 0)
+            continue;
+        size_t at = k < limit ? k++ : limit;
+        if (at == limit && t[i] <= t[top[limit - 1]])
+            continue;
+        if (at == limit)
+            at = limit - 1;
+        while (at > 0 && t[top[at - 1]] < t[i]) {
+            top[at] = top[at - 1];
+            at--;
+        }
+        top[at] = i;
+    }
+    return k;
+}
+
+#define STATS_TOP 10
+
+/* --stats: the phases in order, with the process's peak memory after each
+ * (it only grows, so the phase where it jumps is the one that needed it),
+ * then the rules and derived values that took longest. */
+static void print_stats(const kvet_result *res, const kvet_pack *pack, double t_load, long rss_load, double t_report)
+{
+    const kvet_stats *st = res->stats;
     double total = t_load + st->parse_s + st->index_s + st->evaluate_s + t_report;
     fprintf(stderr, "stats: %-24s %9s %12s\n", "phase", "seconds", "peak RSS MB");
     fprintf(stderr, "stats: %-24s %9.3f %12.1f\n", "load rules", t_load, rss_load / 1024.0);
@@ -1147,6 +1173,19 @@ static void print_stats(const kvet_stats *st, const kvet_pack *pack, double t_lo
     fprintf(stderr, "stats:   %-22s %9.3f\n", "derived values, other", st->derive_s);
     fprintf(stderr, "stats: %-24s %9.3f %12.1f\n", "report", t_report, stats_rss_kb() / 1024.0);
     fprintf(stderr, "stats: %-24s %9.3f   (%zu documents evaluated)\n", "total", total, st->documents);
+    size_t top[STATS_TOP];
+    size_t k = largest_times(st->rule_s, st->nrules, top, STATS_TOP);
+    if (k)
+        fprintf(stderr, "stats: %-24s %9s %12s\n", "slowest rules", "ms", "evaluated");
+    for (size_t i = 0; i < k; i++)
+        fprintf(stderr, "stats:   %-22s %9.3f %12zu\n", kvet_rule_at(pack, top[i]).id, st->rule_s[top[i]] * 1e3,
+                res->rule_evaluated[top[i]]);
+    k = largest_times(st->derive_each_s, st->nderives, top, STATS_TOP);
+    if (k)
+        fprintf(stderr, "stats: %-24s %9s %12s\n", "slowest derived values", "ms", "valued");
+    for (size_t i = 0; i < k; i++)
+        fprintf(stderr, "stats:   %-22s %9.3f %12zu\n", kvet_derive_at(pack, top[i]).name,
+                st->derive_each_s[top[i]] * 1e3, res->derive_valued[top[i]]);
 }
 
 static int cmd_check(opts *o, bool explain)
@@ -1272,7 +1311,7 @@ static int cmd_check(opts *o, bool explain)
     if (stream_dest)
         json_stream_close(&js);
     if (res->stats)
-        print_stats(res->stats, pack, t_load, rss_load, stats_now() - t_report);
+        print_stats(res, pack, t_load, rss_load, stats_now() - t_report);
     if (rc == KVET_EXIT_OK && res->nerrors)
         rc = KVET_EXIT_ERROR;
     if (rc == KVET_EXIT_OK && !explain)

@@ -230,10 +230,25 @@ START_TEST(cli_stats)
     for (const char *const *p = (const char *const[]){"stats: load rules ", "stats: parse ", "stats: index ",
                                                         "stats: evaluate ", "stats:   kvet.stock ",
                                                         "stats:   derived values, other ", "stats: report ",
-                                                        "(4 documents evaluated)", NULL};
+                                                        "(4 documents evaluated)", "stats: slowest rules ",
+                                                        "stats: slowest derived values ", "stats:   scale ", NULL};
          *p; p++)
         contains(o.err, *p);
     ck_assert_ptr_null(strstr(plain.err, "stats:"));
+    /* every rule listed ran: its evaluation count follows its time */
+    const char *at = strstr(o.err, "stats: slowest rules");
+    const char *end = strstr(o.err, "stats: slowest derived values");
+    ck_assert(at && end && at < end);
+    int listed = 0;
+    for (const char *l = strchr(at, '\n'); l && l + 1 < end; l = strchr(l + 1, '\n')) {
+        char id[64];
+        double ms;
+        unsigned long n;
+        ck_assert_int_eq(sscanf(l + 1, "stats: %63s %lf %lu", id, &ms, &n), 3);
+        ck_assert(ms >= 0 && n >= 1);
+        listed++;
+    }
+    ck_assert(listed >= 1 && listed <= 10);
     done(&o);
     done(&plain);
 }
