@@ -85,16 +85,7 @@ void kv_buf_put(kv_buf *b, const char *s, size_t n)
 }
 
 void kv_buf_puts(kv_buf *b, const char *s) { kv_buf_put(b, s, strlen(s)); }
-void kv_buf_putc(kv_buf *b, char c)
-{
-    /* the common case without buf_reserve's checks: room, and below a streaming buffer's chunk */
-    if (b->len + 2 <= b->cap && (!b->sink || b->len + 2 <= KV_BUF_CHUNK) && !b->oom) {
-        b->data[b->len++] = c;
-        b->data[b->len] = '\0';
-        return;
-    }
-    kv_buf_put(b, &c, 1);
-}
+void kv_buf_putc(kv_buf *b, char c) { kv_buf_put(b, &c, 1); }
 
 void kv_buf_printf(kv_buf *b, const char *fmt, ...)
 {

@@ -1035,7 +1035,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
 
     for (;;) {
         if (++ev->steps > max_steps) {
-            ev->err = fmt_err(ev->arena, "evaluation step limit (%llu) exceeded", (unsigned long long)lim->max_steps);
+            ev->err = fmt_err(ev->arena, "evaluation step limit (%llu) exceeded", (unsigned long long)max_steps);
             ev->err_pc = pc;
             /* not catchable: unwind everything */
             ev->nframes = frames0;

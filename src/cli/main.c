@@ -1136,13 +1136,9 @@ static size_t largest_times(const double *t, size_t n, size_t *top, size_t limit
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (t[i] <= 0)
+        if (t[i] <= 0 || (k == limit && t[i] <= t[top[limit - 1]]))
             continue;
-        size_t at = k < limit ? k++ : limit;
-        if (at == limit && t[i] <= t[top[limit - 1]])
-            continue;
-        if (at == limit)
-            at = limit - 1;
+        size_t at = k < limit ? k++ : limit - 1;
         while (at > 0 && t[top[at - 1]] < t[i]) {
             top[at] = top[at - 1];
             at--;
