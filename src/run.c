@@ -221,6 +221,12 @@ typedef struct run {
 
     context **contexts; size_t ncontexts, capcontexts;
     context *cur_ctx;
+    /* the context chosen for a folder of a scope and environment: a choice
+     * depends on nothing else, and there are as many units as files */
+    struct chosen { uint64_t hash; uint32_t scope, env; const char *dir; context *c; } *chosen;
+    size_t nchosen, capchosen;
+    uint32_t *chosen_slot;     /* open addressing: 1 + index into chosen, or 0 */
+    size_t chosen_cap;         /* a power of two */
 
     /* the resource being evaluated */
     uint32_t cur_unit;
@@ -1242,6 +1248,7 @@ static const kvet_value *env_params(run *r, uint32_t env)
 }
 
 static context *context_for(run *r, uint32_t unit_index);
+static context *choose_context(run *r, const unit *u);
 
 static kvet_context *add_pub_context(run *r, context *c)
 {
@@ -1344,9 +1351,75 @@ static void free_context(run *r, context *c)
 
 /* The context of a unit's resources: an existing one with the same scope,
  * environment and configuration, or a new one. */
+static uint64_t chosen_hash(const unit *u)
+{
+    uint64_t h = hash_str(0xcbf29ce484222325ULL, u->dir, strlen(u->dir));
+    return (h ^ u->scope) * 0x100000001b3ULL ^ ((uint64_t)u->env << 32);
+}
+
+/* The slot of unit u's folder in r->chosen_slot: taken when a context was
+ * chosen for it, else the empty slot to take. */
+static size_t chosen_find(const run *r, const unit *u, uint64_t h)
+{
+    size_t mask = r->chosen_cap - 1, i = (size_t)h & mask;
+    for (; r->chosen_slot[i]; i = (i + 1) & mask) {
+        const struct chosen *c = &r->chosen[r->chosen_slot[i] - 1];
+        if (c->hash == h && c->scope == u->scope && c->env == u->env && !strcmp(c->dir, u->dir))
+            break;
+    }
+    return i;
+}
+
+/* Remember the context chosen for u's folder; failing to only costs time. */
+static void chosen_add(run *r, const unit *u, uint64_t h, context *c)
+{
+    if (2 * (r->nchosen + 1) > r->chosen_cap) {
+        size_t cap = r->chosen_cap ? r->chosen_cap * 2 : 64;
+        uint32_t *slot = calloc(cap, sizeof *slot);
+        if (!slot)
+            return;
+        for (size_t k = 0; k < r->nchosen; k++) {
+            size_t i = (size_t)r->chosen[k].hash & (cap - 1);
+            while (slot[i])
+                i = (i + 1) & (cap - 1);
+            slot[i] = (uint32_t)k + 1;
+        }
+        free(r->chosen_slot);
+        r->chosen_slot = slot;
+        r->chosen_cap = cap;
+    }
+    if (r->nchosen == r->capchosen) {
+        size_t cap = r->capchosen ? r->capchosen * 2 : 32;
+        struct chosen *v = realloc(r->chosen, cap * sizeof *v);
+        if (!v)
+            return;
+        r->chosen = v;
+        r->capchosen = cap;
+    }
+    r->chosen[r->nchosen] = (struct chosen){h, u->scope, u->env, u->dir, c};
+    r->chosen_slot[chosen_find(r, u, h)] = (uint32_t)++r->nchosen;
+}
+
 static context *context_for(run *r, uint32_t unit_index)
 {
     const unit *u = &r->units[unit_index];
+    /* a stream's choice may be its own (see candidate): only folders are remembered */
+    if (!u->dir)
+        return choose_context(r, u);
+    uint64_t h = chosen_hash(u);
+    if (r->chosen_cap) {
+        size_t i = chosen_find(r, u, h);
+        if (r->chosen_slot[i])
+            return r->chosen[r->chosen_slot[i] - 1].c;
+    }
+    context *c = choose_context(r, u);
+    if (c)
+        chosen_add(r, u, h, c);
+    return c;
+}
+
+static context *choose_context(run *r, const unit *u)
+{
     int winner[CFG_KINDS];
     kvet_config_origin origin[CFG_KINDS];
     if (r->docs)
@@ -3142,6 +3215,8 @@ done:
     for (size_t i = 0; i < r.ncontexts; i++)
         free_context(&r, r.contexts[i]);
     free(r.contexts);
+    free(r.chosen);
+    free(r.chosen_slot);
     for (size_t s = 0; r.scope_docs && s < r.nscopes; s++)
         free(r.scope_docs[s]);
     free(r.scope_docs);
