@@ -1608,8 +1608,8 @@ static void settle_resource(run *r, kvet_resource *rs, kvet_value root)
 }
 
 /* Streaming (kvet_inputs.on_resource): a unit's resources take their
- * memory from the unit's own arena, and are handed over and freed once
- * the unit is settled, so the result does not grow with the input. */
+ * memory from the unit's own arena, and are handed over and freed in
+ * input order once settled, so the result does not grow with the input. */
 static void out_begin(run *r, unit *u)
 {
     if (!r->stream)
@@ -1619,10 +1619,12 @@ static void out_begin(run *r, unit *u)
     kv_strset_free(&r->shared);
 }
 
-static void out_end(run *r, unit *u)
+/* Hand over the resources settled so far and free their memory: at the
+ * end of a unit, and every STREAM_BATCH resources inside a large one. */
+enum { STREAM_BATCH = 256 };
+
+static void out_flush(run *r, unit *u)
 {
-    if (!r->stream)
-        return;
     kvet_result *res = &r->res->pub;
     size_t n = res->nresources;
     res->nresources = 0;
@@ -1635,7 +1637,16 @@ static void out_end(run *r, unit *u)
         free(rs->findings);
         free(rs->outcomes);
     }
+    /* the set's strings are in the arena freed next */
     kv_strset_free(&r->shared);
+    kv_arena_reset(&u->outa);
+}
+
+static void out_end(run *r, unit *u)
+{
+    if (!r->stream)
+        return;
+    out_flush(r, u);
     kv_arena_free(&u->outa);
     r->out = &r->res->arena;
 }
@@ -1679,6 +1690,9 @@ static int eval_doc(void *ud, kv_doc *doc)
     /* kvet's own documents (a project file, rule tests) are no resources */
     if (api.type == KVET_STRING && api.u.s->len > 9 && !memcmp(api.u.s->data, "kvet.dev/", 9))
         return 0;
+    /* one large file (a cluster dump, a JSON List) is not held whole in the results */
+    if (r->stream && r->res->pub.nresources >= STREAM_BATCH)
+        out_flush(r, &r->units[r->cur_unit]);
     if (!r->st) {
         eval_item(r, doc->root, doc->src);
         return 0;

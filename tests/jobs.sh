@@ -120,6 +120,27 @@ for i in 1 2 3 4 5 6; do
 done
 same eval-errors --rules "$top/tests/bad/eval-error/rules.kvet" "$tmp/fail"
 
+# one file of many resources (a cluster dump, a JSON List): a JSON report to
+# a file takes their results in batches, in the same order
+for i in $(seq 1 700); do
+    printf -- '---\napiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: s%s\n  namespace: n%s\n' \
+        "$i" $((i % 7))
+    printf 'spec:\n  template:\n    metadata:\n      annotations:\n'
+    printf '        autoscaling.knative.dev/min-scale: "%s"\n        autoscaling.knative.dev/max-scale: "3"\n' $((i % 5))
+done > "$tmp/dump.yaml"
+{
+    printf '{"apiVersion": "v1", "kind": "List", "items": ['
+    for i in $(seq 1 700); do
+        [ "$i" = 1 ] || printf ','
+        printf '\n{"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", '
+        printf '"metadata": {"name": "h%s", "namespace": "n%s"}, "spec": {"minReplicas": %s, "maxReplicas": %s}}' \
+            "$i" $((i % 7)) $((i % 4)) $((i % 3))
+    done
+    printf '\n]}\n'
+} > "$tmp/dump.json"
+same one-large-file --rules "$top/rules" --no-config "$tmp/dump.yaml" "$tmp/dump.json"
+same one-large-file-small --rules "$top/bench/small.kvet" --no-config "$tmp/dump.yaml" "$tmp/dump.json"
+
 if [ -d "$corpus" ]; then
     same corpus --rules "$top/rules" --no-config --fail-level never "$corpus"
     same corpus-small --rules "$top/bench/small.kvet" --no-config --fail-level never "$corpus"
