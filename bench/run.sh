@@ -1,12 +1,13 @@
 #!/bin/bash
 # kvet benchmark: generates 1k, 10k and 100k realistic documents and compares
 # `kvet check` with a bare libyaml parse of the same bytes (the floor), for the
-# small pack of bench/small.kvet and the stock pack, with -j 1 and -j N.
+# small pack of bench/small.kvet and the stock pack, with -j 1 and -j N, and
+# the small pack on the same documents as one JSON List (small-json).
 #   bench/run.sh [KVET [RULES]]      (make bench runs it with the built kvet)
 # Environment: KVET_BENCH_DIR (where data and tools go; default a temp dir),
 # KVET_BENCH_SIZES (default "1000 10000 100000"), KVET_BENCH_RUNS (default 3),
 # KVET_BENCH_JOBS (the N of -j N; default the number of cores),
-# KVET_BENCH_PACKS (default "small stock").
+# KVET_BENCH_PACKS (default "small stock small-json").
 # It measures and prints; it never fails because kvet is slow or reports findings.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,7 +15,7 @@ kvet=${1:-$here/../kvet}
 rules=${2:-$here/../rules}
 sizes=${KVET_BENCH_SIZES:-"1000 10000 100000"}
 runs=${KVET_BENCH_RUNS:-3}
-packs=${KVET_BENCH_PACKS:-"small stock"}
+packs=${KVET_BENCH_PACKS:-"small stock small-json"}
 ncores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 jobs=${KVET_BENCH_JOBS:-$ncores}
 work=${KVET_BENCH_DIR:-$(mktemp -d)}
@@ -31,6 +32,7 @@ fi
 
 "$cc" -O2 -o "$work/bin/gen" "$here/gen.c"
 "$cc" -O2 -o "$work/bin/yamlparse" "$here/yamlparse.c" $(pkg-config --cflags --libs yaml-0.1)
+"$cc" -O2 -o "$work/bin/yaml2json" "$here/yaml2json.c" $(pkg-config --cflags --libs yaml-0.1)
 
 have_time=0
 if [ -x /usr/bin/time ]; then have_time=1; else
@@ -76,15 +78,22 @@ for n in $sizes; do
     measure "$work/bin/yamlparse" "$data"
     floor=$secs
     for pack in $packs; do
+        input=$data
         case $pack in
             small) prules=$here/small.kvet ;;
+            small-json)
+                # the floor stays the YAML parse of the same documents
+                prules=$here/small.kvet
+                input=$work/list-$n.json
+                [ -s "$input" ] || "$work/bin/yaml2json" "$data" > "$input"
+                ;;
             *) prules=$rules ;;
         esac
         for j in $jlist; do
             jopt=()
             [ "$j" = - ] || jopt=(-j "$j")
             measure "$kvet" check --quiet --fail-level never --format json -o "$work/report.json" \
-                "${jopt[@]}" --rules "$prules" "$data"
+                "${jopt[@]}" --rules "$prules" "$input"
             awk -v pk="$pack" -v j="$j" -v n="$n" -v mb="$mb" -v p="$floor" -v c="$secs" -v rss="$rss_kb" 'BEGIN {
                 printf "%-6s %-5s %7s %8s %8.2f %8.2f %7.2f %9.0f %8.1f\n", pk, j, n, mb, p, c,
                     c / (p + 0.0001), n / (c + 0.0001), rss / 1024 }'

@@ -59,6 +59,26 @@ int kv_load_buffer_ex(kvet_ctx *ctx, const char *name, uint32_t src,
                       const char *data, size_t len, kv_doc_format fmt, unsigned flags,
                       kv_doc_fn fn, void *ud);
 
+/* A text as diagnostics quote it: the whole of an input, or the part of a
+ * large file a window holds (json_load.c), with lines from before the
+ * window that may still be quoted kept aside. */
+typedef struct kv_kept_line {
+    uint32_t line;
+    char *text;             /* up to 4096 bytes of it, NUL-terminated */
+} kv_kept_line;
+
+typedef struct kv_text {
+    const char *data;       /* a NUL follows the len bytes */
+    size_t len;
+    uint32_t line;          /* the line data[0] is on */
+    bool mid_line;          /* data[0] is not where that line starts */
+    const kv_kept_line *kept;
+    size_t nkept;
+} kv_text;
+
+/* Where line `line` starts, for an excerpt; NULL when it is not held. */
+const char *kv_text_line(const kv_text *t, uint32_t line);
+
 /* What kv_load_manifests found in a text. */
 typedef struct kv_manifest_stats {
     size_t documents;       /* documents, a List's and a top-level list's items one by one
@@ -78,6 +98,23 @@ typedef struct kv_manifest_stats {
  * reported or fn stopped the load. */
 int kv_load_manifests(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
                       unsigned flags, kv_doc_fn fn, void *ud, kv_manifest_stats *stats);
+
+/* A large file that is one JSON array or List (`kubectl get -o json` of a
+ * cluster) is read through a window instead of whole (json_load.c): only
+ * the item being read is held.  kv_json_plan_file reads the file once to
+ * check it as the whole text would be (its List's members, and each item a
+ * valid value nested within the limits, no key twice), reading about
+ * `window` bytes at a time; NULL, with nothing reported, when it is
+ * anything else (invalid, several values, a byte order mark, or not
+ * readable): read it whole.  kv_load_manifests_planned then does what
+ * kv_load_manifests does, reading the items again one at a time. */
+typedef struct kv_json_plan kv_json_plan;
+kv_json_plan *kv_json_plan_file(kvet_ctx *ctx, const char *path, size_t window);
+int kv_json_plan_load(kv_json_plan *plan, const char *name, uint32_t src, kv_doc_fn fn, void *ud,
+                      const kv_text **text);
+void kv_json_plan_free(kv_json_plan *plan);
+int kv_load_manifests_planned(kvet_ctx *ctx, kv_json_plan *plan, const char *name, uint32_t src, kv_doc_fn fn,
+                              void *ud, kv_manifest_stats *stats);
 
 /* Read a whole file ("-" = stdin) into a malloc'd buffer, honouring
  * limits.max_document_bytes: an input over the limit is an error, never

@@ -71,6 +71,16 @@ int kv_load_buffer_ex(kvet_ctx *ctx, const char *name, uint32_t src,
     return kv_load_yaml(ctx, name, src, data, len, (flags & KV_LOAD_SOURCES) != 0, fn, ud);
 }
 
+const char *kv_text_line(const kv_text *t, uint32_t line)
+{
+    for (size_t i = 0; i < t->nkept; i++)
+        if (t->kept[i].line == line)
+            return t->kept[i].text;
+    if (line < t->line || (line == t->line && t->mid_line))
+        return NULL;
+    return kv_line_start(t->data, t->len, line - t->line + 1);
+}
+
 /* The largest buffer a read may grow to: the limit plus one byte (to see
  * that a file is over it), never more than size_t holds. */
 static size_t read_cap_max(uint64_t limit)

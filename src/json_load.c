@@ -31,6 +31,7 @@ typedef struct jload {
     uint32_t src;
     const char *data;
     size_t len;
+    const kv_text *text;    /* data as excerpts quote it */
     kv_arena *arena;
     jpos *pos;
     size_t npos, next;
@@ -172,7 +173,7 @@ static uint32_t child_count(jload *J, const cJSON *item, jpos p)
     for (const cJSON *c = item->child; c; c = c->next)
         n++;
     if (n > (1u << 30)) {
-        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, p.line, p.col, 1, kv_line_start(J->data, J->len, p.line),
+        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, p.line, p.col, 1, kv_text_line(J->text, p.line),
                 "collection too large");
         J->failed = 1;
         return 0;
@@ -188,7 +189,7 @@ static kvet_value convert(jload *J, const cJSON *item, uint32_t depth)
     if (J->next < J->npos)
         p = J->pos[J->next++];
     if (depth > J->ctx->limits.max_depth) {
-        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, p.line, p.col, 1, kv_line_start(J->data, J->len, p.line),
+        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, p.line, p.col, 1, kv_text_line(J->text, p.line),
                 "document nested deeper than the limit of %u levels", J->ctx->limits.max_depth);
         J->failed = 1;
         return kv_absent();
@@ -227,7 +228,7 @@ static kvet_value convert(jload *J, const cJSON *item, uint32_t depth)
                         break;
                 if (j < k) {
                     kv_diag(J->ctx, KVET_SEV_WARNING, J->name, cv.line, cv.col, 1,
-                            kv_line_start(J->data, J->len, cv.line),
+                            kv_text_line(J->text, cv.line),
                             "duplicate key \"%s\" (first at line %u): the last value is used, as Kubernetes does", key,
                             m->e[j].val.line);
                     m->e[j].val = cv;
@@ -888,11 +889,13 @@ int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
     jload J;
     memset(&J, 0, sizeof J);
     jcheck chk = {NULL, 0, 0, true};
+    kv_text text = {data, len, 1, false, NULL, 0};
     J.ctx = ctx;
     J.name = name;
     J.src = src;
     J.data = data;
     J.len = len;
+    J.text = &text;
     int rc = 0;
     uint32_t docindex = 0;
     size_t off = 0;
@@ -971,5 +974,577 @@ int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
     }
     free(J.pos);
     free(chk.keys);
+    return rc;
+}
+
+/* ------------------------------------------------------ a file in a window
+ *
+ * A large .json file that is one array or List (`kubectl get -o json` of a
+ * cluster) is read through a window instead of whole.  A first pass checks
+ * what load_pieces would take apart (the List's own members, then every
+ * item: each a valid, plain value, nested within the limits) and keeps the
+ * List's members and the lines they are on; a second pass reads the file
+ * again from its list on and hands the items on one at a time.  Only the
+ * item being read is held, and the line it starts on.  Whatever else a file
+ * holds is left to the whole text (KV_NOT_WINDOWED). */
+
+typedef struct jwin {
+    FILE *f;
+    char *buf;
+    size_t cap, end;        /* buf[0..end) holds the file from byte `base` on; buf[end] is NUL */
+    size_t base;
+    size_t cur;             /* the next byte */
+    uint32_t line, col;     /* where buf[cur] is */
+    size_t lstart;          /* where line `line` starts in buf, or SIZE_MAX: before buf[0] */
+    size_t chunk;
+    bool eof, ioerr;
+    kv_text text;           /* buf as excerpts quote it */
+    kv_kept_line *kept;     /* the List's lines, then the current line when it starts before buf */
+    size_t nkept, nfixed;   /* nfixed: the List's */
+} jwin;
+
+enum { KEPT_LINE_MAX = 4096, LONG_LINE = 65536 };
+
+static void win_view(jwin *w)
+{
+    w->text.data = w->buf;
+    w->text.len = w->end;
+    w->text.kept = w->kept;
+    w->text.nkept = w->nkept;
+}
+
+/* Read more of the file: false at its end or on an error. */
+static bool win_fill(jwin *w)
+{
+    if (w->eof || w->ioerr)
+        return false;
+    if (w->cap - w->end < w->chunk + 1) {
+        size_t cap = w->cap ? w->cap : w->chunk + 1;
+        while (cap - w->end < w->chunk + 1)
+            cap *= 2;
+        char *b = realloc(w->buf, cap);
+        if (!b) {
+            w->ioerr = true;
+            return false;
+        }
+        w->buf = b;
+        w->cap = cap;
+    }
+    size_t n = fread(w->buf + w->end, 1, w->chunk, w->f);
+    w->end += n;
+    w->buf[w->end] = '\0';
+    if (n < w->chunk) {
+        if (ferror(w->f))
+            w->ioerr = true;
+        else
+            w->eof = true;
+    }
+    win_view(w);
+    return n > 0;
+}
+
+static int win_more(jwin *w, size_t i)
+{
+    while (i >= w->end)
+        if (!win_fill(w))
+            return -1;
+    return (unsigned char)w->buf[i];
+}
+
+/* The byte at buf[i], reading as far as it; -1 past the end. */
+static inline int win_at(jwin *w, size_t i)
+{
+    return i < w->end ? (unsigned char)w->buf[i] : win_more(w, i);
+}
+
+/* Consume up to buf[to], counting lines and columns as advance() does. */
+static void win_take(jwin *w, size_t to)
+{
+    for (; w->cur < to; w->cur++) {
+        if (w->buf[w->cur] == '\n') {
+            w->line++;
+            w->col = 1;
+            w->lstart = w->cur + 1;
+        } else if (((unsigned char)w->buf[w->cur] & 0xC0) != 0x80) {
+            w->col++;
+        }
+    }
+}
+
+static void win_space(jwin *w)
+{
+    int c;
+    while ((c = win_at(w, w->cur)) == ' ' || c == '\t' || c == '\r' || c == '\n')
+        win_take(w, w->cur + 1);
+}
+
+/* The text of the line starting at buf[from], as an excerpt takes it. */
+static char *win_line_text(jwin *w, size_t from)
+{
+    size_t e = from;
+    int c;
+    while (e - from < KEPT_LINE_MAX && (c = win_at(w, e)) >= 0 && c != '\n')
+        e++;
+    char *t = malloc(e - from + 1);
+    if (t) {
+        memcpy(t, w->buf + from, e - from);
+        t[e - from] = '\0';
+    }
+    return t;
+}
+
+/* Keep line `line` (starting at buf[from], or before the window when from
+ * is SIZE_MAX) for excerpts: for the whole read (fixed: the List's lines),
+ * or as the one line the window has lost the start of. */
+static bool win_keep_line(jwin *w, uint32_t line, size_t from, bool fixed)
+{
+    for (size_t i = 0; i < w->nkept; i++)
+        if (w->kept[i].line == line) {
+            if (fixed && i >= w->nfixed)
+                w->nfixed = w->nkept; /* the lost line's start, now the List's too */
+            return true;
+        }
+    /* the lost line's start is not needed past its line */
+    while (w->nkept > w->nfixed)
+        free(w->kept[--w->nkept].text);
+    win_view(w);
+    if (from == SIZE_MAX)
+        return true;
+    kv_kept_line *k = realloc(w->kept, (w->nkept + 1) * sizeof *k);
+    if (!k)
+        return false;
+    w->kept = k;
+    k[w->nkept].line = line;
+    if (!(k[w->nkept].text = win_line_text(w, from)))
+        return false;
+    w->nkept++;
+    if (fixed)
+        w->nfixed = w->nkept;
+    win_view(w);
+    return true;
+}
+
+/* Forget what is before the current line (or, on a very long line, before
+ * buf[cur], keeping the line's start aside): done between values, once a
+ * chunk's worth of the window is read. */
+static bool win_drop(jwin *w)
+{
+    if (w->cur < w->chunk)
+        return true;
+    size_t keep = w->lstart;
+    if (keep == SIZE_MAX || w->cur - keep > LONG_LINE) {
+        /* the current line's start leaves the window: keep it aside */
+        if (keep != SIZE_MAX && !win_keep_line(w, w->line, keep, false))
+            return false;
+        keep = w->cur;
+    }
+    if (keep == 0)
+        return true;
+    memmove(w->buf, w->buf + keep, w->end - keep + 1);
+    w->base += keep;
+    w->end -= keep;
+    w->cur -= keep;
+    bool at_start = w->lstart != SIZE_MAX && w->lstart == keep;
+    w->lstart = at_start ? 0 : SIZE_MAX;
+    w->text.line = w->line;
+    w->text.mid_line = !at_start;
+    win_view(w);
+    return true;
+}
+
+/* Find the end of the value at buf[cur] (not consumed): *b.  False when
+ * it is cut short, or nested deeper than `room` levels. */
+static bool win_span(jwin *w, size_t *b, size_t room)
+{
+    size_t i = w->cur, depth = 0;
+    int c = win_at(w, i);
+    if (c < 0)
+        return false;
+    if (c != '"' && c != '[' && c != '{') {
+        /* a number or a word: up to the next delimiter */
+        while ((c = win_at(w, i)) >= 0 && c != ',' && c != ']' && c != '}' && c != ' ' && c != '\t' &&
+               c != '\r' && c != '\n')
+            i++;
+        *b = i;
+        return i > w->cur;
+    }
+    bool in_str = false;
+    for (;; i++) {
+        c = win_at(w, i);
+        if (c < 0)
+            return false;
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+            if (!in_str && depth == 0) {
+                *b = i + 1;
+                return true;
+            }
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > room)
+                return false;
+        } else if (c == ']' || c == '}') {
+            if (depth == 0)
+                return false;
+            if (--depth == 0) {
+                *b = i + 1;
+                return true;
+            }
+        }
+    }
+}
+
+/* Is the value at buf[cur] valid and plain, within `room` levels of
+ * nesting?  *b is its end. */
+static bool win_value(jwin *w, size_t *b, size_t room)
+{
+    if (!win_span(w, b, room))
+        return false;
+    /* the lines of an excerpt of it end in the window too */
+    for (size_t k = *b; k - *b < KEPT_LINE_MAX; k++) {
+        int c = win_at(w, k);
+        if (c < 0 || c == '\n')
+            break;
+    }
+    jcheck chk = {NULL, 0, 0, true};
+    size_t vend;
+    bool ok = json_check(w->buf, *b, w->cur, &vend, &chk) && vend == *b && chk.plain;
+    free(chk.keys);
+    return ok;
+}
+
+/* A member of a List other than its items, kept from the first pass. */
+typedef struct jwmember {
+    char *key;
+    size_t keylen;
+    char *text;             /* its value */
+    size_t len;
+    uint32_t line, col;     /* where the value starts */
+    kvet_value v;
+} jwmember;
+
+typedef struct jwplan {
+    bool list;              /* a List (else a top-level array) */
+    uint32_t line0, col0;   /* where the value starts */
+    size_t open;            /* the file offset of its list's '[' */
+    uint32_t oline, ocol;
+    jwmember *mem;
+    size_t nmem, items;     /* items: the index of `items` among the members */
+} jwplan;
+
+static void plan_free(jwplan *p)
+{
+    for (size_t i = 0; i < p->nmem; i++) {
+        free(p->mem[i].key);
+        free(p->mem[i].text);
+    }
+    free(p->mem);
+}
+
+/* The list's items from its '[' at buf[cur]: each checked (check) or
+ * handed on.  0 when done, NOT_PIECED (check) when an item does not
+ * qualify, -1 after reporting or when fn stopped. */
+static int win_items(jwin *w, jload *J, const jwplan *p, bool check, kv_doc_fn fn, void *ud)
+{
+    size_t room = J->ctx->limits.max_depth < CJSON_NESTING_LIMIT - 1 ? J->ctx->limits.max_depth
+                                                                     : CJSON_NESTING_LIMIT - 1;
+    size_t outer = p->list ? 2 : 1;
+    if (room <= outer)
+        return NOT_PIECED;
+    room -= outer;
+    win_take(w, w->cur + 1);
+    win_space(w);
+    if (win_at(w, w->cur) == ']')
+        return NOT_PIECED; /* an empty list: nothing to take apart */
+    for (uint32_t n = 0;; n++) {
+        win_space(w);
+        if (!win_drop(w))
+            return check ? NOT_PIECED : -1;
+        size_t b;
+        if (!win_value(w, &b, room)) {
+            if (check)
+                return NOT_PIECED;
+            /* the file changed since it was checked */
+            kv_diag(J->ctx, KVET_SEV_ERROR, J->name, w->line, w->col, 0, NULL, "the file changed while it was read");
+            return -1;
+        }
+        if (!check) {
+            kv_arena *a = arena_new();
+            uint32_t iline = w->line, icol = w->col;
+            kvet_value item = kv_absent();
+            J->arena = a;
+            J->data = w->buf;
+            J->len = w->end;
+            if (a && convert_span(J, w->cur, b, &iline, &icol, p->list ? 3 : 2, &item) < 0) {
+                arena_drop(a);
+                return -1;
+            }
+            kvet_list *l = a ? kv_list_new(a, 1) : NULL;
+            kvet_map *root = l && p->list ? kv_map_new(a, (uint32_t)p->nmem) : NULL;
+            bool oom = !l || (p->list && !root);
+            kvet_value lv = kv_absent(), doc_root;
+            if (!oom) {
+                l->items[0] = item;
+                lv = kv_list_value(l);
+                lv.src = J->src;
+                lv.line = p->oline;
+                lv.col = p->ocol;
+            }
+            for (size_t k = 0; !oom && root && k < p->nmem; k++) {
+                root->e[k].key = kv_string_new(a, p->mem[k].key, p->mem[k].keylen);
+                root->e[k].val = k == p->items ? lv : kv_value_copy(a, p->mem[k].v, &oom);
+                oom = oom || !root->e[k].key;
+            }
+            if (oom) {
+                kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
+                arena_drop(a);
+                return -1;
+            }
+            if (root) {
+                doc_root = kv_map_value(root);
+                doc_root.src = J->src;
+                doc_root.line = p->line0;
+                doc_root.col = p->col0;
+            } else {
+                doc_root = lv;
+            }
+            kv_doc doc = {doc_root, J->src, p->line0, p->col0, 0, a, n ? KV_PIECE_NEXT : KV_PIECE_FIRST};
+            int took = fn(ud, &doc);
+            if (took != 1)
+                arena_drop(a);
+            if (took < 0)
+                return -1;
+        }
+        win_take(w, b);
+        win_space(w);
+        int c = win_at(w, w->cur);
+        if (c == ']') {
+            win_take(w, w->cur + 1);
+            return 0;
+        }
+        if (c != ',') {
+            if (check)
+                return NOT_PIECED;
+            kv_diag(J->ctx, KVET_SEV_ERROR, J->name, w->line, w->col, 0, NULL, "the file changed while it was read");
+            return -1;
+        }
+        win_take(w, w->cur + 1);
+    }
+}
+
+/* The first pass: does the file qualify, and what are the List's members?
+ * 0: yes (the plan is filled), NOT_PIECED: no. */
+static int win_plan(jwin *w, jload *J, jwplan *p)
+{
+    if (win_at(w, 0) == 0xEF && win_at(w, 1) == 0xBB && win_at(w, 2) == 0xBF)
+        return NOT_PIECED; /* a byte order mark: left to the whole text */
+    win_space(w);
+    int c = win_at(w, w->cur);
+    if (c != '[' && c != '{')
+        return NOT_PIECED;
+    p->line0 = w->line;
+    p->col0 = w->col;
+    if (!win_keep_line(w, w->line, w->lstart, true))
+        return NOT_PIECED;
+    p->items = SIZE_MAX;
+    if (c == '[') {
+        p->open = w->base + w->cur;
+        p->oline = w->line;
+        p->ocol = w->col;
+        if (win_items(w, J, p, true, NULL, NULL) != 0)
+            return NOT_PIECED;
+    } else {
+        p->list = true;
+        bool list_kind = false;
+        win_take(w, w->cur + 1);
+        size_t room = J->ctx->limits.max_depth < CJSON_NESTING_LIMIT - 1 ? J->ctx->limits.max_depth
+                                                                         : CJSON_NESTING_LIMIT - 1;
+        for (;;) {
+            win_space(w);
+            if (!win_drop(w) || win_at(w, w->cur) != '"')
+                return NOT_PIECED;
+            if (!win_keep_line(w, w->line, w->lstart, true))
+                return NOT_PIECED;
+            /* a plain key: no escapes */
+            size_t k = w->cur + 1;
+            while ((c = win_at(w, k)) >= 0 && c != '"' && c != '\\' && c >= 0x20)
+                k++;
+            if (c != '"')
+                return NOT_PIECED;
+            size_t klen = k - w->cur - 1;
+            for (size_t i = 0; i < p->nmem; i++)
+                if (p->mem[i].keylen == klen && !memcmp(p->mem[i].key, w->buf + w->cur + 1, klen))
+                    return NOT_PIECED; /* a key twice */
+            jwmember *m = realloc(p->mem, (p->nmem + 1) * sizeof *m);
+            if (!m)
+                return NOT_PIECED;
+            p->mem = m;
+            m = &p->mem[p->nmem++];
+            memset(m, 0, sizeof *m);
+            if (!(m->key = malloc(klen + 1)))
+                return NOT_PIECED;
+            memcpy(m->key, w->buf + w->cur + 1, klen);
+            m->key[klen] = '\0';
+            m->keylen = klen;
+            win_take(w, k + 1);
+            win_space(w);
+            if (win_at(w, w->cur) != ':')
+                return NOT_PIECED;
+            win_take(w, w->cur + 1);
+            win_space(w);
+            if (!win_keep_line(w, w->line, w->lstart, true))
+                return NOT_PIECED;
+            m->line = w->line;
+            m->col = w->col;
+            if (klen == 5 && !memcmp(m->key, "items", 5) && win_at(w, w->cur) == '[') {
+                p->items = p->nmem - 1;
+                p->open = w->base + w->cur;
+                p->oline = w->line;
+                p->ocol = w->col;
+                if (win_items(w, J, p, true, NULL, NULL) != 0)
+                    return NOT_PIECED;
+            } else {
+                size_t b;
+                if (room < 1 || !win_value(w, &b, room - 1))
+                    return NOT_PIECED;
+                m->len = b - w->cur;
+                if (!(m->text = malloc(m->len + 1)))
+                    return NOT_PIECED;
+                memcpy(m->text, w->buf + w->cur, m->len);
+                m->text[m->len] = '\0';
+                if (klen == 4 && !memcmp(m->key, "kind", 4) && m->text[0] == '"') {
+                    size_t n = m->len - 2;
+                    list_kind = n >= 4 && !memchr(m->text + 1, '\\', n) && !memcmp(m->text + m->len - 5, "List", 4);
+                }
+                win_take(w, b);
+            }
+            win_space(w);
+            c = win_at(w, w->cur);
+            if (c == '}') {
+                win_take(w, w->cur + 1);
+                break;
+            }
+            if (c != ',')
+                return NOT_PIECED;
+            win_take(w, w->cur + 1);
+        }
+        if (!list_kind || p->items == SIZE_MAX)
+            return NOT_PIECED;
+    }
+    /* nothing but white space after it */
+    win_space(w);
+    if (win_at(w, w->cur) >= 0 || w->ioerr)
+        return NOT_PIECED;
+    /* no lost line's start is kept into the second pass */
+    while (w->nkept > w->nfixed)
+        free(w->kept[--w->nkept].text);
+    return 0;
+}
+
+struct kv_json_plan {
+    kvet_ctx *ctx;
+    jwin w;
+    jwplan p;
+};
+
+void kv_json_plan_free(kv_json_plan *plan)
+{
+    if (!plan)
+        return;
+    plan_free(&plan->p);
+    for (size_t i = 0; i < plan->w.nkept; i++)
+        free(plan->w.kept[i].text);
+    free(plan->w.kept);
+    free(plan->w.buf);
+    if (plan->w.f)
+        fclose(plan->w.f);
+    free(plan);
+}
+
+kv_json_plan *kv_json_plan_file(kvet_ctx *ctx, const char *path, size_t window)
+{
+    kv_json_plan *plan = calloc(1, sizeof *plan);
+    if (!plan)
+        return NULL;
+    plan->ctx = ctx;
+    jwin *w = &plan->w;
+    w->f = fopen(path, "rb");
+    w->chunk = window ? window : 1;
+    w->line = w->col = 1;
+    w->text.line = 1;
+    jload J;
+    memset(&J, 0, sizeof J);
+    J.ctx = ctx;
+    if (!w->f || win_plan(w, &J, &plan->p) != 0) {
+        kv_json_plan_free(plan);
+        return NULL;
+    }
+    return plan;
+}
+
+int kv_json_plan_load(kv_json_plan *plan, const char *name, uint32_t src, kv_doc_fn fn, void *ud,
+                      const kv_text **text)
+{
+    kvet_ctx *ctx = plan->ctx;
+    jwin *w = &plan->w;
+    jwplan *p = &plan->p;
+    jload J;
+    memset(&J, 0, sizeof J);
+    J.ctx = ctx;
+    J.name = name;
+    J.src = src;
+    J.text = &w->text;
+    *text = &w->text;
+    /* the List's members, converted once and copied into each piece */
+    kv_arena *shell = arena_new();
+    int rc = 0;
+    if (!shell) {
+        kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "out of memory");
+        rc = -1;
+    }
+    for (size_t k = 0; rc == 0 && k < p->nmem; k++) {
+        if (k == p->items)
+            continue;
+        uint32_t line = p->mem[k].line, col = p->mem[k].col;
+        J.arena = shell;
+        J.data = p->mem[k].text;
+        J.len = p->mem[k].len;
+        rc = convert_span(&J, 0, p->mem[k].len, &line, &col, 2, &p->mem[k].v);
+    }
+    /* the second pass, from the list on */
+    if (rc == 0 && fseeko(w->f, (off_t)p->open, SEEK_SET) != 0) {
+        kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "cannot read: %s", strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0) {
+        w->end = w->cur = 0;
+        w->buf[0] = '\0';
+        w->base = p->open;
+        w->eof = w->ioerr = false;
+        w->line = p->oline;
+        w->col = p->ocol;
+        w->lstart = p->ocol == 1 ? 0 : SIZE_MAX;
+        w->text.line = p->oline;
+        w->text.mid_line = p->ocol != 1;
+        win_view(w);
+        if (win_at(w, 0) != '[') {
+            kv_diag(ctx, KVET_SEV_ERROR, name, p->oline, p->ocol, 0, NULL, "the file changed while it was read");
+            rc = -1;
+        } else {
+            rc = win_items(w, &J, p, false, fn, ud);
+        }
+        if (rc == 0 && w->ioerr) {
+            kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "cannot read: %s", strerror(errno));
+            rc = -1;
+        }
+    }
+    J.arena = NULL;
+    arena_drop(shell);
+    free(J.pos);
+    *text = NULL;
     return rc;
 }

@@ -37,8 +37,7 @@ typedef enum where {
 
 typedef struct mload {
     kvet_ctx *ctx;
-    const char *data;
-    size_t len;
+    const kv_text *text; /* for excerpts */
     kv_doc_fn fn;
     void *ud;
     kv_manifest_stats *st;
@@ -80,7 +79,7 @@ static void report(mload *m, const kv_doc *doc, kvet_severity sev, kvet_value at
     va_list ap;
     va_start(ap, fmt);
     kv_vdiag(m->ctx, sev, doc_name(m, doc), line, col, line ? width : 0,
-             sev == KVET_SEV_NOTE ? NULL : kv_line_start(m->data, m->len, line), fmt, ap);
+             sev == KVET_SEV_NOTE ? NULL : kv_text_line(m->text, line), fmt, ap);
     va_end(ap);
     if (sev == KVET_SEV_ERROR) {
         m->failed = true;
@@ -452,7 +451,21 @@ int kv_load_manifests(kvet_ctx *ctx, const char *name, uint32_t src, const char 
     if (!stats)
         stats = &none;
     memset(stats, 0, sizeof *stats);
-    mload m = {ctx, data, len, fn, ud, stats, false, false, false};
+    kv_text text = {data, len, 1, false, NULL, 0};
+    mload m = {ctx, &text, fn, ud, stats, false, false, false};
     int rc = kv_load_buffer_ex(ctx, name, src, data, len, KV_FMT_AUTO, flags, on_doc, &m);
+    return rc < 0 || m.failed ? -1 : 0;
+}
+
+int kv_load_manifests_planned(kvet_ctx *ctx, kv_json_plan *plan, const char *name, uint32_t src, kv_doc_fn fn,
+                              void *ud, kv_manifest_stats *stats)
+{
+    kv_manifest_stats none;
+    if (!stats)
+        stats = &none;
+    memset(stats, 0, sizeof *stats);
+    mload m = {ctx, NULL, fn, ud, stats, false, false, false};
+    /* the loader points m.text at its window before it hands anything on */
+    int rc = kv_json_plan_load(plan, name, src, on_doc, &m, &m.text);
     return rc < 0 || m.failed ? -1 : 0;
 }

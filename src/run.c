@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "coverage.h"
@@ -1779,6 +1780,33 @@ static void eval_parsed_unit(run *r, uint32_t ui)
 }
 
 /* Read and parse one unit, for the index (pass 1) or for evaluation. */
+/* A JSON file this large is read through a window (kv_json_plan_file)
+ * when it is one array or List, JSON_WINDOW bytes at a time. */
+enum { JSON_WINDOW_MIN = 4 << 20, JSON_WINDOW = 1 << 20 };
+
+/* The plan of reading file `path` through a window, and its size; NULL
+ * when it is read whole. */
+static kv_json_plan *json_plan(kvet_ctx *ctx, const char *path, size_t *size)
+{
+    struct stat st;
+    size_t n = strlen(path);
+    if (n < 5 || strcmp(path + n - 5, ".json") != 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size < JSON_WINDOW_MIN || (uint64_t)st.st_size > ctx->limits.max_document_bytes)
+        return NULL;
+    *size = (size_t)st.st_size;
+    return kv_json_plan_file(ctx, path, JSON_WINDOW);
+}
+
+/* kv_load_manifests, of the text or through the plan */
+static void load_manifests(kvet_ctx *ctx, kv_json_plan *plan, const char *name, uint32_t src, const char *data,
+                           size_t len, unsigned flags, kv_doc_fn fn, void *ud, kv_manifest_stats *st)
+{
+    if (plan)
+        kv_load_manifests_planned(ctx, plan, name, src, fn, ud, st);
+    else
+        kv_load_manifests(ctx, name, src, data, len, flags, fn, ud, st);
+}
+
 static void load_unit(run *r, uint32_t ui, bool indexing)
 {
     const unit *u = &r->units[ui];
@@ -1788,7 +1816,10 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     bool owned = false;
     size_t before = kvet_diag_count(r->ctx);
     r->cur_unit = ui;
-    if (u->path) {
+    kv_json_plan *plan = u->path && strcmp(u->path, "-") != 0 ? json_plan(r->ctx, u->path, &len) : NULL;
+    if (plan) {
+        /* read as it is loaded */
+    } else if (u->path) {
         int rc = read_input(r, u->path, &data, &len, &owned);
         if (rc < 0) {
             /* a file is read again in pass 2, which reports it; stdin is not */
@@ -1818,7 +1849,7 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         unit *pu = &r->units[ui];
         pu->first_event = r->nevents;
         r->unit_diag_base = before;
-        kv_load_manifests(r->ctx, name, src, data, len, flags, index_doc, r, &pu->st);
+        load_manifests(r->ctx, plan, name, src, data, len, flags, index_doc, r, &pu->st);
         pu->nevents = r->nevents - pu->first_event;
         pu->len = len;
         pu->diags = kv_diag_detach(r->ctx, before, &pu->ndiags);
@@ -1829,7 +1860,7 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         r->cur_ctx = context_for(r, ui);
         out_begin(r, &r->units[ui]);
         if (r->cur_ctx)
-            kv_load_manifests(r->ctx, name, src, data, len, flags, eval_doc, r, &st);
+            load_manifests(r->ctx, plan, name, src, data, len, flags, eval_doc, r, &st);
         else
             memset(&st, 0, sizeof st);
         out_end(r, &r->units[ui]);
@@ -1839,6 +1870,7 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
             info = &r->res->pub.inputs[u->origin];
         count_input(r, info, len, &st);
     }
+    kv_json_plan_free(plan);
     if (owned)
         free(data);
 }
@@ -1920,13 +1952,15 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, unit *u)
     }
     char *data = NULL;
     size_t len = 0;
-    if (kv_read_file(tctx, u->path, &data, &len) < 0) {
+    kv_json_plan *plan = json_plan(tctx, u->path, &len);
+    if (!plan && kv_read_file(tctx, u->path, &data, &len) < 0) {
         kv_diag_truncate(tctx, 0);
         u->ahead = AHEAD_UNREAD;
         return;
     }
     ahead_doc_ud ud = {r, tctx, u};
-    kv_load_manifests(tctx, unit_name(r, u), u->src, data, len, 0, ahead_doc, &ud, &u->st);
+    load_manifests(tctx, plan, unit_name(r, u), u->src, data, len, 0, ahead_doc, &ud, &u->st);
+    kv_json_plan_free(plan);
     free(data);
     u->len = len;
     u->diags = kv_diag_detach(tctx, 0, &u->ndiags);

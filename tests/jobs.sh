@@ -138,6 +138,35 @@ done > "$tmp/dump.yaml"
     done
     printf '\n]}\n'
 } > "$tmp/dump.json"
+# a JSON List of over 4 MB is read through a window, one item at a time;
+# with a byte order mark the same file is read whole: the same report
+mkdir -p "$tmp/window" "$tmp/whole"
+awk 'BEGIN {
+    pad = sprintf("%0600d", 0)
+    printf "{\n  \"apiVersion\": \"v1\",\n  \"items\": [\n"
+    for (i = 1; i <= 6500; i++) {
+        printf "    {\"apiVersion\": \"serving.knative.dev/v1\", \"kind\": \"Service\", \"metadata\": "
+        printf "{\"name\": \"s%d\", \"namespace\": \"n%d\", \"labels\": {\"pad\": \"%s\"}}, ", i, i % 9, pad
+        printf "\"spec\": {\"template\": {\"metadata\": {\"annotations\": "
+        printf "{\"autoscaling.knative.dev/min-scale\": \"%d\", \"autoscaling.knative.dev/max-scale\": \"3\"}}}}}", i % 5
+        printf "%s\n", i < 6500 ? "," : ""
+    }
+    printf "  ],\n  \"kind\": \"List\",\n  \"metadata\": {\"resourceVersion\": \"\"}\n}\n"
+}' > "$tmp/window/list.json"
+{ printf '\357\273\277'; cat "$tmp/window/list.json"; } > "$tmp/whole/list.json"
+same json-window --rules "$top/rules" --no-config "$tmp/window/list.json"
+for w in window whole; do
+    "$KVET" check --color never --format json --rules "$top/rules" --no-config "$tmp/$w/list.json" 2>&1 |
+        sed "s|$tmp/$w|DIR|g" > "$tmp/$w.out"
+done
+if [ "$(wc -c < "$tmp/window/list.json")" -gt 4194304 ] && cmp -s "$tmp/window.out" "$tmp/whole.out" &&
+   grep -q '"resources": 6500' "$tmp/window.out"; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1))
+    echo "not ok - a JSON List read through a window differs from the same List read whole"
+    diff "$tmp/window.out" "$tmp/whole.out" | head -10 | sed 's/^/    /'
+fi
 same one-large-file --rules "$top/rules" --no-config "$tmp/dump.yaml" "$tmp/dump.json"
 same one-large-file-small --rules "$top/bench/small.kvet" --no-config "$tmp/dump.yaml" "$tmp/dump.json"
 

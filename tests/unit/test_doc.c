@@ -12,6 +12,7 @@
 
 #include "ctx.h"
 #include "doc.h"
+#include "strbuf.h"
 #include "value.h"
 #include "pathglob.h"
 
@@ -887,6 +888,176 @@ START_TEST(path_globs)
 }
 END_TEST
 
+/* ------------------------------------------------- a JSON file in a window */
+
+/* Every value of v with its position, in a buffer. */
+static void dump_value(kv_buf *b, kvet_value v, uint32_t src)
+{
+    kv_buf_printf(b, "@%s%u:%u ", v.src == src ? "" : "elsewhere:", v.line, v.col);
+    switch (v.type) {
+    case KVET_MAP:
+        kv_buf_puts(b, "{");
+        for (uint32_t i = 0; i < v.u.m->n; i++) {
+            kv_buf_printf(b, "\"%s\": ", v.u.m->e[i].key->data);
+            dump_value(b, v.u.m->e[i].val, src);
+            kv_buf_puts(b, ", ");
+        }
+        kv_buf_puts(b, "}");
+        break;
+    case KVET_LIST:
+        kv_buf_puts(b, "[");
+        for (uint32_t i = 0; i < v.u.l->n; i++) {
+            dump_value(b, v.u.l->items[i], src);
+            kv_buf_puts(b, ", ");
+        }
+        kv_buf_puts(b, "]");
+        break;
+    case KVET_STRING: kv_buf_printf(b, "s%u'%s'", v.flags, v.u.s->data); break;
+    case KVET_INT: kv_buf_printf(b, "i%lld", (long long)v.u.i); break;
+    case KVET_FLOAT: kv_buf_printf(b, "f%.17g", v.u.f); break;
+    case KVET_BOOL: kv_buf_printf(b, "b%d", v.u.b); break;
+    default: kv_buf_printf(b, "t%d", v.type); break;
+    }
+}
+
+typedef struct seen {
+    kv_buf b;
+    int n;
+    uint32_t src;
+} seen;
+
+static int see_resource(void *ud, kv_doc *d)
+{
+    seen *s = ud;
+    kv_buf_printf(&s->b, "doc %u:%u piece %u: ", d->line, d->col, d->piece);
+    dump_value(&s->b, d->root, s->src);
+    kv_buf_puts(&s->b, "\n");
+    s->n++;
+    return 0;
+}
+
+/* What loading file `path` gives: its resources, their positions, every
+ * diagnostic as rendered (excerpts and carets), the counts and the result;
+ * through a window of `window` bytes when window > 0. */
+static char *load_report(kvet_ctx *ctx, const char *path, size_t window, bool *windowed)
+{
+    seen s = {.n = 0};
+    kv_buf_init(&s.b);
+    kv_manifest_stats st;
+    uint32_t src = s.src = kv_source_add(ctx, path);
+    int rc;
+    *windowed = false;
+    kv_json_plan *plan = window ? kv_json_plan_file(ctx, path, window) : NULL;
+    if (plan) {
+        *windowed = true;
+        rc = kv_load_manifests_planned(ctx, plan, path, src, see_resource, &s, &st);
+        kv_json_plan_free(plan);
+    } else {
+        char *data;
+        size_t len;
+        ck_assert_int_eq(kv_read_file(ctx, path, &data, &len), 0);
+        rc = kv_load_manifests(ctx, path, src, data, len, 0, see_resource, &s, &st);
+        free(data);
+    }
+    kv_buf_printf(&s.b, "rc %d docs %zu resources %zu skipped %zu invalid %zu\n", rc, st.documents, st.resources,
+                  st.skipped, st.invalid);
+    for (size_t i = 0; i < kvet_diag_count(ctx); i++) {
+        char *r = kvet_diag_render(kvet_diag_at(ctx, i), 0);
+        kv_buf_puts(&s.b, r);
+        free(r);
+    }
+    kvet_diag_clear(ctx);
+    return kv_buf_take(&s.b);
+}
+
+static void write_file(const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+    fclose(f);
+}
+
+/* A large JSON array or List read through a window gives what the whole
+ * text gives: the same resources at the same positions, the same
+ * diagnostics with the same excerpts; anything else is not windowed. */
+START_TEST(json_window_as_whole)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char dir[] = "/tmp/kvet-window-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/in.json", dir);
+    /* a line longer than a window keeps its start for excerpts */
+    size_t longn = 70000;
+    char *longs = malloc(longn + 1);
+    memset(longs, 'x', longn);
+    longs[longn] = '\0';
+    kv_buf big;
+    kv_buf_init(&big);
+    kv_buf_printf(&big, "{\"apiVersion\": \"v1\", \"items\": [{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", "
+                        "\"data\": {\"a\": \"%s\"}}, 7, {\"apiVersion\": \"v1\"}], \"kind\": \"List\"}\n", longs);
+    char *bigtext = kv_buf_take(&big);
+    free(longs);
+    const char *yes[] = {
+        /* kubectl's layout: members after the items, items with errors */
+        "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {\n            \"apiVersion\": \"apps/v1\",\n"
+        "            \"kind\": \"Deployment\",\n            \"metadata\": {\"name\": \"d\\u00e9\\n\\\"q\\\"\", "
+        "\"n\": [1, -2.5e3, 9223372036854775807, 18446744073709551616, true, false, null]}\n        },\n"
+        "        {\"metadata\": {}}, 7,\n        {\"apiVersion\": \"apps/v1/x\", \"kind\": \"D\"},\n"
+        "        {\"apiVersion\": \"v1\", \"kind\": \"\\u00c9\"}\n    ],\n    \"kind\": \"List\",\n"
+        "    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n",
+        /* a typed list: its items are of its kind */
+        "{\"apiVersion\": \"serving.kserve.io/v1beta1\", \"kind\": \"InferenceServiceList\",\n"
+        " \"items\": [{\"metadata\": {\"name\": \"a\"}}, {\"metadata\": {\"name\": \"b\"}},\n"
+        "  {\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\"}, \"s\"]}",
+        /* a top-level array */
+        "  [\n {\"apiVersion\": \"v1\", \"kind\": \"A\"},{\"apiVersion\": \"v1\", \"kind\": \"B\"} ,\n"
+        "  {\"kind\": \"C\"}, [1], {}]\n\n",
+        bigtext,
+    };
+    const char *no[] = {
+        "[{\"apiVersion\": \"v1\", \"kind\": \"A\"},]",                              /* invalid */
+        "[{\"apiVersion\": \"v1\", \"kind\": \"A\", \"kind\": \"B\"}]",              /* a key twice */
+        "[{\"apiVersion\": \"v1\", \"kind\": \"A\"}]\n[{\"apiVersion\": \"v1\", \"kind\": \"B\"}]", /* two values */
+        "\xef\xbb\xbf[{\"apiVersion\": \"v1\", \"kind\": \"A\"}]",                   /* a byte order mark */
+        "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": []}",               /* nothing to take apart */
+        "{\"apiVersion\": \"v1\", \"kind\": \"Thing\", \"items\": [{}]}",            /* not a List */
+        "{\"apiVersion\": \"v1\", \"k\\u0069nd\": \"List\", \"items\": [{}]}",       /* an escaped key */
+        "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [{}], \"items\": [{}]}",
+        "[[[[[[{\"apiVersion\": \"v1\", \"kind\": \"A\"}]]]]]]",                     /* deeper than the limit */
+        "[{\"apiVersion\": \"v1\", \"kind\": \"A\"}",                                /* cut short */
+        "7",
+    };
+    kvet_limits lim = *kvet_ctx_limits(ctx);
+    lim.max_depth = 6;
+    kvet_ctx_set_limits(ctx, &lim);
+    const size_t windows[] = {1, 3, 64, 1 << 20};
+    for (size_t c = 0; c < sizeof yes / sizeof *yes; c++) {
+        write_file(path, yes[c], strlen(yes[c]));
+        bool windowed;
+        char *whole = load_report(ctx, path, 0, &windowed);
+        for (size_t k = 0; k < sizeof windows / sizeof *windows; k++) {
+            char *part = load_report(ctx, path, windows[k], &windowed);
+            ck_assert_msg(windowed, "case %zu, window %zu: not windowed", c, windows[k]);
+            ck_assert_msg(!strcmp(whole, part), "case %zu, window %zu:\n%.3000s\n--- whole:\n%.3000s", c, windows[k],
+                          part, whole);
+            free(part);
+        }
+        free(whole);
+    }
+    for (size_t c = 0; c < sizeof no / sizeof *no; c++) {
+        write_file(path, no[c], strlen(no[c]));
+        ck_assert_msg(!kv_json_plan_file(ctx, path, 16), "case %zu: windowed", c);
+        ck_assert_uint_eq(kvet_diag_count(ctx), 0);
+    }
+    free(bigtext);
+    unlink(path);
+    rmdir(dir);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *doc_suite(void)
 {
     Suite *s = suite_create("doc");
@@ -910,6 +1081,7 @@ static Suite *doc_suite(void)
     tc = tcase_create("manifests");
     tcase_add_test(tc, manifests_lists_and_streams);
     tcase_add_test(tc, manifests_json_list_pieces);
+    tcase_add_test(tc, json_window_as_whole);
     tcase_add_test(tc, manifests_api_version_and_kind);
     tcase_add_test(tc, manifests_helm_sources);
     suite_add_tcase(s, tc);
