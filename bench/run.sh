@@ -69,7 +69,7 @@ measure() {
 }
 
 echo "kvet: $kvet"
-printf "%-6s %-5s %7s %8s %8s %8s %7s %9s %8s\n" pack jobs docs MB floor_s kvet_s ratio docs/s rss_MB
+printf "%-10s %-5s %7s %8s %8s %8s %7s %9s %8s\n" pack jobs docs MB floor_s kvet_s ratio docs/s rss_MB
 for n in $sizes; do
     data="$work/data-$n"
     [ -d "$data" ] || "$work/bin/gen" "$n" "$data"
@@ -95,7 +95,7 @@ for n in $sizes; do
             measure "$kvet" check --quiet --fail-level never --format json -o "$work/report.json" \
                 "${jopt[@]}" --rules "$prules" "$input"
             awk -v pk="$pack" -v j="$j" -v n="$n" -v mb="$mb" -v p="$floor" -v c="$secs" -v rss="$rss_kb" 'BEGIN {
-                printf "%-6s %-5s %7s %8s %8.2f %8.2f %7.2f %9.0f %8.1f\n", pk, j, n, mb, p, c,
+                printf "%-10s %-5s %7s %8s %8.2f %8.2f %7.2f %9.0f %8.1f\n", pk, j, n, mb, p, c,
                     c / (p + 0.0001), n / (c + 0.0001), rss / 1024 }'
         done
     done

@@ -58,6 +58,12 @@ enum { KV_LOAD_SOURCES = 1 };
 int kv_load_buffer_ex(kvet_ctx *ctx, const char *name, uint32_t src,
                       const char *data, size_t len, kv_doc_format fmt, unsigned flags,
                       kv_doc_fn fn, void *ud);
+/* With `into` (not NULL), YAML documents are built in that arena, which
+ * the caller owns, instead of an arena each: fn sees doc->arena == into
+ * and must not take it.  JSON documents come as before. */
+int kv_load_buffer_in(kvet_ctx *ctx, const char *name, uint32_t src,
+                      const char *data, size_t len, kv_doc_format fmt, unsigned flags,
+                      kv_arena *into, kv_doc_fn fn, void *ud);
 
 /* A text as diagnostics quote it: the whole of an input, or the part of a
  * large file a window holds (json_load.c), with lines from before the
@@ -98,6 +104,9 @@ typedef struct kv_manifest_stats {
  * reported or fn stopped the load. */
 int kv_load_manifests(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
                       unsigned flags, kv_doc_fn fn, void *ud, kv_manifest_stats *stats);
+/* kv_load_manifests, building YAML documents in `into` (kv_load_buffer_in) */
+int kv_load_manifests_in(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
+                         unsigned flags, kv_arena *into, kv_doc_fn fn, void *ud, kv_manifest_stats *stats);
 
 /* A large file that is one JSON array or List (`kubectl get -o json` of a
  * cluster) is read through a window instead of whole (json_load.c): only

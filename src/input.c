@@ -14,7 +14,7 @@
 #include "pathglob.h"
 
 int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                 bool sources, kv_doc_fn fn, void *ud);
+                 bool sources, kv_arena *into, kv_doc_fn fn, void *ud);
 int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
                  kv_doc_fn fn, void *ud);
 bool kv_json_value_end(const char *data, size_t len, size_t i, size_t *end);
@@ -59,6 +59,13 @@ int kv_load_buffer_ex(kvet_ctx *ctx, const char *name, uint32_t src,
                       const char *data, size_t len, kv_doc_format fmt, unsigned flags,
                       kv_doc_fn fn, void *ud)
 {
+    return kv_load_buffer_in(ctx, name, src, data, len, fmt, flags, NULL, fn, ud);
+}
+
+int kv_load_buffer_in(kvet_ctx *ctx, const char *name, uint32_t src,
+                      const char *data, size_t len, kv_doc_format fmt, unsigned flags,
+                      kv_arena *into, kv_doc_fn fn, void *ud)
+{
     /* a UTF-8 byte order mark is not part of the document */
     if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB && (unsigned char)data[2] == 0xBF) {
         data += 3;
@@ -68,7 +75,7 @@ int kv_load_buffer_ex(kvet_ctx *ctx, const char *name, uint32_t src,
         fmt = has_suffix(name, ".json") || is_json_stream(data, len) ? KV_FMT_JSON : KV_FMT_YAML;
     if (fmt == KV_FMT_JSON)
         return kv_load_json(ctx, name, src, data, len, fn, ud);
-    return kv_load_yaml(ctx, name, src, data, len, (flags & KV_LOAD_SOURCES) != 0, fn, ud);
+    return kv_load_yaml(ctx, name, src, data, len, (flags & KV_LOAD_SOURCES) != 0, into, fn, ud);
 }
 
 const char *kv_text_line(const kv_text *t, uint32_t line)

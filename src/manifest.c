@@ -447,13 +447,19 @@ static int on_doc(void *ud, kv_doc *doc)
 int kv_load_manifests(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
                       unsigned flags, kv_doc_fn fn, void *ud, kv_manifest_stats *stats)
 {
+    return kv_load_manifests_in(ctx, name, src, data, len, flags, NULL, fn, ud, stats);
+}
+
+int kv_load_manifests_in(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
+                         unsigned flags, kv_arena *into, kv_doc_fn fn, void *ud, kv_manifest_stats *stats)
+{
     kv_manifest_stats none;
     if (!stats)
         stats = &none;
     memset(stats, 0, sizeof *stats);
     kv_text text = {data, len, 1, false, NULL, 0};
     mload m = {ctx, &text, fn, ud, stats, false, false, false};
-    int rc = kv_load_buffer_ex(ctx, name, src, data, len, KV_FMT_AUTO, flags, on_doc, &m);
+    int rc = kv_load_buffer_in(ctx, name, src, data, len, KV_FMT_AUTO, flags, into, on_doc, &m);
     return rc < 0 || m.failed ? -1 : 0;
 }
 

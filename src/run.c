@@ -1925,7 +1925,8 @@ static int ahead_doc(void *ud, kv_doc *doc)
             into = &u->queried;
     }
     bool oom = false;
-    kvet_value kept = kv_value_copy(into, doc->root, &oom);
+    /* built in the unit's arena already (no program query: parse_ahead) */
+    kvet_value kept = doc->arena == into ? doc->root : kv_value_copy(into, doc->root, &oom);
     if (oom) {
         u->ahead_oom = true;
         return 0;
@@ -1959,7 +1960,13 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, unit *u)
         return;
     }
     ahead_doc_ud ud = {r, tctx, u};
-    load_manifests(tctx, plan, unit_name(r, u), u->src, data, len, 0, ahead_doc, &ud, &u->st);
+    if (plan)
+        kv_load_manifests_planned(tctx, plan, unit_name(r, u), u->src, ahead_doc, &ud, &u->st);
+    else
+        /* with no query every document is kept until the unit is evaluated:
+         * build it in the unit's arena instead of copying it there */
+        kv_load_manifests_in(tctx, unit_name(r, u), u->src, data, len, 0, r->prog->nqueries ? NULL : &u->pending,
+                             ahead_doc, &ud, &u->st);
     kv_json_plan_free(plan);
     free(data);
     u->len = len;

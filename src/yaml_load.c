@@ -891,13 +891,15 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
 }
 
 int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                 bool sources, kv_doc_fn fn, void *ud);
+                 bool sources, kv_arena *into, kv_doc_fn fn, void *ud);
 
+/* into: build every document there, not in an arena of its own */
 int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                 bool sources, kv_doc_fn fn, void *ud)
+                 bool sources, kv_arena *into, kv_doc_fn fn, void *ud)
 {
     loader L;
     memset(&L, 0, sizeof L);
+    L.fixed_arena = into;
     L.ctx = ctx;
     L.lim = &ctx->limits;
     L.name = name;
