@@ -125,6 +125,16 @@ void kv_json_plan_free(kv_json_plan *plan);
 int kv_load_manifests_planned(kvet_ctx *ctx, kv_json_plan *plan, const char *name, uint32_t src, kv_doc_fn fn,
                               void *ud, kv_manifest_stats *stats);
 
+/* A large YAML file is read through a window too: libyaml is given the file
+ * `window` bytes at a time, and the text is kept from the current
+ * document's first line on, for excerpts and block scalars.
+ * kv_yaml_windowable says whether the file at path can be (no byte order
+ * mark, and not JSON: kv_load_buffer's choice of loader needs the text);
+ * kv_load_manifests_yaml_window then does what kv_load_manifests does. */
+bool kv_yaml_windowable(const char *path);
+int kv_load_manifests_yaml_window(kvet_ctx *ctx, const char *path, const char *name, uint32_t src, size_t window,
+                                  kv_arena *into, kv_doc_fn fn, void *ud, kv_manifest_stats *stats);
+
 /* Read a whole file ("-" = stdin) into a malloc'd buffer, honouring
  * limits.max_document_bytes: an input over the limit is an error, never
  * read in part.  kv_read_named names the input `shown` in diagnostics

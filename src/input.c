@@ -88,6 +88,23 @@ const char *kv_text_line(const kv_text *t, uint32_t line)
     return kv_line_start(t->data, t->len, line - t->line + 1);
 }
 
+bool kv_yaml_windowable(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    unsigned char head[4096];
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    if (n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)
+        return false;
+    /* a text that starts as JSON may be JSON values one after another (is_json_stream) */
+    for (size_t i = 0; i < n; i++)
+        if (head[i] != ' ' && head[i] != '\t' && head[i] != '\r' && head[i] != '\n')
+            return head[i] != '{' && head[i] != '[';
+    return false;
+}
+
 /* The largest buffer a read may grow to: the limit plus one byte (to see
  * that a file is over it), never more than size_t holds. */
 static size_t read_cap_max(uint64_t limit)

@@ -20,7 +20,9 @@
  *     VERSION for the core group) and kind: a resource with one of them
  *     missing or malformed is an error at its position, never skipped.
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -460,6 +462,27 @@ int kv_load_manifests_in(kvet_ctx *ctx, const char *name, uint32_t src, const ch
     kv_text text = {data, len, 1, false, NULL, 0};
     mload m = {ctx, &text, fn, ud, stats, false, false, false};
     int rc = kv_load_buffer_in(ctx, name, src, data, len, KV_FMT_AUTO, flags, into, on_doc, &m);
+    return rc < 0 || m.failed ? -1 : 0;
+}
+
+int kv_load_yaml_window(kvet_ctx *ctx, const char *name, uint32_t src, FILE *f, size_t window, kv_arena *into,
+                        kv_doc_fn fn, void *ud, const kv_text **text);
+
+int kv_load_manifests_yaml_window(kvet_ctx *ctx, const char *path, const char *name, uint32_t src, size_t window,
+                                  kv_arena *into, kv_doc_fn fn, void *ud, kv_manifest_stats *stats)
+{
+    kv_manifest_stats none;
+    if (!stats)
+        stats = &none;
+    memset(stats, 0, sizeof *stats);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    mload m = {ctx, NULL, fn, ud, stats, false, false, false};
+    int rc = kv_load_yaml_window(ctx, name, src, f, window, into, on_doc, &m, &m.text);
+    fclose(f);
     return rc < 0 || m.failed ? -1 : 0;
 }
 

@@ -1780,31 +1780,51 @@ static void eval_parsed_unit(run *r, uint32_t ui)
 }
 
 /* Read and parse one unit, for the index (pass 1) or for evaluation. */
-/* A JSON file this large is read through a window (kv_json_plan_file)
- * when it is one array or List, JSON_WINDOW bytes at a time. */
-enum { JSON_WINDOW_MIN = 4 << 20, JSON_WINDOW = 1 << 20 };
+/* A file this large is read through a window (doc.h), WINDOW bytes at a
+ * time, when it is a JSON array or List, or YAML. */
+enum { WINDOW_MIN = 4 << 20, WINDOW = 1 << 20 };
 
-/* The plan of reading file `path` through a window, and its size; NULL
- * when it is read whole. */
-static kv_json_plan *json_plan(kvet_ctx *ctx, const char *path, size_t *size)
+typedef struct windowed {
+    kv_json_plan *json;
+    bool yaml;
+} windowed;
+
+static bool has_suffix(const char *s, const char *suf)
 {
-    struct stat st;
-    size_t n = strlen(path);
-    if (n < 5 || strcmp(path + n - 5, ".json") != 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_size < JSON_WINDOW_MIN || (uint64_t)st.st_size > ctx->limits.max_document_bytes)
-        return NULL;
-    *size = (size_t)st.st_size;
-    return kv_json_plan_file(ctx, path, JSON_WINDOW);
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && !strcmp(s + n - m, suf);
 }
 
-/* kv_load_manifests, of the text or through the plan */
-static void load_manifests(kvet_ctx *ctx, kv_json_plan *plan, const char *name, uint32_t src, const char *data,
-                           size_t len, unsigned flags, kv_doc_fn fn, void *ud, kv_manifest_stats *st)
+/* How file `path` is read: through a window (*size gets its size), or
+ * whole (neither set). */
+static windowed window_for(kvet_ctx *ctx, const char *path, size_t *size)
 {
-    if (plan)
-        kv_load_manifests_planned(ctx, plan, name, src, fn, ud, st);
+    windowed w = {NULL, false};
+    struct stat st;
+    if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < WINDOW_MIN ||
+        (uint64_t)st.st_size > ctx->limits.max_document_bytes)
+        return w;
+    if (has_suffix(path, ".json"))
+        w.json = kv_json_plan_file(ctx, path, WINDOW);
+    else if (has_suffix(path, ".yaml") || has_suffix(path, ".yml"))
+        w.yaml = kv_yaml_windowable(path);
+    if (w.json || w.yaml)
+        *size = (size_t)st.st_size;
+    return w;
+}
+
+/* kv_load_manifests, of the text or through the window; YAML documents are
+ * built in `into` when it is not NULL */
+static void load_manifests(kvet_ctx *ctx, windowed *w, const char *path, const char *name, uint32_t src,
+                           const char *data, size_t len, unsigned flags, kv_arena *into, kv_doc_fn fn, void *ud,
+                           kv_manifest_stats *st)
+{
+    if (w->json)
+        kv_load_manifests_planned(ctx, w->json, name, src, fn, ud, st);
+    else if (w->yaml)
+        kv_load_manifests_yaml_window(ctx, path, name, src, WINDOW, into, fn, ud, st);
     else
-        kv_load_manifests(ctx, name, src, data, len, flags, fn, ud, st);
+        kv_load_manifests_in(ctx, name, src, data, len, flags, into, fn, ud, st);
 }
 
 static void load_unit(run *r, uint32_t ui, bool indexing)
@@ -1816,8 +1836,8 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     bool owned = false;
     size_t before = kvet_diag_count(r->ctx);
     r->cur_unit = ui;
-    kv_json_plan *plan = u->path && strcmp(u->path, "-") != 0 ? json_plan(r->ctx, u->path, &len) : NULL;
-    if (plan) {
+    windowed win = u->path ? window_for(r->ctx, u->path, &len) : (windowed){NULL, false};
+    if (win.json || win.yaml) {
         /* read as it is loaded */
     } else if (u->path) {
         int rc = read_input(r, u->path, &data, &len, &owned);
@@ -1849,7 +1869,7 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         unit *pu = &r->units[ui];
         pu->first_event = r->nevents;
         r->unit_diag_base = before;
-        load_manifests(r->ctx, plan, name, src, data, len, flags, index_doc, r, &pu->st);
+        load_manifests(r->ctx, &win, u->path, name, src, data, len, flags, NULL, index_doc, r, &pu->st);
         pu->nevents = r->nevents - pu->first_event;
         pu->len = len;
         pu->diags = kv_diag_detach(r->ctx, before, &pu->ndiags);
@@ -1860,7 +1880,7 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         r->cur_ctx = context_for(r, ui);
         out_begin(r, &r->units[ui]);
         if (r->cur_ctx)
-            load_manifests(r->ctx, plan, name, src, data, len, flags, eval_doc, r, &st);
+            load_manifests(r->ctx, &win, u->path, name, src, data, len, flags, NULL, eval_doc, r, &st);
         else
             memset(&st, 0, sizeof st);
         out_end(r, &r->units[ui]);
@@ -1870,7 +1890,7 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
             info = &r->res->pub.inputs[u->origin];
         count_input(r, info, len, &st);
     }
-    kv_json_plan_free(plan);
+    kv_json_plan_free(win.json);
     if (owned)
         free(data);
 }
@@ -1953,21 +1973,18 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, unit *u)
     }
     char *data = NULL;
     size_t len = 0;
-    kv_json_plan *plan = json_plan(tctx, u->path, &len);
-    if (!plan && kv_read_file(tctx, u->path, &data, &len) < 0) {
+    windowed win = window_for(tctx, u->path, &len);
+    if (!win.json && !win.yaml && kv_read_file(tctx, u->path, &data, &len) < 0) {
         kv_diag_truncate(tctx, 0);
         u->ahead = AHEAD_UNREAD;
         return;
     }
     ahead_doc_ud ud = {r, tctx, u};
-    if (plan)
-        kv_load_manifests_planned(tctx, plan, unit_name(r, u), u->src, ahead_doc, &ud, &u->st);
-    else
-        /* with no query every document is kept until the unit is evaluated:
-         * build it in the unit's arena instead of copying it there */
-        kv_load_manifests_in(tctx, unit_name(r, u), u->src, data, len, 0, r->prog->nqueries ? NULL : &u->pending,
-                             ahead_doc, &ud, &u->st);
-    kv_json_plan_free(plan);
+    /* with no query every document is kept until the unit is evaluated:
+     * build it in the unit's arena instead of copying it there */
+    load_manifests(tctx, &win, u->path, unit_name(r, u), u->src, data, len, 0,
+                   r->prog->nqueries ? NULL : &u->pending, ahead_doc, &ud, &u->st);
+    kv_json_plan_free(win.json);
     free(data);
     u->len = len;
     u->diags = kv_diag_detach(tctx, 0, &u->ndiags);

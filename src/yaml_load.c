@@ -49,6 +49,19 @@ typedef struct named_src {
     const char *name;        /* kv_source_name(id): the context owns it */
 } named_src;
 
+/* A large file read through a window (kv_load_yaml_window): what libyaml
+ * has been given from the current document's first line on. */
+typedef struct ywin {
+    FILE *f;
+    char *buf;
+    size_t cap, end;         /* buf[0..end) is the file from byte `base` on; buf[end] is NUL */
+    size_t base;             /* where a line starts */
+    size_t given;            /* bytes handed to libyaml */
+    size_t chunk;
+    bool ioerr;
+    kv_text text;            /* buf as excerpts quote it: line text.line starts at buf[0] */
+} ywin;
+
 typedef struct loader {
     kvet_ctx *ctx;           /* diagnostics go here; NULL: the first error is kept in err* */
     const kvet_limits *lim;
@@ -64,8 +77,10 @@ typedef struct loader {
     size_t scanned;          /* text before this offset has been looked at for `# Source:` */
     named_src *srcs;         /* `# Source:` paths registered by this load */
     uint32_t nsrcs, capsrcs;
-    const char *data;
+    const char *data;        /* the text, or NULL when it is read through win */
     size_t len;
+    ywin *win;
+    const kv_text *text;     /* for excerpts, or NULL */
     kv_arena *arena;
     frame *stack;
     uint32_t depth, capdepth;
@@ -77,12 +92,17 @@ typedef struct loader {
 } loader;
 
 static void error_at(loader *L, uint32_t line, uint32_t col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void win_line_read(ywin *w, uint32_t line);
+
 static void error_at(loader *L, uint32_t line, uint32_t col, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    if (L->win)
+        win_line_read(L->win, line);
     if (L->ctx) {
-        kv_vdiag(L->ctx, KVET_SEV_ERROR, L->name, line, col, 1, kv_line_start(L->data, L->len, line), fmt, ap);
+        kv_vdiag(L->ctx, KVET_SEV_ERROR, L->name, line, col, 1, L->text ? kv_text_line(L->text, line) : NULL, fmt,
+                 ap);
     } else if (!L->failed) {
         vsnprintf(L->errmsg, L->errsz, fmt, ap);
         L->errline = line;
@@ -90,6 +110,18 @@ static void error_at(loader *L, uint32_t line, uint32_t col, const char *fmt, ..
     }
     va_end(ap);
     L->failed = 1;
+}
+
+/* The text's length so far, and its byte at offset i (i below that; through
+ * a window, at or after the current document's first line). */
+static size_t text_len(const loader *L)
+{
+    return L->win ? L->win->base + L->win->end : L->len;
+}
+
+static char text_at(const loader *L, size_t i)
+{
+    return L->win ? L->win->buf[i - L->win->base] : L->data[i];
 }
 
 /* Give v its position: the text's own, or for an embedded text
@@ -321,14 +353,14 @@ static kvet_value scalar_value(loader *L, const yaml_event_t *ev)
         if (ev->data.scalar.style == YAML_LITERAL_SCALAR_STYLE) {
             /* where its text lines start: the first line after the indicator
              * that is not blank, so positions inside the text can be found */
-            size_t i = ev->start_mark.index;
-            while (i < L->len && L->data[i] != '\n')
+            size_t i = ev->start_mark.index, len = text_len(L);
+            while (i < len && text_at(L, i) != '\n')
                 i++;
-            while (i < L->len) {
+            while (i < len) {
                 size_t lstart = ++i, k = i;
-                while (k < L->len && L->data[k] == ' ')
+                while (k < len && text_at(L, k) == ' ')
                     k++;
-                if (k >= L->len || L->data[k] != '\n') {
+                if (k >= len || text_at(L, k) != '\n') {
                     if (k - lstart < 0xFFFF) {
                         v.flags |= KVET_VF_LITERAL;
                         v.reserved = (uint16_t)(k - lstart + 1);
@@ -676,14 +708,15 @@ static void report_parser_error(loader *L, yaml_parser_t *p)
     go_parser_error(L, p, p->problem ? p->problem : "unknown problem parsing YAML content");
     if (p->error == YAML_READER_ERROR) {
         /* the reader gives an offset, not a line: count lines up to it */
-        size_t off = p->problem_offset < L->len ? p->problem_offset : L->len;
-        line = 1;
+        size_t len = text_len(L), off = p->problem_offset < len ? p->problem_offset : len;
+        size_t from = L->win ? L->win->base : 0;
+        line = L->win ? L->win->text.line : 1;
         col = 1;
-        for (size_t i = 0; i < off; i++) {
-            if (L->data[i] == '\n') {
+        for (size_t i = from; i < off; i++) {
+            if (text_at(L, i) == '\n') {
                 line++;
                 col = 1;
-            } else if (((unsigned char)L->data[i] & 0xC0) != 0x80) {
+            } else if (((unsigned char)text_at(L, i) & 0xC0) != 0x80) {
                 col++;
             }
         }
@@ -699,6 +732,80 @@ static void report_parser_error(loader *L, yaml_parser_t *p)
         error_at(L, line, col, "invalid YAML: %s", problem);
 }
 
+/* Read a chunk more into the window: false at the end or on an error. */
+static bool win_more(ywin *w)
+{
+    if (w->cap - w->end < w->chunk + 1) {
+        size_t cap = w->cap ? w->cap : w->chunk + 1;
+        while (cap - w->end < w->chunk + 1)
+            cap *= 2;
+        char *b = realloc(w->buf, cap);
+        if (!b) {
+            w->ioerr = true;
+            return false;
+        }
+        w->buf = b;
+        w->cap = cap;
+    }
+    size_t n = fread(w->buf + w->end, 1, w->chunk, w->f);
+    w->end += n;
+    w->buf[w->end] = '\0';
+    w->text.data = w->buf;
+    w->text.len = w->end;
+    if (n == 0 && ferror(w->f))
+        w->ioerr = true;
+    return n > 0;
+}
+
+/* Read as far as the end of line `line` (up to an excerpt's length), so
+ * that an excerpt of it is whole. */
+static void win_line_read(ywin *w, uint32_t line)
+{
+    while (w->buf && line >= w->text.line) {
+        const char *p = kv_text_line(&w->text, line);
+        size_t from = p ? (size_t)(p - w->buf) : w->end;
+        if (memchr(w->buf + from, '\n', w->end - from) || w->end - from >= 4096 || !win_more(w))
+            return;
+    }
+}
+
+/* libyaml's input: the file's next bytes, kept in the window too.  As many
+ * as it asks for, as from a string, so that it reads the same way. */
+static int win_read(void *data, unsigned char *buffer, size_t size, size_t *size_read)
+{
+    ywin *w = data;
+    *size_read = 0;
+    while (w->base + w->end - w->given < size && win_more(w))
+        ;
+    if (w->ioerr)
+        return 0;
+    size_t n = w->base + w->end - w->given;
+    if (n > size)
+        n = size;
+    memcpy(buffer, w->buf + (w->given - w->base), n);
+    w->given += n;
+    *size_read = n;
+    return 1;
+}
+
+/* Forget the text before the line holding offset `upto` (a document's end),
+ * once a chunk's worth of it is read. */
+static void win_drop(ywin *w, size_t upto)
+{
+    if (upto <= w->base || upto - w->base < w->chunk || upto > w->base + w->end)
+        return;
+    size_t keep = upto - w->base;
+    while (keep > 0 && w->buf[keep - 1] != '\n')
+        keep--;
+    for (const char *p = w->buf, *e = w->buf + keep; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+        w->text.line++;
+    memmove(w->buf, w->buf + keep, w->end - keep + 1);
+    w->base += keep;
+    w->end -= keep;
+    w->text.data = w->buf;
+    w->text.len = w->end;
+}
+
 /* Parse the documents of init's text, handing each to fn; with first_only
  * the text after the first document is not read (go-yaml's Unmarshal reads
  * one).  init->errline/errcol get the first error's place when init has no
@@ -711,7 +818,10 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
         error_at(init, 0, 0, "out of memory");
         return -1;
     }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)L.data, L.len);
+    if (L.win)
+        yaml_parser_set_input(&parser, win_read, L.win);
+    else
+        yaml_parser_set_input_string(&parser, (const unsigned char *)L.data, L.len);
     int rc = 0;
     uint32_t docindex = 0;
     kvet_value root = kv_absent();
@@ -774,6 +884,9 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
                 free(L.arena);
             }
             L.arena = NULL;
+            /* the next document's excerpts start at its own line */
+            if (L.win)
+                win_drop(L.win, ev.end_mark.index);
             if (took < 0) {
                 rc = -1;
                 stop = true;
@@ -907,7 +1020,41 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
     L.data = data;
     L.len = len;
     L.sources = sources;
+    kv_text text = {data, len, 1, false, NULL, 0};
+    L.text = &text;
     return run(&L, false, fn, ud);
+}
+
+int kv_load_yaml_window(kvet_ctx *ctx, const char *name, uint32_t src, FILE *f, size_t window, kv_arena *into,
+                        kv_doc_fn fn, void *ud, const kv_text **text);
+
+int kv_load_yaml_window(kvet_ctx *ctx, const char *name, uint32_t src, FILE *f, size_t window, kv_arena *into,
+                        kv_doc_fn fn, void *ud, const kv_text **text)
+{
+    ywin w;
+    memset(&w, 0, sizeof w);
+    w.f = f;
+    w.chunk = window ? window : 1;
+    w.text.line = 1;
+    w.text.data = "";
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.ctx = ctx;
+    L.lim = &ctx->limits;
+    L.name = name;
+    L.src = src;
+    L.fixed_arena = into;
+    L.win = &w;
+    L.text = &w.text;
+    *text = &w.text;
+    int rc = run(&L, false, fn, ud);
+    if (w.ioerr) {
+        kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "cannot read: %s", strerror(errno));
+        rc = -1;
+    }
+    *text = NULL;
+    free(w.buf);
+    return rc;
 }
 
 typedef struct first_doc {

@@ -947,8 +947,13 @@ static char *load_report(kvet_ctx *ctx, const char *path, size_t window, bool *w
     uint32_t src = s.src = kv_source_add(ctx, path);
     int rc;
     *windowed = false;
-    kv_json_plan *plan = window ? kv_json_plan_file(ctx, path, window) : NULL;
-    if (plan) {
+    size_t n = strlen(path);
+    bool yaml = n > 5 && !strcmp(path + n - 5, ".yaml");
+    kv_json_plan *plan = window && !yaml ? kv_json_plan_file(ctx, path, window) : NULL;
+    if (window && yaml && kv_yaml_windowable(path)) {
+        *windowed = true;
+        rc = kv_load_manifests_yaml_window(ctx, path, path, src, window, NULL, see_resource, &s, &st);
+    } else if (plan) {
         *windowed = true;
         rc = kv_load_manifests_planned(ctx, plan, path, src, see_resource, &s, &st);
         kv_json_plan_free(plan);
@@ -1058,6 +1063,60 @@ START_TEST(json_window_as_whole)
 }
 END_TEST
 
+/* A large YAML file read through a window gives what the whole text gives. */
+START_TEST(yaml_window_as_whole)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char dir[] = "/tmp/kvet-window-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/in.yaml", dir);
+    const char *yes[] = {
+        /* resources, notes and errors over several documents, a literal block scalar, anchors */
+        "# a cluster dump\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  config.yaml: |\n\n"
+        "    rules:\n      - seriesQuery: x\n---\nnot: a resource\n---\napiVersion: apps/v1/x\nkind: D\n"
+        "---\nbase: &b {apiVersion: v1, kind: ConfigMap}\n---\napiVersion: v1\nkind: List\nitems:\n"
+        "- apiVersion: v1\n  kind: Service\n  metadata: {name: s, labels: {a: \"1\", a: \"2\"}}\n- 7\n"
+        "---\napiVersion: v1\nkind: \"\\u00c9\"\n...\n---\n- apiVersion: v1\n  kind: Pod\n\t- x\n",
+        /* an error in the middle: what came before is delivered */
+        "apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\napiVersion: v1\nkind: B\nmetadata: {name: [b\n"
+        "---\napiVersion: v1\nkind: C\n",
+        /* an unknown anchor, and a long last line without a newline */
+        "apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: *nope\n",
+        "apiVersion: v1\nkind: A\nmetadata:\n  name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: b: c",
+        /* invalid UTF-8 */
+        "apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: B\nmetadata: {name: \"\xff\"}\n",
+    };
+    const char *no[] = {
+        "\xef\xbb\xbf" "apiVersion: v1\nkind: A\n",    /* a byte order mark */
+        "  {\"apiVersion\": \"v1\", \"kind\": \"A\"}\n", /* perhaps JSON values one after another */
+        "[]",
+        "   \n\n",
+    };
+    const size_t windows[] = {1, 3, 64, 1 << 20};
+    for (size_t c = 0; c < sizeof yes / sizeof *yes; c++) {
+        write_file(path, yes[c], strlen(yes[c]));
+        bool windowed;
+        char *whole = load_report(ctx, path, 0, &windowed);
+        for (size_t k = 0; k < sizeof windows / sizeof *windows; k++) {
+            char *part = load_report(ctx, path, windows[k], &windowed);
+            ck_assert_msg(windowed, "case %zu, window %zu: not windowed", c, windows[k]);
+            ck_assert_msg(!strcmp(whole, part), "case %zu, window %zu:\n%.3000s\n--- whole:\n%.3000s", c, windows[k],
+                          part, whole);
+            free(part);
+        }
+        free(whole);
+    }
+    for (size_t c = 0; c < sizeof no / sizeof *no; c++) {
+        write_file(path, no[c], strlen(no[c]));
+        ck_assert_msg(!kv_yaml_windowable(path), "case %zu: windowable", c);
+    }
+    unlink(path);
+    rmdir(dir);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *doc_suite(void)
 {
     Suite *s = suite_create("doc");
@@ -1082,6 +1141,7 @@ static Suite *doc_suite(void)
     tcase_add_test(tc, manifests_lists_and_streams);
     tcase_add_test(tc, manifests_json_list_pieces);
     tcase_add_test(tc, json_window_as_whole);
+    tcase_add_test(tc, yaml_window_as_whole);
     tcase_add_test(tc, manifests_api_version_and_kind);
     tcase_add_test(tc, manifests_helm_sources);
     suite_add_tcase(s, tc);
