@@ -168,9 +168,9 @@ typedef struct ident_where {
 } ident_where;
 
 typedef struct ident {
-    uint64_t key;              /* hash of scope and identity */
+    uint64_t key, key2;        /* two independent hashes of scope and identity */
     uint64_t content;
-    const char *label;         /* "Service demo/x", in the table's arena */
+    const char *label;         /* "Service demo/x", in the table's arena, once defined twice */
     uint32_t scope;
     uint32_t nwhere;           /* definitions: first, then more[] */
     ident_where first;
@@ -807,9 +807,11 @@ static uint64_t hash_str(uint64_t h, const char *s, size_t n)
     return (h ^ 0xff) * 0x100000001b3ULL;
 }
 
-/* A resource's identity in its scope: API group, kind, namespace, name.
- * Returns false for a document without a name (generateName). */
-static bool identity(kvet_value root, uint32_t scope, uint64_t *key, char *label, size_t labelsz)
+/* A resource's identity in its scope: API group, kind, namespace, name,
+ * as two independent hashes (a false match of both is left to chance at
+ * 2^-128 a pair).  Returns false for a document without a name
+ * (generateName). */
+static bool identity(kvet_value root, uint32_t scope, uint64_t key[2])
 {
     kvet_value api = kvet_map_get(root, "apiVersion", 10);
     kvet_value kind = kvet_map_get(root, "kind", 4);
@@ -820,21 +822,41 @@ static bool identity(kvet_value root, uint32_t scope, uint64_t *key, char *label
         return false;
     const char *slash = memchr(api.u.s->data, '/', api.u.s->len);
     size_t glen = slash ? (size_t)(slash - api.u.s->data) : 0;
+    const char *nsd = ns.type == KVET_STRING ? ns.u.s->data : "";
+    size_t nsl = ns.type == KVET_STRING ? ns.u.s->len : 0;
     uint64_t h = 0xcbf29ce484222325ULL ^ scope;
     h = hash_str(h, api.u.s->data, glen);
     h = hash_str(h, kind.u.s->data, kind.u.s->len);
-    h = hash_str(h, ns.type == KVET_STRING ? ns.u.s->data : "", ns.type == KVET_STRING ? ns.u.s->len : 0);
-    h = hash_str(h, name.u.s->data, name.u.s->len);
-    *key = h;
+    h = hash_str(h, nsd, nsl);
+    key[0] = hash_str(h, name.u.s->data, name.u.s->len);
+    /* the second: the parts' lengths and a multiply-rotate mix of their bytes */
+    uint64_t g = 0x9E3779B97F4A7C15ULL + scope;
+    const struct { const char *p; size_t n; } part[4] = {
+        {api.u.s->data, glen}, {kind.u.s->data, kind.u.s->len}, {nsd, nsl}, {name.u.s->data, name.u.s->len}};
+    for (int k = 0; k < 4; k++) {
+        g = (g ^ part[k].n) * 0xff51afd7ed558ccdULL;
+        for (size_t i = 0; i < part[k].n; i++)
+            g = ((g ^ (unsigned char)part[k].p[i]) * 0xc4ceb9fe1a85ec53ULL) ^ (g >> 29);
+    }
+    key[1] = g ^ (g >> 32);
+    return true;
+}
+
+/* How notes name a resource: "Service demo/x". */
+static void identity_label(kvet_value root, char *label, size_t labelsz)
+{
+    kvet_value kind = kvet_map_get(root, "kind", 4);
+    kvet_value meta = kvet_map_get(root, "metadata", 8);
+    kvet_value ns = kvet_map_get(meta, "namespace", 9);
+    kvet_value name = kvet_map_get(meta, "name", 4);
     snprintf(label, labelsz, "%s %s%s%s", kind.u.s->data, ns.type == KVET_STRING ? ns.u.s->data : "",
              ns.type == KVET_STRING && ns.u.s->len ? "/" : "", name.u.s->data);
-    return true;
 }
 
 /* Record a definition; returns the entry (NULL when out of memory) and
  * whether an identical one came before. */
-static ident *ident_add(run *r, ident_table *t, uint64_t key, uint32_t scope, uint64_t content, const char *label,
-                        uint32_t src, uint32_t line, bool *identical)
+static ident *ident_add(run *r, ident_table *t, const uint64_t key[2], uint32_t scope, uint64_t content,
+                        kvet_value root, uint32_t src, uint32_t line, bool *identical)
 {
     *identical = false;
     if ((t->n + 1) * 2 > t->cap) {
@@ -854,11 +876,11 @@ static ident *ident_add(run *r, ident_table *t, uint64_t key, uint32_t scope, ui
         t->slot = ns;
         t->cap = ncap;
     }
-    size_t j = key & (t->cap - 1);
+    size_t j = key[0] & (t->cap - 1);
     ident *e = NULL;
     for (; t->slot[j]; j = (j + 1) & (t->cap - 1)) {
         ident *c = &t->v[t->slot[j] - 1];
-        if (c->key == key && c->scope == scope && !strcmp(c->label, label)) {
+        if (c->key == key[0] && c->key2 == key[1] && c->scope == scope) {
             e = c;
             break;
         }
@@ -874,17 +896,12 @@ static ident *ident_add(run *r, ident_table *t, uint64_t key, uint32_t scope, ui
             t->v = nv;
             t->capv = capv;
         }
-        const char *l = kv_arena_strdup(&t->labels, label);
-        if (!l) {
-            r->oom = true;
-            return NULL;
-        }
         e = &t->v[t->n];
         memset(e, 0, sizeof *e);
-        e->key = key;
+        e->key = key[0];
+        e->key2 = key[1];
         e->scope = scope;
         e->content = content;
-        e->label = l;
         e->first = (ident_where){src, line};
         e->nwhere = 1;
         t->slot[j] = (uint32_t)++t->n;
@@ -894,6 +911,15 @@ static ident *ident_add(run *r, ident_table *t, uint64_t key, uint32_t scope, ui
         *identical = true;
     else
         e->differ = true;
+    if (!e->label) {
+        /* named only in the note a second definition brings */
+        char label[512];
+        identity_label(root, label, sizeof label);
+        if (!(e->label = kv_arena_strdup(&t->labels, label))) {
+            r->oom = true;
+            return e;
+        }
+    }
     ident_where *nw = realloc(e->more, e->nwhere * sizeof *nw);
     if (!nw) {
         r->oom = true;
@@ -1016,11 +1042,10 @@ static bool push_doc(run *r, kvet_value root, kvet_value *kept)
     d->unit = r->cur_unit;
     d->cfg = config_kind(copy);
     d->content = d->cfg >= 0 ? config_content(copy, d->cfg) : 0;
-    uint64_t key;
-    char label[512];
-    if (identity(copy, u->scope, &key, label, sizeof label)) {
+    uint64_t key[2];
+    if (identity(copy, u->scope, key)) {
         bool identical;
-        ident_add(r, &r->index_ids, key, u->scope, kv_value_hash(copy), label, copy.src, copy.line, &identical);
+        ident_add(r, &r->index_ids, key, u->scope, kv_value_hash(copy), copy, copy.src, copy.line, &identical);
         d->hidden = identical;
     }
     r->ndocs++;
@@ -1669,11 +1694,10 @@ static void eval_item(run *r, kvet_value root, uint32_t src)
         kv_arena_reset(&r->ns_arena);
         root = with_namespace(r, &r->ns_arena, root, unit_namespace(r, u));
     }
-    uint64_t key;
-    char label[512];
-    if (identity(root, u->scope, &key, label, sizeof label)) {
+    uint64_t key[2];
+    if (identity(root, u->scope, key)) {
         bool identical;
-        ident_add(r, &r->eval_ids, key, u->scope, kv_value_hash(root), label, src, root.line, &identical);
+        ident_add(r, &r->eval_ids, key, u->scope, kv_value_hash(root), root, src, root.line, &identical);
         if (identical) {
             r->res->pub.duplicates++;
             return;
@@ -2447,11 +2471,10 @@ static bool prepare_unit(run *r, uint32_t ui)
         if (ns)
             root = with_namespace(r, &u->nsa, root, ns);
         j->root = root;
-        uint64_t key;
-        char label[512];
-        if (identity(root, u->scope, &key, label, sizeof label)) {
+        uint64_t key[2];
+        if (identity(root, u->scope, key)) {
             bool identical;
-            ident_add(r, &r->eval_ids, key, u->scope, kv_value_hash(root), label, j->src, root.line, &identical);
+            ident_add(r, &r->eval_ids, key, u->scope, kv_value_hash(root), root, j->src, root.line, &identical);
             if (identical)
                 j->skip = JOB_DUPLICATE;
         }
