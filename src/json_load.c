@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ctx.h"
 #include "doc.h"
@@ -997,7 +998,7 @@ typedef struct jwin {
     uint32_t line, col;     /* where buf[cur] is */
     size_t lstart;          /* where line `line` starts in buf, or SIZE_MAX: before buf[0] */
     size_t chunk;
-    bool eof, ioerr;
+    bool eof, ioerr, oom;
     kv_text text;           /* buf as excerpts quote it */
     kv_kept_line *kept;     /* the List's lines, then the current line when it starts before buf */
     size_t nkept, nfixed;   /* nfixed: the List's */
@@ -1016,7 +1017,7 @@ static void win_view(jwin *w)
 /* Read more of the file: false at its end or on an error. */
 static bool win_fill(jwin *w)
 {
-    if (w->eof || w->ioerr)
+    if (w->eof || w->ioerr || w->oom)
         return false;
     if (w->cap - w->end < w->chunk + 1) {
         size_t cap = w->cap ? w->cap : w->chunk + 1;
@@ -1024,7 +1025,7 @@ static bool win_fill(jwin *w)
             cap *= 2;
         char *b = realloc(w->buf, cap);
         if (!b) {
-            w->ioerr = true;
+            w->oom = true;
             return false;
         }
         w->buf = b;
@@ -1111,12 +1112,16 @@ static bool win_keep_line(jwin *w, uint32_t line, size_t from, bool fixed)
     if (from == SIZE_MAX)
         return true;
     kv_kept_line *k = realloc(w->kept, (w->nkept + 1) * sizeof *k);
-    if (!k)
+    if (!k) {
+        w->oom = true;
         return false;
+    }
     w->kept = k;
     k[w->nkept].line = line;
-    if (!(k[w->nkept].text = win_line_text(w, from)))
+    if (!(k[w->nkept].text = win_line_text(w, from))) {
+        w->oom = true;
         return false;
+    }
     w->nkept++;
     if (fixed)
         w->nfixed = w->nkept;
@@ -1245,6 +1250,18 @@ static void plan_free(jwplan *p)
     free(p->mem);
 }
 
+/* The second pass cannot go on: say why, at the window's position. */
+static int win_failed(jwin *w, jload *J)
+{
+    if (w->oom)
+        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
+    else if (w->ioerr)
+        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "cannot read: %s", strerror(errno));
+    else
+        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, w->line, w->col, 0, NULL, "the file changed while it was read");
+    return -1;
+}
+
 /* The list's items from its '[' at buf[cur]: each checked (check) or
  * handed on.  0 when done, NOT_PIECED (check) when an item does not
  * qualify, -1 after reporting or when fn stopped. */
@@ -1259,19 +1276,14 @@ static int win_items(jwin *w, jload *J, const jwplan *p, bool check, kv_doc_fn f
     win_take(w, w->cur + 1);
     win_space(w);
     if (win_at(w, w->cur) == ']')
-        return NOT_PIECED; /* an empty list: nothing to take apart */
+        return check ? NOT_PIECED : win_failed(w, J); /* an empty list: nothing to take apart */
     for (uint32_t n = 0;; n++) {
         win_space(w);
         if (!win_drop(w))
-            return check ? NOT_PIECED : -1;
+            return check ? NOT_PIECED : win_failed(w, J);
         size_t b;
-        if (!win_value(w, &b, room)) {
-            if (check)
-                return NOT_PIECED;
-            /* the file changed since it was checked */
-            kv_diag(J->ctx, KVET_SEV_ERROR, J->name, w->line, w->col, 0, NULL, "the file changed while it was read");
-            return -1;
-        }
+        if (!win_value(w, &b, room))
+            return check ? NOT_PIECED : win_failed(w, J);
         if (!check) {
             kv_arena *a = arena_new();
             uint32_t iline = w->line, icol = w->col;
@@ -1326,12 +1338,8 @@ static int win_items(jwin *w, jload *J, const jwplan *p, bool check, kv_doc_fn f
             win_take(w, w->cur + 1);
             return 0;
         }
-        if (c != ',') {
-            if (check)
-                return NOT_PIECED;
-            kv_diag(J->ctx, KVET_SEV_ERROR, J->name, w->line, w->col, 0, NULL, "the file changed while it was read");
-            return -1;
-        }
+        if (c != ',')
+            return check ? NOT_PIECED : win_failed(w, J);
         win_take(w, w->cur + 1);
     }
 }
@@ -1449,7 +1457,16 @@ struct kv_json_plan {
     kvet_ctx *ctx;
     jwin w;
     jwplan p;
+    struct stat st;         /* the file as the first pass read it */
 };
+
+/* Has the file changed since the first pass (its size or its time)? */
+static bool plan_changed(const kv_json_plan *plan)
+{
+    struct stat st;
+    return fstat(fileno(plan->w.f), &st) != 0 || st.st_size != plan->st.st_size ||
+           st.st_mtim.tv_sec != plan->st.st_mtim.tv_sec || st.st_mtim.tv_nsec != plan->st.st_mtim.tv_nsec;
+}
 
 void kv_json_plan_free(kv_json_plan *plan)
 {
@@ -1479,7 +1496,7 @@ kv_json_plan *kv_json_plan_file(kvet_ctx *ctx, const char *path, size_t window)
     jload J;
     memset(&J, 0, sizeof J);
     J.ctx = ctx;
-    if (!w->f || win_plan(w, &J, &plan->p) != 0) {
+    if (!w->f || fstat(fileno(w->f), &plan->st) != 0 || win_plan(w, &J, &plan->p) != 0) {
         kv_json_plan_free(plan);
         return NULL;
     }
@@ -1531,16 +1548,13 @@ int kv_json_plan_load(kv_json_plan *plan, const char *name, uint32_t src, kv_doc
         w->text.line = p->oline;
         w->text.mid_line = p->ocol != 1;
         win_view(w);
-        if (win_at(w, 0) != '[') {
-            kv_diag(ctx, KVET_SEV_ERROR, name, p->oline, p->ocol, 0, NULL, "the file changed while it was read");
-            rc = -1;
-        } else {
+        if (win_at(w, 0) != '[')
+            rc = win_failed(w, &J);
+        else
             rc = win_items(w, &J, p, false, fn, ud);
-        }
-        if (rc == 0 && w->ioerr) {
-            kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "cannot read: %s", strerror(errno));
-            rc = -1;
-        }
+        /* what the second pass did not read again must be what the first read */
+        if (rc == 0 && plan_changed(plan))
+            rc = win_failed(w, &J);
     }
     J.arena = NULL;
     arena_drop(shell);

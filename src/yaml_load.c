@@ -81,6 +81,8 @@ typedef struct loader {
     size_t len;
     ywin *win;
     const kv_text *text;     /* for excerpts, or NULL */
+    size_t lc_off;           /* where line lc_line starts: line_offset's cursor */
+    uint32_t lc_line;
     kv_arena *arena;
     frame *stack;
     uint32_t depth, capdepth;
@@ -122,6 +124,29 @@ static size_t text_len(const loader *L)
 static char text_at(const loader *L, size_t i)
 {
     return L->win ? L->win->buf[i - L->win->base] : L->data[i];
+}
+
+/* Where line `line` (1-based, as libyaml counts them: its marks' index
+ * counts characters, not bytes) starts in the text, as a byte offset;
+ * SIZE_MAX when it is not held.  Lines are asked for in rising order within
+ * a document, so the search goes on from the last one. */
+static size_t line_offset(loader *L, uint32_t line)
+{
+    size_t base = L->win ? L->win->base : 0, len = text_len(L);
+    uint32_t first = L->win ? L->win->text.line : 1;
+    if (L->lc_line < first || L->lc_off < base || L->lc_line > line) {
+        L->lc_line = first;
+        L->lc_off = base;
+    }
+    while (L->lc_line < line) {
+        const char *from = L->win ? L->win->buf + (L->lc_off - base) : L->data + L->lc_off;
+        const char *nl = memchr(from, '\n', len - L->lc_off);
+        if (!nl)
+            return SIZE_MAX;
+        L->lc_off += (size_t)(nl - from) + 1;
+        L->lc_line++;
+    }
+    return L->lc_off;
 }
 
 /* Give v its position: the text's own, or for an embedded text
@@ -353,7 +378,7 @@ static kvet_value scalar_value(loader *L, const yaml_event_t *ev)
         if (ev->data.scalar.style == YAML_LITERAL_SCALAR_STYLE) {
             /* where its text lines start: the first line after the indicator
              * that is not blank, so positions inside the text can be found */
-            size_t i = ev->start_mark.index, len = text_len(L);
+            size_t i = line_offset(L, (uint32_t)ev->start_mark.line + 1), len = text_len(L);
             while (i < len && text_at(L, i) != '\n')
                 i++;
             while (i < len) {
@@ -788,8 +813,8 @@ static int win_read(void *data, unsigned char *buffer, size_t size, size_t *size
     return 1;
 }
 
-/* Forget the text before the line holding offset `upto` (a document's end),
- * once a chunk's worth of it is read. */
+/* Forget the text before offset `upto` (the start of the line a document
+ * ends on), once a chunk's worth of it is read. */
 static void win_drop(ywin *w, size_t upto)
 {
     if (upto <= w->base || upto - w->base < w->chunk || upto > w->base + w->end)
@@ -886,7 +911,7 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
             L.arena = NULL;
             /* the next document's excerpts start at its own line */
             if (L.win)
-                win_drop(L.win, ev.end_mark.index);
+                win_drop(L.win, line_offset(&L, (uint32_t)ev.end_mark.line + 1));
             if (took < 0) {
                 rc = -1;
                 stop = true;

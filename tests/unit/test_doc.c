@@ -1056,6 +1056,26 @@ START_TEST(json_window_as_whole)
         ck_assert_msg(!kv_json_plan_file(ctx, path, 16), "case %zu: windowed", c);
         ck_assert_uint_eq(kvet_diag_count(ctx), 0);
     }
+    /* a file changed between the two passes is an error, never a silent success */
+    const char *list = "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [{\"apiVersion\": \"v1\", \"kind\": \"A\"}]}";
+    const char *changed[] = {
+        "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": []                                   }",
+        "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [{\"apiVersion\": \"v1\", \"kind\": \"A\"}]",
+        "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [{\"apiVersion\": \"v1\", \"kind\": \"A\"}],  \"x\": 1}",
+    };
+    for (size_t c = 0; c < sizeof changed / sizeof *changed; c++) {
+        write_file(path, list, strlen(list));
+        kv_json_plan *plan = kv_json_plan_file(ctx, path, 8);
+        ck_assert_ptr_nonnull(plan);
+        write_file(path, changed[c], strlen(changed[c]));
+        seen sn = {.n = 0};
+        kv_buf_init(&sn.b);
+        ck_assert_int_eq(kv_load_manifests_planned(ctx, plan, path, 1, see_resource, &sn, NULL), -1);
+        kv_json_plan_free(plan);
+        free(kv_buf_take(&sn.b));
+        ck_assert_msg(strstr(all_diags(ctx), "the file changed while it was read"), "case %zu: %s", c, all_diags(ctx));
+        kvet_diag_clear(ctx);
+    }
     free(bigtext);
     unlink(path);
     rmdir(dir);
@@ -1110,6 +1130,18 @@ START_TEST(yaml_window_as_whole)
     for (size_t c = 0; c < sizeof no / sizeof *no; c++) {
         write_file(path, no[c], strlen(no[c]));
         ck_assert_msg(!kv_yaml_windowable(path), "case %zu: windowable", c);
+    }
+    /* libyaml counts characters, not bytes: a literal block scalar after
+     * multi-byte text still finds where its lines start */
+    for (int nonascii = 0; nonascii < 2; nonascii++) {
+        const char *text = nonascii ? "name: \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\nk: |\n\n      x: 1\n"
+                                    : "name: eeee\nk: |\n\n      x: 1\n";
+        docs ds;
+        ck_assert_int_eq(load(ctx, "l.yaml", text, strlen(text), &ds), 0);
+        kvet_value k = get(ds.v[0], "k");
+        ck_assert_uint_eq(k.flags & KVET_VF_LITERAL, KVET_VF_LITERAL);
+        ck_assert_uint_eq(k.reserved, 7);
+        drop(&ds);
     }
     unlink(path);
     rmdir(dir);
