@@ -42,12 +42,20 @@ enum { ST_UNSET = 0, ST_BUSY, ST_DONE, ST_ERROR };
  * the documents whose key is not a string (or, for a key list, not a
  * list), which every lookup must look at. */
 typedef struct key_group {
-    uint64_t hash;
     const kvet_string *key;      /* NULL: free slot */
-    uint32_t n, cap;
-    uint32_t *idx;               /* positions in the namespace's list */
-    kvet_value docs;             /* those documents, once asked for alone */
+    uint32_t hash;               /* key_hash's low half */
+    uint32_t n, cap;             /* cap 0: the one position is `at.one` (most keys name one document) */
+    union {
+        uint32_t one;
+        uint32_t *idx;
+    } at;                        /* positions in the namespace's list */
+    const kvet_list *docs;       /* those documents, once asked for alone */
 } key_group;
+
+static const uint32_t *group_idx(const key_group *g)
+{
+    return g->cap ? g->at.idx : &g->at.one;
+}
 
 typedef struct key_index {
     uint32_t mask;               /* slots - 1 */
@@ -658,26 +666,30 @@ static key_group *key_slot(const key_index *ix, const kvet_string *k, uint64_t h
 {
     for (uint32_t i = (uint32_t)h & ix->mask;; i = (i + 1) & ix->mask) {
         key_group *g = &ix->slots[i];
-        if (!g->key || (g->hash == h && g->key->len == k->len && !memcmp(g->key->data, k->data, k->len)))
+        if (!g->key || (g->hash == (uint32_t)h && g->key->len == k->len && !memcmp(g->key->data, k->data, k->len)))
             return g;
     }
 }
 
 static bool group_add(kv_arena *a, key_group *g, uint32_t i)
 {
-    if (g->n && g->idx[g->n - 1] == i)
+    if (g->n && group_idx(g)[g->n - 1] == i)
         return true; /* a key list naming one key twice */
-    if (g->n == g->cap) {
+    if (g->n == 0) {
+        g->at.one = i;
+        g->n = 1;
+        return true;
+    }
+    if (g->n == (g->cap ? g->cap : 1)) {
         uint32_t cap = g->cap ? g->cap * 2 : 4;
         uint32_t *idx = kv_arena_alloc(a, (size_t)cap * sizeof *idx);
         if (!idx)
             return false;
-        if (g->n)
-            memcpy(idx, g->idx, (size_t)g->n * sizeof *idx);
-        g->idx = idx;
+        memcpy(idx, group_idx(g), (size_t)g->n * sizeof *idx);
+        g->at.idx = idx;
         g->cap = cap;
     }
-    g->idx[g->n++] = i;
+    g->at.idx[g->n++] = i;
     return true;
 }
 
@@ -685,7 +697,7 @@ static bool index_add(kv_arena *a, key_index *ix, const kvet_string *k, uint32_t
 {
     uint64_t h = key_hash(k);
     key_group *g = key_slot(ix, k, h);
-    g->hash = h;
+    g->hash = (uint32_t)h;
     g->key = k;
     return group_add(a, g, i);
 }
@@ -775,8 +787,8 @@ static int cmp_u32(const void *x, const void *y)
  * groups never share a document). */
 static int groups_list(kv_eval *ev, const kvet_list *all, key_group **g, uint32_t ng, kvet_value *out)
 {
-    if (ng == 1 && g[0]->docs.type == KVET_LIST) {
-        *out = g[0]->docs;
+    if (ng == 1 && g[0]->docs) {
+        *out = kv_list_value(g[0]->docs);
         return 0;
     }
     size_t total = 0;
@@ -791,7 +803,7 @@ static int groups_list(kv_eval *ev, const kvet_list *all, key_group **g, uint32_
     }
     size_t n = 0;
     for (uint32_t i = 0; i < ng; i++) {
-        memcpy(idx + n, g[i]->idx, (size_t)g[i]->n * sizeof *idx);
+        memcpy(idx + n, group_idx(g[i]), (size_t)g[i]->n * sizeof *idx);
         n += g[i]->n;
     }
     if (ng > 1)
@@ -801,7 +813,7 @@ static int groups_list(kv_eval *ev, const kvet_list *all, key_group **g, uint32_
     free(idx);
     *out = kv_list_value(l);
     if (ng == 1)
-        g[0]->docs = *out;
+        g[0]->docs = l;
     return 0;
 }
 
