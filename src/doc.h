@@ -10,6 +10,7 @@
 #define KV_DOC_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "kvet/kvet.h"
 #include "arena.h"
@@ -134,6 +135,12 @@ int kv_load_manifests_planned(kvet_ctx *ctx, kv_json_plan *plan, const char *nam
 bool kv_yaml_windowable(const char *path);
 int kv_load_manifests_yaml_window(kvet_ctx *ctx, const char *path, const char *name, uint32_t src, size_t window,
                                   kv_arena *into, kv_doc_fn fn, void *ud, kv_manifest_stats *stats);
+
+/* A window's reading: up to `chunk` more bytes of f appended at buf[*end],
+ * the buffer grown as needed and a NUL kept after the bytes.  Returns the
+ * bytes read (0 at the end, on a read error, see ferror, or when out of
+ * memory, *oom set). */
+size_t kv_read_more(FILE *f, char **buf, size_t *cap, size_t *end, size_t chunk, bool *oom);
 
 /* Read a whole file ("-" = stdin) into a malloc'd buffer, honouring
  * limits.max_document_bytes: an input over the limit is an error, never

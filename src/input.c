@@ -88,6 +88,26 @@ const char *kv_text_line(const kv_text *t, uint32_t line)
     return kv_line_start(t->data, t->len, line - t->line + 1);
 }
 
+size_t kv_read_more(FILE *f, char **buf, size_t *cap, size_t *end, size_t chunk, bool *oom)
+{
+    if (*cap - *end < chunk + 1) {
+        size_t ncap = *cap ? *cap : chunk + 1;
+        while (ncap - *end < chunk + 1)
+            ncap *= 2;
+        char *b = realloc(*buf, ncap);
+        if (!b) {
+            *oom = true;
+            return 0;
+        }
+        *buf = b;
+        *cap = ncap;
+    }
+    size_t n = fread(*buf + *end, 1, chunk, f);
+    *end += n;
+    (*buf)[*end] = '\0';
+    return n;
+}
+
 bool kv_yaml_windowable(const char *path)
 {
     FILE *f = fopen(path, "rb");

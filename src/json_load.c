@@ -652,6 +652,65 @@ typedef struct jmember {
 
 /* ------------------------------------------------------------- pieces */
 
+/* Member k of a List's members, built once in its shell arena (the items'
+ * value is left as it is): false when out of memory. */
+static bool shell_set(kv_arena *shell, kvet_map *m, size_t k, const char *key, size_t keylen, kvet_value v)
+{
+    m->e[k].key = kv_string_new(shell, key, keylen);
+    m->e[k].val = v;
+    return m->e[k].key != NULL;
+}
+
+/* Where a piece's parts come from: the List's members (NULL for a
+ * top-level array) with its items at `items`, the list's '[' and the
+ * document's start. */
+typedef struct jshell {
+    const kvet_map *members;
+    size_t items;
+    uint32_t lline, lcol, line0, col0, docindex;
+} jshell;
+
+/* Hand on piece n: the document cut down to `item`, built in arena a, which
+ * fn may take.  -1 after reporting or when fn stopped. */
+static int hand_piece(jload *J, kv_arena *a, kvet_value item, const jshell *sh, uint32_t n, kv_doc_fn fn, void *ud)
+{
+    const kvet_map *sm = sh->members;
+    kvet_list *l = kv_list_new(a, 1);
+    kvet_map *root = l && sm ? kv_map_new(a, sm->n) : NULL;
+    bool oom = !l || (sm && !root);
+    kvet_value lv = kv_absent(), doc_root;
+    if (!oom) {
+        l->items[0] = item;
+        lv = kv_list_value(l);
+        lv.src = J->src;
+        lv.line = sh->lline;
+        lv.col = sh->lcol;
+    }
+    for (uint32_t k = 0; !oom && root && k < sm->n; k++) {
+        root->e[k].key = kv_string_new(a, sm->e[k].key->data, sm->e[k].key->len);
+        root->e[k].val = k == sh->items ? lv : kv_value_copy(a, sm->e[k].val, &oom);
+        oom = oom || !root->e[k].key;
+    }
+    if (oom) {
+        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
+        arena_drop(a);
+        return -1;
+    }
+    if (root) {
+        doc_root = kv_map_value(root);
+        doc_root.src = J->src;
+        doc_root.line = sh->line0;
+        doc_root.col = sh->col0;
+    } else {
+        doc_root = lv;
+    }
+    kv_doc doc = {doc_root, J->src, sh->line0, sh->col0, sh->docindex, a, n ? KV_PIECE_NEXT : KV_PIECE_FIRST};
+    int took = fn(ud, &doc);
+    if (took != 1)
+        arena_drop(a);
+    return took < 0 ? -1 : 0;
+}
+
 enum { NOT_PIECED = 1 };
 
 /* Hand on the valid, plain value data[off..vend) item by item when it is a
@@ -668,6 +727,7 @@ static int load_pieces(jload *J, size_t off, size_t vend, uint32_t *line, uint32
     jmember *mem = NULL;
     size_t nmem = 0, capmem = 0, items = SIZE_MAX;
     kv_arena *shell = NULL;
+    const kvet_map *members = NULL;  /* a List's, in shell */
     int rc = 0;
     uint32_t line0 = *line, col0 = *col;
     uint32_t lline = line0, lcol = col0;    /* the position of the list to take apart */
@@ -752,6 +812,17 @@ static int load_pieces(jload *J, size_t off, size_t vend, uint32_t *line, uint32
             at = mem[k].valend;
         }
         advance(s, at, vend, line, col);
+        kvet_map *sm = kv_map_new(shell, (uint32_t)nmem);
+        bool ok = sm != NULL;
+        for (size_t k = 0; ok && k < nmem; k++)
+            ok = shell_set(shell, sm, k, s + mem[k].key, mem[k].keylen, mem[k].v);
+        if (!ok) {
+            kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
+            arena_drop(shell);
+            free(mem);
+            return -1;
+        }
+        members = sm;
     } else {
         i = off + 1;
         while (is_space(s[i]))
@@ -773,50 +844,18 @@ static int load_pieces(jload *J, size_t off, size_t vend, uint32_t *line, uint32
         kv_arena *a = arena_new();
         J->arena = a;
         kvet_value item = kv_absent();
-        kvet_list *l = NULL;
-        kvet_map *root = NULL;
-        if (a && convert_span(J, i, b, &iline, &icol, depth, &item) < 0) {
-            arena_drop(a);
-            rc = -1;
-            break;
-        }
-        if (a)
-            l = kv_list_new(a, 1);
-        if (l && items != SIZE_MAX)
-            root = kv_map_new(a, (uint32_t)nmem);
-        bool oom = !l || (items != SIZE_MAX && !root);
-        kvet_value lv = kv_absent(), doc_root;
-        if (!oom) {
-            l->items[0] = item;
-            lv = kv_list_value(l);
-            lv.src = J->src;
-            lv.line = lline;
-            lv.col = lcol;
-        }
-        for (size_t k = 0; !oom && root && k < nmem; k++) {
-            root->e[k].key = kv_string_new(a, s + mem[k].key, mem[k].keylen);
-            root->e[k].val = k == items ? lv : kv_value_copy(a, mem[k].v, &oom);
-            oom = oom || !root->e[k].key;
-        }
-        if (oom) {
+        if (!a) {
             kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
+            rc = -1;
+            break;
+        }
+        if (convert_span(J, i, b, &iline, &icol, depth, &item) < 0) {
             arena_drop(a);
             rc = -1;
             break;
         }
-        if (root) {
-            doc_root = kv_map_value(root);
-            doc_root.src = J->src;
-            doc_root.line = line0;
-            doc_root.col = col0;
-        } else {
-            doc_root = lv;
-        }
-        kv_doc doc = {doc_root, J->src, line0, col0, docindex, a, n ? KV_PIECE_NEXT : KV_PIECE_FIRST};
-        int took = fn(ud, &doc);
-        if (took != 1)
-            arena_drop(a);
-        if (took < 0) {
+        jshell sh = {members, items, lline, lcol, line0, col0, docindex};
+        if (hand_piece(J, a, item, &sh, n, fn, ud) < 0) {
             rc = -1;
             break;
         }
@@ -1019,22 +1058,8 @@ static bool win_fill(jwin *w)
 {
     if (w->eof || w->ioerr || w->oom)
         return false;
-    if (w->cap - w->end < w->chunk + 1) {
-        size_t cap = w->cap ? w->cap : w->chunk + 1;
-        while (cap - w->end < w->chunk + 1)
-            cap *= 2;
-        char *b = realloc(w->buf, cap);
-        if (!b) {
-            w->oom = true;
-            return false;
-        }
-        w->buf = b;
-        w->cap = cap;
-    }
-    size_t n = fread(w->buf + w->end, 1, w->chunk, w->f);
-    w->end += n;
-    w->buf[w->end] = '\0';
-    if (n < w->chunk) {
+    size_t n = kv_read_more(w->f, &w->buf, &w->cap, &w->end, w->chunk, &w->oom);
+    if (n < w->chunk && !w->oom) {
         if (ferror(w->f))
             w->ioerr = true;
         else
@@ -1250,6 +1275,12 @@ static void plan_free(jwplan *p)
     free(p->mem);
 }
 
+/* How deep a value may nest from the top, as the whole text's check counts. */
+static size_t win_room(const kvet_ctx *ctx)
+{
+    return ctx->limits.max_depth < CJSON_NESTING_LIMIT - 1 ? ctx->limits.max_depth : CJSON_NESTING_LIMIT - 1;
+}
+
 /* The second pass cannot go on: say why, at the window's position. */
 static int win_failed(jwin *w, jload *J)
 {
@@ -1262,13 +1293,14 @@ static int win_failed(jwin *w, jload *J)
     return -1;
 }
 
-/* The list's items from its '[' at buf[cur]: each checked (check) or
- * handed on.  0 when done, NOT_PIECED (check) when an item does not
- * qualify, -1 after reporting or when fn stopped. */
-static int win_items(jwin *w, jload *J, const jwplan *p, bool check, kv_doc_fn fn, void *ud)
+/* The list's items from its '[' at buf[cur]: each checked (sh NULL, the
+ * first pass) or handed on as a piece of sh.  0 when done, NOT_PIECED
+ * (first pass) when an item does not qualify, -1 after reporting or when fn
+ * stopped. */
+static int win_items(jwin *w, jload *J, const jwplan *p, const jshell *sh, kv_doc_fn fn, void *ud)
 {
-    size_t room = J->ctx->limits.max_depth < CJSON_NESTING_LIMIT - 1 ? J->ctx->limits.max_depth
-                                                                     : CJSON_NESTING_LIMIT - 1;
+    bool check = !sh;
+    size_t room = win_room(J->ctx);
     size_t outer = p->list ? 2 : 1;
     if (room <= outer)
         return NOT_PIECED;
@@ -1288,47 +1320,18 @@ static int win_items(jwin *w, jload *J, const jwplan *p, bool check, kv_doc_fn f
             kv_arena *a = arena_new();
             uint32_t iline = w->line, icol = w->col;
             kvet_value item = kv_absent();
+            if (!a) {
+                w->oom = true;
+                return win_failed(w, J);
+            }
             J->arena = a;
             J->data = w->buf;
             J->len = w->end;
-            if (a && convert_span(J, w->cur, b, &iline, &icol, p->list ? 3 : 2, &item) < 0) {
+            if (convert_span(J, w->cur, b, &iline, &icol, p->list ? 3 : 2, &item) < 0) {
                 arena_drop(a);
                 return -1;
             }
-            kvet_list *l = a ? kv_list_new(a, 1) : NULL;
-            kvet_map *root = l && p->list ? kv_map_new(a, (uint32_t)p->nmem) : NULL;
-            bool oom = !l || (p->list && !root);
-            kvet_value lv = kv_absent(), doc_root;
-            if (!oom) {
-                l->items[0] = item;
-                lv = kv_list_value(l);
-                lv.src = J->src;
-                lv.line = p->oline;
-                lv.col = p->ocol;
-            }
-            for (size_t k = 0; !oom && root && k < p->nmem; k++) {
-                root->e[k].key = kv_string_new(a, p->mem[k].key, p->mem[k].keylen);
-                root->e[k].val = k == p->items ? lv : kv_value_copy(a, p->mem[k].v, &oom);
-                oom = oom || !root->e[k].key;
-            }
-            if (oom) {
-                kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
-                arena_drop(a);
-                return -1;
-            }
-            if (root) {
-                doc_root = kv_map_value(root);
-                doc_root.src = J->src;
-                doc_root.line = p->line0;
-                doc_root.col = p->col0;
-            } else {
-                doc_root = lv;
-            }
-            kv_doc doc = {doc_root, J->src, p->line0, p->col0, 0, a, n ? KV_PIECE_NEXT : KV_PIECE_FIRST};
-            int took = fn(ud, &doc);
-            if (took != 1)
-                arena_drop(a);
-            if (took < 0)
+            if (hand_piece(J, a, item, sh, n, fn, ud) < 0)
                 return -1;
         }
         win_take(w, b);
@@ -1342,6 +1345,16 @@ static int win_items(jwin *w, jload *J, const jwplan *p, bool check, kv_doc_fn f
             return check ? NOT_PIECED : win_failed(w, J);
         win_take(w, w->cur + 1);
     }
+}
+
+/* The first pass at a list's '[' (the top-level value, or a List's items):
+ * where it is, then its items checked. */
+static int win_plan_items(jwin *w, jload *J, jwplan *p)
+{
+    p->open = w->base + w->cur;
+    p->oline = w->line;
+    p->ocol = w->col;
+    return win_items(w, J, p, NULL, NULL, NULL);
 }
 
 /* The first pass: does the file qualify, and what are the List's members?
@@ -1360,17 +1373,13 @@ static int win_plan(jwin *w, jload *J, jwplan *p)
         return NOT_PIECED;
     p->items = SIZE_MAX;
     if (c == '[') {
-        p->open = w->base + w->cur;
-        p->oline = w->line;
-        p->ocol = w->col;
-        if (win_items(w, J, p, true, NULL, NULL) != 0)
+        if (win_plan_items(w, J, p) != 0)
             return NOT_PIECED;
     } else {
         p->list = true;
         bool list_kind = false;
         win_take(w, w->cur + 1);
-        size_t room = J->ctx->limits.max_depth < CJSON_NESTING_LIMIT - 1 ? J->ctx->limits.max_depth
-                                                                         : CJSON_NESTING_LIMIT - 1;
+        size_t room = win_room(J->ctx);
         for (;;) {
             win_space(w);
             if (!win_drop(w) || win_at(w, w->cur) != '"')
@@ -1410,10 +1419,7 @@ static int win_plan(jwin *w, jload *J, jwplan *p)
             m->col = w->col;
             if (klen == 5 && !memcmp(m->key, "items", 5) && win_at(w, w->cur) == '[') {
                 p->items = p->nmem - 1;
-                p->open = w->base + w->cur;
-                p->oline = w->line;
-                p->ocol = w->col;
-                if (win_items(w, J, p, true, NULL, NULL) != 0)
+                if (win_plan_items(w, J, p) != 0)
                     return NOT_PIECED;
             } else {
                 size_t b;
@@ -1532,6 +1538,16 @@ int kv_json_plan_load(kv_json_plan *plan, const char *name, uint32_t src, kv_doc
         J.len = p->mem[k].len;
         rc = convert_span(&J, 0, p->mem[k].len, &line, &col, 2, &p->mem[k].v);
     }
+    kvet_map *sm = NULL;
+    if (rc == 0 && p->list) {
+        bool ok = (sm = kv_map_new(shell, (uint32_t)p->nmem)) != NULL;
+        for (size_t k = 0; ok && k < p->nmem; k++)
+            ok = shell_set(shell, sm, k, p->mem[k].key, p->mem[k].keylen, p->mem[k].v);
+        if (!ok) {
+            kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "out of memory");
+            rc = -1;
+        }
+    }
     /* the second pass, from the list on */
     if (rc == 0 && fseeko(w->f, (off_t)p->open, SEEK_SET) != 0) {
         kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "cannot read: %s", strerror(errno));
@@ -1551,7 +1567,7 @@ int kv_json_plan_load(kv_json_plan *plan, const char *name, uint32_t src, kv_doc
         if (win_at(w, 0) != '[')
             rc = win_failed(w, &J);
         else
-            rc = win_items(w, &J, p, false, fn, ud);
+            rc = win_items(w, &J, p, &(jshell){sm, p->items, p->oline, p->ocol, p->line0, p->col0, 0}, fn, ud);
         /* what the second pass did not read again must be what the first read */
         if (rc == 0 && plan_changed(plan))
             rc = win_failed(w, &J);

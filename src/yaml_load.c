@@ -760,24 +760,11 @@ static void report_parser_error(loader *L, yaml_parser_t *p)
 /* Read a chunk more into the window: false at the end or on an error. */
 static bool win_more(ywin *w)
 {
-    if (w->cap - w->end < w->chunk + 1) {
-        size_t cap = w->cap ? w->cap : w->chunk + 1;
-        while (cap - w->end < w->chunk + 1)
-            cap *= 2;
-        char *b = realloc(w->buf, cap);
-        if (!b) {
-            w->ioerr = true;
-            return false;
-        }
-        w->buf = b;
-        w->cap = cap;
-    }
-    size_t n = fread(w->buf + w->end, 1, w->chunk, w->f);
-    w->end += n;
-    w->buf[w->end] = '\0';
+    bool oom = false;
+    size_t n = kv_read_more(w->f, &w->buf, &w->cap, &w->end, w->chunk, &oom);
     w->text.data = w->buf;
     w->text.len = w->end;
-    if (n == 0 && ferror(w->f))
+    if (oom || (n == 0 && ferror(w->f)))
         w->ioerr = true;
     return n > 0;
 }
