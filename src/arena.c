@@ -6,7 +6,11 @@
 #include <string.h>
 
 #define ARENA_BLOCK_MIN 4096u
-#define ARENA_ALIGN 16u
+#define ARENA_ALIGN 8u
+
+_Static_assert(_Alignof(void *) <= ARENA_ALIGN && _Alignof(int64_t) <= ARENA_ALIGN &&
+                   _Alignof(double) <= ARENA_ALIGN,
+               "arena alignment too small for the objects it holds");
 
 struct kv_arena_block {
     kv_arena_block *prev;

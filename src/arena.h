@@ -19,7 +19,9 @@ typedef struct kv_arena {
 } kv_arena;
 
 void kv_arena_init(kv_arena *a);
-void *kv_arena_alloc(kv_arena *a, size_t n);        /* 16-byte aligned */
+/* 8-byte aligned: arena objects hold at most pointers, int64_t and double,
+ * and a tree of small maps pays for every byte of padding. */
+void *kv_arena_alloc(kv_arena *a, size_t n);
 void *kv_arena_calloc(kv_arena *a, size_t n);
 char *kv_arena_strndup(kv_arena *a, const char *s, size_t n);
 char *kv_arena_strdup(kv_arena *a, const char *s);
