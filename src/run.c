@@ -119,6 +119,7 @@ enum {
 typedef struct parsed_doc {
     kvet_value root;
     uint32_t src;
+    bool duplicate;            /* an identical copy of an earlier resource of its scope */
     size_t mark;
 } parsed_doc;
 
@@ -218,7 +219,8 @@ typedef struct run {
     bool *cfg_warned;          /* per index document: its competition was reported */
     size_t *cfg_docs;          /* the configuration documents among them, in input order */
     size_t ncfg_docs;
-    ident_table index_ids, eval_ids;
+    ident_table ids;           /* every resource, by identity: noted in pass 1 when it runs (ids_noted) */
+    bool ids_noted;
 
     context **contexts; size_t ncontexts, capcontexts;
     context *cur_ctx;
@@ -842,6 +844,13 @@ static bool identity(kvet_value root, uint32_t scope, uint64_t key[2])
     return true;
 }
 
+/* kvet's own documents (a project file, rule tests) are no resources. */
+static bool kvet_own_doc(kvet_value root)
+{
+    kvet_value api = kvet_map_get(root, "apiVersion", 10);
+    return api.type == KVET_STRING && api.u.s->len > 9 && !memcmp(api.u.s->data, "kvet.dev/", 9);
+}
+
 /* How notes name a resource: "Service demo/x". */
 static void identity_label(kvet_value root, char *label, size_t labelsz)
 {
@@ -962,7 +971,7 @@ static int cmp_dup_note(const void *a, const void *b)
 /* One note per resource defined more than once in a scope, in input order. */
 static void report_duplicates(run *r)
 {
-    ident_table *t = &r->eval_ids;
+    ident_table *t = &r->ids;
     size_t nd = 0;
     for (size_t i = 0; i < t->n; i++)
         nd += t->v[i].nwhere > 1;
@@ -1042,14 +1051,35 @@ static bool push_doc(run *r, kvet_value root, kvet_value *kept)
     d->unit = r->cur_unit;
     d->cfg = config_kind(copy);
     d->content = d->cfg >= 0 ? config_content(copy, d->cfg) : 0;
-    uint64_t key[2];
-    if (identity(copy, u->scope, key)) {
-        bool identical;
-        ident_add(r, &r->index_ids, key, u->scope, kv_value_hash(copy), copy, copy.src, copy.line, &identical);
-        d->hidden = identical;
-    }
     r->ndocs++;
     return true;
+}
+
+/* Note the definition of the resource of the current unit that `root` is
+ * (with the environment's namespace when it has none; src is where the
+ * document was read): true when an identical one of its scope came before. */
+static bool note_definition(run *r, kvet_value root, uint32_t src, kv_arena *tmp)
+{
+    const unit *u = &r->units[r->cur_unit];
+    if (kvet_own_doc(root))
+        return false;
+    root = with_namespace(r, tmp, root, unit_namespace(r, u));
+    uint64_t key[2];
+    bool identical = false;
+    if (identity(root, u->scope, key))
+        ident_add(r, &r->ids, key, u->scope, kv_value_hash(root), root, src, root.line, &identical);
+    return identical;
+}
+
+/* Pass 1: note the definition of a document kept for evaluation (and, when
+ * it is the index's last, whether the index hides it as a copy). */
+static bool note_kept(run *r, kvet_value kept, uint32_t src, bool indexed_last)
+{
+    bool identical = note_definition(r, kept, src, &r->scratch);
+    kv_arena_reset(&r->scratch);
+    if (indexed_last)
+        r->docs[r->ndocs - 1].hidden = identical;
+    return identical;
 }
 
 static bool wanted(const run *r, kvet_value root)
@@ -1082,7 +1112,8 @@ static int index_doc(void *ud, kv_doc *doc)
     kvet_value kind = kvet_map_get(doc->root, "kind", 4);
     kvet_value api = kvet_map_get(doc->root, "apiVersion", 10);
     kvet_value kept = kv_absent();
-    if (kind.type == KVET_STRING && api.type == KVET_STRING && wanted(r, doc->root)) {
+    bool queried = kind.type == KVET_STRING && api.type == KVET_STRING && wanted(r, doc->root);
+    if (queried) {
         if (!push_doc(r, doc->root, &kept))
             return 0;
     } else {
@@ -1093,7 +1124,8 @@ static int index_doc(void *ud, kv_doc *doc)
             return 0;
         }
     }
-    r->events[r->nevents++] = (parsed_doc){kept, doc->src, kvet_diag_count(r->ctx) - r->unit_diag_base};
+    bool duplicate = note_kept(r, kept, doc->src, queried);
+    r->events[r->nevents++] = (parsed_doc){kept, doc->src, duplicate, kvet_diag_count(r->ctx) - r->unit_diag_base};
     return 0;
 }
 
@@ -1685,7 +1717,10 @@ static void eval_resource(run *r, kvet_value root, uint32_t src)
 }
 
 
-static void eval_item(run *r, kvet_value root, uint32_t src)
+/* Evaluate a resource, unless it is an identical copy of an earlier one of
+ * its scope: `duplicate` says so when pass 1 noted its definition, else it
+ * is noted now. */
+static void eval_item(run *r, kvet_value root, uint32_t src, int duplicate)
 {
     const unit *u = &r->units[r->cur_unit];
     /* the environment's namespace for a document without one: a copy of
@@ -1694,43 +1729,42 @@ static void eval_item(run *r, kvet_value root, uint32_t src)
         kv_arena_reset(&r->ns_arena);
         root = with_namespace(r, &r->ns_arena, root, unit_namespace(r, u));
     }
-    uint64_t key[2];
-    if (identity(root, u->scope, key)) {
-        bool identical;
-        ident_add(r, &r->eval_ids, key, u->scope, kv_value_hash(root), root, src, root.line, &identical);
-        if (identical) {
-            r->res->pub.duplicates++;
-            return;
-        }
+    if (duplicate < 0)
+        duplicate = note_definition(r, root, src, &r->ns_arena);
+    if (duplicate) {
+        r->res->pub.duplicates++;
+        return;
     }
     eval_resource(r, root, src);
 }
 
 /* pass 2: every resource (kv_load_manifests has taken Lists apart and
  * left out, or reported, documents that are not resources) */
-static int eval_doc(void *ud, kv_doc *doc)
+static void eval_one(run *r, kvet_value root, uint32_t src, int duplicate)
 {
-    run *r = ud;
-    kvet_value api = kvet_map_get(doc->root, "apiVersion", 10);
-    /* kvet's own documents (a project file, rule tests) are no resources */
-    if (api.type == KVET_STRING && api.u.s->len > 9 && !memcmp(api.u.s->data, "kvet.dev/", 9))
-        return 0;
+    if (kvet_own_doc(root))
+        return;
     /* one large file (a cluster dump, a JSON List) is not held whole in the results */
     if (r->stream && r->res->pub.nresources >= STREAM_BATCH)
         out_flush(r, &r->units[r->cur_unit]);
     if (!r->st) {
-        eval_item(r, doc->root, doc->src);
-        return 0;
+        eval_item(r, root, src, duplicate);
+        return;
     }
     double t0 = now_s();
     r->seg_t = t0;
     r->owner = -1;
     r->owner_rule = -1;
-    eval_item(r, doc->root, doc->src);
+    eval_item(r, root, src, duplicate);
     double t1 = now_s();
     stats_charge(r, t1);
     r->t_items += t1 - t0;
     r->st->documents++;
+}
+
+static int eval_doc(void *ud, kv_doc *doc)
+{
+    eval_one(ud, doc->root, doc->src, -1);
     return 0;
 }
 
@@ -1777,8 +1811,7 @@ static void eval_parsed_unit(run *r, uint32_t ui)
             const parsed_doc *e = &events[i];
             while (given < e->mark && given < u->ndiags)
                 kv_diag_attach(r->ctx, &u->diags[given++]);
-            kv_doc doc = {.root = e->root, .src = e->src};
-            eval_doc(r, &doc);
+            eval_one(r, e->root, e->src, r->ids_noted ? e->duplicate : -1);
         }
         while (given < u->ndiags)
             kv_diag_attach(r->ctx, &u->diags[given++]);
@@ -1976,7 +2009,7 @@ static int ahead_doc(void *ud, kv_doc *doc)
         return 0;
     }
     /* the thread's context holds only this unit's diagnostics */
-    u->own[u->nown++] = (parsed_doc){kept, doc->src, kvet_diag_count(a->ctx)};
+    u->own[u->nown++] = (parsed_doc){kept, doc->src, false, kvet_diag_count(a->ctx)};
     return 0;
 }
 
@@ -2137,8 +2170,12 @@ static void index_ahead(run *r, uint32_t ui)
         kvet_value kind = kvet_map_get(e->root, "kind", 4);
         kvet_value api = kvet_map_get(e->root, "apiVersion", 10);
         kvet_value kept;
-        if (kind.type == KVET_STRING && api.type == KVET_STRING && wanted(r, e->root) && push_doc(r, e->root, &kept))
+        bool queried = kind.type == KVET_STRING && api.type == KVET_STRING && wanted(r, e->root);
+        if (queried && !push_doc(r, e->root, &kept))
+            break;
+        if (queried)
             e->root = kept;
+        e->duplicate = note_kept(r, e->root, e->src, queried);
     }
     if (!r->oom)
         kv_arena_free(&u->queried);
@@ -2314,8 +2351,7 @@ static bool worker_init(worker *w, eval_pool *p)
     kv_arena_init(&o->ns_arena);
     memset(&o->index_arena, 0, sizeof o->index_arena);
     memset(&o->index_strs, 0, sizeof o->index_strs);
-    memset(&o->index_ids, 0, sizeof o->index_ids);
-    memset(&o->eval_ids, 0, sizeof o->eval_ids);
+    memset(&o->ids, 0, sizeof o->ids);
     memset(&o->ws, 0, sizeof o->ws);
     /* its own set of shared strings: the main run's table is not this
      * thread's to grow, and its strings go to this thread's results */
@@ -2463,21 +2499,15 @@ static bool prepare_unit(run *r, uint32_t ui)
         kvet_value root = events[i].root;
         j->src = events[i].src;
         j->mark = events[i].mark;
-        kvet_value api = kvet_map_get(root, "apiVersion", 10);
-        if (api.type == KVET_STRING && api.u.s->len > 9 && !memcmp(api.u.s->data, "kvet.dev/", 9)) {
+        if (kvet_own_doc(root)) {
             j->skip = JOB_OWN;
             continue;
         }
         if (ns)
             root = with_namespace(r, &u->nsa, root, ns);
         j->root = root;
-        uint64_t key[2];
-        if (identity(root, u->scope, key)) {
-            bool identical;
-            ident_add(r, &r->eval_ids, key, u->scope, kv_value_hash(root), root, j->src, root.line, &identical);
-            if (identical)
-                j->skip = JOB_DUPLICATE;
-        }
+        if (r->ids_noted ? events[i].duplicate : note_definition(r, root, j->src, &u->nsa))
+            j->skip = JOB_DUPLICATE;
     }
     return !r->oom;
 }
@@ -3189,6 +3219,7 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
                 load_unit(&r, i, true);
         if (threads)
             ahead_stop(&ah);
+        r.ids_noted = true;
         double t1 = r.st ? now_s() : 0;
         if (r.st)
             r.st->parse_rss_kb = peak_rss_kb();
@@ -3319,8 +3350,7 @@ done:
     free(r.global_docs);
     free(r.cfg_warned);
     free(r.cfg_docs);
-    ident_free(&r.index_ids);
-    ident_free(&r.eval_ids);
+    ident_free(&r.ids);
     free(r.docs);
     free(r.findings);
     free(r.outcomes);
