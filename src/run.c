@@ -3212,11 +3212,16 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     bool threads = false;
     if (pack->nqueries && !r.oom) {
         double t0 = r.st ? now_s() : 0;
-        /* pass 1 keeps every unit parsed: the threads may run to the end */
-        threads = jobs > 1 && r.nunits > 1 && ahead_start(&ah, &r, jobs, (uint32_t)r.nunits);
-        for (uint32_t i = 0; i < r.nunits && !r.oom; i++)
+        /* the threads parse a few units ahead of the index: a unit's
+         * queried documents wait in their parse's own arena, larger than
+         * the index's compact copy, until the main thread copies them */
+        threads = jobs > 1 && r.nunits > 1 && ahead_start(&ah, &r, jobs, 4 * jobs);
+        for (uint32_t i = 0; i < r.nunits && !r.oom; i++) {
             if (!threads || !take_ahead(&r, &ah, i, true))
                 load_unit(&r, i, true);
+            if (threads)
+                ahead_consumed(&ah, i);
+        }
         if (threads)
             ahead_stop(&ah);
         r.ids_noted = true;
