@@ -29,6 +29,7 @@
  */
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,7 @@ typedef struct indexed {
 typedef struct result_impl {
     kvet_result pub;
     kv_arena arena;
+    kv_arena queries;          /* the contexts' query lists: values may keep them */
     size_t capresources, caperrors, capwarnings, capcontexts;
     kv_arena *more;            /* the arenas of the threads that evaluated (-j) */
     size_t nmore;
@@ -156,9 +158,12 @@ typedef struct context {
     size_t pub;                /* index in result->contexts */
     kv_env *vm;
     kv_eval *ev;
-    kvet_value *query_lists;   /* per query, built on first use */
-    uint8_t *query_built;
-    struct ns_index *query_ns; /* per query, its documents by namespace, built on first use */
+    /* per query, built on first use: its documents, and those by namespace
+     * (a thread's copy of a context reads the main one's: `share`) */
+    kvet_value *query_lists;
+    atomic_bool *query_built;
+    struct ns_index *query_ns;
+    struct context *share;
 } context;
 
 /* Resources by identity (group, kind, namespace, name) within a scope:
@@ -216,6 +221,8 @@ typedef struct run {
     size_t *nscope_docs;
     size_t *global_docs; size_t nglobal_docs; /* --cluster documents that are not configuration */
     kvet_value no_docs;        /* the empty list a namespace without documents gives */
+    pthread_mutex_t query_mu;  /* see query_lock */
+    bool query_mu_on;
     bool *cfg_warned;          /* per index document: its competition was reported */
     size_t *cfg_docs;          /* the configuration documents among them, in input order */
     size_t ncfg_docs;
@@ -479,7 +486,7 @@ typedef struct ns_group {
 } ns_group;
 
 typedef struct ns_index {
-    bool built;
+    atomic_bool built;
     ns_group *groups;
     size_t ngroups;
 } ns_index;
@@ -503,12 +510,111 @@ static int ns_item_cmp(const void *x, const void *y)
     return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
 }
 
-static kvet_value hook_query(void *ud, uint32_t q);
+static bool doc_matches(const kv_query *qu, kvet_value root)
+{
+    kvet_value kind = kvet_map_get(root, "kind", 4);
+    kvet_value api = kvet_map_get(root, "apiVersion", 10);
+    kv_selector s = {qu->kind, qu->api};
+    return kind.type == KVET_STRING && api.type == KVET_STRING &&
+           kv_selector_match(&s, kind.u.s->data, kind.u.s->len, api.u.s->data, api.u.s->len);
+}
+
+/* While threads evaluate, the query lists of the main thread's contexts
+ * are built under run.query_mu; built, they are read without it. */
+static void query_lock(run *r)
+{
+    if (r->query_mu_on)
+        pthread_mutex_lock(&r->query_mu);
+}
+
+static void query_unlock(run *r)
+{
+    if (r->query_mu_on)
+        pthread_mutex_unlock(&r->query_mu);
+}
+
+/* The documents of query q a context sees: its scope's, the --cluster
+ * files', and the configuration documents chosen for it (no others: a
+ * configuration that lost cannot be read by mistake).  False when out of
+ * memory. */
+static bool query_build(context *c, uint32_t q)
+{
+    run *r = c->r;
+    if (atomic_load_explicit(&c->query_built[q], memory_order_relaxed))
+        return true;
+    double t0 = r->st ? now_s() : 0;
+    const kv_query *qu = &r->prog->queries[q];
+    size_t *own = c->scope < r->nscopes ? r->scope_docs[c->scope] : NULL;
+    size_t nown = c->scope < r->nscopes ? r->nscope_docs[c->scope] : 0;
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        kvet_list *l = NULL;
+        if (pass == 1) {
+            /* the list lives as long as the result: values may hold it */
+            l = kv_list_new(&r->res->queries, (uint32_t)n);
+            if (!l)
+                return false;
+            n = 0;
+        }
+        for (int k = 0; k < CFG_KINDS; k++)
+            if (c->winner[k] != NO_DOC && doc_matches(qu, r->docs[c->winner[k]].root)) {
+                if (l)
+                    l->items[n] = r->docs[c->winner[k]].root;
+                n++;
+            }
+        for (size_t i = 0; i < r->nglobal_docs; i++)
+            if (doc_matches(qu, r->docs[r->global_docs[i]].root)) {
+                if (l)
+                    l->items[n] = r->docs[r->global_docs[i]].root;
+                n++;
+            }
+        for (size_t i = 0; i < nown; i++)
+            if (doc_matches(qu, r->docs[own[i]].root)) {
+                if (l)
+                    l->items[n] = r->docs[own[i]].root;
+                n++;
+            }
+        if (l)
+            c->query_lists[q] = kv_list_value(l);
+    }
+    atomic_store_explicit(&c->query_built[q], true, memory_order_release);
+    if (r->st) {
+        double d = now_s() - t0;
+        r->t_lazy_index += d;
+        r->seg_t += d;
+    }
+    return true;
+}
+
+static kvet_value hook_query(void *ud, uint32_t q)
+{
+    context *self = ud;
+    context *c = self->share ? self->share : self;
+    if (!atomic_load_explicit(&c->query_built[q], memory_order_acquire)) {
+        query_lock(c->r);
+        bool ok = query_build(c, q);
+        query_unlock(c->r);
+        if (!ok) {
+            self->r->oom = true;
+            return kv_absent();
+        }
+    }
+    return c->query_lists[q];
+}
 
 static bool build_ns_index(context *c, uint32_t q, ns_index *ix)
 {
     run *r = c->r;
-    kvet_value all = hook_query(c, q);
+    if (!query_build(c, q))
+        return false;
+    /* one empty list for every namespace without documents, not one per lookup */
+    if (r->no_docs.type != KVET_LIST) {
+        kvet_list *empty = kv_list_new(&r->res->queries, 0);
+        if (!empty)
+            return false;
+        r->no_docs = kv_list_value(empty);
+    }
+    kvet_value all = c->query_lists[q];
     uint32_t n = all.type == KVET_LIST ? all.u.l->n : 0;
     ns_item *items = malloc((n + 1) * sizeof *items);
     if (!items)
@@ -533,7 +639,7 @@ static bool build_ns_index(context *c, uint32_t q, ns_index *ix)
         uint32_t j = i;
         while (j < n && ns_cmp(items[j].ns, items[j].len, items[i].ns, items[i].len) == 0)
             j++;
-        kvet_list *l = kv_list_new(&r->res->arena, j - i);
+        kvet_list *l = kv_list_new(&r->res->queries, j - i);
         if (!l) {
             free(items);
             return false;
@@ -544,26 +650,29 @@ static bool build_ns_index(context *c, uint32_t q, ns_index *ix)
         i = j;
     }
     free(items);
-    ix->built = true;
+    atomic_store_explicit(&ix->built, true, memory_order_release);
     return true;
 }
 
 static kvet_value hook_query_ns(void *ud, uint32_t q, const kvet_string *ns)
 {
-    context *c = ud;
+    context *self = ud;
+    context *c = self->share ? self->share : self;
     run *r = c->r;
     ns_index *ix = &c->query_ns[q];
-    if (!ix->built) {
+    if (!atomic_load_explicit(&ix->built, memory_order_acquire)) {
+        query_lock(r);
         double t0 = r->st ? now_s() : 0;
-        bool ok = build_ns_index(c, q, ix);
+        bool ok = atomic_load_explicit(&ix->built, memory_order_relaxed) || build_ns_index(c, q, ix);
         if (r->st) {
             /* index time, not the running rule's */
             double d = now_s() - t0;
             r->t_lazy_index += d;
             r->seg_t += d;
         }
+        query_unlock(r);
         if (!ok) {
-            r->oom = true;
+            self->r->oom = true;
             return kv_absent();
         }
     }
@@ -578,81 +687,9 @@ static kvet_value hook_query_ns(void *ud, uint32_t q, const kvet_string *ns)
         else
             hi = mid;
     }
-    /* one empty list for every miss, not one per lookup */
-    if (r->no_docs.type != KVET_LIST) {
-        kvet_list *empty = kv_list_new(&r->res->arena, 0);
-        if (!empty) {
-            r->oom = true;
-            return kv_absent();
-        }
-        r->no_docs = kv_list_value(empty);
-    }
     return r->no_docs;
 }
 
-static bool doc_matches(const kv_query *qu, kvet_value root)
-{
-    kvet_value kind = kvet_map_get(root, "kind", 4);
-    kvet_value api = kvet_map_get(root, "apiVersion", 10);
-    kv_selector s = {qu->kind, qu->api};
-    return kind.type == KVET_STRING && api.type == KVET_STRING &&
-           kv_selector_match(&s, kind.u.s->data, kind.u.s->len, api.u.s->data, api.u.s->len);
-}
-
-/* The documents of query q a context sees: its scope's, the --cluster
- * files', and the configuration documents chosen for it (no others: a
- * configuration that lost cannot be read by mistake). */
-static kvet_value hook_query(void *ud, uint32_t q)
-{
-    context *c = ud;
-    run *r = c->r;
-    if (c->query_built[q])
-        return c->query_lists[q];
-    double t0 = r->st ? now_s() : 0;
-    const kv_query *qu = &r->prog->queries[q];
-    size_t *own = c->scope < r->nscopes ? r->scope_docs[c->scope] : NULL;
-    size_t nown = c->scope < r->nscopes ? r->nscope_docs[c->scope] : 0;
-    size_t n = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        kvet_list *l = NULL;
-        if (pass == 1) {
-            /* the list lives as long as the run: allocate it in the result arena */
-            l = kv_list_new(&r->res->arena, (uint32_t)n);
-            if (!l) {
-                r->oom = true;
-                return kv_absent();
-            }
-            n = 0;
-        }
-        for (int k = 0; k < CFG_KINDS; k++)
-            if (c->winner[k] != NO_DOC && doc_matches(qu, r->docs[c->winner[k]].root)) {
-                if (l)
-                    l->items[n] = r->docs[c->winner[k]].root;
-                n++;
-            }
-        for (size_t i = 0; i < r->nglobal_docs; i++)
-            if (doc_matches(qu, r->docs[r->global_docs[i]].root)) {
-                if (l)
-                    l->items[n] = r->docs[r->global_docs[i]].root;
-                n++;
-            }
-        for (size_t i = 0; i < nown; i++)
-            if (doc_matches(qu, r->docs[own[i]].root)) {
-                if (l)
-                    l->items[n] = r->docs[own[i]].root;
-                n++;
-            }
-        if (l)
-            c->query_lists[q] = kv_list_value(l);
-    }
-    c->query_built[q] = 1;
-    if (r->st) {
-        double d = now_s() - t0;
-        r->t_lazy_index += d;
-        r->seg_t += d;
-    }
-    return c->query_lists[q];
-}
 
 /* -------------------------------------------------------------- reading */
 
@@ -1378,7 +1415,7 @@ static context *new_context(run *r, const unit *u, const int winner[CFG_KINDS],
     memcpy(c->winner, winner, sizeof c->winner);
     memcpy(c->origin, origin, sizeof c->origin);
     c->query_lists = calloc(r->prog->nqueries + 1, sizeof *c->query_lists);
-    c->query_built = calloc(r->prog->nqueries + 1, 1);
+    c->query_built = calloc(r->prog->nqueries + 1, sizeof *c->query_built);
     c->query_ns = calloc(r->prog->nqueries + 1, sizeof *c->query_ns);
     kv_vm_hooks hooks = {c, hook_finding, hook_error, hook_query, hook_query_ns, hook_rule_run, hook_derive_run,
                          kv_coverage_hits(r->in->coverage, r->prog)};
@@ -2233,7 +2270,7 @@ typedef struct eval_pool {
     size_t nworkers;
 } eval_pool;
 
-static context *worker_context(worker *w, const context *mc)
+static context *worker_context(worker *w, context *mc)
 {
     if (mc->id < w->nctxs && w->ctxs[mc->id])
         return w->ctxs[mc->id];
@@ -2258,14 +2295,12 @@ static context *worker_context(worker *w, const context *mc)
     c->pub = mc->pub;
     memcpy(c->winner, mc->winner, sizeof c->winner);
     memcpy(c->origin, mc->origin, sizeof c->origin);
-    c->query_lists = calloc(r->prog->nqueries + 1, sizeof *c->query_lists);
-    c->query_built = calloc(r->prog->nqueries + 1, 1);
-    c->query_ns = calloc(r->prog->nqueries + 1, sizeof *c->query_ns);
+    c->share = mc;
     kv_vm_hooks hooks = {c, hook_finding, hook_error, hook_query, hook_query_ns, hook_rule_run, hook_derive_run,
                          NULL};
     c->vm = kv_env_new(r->ctx, r->prog, &hooks);
     c->ev = c->vm ? kv_eval_new(c->vm) : NULL;
-    if (!c->query_lists || !c->query_built || !c->query_ns || !c->ev)
+    if (!c->ev)
         return NULL;
     kv_env_set_params(c->vm, env_params(r, c->env));
     return c;
@@ -2365,6 +2400,7 @@ static bool worker_init(worker *w, eval_pool *p)
     o->outcomes = NULL;
     o->noutcomes = o->capoutcomes = 0;
     o->no_docs = kv_absent();
+    o->query_mu_on = false; /* its contexts read the main run's lists */
     o->st = NULL;
     o->oom = false;
     if (!w->res.pub.rule_evaluated || !w->res.pub.rule_findings || !w->res.pub.derive_applied ||
@@ -2392,6 +2428,8 @@ static bool pool_start(eval_pool *p, run *r, unsigned jobs)
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->ready, NULL);
+    pthread_mutex_init(&r->query_mu, NULL);
+    r->query_mu_on = true;
     for (unsigned k = 0; k < jobs; k++) {
         worker *w = &p->w[p->nworkers];
         if (!worker_init(w, p))
@@ -2404,6 +2442,8 @@ static bool pool_start(eval_pool *p, run *r, unsigned jobs)
     }
     if (p->nworkers)
         return true;
+    r->query_mu_on = false;
+    pthread_mutex_destroy(&r->query_mu);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->ready);
@@ -2441,6 +2481,8 @@ static void pool_stop(eval_pool *p)
     pthread_mutex_unlock(&p->mu);
     for (size_t k = 0; k < p->nworkers; k++)
         pthread_join(p->w[k].thread, NULL);
+    r->query_mu_on = false;
+    pthread_mutex_destroy(&r->query_mu);
     kv_arena *more = realloc(ri->more, (ri->nmore + p->nworkers) * sizeof *more);
     if (more)
         ri->more = more;
@@ -3090,6 +3132,7 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     if (!ri)
         return NULL;
     kv_arena_init(&ri->arena);
+    kv_arena_init(&ri->queries);
     run r;
     memset(&r, 0, sizeof r);
     r.ctx = ctx;
@@ -3480,6 +3523,7 @@ void kvet_result_free(kvet_result *res)
     free(res->derive_applied);
     free(res->derive_valued);
     kv_arena_free(&ri->arena);
+    kv_arena_free(&ri->queries);
     for (size_t i = 0; i < ri->nmore; i++)
         kv_arena_free(&ri->more[i]);
     free(ri->more);
