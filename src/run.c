@@ -2268,6 +2268,7 @@ typedef struct eval_pool {
     bool stop;
     worker *w;
     size_t nworkers;
+    kv_key_share *keys;        /* the threads' indexes of indexed lookups, built once */
 } eval_pool;
 
 static context *worker_context(worker *w, context *mc)
@@ -2302,6 +2303,7 @@ static context *worker_context(worker *w, context *mc)
     c->ev = c->vm ? kv_eval_new(c->vm) : NULL;
     if (!c->ev)
         return NULL;
+    kv_env_share_keys(c->vm, w->p->keys);
     kv_env_set_params(c->vm, env_params(r, c->env));
     return c;
 }
@@ -2419,10 +2421,12 @@ static bool pool_start(eval_pool *p, run *r, unsigned jobs)
     p->queue = calloc(r->nunits + 1, sizeof *p->queue);
     p->done = calloc(r->nunits + 1, 1);
     p->w = calloc(jobs, sizeof *p->w);
-    if (!p->queue || !p->done || !p->w) {
+    p->keys = kv_key_share_new();
+    if (!p->queue || !p->done || !p->w || !p->keys) {
         free(p->queue);
         free(p->done);
         free(p->w);
+        kv_key_share_free(p->keys);
         return false;
     }
     pthread_mutex_init(&p->mu, NULL);
@@ -2444,6 +2448,7 @@ static bool pool_start(eval_pool *p, run *r, unsigned jobs)
         return true;
     r->query_mu_on = false;
     pthread_mutex_destroy(&r->query_mu);
+    kv_key_share_free(p->keys);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->ready);
@@ -2509,6 +2514,7 @@ static void pool_stop(eval_pool *p)
     free(p->queue);
     free(p->done);
     free(p->w);
+    kv_key_share_free(p->keys); /* after the threads' envs, which use it */
 }
 
 /* Main thread, in input order: what eval_parsed_unit decides before it

@@ -12,7 +12,9 @@
 #include "vm.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +51,7 @@ typedef struct key_group {
         uint32_t one;
         uint32_t *idx;
     } at;                        /* positions in the namespace's list */
-    const kvet_list *docs;       /* those documents, once asked for alone */
+    _Atomic(const kvet_list *) docs; /* those documents, once asked for alone */
 } key_group;
 
 static const uint32_t *group_idx(const key_group *g)
@@ -76,6 +78,15 @@ typedef struct key_cache {
     uint32_t n, cap;             /* cap: 0 or a power of two */
 } key_cache;
 
+/* See vm.h.  The indexes and the lists of their groups are built under
+ * `mu` in `arena`; built, they are only read (a group's list is published
+ * once, atomically).  Recursive: a key may itself look up by key. */
+struct kv_key_share {
+    pthread_mutex_t mu;
+    key_cache keys;
+    kv_arena arena;
+};
+
 struct kv_env {
     kvet_ctx *ctx;
     const kvet_pack *prog;
@@ -87,7 +98,8 @@ struct kv_env {
     char **global_err;
     uint8_t *fn_memo;            /* per user function: its results may be memoized */
     uint8_t *key_pure;           /* per indexed lookup: its key reads the document only */
-    key_cache keys;              /* the indexes built so far */
+    key_cache keys;              /* the indexes built so far, or found in `share` */
+    kv_key_share *share;         /* NULL: the indexes are this env's own */
     const kvet_value *params;    /* parameter values of this run's context, or NULL: the pack's */
 };
 
@@ -430,6 +442,39 @@ void kv_env_free(kv_env *env)
     free(env);
 }
 
+kv_key_share *kv_key_share_new(void)
+{
+    kv_key_share *ks = calloc(1, sizeof *ks);
+    pthread_mutexattr_t attr;
+    if (!ks || pthread_mutexattr_init(&attr) != 0) {
+        free(ks);
+        return NULL;
+    }
+    bool ok = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE) == 0 && pthread_mutex_init(&ks->mu, &attr) == 0;
+    pthread_mutexattr_destroy(&attr);
+    if (!ok) {
+        free(ks);
+        return NULL;
+    }
+    kv_arena_init(&ks->arena);
+    return ks;
+}
+
+void kv_key_share_free(kv_key_share *ks)
+{
+    if (!ks)
+        return;
+    pthread_mutex_destroy(&ks->mu);
+    free(ks->keys.slots);
+    kv_arena_free(&ks->arena);
+    free(ks);
+}
+
+void kv_env_share_keys(kv_env *env, kv_key_share *ks)
+{
+    env->share = ks;
+}
+
 /* ----------------------------------------------------------------- eval */
 
 kv_eval *kv_eval_new(kv_env *env)
@@ -702,14 +747,13 @@ static bool index_add(kv_arena *a, key_index *ix, const kvet_string *k, uint32_t
     return group_add(a, g, i);
 }
 
-/* Group `all` by lookup `key`'s key function, in the context's arena.
- * *ix = NULL when a key could not be computed (the lookup then scans, and
- * the predicate meets that document's error in its place).  -1: out of
- * memory. */
-static int key_index_build(kv_eval *ev, uint32_t key, const kvet_list *all, key_index **out)
+/* Group `all` by lookup `key`'s key function, in arena `a` (the env's,
+ * or its share's).  *ix = NULL when a key could not be computed (the
+ * lookup then scans, and the predicate meets that document's error in its
+ * place).  -1: out of memory. */
+static int key_index_build(kv_eval *ev, uint32_t key, const kvet_list *all, kv_arena *a, key_index **out)
 {
     const kvet_pack *p = ev->prog;
-    kv_env *env = ev->env;
     const kv_key *k = &p->keys[key];
     const kv_chunk *ch = &p->chunks[p->fns[k->fn].chunk];
     *out = NULL;
@@ -720,7 +764,7 @@ static int key_index_build(kv_eval *ev, uint32_t key, const kvet_list *all, key_
     uint64_t steps = ev->steps;
     const char *err = ev->err;
     uint32_t err_pc = ev->err_pc;
-    ev->arena = &env->arena;
+    ev->arena = a;
     bool ok = true, oom = false;
     size_t nkeys = 0;
     for (uint32_t i = 0; i < all->n && ok; i++) {
@@ -750,7 +794,6 @@ static int key_index_build(kv_eval *ev, uint32_t key, const kvet_list *all, key_
     uint32_t cap = 8;
     while (cap < 2 * (uint64_t)nkeys)
         cap *= 2;
-    kv_arena *a = &env->arena;
     key_index *ix = kv_arena_calloc(a, sizeof *ix);
     if (!ix || !(ix->slots = kv_arena_calloc(a, (size_t)cap * sizeof *ix->slots))) {
         free(keys);
@@ -787,17 +830,30 @@ static int cmp_u32(const void *x, const void *y)
  * groups never share a document). */
 static int groups_list(kv_eval *ev, const kvet_list *all, key_group **g, uint32_t ng, kvet_value *out)
 {
-    if (ng == 1 && g[0]->docs) {
-        *out = kv_list_value(g[0]->docs);
+    const kvet_list *kept = ng == 1 ? atomic_load_explicit(&g[0]->docs, memory_order_acquire) : NULL;
+    if (kept) {
+        *out = kv_list_value((kvet_list *)kept);
         return 0;
+    }
+    kv_key_share *ks = ng == 1 ? ev->env->share : NULL;
+    if (ks) {
+        pthread_mutex_lock(&ks->mu);
+        kept = atomic_load_explicit(&g[0]->docs, memory_order_relaxed);
+        if (kept) {
+            pthread_mutex_unlock(&ks->mu);
+            *out = kv_list_value((kvet_list *)kept);
+            return 0;
+        }
     }
     size_t total = 0;
     for (uint32_t i = 0; i < ng; i++)
         total += g[i]->n;
     /* one group's list is kept with the index for the next lookup */
-    kvet_list *l = kv_list_new(ng == 1 ? &ev->env->arena : ev->arena, (uint32_t)total);
+    kvet_list *l = kv_list_new(ng != 1 ? ev->arena : ks ? &ks->arena : &ev->env->arena, (uint32_t)total);
     uint32_t *idx = malloc((total + 1) * sizeof *idx);
     if (!l || !idx) {
+        if (ks)
+            pthread_mutex_unlock(&ks->mu);
         free(idx);
         return -1;
     }
@@ -813,8 +869,80 @@ static int groups_list(kv_eval *ev, const kvet_list *all, key_group **g, uint32_
     free(idx);
     *out = kv_list_value(l);
     if (ng == 1)
-        g[0]->docs = l;
+        atomic_store_explicit(&g[0]->docs, l, memory_order_release);
+    if (ks)
+        pthread_mutex_unlock(&ks->mu);
     return 0;
+}
+
+/* The slot of (all, key) in the cache: its entry, or the free slot where
+ * it goes. */
+static key_cache_entry *cache_slot(const key_cache *kc, const kvet_list *all, uint32_t key)
+{
+    uint64_t h = ((uintptr_t)all >> 4) * 0x9E3779B97F4A7C15ULL + key;
+    uint32_t j = (uint32_t)(h >> 32) & (kc->cap - 1);
+    while (kc->slots[j].all && !(kc->slots[j].all == all && kc->slots[j].key == key))
+        j = (j + 1) & (kc->cap - 1);
+    return &kc->slots[j];
+}
+
+static bool cache_get(const key_cache *kc, const kvet_list *all, uint32_t key, key_index **ix)
+{
+    if (!kc->cap)
+        return false;
+    const key_cache_entry *e = cache_slot(kc, all, key);
+    *ix = e->ix;
+    return e->all != NULL;
+}
+
+/* Remember (all, key) -> ix (NULL: the lookup scans).  False when out of
+ * memory. */
+static bool cache_put(key_cache *kc, const kvet_list *all, uint32_t key, key_index *ix)
+{
+    if (2 * (kc->n + 1) > kc->cap) {
+        uint32_t cap = kc->cap ? kc->cap * 2 : 16;
+        key_cache grown = {calloc(cap, sizeof *grown.slots), kc->n, cap};
+        if (!grown.slots)
+            return false;
+        for (uint32_t i = 0; i < kc->cap; i++)
+            if (kc->slots[i].all)
+                *cache_slot(&grown, kc->slots[i].all, kc->slots[i].key) = kc->slots[i];
+        free(kc->slots);
+        *kc = grown;
+    }
+    key_cache_entry *e = cache_slot(kc, all, key);
+    if (!e->all)
+        kc->n++;
+    *e = (key_cache_entry){key, all, ix};
+    return true;
+}
+
+/* The index of lookup `key` over `all`, built on first use: the env's own,
+ * or its share's (built once for all the threads' envs, then remembered in
+ * the env's cache too).  -1: out of memory. */
+static int key_index_for(kv_eval *ev, uint32_t key, const kvet_list *all, key_index **ix)
+{
+    kv_env *env = ev->env;
+    if (cache_get(&env->keys, all, key, ix))
+        return 0;
+    kv_key_share *ks = env->share;
+    if (!ks) {
+        /* built before it is remembered: a key's own lookups may grow the cache */
+        if (key_index_build(ev, key, all, &env->arena, ix) < 0)
+            return -1;
+        return cache_put(&env->keys, all, key, *ix) ? 0 : -1;
+    }
+    pthread_mutex_lock(&ks->mu);
+    int rc = 0;
+    if (!cache_get(&ks->keys, all, key, ix)) {
+        rc = key_index_build(ev, key, all, &ks->arena, ix);
+        if (rc == 0 && !cache_put(&ks->keys, all, key, *ix))
+            rc = -1;
+    }
+    pthread_mutex_unlock(&ks->mu);
+    if (rc == 0 && !cache_put(&env->keys, all, key, *ix))
+        rc = -1;
+    return rc;
 }
 
 /* The documents of `all` that lookup `key` may match for value `v`: a
@@ -832,38 +960,10 @@ static int key_lookup(kv_eval *ev, uint32_t key, kvet_value all, kvet_value v, k
     if (k->mode == KV_KEY_IN ? v.type != KVET_LIST || v.u.l->n > KEY_MAX_VALUES
                              : k->mode == KV_KEY_IN_KEYS && v.type != KVET_STRING)
         return 0;
-    key_cache *kc = &env->keys;
-    if (2 * (kc->n + 1) > kc->cap) {
-        uint32_t cap = kc->cap ? kc->cap * 2 : 16;
-        key_cache_entry *s = calloc(cap, sizeof *s);
-        if (!s)
-            return -1;
-        for (uint32_t i = 0; i < kc->cap; i++) {
-            if (!kc->slots[i].all)
-                continue;
-            uint64_t h = ((uintptr_t)kc->slots[i].all >> 4) * 0x9E3779B97F4A7C15ULL + kc->slots[i].key;
-            uint32_t j = (uint32_t)(h >> 32) & (cap - 1);
-            while (s[j].all)
-                j = (j + 1) & (cap - 1);
-            s[j] = kc->slots[i];
-        }
-        free(kc->slots);
-        kc->slots = s;
-        kc->cap = cap;
-    }
-    uint64_t h = ((uintptr_t)all.u.l >> 4) * 0x9E3779B97F4A7C15ULL + key;
-    uint32_t j = (uint32_t)(h >> 32) & (kc->cap - 1);
-    while (kc->slots[j].all && !(kc->slots[j].all == all.u.l && kc->slots[j].key == key))
-        j = (j + 1) & (kc->cap - 1);
-    key_cache_entry *e = &kc->slots[j];
-    if (!e->all) {
-        if (key_index_build(ev, key, all.u.l, &e->ix) < 0)
-            return -1;
-        e->all = all.u.l;
-        e->key = key;
-        kc->n++;
-    }
-    if (!e->ix)
+    key_index *ix;
+    if (key_index_for(ev, key, all.u.l, &ix) < 0)
+        return -1;
+    if (!ix)
         return 0;
     /* A string equals only a string: a string value meets the documents
      * filed under it, any other value those without a string key.  A list
@@ -876,13 +976,13 @@ static int key_lookup(kv_eval *ev, uint32_t key, kvet_value all, kvet_value v, k
     for (uint32_t i = 0; i < nv; i++)
         if ((k->mode == KV_KEY_IN ? v.u.l->items[i] : v).type != KVET_STRING)
             other = true;
-    if (other && e->ix->other.n)
-        g[ng++] = &e->ix->other;
+    if (other && ix->other.n)
+        g[ng++] = &ix->other;
     for (uint32_t i = 0; i < nv; i++) {
         kvet_value s = k->mode == KV_KEY_IN ? v.u.l->items[i] : v;
         if (s.type != KVET_STRING)
             continue;
-        key_group *f = key_slot(e->ix, s.u.s, key_hash(s.u.s));
+        key_group *f = key_slot(ix, s.u.s, key_hash(s.u.s));
         bool seen = !f->key;
         for (uint32_t m = 0; m < ng && !seen; m++)
             seen = g[m] == f;

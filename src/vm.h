@@ -45,6 +45,15 @@ typedef struct kv_vm_hooks {
 
 kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks);
 void kv_env_free(kv_env *env);
+
+/* The indexes of indexed lookups, shared by envs that evaluate in threads
+ * over the same query lists (a lookup's index is found by its list's
+ * address): each is built once, by the first env that needs it, and is
+ * read by all.  It must outlive the envs that use it. */
+typedef struct kv_key_share kv_key_share;
+kv_key_share *kv_key_share_new(void);
+void kv_key_share_free(kv_key_share *ks);
+void kv_env_share_keys(kv_env *env, kv_key_share *ks);
 /* Parameter values for this environment, by prog->params index (they must
  * outlive the env); NULL gives the pack's own (after --set). */
 void kv_env_set_params(kv_env *env, const kvet_value *params);
