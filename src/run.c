@@ -88,13 +88,27 @@ typedef struct unit {
     struct context *ectx;
     kvet_diag *cdiags;             /* what choosing its context reported */
     size_t ncdiags;
+    struct slice *slices;          /* its jobs as the threads take them */
+    uint32_t nslices;
+    size_t merge_before;           /* diagnostics before its merge began */
+    size_t merge_given;            /* its load diagnostics merged so far */
+    kv_arena outa;                 /* its resources' strings and values, when streamed */
+} unit;
+
+/* A run of a unit's jobs one thread evaluates, and what it made of them:
+ * a file of many documents (a cluster dump) is shared among the threads. */
+typedef struct slice {
+    size_t lo, hi;
     kvet_resource *out;
     size_t nout;
     kvet_error *werr;
     size_t nwerr;
     bool woom;
+    bool done;                     /* under eval_pool.mu */
     kv_arena outa;                 /* its resources' strings and values, when streamed */
-} unit;
+} slice;
+
+enum { SLICE_JOBS = 256 };
 
 /* A document of a unit given to a thread: its root as evaluated, and
  * whether it is left out (JOB_*). */
@@ -1702,14 +1716,35 @@ static void settle_resource(run *r, kvet_resource *rs, kvet_value root)
     settle_outcomes(r, rs);
 }
 
+/* What n resources hold outside the arenas: their findings' messages,
+ * their findings and outcomes. */
+static void release_resources(kvet_resource *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < v[i].nfindings; k++)
+            free(v[i].findings[k].message);
+        free(v[i].findings);
+        free(v[i].outcomes);
+    }
+}
+
+static void release_errors(kvet_error *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].file);
+        free(v[i].message);
+    }
+    free(v);
+}
+
 /* Streaming (kvet_inputs.on_resource): a unit's resources take their
  * memory from the unit's own arena, and are handed over and freed in
  * input order once settled, so the result does not grow with the input. */
-static void out_begin(run *r, unit *u)
+static void out_begin(run *r, kv_arena *a)
 {
     if (!r->stream)
         return;
-    r->out = &u->outa;
+    r->out = a;
     /* the set's strings are in the arena of a unit done with */
     kv_strset_free(&r->shared);
 }
@@ -1718,7 +1753,7 @@ static void out_begin(run *r, unit *u)
  * end of a unit, and every STREAM_BATCH resources inside a large one. */
 enum { STREAM_BATCH = 256 };
 
-static void out_flush(run *r, unit *u)
+static void out_flush(run *r, kv_arena *a)
 {
     kvet_result *res = &r->res->pub;
     size_t n = res->nresources;
@@ -1727,22 +1762,19 @@ static void out_flush(run *r, unit *u)
         kvet_resource *rs = &res->resources[i];
         r->in->on_resource(r->in->on_resource_arg, res, rs);
         res->nstreamed++;
-        for (size_t k = 0; k < rs->nfindings; k++)
-            free(rs->findings[k].message);
-        free(rs->findings);
-        free(rs->outcomes);
+        release_resources(rs, 1);
     }
     /* the set's strings are in the arena freed next */
     kv_strset_free(&r->shared);
-    kv_arena_reset(&u->outa);
+    kv_arena_reset(a);
 }
 
-static void out_end(run *r, unit *u)
+static void out_end(run *r, kv_arena *a)
 {
     if (!r->stream)
         return;
-    out_flush(r, u);
-    kv_arena_free(&u->outa);
+    out_flush(r, a);
+    kv_arena_free(a);
     r->out = &r->res->arena;
 }
 
@@ -1783,7 +1815,7 @@ static void eval_one(run *r, kvet_value root, uint32_t src, int duplicate)
         return;
     /* one large file (a cluster dump, a JSON List) is not held whole in the results */
     if (r->stream && r->res->pub.nresources >= STREAM_BATCH)
-        out_flush(r, &r->units[r->cur_unit]);
+        out_flush(r, &r->units[r->cur_unit].outa);
     if (!r->st) {
         eval_item(r, root, src, duplicate);
         return;
@@ -1840,7 +1872,7 @@ static void eval_parsed_unit(run *r, uint32_t ui)
     memset(&st, 0, sizeof st);
     r->cur_unit = ui;
     r->cur_ctx = context_for(r, ui);
-    out_begin(r, u);
+    out_begin(r, &u->outa);
     if (r->cur_ctx) {
         const parsed_doc *events = u->own ? u->own : r->events + u->first_event;
         size_t nevents = u->own ? u->nown : u->nevents;
@@ -1865,7 +1897,7 @@ static void eval_parsed_unit(run *r, uint32_t ui)
     free(u->own);
     u->own = NULL;
     u->nown = u->capown = 0;
-    out_end(r, u);
+    out_end(r, &u->outa);
     collect_input_errors(r, before);
     kvet_input_info *info = NULL;
     if (u->origin != SIZE_MAX && u->origin < r->res->pub.ninputs)
@@ -1972,12 +2004,12 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         pu->parsed = true;
     } else {
         r->cur_ctx = context_for(r, ui);
-        out_begin(r, &r->units[ui]);
+        out_begin(r, &r->units[ui].outa);
         if (r->cur_ctx)
             load_manifests(r->ctx, &win, u->path, name, src, data, len, flags, NULL, eval_doc, r, &st);
         else
             memset(&st, 0, sizeof st);
-        out_end(r, &r->units[ui]);
+        out_end(r, &r->units[ui].outa);
         collect_input_errors(r, before);
         kvet_input_info *info = NULL;
         if (u->origin != SIZE_MAX && u->origin < r->res->pub.ninputs)
@@ -2257,14 +2289,17 @@ typedef struct worker {
     size_t nctxs;
 } worker;
 
+typedef struct pool_task {
+    uint32_t unit, slice;
+} pool_task;
+
 typedef struct eval_pool {
     run *r;
     pthread_mutex_t mu;
-    pthread_cond_t work;       /* a unit is queued, or stop */
-    pthread_cond_t ready;      /* a unit is evaluated */
-    uint32_t *queue;
-    size_t qhead, qtail;
-    uint8_t *done;             /* per unit */
+    pthread_cond_t work;       /* a slice is queued, or stop */
+    pthread_cond_t ready;      /* a slice is evaluated */
+    pool_task *queue;          /* a ring of qcap */
+    size_t qhead, qtail, qcap;
     bool stop;
     worker *w;
     size_t nworkers;
@@ -2308,11 +2343,12 @@ static context *worker_context(worker *w, context *mc)
     return c;
 }
 
-/* In a thread: evaluate the documents of unit ui the main thread kept. */
-static void worker_unit(worker *w, uint32_t ui)
+/* In a thread: evaluate slice si of unit ui, documents the main thread kept. */
+static void worker_slice(worker *w, uint32_t ui, uint32_t si)
 {
     run *r = &w->own;
     unit *u = &w->p->r->units[ui];
+    slice *sl = &u->slices[si];
     kvet_result *res = &r->res->pub;
     res->resources = NULL;
     res->nresources = r->res->capresources = 0;
@@ -2321,15 +2357,15 @@ static void worker_unit(worker *w, uint32_t ui)
     r->cur_ctx = worker_context(w, u->ectx);
     if (!r->cur_ctx)
         r->oom = true;
-    out_begin(r, u);
-    for (size_t i = 0; i < u->njobs && !r->oom; i++)
+    out_begin(r, &sl->outa);
+    for (size_t i = sl->lo; i < sl->hi && !r->oom; i++)
         if (u->jobs[i].skip == JOB_EVAL)
             eval_compute(r, u->jobs[i].root, u->jobs[i].src);
-    u->out = res->resources;
-    u->nout = res->nresources;
-    u->werr = res->errors;
-    u->nwerr = res->nerrors;
-    u->woom = r->oom;
+    sl->out = res->resources;
+    sl->nout = res->nresources;
+    sl->werr = res->errors;
+    sl->nwerr = res->nerrors;
+    sl->woom = r->oom;
 }
 
 static void *worker_main(void *arg)
@@ -2342,11 +2378,11 @@ static void *worker_main(void *arg)
             pthread_cond_wait(&p->work, &p->mu);
         if (p->qhead == p->qtail)
             break;
-        uint32_t ui = p->queue[p->qhead++];
+        pool_task t = p->queue[p->qhead++ % p->qcap];
         pthread_mutex_unlock(&p->mu);
-        worker_unit(w, ui);
+        worker_slice(w, t.unit, t.slice);
         pthread_mutex_lock(&p->mu);
-        p->done[ui] = 1;
+        p->r->units[t.unit].slices[t.slice].done = true;
         pthread_cond_broadcast(&p->ready);
     }
     pthread_mutex_unlock(&p->mu);
@@ -2414,17 +2450,16 @@ static bool worker_init(worker *w, eval_pool *p)
 }
 
 /* Start up to `jobs` threads; false when none could be started. */
-static bool pool_start(eval_pool *p, run *r, unsigned jobs)
+static bool pool_start(eval_pool *p, run *r, unsigned jobs, uint32_t window)
 {
     memset(p, 0, sizeof *p);
     p->r = r;
-    p->queue = calloc(r->nunits + 1, sizeof *p->queue);
-    p->done = calloc(r->nunits + 1, 1);
+    p->qcap = window + 1;
+    p->queue = calloc(p->qcap, sizeof *p->queue);
     p->w = calloc(jobs, sizeof *p->w);
     p->keys = kv_key_share_new();
-    if (!p->queue || !p->done || !p->w || !p->keys) {
+    if (!p->queue || !p->w || !p->keys) {
         free(p->queue);
-        free(p->done);
         free(p->w);
         kv_key_share_free(p->keys);
         return false;
@@ -2453,23 +2488,25 @@ static bool pool_start(eval_pool *p, run *r, unsigned jobs)
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->ready);
     free(p->queue);
-    free(p->done);
     free(p->w);
     return false;
 }
 
-static void pool_push(eval_pool *p, uint32_t ui)
+/* Queue slice si of unit ui; the caller keeps fewer than qcap queued and
+ * not yet merged. */
+static void pool_push(eval_pool *p, uint32_t ui, uint32_t si)
 {
     pthread_mutex_lock(&p->mu);
-    p->queue[p->qtail++] = ui;
+    p->queue[p->qtail++ % p->qcap] = (pool_task){ui, si};
     pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->mu);
 }
 
-static void pool_wait(eval_pool *p, uint32_t ui)
+static void pool_wait(eval_pool *p, uint32_t ui, uint32_t si)
 {
+    const slice *sl = &p->r->units[ui].slices[si];
     pthread_mutex_lock(&p->mu);
-    while (!p->done[ui])
+    while (!sl->done)
         pthread_cond_wait(&p->ready, &p->mu);
     pthread_mutex_unlock(&p->mu);
 }
@@ -2512,7 +2549,6 @@ static void pool_stop(eval_pool *p)
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->ready);
     free(p->queue);
-    free(p->done);
     free(p->w);
     kv_key_share_free(p->keys); /* after the threads' envs, which use it */
 }
@@ -2557,6 +2593,18 @@ static bool prepare_unit(run *r, uint32_t ui)
         if (r->ids_noted ? events[i].duplicate : note_definition(r, root, j->src, &u->nsa))
             j->skip = JOB_DUPLICATE;
     }
+    u->nslices = n ? (uint32_t)((n + SLICE_JOBS - 1) / SLICE_JOBS) : 1;
+    u->slices = calloc(u->nslices, sizeof *u->slices);
+    if (!u->slices) {
+        u->nslices = 0;
+        r->oom = true;
+        return false;
+    }
+    for (uint32_t k = 0; k < u->nslices; k++) {
+        u->slices[k].lo = (size_t)k * SLICE_JOBS;
+        u->slices[k].hi = k + 1 < u->nslices ? (size_t)(k + 1) * SLICE_JOBS : n;
+        kv_arena_init(&u->slices[k].outa);
+    }
     return !r->oom;
 }
 
@@ -2578,123 +2626,149 @@ static bool push_resource(run *r, const kvet_resource *from)
 }
 
 /* Main thread, in input order: what eval_parsed_unit does after evaluating
- * each document, for a unit a thread evaluated. */
-static void merge_unit(run *r, uint32_t ui)
+ * each document, for a slice of a unit a thread evaluated. */
+static void merge_slice(run *r, uint32_t ui, uint32_t si)
 {
     unit *u = &r->units[ui];
+    slice *sl = &u->slices[si];
     kvet_result *res = &r->res->pub;
-    size_t before = kvet_diag_count(r->ctx);
-    for (size_t k = 0; k < u->ncdiags; k++)
-        kv_diag_attach(r->ctx, &u->cdiags[k]);
-    free(u->cdiags);
-    u->cdiags = NULL;
-    u->ncdiags = 0;
+    if (si == 0) {
+        u->merge_before = kvet_diag_count(r->ctx);
+        u->merge_given = 0;
+        for (size_t k = 0; k < u->ncdiags; k++)
+            kv_diag_attach(r->ctx, &u->cdiags[k]);
+        free(u->cdiags);
+        u->cdiags = NULL;
+        u->ncdiags = 0;
+    }
     r->cur_unit = ui;
-    r->oom |= u->woom;
-    size_t given = 0, k = 0;
-    for (size_t i = 0; i < u->njobs; i++) {
+    r->oom |= sl->woom;
+    size_t k = 0;
+    for (size_t i = sl->lo; i < sl->hi; i++) {
         const job_doc *j = &u->jobs[i];
-        while (given < j->mark && given < u->ndiags)
-            kv_diag_attach(r->ctx, &u->diags[given++]);
+        while (u->merge_given < j->mark && u->merge_given < u->ndiags)
+            kv_diag_attach(r->ctx, &u->diags[u->merge_given++]);
         if (j->skip == JOB_DUPLICATE)
             res->duplicates++;
-        if (j->skip != JOB_EVAL || k >= u->nout)
+        if (j->skip != JOB_EVAL || k >= sl->nout)
             continue;
-        if (push_resource(r, &u->out[k]))
+        if (push_resource(r, &sl->out[k]))
             settle_resource(r, &res->resources[res->nresources - 1], j->root);
         else
-            memset(&u->out[k], 0, sizeof u->out[k]);
+            memset(&sl->out[k], 0, sizeof sl->out[k]);
         k++;
     }
-    while (given < u->ndiags)
-        kv_diag_attach(r->ctx, &u->diags[given++]);
     /* what a thread made that could not be merged (out of memory) */
-    for (; k < u->nout; k++) {
-        for (size_t f = 0; f < u->out[k].nfindings; f++)
-            free(u->out[k].findings[f].message);
-        free(u->out[k].findings);
-        free(u->out[k].outcomes);
-    }
-    free(u->out);
-    u->out = NULL;
-    u->nout = 0;
-    out_end(r, u);
+    if (k < sl->nout)
+        release_resources(sl->out + k, sl->nout - k);
+    free(sl->out);
+    sl->out = NULL;
+    sl->nout = 0;
+    out_end(r, &sl->outa);
     /* a thread's errors (failed rules) come before the unit's input errors */
-    for (size_t e = 0; e < u->nwerr; e++) {
+    for (size_t e = 0; e < sl->nwerr; e++) {
         if (res->nerrors == r->res->caperrors) {
             size_t cap = r->res->caperrors ? r->res->caperrors * 2 : 16;
             kvet_error *v = realloc(res->errors, cap * sizeof *v);
             if (!v) {
                 r->oom = true;
-                free(u->werr[e].file);
-                free(u->werr[e].message);
+                free(sl->werr[e].file);
+                free(sl->werr[e].message);
                 continue;
             }
             res->errors = v;
             r->res->caperrors = cap;
         }
-        res->errors[res->nerrors++] = u->werr[e];
+        res->errors[res->nerrors++] = sl->werr[e];
     }
-    free(u->werr);
-    u->werr = NULL;
-    u->nwerr = 0;
+    free(sl->werr);
+    sl->werr = NULL;
+    sl->nwerr = 0;
+}
+
+/* Main thread, once every slice of unit ui is merged. */
+static void finish_unit(run *r, uint32_t ui)
+{
+    unit *u = &r->units[ui];
+    kvet_result *res = &r->res->pub;
+    while (u->merge_given < u->ndiags)
+        kv_diag_attach(r->ctx, &u->diags[u->merge_given++]);
     free(u->diags);
     u->diags = NULL;
     u->ndiags = 0;
     free(u->jobs);
     u->jobs = NULL;
     u->njobs = 0;
+    free(u->slices);
+    u->slices = NULL;
+    u->nslices = 0;
     kv_arena_free(&u->pending);
     kv_arena_free(&u->queried);
     kv_arena_free(&u->nsa);
     free(u->own);
     u->own = NULL;
     u->nown = u->capown = 0;
-    collect_input_errors(r, before);
+    collect_input_errors(r, u->merge_before);
     kvet_input_info *info = NULL;
     if (u->origin != SIZE_MAX && u->origin < res->ninputs)
         info = &res->inputs[u->origin];
     count_input(r, info, u->len, &u->st);
 }
 
-/* Pass 2 with threads: parsed units are evaluated by them, `window` at most
- * ahead of the one merged next; a unit that is not parsed is read and
- * evaluated by the main thread once the threads are idle.  `ah` parses the
- * units ahead (NULL after pass 1, which parsed them all). */
+/* Pass 2 with threads: the slices of parsed units are evaluated by them,
+ * `window` slices at most ahead of the one merged next; a unit that is not
+ * parsed is read and evaluated by the main thread once the threads are
+ * idle.  `ah` parses the units ahead (NULL after pass 1, which parsed them
+ * all). */
 static void eval_units_pooled(run *r, eval_pool *p, ahead *ah, uint32_t window)
 {
-    uint32_t queued = 0, merged = 0, taken = 0;
+    uint32_t qu = 0, qs = 0;   /* the next slice to queue: unit, slice */
+    uint32_t mu = 0, ms = 0;   /* the next to merge */
+    uint32_t taken = 0, inflight = 0;
     bool blocked = false;
-    while (merged < r->nunits && !r->oom) {
-        while (!blocked && queued < r->nunits && queued - merged < window && !r->oom) {
-            if (ah && taken == queued) {
-                take_ahead(r, ah, queued, false);
-                taken++;
+    while (mu < r->nunits && !r->oom) {
+        while (!blocked && qu < r->nunits && inflight < window && !r->oom) {
+            if (qs == 0) {
+                if (ah && taken == qu) {
+                    take_ahead(r, ah, qu, false);
+                    taken++;
+                }
+                if (!r->units[qu].parsed || !prepare_unit(r, qu)) {
+                    blocked = true;
+                    break;
+                }
             }
-            if (!r->units[queued].parsed || !prepare_unit(r, queued)) {
-                blocked = true;
-                break;
+            pool_push(p, qu, qs);
+            inflight++;
+            if (++qs == r->units[qu].nslices) {
+                qs = 0;
+                qu++;
             }
-            pool_push(p, queued++);
         }
         if (r->oom)
             break;
-        if (merged < queued) {
-            pool_wait(p, merged);
-            merge_unit(r, merged);
+        if (mu < qu || ms < qs) {
+            pool_wait(p, mu, ms);
+            merge_slice(r, mu, ms);
+            inflight--;
+            if (++ms < r->units[mu].nslices)
+                continue;
+            finish_unit(r, mu);
+            ms = 0;
         } else {
             /* the threads are idle: the main thread may add source names */
-            load_unit(r, merged, false);
-            queued++;
+            load_unit(r, mu, false);
+            qu++;
             blocked = false;
         }
         if (ah)
-            ahead_consumed(ah, merged);
-        merged++;
+            ahead_consumed(ah, mu);
+        mu++;
     }
     /* what was queued but not merged (out of memory) is released at the end */
-    for (; merged < queued; merged++)
-        pool_wait(p, merged);
+    for (; mu < qu || (mu == qu && ms < qs); ms = 0, mu++)
+        for (; ms < (mu < qu ? r->units[mu].nslices : qs); ms++)
+            pool_wait(p, mu, ms);
 }
 
 /* ------------------------------------------------------ units and scopes */
@@ -3291,11 +3365,12 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
      * distance its parse would only start when the main thread needs it) */
     uint32_t window = 4 * jobs;
     threads = !pack->nqueries && !r.oom && jobs > 1 && r.nunits > 1 && ahead_start(&ah, &r, jobs, 2 * window);
-    /* threads evaluate too, unless the run traces or measures coverage (their
-     * records are the main thread's) */
     eval_pool pool;
-    bool pooled = jobs > 1 && r.nunits > 1 && !r.oom && !in->want_trace && !in->coverage &&
-                  pool_start(&pool, &r, jobs);
+    /* threads evaluate too, unless the run traces or measures coverage (their
+     * records are the main thread's); one file alone is theirs to share
+     * when pass 1 has parsed it */
+    bool pooled = jobs > 1 && (r.nunits > 1 || (r.nunits == 1 && pack->nqueries)) && !r.oom && !in->want_trace &&
+                  !in->coverage && pool_start(&pool, &r, jobs, window);
     if (pooled) {
         eval_units_pooled(&r, &pool, threads ? &ah : NULL, window);
         pool_stop(&pool);
@@ -3371,18 +3446,14 @@ done:
         free(r.units[i].own);
         /* what threads evaluated and no one merged (out of memory) */
         unit *u = &r.units[i];
-        for (size_t k = 0; k < u->nout; k++) {
-            for (size_t f = 0; f < u->out[k].nfindings; f++)
-                free(u->out[k].findings[f].message);
-            free(u->out[k].findings);
-            free(u->out[k].outcomes);
+        for (uint32_t si = 0; si < u->nslices; si++) {
+            slice *sl = &u->slices[si];
+            release_resources(sl->out, sl->nout);
+            free(sl->out);
+            release_errors(sl->werr, sl->nwerr);
+            kv_arena_free(&sl->outa);
         }
-        free(u->out);
-        for (size_t k = 0; k < u->nwerr; k++) {
-            free(u->werr[k].file);
-            free(u->werr[k].message);
-        }
-        free(u->werr);
+        free(u->slices);
         for (size_t k = 0; k < u->ncdiags; k++)
             kv_diag_release(&u->cdiags[k]);
         free(u->cdiags);
@@ -3496,12 +3567,9 @@ void kvet_result_free(kvet_result *res)
         free(res->stats->derive_each_s);
         free(res->stats);
     }
+    release_resources(res->resources, res->nresources);
     for (size_t i = 0; i < res->nresources; i++) {
         kvet_resource *rs = &res->resources[i];
-        for (size_t k = 0; k < rs->nfindings; k++)
-            free(rs->findings[k].message);
-        free(rs->findings);
-        free(rs->outcomes);
         for (size_t k = 0; k < rs->ntrace; k++) {
             free(rs->trace[k].expr);
             free(rs->trace[k].reads);
@@ -3509,16 +3577,8 @@ void kvet_result_free(kvet_result *res)
         free(rs->trace);
     }
     free(res->resources);
-    for (size_t i = 0; i < res->nerrors; i++) {
-        free(res->errors[i].file);
-        free(res->errors[i].message);
-    }
-    free(res->errors);
-    for (size_t i = 0; i < res->nwarnings; i++) {
-        free(res->warnings[i].file);
-        free(res->warnings[i].message);
-    }
-    free(res->warnings);
+    release_errors(res->errors, res->nerrors);
+    release_errors(res->warnings, res->nwarnings);
     free(res->contexts);
     free(res->waivers);
     free(res->baseline);

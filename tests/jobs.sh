@@ -183,6 +183,10 @@ for f in list.json:6500 dump.yaml:6400; do
     fi
 done
 same one-large-file --rules "$top/rules" --no-config "$tmp/dump.yaml" "$tmp/dump.json"
+# one file alone: with rules that read other resources its documents are
+# shared among the threads a slice at a time (the YAML with its load error)
+same one-file-alone --rules "$top/rules" --no-config "$tmp/window/dump.yaml"
+same one-list-alone --rules "$top/rules" --no-config "$tmp/window/list.json"
 same one-large-file-small --rules "$top/bench/small.kvet" --no-config "$tmp/dump.yaml" "$tmp/dump.json"
 
 if [ -d "$corpus" ]; then
