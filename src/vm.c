@@ -450,7 +450,8 @@ kv_key_share *kv_key_share_new(void)
         free(ks);
         return NULL;
     }
-    bool ok = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE) == 0 && pthread_mutex_init(&ks->mu, &attr) == 0;
+    bool ok = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE) == 0 &&
+              pthread_mutex_init(&ks->mu, &attr) == 0;
     pthread_mutexattr_destroy(&attr);
     if (!ok) {
         free(ks);
