@@ -1108,12 +1108,11 @@ static bool push_doc(run *r, kvet_value root, kvet_value *kept)
 
 /* Note the definition of the resource of the current unit that `root` is
  * (with the environment's namespace when it has none; src is where the
- * document was read): true when an identical one of its scope came before. */
+ * document was read): true when an identical one of its scope came before.
+ * The callers leave kvet's own documents out. */
 static bool note_definition(run *r, kvet_value root, uint32_t src, kv_arena *tmp)
 {
     const unit *u = &r->units[r->cur_unit];
-    if (kvet_own_doc(root))
-        return false;
     root = with_namespace(r, tmp, root, unit_namespace(r, u));
     uint64_t key[2];
     bool identical = false;
@@ -1126,6 +1125,8 @@ static bool note_definition(run *r, kvet_value root, uint32_t src, kv_arena *tmp
  * it is the index's last, whether the index hides it as a copy). */
 static bool note_kept(run *r, kvet_value kept, uint32_t src, bool indexed_last)
 {
+    if (kvet_own_doc(kept))
+        return false;
     bool identical = note_definition(r, kept, src, &r->scratch);
     kv_arena_reset(&r->scratch);
     if (indexed_last)
@@ -2240,10 +2241,11 @@ static void index_ahead(run *r, uint32_t ui)
         kvet_value api = kvet_map_get(e->root, "apiVersion", 10);
         kvet_value kept;
         bool queried = kind.type == KVET_STRING && api.type == KVET_STRING && wanted(r, e->root);
-        if (queried && !push_doc(r, e->root, &kept))
-            break;
-        if (queried)
+        if (queried) {
+            if (!push_doc(r, e->root, &kept))
+                break;
             e->root = kept;
+        }
         e->duplicate = note_kept(r, e->root, e->src, queried);
     }
     if (!r->oom)
