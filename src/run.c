@@ -187,15 +187,20 @@ typedef struct ident_where {
     uint32_t src, line;
 } ident_where;
 
+/* What a second definition of a resource brings (few resources have one). */
+typedef struct ident_dups {
+    const char *label;         /* "Service demo/x" */
+    ident_where *more;         /* the definitions after the first */
+    bool differ;
+} ident_dups;
+
 typedef struct ident {
     uint64_t key, key2;        /* two independent hashes of scope and identity */
     uint64_t content;
-    const char *label;         /* "Service demo/x", in the table's arena, once defined twice */
     uint32_t scope;
-    uint32_t nwhere;           /* definitions: first, then more[] */
+    uint32_t nwhere;           /* definitions: first, then dups->more[] */
     ident_where first;
-    ident_where *more;
-    bool differ;
+    ident_dups *dups;          /* in the table's arena, once defined twice */
 } ident;
 
 /* One entry per resource of the run: kept small, it is what a run keeps
@@ -203,7 +208,8 @@ typedef struct ident {
 typedef struct ident_table {
     ident *v;                  /* in order of first definition */
     size_t n, capv;
-    uint32_t *slot;            /* open addressing: 1 + index into v, or 0 */
+    uint64_t *slot;            /* open addressing: 0, or 1 + index into v in the low half and the key's
+                                  high half above it (a probe reads v only when those agree) */
     size_t cap;                /* a power of two */
     kv_arena labels;
 } ident_table;
@@ -913,6 +919,11 @@ static void identity_label(kvet_value root, char *label, size_t labelsz)
              ns.type == KVET_STRING && ns.u.s->len ? "/" : "", name.u.s->data);
 }
 
+static uint64_t ident_slot(uint64_t key, size_t i)
+{
+    return (key >> 32 << 32) | (uint32_t)(i + 1);
+}
+
 /* Record a definition; returns the entry (NULL when out of memory) and
  * whether an identical one came before. */
 static ident *ident_add(run *r, ident_table *t, const uint64_t key[2], uint32_t scope, uint64_t content,
@@ -921,7 +932,7 @@ static ident *ident_add(run *r, ident_table *t, const uint64_t key[2], uint32_t 
     *identical = false;
     if ((t->n + 1) * 2 > t->cap) {
         size_t ncap = t->cap ? t->cap * 2 : 256;
-        uint32_t *ns = calloc(ncap, sizeof *ns);
+        uint64_t *ns = calloc(ncap, sizeof *ns);
         if (!ns) {
             r->oom = true;
             return NULL;
@@ -930,7 +941,7 @@ static ident *ident_add(run *r, ident_table *t, const uint64_t key[2], uint32_t 
             size_t j = t->v[i].key & (ncap - 1);
             while (ns[j])
                 j = (j + 1) & (ncap - 1);
-            ns[j] = (uint32_t)i + 1;
+            ns[j] = ident_slot(t->v[i].key, i);
         }
         free(t->slot);
         t->slot = ns;
@@ -938,8 +949,11 @@ static ident *ident_add(run *r, ident_table *t, const uint64_t key[2], uint32_t 
     }
     size_t j = key[0] & (t->cap - 1);
     ident *e = NULL;
+    uint64_t tag = key[0] >> 32;
     for (; t->slot[j]; j = (j + 1) & (t->cap - 1)) {
-        ident *c = &t->v[t->slot[j] - 1];
+        if (t->slot[j] >> 32 != tag)
+            continue;
+        ident *c = &t->v[(uint32_t)t->slot[j] - 1];
         if (c->key == key[0] && c->key2 == key[1] && c->scope == scope) {
             e = c;
             break;
@@ -964,28 +978,29 @@ static ident *ident_add(run *r, ident_table *t, const uint64_t key[2], uint32_t 
         e->content = content;
         e->first = (ident_where){src, line};
         e->nwhere = 1;
-        t->slot[j] = (uint32_t)++t->n;
+        t->slot[j] = ident_slot(key[0], t->n++);
         return e;
     }
-    if (e->content == content)
-        *identical = true;
-    else
-        e->differ = true;
-    if (!e->label) {
+    if (!e->dups) {
         /* named only in the note a second definition brings */
         char label[512];
         identity_label(root, label, sizeof label);
-        if (!(e->label = kv_arena_strdup(&t->labels, label))) {
+        if (!(e->dups = kv_arena_calloc(&t->labels, sizeof *e->dups)) ||
+            !(e->dups->label = kv_arena_strdup(&t->labels, label))) {
             r->oom = true;
             return e;
         }
     }
-    ident_where *nw = realloc(e->more, e->nwhere * sizeof *nw);
+    if (e->content == content)
+        *identical = true;
+    else
+        e->dups->differ = true;
+    ident_where *nw = realloc(e->dups->more, e->nwhere * sizeof *nw);
     if (!nw) {
         r->oom = true;
         return e;
     }
-    e->more = nw;
+    e->dups->more = nw;
     nw[e->nwhere - 1] = (ident_where){src, line};
     e->nwhere++;
     return e;
@@ -994,7 +1009,8 @@ static ident *ident_add(run *r, ident_table *t, const uint64_t key[2], uint32_t 
 static void ident_free(ident_table *t)
 {
     for (size_t i = 0; i < t->n; i++)
-        free(t->v[i].more);
+        if (t->v[i].dups)
+            free(t->v[i].dups->more);
     free(t->v);
     free(t->slot);
     kv_arena_free(&t->labels);
@@ -1046,15 +1062,15 @@ static void report_duplicates(run *r)
         const ident *e = dups[i].e;
         kv_buf b;
         kv_buf_init(&b);
-        kv_buf_printf(&b, "%s is defined %u times in one scope (%s):", e->label, e->nwhere,
+        kv_buf_printf(&b, "%s is defined %u times in one scope (%s):", e->dups->label, e->nwhere,
                       r->scopes[e->scope].name);
         for (size_t k = 0; k < e->nwhere && k < 8; k++) {
-            ident_where w = k ? e->more[k - 1] : e->first;
+            ident_where w = k ? e->dups->more[k - 1] : e->first;
             kv_buf_printf(&b, "%s %s:%u", k ? "," : "", kv_source_name(r->ctx, w.src), w.line);
         }
         if (e->nwhere > 8)
             kv_buf_printf(&b, " and %u more", e->nwhere - 8);
-        kv_buf_puts(&b, e->differ ? "; the definitions differ and each was checked, but only one can be applied"
+        kv_buf_puts(&b, e->dups->differ ? "; the definitions differ and each was checked, but only one can be applied"
                                   : "; identical copies were checked once");
         char *msg = kv_buf_take(&b);
         /* the first definition's file and line lead the note */
