@@ -1202,17 +1202,6 @@ static int b_get(kv_call *c, const kvet_value *args, int n, kvet_value *out)
     return 0;
 }
 
-/* FNV-1a over bytes. */
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
 /* A hash consistent with kv_value_equal: equal values hash alike (1 and
  * 1.0 included; maps regardless of entry order). */
 static uint64_t hash_value(kvet_value v, int depth)
@@ -1222,32 +1211,32 @@ static uint64_t hash_value(kvet_value v, int depth)
         return h;
     switch (v.type) {
     case KVET_BOOL:
-        return hash_bytes(h, &v.u.b, sizeof v.u.b);
+        return kv_hash_bytes(h, &v.u.b, sizeof v.u.b);
     case KVET_INT:
     case KVET_FLOAT: {
         /* numbers are equal when their doubles are */
         double d = v.type == KVET_INT ? (double)v.u.i : v.u.f;
         if (d == 0)
             d = 0; /* -0.0 == 0.0 */
-        return hash_bytes(h, &d, sizeof d);
+        return kv_hash_bytes(h, &d, sizeof d);
     }
     case KVET_STRING:
-        return hash_bytes(h, v.u.s->data, v.u.s->len);
+        return kv_hash_bytes(h, v.u.s->data, v.u.s->len);
     case KVET_LIST:
         for (uint32_t i = 0; i < v.u.l->n; i++) {
             uint64_t e = hash_value(v.u.l->items[i], depth + 1);
-            h = hash_bytes(h, &e, sizeof e);
+            h = kv_hash_bytes(h, &e, sizeof e);
         }
         return h;
     case KVET_MAP: {
         uint64_t sum = 0;
         for (uint32_t i = 0; i < v.u.m->n; i++) {
             const kvet_string *k = v.u.m->e[i].key;
-            uint64_t e = hash_bytes(0xcbf29ce484222325ull, k->data, k->len);
+            uint64_t e = kv_hash_bytes(0xcbf29ce484222325ull, k->data, k->len);
             e ^= hash_value(v.u.m->e[i].val, depth + 1) * 0x9e3779b97f4a7c15ull;
             sum += e;
         }
-        return hash_bytes(h, &sum, sizeof sum);
+        return kv_hash_bytes(h, &sum, sizeof sum);
     }
     default:
         return h;
@@ -1305,7 +1294,7 @@ static int b_merge(kv_call *c, const kvet_value *args, int n, kvet_value *out)
         const kvet_map *src = args[i].u.m;
         for (uint32_t e = 0; e < src->n; e++) {
             const kvet_map_entry *en = &src->e[e];
-            uint64_t h = hash_bytes(0xcbf29ce484222325ull, en->key->data, en->key->len);
+            uint64_t h = kv_hash_bytes(0xcbf29ce484222325ull, en->key->data, en->key->len);
             size_t s = (size_t)h & t.mask;
             while (t.slot[s] != UINT32_MAX) {
                 const kvet_string *have = m->e[t.slot[s]].key;

@@ -110,10 +110,7 @@ enum { SHARED_MAX = 64 };
 
 static uint64_t str_hash(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
+    return kv_hash_bytes(0, s, n);
 }
 
 static bool strset_grow(kv_strset *set)
@@ -313,25 +310,32 @@ static uint64_t mix(uint64_t h)
     return h;
 }
 
-/* Eight bytes a step (the hash stays within the process: no stored value
- * depends on it); the tail is read as a zero-padded word. */
+/* Eight bytes a step, the tail as one zero-padded word, then a final mix
+ * so that the low bits (which pick table slots) depend on every byte.  The
+ * hash stays within the process: nothing stored or printed depends on it. */
+uint64_t kv_hash_bytes(uint64_t seed, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    if (n) {
+        uint64_t w = 0;
+        for (size_t i = 0; i < n; i++)
+            w |= (uint64_t)s[i] << (8 * i);
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    return mix(h);
+}
+
 static uint64_t hash_bytes(const char *s, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ULL ^ (n * 0x9e3779b97f4a7c15ULL);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        h = (h ^ w) * 0x100000001b3ULL;
-        h ^= h >> 29;
-    }
-    if (i < n) {
-        uint64_t w = 0;
-        memcpy(&w, s + i, n - i);
-        h = (h ^ w) * 0x100000001b3ULL;
-        h ^= h >> 29;
-    }
-    return h;
+    return kv_hash_bytes(0xcbf29ce484222325ULL, s, n);
 }
 
 uint64_t kv_value_hash(kvet_value v)
@@ -350,7 +354,7 @@ uint64_t kv_value_hash(kvet_value v)
             memcpy(&bits, &v.u.f, sizeof bits);
             return mix(bits ^ 0x9e3779b97f4a7c15ULL);
         }
-    case KVET_STRING: return mix(hash_bytes(v.u.s->data, v.u.s->len));
+    case KVET_STRING: return hash_bytes(v.u.s->data, v.u.s->len);
     case KVET_LIST: {
         uint64_t h = 0x1234567ULL + v.u.l->n;
         for (uint32_t i = 0; i < v.u.l->n; i++)

@@ -68,6 +68,8 @@ void kv_strset_free(kv_strset *set);
 bool kv_value_equal(kvet_value a, kvet_value b);
 /* A hash that agrees with kv_value_equal (positions are not part of it). */
 uint64_t kv_value_hash(kvet_value v);
+/* A fast hash of n bytes, chained through seed; for in-process tables only. */
+uint64_t kv_hash_bytes(uint64_t seed, const void *p, size_t n);
 /* Total order for sorting: by type rank, then value.  Returns <0, 0, >0. */
 int kv_value_compare(kvet_value a, kvet_value b);
 

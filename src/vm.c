@@ -59,9 +59,13 @@ static const uint32_t *group_idx(const key_group *g)
     return g->cap ? g->at.idx : &g->at.one;
 }
 
+/* The slots hold small numbers and the groups sit densely beside them: a
+ * free slot costs 4 bytes, not a group's 40. */
 typedef struct key_index {
     uint32_t mask;               /* slots - 1 */
-    key_group *slots;
+    uint32_t *slot;              /* 0: free; else 1 + the key's place in groups */
+    key_group *groups;           /* one per distinct key, in order of first appearance */
+    uint32_t ngroups;
     key_group other;             /* no usable key: always looked at */
 } key_index;
 
@@ -702,17 +706,20 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
 
 static uint64_t key_hash(const kvet_string *s)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (uint32_t i = 0; i < s->len; i++)
-        h = (h ^ (unsigned char)s->data[i]) * 0x100000001b3ULL;
-    return h ^ (h >> 29);
+    return kv_hash_bytes(0, s->data, s->len);
 }
 
-static key_group *key_slot(const key_index *ix, const kvet_string *k, uint64_t h)
+/* Key k's group, or NULL with *free_slot (when asked for) where it would go. */
+static key_group *key_find(const key_index *ix, const kvet_string *k, uint64_t h, uint32_t **free_slot)
 {
     for (uint32_t i = (uint32_t)h & ix->mask;; i = (i + 1) & ix->mask) {
-        key_group *g = &ix->slots[i];
-        if (!g->key || (g->hash == (uint32_t)h && g->key->len == k->len && !memcmp(g->key->data, k->data, k->len)))
+        if (!ix->slot[i]) {
+            if (free_slot)
+                *free_slot = &ix->slot[i];
+            return NULL;
+        }
+        key_group *g = &ix->groups[ix->slot[i] - 1];
+        if (g->hash == (uint32_t)h && g->key->len == k->len && !memcmp(g->key->data, k->data, k->len))
             return g;
     }
 }
@@ -742,9 +749,14 @@ static bool group_add(kv_arena *a, key_group *g, uint32_t i)
 static bool index_add(kv_arena *a, key_index *ix, const kvet_string *k, uint32_t i)
 {
     uint64_t h = key_hash(k);
-    key_group *g = key_slot(ix, k, h);
-    g->hash = (uint32_t)h;
-    g->key = k;
+    uint32_t *free_slot;
+    key_group *g = key_find(ix, k, h, &free_slot);
+    if (!g) {
+        g = &ix->groups[ix->ngroups++];
+        *free_slot = ix->ngroups;
+        g->hash = (uint32_t)h;
+        g->key = k;
+    }
     return group_add(a, g, i);
 }
 
@@ -796,7 +808,9 @@ static int key_index_build(kv_eval *ev, uint32_t key, const kvet_list *all, kv_a
     while (cap < 2 * (uint64_t)nkeys)
         cap *= 2;
     key_index *ix = kv_arena_calloc(a, sizeof *ix);
-    if (!ix || !(ix->slots = kv_arena_calloc(a, (size_t)cap * sizeof *ix->slots))) {
+    /* nkeys bounds the distinct keys */
+    if (!ix || !(ix->slot = kv_arena_calloc(a, (size_t)cap * sizeof *ix->slot)) ||
+        !(ix->groups = kv_arena_calloc(a, (nkeys ? nkeys : 1) * sizeof *ix->groups))) {
         free(keys);
         return -1;
     }
@@ -983,8 +997,8 @@ static int key_lookup(kv_eval *ev, uint32_t key, kvet_value all, kvet_value v, k
         kvet_value s = k->mode == KV_KEY_IN ? v.u.l->items[i] : v;
         if (s.type != KVET_STRING)
             continue;
-        key_group *f = key_slot(ix, s.u.s, key_hash(s.u.s));
-        bool seen = !f->key;
+        key_group *f = key_find(ix, s.u.s, key_hash(s.u.s), NULL);
+        bool seen = !f;
         for (uint32_t m = 0; m < ng && !seen; m++)
             seen = g[m] == f;
         if (!seen)
@@ -1054,10 +1068,7 @@ static uint64_t memo_hash(uint32_t fn, const kvet_value *args, uint32_t n)
             h = memo_mix(h, bits);
             break;
         }
-        case KVET_STRING:
-            for (uint32_t k = 0; k < v.u.s->len; k++)
-                h = (h ^ (unsigned char)v.u.s->data[k]) * 0x100000001b3ull;
-            break;
+        case KVET_STRING: h = memo_mix(h, kv_hash_bytes(0, v.u.s->data, v.u.s->len)); break;
         case KVET_LIST: h = memo_mix(h, (uint64_t)(uintptr_t)v.u.l); break;
         case KVET_MAP: h = memo_mix(h, (uint64_t)(uintptr_t)v.u.m); break;
         default: break;
