@@ -663,6 +663,11 @@ kvet_pack_info kvet_pack_at(const kvet_pack *pack, size_t i)
 
 size_t kvet_rule_count(const kvet_pack *pack) { return pack->nrules; }
 
+const char *kvet_rule_id(const kvet_pack *pack, size_t i)
+{
+    return i < pack->nrules ? pack->rules[i].id : NULL;
+}
+
 kvet_rule_info kvet_rule_at(const kvet_pack *pack, size_t i)
 {
     kvet_rule_info r;

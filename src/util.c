@@ -191,6 +191,41 @@ int kvet_atomic_write(kvet_atomic_file *f, const char *data, size_t len)
     return 0;
 }
 
+int kvet_atomic_copy_fd(kvet_atomic_file *f, int fd)
+{
+#ifdef HAVE_COPY_FILE_RANGE
+    for (;;) {
+        ssize_t n = copy_file_range(fd, NULL, f->fd, NULL, (size_t)1 << 30, 0);
+        if (n == 0)
+            return 0;
+        if (n > 0)
+            continue;
+        if (errno == EINTR)
+            continue;
+        /* another file system, a kernel or file without it: copy by hand,
+         * from where the kernel stopped */
+        if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP && errno != EBADF)
+            return -1;
+        break;
+    }
+#endif
+    enum { CHUNK = 1 << 20 };
+    char *buf = malloc(CHUNK);
+    if (!buf)
+        return -1;
+    for (;;) {
+        ssize_t got = read(fd, buf, CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0 || kvet_atomic_write(f, buf, (size_t)got) < 0) {
+            int e = errno;
+            free(buf);
+            errno = e;
+            return got == 0 ? 0 : -1;
+        }
+    }
+}
+
 void kvet_atomic_abort(kvet_atomic_file *f)
 {
     if (!f)

@@ -227,6 +227,8 @@ typedef struct kvet_rule_info {
 
 size_t kvet_rule_count(const kvet_pack *pack);
 kvet_rule_info kvet_rule_at(const kvet_pack *pack, size_t i);
+/* kvet_rule_at(pack, i).id without the rest: reports name every outcome. */
+const char *kvet_rule_id(const kvet_pack *pack, size_t i);
 /* A rule's `meta KEY "value"`, or NULL. */
 const char *kvet_rule_meta(const kvet_pack *pack, size_t i, const char *key);
 
@@ -649,6 +651,9 @@ int kvet_write_file_atomic(const char *path, const char *data, size_t len);
 typedef struct kvet_atomic_file kvet_atomic_file;
 kvet_atomic_file *kvet_atomic_open(const char *path);
 int kvet_atomic_write(kvet_atomic_file *f, const char *data, size_t len);
+/* Append what fd holds from its offset to its end (the kernel copies it
+ * where it can, without passing through this process).  0 or -1 (errno). */
+int kvet_atomic_copy_fd(kvet_atomic_file *f, int fd);
 int kvet_atomic_commit(kvet_atomic_file *f);
 void kvet_atomic_abort(kvet_atomic_file *f);
 

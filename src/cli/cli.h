@@ -150,8 +150,11 @@ typedef struct json_stream {
 } json_stream;
 int json_stream_open(json_stream *js, const char *dest, const kvet_pack *pack);
 void json_stream_resource(void *arg, const kvet_result *res, const kvet_resource *r);
-/* 0, or -1 with errno (the spill file could not be written or read) */
-int report_json_streamed(kv_buf *out, const kvet_result *res, const report_opts *o, json_stream *js);
+/* 0, or -1 with errno (the spill file could not be written or read).  With
+ * dest (out's sink) the spilled resources go from file to file, not
+ * through out. */
+int report_json_streamed(kv_buf *out, const kvet_result *res, const report_opts *o, json_stream *js,
+                         kvet_atomic_file *dest);
 void json_stream_close(json_stream *js);
 /* The resources shown (only: the one named NS/NAME or NAME); 0 when `only`
  * names none, and then nothing is written. */

@@ -1291,7 +1291,7 @@ static int cmd_check(opts *o, bool explain)
                 out.sink = cli_sink_write;
                 out.sink_arg = sink;
             }
-            if (stream_dest && report_json_streamed(&out, res, &ro, &js) < 0) {
+            if (stream_dest && report_json_streamed(&out, res, &ro, &js, sink) < 0) {
                 fprintf(stderr, "%s: cannot write %s: %s\n", prog_name, dest, strerror(errno));
                 kvet_atomic_abort(sink);
                 rc = KVET_EXIT_ERROR;

@@ -52,8 +52,8 @@ static void json_outcomes(kv_buf *out, const kvet_pack *pack, const kvet_resourc
             } else {
                 kv_buf_puts(out, ", ");
             }
-            kvet_rule_info ri = kvet_rule_at(pack, r->outcomes[k].rule);
-            kv_buf_json_string(out, ri.id ? ri.id : "", ri.id ? strlen(ri.id) : 0);
+            const char *id = kvet_rule_id(pack, r->outcomes[k].rule);
+            kv_buf_json_string(out, id ? id : "", id ? strlen(id) : 0);
         }
         if (n)
             kv_buf_puts(out, "]");
@@ -467,17 +467,14 @@ void json_stream_resource(void *arg, const kvet_result *res, const kvet_resource
     json_resource(&js->buf, res, js->pack, r, js->n++ == 0);
 }
 
-int report_json_streamed(kv_buf *out, const kvet_result *res, const report_opts *o, json_stream *js)
+/* The spill file's bytes, from its start, appended to out. */
+static int spill_copy(kv_buf *out, int fd)
 {
-    if (kv_buf_flush(&js->buf) < 0 || lseek(js->fd, 0, SEEK_SET) < 0)
-        return -1;
-    json_head(out, res, o);
-    kv_buf_puts(out, "  \"resources\": [");
     char *chunk = malloc(1 << 20);
     if (!chunk)
         return -1;
     for (;;) {
-        ssize_t got = read(js->fd, chunk, 1 << 20);
+        ssize_t got = read(fd, chunk, 1 << 20);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
@@ -491,6 +488,19 @@ int report_json_streamed(kv_buf *out, const kvet_result *res, const report_opts 
         kv_buf_put(out, chunk, (size_t)got);
     }
     free(chunk);
+    return 0;
+}
+
+int report_json_streamed(kv_buf *out, const kvet_result *res, const report_opts *o, json_stream *js,
+                         kvet_atomic_file *dest)
+{
+    if (kv_buf_flush(&js->buf) < 0 || lseek(js->fd, 0, SEEK_SET) < 0)
+        return -1;
+    json_head(out, res, o);
+    kv_buf_puts(out, "  \"resources\": [");
+    /* with dest, out's sink, what precedes the resources is written first */
+    if (dest ? kv_buf_flush(out) < 0 || kvet_atomic_copy_fd(dest, js->fd) < 0 : spill_copy(out, js->fd) < 0)
+        return -1;
     /* resources the run kept (none, unless it ignored the stream) follow */
     for (size_t i = 0; i < res->nresources; i++)
         json_resource(out, res, o->pack, &res->resources[i], js->n++ == 0);
