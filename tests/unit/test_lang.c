@@ -956,6 +956,8 @@ START_TEST(adjacent_literals_join)
     free(diags);
     kvet_rule_info r = kvet_rule_at(p, 0);
     ck_assert_str_eq(r.remedy, "\"do \\\"this\\\" and {s.kind}\"");
+    ck_assert_ptr_eq(kvet_rule_id(p, 0), r.id);
+    ck_assert_ptr_null(kvet_rule_id(p, kvet_rule_count(p)));
     ck_assert_str_eq(r.doc, "one two");
     ck_assert_str_eq(r.link, "https://example.com/a/b");
     kvet_pack_free(p);

@@ -4,6 +4,8 @@
  * escaping of hostile strings, documents that parse, and the limits.
  */
 #include <check.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +268,61 @@ START_TEST(buf_streams_to_file)
     snprintf(cmd, sizeof cmd, "test $(ls '%s' | wc -l) = 1 && test $(wc -c < '%s') = %zu", dir, path, whole.len);
     ck_assert_int_eq(system(cmd), 0);
     kv_buf_free(&whole);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* Appending a file's bytes from its offset on: between files the kernel
+ * copies them, from a pipe they are read and written. */
+START_TEST(atomic_file_copies_from_fd)
+{
+    char dir[] = "/tmp/kvet-copy-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char src[64], path[64];
+    snprintf(src, sizeof src, "%s/spill", dir);
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    kv_buf body;
+    kv_buf_init(&body);
+    for (int i = 0; i < 150000; i++)
+        kv_buf_printf(&body, "{\"item\": %d}\n", i);
+    FILE *f = fopen(src, "wb");
+    ck_assert_uint_eq(fwrite(body.data, 1, body.len, f), body.len);
+    fclose(f);
+    int fd = open(src, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(lseek(fd, 10, SEEK_SET), 10);
+    kvet_atomic_file *sink = kvet_atomic_open(path);
+    ck_assert_ptr_nonnull(sink);
+    ck_assert_int_eq(kvet_atomic_write(sink, "head", 4), 0);
+    ck_assert_int_eq(kvet_atomic_copy_fd(sink, fd), 0);
+    ck_assert_int_eq(kvet_atomic_write(sink, "tail", 4), 0);
+    ck_assert_int_eq(kvet_atomic_commit(sink), 0);
+    close(fd);
+    size_t want = 4 + body.len - 10 + 4;
+    char *got = malloc(want + 1);
+    f = fopen(path, "rb");
+    ck_assert_uint_eq(fread(got, 1, want + 1, f), want);
+    fclose(f);
+    ck_assert(memcmp(got, "head", 4) == 0);
+    ck_assert(memcmp(got + 4, body.data + 10, body.len - 10) == 0);
+    ck_assert(memcmp(got + want - 4, "tail", 4) == 0);
+    free(got);
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(write(p[1], "from a pipe\n", 12), 12);
+    close(p[1]);
+    sink = kvet_atomic_open(path);
+    ck_assert_int_eq(kvet_atomic_copy_fd(sink, p[0]), 0);
+    ck_assert_int_eq(kvet_atomic_commit(sink), 0);
+    close(p[0]);
+    char small[32] = {0};
+    f = fopen(path, "rb");
+    ck_assert_uint_eq(fread(small, 1, sizeof small, f), 12);
+    fclose(f);
+    ck_assert_str_eq(small, "from a pipe\n");
+    kv_buf_free(&body);
+    char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     ck_assert_int_eq(system(cmd), 0);
 }
@@ -1297,6 +1354,7 @@ static Suite *reports_suite(void)
     TCase *tc = tcase_create("reports");
     tcase_add_test(tc, helpers_utf8_and_glob);
     tcase_add_test(tc, buf_streams_to_file);
+    tcase_add_test(tc, atomic_file_copies_from_fd);
     tcase_add_test(tc, sarif_document);
     tcase_add_test(tc, sarif_without_pack_and_empty);
     tcase_add_test(tc, junit_document);
