@@ -115,3 +115,22 @@ void kv_arena_free(kv_arena *a)
     a->head = NULL;
     a->total = 0;
 }
+
+void kv_arena_adopt(kv_arena *into, kv_arena *from)
+{
+    kv_arena_block *oldest = from->head;
+    if (!oldest)
+        return;
+    while (oldest->prev)
+        oldest = oldest->prev;
+    if (into->head) {
+        /* behind into's current block, which stays the one allocated from */
+        oldest->prev = into->head->prev;
+        into->head->prev = from->head;
+    } else {
+        into->head = from->head;
+    }
+    into->total += from->total;
+    from->head = NULL;
+    from->total = 0;
+}

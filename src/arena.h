@@ -28,5 +28,8 @@ char *kv_arena_strdup(kv_arena *a, const char *s);
 /* Release everything but keep the first block for reuse. */
 void kv_arena_reset(kv_arena *a);
 void kv_arena_free(kv_arena *a);
+/* Move every block of `from` into `into` (what was allocated from `from`
+ * now lives as long as `into`); `from` is left empty. */
+void kv_arena_adopt(kv_arena *into, kv_arena *from);
 
 #endif

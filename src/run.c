@@ -78,7 +78,8 @@ typedef struct unit {
     int ahead;                     /* AHEAD_* */
     bool ahead_oom;
     struct parsed_doc *own;        /* its documents, instead of run.events */
-    kv_arena queried;              /* pass 1: those the index copies, until it has */
+    kv_arena queried;              /* pass 1: the index's copies of its documents, made by the thread
+                                      that parsed it, until the index adopts them */
     size_t nown, capown;
     /* evaluated by a thread (see eval_pool): what the main thread decided
      * before, in input order, and what the thread made of it */
@@ -135,6 +136,7 @@ typedef struct parsed_doc {
     kvet_value root;
     uint32_t src;
     bool duplicate;            /* an identical copy of an earlier resource of its scope */
+    bool indexed;              /* parsed ahead (-j): root is the index's copy, in the unit's `queried` */
     size_t mark;
 } parsed_doc;
 
@@ -797,7 +799,7 @@ static uint64_t config_content(kvet_value root, int cfg)
 
 /* The document with metadata.namespace set to ns when it has none, as
  * kustomize's `namespace:` does.  Built in arena a. */
-static kvet_value with_namespace(run *r, kv_arena *a, kvet_value root, const char *ns)
+static kvet_value namespaced(kv_arena *a, kvet_value root, const char *ns, bool *oom)
 {
     if (!ns || root.type != KVET_MAP)
         return root;
@@ -812,7 +814,7 @@ static kvet_value with_namespace(run *r, kv_arena *a, kvet_value root, const cha
     kvet_string *key_ns = kv_string_cstr(a, "namespace");
     kvet_string *key_meta = kv_string_cstr(a, "metadata");
     if (!m || !top || !key_ns || !key_meta || nsv.type != KVET_STRING) {
-        r->oom = true;
+        *oom = true;
         return root;
     }
     uint32_t k = 0;
@@ -849,6 +851,15 @@ static kvet_value with_namespace(run *r, kv_arena *a, kvet_value root, const cha
     out.src = root.src;
     out.line = root.line;
     out.col = root.col;
+    return out;
+}
+
+static kvet_value with_namespace(run *r, kv_arena *a, kvet_value root, const char *ns)
+{
+    bool oom = false;
+    kvet_value out = namespaced(a, root, ns, &oom);
+    if (oom)
+        r->oom = true;
     return out;
 }
 
@@ -1087,7 +1098,8 @@ done:
 
 /* ------------------------------------------------------------ pass 1 */
 
-static bool push_doc(run *r, kvet_value root, kvet_value *kept)
+/* Index a document whose copy for the index is made. */
+static bool record_doc(run *r, kvet_value copy)
 {
     if (r->ndocs == r->capdocs) {
         size_t cap = r->capdocs ? r->capdocs * 2 : 64;
@@ -1099,27 +1111,37 @@ static bool push_doc(run *r, kvet_value root, kvet_value *kept)
         r->docs = d;
         r->capdocs = cap;
     }
-    const unit *u = &r->units[r->cur_unit];
-    /* a copy in one shared arena: a document's own arena starts with a
-     * block much larger than a typical manifest; keys and most values
-     * repeat from document to document, and are kept once */
-    bool oom = false;
-    kvet_value copy = kv_value_copy_shared(&r->index_arena, &r->index_strs,
-                                           with_namespace(r, &r->scratch, root, unit_namespace(r, u)), &oom);
-    kv_arena_reset(&r->scratch);
-    if (oom) {
-        r->oom = true;
-        return false;
-    }
     indexed *d = &r->docs[r->ndocs];
     memset(d, 0, sizeof *d);
     d->root = copy;
-    *kept = copy;
     d->unit = r->cur_unit;
     d->cfg = config_kind(copy);
     d->content = d->cfg >= 0 ? config_content(copy, d->cfg) : 0;
     r->ndocs++;
     return true;
+}
+
+/* The index's copy of a document of unit u, in arena a (its blocks kept
+ * for the run): a document's own arena starts with a block much larger
+ * than a typical manifest; keys and most values repeat from document to
+ * document, and are kept once in strs.  ABSENT when out of memory. */
+static kvet_value index_copy(const run *r, const unit *u, kv_arena *a, kv_strset *strs, kv_arena *scratch,
+                             kvet_value root)
+{
+    bool oom = false;
+    kvet_value copy = kv_value_copy_shared(a, strs, namespaced(scratch, root, unit_namespace(r, u), &oom), &oom);
+    kv_arena_reset(scratch);
+    return oom ? kv_absent() : copy;
+}
+
+static bool push_doc(run *r, kvet_value root, kvet_value *kept)
+{
+    *kept = index_copy(r, &r->units[r->cur_unit], &r->index_arena, &r->index_strs, &r->scratch, root);
+    if (kept->type == KVET_ABSENT) {
+        r->oom = true;
+        return false;
+    }
+    return record_doc(r, *kept);
 }
 
 /* Note the definition of the resource of the current unit that `root` is
@@ -1193,7 +1215,8 @@ static int index_doc(void *ud, kv_doc *doc)
         }
     }
     bool duplicate = note_kept(r, kept, doc->src, queried);
-    r->events[r->nevents++] = (parsed_doc){kept, doc->src, duplicate, kvet_diag_count(r->ctx) - r->unit_diag_base};
+    r->events[r->nevents++] =
+        (parsed_doc){kept, doc->src, duplicate, queried, kvet_diag_count(r->ctx) - r->unit_diag_base};
     return 0;
 }
 
@@ -2060,6 +2083,8 @@ typedef struct ahead_doc_ud {
     const run *r;
     kvet_ctx *ctx;
     unit *u;
+    kv_strset *strs;           /* the thread's: its strings live in the units it indexed */
+    kv_arena *scratch;
 } ahead_doc_ud;
 
 static int ahead_doc(void *ud, kv_doc *doc)
@@ -2078,31 +2103,37 @@ static int ahead_doc(void *ud, kv_doc *doc)
         u->own = e;
         u->capown = cap;
     }
-    /* what the index will copy is kept apart, to be freed once it has
-     * (pass 1, when the program queries; wanted() reads only the program) */
-    kv_arena *into = &u->pending;
+    /* pass 1 (the program queries): the thread makes the index's copy,
+     * which the index adopts with the unit's `queried` arena; wanted()
+     * reads only the program */
+    bool to_index = false;
     if (a->r->prog->nqueries) {
         kvet_value kind = kvet_map_get(doc->root, "kind", 4);
         kvet_value api = kvet_map_get(doc->root, "apiVersion", 10);
-        if (kind.type == KVET_STRING && api.type == KVET_STRING && wanted(a->r, doc->root))
-            into = &u->queried;
+        to_index = kind.type == KVET_STRING && api.type == KVET_STRING && wanted(a->r, doc->root);
     }
     bool oom = false;
-    /* built in the unit's arena already (no program query: parse_ahead) */
-    kvet_value kept = doc->arena == into ? doc->root : kv_value_copy(into, doc->root, &oom);
+    kvet_value kept;
+    if (to_index) {
+        kept = index_copy(a->r, u, &u->queried, a->strs, a->scratch, doc->root);
+        oom = kept.type == KVET_ABSENT;
+    } else {
+        /* built in the unit's arena already (no program query: parse_ahead) */
+        kept = doc->arena == &u->pending ? doc->root : kv_value_copy(&u->pending, doc->root, &oom);
+    }
     if (oom) {
         u->ahead_oom = true;
         return 0;
     }
     /* the thread's context holds only this unit's diagnostics */
-    u->own[u->nown++] = (parsed_doc){kept, doc->src, false, kvet_diag_count(a->ctx)};
+    u->own[u->nown++] = (parsed_doc){kept, doc->src, false, to_index, kvet_diag_count(a->ctx)};
     return 0;
 }
 
 /* Read and parse one unit in a thread: what load_unit(indexing) does,
  * with every document kept in the unit (pass 1 indexes them later, in
  * order).  Touches only the unit and the thread's own context. */
-static void parse_ahead(const run *r, kvet_ctx *tctx, unit *u)
+static void parse_ahead(const run *r, kvet_ctx *tctx, kv_strset *strs, kv_arena *scratch, unit *u)
 {
     if (!u->path || !strcmp(u->path, "-")) {
         u->ahead = AHEAD_SERIAL;
@@ -2122,7 +2153,7 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, unit *u)
         u->ahead = AHEAD_UNREAD;
         return;
     }
-    ahead_doc_ud ud = {r, tctx, u};
+    ahead_doc_ud ud = {r, tctx, u, strs, scratch};
     /* with no query every document is kept until the unit is evaluated:
      * build it in the unit's arena instead of copying it there */
     load_manifests(tctx, &win, u->path, unit_name(r, u), u->src, data, len, 0,
@@ -2143,6 +2174,9 @@ static void *ahead_main(void *arg)
     kvet_ctx *tctx = kvet_ctx_new();
     if (tctx)
         kvet_ctx_set_limits(tctx, &r->ctx->limits);
+    kv_strset strs = {0};
+    kv_arena scratch;
+    kv_arena_init(&scratch);
     pthread_mutex_lock(&a->mu);
     for (;;) {
         while (!a->stop && a->next < r->nunits && a->next >= a->limit)
@@ -2152,7 +2186,7 @@ static void *ahead_main(void *arg)
         uint32_t i = a->next++;
         pthread_mutex_unlock(&a->mu);
         if (tctx)
-            parse_ahead(r, tctx, &r->units[i]);
+            parse_ahead(r, tctx, &strs, &scratch, &r->units[i]);
         else
             r->units[i].ahead_oom = true;
         pthread_mutex_lock(&a->mu);
@@ -2160,6 +2194,8 @@ static void *ahead_main(void *arg)
         pthread_cond_broadcast(&a->ready);
     }
     pthread_mutex_unlock(&a->mu);
+    kv_strset_free(&strs);
+    kv_arena_free(&scratch);
     kvet_ctx_free(tctx);
     return NULL;
 }
@@ -2253,19 +2289,13 @@ static void index_ahead(run *r, uint32_t ui)
     r->cur_unit = ui;
     for (size_t i = 0; i < u->nown && !r->oom; i++) {
         parsed_doc *e = &u->own[i];
-        kvet_value kind = kvet_map_get(e->root, "kind", 4);
-        kvet_value api = kvet_map_get(e->root, "apiVersion", 10);
-        kvet_value kept;
-        bool queried = kind.type == KVET_STRING && api.type == KVET_STRING && wanted(r, e->root);
-        if (queried) {
-            if (!push_doc(r, e->root, &kept))
-                break;
-            e->root = kept;
-        }
-        e->duplicate = note_kept(r, e->root, e->src, queried);
+        if (e->indexed && !record_doc(r, e->root))
+            break;
+        e->duplicate = note_kept(r, e->root, e->src, e->indexed);
     }
-    if (!r->oom)
-        kv_arena_free(&u->queried);
+    /* the index's copies live as long as the index (the thread's string
+     * set may have shared their strings with later units' copies) */
+    kv_arena_adopt(&r->index_arena, &u->queried);
     u->parsed = true;
 }
 
