@@ -388,6 +388,24 @@ START_TEST(values_copied_with_shared_strings)
         ck_assert_ptr_eq(p, kv_strset_get(&a, &set, k, (size_t)n));
     }
     ck_assert_ptr_eq(kv_strset_get(&a, &set, "Service", 7), s1.u.s);
+    /* a unit's copies adopted by the index live on with it, and the index
+     * goes on allocating from its own current block */
+    kv_arena unit_arena, index;
+    kv_arena_init(&unit_arena);
+    kv_arena_init(&index);
+    char *first = kv_arena_alloc(&index, 16);
+    kvet_value u = kv_value_copy_shared(&unit_arena, &set, ds.v[0], &oom);
+    ck_assert(!oom);
+    size_t total = index.total + unit_arena.total;
+    kv_arena_adopt(&index, &unit_arena);
+    ck_assert_ptr_null(unit_arena.head);
+    ck_assert_uint_eq(unit_arena.total, 0);
+    ck_assert_uint_eq(index.total, total);
+    ck_assert_ptr_eq(kv_arena_alloc(&index, 16), first + 16);
+    kv_arena_adopt(&index, &unit_arena);
+    ck_assert_uint_eq(index.total, total);
+    ck_assert(kv_value_equal(u, ds.v[0]));
+    kv_arena_free(&index);
     kv_strset_free(&set);
     kv_arena_free(&a);
     drop(&ds);
