@@ -51,9 +51,12 @@ const kvet_value *kv_map_find(const kvet_map *m, const char *key, size_t keylen)
 {
     if (!m)
         return NULL;
+    /* keys are short and mostly differ early: the first byte (a NUL for
+     * the empty key) before the call */
+    const unsigned char first = keylen ? (unsigned char)key[0] : 0;
     for (uint32_t i = 0; i < m->n; i++) {
         const kvet_string *k = m->e[i].key;
-        if (k->len == keylen && memcmp(k->data, key, keylen) == 0)
+        if (k->len == keylen && (unsigned char)k->data[0] == first && memcmp(k->data, key, keylen) == 0)
             return &m->e[i].val;
     }
     return NULL;
@@ -308,29 +311,6 @@ static uint64_t mix(uint64_t h)
     h *= 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 33;
     return h;
-}
-
-/* Eight bytes a step, the tail as one zero-padded word, then a final mix
- * so that the low bits (which pick table slots) depend on every byte.  The
- * hash stays within the process: nothing stored or printed depends on it. */
-uint64_t kv_hash_bytes(uint64_t seed, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
-    for (; n >= 8; s += 8, n -= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0x100000001b3ULL;
-        h ^= h >> 29;
-    }
-    if (n) {
-        uint64_t w = 0;
-        for (size_t i = 0; i < n; i++)
-            w |= (uint64_t)s[i] << (8 * i);
-        h = (h ^ w) * 0x100000001b3ULL;
-        h ^= h >> 29;
-    }
-    return mix(h);
 }
 
 static uint64_t hash_bytes(const char *s, size_t n)

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "kvet/kvet.h"
 #include "strbuf.h"
@@ -68,8 +69,35 @@ void kv_strset_free(kv_strset *set);
 bool kv_value_equal(kvet_value a, kvet_value b);
 /* A hash that agrees with kv_value_equal (positions are not part of it). */
 uint64_t kv_value_hash(kvet_value v);
-/* A fast hash of n bytes, chained through seed; for in-process tables only. */
-uint64_t kv_hash_bytes(uint64_t seed, const void *p, size_t n);
+/* A fast hash of n bytes, chained through seed, for in-process tables
+ * only (nothing stored or printed depends on it): eight bytes a step, the
+ * tail as one zero-padded word, then a final mix so that the low bits
+ * (which pick table slots) depend on every byte.  Inline: the evaluator
+ * hashes every memoized call's strings. */
+static inline uint64_t kv_hash_bytes(uint64_t seed, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    if (n) {
+        uint64_t w = 0;
+        for (size_t i = 0; i < n; i++)
+            w |= (uint64_t)s[i] << (8 * i);
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
 /* Total order for sorting: by type rank, then value.  Returns <0, 0, >0. */
 int kv_value_compare(kvet_value a, kvet_value b);
 
