@@ -147,9 +147,9 @@ typedef struct run_scope {
 
 typedef struct indexed {
     kvet_value root;
-    uint32_t unit;
-    int cfg;                   /* CFG_* or -1 */
     uint64_t content;          /* for configuration: hash of what configures */
+    uint32_t unit;
+    int8_t cfg;                /* CFG_* or -1 */
     bool hidden;               /* an identical copy of an earlier document of its scope */
 } indexed;
 
@@ -1115,7 +1115,7 @@ static bool record_doc(run *r, kvet_value copy)
     memset(d, 0, sizeof *d);
     d->root = copy;
     d->unit = r->cur_unit;
-    d->cfg = config_kind(copy);
+    d->cfg = (int8_t)config_kind(copy);
     d->content = d->cfg >= 0 ? config_content(copy, d->cfg) : 0;
     r->ndocs++;
     return true;
