@@ -2452,6 +2452,9 @@ void kv_program_free(kvet_pack *prog)
 
 bool kv_selector_match(const kv_selector *s, const char *kind, size_t kl, const char *api, size_t al)
 {
+    /* kinds mostly differ in their first letter: that before the length */
+    if (kl && s->kind[0] != kind[0])
+        return false;
     if (strlen(s->kind) != kl || memcmp(s->kind, kind, kl) != 0)
         return false;
     return !s->api || kv_glob_match(s->api, api, al);

@@ -140,6 +140,7 @@ struct kv_eval {
     const kvet_pack *prog;
     kv_arena *arena;             /* where values are built now */
     kvet_value doc;
+    kvet_value doc_kind, doc_api; /* its kind and apiVersion, which every block's selector reads */
 
     kvet_value *stack; uint32_t sp, capstack;
     kvet_value *locals; uint32_t ltop, caplocals;
@@ -1764,13 +1765,11 @@ static void report_error(kv_eval *ev, const char *what)
                              pos.line, pos.col, ev->err ? ev->err : "evaluation failed");
 }
 
-static bool block_selected(const kvet_pack *p, const kv_block *b, kvet_value doc)
+static bool block_selected(const kv_eval *ev, const kv_block *b)
 {
-    kvet_value kind = kvet_map_get(doc, "kind", 4);
-    kvet_value api = kvet_map_get(doc, "apiVersion", 10);
+    kvet_value kind = ev->doc_kind, api = ev->doc_api;
     if (kind.type != KVET_STRING || api.type != KVET_STRING)
         return false;
-    (void)p;
     for (uint32_t i = 0; i < b->nsel; i++)
         if (kv_selector_match(&b->sel[i], kind.u.s->data, kind.u.s->len, api.u.s->data, api.u.s->len))
             return true;
@@ -1794,7 +1793,7 @@ static bool block_ready(kv_eval *ev, uint32_t b)
     const kvet_pack *p = ev->prog;
     const kv_block *blk = &p->blocks[b];
     ev->block_applies[b] = 0;
-    if (!block_selected(p, blk, ev->doc))
+    if (!block_selected(ev, blk))
         return false;
     if (!reserve_locals(ev, blk->nlocals)) {
         ev->err = "out of memory";
@@ -1831,6 +1830,8 @@ int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
     ev->memo_gen++;              /* forget the previous resource's calls */
     ev->nmemo = 0;
     ev->doc = doc;
+    ev->doc_kind = kvet_map_get(doc, "kind", 4);
+    ev->doc_api = kvet_map_get(doc, "apiVersion", 10);
     ev->sp = 0;
     ev->ltop = 0;
     ev->nframes = 0;
