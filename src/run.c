@@ -78,8 +78,6 @@ typedef struct unit {
     int ahead;                     /* AHEAD_* */
     bool ahead_oom;
     struct parsed_doc *own;        /* its documents, instead of run.events */
-    kv_arena queried;              /* pass 1: the index's copies of its documents, made by the thread
-                                      that parsed it, until the index adopts them */
     size_t nown, capown;
     /* evaluated by a thread (see eval_pool): what the main thread decided
      * before, in input order, and what the thread made of it */
@@ -136,7 +134,7 @@ typedef struct parsed_doc {
     kvet_value root;
     uint32_t src;
     bool duplicate;            /* an identical copy of an earlier resource of its scope */
-    bool indexed;              /* parsed ahead (-j): root is the index's copy, in the unit's `queried` */
+    bool indexed;              /* root is the index's copy (parsed ahead: in the parsing thread's arena) */
     size_t mark;
 } parsed_doc;
 
@@ -1933,7 +1931,6 @@ static void eval_parsed_unit(run *r, uint32_t ui)
     u->ndiags = 0;
     /* what no rule queries is not needed once evaluated */
     kv_arena_free(&u->pending);
-    kv_arena_free(&u->queried);
     free(u->own);
     u->own = NULL;
     u->nown = u->capown = 0;
@@ -2077,13 +2074,19 @@ typedef struct ahead {
     bool stop;
     pthread_t *threads;
     size_t nthreads;
+    /* per thread: the index's copies of the documents it parsed (pass 1),
+     * adopted by the index once the threads are done; a thread's string
+     * set shares strings among them */
+    kv_arena *copies;
+    size_t ncopies;            /* threads that took their slot */
 } ahead;
 
 typedef struct ahead_doc_ud {
     const run *r;
     kvet_ctx *ctx;
     unit *u;
-    kv_strset *strs;           /* the thread's: its strings live in the units it indexed */
+    kv_arena *copies;          /* the thread's (ahead.copies) */
+    kv_strset *strs;           /* the thread's: its strings live in its copies */
     kv_arena *scratch;
 } ahead_doc_ud;
 
@@ -2103,9 +2106,9 @@ static int ahead_doc(void *ud, kv_doc *doc)
         u->own = e;
         u->capown = cap;
     }
-    /* pass 1 (the program queries): the thread makes the index's copy,
-     * which the index adopts with the unit's `queried` arena; wanted()
-     * reads only the program */
+    /* pass 1 (the program queries): the thread makes the index's copy in
+     * its own arena, which the index adopts; wanted() reads only the
+     * program */
     bool to_index = false;
     if (a->r->prog->nqueries) {
         kvet_value kind = kvet_map_get(doc->root, "kind", 4);
@@ -2115,7 +2118,7 @@ static int ahead_doc(void *ud, kv_doc *doc)
     bool oom = false;
     kvet_value kept;
     if (to_index) {
-        kept = index_copy(a->r, u, &u->queried, a->strs, a->scratch, doc->root);
+        kept = index_copy(a->r, u, a->copies, a->strs, a->scratch, doc->root);
         oom = kept.type == KVET_ABSENT;
     } else {
         /* built in the unit's arena already (no program query: parse_ahead) */
@@ -2133,7 +2136,8 @@ static int ahead_doc(void *ud, kv_doc *doc)
 /* Read and parse one unit in a thread: what load_unit(indexing) does,
  * with every document kept in the unit (pass 1 indexes them later, in
  * order).  Touches only the unit and the thread's own context. */
-static void parse_ahead(const run *r, kvet_ctx *tctx, kv_strset *strs, kv_arena *scratch, unit *u)
+static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strset *strs, kv_arena *scratch,
+                        unit *u)
 {
     if (!u->path || !strcmp(u->path, "-")) {
         u->ahead = AHEAD_SERIAL;
@@ -2153,7 +2157,7 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_strset *strs, kv_arena 
         u->ahead = AHEAD_UNREAD;
         return;
     }
-    ahead_doc_ud ud = {r, tctx, u, strs, scratch};
+    ahead_doc_ud ud = {r, tctx, u, copies, strs, scratch};
     /* with no query every document is kept until the unit is evaluated:
      * build it in the unit's arena instead of copying it there */
     load_manifests(tctx, &win, u->path, unit_name(r, u), u->src, data, len, 0,
@@ -2178,6 +2182,7 @@ static void *ahead_main(void *arg)
     kv_arena scratch;
     kv_arena_init(&scratch);
     pthread_mutex_lock(&a->mu);
+    kv_arena *copies = &a->copies[a->ncopies++];
     for (;;) {
         while (!a->stop && a->next < r->nunits && a->next >= a->limit)
             pthread_cond_wait(&a->room, &a->mu);
@@ -2186,7 +2191,7 @@ static void *ahead_main(void *arg)
         uint32_t i = a->next++;
         pthread_mutex_unlock(&a->mu);
         if (tctx)
-            parse_ahead(r, tctx, &strs, &scratch, &r->units[i]);
+            parse_ahead(r, tctx, copies, &strs, &scratch, &r->units[i]);
         else
             r->units[i].ahead_oom = true;
         pthread_mutex_lock(&a->mu);
@@ -2210,9 +2215,11 @@ static bool ahead_start(ahead *a, run *r, unsigned jobs, uint32_t window)
     a->limit = window;
     a->done = calloc(r->nunits + 1, 1);
     a->threads = calloc(jobs, sizeof *a->threads);
-    if (!a->done || !a->threads) {
+    a->copies = calloc(jobs, sizeof *a->copies);
+    if (!a->done || !a->threads || !a->copies) {
         free(a->done);
         free(a->threads);
+        free(a->copies);
         return false;
     }
     /* source ids in input order, as the main thread would give them */
@@ -2225,6 +2232,7 @@ static bool ahead_start(ahead *a, run *r, unsigned jobs, uint32_t window)
                 r->oom = true;
                 free(a->done);
                 free(a->threads);
+                free(a->copies);
                 return false;
             }
         }
@@ -2242,6 +2250,7 @@ static bool ahead_start(ahead *a, run *r, unsigned jobs, uint32_t window)
     pthread_cond_destroy(&a->room);
     free(a->done);
     free(a->threads);
+    free(a->copies);
     return false;
 }
 
@@ -2274,11 +2283,15 @@ static void ahead_stop(ahead *a)
     pthread_mutex_unlock(&a->mu);
     for (size_t k = 0; k < a->nthreads; k++)
         pthread_join(a->threads[k], NULL);
+    /* the documents the index took from the threads live as long as it */
+    for (size_t k = 0; k < a->ncopies; k++)
+        kv_arena_adopt(&a->r->index_arena, &a->copies[k]);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->ready);
     pthread_cond_destroy(&a->room);
     free(a->done);
     free(a->threads);
+    free(a->copies);
 }
 
 /* Pass 1 for a unit a thread parsed: index its documents in order, as
@@ -2293,9 +2306,6 @@ static void index_ahead(run *r, uint32_t ui)
             break;
         e->duplicate = note_kept(r, e->root, e->src, e->indexed);
     }
-    /* the index's copies live as long as the index (the thread's string
-     * set may have shared their strings with later units' copies) */
-    kv_arena_adopt(&r->index_arena, &u->queried);
     u->parsed = true;
 }
 
@@ -2751,7 +2761,6 @@ static void finish_unit(run *r, uint32_t ui)
     u->slices = NULL;
     u->nslices = 0;
     kv_arena_free(&u->pending);
-    kv_arena_free(&u->queried);
     kv_arena_free(&u->nsa);
     free(u->own);
     u->own = NULL;
@@ -2836,7 +2845,6 @@ static unit *add_unit(run *r, const char *path, uint32_t env)
     unit *u = &r->units[r->nunits];
     memset(u, 0, sizeof *u);
     kv_arena_init(&u->pending);
-    kv_arena_init(&u->queried);
     kv_arena_init(&u->nsa);
     kv_arena_init(&u->outa);
     u->env = env;
@@ -3383,9 +3391,9 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     bool threads = false;
     if (pack->nqueries && !r.oom) {
         double t0 = r.st ? now_s() : 0;
-        /* the threads parse a few units ahead of the index: a unit's
-         * queried documents wait in their parse's own arena, larger than
-         * the index's compact copy, until the main thread copies them */
+        /* the threads parse a few units ahead of the index, each making
+         * the index's copies of the queried documents it parses; the main
+         * thread notes them in input order */
         threads = jobs > 1 && r.nunits > 1 && ahead_start(&ah, &r, jobs, 4 * jobs);
         for (uint32_t i = 0; i < r.nunits && !r.oom; i++) {
             if (!threads || !take_ahead(&r, &ah, i, true))
@@ -3490,7 +3498,6 @@ done:
             kv_diag_release(&r.units[i].diags[k]);
         free(r.units[i].diags);
         kv_arena_free(&r.units[i].pending);
-        kv_arena_free(&r.units[i].queried);
         free(r.units[i].own);
         /* what threads evaluated and no one merged (out of memory) */
         unit *u = &r.units[i];
