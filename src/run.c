@@ -2036,8 +2036,11 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         pu->nevents = r->nevents - pu->first_event;
         pu->len = len;
         pu->diags = kv_diag_detach(r->ctx, before, &pu->ndiags);
-        if (pu->ndiags && !pu->diags)
+        if (pu->ndiags && !pu->diags) {
+            /* the diagnostics are gone: none may be released */
+            pu->ndiags = 0;
             r->oom = true;
+        }
         pu->parsed = true;
     } else {
         r->cur_ctx = context_for(r, ui);
@@ -2166,8 +2169,10 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
     free(data);
     u->len = len;
     u->diags = kv_diag_detach(tctx, 0, &u->ndiags);
-    if (u->ndiags && !u->diags)
+    if (u->ndiags && !u->diags) {
+        u->ndiags = 0;
         u->ahead_oom = true;
+    }
     u->ahead = AHEAD_PARSED;
 }
 
@@ -2623,7 +2628,10 @@ static bool prepare_unit(run *r, uint32_t ui)
     size_t before = kvet_diag_count(r->ctx);
     u->ectx = context_for(r, ui);
     u->cdiags = kv_diag_detach(r->ctx, before, &u->ncdiags);
-    if (!u->ectx || (u->ncdiags && !u->cdiags)) {
+    bool lost = u->ncdiags && !u->cdiags;
+    if (lost)
+        u->ncdiags = 0; /* the diagnostics are gone: none may be released */
+    if (!u->ectx || lost) {
         r->oom = true;
         return false;
     }

@@ -390,12 +390,16 @@ START_TEST(values_copied_with_shared_strings)
     ck_assert_ptr_eq(kv_strset_get(&a, &set, "Service", 7), s1.u.s);
     /* a unit's copies adopted by the index live on with it, and the index
      * goes on allocating from its own current block */
-    kv_arena unit_arena, index;
+    kv_arena unit_arena, index, empty;
     kv_arena_init(&unit_arena);
     kv_arena_init(&index);
+    kv_arena_init(&empty);
     char *first = kv_arena_alloc(&index, 16);
-    kvet_value u = kv_value_copy_shared(&unit_arena, &set, ds.v[0], &oom);
+    /* as a parsing thread does: its own string set, its strings in its arena */
+    kv_strset unit_set = {NULL, 0, 0};
+    kvet_value u = kv_value_copy_shared(&unit_arena, &unit_set, ds.v[0], &oom);
     ck_assert(!oom);
+    kv_strset_free(&unit_set);
     size_t total = index.total + unit_arena.total;
     kv_arena_adopt(&index, &unit_arena);
     ck_assert_ptr_null(unit_arena.head);
@@ -405,7 +409,14 @@ START_TEST(values_copied_with_shared_strings)
     kv_arena_adopt(&index, &unit_arena);
     ck_assert_uint_eq(index.total, total);
     ck_assert(kv_value_equal(u, ds.v[0]));
-    kv_arena_free(&index);
+    ck_assert_str_eq(get(get(u, "a"), "kind").u.s->data, "Service");
+    /* adopted by an arena that has nothing yet, it becomes that arena's */
+    kv_arena_adopt(&empty, &index);
+    ck_assert_ptr_null(index.head);
+    ck_assert_uint_eq(empty.total, total);
+    ck_assert(kv_value_equal(u, ds.v[0]));
+    ck_assert_ptr_nonnull(kv_arena_alloc(&empty, 16));
+    kv_arena_free(&empty);
     kv_strset_free(&set);
     kv_arena_free(&a);
     drop(&ds);
