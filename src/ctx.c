@@ -231,22 +231,26 @@ void kv_diag_truncate(kvet_ctx *ctx, size_t n)
     }
 }
 
-kvet_diag *kv_diag_detach(kvet_ctx *ctx, size_t n, size_t *count)
+bool kv_diag_detach(kvet_ctx *ctx, size_t n, kvet_diag **out, size_t *count)
 {
-    *count = ctx->ndiags > n ? ctx->ndiags - n : 0;
-    if (!*count)
-        return NULL;
-    kvet_diag *out = malloc(*count * sizeof *out);
-    if (!out) {
+    size_t c = ctx->ndiags > n ? ctx->ndiags - n : 0;
+    *out = NULL;
+    *count = 0;
+    if (!c)
+        return true;
+    kvet_diag *d = malloc(c * sizeof *d);
+    if (!d) {
         kv_diag_truncate(ctx, n);
-        return NULL;
+        return false;
     }
-    memcpy(out, &ctx->diags[n], *count * sizeof *out);
-    for (size_t i = 0; i < *count; i++)
-        if (out[i].severity == KVET_SEV_ERROR)
+    memcpy(d, &ctx->diags[n], c * sizeof *d);
+    for (size_t i = 0; i < c; i++)
+        if (d[i].severity == KVET_SEV_ERROR)
             ctx->nerrors--;
     ctx->ndiags = n;
-    return out;
+    *out = d;
+    *count = c;
+    return true;
 }
 
 void kv_diag_attach(kvet_ctx *ctx, kvet_diag *d)

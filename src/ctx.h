@@ -64,9 +64,10 @@ void kv_diag_truncate(kvet_ctx *ctx, size_t n);
 
 /* Move the diagnostics raised after the first n out of the queue, to be put
  * back later in their place among others (an input parsed before it is
- * evaluated).  Returns a malloc'd array of *count records (NULL when none),
- * or NULL with *count set when out of memory (they are then dropped). */
-kvet_diag *kv_diag_detach(kvet_ctx *ctx, size_t n, size_t *count);
+ * evaluated).  *out gets a malloc'd array of *count records (NULL when
+ * none).  False when out of memory: they are then dropped, and *out is NULL
+ * and *count 0. */
+bool kv_diag_detach(kvet_ctx *ctx, size_t n, kvet_diag **out, size_t *count);
 /* Append a detached diagnostic (the queue takes its strings); on failure
  * they are freed. */
 void kv_diag_attach(kvet_ctx *ctx, kvet_diag *d);

@@ -2035,12 +2035,8 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         load_manifests(r->ctx, &win, u->path, name, src, data, len, flags, NULL, index_doc, r, &pu->st);
         pu->nevents = r->nevents - pu->first_event;
         pu->len = len;
-        pu->diags = kv_diag_detach(r->ctx, before, &pu->ndiags);
-        if (pu->ndiags && !pu->diags) {
-            /* the diagnostics are gone: none may be released */
-            pu->ndiags = 0;
+        if (!kv_diag_detach(r->ctx, before, &pu->diags, &pu->ndiags))
             r->oom = true;
-        }
         pu->parsed = true;
     } else {
         r->cur_ctx = context_for(r, ui);
@@ -2168,11 +2164,8 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
     kv_json_plan_free(win.json);
     free(data);
     u->len = len;
-    u->diags = kv_diag_detach(tctx, 0, &u->ndiags);
-    if (u->ndiags && !u->diags) {
-        u->ndiags = 0;
+    if (!kv_diag_detach(tctx, 0, &u->diags, &u->ndiags))
         u->ahead_oom = true;
-    }
     u->ahead = AHEAD_PARSED;
 }
 
@@ -2627,11 +2620,8 @@ static bool prepare_unit(run *r, uint32_t ui)
      * among the unit's diagnostics when the unit is merged */
     size_t before = kvet_diag_count(r->ctx);
     u->ectx = context_for(r, ui);
-    u->cdiags = kv_diag_detach(r->ctx, before, &u->ncdiags);
-    bool lost = u->ncdiags && !u->cdiags;
-    if (lost)
-        u->ncdiags = 0; /* the diagnostics are gone: none may be released */
-    if (!u->ectx || lost) {
+    bool detached = kv_diag_detach(r->ctx, before, &u->cdiags, &u->ncdiags);
+    if (!u->ectx || !detached) {
         r->oom = true;
         return false;
     }
