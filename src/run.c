@@ -335,24 +335,29 @@ static const char *shared_str(run *r, const char *s, size_t n)
     return k ? k->data : "";
 }
 
-static void push_error(run *r, kvet_error **v, size_t *n, size_t *cap, const char *file, uint32_t line, uint32_t col,
-                       const char *msg)
+/* Append e, whose strings the list takes (or frees, when out of memory). */
+static void take_error(run *r, kvet_error **v, size_t *n, size_t *cap, kvet_error e)
 {
     if (*n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 16;
-        kvet_error *e = realloc(*v, ncap * sizeof *e);
-        if (!e) {
+        kvet_error *nv = realloc(*v, ncap * sizeof *nv);
+        if (!nv) {
             r->oom = true;
+            free(e.file);
+            free(e.message);
             return;
         }
-        *v = e;
+        *v = nv;
         *cap = ncap;
     }
-    kvet_error *e = &(*v)[(*n)++];
-    e->file = file ? strdup(file) : NULL;
-    e->line = line;
-    e->col = col;
-    e->message = strdup(msg);
+    (*v)[(*n)++] = e;
+}
+
+static void push_error(run *r, kvet_error **v, size_t *n, size_t *cap, const char *file, uint32_t line, uint32_t col,
+                       const char *msg)
+{
+    take_error(r, v, n, cap, (kvet_error){.file = file ? strdup(file) : NULL, .line = line, .col = col,
+                                          .message = strdup(msg)});
 }
 
 static void add_error(run *r, const char *file, uint32_t line, uint32_t col, const char *msg)
@@ -2722,21 +2727,8 @@ static void merge_slice(run *r, uint32_t ui, uint32_t si)
     sl->nout = 0;
     out_end(r, &sl->outa);
     /* a thread's errors (failed rules) come before the unit's input errors */
-    for (size_t e = 0; e < sl->nwerr; e++) {
-        if (res->nerrors == r->res->caperrors) {
-            size_t cap = r->res->caperrors ? r->res->caperrors * 2 : 16;
-            kvet_error *v = realloc(res->errors, cap * sizeof *v);
-            if (!v) {
-                r->oom = true;
-                free(sl->werr[e].file);
-                free(sl->werr[e].message);
-                continue;
-            }
-            res->errors = v;
-            r->res->caperrors = cap;
-        }
-        res->errors[res->nerrors++] = sl->werr[e];
-    }
+    for (size_t e = 0; e < sl->nwerr; e++)
+        take_error(r, &res->errors, &res->nerrors, &r->res->caperrors, sl->werr[e]);
     free(sl->werr);
     sl->werr = NULL;
     sl->nwerr = 0;
