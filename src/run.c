@@ -611,10 +611,17 @@ static bool query_build(context *c, uint32_t q)
     return true;
 }
 
+/* The context whose query lists a context reads: a thread's copy reads
+ * the main thread's. */
+static context *query_owner(context *self)
+{
+    return self->share ? self->share : self;
+}
+
 static kvet_value hook_query(void *ud, uint32_t q)
 {
     context *self = ud;
-    context *c = self->share ? self->share : self;
+    context *c = query_owner(self);
     if (!atomic_load_explicit(&c->query_built[q], memory_order_acquire)) {
         query_lock(c->r);
         bool ok = query_build(c, q);
@@ -682,7 +689,7 @@ static bool build_ns_index(context *c, uint32_t q, ns_index *ix)
 static kvet_value hook_query_ns(void *ud, uint32_t q, const kvet_string *ns)
 {
     context *self = ud;
-    context *c = self->share ? self->share : self;
+    context *c = query_owner(self);
     run *r = c->r;
     ns_index *ix = &c->query_ns[q];
     if (!atomic_load_explicit(&ix->built, memory_order_acquire)) {
