@@ -303,16 +303,6 @@ bool kv_value_equal(kvet_value a, kvet_value b)
     return kv_value_compare(a, b) == 0;
 }
 
-static uint64_t mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 static uint64_t hash_bytes(const char *s, size_t n)
 {
     return kv_hash_bytes(0xcbf29ce484222325ULL, s, n);
@@ -324,29 +314,30 @@ uint64_t kv_value_hash(kvet_value v)
     case KVET_ABSENT: return 1;
     case KVET_NULL: return 2;
     case KVET_BOOL: return v.u.b ? 3 : 4;
-    case KVET_INT: return mix((uint64_t)v.u.i ^ 0x5bd1e995ULL);
+    case KVET_INT: return kv_hash_mix((uint64_t)v.u.i ^ 0x5bd1e995ULL);
     case KVET_FLOAT:
         /* equal to an int when kv_value_equal says so */
         if (v.u.f >= -9.2e18 && v.u.f <= 9.2e18 && (double)(int64_t)v.u.f == v.u.f)
-            return mix((uint64_t)(int64_t)v.u.f ^ 0x5bd1e995ULL);
+            return kv_hash_mix((uint64_t)(int64_t)v.u.f ^ 0x5bd1e995ULL);
         {
             uint64_t bits;
             memcpy(&bits, &v.u.f, sizeof bits);
-            return mix(bits ^ 0x9e3779b97f4a7c15ULL);
+            return kv_hash_mix(bits ^ 0x9e3779b97f4a7c15ULL);
         }
     case KVET_STRING: return hash_bytes(v.u.s->data, v.u.s->len);
     case KVET_LIST: {
         uint64_t h = 0x1234567ULL + v.u.l->n;
         for (uint32_t i = 0; i < v.u.l->n; i++)
-            h = mix(h * 31 + kv_value_hash(v.u.l->items[i]));
+            h = kv_hash_mix(h * 31 + kv_value_hash(v.u.l->items[i]));
         return h;
     }
     case KVET_MAP: {
         /* maps are sets of entries: combine without regard to order */
         uint64_t h = 0x7654321ULL + v.u.m->n;
         for (uint32_t i = 0; i < v.u.m->n; i++)
-            h += mix(hash_bytes(v.u.m->e[i].key->data, v.u.m->e[i].key->len) * 3 + kv_value_hash(v.u.m->e[i].val));
-        return mix(h);
+            h += kv_hash_mix(hash_bytes(v.u.m->e[i].key->data, v.u.m->e[i].key->len) * 3 +
+                             kv_value_hash(v.u.m->e[i].val));
+        return kv_hash_mix(h);
     }
     }
     return 0;

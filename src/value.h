@@ -69,10 +69,26 @@ void kv_strset_free(kv_strset *set);
 bool kv_value_equal(kvet_value a, kvet_value b);
 /* A hash that agrees with kv_value_equal (positions are not part of it). */
 uint64_t kv_value_hash(kvet_value v);
+/* The same text: one string, or the same bytes. */
+static inline bool kv_str_same(const kvet_string *a, const kvet_string *b)
+{
+    return a == b || (a->len == b->len && !memcmp(a->data, b->data, a->len));
+}
+
+/* A 64-bit finalizer: every input bit reaches the low bits that pick table slots. */
+static inline uint64_t kv_hash_mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
 /* A fast hash of n bytes, chained through seed, for in-process tables
  * only (nothing stored or printed depends on it): eight bytes a step, the
- * tail as one zero-padded word, then a final mix so that the low bits
- * (which pick table slots) depend on every byte.  Inline: the evaluator
+ * tail as one zero-padded word, then kv_hash_mix.  Inline: the evaluator
  * hashes every memoized call's strings. */
 static inline uint64_t kv_hash_bytes(uint64_t seed, const void *p, size_t n)
 {
@@ -91,12 +107,7 @@ static inline uint64_t kv_hash_bytes(uint64_t seed, const void *p, size_t n)
         h = (h ^ w) * 0x100000001b3ULL;
         h ^= h >> 29;
     }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
+    return kv_hash_mix(h);
 }
 /* Total order for sorting: by type rank, then value.  Returns <0, 0, >0. */
 int kv_value_compare(kvet_value a, kvet_value b);

@@ -720,7 +720,7 @@ static key_group *key_find(const key_index *ix, const kvet_string *k, uint64_t h
             return NULL;
         }
         key_group *g = &ix->groups[ix->slot[i] - 1];
-        if (g->hash == (uint32_t)h && g->key->len == k->len && !memcmp(g->key->data, k->data, k->len))
+        if (g->hash == (uint32_t)h && kv_str_same(g->key, k))
             return g;
     }
 }
@@ -1086,7 +1086,7 @@ static bool memo_same(kvet_value a, kvet_value b)
     case KVET_BOOL: return a.u.b == b.u.b;
     case KVET_INT: return a.u.i == b.u.i;
     case KVET_FLOAT: return memcmp(&a.u.f, &b.u.f, sizeof a.u.f) == 0;
-    case KVET_STRING: return a.u.s == b.u.s || (a.u.s->len == b.u.s->len && !memcmp(a.u.s->data, b.u.s->data, a.u.s->len));
+    case KVET_STRING: return kv_str_same(a.u.s, b.u.s);
     case KVET_LIST: return a.u.l == b.u.l;
     case KVET_MAP: return a.u.m == b.u.m;
     default: return true;
@@ -1345,7 +1345,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             int eq = -1;
             if (KV_INS_OP(w) == KV_OPC_EQ || KV_INS_OP(w) == KV_OPC_NE) {
                 if (x.type == KVET_STRING && y.type == KVET_STRING)
-                    eq = x.u.s == y.u.s || (x.u.s->len == y.u.s->len && !memcmp(x.u.s->data, y.u.s->data, x.u.s->len));
+                    eq = kv_str_same(x.u.s, y.u.s);
                 else if (x.type != y.type && !(kv_is_number(x) && kv_is_number(y)))
                     eq = 0;
             }
