@@ -54,7 +54,7 @@ void kv_buf_free(kv_buf *b)
     kv_buf_init(b);
 }
 
-static bool buf_reserve(kv_buf *b, size_t extra)
+static inline bool buf_reserve(kv_buf *b, size_t extra)
 {
     if (b->oom)
         return false;
@@ -84,8 +84,18 @@ void kv_buf_put(kv_buf *b, const char *s, size_t n)
     b->data[b->len] = '\0';
 }
 
-void kv_buf_puts(kv_buf *b, const char *s) { kv_buf_put(b, s, strlen(s)); }
 void kv_buf_putc(kv_buf *b, char c) { kv_buf_put(b, &c, 1); }
+
+void kv_buf_put_uint(kv_buf *b, uint64_t n)
+{
+    char digits[20];
+    size_t i = sizeof digits;
+    do {
+        digits[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    kv_buf_put(b, digits + i, sizeof digits - i);
+}
 
 void kv_buf_printf(kv_buf *b, const char *fmt, ...)
 {
@@ -181,15 +191,45 @@ size_t kv_utf8_decode(const char *text, size_t n, uint32_t *cp)
     return len;
 }
 
+/* Printable ASCII that a JSON string holds as it is: 1, else 0. */
+static const unsigned char json_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+    /* 0x80 and above: UTF-8, checked */
+};
+
 void kv_buf_json_string(kv_buf *b, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    kv_buf_putc(b, '"');
     size_t i = 0;
+    while (i < n && json_plain[p[i]])
+        i++;
+    if (i == n) {
+        /* nothing to escape (most names, files and messages): one copy */
+        if (!buf_reserve(b, n + 2))
+            return;
+        char *d = b->data + b->len;
+        d[0] = '"';
+        if (n)
+            memcpy(d + 1, s, n);
+        d[n + 1] = '"';
+        d[n + 2] = '\0';
+        b->len += n + 2;
+        return;
+    }
+    kv_buf_putc(b, '"');
+    if (i)
+        kv_buf_put(b, s, i);
     while (i < n) {
         /* a run of printable ASCII needing no escape goes in one copy */
         size_t run = i;
-        while (run < n && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '"' && p[run] != '\\')
+        while (run < n && json_plain[p[run]])
             run++;
         if (run > i) {
             kv_buf_put(b, s + i, run - i);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Where a streaming buffer sends what it holds: 0, or -1 with errno set. */
 typedef int (*kv_buf_sink)(void *arg, const char *data, size_t len);
@@ -30,8 +31,11 @@ typedef struct kv_buf {
 void kv_buf_init(kv_buf *b);
 void kv_buf_free(kv_buf *b);
 void kv_buf_put(kv_buf *b, const char *s, size_t n);
-void kv_buf_puts(kv_buf *b, const char *s);
+/* Inline, so that the length of a literal is known when compiling. */
+static inline void kv_buf_puts(kv_buf *b, const char *s) { kv_buf_put(b, s, strlen(s)); }
 void kv_buf_putc(kv_buf *b, char c);
+/* The decimal text of n (what printf's %llu writes, without its cost per call). */
+void kv_buf_put_uint(kv_buf *b, uint64_t n);
 void kv_buf_printf(kv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kv_buf_vprintf(kv_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Send what the buffer holds to its sink: 0, or -1 with errno set (ENOMEM

@@ -47,7 +47,9 @@ static void json_outcomes(kv_buf *out, const kvet_pack *pack, const kvet_resourc
             if (r->outcomes[k].status != (uint32_t)st)
                 continue;
             if (!n++) {
-                kv_buf_printf(out, "%s\"%s\": [", first ? "" : ", ", kvet_outcome_name((kvet_outcome_status)st));
+                kv_buf_puts(out, first ? "\"" : ", \"");
+                kv_buf_puts(out, kvet_outcome_name((kvet_outcome_status)st));
+                kv_buf_puts(out, "\": [");
                 first = false;
             } else {
                 kv_buf_puts(out, ", ");
@@ -138,23 +140,36 @@ void report_text(kv_buf *out, const kvet_result *res, const report_opts *o)
                 continue;
             if (o->color)
                 kv_buf_puts(out, "\033[1m");
-            kv_buf_printf(out, "%s:%u:%u: ", f->file ? f->file : r->file, f->line, f->col);
-            if (o->color)
-                kv_buf_printf(out, "\033[0m%s", sev_color(f->severity));
+            /* a finding's lines, without printf: a large run has many */
+            kv_buf_puts(out, f->file ? f->file : r->file);
+            kv_buf_putc(out, ':');
+            kv_buf_put_uint(out, f->line);
+            kv_buf_putc(out, ':');
+            kv_buf_put_uint(out, f->col);
+            kv_buf_puts(out, ": ");
+            if (o->color) {
+                kv_buf_puts(out, "\033[0m");
+                kv_buf_puts(out, sev_color(f->severity));
+            }
             if (f->waiver)
-                kv_buf_printf(out, "waived %s", kvet_severity_name(f->severity));
+                kv_buf_puts(out, "waived ");
             else if (f->baselined)
-                kv_buf_printf(out, "baselined %s", kvet_severity_name(f->severity));
-            else
-                kv_buf_printf(out, "%s", kvet_severity_name(f->severity));
+                kv_buf_puts(out, "baselined ");
+            kv_buf_puts(out, kvet_severity_name(f->severity));
             if (o->color)
                 kv_buf_puts(out, "\033[0m\033[1m");
-            kv_buf_printf(out, ": %s [%s]", f->message, f->rule);
+            kv_buf_puts(out, ": ");
+            kv_buf_puts(out, f->message);
+            kv_buf_puts(out, " [");
+            kv_buf_puts(out, f->rule);
+            kv_buf_putc(out, ']');
             if (o->color)
                 kv_buf_puts(out, "\033[0m");
             kv_buf_puts(out, "\n    ");
             resource_name(out, r);
-            kv_buf_printf(out, ": %s\n", f->title);
+            kv_buf_puts(out, ": ");
+            kv_buf_puts(out, f->title);
+            kv_buf_putc(out, '\n');
             if (f->waiver)
                 kv_buf_printf(out, "    waived by %s%s%s: %s (%s:%u)\n", f->waiver->owner[0] ? f->waiver->owner : "(no owner)",
                                f->waiver->expires[0] ? " until " : "", f->waiver->expires, f->waiver->reason,
@@ -332,8 +347,11 @@ static void json_resource(kv_buf *out, const kvet_result *res, const kvet_pack *
     kv_buf_json_string(out, r->name, strlen(r->name));
     kv_buf_puts(out, ", \"file\": ");
     kv_buf_json_string(out, r->file, strlen(r->file));
-    kv_buf_printf(out, ", \"line\": %u, \"evaluated\": %s,\n     ", r->line,
-                   r->not_evaluated ? "false" : "true");
+    /* what every resource and finding repeats is written without printf,
+     * whose cost per call shows in large reports */
+    kv_buf_puts(out, ", \"line\": ");
+    kv_buf_put_uint(out, r->line);
+    kv_buf_puts(out, r->not_evaluated ? ", \"evaluated\": false,\n     " : ", \"evaluated\": true,\n     ");
     json_context(out, res, r);
     kv_buf_puts(out, ",\n     \"effective\": ");
     cli_value_json(out, r->effective);
@@ -343,14 +361,19 @@ static void json_resource(kv_buf *out, const kvet_result *res, const kvet_pack *
         kv_buf_puts(out, k ? ",\n       {" : "\n       {");
         kv_buf_puts(out, "\"rule\": ");
         kv_buf_json_string(out, f->rule, strlen(f->rule));
-        kv_buf_printf(out, ", \"severity\": \"%s\", \"title\": ", kvet_severity_name(f->severity));
+        kv_buf_puts(out, ", \"severity\": \"");
+        kv_buf_puts(out, kvet_severity_name(f->severity));
+        kv_buf_puts(out, "\", \"title\": ");
         kv_buf_json_string(out, f->title, strlen(f->title));
         kv_buf_puts(out, ", \"message\": ");
         kv_buf_json_string(out, f->message, strlen(f->message));
         kv_buf_puts(out, ", \"file\": ");
         const char *file = f->file ? f->file : r->file;
         kv_buf_json_string(out, file, strlen(file));
-        kv_buf_printf(out, ", \"line\": %u, \"column\": %u", f->line, f->col);
+        kv_buf_puts(out, ", \"line\": ");
+        kv_buf_put_uint(out, f->line);
+        kv_buf_puts(out, ", \"column\": ");
+        kv_buf_put_uint(out, f->col);
         if (f->remedy) {
             kv_buf_puts(out, ", \"remedy\": ");
             kv_buf_json_string(out, f->remedy, strlen(f->remedy));

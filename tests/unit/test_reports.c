@@ -175,6 +175,24 @@ START_TEST(helpers_utf8_and_glob)
     ck_assert_uint_eq(b.len, 302);
     ck_assert(b.data[0] == 'x' && b.data[301] == '7' && b.data[300] == '0');
     b.len = 0;
+    /* a string with nothing to escape, after text, in one copy */
+    kv_buf_puts(&b, "x=");
+    kv_buf_json_string(&b, "plain text", 10);
+    ck_assert_str_eq(b.data, "x=\"plain text\"");
+    ck_assert_uint_eq(b.len, 14);
+    b.len = 0;
+    /* decimals as printf writes them, at the edges of the range */
+    kv_buf_put_uint(&b, 0);
+    kv_buf_putc(&b, ' ');
+    kv_buf_put_uint(&b, 7);
+    kv_buf_putc(&b, ' ');
+    kv_buf_put_uint(&b, 1000);
+    kv_buf_putc(&b, ' ');
+    kv_buf_put_uint(&b, UINT32_MAX);
+    kv_buf_putc(&b, ' ');
+    kv_buf_put_uint(&b, UINT64_MAX);
+    ck_assert_str_eq(b.data, "0 7 1000 4294967295 18446744073709551615");
+    b.len = 0;
     for (int i = 0; i < 1000; i++)
         kv_buf_putc(&b, (char)('a' + i % 26));
     ck_assert_uint_eq(b.len, 1000);
