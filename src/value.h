@@ -88,7 +88,7 @@ static inline uint64_t kv_hash_mix(uint64_t h)
 
 /* A fast hash of n bytes, chained through seed, for in-process tables
  * only (nothing stored or printed depends on it): eight bytes a step, the
- * tail as one zero-padded word, then kv_hash_mix.  Inline: the evaluator
+ * tail as one more word, then kv_hash_mix.  Inline: the evaluator
  * hashes every memoized call's strings. */
 static inline uint64_t kv_hash_bytes(uint64_t seed, const void *p, size_t n)
 {
@@ -101,9 +101,17 @@ static inline uint64_t kv_hash_bytes(uint64_t seed, const void *p, size_t n)
         h ^= h >> 29;
     }
     if (n) {
-        uint64_t w = 0;
-        for (size_t i = 0; i < n; i++)
-            w |= (uint64_t)s[i] << (8 * i);
+        /* the tail without a loop: two 4-byte reads that may overlap, or
+         * three bytes (the length is in h already) */
+        uint64_t w;
+        if (n >= 4) {
+            uint32_t lo, hi;
+            memcpy(&lo, s, 4);
+            memcpy(&hi, s + n - 4, 4);
+            w = (uint64_t)hi << 32 | lo;
+        } else {
+            w = (uint64_t)s[0] << 16 | (uint64_t)s[n >> 1] << 8 | s[n - 1];
+        }
         h = (h ^ w) * 0x100000001b3ULL;
         h ^= h >> 29;
     }
