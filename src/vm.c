@@ -558,12 +558,22 @@ static __attribute__((noinline)) bool grow_stack(kv_eval *ev)
     return true;
 }
 
-/* every instruction pushes: the common case stays inline */
 static inline bool push_val(kv_eval *ev, kvet_value v)
 {
     if (ev->sp == ev->capstack && !grow_stack(ev))
         return false;
     ev->stack[ev->sp++] = v;
+    return true;
+}
+
+/* Room for n more values.  A chunk's frame is given its verified stack
+ * bound (kv_chunk.maxstack) when it starts, so that the pushes of its
+ * instructions, nearly every instruction, need no check of their own. */
+static inline bool reserve_stack(kv_eval *ev, uint32_t n)
+{
+    while (ev->capstack - ev->sp < n)
+        if (!grow_stack(ev))
+            return false;
     return true;
 }
 
@@ -1043,7 +1053,8 @@ static void render_part(kv_buf *b, kvet_value v)
 }
 
 #define FAIL(msg) do { ev->err = (msg); goto error; } while (0)
-#define PUSH(v) do { if (!push_val(ev, (v))) FAIL("evaluation stack overflow"); } while (0)
+/* within the frame's reserved bound (reserve_stack) */
+#define PUSH(v) do { kvet_value pushed_ = (v); ev->stack[ev->sp++] = pushed_; } while (0)
 #define POP() (ev->stack[--ev->sp])
 #define TOP() (ev->stack[ev->sp - 1])
 #define MARK_BRANCH(at, way) do { if (ev->env->hooks.branches) ev->env->hooks.branches[at] |= (way); } while (0)
@@ -1157,6 +1168,11 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
     /* read once: stores through ev would otherwise make the compiler reload them per instruction */
     const uint64_t max_steps = lim->max_steps;
     const uint32_t *code = p->code;
+    if (!reserve_stack(ev, p->chunks[chunk].maxstack)) {
+        ev->err = "evaluation stack overflow";
+        ev->err_pc = pc;
+        return -1;
+    }
 
     for (;;) {
         if (++ev->steps > max_steps) {
@@ -1506,6 +1522,8 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             uint32_t nb = ev->ltop;
             if (!reserve_locals(ev, ch->nlocals))
                 FAIL("out of memory");
+            if (!reserve_stack(ev, ch->maxstack))
+                FAIL("evaluation stack overflow");
             ev->ltop += ch->nlocals;
             for (uint32_t i = 0; i < f->nparams; i++)
                 ev->locals[nb + i] = ev->stack[ev->sp - f->nparams + i];

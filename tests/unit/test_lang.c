@@ -473,12 +473,16 @@ START_TEST(eval_functions_and_recursion_limit)
     char *out = th_check(PACK
                          "fn fact(n) = 1 when n <= 1 else n * fact(n - 1)\n"
                          "fn forever(n) = forever(n + 1)\n"
+                         /* each frame holds nine values when it calls the next: 190 frames
+                          * need far more stack than a run starts with, reserved frame by frame */
+                         "fn wide(n) = 0 when n == 0 else [1, 2, 3, 4, 5, 6, 7, 8, wide(n - 1)][8] + 1\n"
                          "for Service as s {\n"
                          "  derive f = fact(10)\n"
                          "  derive g = forever(0)\n"
+                         "  derive w = wide(190)\n"
                          "}\n",
                          SVC);
-    th_assert_contains(out, "R Service/hello {f:3628800}");
+    th_assert_contains(out, "R Service/hello {f:3628800,w:190}");
     th_assert_contains(out, "E 3:17 $g failed on Service demo/hello");
     th_assert_contains(out, "function call depth limit (200) exceeded in forever()");
     free(out);
