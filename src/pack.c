@@ -419,14 +419,6 @@ kvet_pack *kvet_pack_load(kvet_ctx *ctx, const char *const *paths, size_t n)
             kv_program_free(prog);
             prog = NULL;
         }
-        if (prog) {
-            /* the digest of the compiled form identifies the whole program */
-            char *bytes = NULL;
-            size_t blen = 0;
-            if (kv_program_serialize(prog, &bytes, &blen) == 0)
-                kv_sha256_hex(bytes + 52, blen - 52, prog->digest);
-            free(bytes);
-        }
     }
     for (uint32_t i = 0; i < L.ntexts; i++)
         free(L.texts[i]);

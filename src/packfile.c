@@ -619,7 +619,6 @@ kvet_pack *kv_program_deserialize(kvet_ctx *ctx, const char *name, const char *d
         return NULL;
     }
     kv_buf_free(&why);
-    kv_sha256_tohex(digest, p->digest);
     p->file_src = calloc(p->nfiles + 1, sizeof *p->file_src);
     if (!p->file_src) {
         kv_program_free(p);

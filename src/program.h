@@ -157,8 +157,6 @@ struct kvet_pack {
     kv_key *keys; uint32_t nkeys;
     kv_view *views; uint32_t nviews;
 
-    char digest[65];                             /* of the compiled form */
-
     /* runtime only, not serialized: context source id of each file */
     uint32_t *file_src;
 };

@@ -199,7 +199,7 @@ char *kvet_pack_disassemble(const kvet_pack *pack);
 typedef struct kvet_pack_info {
     const char *name;
     const char *version;
-    const char *digest; /* sha256 of the compiled form, hex */
+    const char *digest; /* sha256 of the pack's source files, hex */
 } kvet_pack_info;
 
 size_t kvet_pack_count(const kvet_pack *pack);      /* loaded packs, imports included */
