@@ -53,14 +53,6 @@ typedef struct strhash {
     uint32_t cap, n;
 } strhash;
 
-static uint32_t hash_bytes(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
-
 static bool strhash_grow(strhash *h)
 {
     uint32_t cap = h->cap ? h->cap * 2 : 64;
@@ -76,7 +68,7 @@ static bool strhash_grow(strhash *h)
     for (uint32_t i = 0; i < h->cap; i++) {
         if (!h->keys[i])
             continue;
-        uint32_t j = hash_bytes(h->keys[i], h->lens[i]) & (cap - 1);
+        uint32_t j = (uint32_t)kv_hash_bytes(0, h->keys[i], h->lens[i]) & (cap - 1);
         while (keys[j])
             j = (j + 1) & (cap - 1);
         keys[j] = h->keys[i];
@@ -98,7 +90,7 @@ static uint32_t strhash_get(const strhash *h, const char *key, size_t n)
 {
     if (!h->cap)
         return UINT32_MAX;
-    uint32_t j = hash_bytes(key, n) & (h->cap - 1);
+    uint32_t j = (uint32_t)kv_hash_bytes(0, key, n) & (h->cap - 1);
     while (h->keys[j]) {
         if (h->lens[j] == n && !memcmp(h->keys[j], key, n))
             return h->vals[j];
@@ -112,7 +104,7 @@ static bool strhash_put(strhash *h, const char *key, size_t n, uint32_t val)
 {
     if ((h->n + 1) * 2 > h->cap && !strhash_grow(h))
         return false;
-    uint32_t j = hash_bytes(key, n) & (h->cap - 1);
+    uint32_t j = (uint32_t)kv_hash_bytes(0, key, n) & (h->cap - 1);
     while (h->keys[j]) {
         if (h->lens[j] == n && !memcmp(h->keys[j], key, n)) {
             h->vals[j] = val;
@@ -155,6 +147,7 @@ typedef struct sym {
 typedef struct cpack {
     kv_srcpack *src;
     sym *syms; uint32_t nsyms, capsyms;
+    strhash names;        /* name -> index into syms: every name the code mentions is looked up */
 } cpack;
 
 typedef struct scope_entry {
@@ -466,10 +459,8 @@ static void scope_pop_to(compiler *c, scope_entry *mark)
 
 static sym *pack_sym(cpack *p, const char *name)
 {
-    for (uint32_t i = 0; i < p->nsyms; i++)
-        if (!strcmp(p->syms[i].name, name))
-            return &p->syms[i];
-    return NULL;
+    uint32_t i = strhash_get(&p->names, name, strlen(name));
+    return i == UINT32_MAX ? NULL : &p->syms[i];
 }
 
 static int add_pack_sym(compiler *c, cpack *p, const char *name, symkind k, uint32_t index, kv_node *decl)
@@ -482,7 +473,7 @@ static int add_pack_sym(compiler *c, cpack *p, const char *name, symkind k, uint
                     old->decl->span.line, old->decl->span.col, 1, NULL, "previous definition of `%s` is here", name);
         return -1;
     }
-    if (!GROW(p->syms, p->nsyms, p->capsyms)) {
+    if (!GROW(p->syms, p->nsyms, p->capsyms) || !strhash_put(&p->names, name, strlen(name), p->nsyms)) {
         oom(c);
         return -1;
     }
@@ -2409,8 +2400,10 @@ fail:
     prog = NULL;
 cleanup:
     scope_pop_to(&c, NULL);
-    for (uint32_t i = 0; i < c.npacks && c.packs; i++)
+    for (uint32_t i = 0; i < c.npacks && c.packs; i++) {
         free(c.packs[i].syms);
+        strhash_free(&c.packs[i].names);
+    }
     free(c.packs);
     free(c.pack_file_base);
     strhash_free(&c.rule_ids);
