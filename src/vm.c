@@ -1173,9 +1173,14 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
         ev->err_pc = pc;
         return -1;
     }
+    /* the step count lives in a register here: ev->steps is brought up to
+     * date around what evaluates code of its own (lets, globals, derived
+     * values, lookup keys) and whenever this returns */
+    uint64_t steps = ev->steps;
 
     for (;;) {
-        if (++ev->steps > max_steps) {
+        if (++steps > max_steps) {
+            ev->steps = steps;
             ev->err = fmt_err(ev->arena, "evaluation step limit (%llu) exceeded", (unsigned long long)max_steps);
             ev->err_pc = pc;
             /* not catchable: unwind everything */
@@ -1221,7 +1226,9 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
                 ev->let_state[a] = ST_BUSY;
                 kvet_value v;
                 ev->nested++;
+                ev->steps = steps;
                 int rc = run_chunk(ev, l->chunk, ev->block_base[l->block], &v);
+                steps = ev->steps;
                 ev->nested--;
                 if (rc < 0) {
                     ev->let_state[a] = ST_ERROR;
@@ -1265,7 +1272,9 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             ev->ltop += p->chunks[p->globals[a].chunk].nlocals;
             kvet_value v;
             ev->nested++;
+            ev->steps = steps;
             int rc = run_chunk(ev, p->globals[a].chunk, gbase, &v);
+            steps = ev->steps;
             ev->nested--;
             ev->ltop = gbase;
             ev->arena = saved;
@@ -1281,7 +1290,9 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
         }
         case KV_OPC_DERIVED: {
             bool oom = false;
+            ev->steps = steps;
             kvet_value v = derived_get(ev, p->consts[a].u.s, &oom);
+            steps = ev->steps;
             if (oom)
                 FAIL("out of memory");
             PUSH(v);
@@ -1310,7 +1321,10 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             if (ns.type != KVET_STRING)
                 FAIL(fmt_err(ev->arena, "docs(): the namespace must be a string, got %s", tname(ns)));
             kvet_value all = ev->env->hooks.query_ns(ev->env->hooks.ud, p->keys[a].query, ns.u.s), r = all;
-            if (key_lookup(ev, a, all, v, &r) < 0)
+            ev->steps = steps;
+            int rc = key_lookup(ev, a, all, v, &r);
+            steps = ev->steps;
+            if (rc < 0)
                 FAIL("out of memory");
             PUSH(r);
             break;
@@ -1552,6 +1566,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
                 break;
             }
             ev->sp = sp0;
+            ev->steps = steps;
             *result = v;
             return 0;
         }
@@ -1753,8 +1768,10 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             }
             ev->sp = h->sp;
             ev->ltop = h->ltop;
-            if (!push_val(ev, kv_absent()))
+            if (!push_val(ev, kv_absent())) {
+                ev->steps = steps;
                 return -1;
+            }
             pc = h->catch_pc;
             ev->err = NULL;
             continue;
@@ -1762,6 +1779,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
         ev->nframes = frames0;
         ev->sp = sp0;
         ev->ltop = ltop0;
+        ev->steps = steps;
         return -1;
     }
 }
