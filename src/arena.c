@@ -12,16 +12,19 @@ _Static_assert(_Alignof(void *) <= ARENA_ALIGN && _Alignof(int64_t) <= ARENA_ALI
                    _Alignof(double) <= ARENA_ALIGN,
                "arena alignment too small for the objects it holds");
 
+_Static_assert(ARENA_ALIGN == 8, "kv_arena_alloc (arena.h) rounds sizes up to 8 bytes");
+
 struct kv_arena_block {
     kv_arena_block *prev;
     size_t size;   /* usable bytes in data */
-    size_t used;
     _Alignas(16) unsigned char data[];
 };
 
 void kv_arena_init(kv_arena *a)
 {
     a->head = NULL;
+    a->next = NULL;
+    a->room = 0;
     a->total = 0;
     a->limit = 0;
 }
@@ -42,27 +45,25 @@ static kv_arena_block *block_new(kv_arena *a, size_t need)
         return NULL;
     b->prev = a->head;
     b->size = size;
-    b->used = 0;
     a->head = b;
+    a->next = b->data;
+    a->room = size;
     a->total += size;
     return b;
 }
 
-void *kv_arena_alloc(kv_arena *a, size_t n)
+void *kv_arena_alloc_block(kv_arena *a, size_t n)
 {
     if (n == 0)
         n = 1;
     if (n > SIZE_MAX - ARENA_ALIGN)
         return NULL;
     n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-    kv_arena_block *b = a->head;
-    if (!b || b->size - b->used < n) {
-        b = block_new(a, n);
-        if (!b)
-            return NULL;
-    }
-    void *p = b->data + b->used;
-    b->used += n;
+    if (n > a->room && !block_new(a, n))
+        return NULL;
+    void *p = a->next;
+    a->next += n;
+    a->room -= n;
     return p;
 }
 
@@ -100,8 +101,9 @@ void kv_arena_reset(kv_arena *a)
         free(b);
         b = p;
     }
-    b->used = 0;
     a->head = b;
+    a->next = b->data;
+    a->room = b->size;
 }
 
 void kv_arena_free(kv_arena *a)
@@ -113,6 +115,8 @@ void kv_arena_free(kv_arena *a)
         b = p;
     }
     a->head = NULL;
+    a->next = NULL;
+    a->room = 0;
     a->total = 0;
 }
 
@@ -129,8 +133,12 @@ void kv_arena_adopt(kv_arena *into, kv_arena *from)
         into->head->prev = from->head;
     } else {
         into->head = from->head;
+        into->next = from->next;
+        into->room = from->room;
     }
     into->total += from->total;
     from->head = NULL;
+    from->next = NULL;
+    from->room = 0;
     from->total = 0;
 }

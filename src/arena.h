@@ -14,14 +14,31 @@ typedef struct kv_arena_block kv_arena_block;
 
 typedef struct kv_arena {
     kv_arena_block *head;   /* current block; older blocks chain behind it */
+    unsigned char *next;    /* the current block's free space: next, room bytes */
+    size_t room;
     size_t total;           /* bytes obtained from malloc, for accounting */
     size_t limit;           /* 0 = unlimited; else allocation fails past it */
 } kv_arena;
 
 void kv_arena_init(kv_arena *a);
+/* A new block, and n bytes from it (kv_arena_alloc's slow way). */
+void *kv_arena_alloc_block(kv_arena *a, size_t n);
 /* 8-byte aligned: arena objects hold at most pointers, int64_t and double,
- * and a tree of small maps pays for every byte of padding. */
-void *kv_arena_alloc(kv_arena *a, size_t n);
+ * and a tree of small maps pays for every byte of padding.  Inline: values
+ * are built from arenas everywhere, most of them a few bytes each. */
+static inline void *kv_arena_alloc(kv_arena *a, size_t n)
+{
+    if (n && n <= a->room) {
+        size_t m = (n + 7) & ~(size_t)7;
+        if (m <= a->room) {
+            void *p = a->next;
+            a->next += m;
+            a->room -= m;
+            return p;
+        }
+    }
+    return kv_arena_alloc_block(a, n);
+}
 void *kv_arena_calloc(kv_arena *a, size_t n);
 char *kv_arena_strndup(kv_arena *a, const char *s, size_t n);
 char *kv_arena_strdup(kv_arena *a, const char *s);
