@@ -527,22 +527,34 @@ void kv_eval_free(kv_eval *ev)
     free(ev);
 }
 
+static __attribute__((noinline)) bool grow_locals(kv_eval *ev, uint32_t n)
+{
+    uint32_t cap = ev->caplocals ? ev->caplocals : 64;
+    while (cap < ev->ltop + n)
+        cap *= 2;
+    kvet_value *l = realloc(ev->locals, cap * sizeof *l);
+    if (!l)
+        return false;
+    ev->locals = l;
+    ev->caplocals = cap;
+    return true;
+}
+
+/* A frame of n locals at ltop, all absent but the first `given` (a call's
+ * arguments, which the caller stores there at once).  Inline: every call
+ * of a user function makes one. */
+static inline bool reserve_locals_given(kv_eval *ev, uint32_t n, uint32_t given)
+{
+    if ((uint64_t)ev->ltop + n > 4u * 1024 * 1024 || (ev->ltop + n > ev->caplocals && !grow_locals(ev, n)))
+        return false;
+    for (uint32_t i = given; i < n; i++)
+        ev->locals[ev->ltop + i] = kv_absent();
+    return true;
+}
+
 static bool reserve_locals(kv_eval *ev, uint32_t n)
 {
-    if ((uint64_t)ev->ltop + n > 4u * 1024 * 1024)
-        return false;
-    if (ev->ltop + n > ev->caplocals) {
-        uint32_t cap = ev->caplocals ? ev->caplocals : 64;
-        while (cap < ev->ltop + n)
-            cap *= 2;
-        kvet_value *l = realloc(ev->locals, cap * sizeof *l);
-        if (!l)
-            return false;
-        ev->locals = l;
-        ev->caplocals = cap;
-    }
-    memset(ev->locals + ev->ltop, 0, n * sizeof *ev->locals);
-    return true;
+    return reserve_locals_given(ev, n, 0);
 }
 
 static __attribute__((noinline)) bool grow_stack(kv_eval *ev)
@@ -1534,7 +1546,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
                 ev->capframes = cap;
             }
             uint32_t nb = ev->ltop;
-            if (!reserve_locals(ev, ch->nlocals))
+            if (!reserve_locals_given(ev, ch->nlocals, f->nparams))
                 FAIL("out of memory");
             if (!reserve_stack(ev, ch->maxstack))
                 FAIL("evaluation stack overflow");
