@@ -122,7 +122,11 @@ static bool is_placeholder(kvet_value v)
         return false;
     const char *s = v.u.s->data;
     size_t n = v.u.s->len;
-    return memmem(s, n, "{{", 2) || memmem(s, n, "${", 2);
+    /* "{{" or "${": most values hold neither brace, so look for those first */
+    for (const char *b = memchr(s, '{', n); b; b = memchr(b + 1, '{', n - (size_t)(b + 1 - s)))
+        if (b > s && (b[-1] == '{' || b[-1] == '$'))
+            return true;
+    return false;
 }
 
 static bool lower_alnum(char c)
@@ -135,17 +139,16 @@ static bool lower_alnum(char c)
 /* Check apiVersion's form.  Returns false after reporting the problem. */
 static bool check_api_version(mload *m, const kv_doc *doc, kvet_value api)
 {
-    uint32_t w = value_width(api);
     const char *s = api.u.s->data;
     size_t n = api.u.s->len;
     if (n == 0) {
-        report(m, doc, KVET_SEV_ERROR, api, w, "apiVersion is empty; " API_EXPECTED);
+        report(m, doc, KVET_SEV_ERROR, api, value_width(api), "apiVersion is empty; " API_EXPECTED);
         return false;
     }
     size_t slashes = 0, slash = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
-            report(m, doc, KVET_SEV_ERROR, api, w, "apiVersion \"%s\" contains white space; " API_EXPECTED, s);
+            report(m, doc, KVET_SEV_ERROR, api, value_width(api), "apiVersion \"%s\" contains white space; " API_EXPECTED, s);
             return false;
         }
         if (s[i] == '/') {
@@ -155,27 +158,27 @@ static bool check_api_version(mload *m, const kv_doc *doc, kvet_value api)
         }
     }
     if (slashes > 1) {
-        report(m, doc, KVET_SEV_ERROR, api, w, "apiVersion \"%s\" has more than one '/'; " API_EXPECTED, s);
+        report(m, doc, KVET_SEV_ERROR, api, value_width(api), "apiVersion \"%s\" has more than one '/'; " API_EXPECTED, s);
         return false;
     }
     const char *version = slashes ? s + slash + 1 : s;
     size_t vlen = slashes ? n - slash - 1 : n;
     if (slashes && slash == 0) {
-        report(m, doc, KVET_SEV_ERROR, api, w, "apiVersion \"%s\" has no group before '/'; " API_EXPECTED, s);
+        report(m, doc, KVET_SEV_ERROR, api, value_width(api), "apiVersion \"%s\" has no group before '/'; " API_EXPECTED, s);
         return false;
     }
     if (slashes && vlen == 0) {
-        report(m, doc, KVET_SEV_ERROR, api, w, "apiVersion \"%s\" has no version after '/'; " API_EXPECTED, s);
+        report(m, doc, KVET_SEV_ERROR, api, value_width(api), "apiVersion \"%s\" has no version after '/'; " API_EXPECTED, s);
         return false;
     }
     if (!slashes && memchr(s, '.', n)) {
-        report(m, doc, KVET_SEV_ERROR, api, w,
+        report(m, doc, KVET_SEV_ERROR, api, value_width(api),
                "apiVersion \"%s\" has no version; expected %s/VERSION (GROUP/VERSION, e.g. apps/v1)", s, s);
         return false;
     }
     for (size_t i = 0; slashes && i < slash; i++)
         if (!lower_alnum(s[i]) && s[i] != '-' && s[i] != '.') {
-            report(m, doc, KVET_SEV_ERROR, api, w,
+            report(m, doc, KVET_SEV_ERROR, api, value_width(api),
                    "apiVersion \"%s\": the group \"%.*s\" is not a DNS name (lowercase letters, digits, '-' and "
                    "'.'); " API_EXPECTED, s, (int)slash, s);
             return false;
@@ -184,7 +187,7 @@ static bool check_api_version(mload *m, const kv_doc *doc, kvet_value api)
     for (size_t i = 0; ok && i < vlen; i++)
         ok = lower_alnum(version[i]) || version[i] == '-';
     if (!ok) {
-        report(m, doc, KVET_SEV_ERROR, api, w,
+        report(m, doc, KVET_SEV_ERROR, api, value_width(api),
                "apiVersion \"%s\": \"%.*s\" is not a version (a lowercase word such as v1 or v1beta1); " API_EXPECTED,
                s, (int)vlen, version);
         return false;
@@ -194,16 +197,15 @@ static bool check_api_version(mload *m, const kv_doc *doc, kvet_value api)
 
 static bool check_kind(mload *m, const kv_doc *doc, kvet_value kind)
 {
-    uint32_t w = value_width(kind);
     const char *s = kind.u.s->data;
     size_t n = kind.u.s->len;
     bool ok = n > 0 && ((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z'));
     for (size_t i = 1; ok && i < n; i++)
         ok = (s[i] >= 'A' && s[i] <= 'Z') || lower_alnum(s[i]) || s[i] == '-';
     if (n == 0)
-        report(m, doc, KVET_SEV_ERROR, kind, w, "kind is empty; expected the resource's kind (e.g. kind: Deployment)");
+        report(m, doc, KVET_SEV_ERROR, kind, value_width(kind), "kind is empty; expected the resource's kind (e.g. kind: Deployment)");
     else if (!ok)
-        report(m, doc, KVET_SEV_ERROR, kind, w,
+        report(m, doc, KVET_SEV_ERROR, kind, value_width(kind),
                "kind \"%s\" is not a kind name (a letter, then letters and digits, e.g. InferenceService)", s);
     return ok;
 }

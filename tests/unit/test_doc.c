@@ -741,6 +741,15 @@ START_TEST(manifests_json_list_pieces)
                                      "({{ .Values.api }}): render it first\n");
     res_free(&rl);
     kvet_diag_clear(ctx);
+    /* an envsubst placeholder is one too */
+    ck_assert_int_eq(manifests(ctx, "t.yaml", "apiVersion: v1\nkind: ${KIND}\n---\napiVersion: v1\nkind: A\n",
+                               &rl, &st), 0);
+    ck_assert_int_eq(rl.n, 1);
+    ck_assert_uint_eq(st.skipped, 1);
+    ck_assert_str_eq(all_diags(ctx), "note 2:7: skipped a document whose kind is a template placeholder "
+                                     "(${KIND}): render it first\n");
+    res_free(&rl);
+    kvet_diag_clear(ctx);
     kvet_ctx_free(ctx);
 }
 END_TEST
