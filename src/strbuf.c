@@ -144,25 +144,40 @@ char *kv_buf_take(kv_buf *b)
 
 /* ------------------------------------------------------------------ text */
 
+static void format_digits(char out[32], bool plain, int digits, double d)
+{
+    if (plain)
+        snprintf(out, 32, "%.*f", digits, d);
+    else
+        snprintf(out, 32, "%.*g", digits, d);
+}
+
 void kv_format_double(char out[32], double d)
 {
     if (isnan(d)) { strcpy(out, "NaN"); return; }
     if (isinf(d)) { strcpy(out, d < 0 ? "-Inf" : "Inf"); return; }
     double a = fabs(d);
-    if (a >= 1e-4 && a < 1e16) {
-        /* plain decimal notation for everyday magnitudes */
-        for (int prec = 0; prec <= 17; prec++) {
-            snprintf(out, 32, "%.*f", prec, d);
-            if (strtod(out, NULL) == d)
-                break;
-        }
-    } else {
-        for (int prec = 1; prec <= 17; prec++) {
-            snprintf(out, 32, "%.*g", prec, d);
-            if (strtod(out, NULL) == d)
-                break;
-        }
+    /* plain decimal notation for everyday magnitudes; the fewest digits
+     * that read back as d, else 17.  Most values need few, tried in turn;
+     * past those, more digits read back whenever fewer do (printf and
+     * strtod round correctly), so the count is found by bisection. */
+    bool plain = a >= 1e-4 && a < 1e16;
+    int lo = plain ? 0 : 1, hi = 17;
+    for (int few = lo + 3; lo <= few; lo++) {
+        format_digits(out, plain, lo, d);
+        if (strtod(out, NULL) == d)
+            goto done;
     }
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        format_digits(out, plain, mid, d);
+        if (strtod(out, NULL) == d)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    format_digits(out, plain, lo, d);
+done:
     /* keep a float recognisable as one */
     if (!strpbrk(out, ".eEn"))
         strcat(out, ".0");

@@ -181,6 +181,17 @@ START_TEST(helpers_utf8_and_glob)
     ck_assert_str_eq(b.data, "x=\"plain text\"");
     ck_assert_uint_eq(b.len, 14);
     b.len = 0;
+    /* the fewest digits that read back as the same double */
+    {
+        const double d[] = {0.1, 1.0 / 3, 2.0, 33.333333333333336, 1e-5, 1e16, 123.456, -0.7, 5e-324};
+        const char *want[] = {"0.1", "0.3333333333333333", "2.0", "33.333333333333336", "1e-05", "1e+16",
+                              "123.456", "-0.7", "5e-324"};
+        char num[32];
+        for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+            kv_format_double(num, d[i]);
+            ck_assert_str_eq(num, want[i]);
+        }
+    }
     /* decimals as printf writes them, at the edges of the range */
     kv_buf_put_uint(&b, 0);
     kv_buf_putc(&b, ' ');
