@@ -97,6 +97,14 @@ void kv_buf_put_uint(kv_buf *b, uint64_t n)
     kv_buf_put(b, digits + i, sizeof digits - i);
 }
 
+void kv_buf_put_int(kv_buf *b, int64_t n)
+{
+    if (n < 0)
+        kv_buf_putc(b, '-');
+    /* the magnitude in unsigned arithmetic: INT64_MIN has no positive twin */
+    kv_buf_put_uint(b, n < 0 ? 0 - (uint64_t)n : (uint64_t)n);
+}
+
 void kv_buf_printf(kv_buf *b, const char *fmt, ...)
 {
     va_list ap;

@@ -34,8 +34,10 @@ void kv_buf_put(kv_buf *b, const char *s, size_t n);
 /* Inline, so that the length of a literal is known when compiling. */
 static inline void kv_buf_puts(kv_buf *b, const char *s) { kv_buf_put(b, s, strlen(s)); }
 void kv_buf_putc(kv_buf *b, char c);
-/* The decimal text of n (what printf's %llu writes, without its cost per call). */
+/* The decimal text of n (what printf's %llu and %lld write, without their
+ * cost per call). */
 void kv_buf_put_uint(kv_buf *b, uint64_t n);
+void kv_buf_put_int(kv_buf *b, int64_t n);
 void kv_buf_printf(kv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kv_buf_vprintf(kv_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Send what the buffer holds to its sink: 0, or -1 with errno set (ENOMEM

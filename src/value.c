@@ -365,7 +365,7 @@ void kv_value_render(kv_buf *b, kvet_value v, bool as_json)
     case KVET_ABSENT: kv_buf_puts(b, as_json ? "null" : "absent"); break;
     case KVET_NULL: kv_buf_puts(b, "null"); break;
     case KVET_BOOL: kv_buf_puts(b, v.u.b ? "true" : "false"); break;
-    case KVET_INT: kv_buf_printf(b, "%lld", (long long)v.u.i); break;
+    case KVET_INT: kv_buf_put_int(b, v.u.i); break;
     case KVET_FLOAT:
         if (as_json && !isfinite(v.u.f)) {
             kv_buf_puts(b, "null"); /* JSON has no NaN/Inf */

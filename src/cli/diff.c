@@ -1116,7 +1116,7 @@ void diff_value_text(kv_buf *b, kvet_value v)
     case KVET_ABSENT: kv_buf_puts(b, "unset"); break;
     case KVET_NULL: kv_buf_puts(b, "none"); break;
     case KVET_BOOL: kv_buf_puts(b, v.u.b ? "yes" : "no"); break;
-    case KVET_INT: kv_buf_printf(b, "%lld", (long long)v.u.i); break;
+    case KVET_INT: kv_buf_put_int(b, v.u.i); break;
     case KVET_FLOAT:
         kv_format_double(num, v.u.f);
         if (strlen(num) > 2 && !strcmp(num + strlen(num) - 2, ".0"))

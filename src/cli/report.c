@@ -70,7 +70,7 @@ void cli_value_json(kv_buf *b, kvet_value v)
     case KVET_ABSENT:
     case KVET_NULL: kv_buf_puts(b, "null"); break;
     case KVET_BOOL: kv_buf_puts(b, v.u.b ? "true" : "false"); break;
-    case KVET_INT: kv_buf_printf(b, "%lld", (long long)v.u.i); break;
+    case KVET_INT: kv_buf_put_int(b, v.u.i); break;
     case KVET_FLOAT:
         if (!isfinite(v.u.f)) {
             kv_buf_puts(b, "null");

@@ -561,7 +561,7 @@ static bool scalar_text(kvet_value v, kv_buf *b)
 {
     switch ((kvet_type)v.type) {
     case KVET_STRING: kv_buf_put(b, v.u.s->data, v.u.s->len); return true;
-    case KVET_INT: kv_buf_printf(b, "%lld", (long long)v.u.i); return true;
+    case KVET_INT: kv_buf_put_int(b, v.u.i); return true;
     case KVET_BOOL: kv_buf_puts(b, v.u.b ? "true" : "false"); return true;
     case KVET_FLOAT: {
         char num[32];

@@ -202,7 +202,14 @@ START_TEST(helpers_utf8_and_glob)
     kv_buf_put_uint(&b, UINT32_MAX);
     kv_buf_putc(&b, ' ');
     kv_buf_put_uint(&b, UINT64_MAX);
-    ck_assert_str_eq(b.data, "0 7 1000 4294967295 18446744073709551615");
+    kv_buf_putc(&b, ' ');
+    kv_buf_put_int(&b, -42);
+    kv_buf_putc(&b, ' ');
+    kv_buf_put_int(&b, INT64_MIN);
+    kv_buf_putc(&b, ' ');
+    kv_buf_put_int(&b, INT64_MAX);
+    ck_assert_str_eq(b.data, "0 7 1000 4294967295 18446744073709551615 -42 -9223372036854775808 "
+                             "9223372036854775807");
     b.len = 0;
     for (int i = 0; i < 1000; i++)
         kv_buf_putc(&b, (char)('a' + i % 26));
