@@ -227,12 +227,33 @@ static const unsigned char json_plain[256] = {
     /* 0x80 and above: UTF-8, checked */
 };
 
+/* How many bytes from p on need no escape: eight at a time while a word
+ * has none of a control byte, '"', '\\', DEL or a byte above 0x7F (which
+ * the byte loop then decides on). */
+static size_t json_plain_run(const unsigned char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
+        /* a byte is flagged when it is below 0x20, is 0x7F or more (with
+         * the high bit, or reaching it when 1 is added), or was '"' or '\\'
+         * (zero after the xor) */
+        uint64_t bad = (w - ones * 0x20) | (w + ones * 0x01) | w | (quote - ones) | (bslash - ones);
+        if (bad & highs)
+            break;
+    }
+    while (i < n && json_plain[p[i]])
+        i++;
+    return i;
+}
+
 void kv_buf_json_string(kv_buf *b, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n && json_plain[p[i]])
-        i++;
+    size_t i = json_plain_run(p, n);
     if (i == n) {
         /* nothing to escape (most names, files and messages): one copy */
         if (!buf_reserve(b, n + 2))

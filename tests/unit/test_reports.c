@@ -175,6 +175,26 @@ START_TEST(helpers_utf8_and_glob)
     ck_assert_uint_eq(b.len, 302);
     ck_assert(b.data[0] == 'x' && b.data[301] == '7' && b.data[300] == '0');
     b.len = 0;
+    /* eight bytes are checked at a time: a byte to escape (or UTF-8) at any
+     * place of a longer string is still found */
+    {
+        const char *odd[] = {"\"", "\\", "\n", "\x7f", "\xc3\xa9", "\xff"};
+        const char *esc[] = {"\\\"", "\\\\", "\\n", "\\u007f", "\xc3\xa9", "\\ufffd"};
+        for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++)
+            for (size_t at = 0; at < 20; at++) {
+                char in[40], want[64];
+                memset(in, 'a', at);
+                size_t ol = strlen(odd[k]);
+                memcpy(in + at, odd[k], ol);
+                memset(in + at + ol, 'z', 20 - at);
+                size_t n = at + ol + 20 - at;
+                snprintf(want, sizeof want, "\"%.*s%s%.*s\"", (int)at, in, esc[k], (int)(20 - at), in + at + ol);
+                b.len = 0;
+                kv_buf_json_string(&b, in, n);
+                ck_assert_str_eq(b.data, want);
+            }
+    }
+    b.len = 0;
     /* a string with nothing to escape, after text, in one copy */
     kv_buf_puts(&b, "x=");
     kv_buf_json_string(&b, "plain text", 10);
