@@ -346,9 +346,17 @@ void kv_buf_html(kv_buf *b, const char *s, size_t n)
 
 bool kv_glob_match(const char *pat, const char *s, size_t n)
 {
-    /* iterative '*' matching with a single backtrack point */
-    size_t pi = 0, si = 0, star = (size_t)-1, mark = 0;
-    size_t pn = strlen(pat);
+    /* the text before the first '*' is compared at once (most patterns,
+     * apiVersions among them, have no '*' or only a trailing one) */
+    const char *first = strchr(pat, '*');
+    size_t pn = first ? strlen(first) + (size_t)(first - pat) : strlen(pat);
+    size_t lead = first ? (size_t)(first - pat) : pn;
+    if (n < lead || memcmp(pat, s, lead) != 0)
+        return false;
+    if (!first)
+        return n == pn;
+    /* then iterative '*' matching with a single backtrack point */
+    size_t pi = lead, si = lead, star = (size_t)-1, mark = 0;
     while (si < n) {
         if (pi < pn && pat[pi] == '*') {
             star = pi++;

@@ -156,6 +156,14 @@ START_TEST(helpers_utf8_and_glob)
     ck_assert(kv_glob_match("*/v*", "x/v1", 4));
     ck_assert(!kv_glob_match("*/v*", "x/w1", 4));
     ck_assert(kv_glob_match("KS-*-0*", "KS-HPA-002", 10));
+    /* the text before the first '*', and a pattern without one, compared at once */
+    ck_assert(kv_glob_match("apps/v1", "apps/v1", 7));
+    ck_assert(!kv_glob_match("apps/v1", "apps/v1beta1", 12));
+    ck_assert(!kv_glob_match("apps/v1beta1", "apps/v1", 7));
+    ck_assert(!kv_glob_match("keda.sh/*", "keda.s", 6));
+    ck_assert(kv_glob_match("keda.sh/*", "keda.sh/", 8));
+    ck_assert(kv_glob_match("a*b*", "aXbY", 4));
+    ck_assert(!kv_glob_match("a*b", "aXbY", 4));
     ck_assert(!kv_glob_match("KS-*", "KN-HPA-002", 10));
     ck_assert(kv_glob_match("a*", "abc", 1)); /* only the first n bytes count */
     ck_assert(!kv_glob_match("abc", "abc", 2));
