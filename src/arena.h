@@ -21,7 +21,8 @@ typedef struct kv_arena {
 } kv_arena;
 
 void kv_arena_init(kv_arena *a);
-/* A new block, and n bytes from it (kv_arena_alloc's slow way). */
+/* kv_arena_alloc's slow way: n bytes (0 counts as 1), from a new block
+ * when the current one has no room for them. */
 void *kv_arena_alloc_block(kv_arena *a, size_t n);
 /* 8-byte aligned: arena objects hold at most pointers, int64_t and double,
  * and a tree of small maps pays for every byte of padding.  Inline: values

@@ -272,9 +272,7 @@ void kv_buf_json_string(kv_buf *b, const char *s, size_t n)
         kv_buf_put(b, s, i);
     while (i < n) {
         /* a run of printable ASCII needing no escape goes in one copy */
-        size_t run = i;
-        while (run < n && json_plain[p[run]])
-            run++;
+        size_t run = i + json_plain_run(p + i, n - i);
         if (run > i) {
             kv_buf_put(b, s + i, run - i);
             i = run;
@@ -349,8 +347,7 @@ bool kv_glob_match(const char *pat, const char *s, size_t n)
     /* the text before the first '*' is compared at once (most patterns,
      * apiVersions among them, have no '*' or only a trailing one) */
     const char *first = strchr(pat, '*');
-    size_t pn = first ? strlen(first) + (size_t)(first - pat) : strlen(pat);
-    size_t lead = first ? (size_t)(first - pat) : pn;
+    size_t pn = strlen(pat), lead = first ? (size_t)(first - pat) : pn;
     if (n < lead || memcmp(pat, s, lead) != 0)
         return false;
     if (!first)
