@@ -535,13 +535,18 @@ static int ns_item_cmp(const void *x, const void *y)
     return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
 }
 
+/* Is a document of kind and apiVersion (both strings) one of query qu's? */
+static bool query_takes(const kv_query *qu, const kvet_string *kind, const kvet_string *api)
+{
+    kv_selector s = {qu->kind, qu->api};
+    return kv_selector_match(&s, kind->data, kind->len, api->data, api->len);
+}
+
 static bool doc_matches(const kv_query *qu, kvet_value root)
 {
     kvet_value kind = kvet_map_get(root, "kind", 4);
     kvet_value api = kvet_map_get(root, "apiVersion", 10);
-    kv_selector s = {qu->kind, qu->api};
-    return kind.type == KVET_STRING && api.type == KVET_STRING &&
-           kv_selector_match(&s, kind.u.s->data, kind.u.s->len, api.u.s->data, api.u.s->len);
+    return kind.type == KVET_STRING && api.type == KVET_STRING && query_takes(qu, kind.u.s, api.u.s);
 }
 
 /* While threads evaluate, the query lists of the main thread's contexts
@@ -571,37 +576,30 @@ static bool query_build(context *c, uint32_t q)
     const kv_query *qu = &r->prog->queries[q];
     size_t *own = c->scope < r->nscopes ? r->scope_docs[c->scope] : NULL;
     size_t nown = c->scope < r->nscopes ? r->nscope_docs[c->scope] : 0;
+    /* the matching documents, in the order below, each matched once */
+    size_t *hit = malloc((CFG_KINDS + r->nglobal_docs + nown + 1) * sizeof *hit);
+    if (!hit)
+        return false;
     size_t n = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        kvet_list *l = NULL;
-        if (pass == 1) {
-            /* the list lives as long as the result: values may hold it */
-            l = kv_list_new(&r->res->queries, (uint32_t)n);
-            if (!l)
-                return false;
-            n = 0;
-        }
-        for (int k = 0; k < CFG_KINDS; k++)
-            if (c->winner[k] != NO_DOC && doc_matches(qu, r->docs[c->winner[k]].root)) {
-                if (l)
-                    l->items[n] = r->docs[c->winner[k]].root;
-                n++;
-            }
-        for (size_t i = 0; i < r->nglobal_docs; i++)
-            if (doc_matches(qu, r->docs[r->global_docs[i]].root)) {
-                if (l)
-                    l->items[n] = r->docs[r->global_docs[i]].root;
-                n++;
-            }
-        for (size_t i = 0; i < nown; i++)
-            if (doc_matches(qu, r->docs[own[i]].root)) {
-                if (l)
-                    l->items[n] = r->docs[own[i]].root;
-                n++;
-            }
-        if (l)
-            c->query_lists[q] = kv_list_value(l);
+    for (int k = 0; k < CFG_KINDS; k++)
+        if (c->winner[k] != NO_DOC && doc_matches(qu, r->docs[c->winner[k]].root))
+            hit[n++] = (size_t)c->winner[k];
+    for (size_t i = 0; i < r->nglobal_docs; i++)
+        if (doc_matches(qu, r->docs[r->global_docs[i]].root))
+            hit[n++] = r->global_docs[i];
+    for (size_t i = 0; i < nown; i++)
+        if (doc_matches(qu, r->docs[own[i]].root))
+            hit[n++] = own[i];
+    /* the list lives as long as the result: values may hold it */
+    kvet_list *l = kv_list_new(&r->res->queries, (uint32_t)n);
+    if (!l) {
+        free(hit);
+        return false;
     }
+    for (size_t i = 0; i < n; i++)
+        l->items[i] = r->docs[hit[i]].root;
+    free(hit);
+    c->query_lists[q] = kv_list_value(l);
     atomic_store_explicit(&c->query_built[q], true, memory_order_release);
     if (r->st) {
         double d = now_s() - t0;
@@ -1182,12 +1180,13 @@ static bool note_kept(run *r, kvet_value kept, uint32_t src, bool indexed_last)
     return identical;
 }
 
-static bool wanted(const run *r, kvet_value root)
+/* Does the index keep a document (its kind and apiVersion read already)? */
+static bool wanted(const run *r, kvet_value root, const kvet_string *kind, const kvet_string *api)
 {
     if (config_kind(root) >= 0)
         return true;
     for (uint32_t q = 0; q < r->prog->nqueries; q++)
-        if (doc_matches(&r->prog->queries[q], root))
+        if (query_takes(&r->prog->queries[q], kind, api))
             return true;
     return false;
 }
@@ -1212,7 +1211,7 @@ static int index_doc(void *ud, kv_doc *doc)
     kvet_value kind = kvet_map_get(doc->root, "kind", 4);
     kvet_value api = kvet_map_get(doc->root, "apiVersion", 10);
     kvet_value kept = kv_absent();
-    bool queried = kind.type == KVET_STRING && api.type == KVET_STRING && wanted(r, doc->root);
+    bool queried = kind.type == KVET_STRING && api.type == KVET_STRING && wanted(r, doc->root, kind.u.s, api.u.s);
     if (queried) {
         if (!push_doc(r, doc->root, &kept))
             return 0;
@@ -2124,7 +2123,7 @@ static int ahead_doc(void *ud, kv_doc *doc)
     if (a->r->prog->nqueries) {
         kvet_value kind = kvet_map_get(doc->root, "kind", 4);
         kvet_value api = kvet_map_get(doc->root, "apiVersion", 10);
-        to_index = kind.type == KVET_STRING && api.type == KVET_STRING && wanted(a->r, doc->root);
+        to_index = kind.type == KVET_STRING && api.type == KVET_STRING && wanted(a->r, doc->root, kind.u.s, api.u.s);
     }
     bool oom = false;
     kvet_value kept;
