@@ -141,7 +141,7 @@ void report_text(kv_buf *out, const kvet_result *res, const report_opts *o)
             if (o->color)
                 kv_buf_puts(out, "\033[1m");
             /* a finding's lines, without printf: a large run has many */
-            kv_buf_puts(out, f->file ? f->file : r->file);
+            kv_buf_puts(out, cli_finding_file(f, r));
             kv_buf_putc(out, ':');
             kv_buf_put_uint(out, f->line);
             kv_buf_putc(out, ':');
@@ -368,7 +368,7 @@ static void json_resource(kv_buf *out, const kvet_result *res, const kvet_pack *
         kv_buf_puts(out, ", \"message\": ");
         kv_buf_json_string(out, f->message, strlen(f->message));
         kv_buf_puts(out, ", \"file\": ");
-        const char *file = f->file ? f->file : r->file;
+        const char *file = cli_finding_file(f, r);
         kv_buf_json_string(out, file, strlen(file));
         kv_buf_puts(out, ", \"line\": ");
         kv_buf_put_uint(out, f->line);
