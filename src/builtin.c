@@ -739,6 +739,10 @@ static int b_is_float(kv_call *c, const kvet_value *args, int n, kvet_value *out
 static int b_type(kv_call *c, const kvet_value *args, int n, kvet_value *out)
 {
     (void)n;
+    if (c->type_names && args[0].type <= KVET_MAP) {
+        *out = kv_at(kv_str_value(c->type_names[args[0].type]), args[0]);
+        return 0;
+    }
     const char *t = kv_type_name((kvet_type)args[0].type);
     return put_str(c, "type", t, strlen(t), args[0], out);
 }

@@ -25,6 +25,9 @@ typedef struct kv_call {
     kv_regex_cache *regex;    /* compiled patterns, shared by a whole run */
     const char *err;          /* set on failure */
     const kvet_ctx *ctx;      /* source names, for loc(); may be NULL */
+    /* type()'s answers by kvet_type, made once for a run; NULL: each call
+     * makes its own */
+    const kvet_string *const *type_names;
 } kv_call;
 
 typedef int (*kv_builtin_fn)(kv_call *call, const kvet_value *args, int nargs, kvet_value *out);

@@ -105,6 +105,9 @@ struct kv_env {
     key_cache keys;              /* the indexes built so far, or found in `share` */
     kv_key_share *share;         /* NULL: the indexes are this env's own */
     const kvet_value *params;    /* parameter values of this run's context, or NULL: the pack's */
+    /* type()'s answers: the pack's own constant where it has one, so that
+     * `type(x) == "map"` compares one string with itself */
+    const kvet_string *type_names[KVET_MAP + 1];
 };
 
 typedef struct frame {
@@ -361,6 +364,24 @@ int kv_vm_binop(kv_arena *a, int op, kvet_value x, kvet_value y, kvet_value *out
 
 static void mark_memoizable(const kvet_pack *p, uint8_t *memo, uint8_t *key_pure);
 
+static bool name_types(kv_env *env)
+{
+    const kvet_pack *p = env->prog;
+    for (int t = KVET_ABSENT; t <= KVET_MAP; t++) {
+        const char *name = kv_type_name((kvet_type)t);
+        size_t n = strlen(name);
+        const kvet_string *s = NULL;
+        for (uint32_t i = 0; i < p->nconsts && !s; i++)
+            if (p->consts[i].type == KVET_STRING && p->consts[i].u.s->len == n &&
+                !memcmp(p->consts[i].u.s->data, name, n))
+                s = p->consts[i].u.s;
+        if (!s && !(s = kv_string_new(&env->arena, name, n)))
+            return false;
+        env->type_names[t] = s;
+    }
+    return true;
+}
+
 kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks)
 {
     kv_env *env = calloc(1, sizeof *env);
@@ -377,7 +398,7 @@ kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hook
     env->fn_memo = calloc(prog->nfns + 1, 1);
     env->key_pure = calloc(prog->nkeys + 1, 1);
     if (!env->regex || !env->globals || !env->global_state || !env->global_err || !env->fn_memo ||
-        !env->key_pure) {
+        !env->key_pure || !name_types(env)) {
         kv_env_free(env);
         return NULL;
     }
@@ -1509,7 +1530,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
         case KV_OPC_CALL: {
             uint32_t bi = a & 0xFFFF, n = a >> 16;
             const kv_builtin *b = kv_builtin_at(bi);
-            kv_call call = {ev->arena, lim, ev->env->regex, NULL, ev->env->ctx};
+            kv_call call = {ev->arena, lim, ev->env->regex, NULL, ev->env->ctx, ev->env->type_names};
             kvet_value r = kv_absent();
             if (b->fn(&call, ev->stack + ev->sp - n, (int)n, &r) < 0)
                 FAIL(call.err ? call.err : fmt_err(ev->arena, "%s() failed", b->name));
