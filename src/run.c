@@ -3400,6 +3400,9 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
         if (threads)
             ahead_stop(&ah);
         r.ids_noted = true;
+        /* the index is complete: its strings stay, the table that found
+         * them is not needed again */
+        kv_strset_free(&r.index_strs);
         double t1 = r.st ? now_s() : 0;
         if (r.st)
             r.st->parse_rss_kb = peak_rss_kb();
