@@ -90,6 +90,15 @@ char *kv_arena_strdup(kv_arena *a, const char *s)
     return kv_arena_strndup(a, s, strlen(s));
 }
 
+bool kv_arena_owns(const kv_arena *a, const void *p)
+{
+    uintptr_t at = (uintptr_t)p;
+    for (const kv_arena_block *b = a->head; b; b = b->prev)
+        if (at >= (uintptr_t)b->data && at < (uintptr_t)b->data + b->size)
+            return true;
+    return false;
+}
+
 void kv_arena_reset(kv_arena *a)
 {
     kv_arena_block *b = a->head;

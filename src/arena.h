@@ -8,6 +8,7 @@
 #ifndef KV_ARENA_H
 #define KV_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct kv_arena_block kv_arena_block;
@@ -43,6 +44,8 @@ static inline void *kv_arena_alloc(kv_arena *a, size_t n)
 void *kv_arena_calloc(kv_arena *a, size_t n);
 char *kv_arena_strndup(kv_arena *a, const char *s, size_t n);
 char *kv_arena_strdup(kv_arena *a, const char *s);
+/* Was p allocated from a (is it inside one of a's blocks)? */
+bool kv_arena_owns(const kv_arena *a, const void *p);
 /* Release everything but keep the first block for reuse. */
 void kv_arena_reset(kv_arena *a);
 void kv_arena_free(kv_arena *a);

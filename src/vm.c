@@ -790,12 +790,16 @@ static bool group_add(kv_arena *a, key_group *g, uint32_t i)
     return true;
 }
 
-static bool index_add(kv_arena *a, key_index *ix, const kvet_string *k, uint32_t i)
+/* Add document i under key k; a key made in `made` (not a string of the
+ * document) is copied into `a` the first time it is seen. */
+static bool index_add(kv_arena *a, const kv_arena *made, key_index *ix, const kvet_string *k, uint32_t i)
 {
     uint64_t h = key_hash(k);
     uint32_t *free_slot;
     key_group *g = key_find(ix, k, h, &free_slot);
     if (!g) {
+        if (kv_arena_owns(made, k) && !(k = kv_string_new(a, k->data, k->len)))
+            return false;
         g = &ix->groups[ix->ngroups++];
         *free_slot = ix->ngroups;
         g->hash = (uint32_t)h;
@@ -821,7 +825,11 @@ static int key_index_build(kv_eval *ev, uint32_t key, const kvet_list *all, kv_a
     uint64_t steps = ev->steps;
     const char *err = ev->err;
     uint32_t err_pc = ev->err_pc;
-    ev->arena = a;
+    /* what the key functions make is the index's only while it is built:
+     * of their keys, the distinct ones are copied into `a` */
+    kv_arena made;
+    kv_arena_init(&made);
+    ev->arena = &made;
     bool ok = true, oom = false;
     size_t nkeys = 0;
     for (uint32_t i = 0; i < all->n && ok; i++) {
@@ -846,6 +854,7 @@ static int key_index_build(kv_eval *ev, uint32_t key, const kvet_list *all, kv_a
     ev->err_pc = err_pc;
     if (!ok || oom) {
         free(keys);
+        kv_arena_free(&made);
         return oom ? -1 : 0;
     }
     uint32_t cap = 8;
@@ -856,6 +865,7 @@ static int key_index_build(kv_eval *ev, uint32_t key, const kvet_list *all, kv_a
     if (!ix || !(ix->slot = kv_arena_calloc(a, (size_t)cap * sizeof *ix->slot)) ||
         !(ix->groups = kv_arena_calloc(a, (nkeys ? nkeys : 1) * sizeof *ix->groups))) {
         free(keys);
+        kv_arena_free(&made);
         return -1;
     }
     ix->mask = cap - 1;
@@ -865,14 +875,15 @@ static int key_index_build(kv_eval *ev, uint32_t key, const kvet_list *all, kv_a
             /* `value in KEY(x)`: x is found under each string of its list */
             for (uint32_t j = 0; j < v.u.l->n && ok; j++)
                 if (v.u.l->items[j].type == KVET_STRING)
-                    ok = index_add(a, ix, v.u.l->items[j].u.s, i);
+                    ok = index_add(a, &made, ix, v.u.l->items[j].u.s, i);
         } else if (k->mode != KV_KEY_IN_KEYS && v.type == KVET_STRING) {
-            ok = index_add(a, ix, v.u.s, i);
+            ok = index_add(a, &made, ix, v.u.s, i);
         } else {
             ok = group_add(a, &ix->other, i);
         }
     }
     free(keys);
+    kv_arena_free(&made);
     if (!ok)
         return -1;
     *out = ix;
