@@ -946,15 +946,11 @@ static bool lambda_form(compiler *c, kv_node *n, const char *fname)
     }
     emit(c, KV_OPC_ITER, it, sp);
     switch (form) {
-    case F_ANY: case F_FIND: emit(c, KV_OPC_FALSE, 0, sp); break;
+    case F_ANY: emit(c, KV_OPC_FALSE, 0, sp); break;
+    case F_FIND: emit(c, KV_OPC_ABSENT, 0, sp); break; /* absent until a match */
     case F_ALL: emit(c, KV_OPC_TRUE, 0, sp); break;
     case F_COUNT: emit(c, KV_OPC_INT, 0, sp); break;
     case F_FILTER: case F_MAP: emit(c, KV_OPC_ACCNEW, acc, sp); break;
-    }
-    if (form == F_FIND) {
-        /* the running result of find is absent until a match */
-        emit(c, KV_OPC_POP, 0, sp);
-        emit(c, KV_OPC_ABSENT, 0, sp);
     }
     uint32_t loop = emit(c, KV_OPC_NEXT, it | ((nvars - 1) << 20), sp);
     uint32_t exitw = emit(c, KV_OPC_NOP, 0, sp); /* holds the exit target */
@@ -994,10 +990,10 @@ static bool lambda_form(compiler *c, kv_node *n, const char *fname)
         (void)jskip;
         break;
     case F_FIND:
+        /* a match falls through to the end, where the exhausted loop lands too */
         jskip = emit(c, KV_OPC_JF, loop, sp);
         emit(c, KV_OPC_POP, 0, sp);
         emit(c, KV_OPC_LOAD, it + (nvars == 2 ? 3 : 2), sp);
-        jend = emit(c, KV_OPC_JMP, 0, sp);
         (void)jskip;
         break;
     case F_FILTER:
