@@ -131,6 +131,16 @@ typedef struct memo_entry {
     kvet_value result;
 } memo_entry;
 
+/* What $NAME gave, remembered while the resource's derived values stay
+ * as they were: a name with children is assembled afresh from them
+ * (build_tree), so without this each read is a new map, which the call
+ * memo (it matches maps by identity) never finds again. */
+typedef struct derived_read {
+    const kvet_string *name;     /* the name's constant */
+    uint32_t gen, version;       /* memo_gen and dv_version when it was read */
+    kvet_value v;
+} derived_read;
+
 typedef struct handler {
     uint32_t catch_pc;
     uint32_t sp;
@@ -160,6 +170,8 @@ struct kv_eval {
     uint32_t *dv_derive;         /* prog->derives index */
     kvet_value *dv_val;
     uint32_t ndv;
+    uint32_t dv_version;         /* counts the changes to dv_val */
+    derived_read dv_read[16];    /* by the name's constant index, modulo 16 */
     kv_trace_rec *trace; uint32_t ntrace;
 
     uint64_t steps;
@@ -1333,12 +1345,24 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             break;
         }
         case KV_OPC_DERIVED: {
+            const kvet_string *name = p->consts[a].u.s;
+            derived_read *seen = &ev->dv_read[a & 15];
+            if (seen->name == name && seen->gen == ev->memo_gen && seen->version == ev->dv_version) {
+                PUSH(seen->v);
+                break;
+            }
             bool oom = false;
             ev->steps = steps;
-            kvet_value v = derived_get(ev, p->consts[a].u.s, &oom);
+            kvet_value v = derived_get(ev, name, &oom);
             steps = ev->steps;
             if (oom)
                 FAIL("out of memory");
+            if (ev->arena == ev->doc_arena) {
+                seen->name = name;
+                seen->gen = ev->memo_gen;
+                seen->version = ev->dv_version;
+                seen->v = v;
+            }
             PUSH(v);
             break;
         }
@@ -1920,6 +1944,7 @@ int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
     ev->nested = 0;
     ev->nerrors = 0;
     ev->ndv = 0;
+    ev->dv_version = 0;
     ev->ntrace = 0;
     memset(ev->block_applies, -1, p->nblocks + 1);
     memset(ev->let_state, ST_UNSET, p->nlets + 1);
@@ -1949,6 +1974,7 @@ int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
                 break;
         ev->dv_derive[i] = d;
         ev->dv_val[i] = v;
+        ev->dv_version++;
         if (i == ev->ndv)
             ev->ndv++;
     }
