@@ -47,29 +47,9 @@ kvet_map *kv_map_new(kv_arena *a, uint32_t n)
     return m;
 }
 
-const kvet_value *kv_map_find(const kvet_map *m, const char *key, size_t keylen)
-{
-    if (!m)
-        return NULL;
-    /* keys are short and mostly differ early: the first byte (a NUL for
-     * the empty key) before the call */
-    const unsigned char first = keylen ? (unsigned char)key[0] : 0;
-    for (uint32_t i = 0; i < m->n; i++) {
-        const kvet_string *k = m->e[i].key;
-        if (k->len == keylen && (unsigned char)k->data[0] == first && memcmp(k->data, key, keylen) == 0)
-            return &m->e[i].val;
-    }
-    return NULL;
-}
-
 kvet_value kvet_map_get(kvet_value map, const char *key, size_t keylen)
 {
-    if (map.type == KVET_MAP) {
-        const kvet_value *v = kv_map_find(map.u.m, key, keylen);
-        if (v)
-            return *v;
-    }
-    return kv_at(kv_absent(), map);
+    return kv_map_get(map, key, keylen);
 }
 
 kvet_value kv_value_copy(kv_arena *a, kvet_value v, bool *oom)

@@ -649,7 +649,7 @@ static kvet_value derived_get(kv_eval *ev, const kvet_string *name, bool *oom)
         while (rest < end) {
             const char *dot = memchr(rest, '.', (size_t)(end - rest));
             size_t n = dot ? (size_t)(dot - rest) : (size_t)(end - rest);
-            v = kvet_map_get(v, rest, n);
+            v = kv_map_get(v, rest, n);
             rest += n + 1;
         }
         return v;
@@ -1406,7 +1406,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
         case KV_OPC_FIELD: {
             kvet_value x = POP();
             const kvet_string *k = p->consts[a].u.s;
-            PUSH(kvet_map_get(x, k->data, k->len));
+            PUSH(kv_map_get(x, k->data, k->len));
             break;
         }
         case KV_OPC_INDEX: {
@@ -1418,7 +1418,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
                 else
                     PUSH(kv_at(kv_absent(), x));
             } else if (x.type == KVET_MAP && i.type == KVET_STRING) {
-                PUSH(kvet_map_get(x, i.u.s->data, i.u.s->len));
+                PUSH(kv_map_get(x, i.u.s->data, i.u.s->len));
             } else if (i.type == KVET_INT || i.type == KVET_STRING || i.type == KVET_ABSENT) {
                 /* every access is safe: a list by name or a map by number is absent */
                 PUSH(kv_at(kv_absent(), x));
@@ -1934,8 +1934,8 @@ int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
     ev->memo_gen++;              /* forget the previous resource's calls */
     ev->nmemo = 0;
     ev->doc = doc;
-    ev->doc_kind = kvet_map_get(doc, "kind", 4);
-    ev->doc_api = kvet_map_get(doc, "apiVersion", 10);
+    ev->doc_kind = kv_map_get(doc, "kind", 4);
+    ev->doc_api = kv_map_get(doc, "apiVersion", 10);
     ev->sp = 0;
     ev->ltop = 0;
     ev->nframes = 0;

@@ -926,6 +926,36 @@ START_TEST(path_globs)
 }
 END_TEST
 
+/* A map finds a key of every length from 0 to 40 bytes, and no key that
+ * differs from it in one byte, wherever that byte is: short keys are
+ * compared inline, by loads that overlap. */
+START_TEST(map_keys_of_every_length)
+{
+    kv_arena a;
+    kv_arena_init(&a);
+    char text[41];
+    for (size_t n = 0; n <= 40; n++) {
+        for (size_t i = 0; i < n; i++)
+            text[i] = (char)('a' + i % 26);
+        kvet_map *m = kv_map_new(&a, 2);
+        ck_assert_ptr_nonnull(m);
+        m->e[0].key = kv_string_new(&a, "other", 5);
+        m->e[0].val = kv_int(-1);
+        m->e[1].key = kv_string_new(&a, text, n);
+        m->e[1].val = kv_int((int64_t)n);
+        const kvet_value *v = kv_map_find(m, text, n);
+        ck_assert_msg(v && v->u.i == (int64_t)n, "the key of %zu bytes was not found", n);
+        for (size_t i = 0; i < n; i++) {
+            char probe[41];
+            memcpy(probe, text, n);
+            probe[i] = 'Z';
+            ck_assert_msg(!kv_map_find(m, probe, n), "a key of %zu bytes differing at %zu was found", n, i);
+        }
+    }
+    kv_arena_free(&a);
+}
+END_TEST
+
 /* ------------------------------------------------- a JSON file in a window */
 
 /* Every value of v with its position, in a buffer. */
@@ -1219,6 +1249,7 @@ static Suite *doc_suite(void)
     tcase_add_test(tc, inputs_walk_and_limits);
     tcase_add_test(tc, documents_api);
     tcase_add_test(tc, path_globs);
+    tcase_add_test(tc, map_keys_of_every_length);
     tcase_add_test(tc, inputs_exclude_and_stats);
     suite_add_tcase(s, tc);
     return s;
