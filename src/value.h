@@ -46,28 +46,28 @@ kvet_map *kv_map_new(kv_arena *a, uint32_t n);     /* entries zeroed */
 /* A string value built from bytes; ABSENT on allocation failure. */
 kvet_value kv_string_value(kv_arena *a, const char *s, size_t n);
 
+/* Do the first w and the last w bytes of a[0..n) and b[0..n) agree
+ * (w <= n, w at most 8)?  Together they cover n bytes up to 2 * w. */
+static inline bool kv_ends_eq(const char *a, const char *b, size_t n, size_t w)
+{
+    uint64_t x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    memcpy(&x0, a, w);
+    memcpy(&y0, b, w);
+    memcpy(&x1, a + n - w, w);
+    memcpy(&y1, b + n - w, w);
+    return x0 == y0 && x1 == y1;
+}
+
 /* Do n bytes at a and b agree?  Map keys are short: up to 16 bytes are
  * compared inline, with loads that overlap rather than read past n. */
 static inline bool kv_bytes_eq(const char *a, const char *b, size_t n)
 {
     if (n > 16)
         return memcmp(a, b, n) == 0;
-    if (n >= 8) {
-        uint64_t x0, y0, x1, y1;
-        memcpy(&x0, a, 8);
-        memcpy(&y0, b, 8);
-        memcpy(&x1, a + n - 8, 8);
-        memcpy(&y1, b + n - 8, 8);
-        return x0 == y0 && x1 == y1;
-    }
-    if (n >= 4) {
-        uint32_t x0, y0, x1, y1;
-        memcpy(&x0, a, 4);
-        memcpy(&y0, b, 4);
-        memcpy(&x1, a + n - 4, 4);
-        memcpy(&y1, b + n - 4, 4);
-        return x0 == y0 && x1 == y1;
-    }
+    if (n >= 8)
+        return kv_ends_eq(a, b, n, 8);
+    if (n >= 4)
+        return kv_ends_eq(a, b, n, 4);
     for (size_t i = 0; i < n; i++)
         if (a[i] != b[i])
             return false;
