@@ -72,23 +72,41 @@ static uint32_t value_width(kvet_value v)
     return w ? w : 1;
 }
 
-static void report(mload *m, const kv_doc *doc, kvet_severity sev, kvet_value at, uint32_t width, const char *fmt,
-                   ...) __attribute__((format(printf, 6, 7)));
-static void report(mload *m, const kv_doc *doc, kvet_severity sev, kvet_value at, uint32_t width, const char *fmt,
-                   ...)
+static void vreport(mload *m, const kv_doc *doc, kvet_severity sev, kvet_value at, uint32_t width, const char *fmt,
+                    va_list ap)
 {
     uint32_t line = at.line ? at.line : doc->line, col = at.line ? at.col : doc->col;
-    va_list ap;
-    va_start(ap, fmt);
     kv_vdiag(m->ctx, sev, doc_name(m, doc), line, col, line ? width : 0,
              sev == KVET_SEV_NOTE ? NULL : kv_text_line(m->text, line), fmt, ap);
-    va_end(ap);
     if (sev == KVET_SEV_ERROR) {
         m->failed = true;
         m->st->invalid++;
     } else {
         m->st->skipped++;
     }
+}
+
+static void report(mload *m, const kv_doc *doc, kvet_severity sev, kvet_value at, uint32_t width, const char *fmt,
+                   ...) __attribute__((format(printf, 6, 7)));
+static void report(mload *m, const kv_doc *doc, kvet_severity sev, kvet_value at, uint32_t width, const char *fmt,
+                   ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(m, doc, sev, at, width, fmt, ap);
+    va_end(ap);
+}
+
+/* report() with the caret under the whole of value v, whose width is
+ * measured only when a problem is reported. */
+static void report_value(mload *m, const kv_doc *doc, kvet_severity sev, kvet_value v, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void report_value(mload *m, const kv_doc *doc, kvet_severity sev, kvet_value v, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(m, doc, sev, v, value_width(v), fmt, ap);
+    va_end(ap);
 }
 
 static const char *a_type(kvet_type t)
@@ -142,13 +160,13 @@ static bool check_api_version(mload *m, const kv_doc *doc, kvet_value api)
     const char *s = api.u.s->data;
     size_t n = api.u.s->len;
     if (n == 0) {
-        report(m, doc, KVET_SEV_ERROR, api, value_width(api), "apiVersion is empty; " API_EXPECTED);
+        report_value(m, doc, KVET_SEV_ERROR, api, "apiVersion is empty; " API_EXPECTED);
         return false;
     }
     size_t slashes = 0, slash = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
-            report(m, doc, KVET_SEV_ERROR, api, value_width(api), "apiVersion \"%s\" contains white space; " API_EXPECTED, s);
+            report_value(m, doc, KVET_SEV_ERROR, api, "apiVersion \"%s\" contains white space; " API_EXPECTED, s);
             return false;
         }
         if (s[i] == '/') {
@@ -158,38 +176,38 @@ static bool check_api_version(mload *m, const kv_doc *doc, kvet_value api)
         }
     }
     if (slashes > 1) {
-        report(m, doc, KVET_SEV_ERROR, api, value_width(api), "apiVersion \"%s\" has more than one '/'; " API_EXPECTED, s);
+        report_value(m, doc, KVET_SEV_ERROR, api, "apiVersion \"%s\" has more than one '/'; " API_EXPECTED, s);
         return false;
     }
     const char *version = slashes ? s + slash + 1 : s;
     size_t vlen = slashes ? n - slash - 1 : n;
     if (slashes && slash == 0) {
-        report(m, doc, KVET_SEV_ERROR, api, value_width(api), "apiVersion \"%s\" has no group before '/'; " API_EXPECTED, s);
+        report_value(m, doc, KVET_SEV_ERROR, api, "apiVersion \"%s\" has no group before '/'; " API_EXPECTED, s);
         return false;
     }
     if (slashes && vlen == 0) {
-        report(m, doc, KVET_SEV_ERROR, api, value_width(api), "apiVersion \"%s\" has no version after '/'; " API_EXPECTED, s);
+        report_value(m, doc, KVET_SEV_ERROR, api, "apiVersion \"%s\" has no version after '/'; " API_EXPECTED, s);
         return false;
     }
     if (!slashes && memchr(s, '.', n)) {
-        report(m, doc, KVET_SEV_ERROR, api, value_width(api),
-               "apiVersion \"%s\" has no version; expected %s/VERSION (GROUP/VERSION, e.g. apps/v1)", s, s);
+        report_value(m, doc, KVET_SEV_ERROR, api,
+                     "apiVersion \"%s\" has no version; expected %s/VERSION (GROUP/VERSION, e.g. apps/v1)", s, s);
         return false;
     }
     for (size_t i = 0; slashes && i < slash; i++)
         if (!lower_alnum(s[i]) && s[i] != '-' && s[i] != '.') {
-            report(m, doc, KVET_SEV_ERROR, api, value_width(api),
-                   "apiVersion \"%s\": the group \"%.*s\" is not a DNS name (lowercase letters, digits, '-' and "
-                   "'.'); " API_EXPECTED, s, (int)slash, s);
+            report_value(m, doc, KVET_SEV_ERROR, api,
+                         "apiVersion \"%s\": the group \"%.*s\" is not a DNS name (lowercase letters, digits, '-' and "
+                         "'.'); " API_EXPECTED, s, (int)slash, s);
             return false;
         }
     bool ok = version[0] >= 'a' && version[0] <= 'z';
     for (size_t i = 0; ok && i < vlen; i++)
         ok = lower_alnum(version[i]) || version[i] == '-';
     if (!ok) {
-        report(m, doc, KVET_SEV_ERROR, api, value_width(api),
-               "apiVersion \"%s\": \"%.*s\" is not a version (a lowercase word such as v1 or v1beta1); " API_EXPECTED,
-               s, (int)vlen, version);
+        report_value(m, doc, KVET_SEV_ERROR, api,
+                     "apiVersion \"%s\": \"%.*s\" is not a version (a lowercase word such as v1 or v1beta1); "
+                     API_EXPECTED, s, (int)vlen, version);
         return false;
     }
     return true;
@@ -203,10 +221,11 @@ static bool check_kind(mload *m, const kv_doc *doc, kvet_value kind)
     for (size_t i = 1; ok && i < n; i++)
         ok = (s[i] >= 'A' && s[i] <= 'Z') || lower_alnum(s[i]) || s[i] == '-';
     if (n == 0)
-        report(m, doc, KVET_SEV_ERROR, kind, value_width(kind), "kind is empty; expected the resource's kind (e.g. kind: Deployment)");
+        report_value(m, doc, KVET_SEV_ERROR, kind,
+                     "kind is empty; expected the resource's kind (e.g. kind: Deployment)");
     else if (!ok)
-        report(m, doc, KVET_SEV_ERROR, kind, value_width(kind),
-               "kind \"%s\" is not a kind name (a letter, then letters and digits, e.g. InferenceService)", s);
+        report_value(m, doc, KVET_SEV_ERROR, kind,
+                     "kind \"%s\" is not a kind name (a letter, then letters and digits, e.g. InferenceService)", s);
     return ok;
 }
 
@@ -334,9 +353,9 @@ static int take(mload *m, const kv_doc *doc, kvet_value v, int depth, where w)
         if (kind.u.s->len == 4 || items.type == KVET_LIST) {
             if (is_placeholder(api)) {
                 m->st->documents++;
-                report(m, doc, KVET_SEV_NOTE, api, value_width(api),
-                       "skipped a document whose apiVersion is a template placeholder (%s): render it first",
-                       api.u.s->data);
+                report_value(m, doc, KVET_SEV_NOTE, api,
+                             "skipped a document whose apiVersion is a template placeholder (%s): render it first",
+                             api.u.s->data);
                 return 0;
             }
             if (!has_api) {
@@ -385,9 +404,9 @@ static int take(mload *m, const kv_doc *doc, kvet_value v, int depth, where w)
     }
     if (is_placeholder(api) || is_placeholder(kind)) {
         kvet_value p = is_placeholder(api) ? api : kind;
-        report(m, doc, KVET_SEV_NOTE, p, value_width(p),
-               "skipped a document whose %s is a template placeholder (%s): render it first",
-               is_placeholder(api) ? "apiVersion" : "kind", p.u.s->data);
+        report_value(m, doc, KVET_SEV_NOTE, p,
+                     "skipped a document whose %s is a template placeholder (%s): render it first",
+                     is_placeholder(api) ? "apiVersion" : "kind", p.u.s->data);
         return 0;
     }
     if (!has_kind && is_helm_chart(v, api) && w == IN_STREAM) {
