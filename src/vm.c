@@ -1230,8 +1230,9 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
         return -1;
     }
     /* the step count lives in a register here: ev->steps is brought up to
-     * date around what evaluates code of its own (lets, globals, derived
-     * values, lookup keys) and whenever this returns */
+     * date around what evaluates code of its own (lets, globals, lookup
+     * keys) and whenever this returns; derived values are computed before
+     * the rules, and reading them runs none */
     uint64_t steps = ev->steps;
 
     for (;;) {
@@ -1352,9 +1353,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
                 break;
             }
             bool oom = false;
-            ev->steps = steps;
             kvet_value v = derived_get(ev, name, &oom);
-            steps = ev->steps;
             if (oom)
                 FAIL("out of memory");
             if (ev->arena == ev->doc_arena) {
