@@ -125,7 +125,7 @@ uint64_t kv_value_hash(kvet_value v);
 /* The same text: one string, or the same bytes. */
 static inline bool kv_str_same(const kvet_string *a, const kvet_string *b)
 {
-    return a == b || (a->len == b->len && !memcmp(a->data, b->data, a->len));
+    return a == b || (a->len == b->len && kv_bytes_eq(a->data, b->data, a->len));
 }
 
 /* A 64-bit finalizer: every input bit reaches the low bits that pick table slots. */
