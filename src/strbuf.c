@@ -160,31 +160,91 @@ static void format_digits(char out[32], bool plain, int digits, double d)
         snprintf(out, 32, "%.*g", digits, d);
 }
 
+/* What "%.*f" writes for d (|d| < 1e9) with up to 3 fraction digits, when
+ * that many read back as d: the fewest such, or false.  In integers,
+ * because most numbers of a report are of this kind and printf's float
+ * conversion is its costliest part.  Below 1e9 doubles are less than 2^-23
+ * apart, far closer than 10^-3, so at most one decimal of n fraction
+ * digits reads back as d, and then it is the one printf rounds to; m and
+ * 10^n are exact, so m / 10^n rounds as strtod reads that decimal. */
+static bool format_short_plain(char out[32], double d)
+{
+    static const double p10[] = {1, 10, 100, 1000};
+    double a = fabs(d);
+    for (int n = 0; n < 4; n++) {
+        uint64_t m = (uint64_t)llround(a * p10[n]);
+        if ((double)m / p10[n] != a)
+            continue;
+        char digits[24];
+        int len = 0;
+        do {
+            digits[len++] = (char)('0' + m % 10);
+            m /= 10;
+        } while (m || len <= n);
+        char *o = out;
+        if (signbit(d))
+            *o++ = '-';
+        while (len > n)
+            *o++ = digits[--len];
+        if (n)
+            *o++ = '.';
+        while (len)
+            *o++ = digits[--len];
+        *o = '\0';
+        return true;
+    }
+    return false;
+}
+
 void kv_format_double(char out[32], double d)
 {
     if (isnan(d)) { strcpy(out, "NaN"); return; }
     if (isinf(d)) { strcpy(out, d < 0 ? "-Inf" : "Inf"); return; }
     double a = fabs(d);
     /* plain decimal notation for everyday magnitudes; the fewest digits
-     * that read back as d, else 17.  Most values need few, tried in turn;
-     * past those, more digits read back whenever fewer do (printf and
-     * strtod round correctly), so the count is found by bisection. */
+     * that read back as d, else 17 significant ones.  Most values need
+     * few, tried first; past those, more digits read back whenever fewer
+     * do (printf and strtod round correctly), so the count is searched. */
     bool plain = a >= 1e-4 && a < 1e16;
     int lo = plain ? 0 : 1, hi = 17;
-    for (int few = lo + 3; lo <= few; lo++) {
-        format_digits(out, plain, lo, d);
-        if (strtod(out, NULL) == d)
+    if (plain && a < 1e9) {
+        /* 0 to 3 fraction digits, without printf */
+        if (format_short_plain(out, d))
             goto done;
+        lo = 4;
+    } else {
+        for (int few = lo + 3; lo <= few; lo++) {
+            format_digits(out, plain, lo, d);
+            if (strtod(out, NULL) == d)
+                goto done;
+        }
     }
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        format_digits(out, plain, mid, d);
-        if (strtod(out, NULL) == d)
+    /* 17 significant digits always read back: fraction digits past those
+     * of a number >= 1 are not needed */
+    if (plain && a >= 1) {
+        int need = 16 - (int)floor(log10(a));
+        hi = need > lo ? need : lo;
+    }
+    /* the rest are mostly computed values (0.7 * 17 is 11.899999999999999)
+     * that need all or all but one of them: look there before bisecting.
+     * `out` keeps the fewest digits seen to read back, from `hi` on. */
+    bool have = false;
+    for (int probe = 0; lo < hi; probe++) {
+        int mid = probe < 2 ? hi - 1 : lo + (hi - lo) / 2;
+        char try[32];
+        format_digits(try, plain, mid, d);
+        if (strtod(try, NULL) == d) {
             hi = mid;
-        else
+            memcpy(out, try, sizeof try);
+            have = true;
+        } else {
             lo = mid + 1;
+            if (probe < 2)
+                break;
+        }
     }
-    format_digits(out, plain, lo, d);
+    if (!have)
+        format_digits(out, plain, hi, d);
 done:
     /* keep a float recognisable as one */
     if (!strpbrk(out, ".eEn"))

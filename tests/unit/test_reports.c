@@ -4,6 +4,7 @@
  * escaping of hostile strings, documents that parse, and the limits.
  */
 #include <check.h>
+#include <math.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
@@ -287,6 +288,62 @@ static int geti(const cJSON *o, const char *path)
     ck_assert_msg(cJSON_IsNumber(v), "%s is not a number", path);
     return v->valueint;
 }
+
+/* The shortest text of a double the slow way: printf with 0, 1, ... 17
+ * digits until one reads back, as kv_format_double is specified. */
+static void format_double_by_printf(char out[32], double d)
+{
+    double a = fabs(d);
+    bool plain = a >= 1e-4 && a < 1e16;
+    int digits = plain ? 0 : 1;
+    for (; digits < 17; digits++) {
+        snprintf(out, 32, plain ? "%.*f" : "%.*g", digits, d);
+        if (strtod(out, NULL) == d)
+            break;
+    }
+    snprintf(out, 32, plain ? "%.*f" : "%.*g", digits, d);
+    if (!strpbrk(out, ".eEn"))
+        strcat(out, ".0");
+}
+
+/* Numbers of up to three fraction digits are written without printf: the
+ * text is still printf's, digit for digit, including next to where one
+ * more digit is needed and around the 1e9 where that way stops. */
+START_TEST(format_double_matches_printf)
+{
+    char got[32], want[32];
+    const double edge[] = {0.0, -0.0, 1e-4, 0.001, 0.0015, 0.9995, 0.05, -0.05, 0.125, 2.675, 1.005,
+                           999999999.999, 999999999.9999, 1e9, 1e9 + 0.5, 123456789.125, 4503599627370496.0,
+                           0.1 + 0.2, 1.0 / 3, -37.8, 17.5, 60.0, 1e15, 9999999999999998.0, 0.7 * 17,
+                           54 * 0.7, 1e15 + 0.25, 12345.678901234567, 1.0000000000000002, 9.999999999999998};
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+        kv_format_double(got, edge[i]);
+        format_double_by_printf(want, edge[i]);
+        ck_assert_msg(!strcmp(got, want), "%.17g: %s, printf %s", edge[i], got, want);
+    }
+    /* decimals of 0 to 5 fraction digits, their neighbours one step away,
+     * products of two short decimals (most need 16 or 17 digits), and
+     * arbitrary bit patterns of the plain range */
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double d;
+        switch (i % 4) {
+        case 0: d = (double)(int64_t)(x % 2000000000001ull - 1000000000000ll) / pow(10, (double)((x >> 60) % 6)); break;
+        case 1: d = nextafter((double)(x % 100000000ull) / pow(10, (double)((x >> 61) % 4)), (x & 1) ? 1e300 : -1e300); break;
+        case 2: d = (double)(x % 1000) / 100 * ((double)((x >> 20) % 100000) / 10); break;
+        default: memcpy(&d, &x, sizeof d); d = fmod(fabs(d), 2e9) * ((x >> 63) ? -1 : 1); break;
+        }
+        if (!isfinite(d))
+            continue;
+        kv_format_double(got, d);
+        format_double_by_printf(want, d);
+        ck_assert_msg(!strcmp(got, want), "%.17g: %s, printf %s", d, got, want);
+    }
+}
+END_TEST
 
 /* A report streamed to a file: written in pieces, it is the same bytes as
  * the whole, appears only on commit, and an aborted one leaves nothing. */
@@ -1417,6 +1474,7 @@ static Suite *reports_suite(void)
     Suite *s = suite_create("reports");
     TCase *tc = tcase_create("reports");
     tcase_add_test(tc, helpers_utf8_and_glob);
+    tcase_add_test(tc, format_double_matches_printf);
     tcase_add_test(tc, buf_streams_to_file);
     tcase_add_test(tc, atomic_file_copies_from_fd);
     tcase_add_test(tc, sarif_document);
