@@ -148,6 +148,22 @@ typedef struct handler {
     uint32_t ltop;
 } handler;
 
+/* The derived values and rules of the blocks whose selector takes one kind
+ * and apiVersion, in program order.  Which blocks a resource is in depends
+ * on those two strings only, and a run meets few pairs: an evaluator works
+ * each pair out once instead of matching every block's selectors for every
+ * resource. */
+typedef struct selection {
+    uint64_t hash;
+    char *kind, *api;            /* NUL-terminated copies (kl, al bytes) */
+    uint32_t kl, al;
+    uint32_t *derives, nderives;
+    uint32_t *rules, nrules;     /* enabled ones */
+} selection;
+
+/* pairs an evaluator keeps; past them one is worked out per resource */
+enum { SELECTIONS_MAX = 256 };
+
 struct kv_eval {
     kv_env *env;
     const kvet_pack *prog;
@@ -173,6 +189,9 @@ struct kv_eval {
     uint32_t dv_version;         /* counts the changes to dv_val */
     derived_read dv_read[16];    /* by the name's constant index, modulo 16 */
     kv_trace_rec *trace; uint32_t ntrace;
+
+    selection *sel; uint32_t nsel, capsel; /* open addressing by hash; capsel 0 or a power of 2 */
+    selection scratch;           /* a pair the table does not keep */
 
     uint64_t steps;
     uint32_t nested;             /* lets and globals being computed inside each other */
@@ -532,8 +551,10 @@ kv_eval *kv_eval_new(kv_env *env)
     ev->dv_derive = malloc((p->nderives + 1) * sizeof *ev->dv_derive);
     ev->dv_val = malloc((p->nderives + 1) * sizeof *ev->dv_val);
     ev->trace = malloc((p->nderives + 1) * sizeof *ev->trace);
+    ev->scratch.derives = malloc((p->nderives + 1) * sizeof *ev->scratch.derives);
+    ev->scratch.rules = malloc((p->nrules + 1) * sizeof *ev->scratch.rules);
     if (!ev->block_base || !ev->block_applies || !ev->let_state || !ev->let_val || !ev->let_err ||
-        !ev->dv_derive || !ev->dv_val || !ev->trace) {
+        !ev->dv_derive || !ev->dv_val || !ev->trace || !ev->scratch.derives || !ev->scratch.rules) {
         kv_eval_free(ev);
         return NULL;
     }
@@ -557,6 +578,11 @@ void kv_eval_free(kv_eval *ev)
     free(ev->dv_val);
     free(ev->trace);
     free(ev->memo);
+    for (uint32_t i = 0; i < ev->capsel; i++)
+        free(ev->sel[i].derives);
+    free(ev->sel);
+    free(ev->scratch.derives);
+    free(ev->scratch.rules);
     free(ev);
 }
 
@@ -1868,15 +1894,83 @@ static void report_error(kv_eval *ev, const char *what)
                              pos.line, pos.col, ev->err ? ev->err : "evaluation failed");
 }
 
-static bool block_selected(const kv_eval *ev, const kv_block *b)
+static bool block_selected(const kv_block *b, const kvet_string *kind, const kvet_string *api)
 {
-    kvet_value kind = ev->doc_kind, api = ev->doc_api;
-    if (kind.type != KVET_STRING || api.type != KVET_STRING)
-        return false;
     for (uint32_t i = 0; i < b->nsel; i++)
-        if (kv_selector_match(&b->sel[i], kind.u.s->data, kind.u.s->len, api.u.s->data, api.u.s->len))
+        if (kv_selector_match(&b->sel[i], kind->data, kind->len, api->data, api->len))
             return true;
     return false;
+}
+
+/* Fill s (its lists at least nderives and nrules long) for kind and api:
+ * once per pair, so a block's selectors are matched again for each of its
+ * derived values and rules rather than remembered. */
+static void select_blocks(const kvet_pack *p, selection *s, const kvet_string *kind, const kvet_string *api)
+{
+    s->nderives = s->nrules = 0;
+    for (uint32_t d = 0; d < p->nderives; d++)
+        if (block_selected(&p->blocks[p->derives[d].block], kind, api))
+            s->derives[s->nderives++] = d;
+    for (uint32_t r = 0; r < p->nrules; r++)
+        if (p->rules[r].enabled && block_selected(&p->blocks[p->rules[r].block], kind, api))
+            s->rules[s->nrules++] = r;
+}
+
+/* The selection of the resource's kind and apiVersion (both strings):
+ * the table's, made on first use, or the scratch one when the table is
+ * full or cannot grow. */
+static const selection *selection_for(kv_eval *ev, const kvet_string *kind, const kvet_string *api)
+{
+    const kvet_pack *p = ev->prog;
+    uint64_t h = kv_hash_bytes(kv_hash_bytes(0, kind->data, kind->len), api->data, api->len);
+    uint32_t mask = ev->capsel - 1;
+    if (ev->capsel)
+        for (uint32_t i = (uint32_t)h & mask; ev->sel[i].kind; i = (i + 1) & mask) {
+            const selection *s = &ev->sel[i];
+            if (s->hash == h && s->kl == kind->len && s->al == api->len &&
+                !memcmp(s->kind, kind->data, kind->len) && !memcmp(s->api, api->data, api->len))
+                return s;
+        }
+    if (ev->nsel >= SELECTIONS_MAX)
+        goto scratch;
+    if (2 * (ev->nsel + 1) > ev->capsel) {
+        uint32_t cap = ev->capsel ? 2 * ev->capsel : 16;
+        selection *t = calloc(cap, sizeof *t);
+        if (!t)
+            goto scratch;
+        for (uint32_t i = 0; i < ev->capsel; i++) {
+            if (!ev->sel[i].kind)
+                continue;
+            uint32_t j = (uint32_t)ev->sel[i].hash & (cap - 1);
+            while (t[j].kind)
+                j = (j + 1) & (cap - 1);
+            t[j] = ev->sel[i];
+        }
+        free(ev->sel);
+        ev->sel = t;
+        ev->capsel = cap;
+        mask = cap - 1;
+    }
+    /* one allocation: the two lists, then the two strings */
+    size_t strs = (size_t)kind->len + 1 + api->len + 1;
+    size_t lists = ((size_t)p->nderives + p->nrules + 1) * sizeof(uint32_t);
+    char *mem = malloc(lists + strs);
+    if (!mem)
+        goto scratch;
+    selection s = {h, mem + lists, mem + lists + kind->len + 1, kind->len, api->len, (uint32_t *)mem, 0, NULL, 0};
+    s.rules = s.derives + p->nderives;
+    memcpy(s.kind, kind->data, kind->len + 1);
+    memcpy(s.api, api->data, api->len + 1);
+    select_blocks(p, &s, kind, api);
+    uint32_t i = (uint32_t)h & mask;
+    while (ev->sel[i].kind)
+        i = (i + 1) & mask;
+    ev->sel[i] = s;
+    ev->nsel++;
+    return &ev->sel[i];
+scratch:
+    select_blocks(p, &ev->scratch, kind, api);
+    return &ev->scratch;
 }
 
 bool kv_program_wants(const kvet_pack *prog, const char *kind, size_t kl, const char *api, size_t al)
@@ -1888,7 +1982,8 @@ bool kv_program_wants(const kvet_pack *prog, const char *kind, size_t kl, const 
     return false;
 }
 
-/* Set up the block's frame and evaluate its where clause, once. */
+/* Set up the frame of a block that selects the resource and evaluate its
+ * where clause, once. */
 static bool block_ready(kv_eval *ev, uint32_t b)
 {
     if (ev->block_applies[b] >= 0)
@@ -1896,8 +1991,6 @@ static bool block_ready(kv_eval *ev, uint32_t b)
     const kvet_pack *p = ev->prog;
     const kv_block *blk = &p->blocks[b];
     ev->block_applies[b] = 0;
-    if (!block_selected(ev, blk))
-        return false;
     if (!reserve_locals(ev, blk->nlocals)) {
         ev->err = "out of memory";
         report_error(ev, "block");
@@ -1948,7 +2041,13 @@ int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
     memset(ev->block_applies, -1, p->nblocks + 1);
     memset(ev->let_state, ST_UNSET, p->nlets + 1);
 
-    for (uint32_t d = 0; d < p->nderives; d++) {
+    /* a resource without a string kind and apiVersion is in no block */
+    if (ev->doc_kind.type != KVET_STRING || ev->doc_api.type != KVET_STRING)
+        return 0;
+    const selection *sel = selection_for(ev, ev->doc_kind.u.s, ev->doc_api.u.s);
+
+    for (uint32_t k = 0; k < sel->nderives; k++) {
+        uint32_t d = sel->derives[k];
         const kv_derive *dv = &p->derives[d];
         if (!block_ready(ev, dv->block))
             continue;
@@ -1977,9 +2076,10 @@ int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
         if (i == ev->ndv)
             ev->ndv++;
     }
-    for (uint32_t r = 0; r < p->nrules; r++) {
+    for (uint32_t k = 0; k < sel->nrules; k++) {
+        uint32_t r = sel->rules[k];
         const kv_rule *rule = &p->rules[r];
-        if (!rule->enabled || !block_ready(ev, rule->block))
+        if (!block_ready(ev, rule->block))
             continue;
         if (ev->env->hooks.rule_run)
             ev->env->hooks.rule_run(ev->env->hooks.ud, r);

@@ -305,6 +305,48 @@ START_TEST(eval_selector_api_pattern)
 }
 END_TEST
 
+/* An evaluator works out once per kind and apiVersion which blocks take a
+ * resource, and keeps 256 such pairs: resources past those (here 350
+ * apiVersions of each of two kinds) are evaluated exactly as the first. */
+START_TEST(eval_blocks_by_kind_and_api)
+{
+    size_t cap = 1 << 17, len = 0;
+    char *yaml = malloc(cap);
+    for (int i = 0; i < 350; i++)
+        len += (size_t)snprintf(yaml + len, cap - len,
+                                "apiVersion: serving.knative.dev/v%d\nkind: Service\nmetadata: {name: s%d}\n---\n"
+                                "apiVersion: apps/v%d\nkind: Deployment\nmetadata: {name: d%d}\n---\n", i, i, i, i);
+    char *out = th_check(PACK
+                         "for Service \"serving.knative.dev/*\" as s {\n"
+                         "  derive tier = s.metadata.name + \"!\"\n"
+                         "  rule R1 error \"t\" require false message \"{s.apiVersion} {$tier}\"\n"
+                         "}\n"
+                         "for Deployment \"apps/*\" as d where d.metadata.name != \"d300\" {\n"
+                         "  rule R2 error \"t\" require false message \"{d.metadata.name}\"\n"
+                         "}\n"
+                         "for Service \"apps/*\", Deployment \"serving.knative.dev/*\" as x { rule R3 error \"t\" require false }\n",
+                         yaml);
+    free(yaml);
+    ck_assert_ptr_null(strstr(out, "F R3"));
+    char want[128];
+    size_t r1 = 0, r2 = 0;
+    for (const char *p = out; (p = strstr(p, "F R")); p++)
+        p[3] == '1' ? r1++ : r2++;
+    ck_assert_uint_eq(r1, 350);
+    ck_assert_uint_eq(r2, 349);
+    for (int i = 0; i < 350; i++) {
+        snprintf(want, sizeof want, "R Service/s%d {tier:\"s%d!\"}\nF R1 error %d:1 serving.knative.dev/v%d s%d!\n", i,
+                 i, 8 * i + 1, i, i);
+        th_assert_contains(out, want);
+        snprintf(want, sizeof want, "R Deployment/d%d {}\nF R2 error %d:1 d%d\n", i, 8 * i + 5, i);
+        if (i != 300)
+            th_assert_contains(out, want);
+    }
+    th_assert_contains(out, "R Deployment/d300 {}\nR Service/s301");
+    free(out);
+}
+END_TEST
+
 START_TEST(eval_where_clause)
 {
     char *out = th_check(PACK
@@ -2140,6 +2182,7 @@ static Suite *lang_suite(void)
     tcase_add_checked_fixture(tc, th_setup, th_teardown);
     tcase_add_test(tc, eval_rule_fires_at_annotation);
     tcase_add_test(tc, eval_selector_api_pattern);
+    tcase_add_test(tc, eval_blocks_by_kind_and_api);
     tcase_add_test(tc, eval_where_clause);
     tcase_add_test(tc, eval_absent_never_fires);
     tcase_add_test(tc, eval_three_valued_logic);
