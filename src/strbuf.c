@@ -222,8 +222,12 @@ void kv_format_double(char out[32], double d)
     /* 17 significant digits always read back: fraction digits past those
      * of a number >= 1 are not needed */
     if (plain && a >= 1) {
-        int need = 16 - (int)floor(log10(a));
-        hi = need > lo ? need : lo;
+        /* a has e + 1 digits before the point (powers of ten are exact, log10
+         * may round up just below one) */
+        int e = 0;
+        for (double p = 10; p <= a; p *= 10)
+            e++;
+        hi = 16 - e > lo ? 16 - e : lo;
     }
     /* the rest are mostly computed values (0.7 * 17 is 11.899999999999999)
      * that need all or all but one of them: look there before bisecting.
