@@ -324,7 +324,9 @@ START_TEST(eval_blocks_by_kind_and_api)
                          "for Deployment \"apps/*\" as d where d.metadata.name != \"d300\" {\n"
                          "  rule R2 error \"t\" require false message \"{d.metadata.name}\"\n"
                          "}\n"
-                         "for Service \"apps/*\", Deployment \"serving.knative.dev/*\" as x { rule R3 error \"t\" require false }\n",
+                         "for Service \"apps/*\", Deployment \"serving.knative.dev/*\" as x {\n"
+                         "  rule R3 error \"t\" require false\n"
+                         "}\n",
                          yaml);
     free(yaml);
     ck_assert_ptr_null(strstr(out, "F R3"));

@@ -332,8 +332,12 @@ START_TEST(format_double_matches_printf)
         x ^= x << 17;
         double d;
         switch (i % 4) {
-        case 0: d = (double)(int64_t)(x % 2000000000001ull - 1000000000000ll) / pow(10, (double)((x >> 60) % 6)); break;
-        case 1: d = nextafter((double)(x % 100000000ull) / pow(10, (double)((x >> 61) % 4)), (x & 1) ? 1e300 : -1e300); break;
+        case 0:
+            d = (double)(int64_t)(x % 2000000000001ull - 1000000000000ll) / pow(10, (double)((x >> 60) % 6));
+            break;
+        case 1:
+            d = nextafter((double)(x % 100000000ull) / pow(10, (double)((x >> 61) % 4)), (x & 1) ? 1e300 : -1e300);
+            break;
         case 2: d = (double)(x % 1000) / 100 * ((double)((x >> 20) % 100000) / 10); break;
         default: memcpy(&d, &x, sizeof d); d = fmod(fabs(d), 2e9) * ((x >> 63) ? -1 : 1); break;
         }
