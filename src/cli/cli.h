@@ -142,10 +142,19 @@ int report_json(kv_buf *out, const kvet_result *res, const report_opts *o);
  * and report_json_streamed writes the whole report around them once the
  * summary is known, so memory does not grow with the resources.  open
  * gives 0, or -1 (errno) when no spill file can be made beside `dest`. */
+/* The pack's rule ids as JSON strings, quoted once for a whole report:
+ * each resource's "outcomes" lists dozens of them. */
+typedef struct json_ids {
+    kv_buf text;               /* the quoted ids, one after another */
+    size_t *at;                /* rule i's is text.data[at[i] .. at[i + 1]) */
+    size_t n;                  /* rules; 0 when not made (no pack, or out of memory) */
+} json_ids;
+
 typedef struct json_stream {
     kv_buf buf;                /* to the spill file */
     int fd;
     const kvet_pack *pack;
+    json_ids ids;
     size_t n;                  /* resources written */
 } json_stream;
 int json_stream_open(json_stream *js, const char *dest, const kvet_pack *pack);

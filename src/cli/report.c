@@ -32,10 +32,39 @@ int cli_buf_commit(kv_buf *b, kvet_atomic_file *f)
     return kvet_atomic_commit(f);
 }
 
+static void json_ids_make(json_ids *ids, const kvet_pack *pack)
+{
+    memset(ids, 0, sizeof *ids);
+    kv_buf_init(&ids->text);
+    size_t n = pack ? kvet_rule_count(pack) : 0;
+    if (!n || !(ids->at = malloc((n + 1) * sizeof *ids->at)))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const char *id = kvet_rule_id(pack, i);
+        ids->at[i] = ids->text.len;
+        kv_buf_json_string(&ids->text, id ? id : "", id ? strlen(id) : 0);
+    }
+    ids->at[n] = ids->text.len;
+    if (ids->text.oom) {
+        free(ids->at);
+        ids->at = NULL;
+        return;
+    }
+    ids->n = n;
+}
+
+static void json_ids_free(json_ids *ids)
+{
+    kv_buf_free(&ids->text);
+    free(ids->at);
+    ids->at = NULL;
+    ids->n = 0;
+}
+
 /* The rules evaluated on a resource by outcome, ids in pack order; a rule
  * not listed did not apply.  One line per resource keeps the report
  * streamable (a reader never holds more than a resource). */
-static void json_outcomes(kv_buf *out, const kvet_pack *pack, const kvet_resource *r)
+static void json_outcomes(kv_buf *out, const kvet_pack *pack, const json_ids *ids, const kvet_resource *r)
 {
     if (!pack)
         return;
@@ -54,8 +83,13 @@ static void json_outcomes(kv_buf *out, const kvet_pack *pack, const kvet_resourc
             } else {
                 kv_buf_puts(out, ", ");
             }
-            const char *id = kvet_rule_id(pack, r->outcomes[k].rule);
-            kv_buf_json_string(out, id ? id : "", id ? strlen(id) : 0);
+            size_t rule = r->outcomes[k].rule;
+            if (rule < ids->n) {
+                kv_buf_put(out, ids->text.data + ids->at[rule], ids->at[rule + 1] - ids->at[rule]);
+            } else {
+                const char *id = kvet_rule_id(pack, rule);
+                kv_buf_json_string(out, id ? id : "", id ? strlen(id) : 0);
+            }
         }
         if (n)
             kv_buf_puts(out, "]");
@@ -333,8 +367,8 @@ static void json_head(kv_buf *out, const kvet_result *res, const report_opts *o)
 }
 
 /* One resource of the "resources" array; `first` has no comma before it. */
-static void json_resource(kv_buf *out, const kvet_result *res, const kvet_pack *pack, const kvet_resource *r,
-                          bool first)
+static void json_resource(kv_buf *out, const kvet_result *res, const kvet_pack *pack, const json_ids *ids,
+                          const kvet_resource *r, bool first)
 {
     kv_buf_puts(out, first ? "\n    {" : ",\n    {");
     kv_buf_puts(out, "\"apiVersion\": ");
@@ -398,7 +432,7 @@ static void json_resource(kv_buf *out, const kvet_result *res, const kvet_pack *
         kv_buf_puts(out, "}");
     }
     kv_buf_puts(out, r->nfindings ? "\n     ]" : "]");
-    json_outcomes(out, pack, r);
+    json_outcomes(out, pack, ids, r);
     kv_buf_puts(out, "}");
 }
 
@@ -436,8 +470,11 @@ int report_json(kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     json_head(out, res, o);
     kv_buf_puts(out, "  \"resources\": [");
+    json_ids ids;
+    json_ids_make(&ids, o->pack);
     for (size_t i = 0; i < res->nresources; i++)
-        json_resource(out, res, o->pack, &res->resources[i], i == 0);
+        json_resource(out, res, o->pack, &ids, &res->resources[i], i == 0);
+    json_ids_free(&ids);
     kv_buf_puts(out, res->nresources ? "\n  ],\n" : "],\n");
     json_tail(out, res);
     return out->oom ? -1 : 0;
@@ -481,13 +518,14 @@ int json_stream_open(json_stream *js, const char *dest, const kvet_pack *pack)
     kv_buf_init(&js->buf);
     js->buf.sink = spill_write;
     js->buf.sink_arg = js;
+    json_ids_make(&js->ids, pack);
     return 0;
 }
 
 void json_stream_resource(void *arg, const kvet_result *res, const kvet_resource *r)
 {
     json_stream *js = arg;
-    json_resource(&js->buf, res, js->pack, r, js->n++ == 0);
+    json_resource(&js->buf, res, js->pack, &js->ids, r, js->n++ == 0);
 }
 
 /* The spill file's bytes, from its start, appended to out. */
@@ -525,8 +563,9 @@ int report_json_streamed(kv_buf *out, const kvet_result *res, const report_opts 
     if (dest ? kv_buf_flush(out) < 0 || kvet_atomic_copy_fd(dest, js->fd) < 0 : spill_copy(out, js->fd) < 0)
         return -1;
     /* resources the run kept (none, unless it ignored the stream) follow */
+    json_ids none = {0};
     for (size_t i = 0; i < res->nresources; i++)
-        json_resource(out, res, o->pack, &res->resources[i], js->n++ == 0);
+        json_resource(out, res, o->pack, o->pack == js->pack ? &js->ids : &none, &res->resources[i], js->n++ == 0);
     kv_buf_puts(out, js->n ? "\n  ],\n" : "],\n");
     json_tail(out, res);
     return 0;
@@ -538,6 +577,7 @@ void json_stream_close(json_stream *js)
         close(js->fd);
     js->fd = -1;
     kv_buf_free(&js->buf);
+    json_ids_free(&js->ids);
 }
 
 /* --------------------------------------------------------------- explain */
