@@ -1642,7 +1642,7 @@ static int b_semver_cmp(kv_call *c, const kvet_value *args, int n, kvet_value *o
  * result carries the position of the first argument; a wrong argument type
  * is an error "f(): argument N must be ..., got TYPE".
  */
-static const kv_builtin table[] = {
+const kv_builtin kv_builtins[] = {
     /* int -> int (abs(-9223372036854775808) is an overflow error); float -> float */
     {"abs", 1, 1, b_abs, "abs(n) -> number of the same type"},
     /* a bool as is; a string in Go strconv.ParseBool syntax; else an error */
@@ -1763,12 +1763,12 @@ static const kv_builtin table[] = {
 
 size_t kv_builtin_count(void)
 {
-    return sizeof table / sizeof table[0];
+    return sizeof kv_builtins / sizeof kv_builtins[0];
 }
 
 const kv_builtin *kv_builtin_at(size_t i)
 {
-    return i < kv_builtin_count() ? &table[i] : NULL;
+    return i < kv_builtin_count() ? &kv_builtins[i] : NULL;
 }
 
 int kv_builtin_lookup(const char *name)
@@ -1776,7 +1776,7 @@ int kv_builtin_lookup(const char *name)
     size_t lo = 0, hi = kv_builtin_count();
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(name, table[mid].name);
+        int c = strcmp(name, kv_builtins[mid].name);
         if (c == 0)
             return (int)mid;
         if (c < 0)

@@ -41,6 +41,9 @@ typedef struct kv_builtin {
 
 size_t kv_builtin_count(void);
 const kv_builtin *kv_builtin_at(size_t i);
+/* The table itself, for the evaluator's calls: the verifier has checked
+ * every CALL's index, so the evaluator reads it without kv_builtin_at. */
+extern const kv_builtin kv_builtins[];
 /* Index of a builtin by name, or -1. */
 int kv_builtin_lookup(const char *name);
 

@@ -1589,7 +1589,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
         }
         case KV_OPC_CALL: {
             uint32_t bi = a & 0xFFFF, n = a >> 16;
-            const kv_builtin *b = kv_builtin_at(bi);
+            const kv_builtin *b = &kv_builtins[bi];
             kv_call call = {ev->arena, lim, ev->env->regex, NULL, ev->env->ctx, ev->env->type_names};
             kvet_value r = kv_absent();
             if (b->fn(&call, ev->stack + ev->sp - n, (int)n, &r) < 0)
