@@ -410,6 +410,11 @@ START_TEST(eval_computed_map_keys)
     out = th_check(PACK "for Service as s {\n  derive k = {[1]: 2}\n}\n", SVC);
     th_assert_contains(out, "a map key must be a string, got int");
     free(out);
+    /* an absent key leaves its entry out, but its value is computed all the
+     * same (docs/language.md): a failing value fails the map */
+    out = th_check(PACK "for Service as s {\n  derive k = {[s.nope]: 1 / 0, a: 1}\n}\n", SVC);
+    th_assert_contains(out, "division by zero");
+    free(out);
     /* constant keys are still checked when compiling */
     out = th_check(PACK "const M = {[\"a\"]: 1, a: 2}\nfor Service as s { derive m = M }\n", SVC);
     th_assert_contains(out, "duplicate key \"a\" in map literal");
