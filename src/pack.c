@@ -655,6 +655,13 @@ kvet_pack_info kvet_pack_at(const kvet_pack *pack, size_t i)
 
 size_t kvet_rule_count(const kvet_pack *pack) { return pack->nrules; }
 
+size_t kvet_function_count(const kvet_pack *pack) { return pack->nfns; }
+
+const char *kvet_function_name(const kvet_pack *pack, size_t i)
+{
+    return i < pack->nfns ? pack->fns[i].name : NULL;
+}
+
 const char *kvet_rule_id(const kvet_pack *pack, size_t i)
 {
     return i < pack->nrules ? pack->rules[i].id : NULL;

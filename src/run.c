@@ -1480,8 +1480,16 @@ static context *new_context(run *r, const unit *u, const int winner[CFG_KINDS],
     c->query_lists = calloc(r->prog->nqueries + 1, sizeof *c->query_lists);
     c->query_built = calloc(r->prog->nqueries + 1, sizeof *c->query_built);
     c->query_ns = calloc(r->prog->nqueries + 1, sizeof *c->query_ns);
-    kv_vm_hooks hooks = {c, hook_finding, hook_error, hook_query, hook_query_ns, hook_rule_run, hook_derive_run,
-                         kv_coverage_hits(r->in->coverage, r->prog)};
+    kv_vm_hooks hooks = {c,
+                         hook_finding,
+                         hook_error,
+                         hook_query,
+                         hook_query_ns,
+                         hook_rule_run,
+                         hook_derive_run,
+                         kv_coverage_hits(r->in->coverage, r->prog),
+                         r->st ? r->st->fn_steps : NULL,
+                         r->st ? r->st->fn_calls : NULL};
     c->vm = kv_env_new(r->ctx, r->prog, &hooks);
     c->ev = c->vm ? kv_eval_new(c->vm) : NULL;
     if (!c->query_lists || !c->query_built || !c->query_ns || !c->ev) {
@@ -2399,8 +2407,9 @@ static context *worker_context(worker *w, context *mc)
     memcpy(c->winner, mc->winner, sizeof c->winner);
     memcpy(c->origin, mc->origin, sizeof c->origin);
     c->share = mc;
+    /* no --stats here: it evaluates in the main thread */
     kv_vm_hooks hooks = {c, hook_finding, hook_error, hook_query, hook_query_ns, hook_rule_run, hook_derive_run,
-                         NULL};
+                         NULL, NULL, NULL};
     c->vm = kv_env_new(r->ctx, r->prog, &hooks);
     c->ev = c->vm ? kv_eval_new(c->vm) : NULL;
     if (!c->ev)
@@ -3374,8 +3383,12 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
             ri->pub.stats->rule_s = calloc(pack->nrules + 1, sizeof *ri->pub.stats->rule_s);
             ri->pub.stats->nderives = pack->nderives;
             ri->pub.stats->derive_each_s = calloc(pack->nderives + 1, sizeof *ri->pub.stats->derive_each_s);
+            ri->pub.stats->nfns = pack->nfns;
+            ri->pub.stats->fn_steps = calloc(pack->nfns + 1, sizeof *ri->pub.stats->fn_steps);
+            ri->pub.stats->fn_calls = calloc(pack->nfns + 1, sizeof *ri->pub.stats->fn_calls);
         }
-        if (!ri->pub.stats || !ri->pub.stats->pack_s || !ri->pub.stats->rule_s || !ri->pub.stats->derive_each_s)
+        if (!ri->pub.stats || !ri->pub.stats->pack_s || !ri->pub.stats->rule_s || !ri->pub.stats->derive_each_s ||
+            !ri->pub.stats->fn_steps || !ri->pub.stats->fn_calls)
             r.oom = true;
         else
             r.st = ri->pub.stats;
@@ -3619,6 +3632,8 @@ void kvet_result_free(kvet_result *res)
         free(res->stats->pack_s);
         free(res->stats->rule_s);
         free(res->stats->derive_each_s);
+        free(res->stats->fn_steps);
+        free(res->stats->fn_calls);
         free(res->stats);
     }
     release_resources(res->resources, res->nresources);

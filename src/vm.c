@@ -114,8 +114,10 @@ typedef struct frame {
     uint32_t ret_pc;
     uint32_t base;               /* locals base */
     uint32_t sp;                 /* value stack height at the call, args popped */
-    int32_t memo_fn;             /* the function whose result to remember, or -1 */
+    int32_t fn;                  /* the function called when its result is to be
+                                    remembered, else ~ that (negative) */
     uint64_t memo_hash;
+    uint64_t steps0;             /* with hooks.fn_steps: the step count at the call */
 } frame;
 
 /* A remembered call of a user function: functions are pure, so within one
@@ -190,6 +192,7 @@ struct kv_eval {
     derived_read dv_read[16];    /* by the name's constant index, modulo 16 */
     kv_trace_rec *trace; uint32_t ntrace;
 
+    uint64_t *fn_steps;          /* env->hooks.fn_steps, read at every call and return */
     selection *sel; uint32_t nsel, capsel; /* open addressing by hash; capsel 0 or a power of 2 */
     selection scratch;           /* a pair the table does not keep */
 
@@ -543,6 +546,7 @@ kv_eval *kv_eval_new(kv_env *env)
         return NULL;
     ev->env = env;
     ev->prog = p;
+    ev->fn_steps = env->hooks.fn_steps;
     ev->block_base = malloc((p->nblocks + 1) * sizeof *ev->block_base);
     ev->block_applies = malloc(p->nblocks + 1);
     ev->let_state = malloc(p->nlets + 1);
@@ -1639,8 +1643,12 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             fr->ret_pc = pc;
             fr->base = base;
             fr->sp = ev->sp;
-            fr->memo_fn = memo ? (int32_t)a : -1;
+            fr->fn = memo ? (int32_t)a : ~(int32_t)a;
             fr->memo_hash = mh;
+            if (ev->fn_steps) {
+                fr->steps0 = steps;
+                ev->env->hooks.fn_calls[a]++;
+            }
             base = nb;
             pc = ch->entry;
             break;
@@ -1649,8 +1657,10 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             kvet_value v = POP();
             if (ev->nframes > frames0) {
                 frame *fr = &ev->frames[--ev->nframes];
-                if (fr->memo_fn >= 0 && ev->arena == ev->doc_arena)
-                    memo_put(ev, (uint32_t)fr->memo_fn, ev->locals + base, p->fns[fr->memo_fn].nparams, fr->memo_hash, v);
+                if (ev->fn_steps)
+                    ev->fn_steps[fr->fn >= 0 ? fr->fn : ~fr->fn] += steps - fr->steps0;
+                if (fr->fn >= 0 && ev->arena == ev->doc_arena)
+                    memo_put(ev, (uint32_t)fr->fn, ev->locals + base, p->fns[fr->fn].nparams, fr->memo_hash, v);
                 ev->ltop = base;
                 base = fr->base;
                 pc = fr->ret_pc;

@@ -41,6 +41,11 @@ typedef struct kv_vm_hooks {
     /* Optional: one byte per instruction; a conditional jump ORs in
      * KV_COV_FALLTHROUGH or KV_COV_JUMPED (coverage.h) each time it runs. */
     uint8_t *branches;
+    /* Optional, both or neither: per user function, the VM instructions its
+     * calls ran (with those of the functions they called) and the calls that
+     * ran (a memoized result is not a call; a call that fails is counted
+     * but not its instructions). */
+    uint64_t *fn_steps, *fn_calls;
 } kv_vm_hooks;
 
 kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks);

@@ -226,6 +226,9 @@ typedef struct kvet_rule_info {
 } kvet_rule_info;
 
 size_t kvet_rule_count(const kvet_pack *pack);
+/* The pack's user functions (`fn NAME(...)`), for kvet_stats. */
+size_t kvet_function_count(const kvet_pack *pack);
+const char *kvet_function_name(const kvet_pack *pack, size_t i);
 kvet_rule_info kvet_rule_at(const kvet_pack *pack, size_t i);
 /* kvet_rule_at(pack, i).id without the rest: reports name every outcome. */
 const char *kvet_rule_id(const kvet_pack *pack, size_t i);
@@ -546,6 +549,11 @@ typedef struct kvet_stats {
     size_t nrules;
     double *derive_each_s;    /* nderives entries */
     size_t nderives;
+    /* per user function (kvet_function_name): the VM instructions its calls
+     * ran, with those of the functions they called, and the calls (a result
+     * remembered from an earlier call with the same arguments is not one) */
+    uint64_t *fn_steps, *fn_calls;
+    size_t nfns;
 } kvet_stats;
 
 /* The derived values a pack defines, in evaluation order. */

@@ -1152,7 +1152,8 @@ static size_t largest_times(const double *t, size_t n, size_t *top, size_t limit
 
 /* --stats: the phases in order, with the process's peak memory after each
  * (it only grows, so the phase where it jumps is the one that needed it),
- * then the rules and derived values that took longest. */
+ * then the rules and derived values that took longest and the functions
+ * whose calls ran the most VM instructions. */
 static void print_stats(const kvet_result *res, const kvet_pack *pack, double t_load, long rss_load, double t_report)
 {
     const kvet_stats *st = res->stats;
@@ -1182,6 +1183,20 @@ static void print_stats(const kvet_result *res, const kvet_pack *pack, double t_
     for (size_t i = 0; i < k; i++)
         fprintf(stderr, "stats:   %-22s %9.3f %12zu\n", kvet_derive_at(pack, top[i]).name,
                 st->derive_each_s[top[i]] * 1e3, res->derive_valued[top[i]]);
+    /* functions by the VM instructions their calls ran, callees included
+     * (a function that calls itself counts its inner calls again) */
+    double *steps = malloc((st->nfns + 1) * sizeof *steps);
+    if (!steps)
+        return;
+    for (size_t i = 0; i < st->nfns; i++)
+        steps[i] = (double)st->fn_steps[i];
+    k = largest_times(steps, st->nfns, top, STATS_TOP);
+    if (k)
+        fprintf(stderr, "stats: %-24s %9s %12s\n", "costliest functions", "VM steps", "calls");
+    for (size_t i = 0; i < k; i++)
+        fprintf(stderr, "stats:   %-22s %9llu %12llu\n", kvet_function_name(pack, top[i]),
+                (unsigned long long)st->fn_steps[top[i]], (unsigned long long)st->fn_calls[top[i]]);
+    free(steps);
 }
 
 static int cmd_check(opts *o, bool explain)

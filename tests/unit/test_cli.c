@@ -169,6 +169,41 @@ START_TEST(cli_input_errors_exit_2)
 }
 END_TEST
 
+/* --stats lists the functions whose calls ran the most VM instructions,
+ * with those of the functions they call, and how many calls ran. */
+START_TEST(cli_stats_functions)
+{
+    char pack[600], docs[600];
+    snprintf(pack, sizeof pack, "%s/prof.kvet", tmpdir);
+    snprintf(docs, sizeof docs, "%s/prof.yaml", tmpdir);
+    FILE *f = fopen(pack, "w");
+    fputs("pack prof \"1\"\nfn inner(x) = x + 1\nfn outer(x) = inner(x) * 2\n"
+          "for Service as s {\n  rule P1 error \"t\" require outer(len(s.metadata.name)) > 0\n}\n",
+          f);
+    fclose(f);
+    f = fopen(docs, "w");
+    for (int i = 0; i < 3; i++)
+        fprintf(f, "---\napiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: s%d}\n", i);
+    fclose(f);
+    char args[1400];
+    snprintf(args, sizeof args, "check --stats --rules '%s' '%s'", pack, docs);
+    outcome o = run(args, NULL);
+    ck_assert_int_eq(o.status, 0);
+    const char *at = strstr(o.err, "stats: costliest functions ");
+    ck_assert_msg(at != NULL, "%s", o.err);
+    unsigned long long outer_steps = 0, outer_calls = 0, inner_steps = 0, inner_calls = 0;
+    const char *po = strstr(at, "stats:   outer "), *pi = strstr(at, "stats:   inner ");
+    ck_assert(po && pi && po < pi);
+    ck_assert_int_eq(sscanf(po, "stats: outer %llu %llu", &outer_steps, &outer_calls), 2);
+    ck_assert_int_eq(sscanf(pi, "stats: inner %llu %llu", &inner_steps, &inner_calls), 2);
+    ck_assert_uint_eq(outer_calls, 3);
+    ck_assert_uint_eq(inner_calls, 3);
+    /* outer's count includes inner's and its own instructions */
+    ck_assert(inner_steps > 0 && outer_steps > inner_steps);
+    done(&o);
+}
+END_TEST
+
 START_TEST(cli_rule_errors_have_carets)
 {
     char path[600];
@@ -576,6 +611,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, cli_version_and_help);
     tcase_add_test(tc, cli_exit_codes);
     tcase_add_test(tc, cli_stats);
+    tcase_add_test(tc, cli_stats_functions);
     tcase_add_test(tc, cli_usage_errors);
     tcase_add_test(tc, cli_input_errors_exit_2);
     tcase_add_test(tc, cli_rule_errors_have_carets);
