@@ -326,7 +326,7 @@ START_TEST(format_double_matches_printf)
      * products of two short decimals (most need 16 or 17 digits), and
      * arbitrary bit patterns of the plain range */
     uint64_t x = 88172645463325252ull;
-    for (int i = 0; i < 200000; i++) {
+    for (int i = 0; i < 50000; i++) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
@@ -1478,6 +1478,8 @@ static Suite *reports_suite(void)
 {
     Suite *s = suite_create("reports");
     TCase *tc = tcase_create("reports");
+    /* the sanitizer and valgrind runs of CI are many times slower */
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, helpers_utf8_and_glob);
     tcase_add_test(tc, format_double_matches_printf);
     tcase_add_test(tc, buf_streams_to_file);
