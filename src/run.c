@@ -224,6 +224,11 @@ typedef struct run {
     kv_arena *out;             /* where resources' strings and values go: res->arena, or
                                   the unit's own when they are streamed */
     kv_strset shared;          /* strings the results repeat, copied once into *out */
+    /* what this thread's contexts share, as they evaluate one resource at a
+     * time: the table of remembered calls and the compiled patterns (NULL:
+     * each context has its own) */
+    kv_memo *memo;
+    kv_regex_cache *regex;
     bool stream;               /* resources go to kvet_inputs.on_resource, unit by unit */
 
     unit *units; size_t nunits, capunits;
@@ -1405,6 +1410,20 @@ static const kvet_value *env_params(run *r, uint32_t env)
     return env != NO_ENV && r->env_params ? r->env_params[env] : NULL;
 }
 
+/* A new context's evaluator and env use the tables of r's thread, made on
+ * first use: a run has a context per scope and configuration, and each
+ * kept a memo table as large as its largest resource needed and compiled
+ * every pattern again.  Without them (out of memory) it keeps its own. */
+static void share_thread_state(run *r, context *c)
+{
+    if (!r->memo)
+        r->memo = kv_memo_new();
+    if (!r->regex)
+        r->regex = kv_regex_cache_new();
+    kv_eval_share_memo(c->ev, r->memo);
+    kv_env_share_regex(c->vm, r->regex);
+}
+
 static context *context_for(run *r, uint32_t unit_index);
 static context *choose_context(run *r, const unit *u);
 
@@ -1496,6 +1515,7 @@ static context *new_context(run *r, const unit *u, const int winner[CFG_KINDS],
         r->oom = true;
         return NULL;
     }
+    share_thread_state(r, c);
     kv_env_set_params(c->vm, env_params(r, u->env));
     add_pub_context(r, c);
     return c;
@@ -2412,6 +2432,8 @@ static context *worker_context(worker *w, context *mc)
                          NULL, NULL, NULL};
     c->vm = kv_env_new(r->ctx, r->prog, &hooks);
     c->ev = c->vm ? kv_eval_new(c->vm) : NULL;
+    if (c->ev)
+        share_thread_state(r, c);
     if (!c->ev)
         return NULL;
     kv_env_share_keys(c->vm, w->p->keys);
@@ -2470,6 +2492,8 @@ static void worker_free(worker *w)
     for (size_t i = 0; i < w->nctxs; i++)
         free_context(&w->own, w->ctxs[i]);
     free(w->ctxs);
+    kv_memo_free(w->own.memo);
+    kv_regex_cache_free(w->own.regex);
     free(w->own.findings);
     free(w->own.outcomes);
     kv_arena_free(&w->own.scratch);
@@ -2517,6 +2541,8 @@ static bool worker_init(worker *w, eval_pool *p)
     o->query_mu_on = false; /* its contexts read the main run's lists */
     o->st = NULL;
     o->oom = false;
+    o->memo = NULL;            /* this thread's own, made with its first context */
+    o->regex = NULL;
     if (!w->res.pub.rule_evaluated || !w->res.pub.rule_findings || !w->res.pub.derive_applied ||
         !w->res.pub.derive_valued) {
         worker_free(w);
@@ -3533,6 +3559,8 @@ done:
     for (size_t i = 0; i < r.ncontexts; i++)
         free_context(&r, r.contexts[i]);
     free(r.contexts);
+    kv_memo_free(r.memo);
+    kv_regex_cache_free(r.regex);
     free(r.chosen);
     free(r.chosen_slot);
     for (size_t s = 0; r.scope_docs && s < r.nscopes; s++)

@@ -95,7 +95,8 @@ struct kv_env {
     kvet_ctx *ctx;
     const kvet_pack *prog;
     kv_vm_hooks hooks;
-    kv_regex_cache *regex;
+    kv_regex_cache *regex;       /* its own, or its thread's (kv_env_share_regex) */
+    kv_regex_cache *own_regex;   /* freed with the env */
     kv_arena arena;              /* run lifetime: memoized globals */
     kvet_value *globals;
     uint8_t *global_state;
@@ -132,6 +133,15 @@ typedef struct memo_entry {
     const kvet_value *args;
     kvet_value result;
 } memo_entry;
+
+/* The remembered calls of the resource being evaluated.  Only its capacity
+ * outlives the resource, so the evaluators of one thread (one per context:
+ * a scope and its cluster configuration) can share one (kv_eval_share_memo)
+ * instead of each keeping a table as large as its largest resource needed. */
+struct kv_memo {
+    memo_entry *e; uint32_t cap, n;
+    uint32_t gen;                /* entries of other generations are free */
+};
 
 /* What $NAME gave, remembered while the resource's derived values stay
  * as they were: a name with children is assembled afresh from them
@@ -199,7 +209,9 @@ struct kv_eval {
     uint64_t steps;
     uint32_t nested;             /* lets and globals being computed inside each other */
     kv_arena *doc_arena;         /* the resource's arena: memoized results live there */
-    memo_entry *memo; uint32_t capmemo, nmemo, memo_gen;
+    kv_memo *memo;               /* own_memo, or a table of its thread's */
+    kv_memo own_memo;
+    uint32_t memo_gen;           /* counts the resources: $NAME reads are remembered for one */
     const char *err;             /* message of the pending error */
     uint32_t err_pc;
     int nerrors;
@@ -425,7 +437,7 @@ kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hook
     env->prog = prog;
     env->hooks = *hooks;
     kv_arena_init(&env->arena);
-    env->regex = kv_regex_cache_new();
+    env->regex = env->own_regex = kv_regex_cache_new();
     env->globals = calloc(prog->nglobals + 1, sizeof *env->globals);
     env->global_state = calloc(prog->nglobals + 1, 1);
     env->global_err = calloc(prog->nglobals + 1, sizeof *env->global_err);
@@ -438,6 +450,15 @@ kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hook
     }
     mark_memoizable(prog, env->fn_memo, env->key_pure);
     return env;
+}
+
+void kv_env_share_regex(kv_env *env, kv_regex_cache *rc)
+{
+    if (!rc)
+        return;
+    kv_regex_cache_free(env->own_regex);
+    env->own_regex = NULL;
+    env->regex = rc;
 }
 
 void kv_env_set_params(kv_env *env, const kvet_value *params)
@@ -491,7 +512,7 @@ void kv_env_free(kv_env *env)
 {
     if (!env)
         return;
-    kv_regex_cache_free(env->regex);
+    kv_regex_cache_free(env->own_regex);
     free(env->globals);
     free(env->global_state);
     free(env->global_err);
@@ -538,6 +559,23 @@ void kv_env_share_keys(kv_env *env, kv_key_share *ks)
 
 /* ----------------------------------------------------------------- eval */
 
+kv_memo *kv_memo_new(void)
+{
+    return calloc(1, sizeof(kv_memo));
+}
+
+void kv_memo_free(kv_memo *m)
+{
+    if (m)
+        free(m->e);
+    free(m);
+}
+
+void kv_eval_share_memo(kv_eval *ev, kv_memo *m)
+{
+    ev->memo = m ? m : &ev->own_memo;
+}
+
 kv_eval *kv_eval_new(kv_env *env)
 {
     const kvet_pack *p = env->prog;
@@ -547,6 +585,7 @@ kv_eval *kv_eval_new(kv_env *env)
     ev->env = env;
     ev->prog = p;
     ev->fn_steps = env->hooks.fn_steps;
+    ev->memo = &ev->own_memo;
     ev->block_base = malloc((p->nblocks + 1) * sizeof *ev->block_base);
     ev->block_applies = malloc(p->nblocks + 1);
     ev->let_state = malloc(p->nlets + 1);
@@ -581,7 +620,7 @@ void kv_eval_free(kv_eval *ev)
     free(ev->dv_derive);
     free(ev->dv_val);
     free(ev->trace);
-    free(ev->memo);
+    free(ev->own_memo.e);
     for (uint32_t i = 0; i < ev->capsel; i++)
         free(ev->sel[i].derives);
     free(ev->sel);
@@ -1192,11 +1231,12 @@ static bool memo_same(kvet_value a, kvet_value b)
 
 static memo_entry *memo_find(kv_eval *ev, uint32_t fn, const kvet_value *args, uint32_t n, uint64_t h)
 {
-    if (!ev->capmemo)
+    const kv_memo *m = ev->memo;
+    if (!m->cap)
         return NULL;
-    for (uint32_t i = (uint32_t)h & (ev->capmemo - 1);; i = (i + 1) & (ev->capmemo - 1)) {
-        memo_entry *e = &ev->memo[i];
-        if (e->gen != ev->memo_gen)
+    for (uint32_t i = (uint32_t)h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        memo_entry *e = &m->e[i];
+        if (e->gen != m->gen)
             return NULL;
         if (e->hash == h && e->fn == fn) {
             uint32_t k = 0;
@@ -1211,36 +1251,37 @@ static memo_entry *memo_find(kv_eval *ev, uint32_t fn, const kvet_value *args, u
 /* Remember fn(args) = result; on any shortage it simply does not. */
 static void memo_put(kv_eval *ev, uint32_t fn, const kvet_value *args, uint32_t n, uint64_t h, kvet_value result)
 {
-    if ((ev->nmemo + 1) * 4 > ev->capmemo * 3) {
-        uint32_t ncap = ev->capmemo ? ev->capmemo * 2 : 1024;
+    kv_memo *m = ev->memo;
+    if ((m->n + 1) * 4 > m->cap * 3) {
+        uint32_t ncap = m->cap ? m->cap * 2 : 1024;
         if (ncap > (1u << 20))
             return;
         memo_entry *nm = calloc(ncap, sizeof *nm);
         if (!nm)
             return;
-        for (uint32_t i = 0; i < ev->capmemo; i++) {
-            memo_entry *e = &ev->memo[i];
-            if (e->gen != ev->memo_gen)
+        for (uint32_t i = 0; i < m->cap; i++) {
+            memo_entry *e = &m->e[i];
+            if (e->gen != m->gen)
                 continue;
             uint32_t j = (uint32_t)e->hash & (ncap - 1);
-            while (nm[j].gen == ev->memo_gen)
+            while (nm[j].gen == m->gen)
                 j = (j + 1) & (ncap - 1);
             nm[j] = *e;
         }
-        free(ev->memo);
-        ev->memo = nm;
-        ev->capmemo = ncap;
+        free(m->e);
+        m->e = nm;
+        m->cap = ncap;
     }
     kvet_value *copy = n ? kv_arena_alloc(ev->doc_arena, n * sizeof *copy) : NULL;
     if (n && !copy)
         return;
     if (n)
         memcpy(copy, args, n * sizeof *copy);
-    uint32_t i = (uint32_t)h & (ev->capmemo - 1);
-    while (ev->memo[i].gen == ev->memo_gen)
-        i = (i + 1) & (ev->capmemo - 1);
-    ev->memo[i] = (memo_entry){ev->memo_gen, fn, h, copy, result};
-    ev->nmemo++;
+    uint32_t i = (uint32_t)h & (m->cap - 1);
+    while (m->e[i].gen == m->gen)
+        i = (i + 1) & (m->cap - 1);
+    m->e[i] = (memo_entry){m->gen, fn, h, copy, result};
+    m->n++;
 }
 
 static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *result)
@@ -2033,8 +2074,9 @@ int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
     const kvet_pack *p = ev->prog;
     ev->arena = arena;
     ev->doc_arena = arena;
-    ev->memo_gen++;              /* forget the previous resource's calls */
-    ev->nmemo = 0;
+    ev->memo_gen++;              /* forget the previous resource's $NAME reads */
+    ev->memo->gen++;             /* and its calls (of whichever evaluator) */
+    ev->memo->n = 0;
     ev->doc = doc;
     ev->doc_kind = kv_map_get(doc, "kind", 4);
     ev->doc_api = kv_map_get(doc, "apiVersion", 10);

@@ -59,6 +59,10 @@ typedef struct kv_key_share kv_key_share;
 kv_key_share *kv_key_share_new(void);
 void kv_key_share_free(kv_key_share *ks);
 void kv_env_share_keys(kv_env *env, kv_key_share *ks);
+/* Compile regular expressions into rc, a cache of the env's thread that
+ * outlives it, instead of a cache of its own (NULL: keep its own).  A
+ * pattern compiles the same in every env. */
+void kv_env_share_regex(kv_env *env, kv_regex_cache *rc);
 /* Parameter values for this environment, by prog->params index (they must
  * outlive the env); NULL gives the pack's own (after --set). */
 void kv_env_set_params(kv_env *env, const kvet_value *params);
@@ -75,6 +79,15 @@ typedef struct kv_trace_rec {
  * reset. */
 kv_eval *kv_eval_new(kv_env *env);
 void kv_eval_free(kv_eval *ev);
+
+/* The table of remembered calls, which holds a resource's calls while it
+ * is evaluated: evaluators that run in one thread, one resource at a time,
+ * can share one, which must outlive their evaluations (without it each
+ * keeps its own, as large as its largest resource needed). */
+typedef struct kv_memo kv_memo;
+kv_memo *kv_memo_new(void);
+void kv_memo_free(kv_memo *m);
+void kv_eval_share_memo(kv_eval *ev, kv_memo *m);
 int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena);
 kvet_value kv_eval_effective(kv_eval *ev);
 const kv_trace_rec *kv_eval_trace(kv_eval *ev, size_t *n);
