@@ -181,7 +181,6 @@ struct kv_eval {
     const kvet_pack *prog;
     kv_arena *arena;             /* where values are built now */
     kvet_value doc;
-    kvet_value doc_kind, doc_api; /* its kind and apiVersion, which every block's selector reads */
 
     kvet_value *stack; uint32_t sp, capstack;
     kvet_value *locals; uint32_t ltop, caplocals;
@@ -2078,8 +2077,6 @@ int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
     ev->memo->gen++;             /* and its calls (of whichever evaluator) */
     ev->memo->n = 0;
     ev->doc = doc;
-    ev->doc_kind = kv_map_get(doc, "kind", 4);
-    ev->doc_api = kv_map_get(doc, "apiVersion", 10);
     ev->sp = 0;
     ev->ltop = 0;
     ev->nframes = 0;
@@ -2094,9 +2091,10 @@ int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
     memset(ev->let_state, ST_UNSET, p->nlets + 1);
 
     /* a resource without a string kind and apiVersion is in no block */
-    if (ev->doc_kind.type != KVET_STRING || ev->doc_api.type != KVET_STRING)
+    kvet_value kind = kv_map_get(doc, "kind", 4), api = kv_map_get(doc, "apiVersion", 10);
+    if (kind.type != KVET_STRING || api.type != KVET_STRING)
         return 0;
-    const selection *sel = selection_for(ev, ev->doc_kind.u.s, ev->doc_api.u.s);
+    const selection *sel = selection_for(ev, kind.u.s, api.u.s);
 
     for (uint32_t k = 0; k < sel->nderives; k++) {
         uint32_t d = sel->derives[k];
