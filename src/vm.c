@@ -1944,10 +1944,10 @@ static void report_error(kv_eval *ev, const char *what)
                              pos.line, pos.col, ev->err ? ev->err : "evaluation failed");
 }
 
-static bool block_selected(const kv_block *b, const kvet_string *kind, const kvet_string *api)
+static bool block_selected(const kv_block *b, const char *kind, size_t kl, const char *api, size_t al)
 {
     for (uint32_t i = 0; i < b->nsel; i++)
-        if (kv_selector_match(&b->sel[i], kind->data, kind->len, api->data, api->len))
+        if (kv_selector_match(&b->sel[i], kind, kl, api, al))
             return true;
     return false;
 }
@@ -1959,10 +1959,11 @@ static void select_blocks(const kvet_pack *p, selection *s, const kvet_string *k
 {
     s->nderives = s->nrules = 0;
     for (uint32_t d = 0; d < p->nderives; d++)
-        if (block_selected(&p->blocks[p->derives[d].block], kind, api))
+        if (block_selected(&p->blocks[p->derives[d].block], kind->data, kind->len, api->data, api->len))
             s->derives[s->nderives++] = d;
     for (uint32_t r = 0; r < p->nrules; r++)
-        if (p->rules[r].enabled && block_selected(&p->blocks[p->rules[r].block], kind, api))
+        if (p->rules[r].enabled &&
+            block_selected(&p->blocks[p->rules[r].block], kind->data, kind->len, api->data, api->len))
             s->rules[s->nrules++] = r;
 }
 
@@ -2026,9 +2027,8 @@ scratch:
 bool kv_program_wants(const kvet_pack *prog, const char *kind, size_t kl, const char *api, size_t al)
 {
     for (uint32_t b = 0; b < prog->nblocks; b++)
-        for (uint32_t i = 0; i < prog->blocks[b].nsel; i++)
-            if (kv_selector_match(&prog->blocks[b].sel[i], kind, kl, api, al))
-                return true;
+        if (block_selected(&prog->blocks[b], kind, kl, api, al))
+            return true;
     return false;
 }
 
