@@ -149,7 +149,7 @@ struct kv_memo {
  * memo (it matches maps by identity) never finds again. */
 typedef struct derived_read {
     const kvet_string *name;     /* the name's constant */
-    uint32_t gen, version;       /* memo_gen and dv_version when it was read */
+    uint32_t gen, version;       /* the memo's generation (one per resource) and dv_version when it was read */
     kvet_value v;
 } derived_read;
 
@@ -210,7 +210,6 @@ struct kv_eval {
     kv_arena *doc_arena;         /* the resource's arena: memoized results live there */
     kv_memo *memo;               /* own_memo, or a table of its thread's */
     kv_memo own_memo;
-    uint32_t memo_gen;           /* counts the resources: $NAME reads are remembered for one */
     const char *err;             /* message of the pending error */
     uint32_t err_pc;
     int nerrors;
@@ -1418,7 +1417,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
         case KV_OPC_DERIVED: {
             const kvet_string *name = p->consts[a].u.s;
             derived_read *seen = &ev->dv_read[a & 15];
-            if (seen->name == name && seen->gen == ev->memo_gen && seen->version == ev->dv_version) {
+            if (seen->name == name && seen->gen == ev->memo->gen && seen->version == ev->dv_version) {
                 PUSH(seen->v);
                 break;
             }
@@ -1428,7 +1427,7 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
                 FAIL("out of memory");
             if (ev->arena == ev->doc_arena) {
                 seen->name = name;
-                seen->gen = ev->memo_gen;
+                seen->gen = ev->memo->gen;
                 seen->version = ev->dv_version;
                 seen->v = v;
             }
@@ -2073,8 +2072,9 @@ int kv_eval_resource(kv_eval *ev, kvet_value doc, kv_arena *arena)
     const kvet_pack *p = ev->prog;
     ev->arena = arena;
     ev->doc_arena = arena;
-    ev->memo_gen++;              /* forget the previous resource's $NAME reads */
-    ev->memo->gen++;             /* and its calls (of whichever evaluator) */
+    /* forget the previous resource's calls (of whichever evaluator shares
+     * the table) and this one's $NAME reads */
+    ev->memo->gen++;
     ev->memo->n = 0;
     ev->doc = doc;
     ev->sp = 0;
