@@ -1499,15 +1499,8 @@ static context *new_context(run *r, const unit *u, const int winner[CFG_KINDS],
     c->query_lists = calloc(r->prog->nqueries + 1, sizeof *c->query_lists);
     c->query_built = calloc(r->prog->nqueries + 1, sizeof *c->query_built);
     c->query_ns = calloc(r->prog->nqueries + 1, sizeof *c->query_ns);
-    kv_vm_hooks hooks = {c,
-                         hook_finding,
-                         hook_error,
-                         hook_query,
-                         hook_query_ns,
-                         hook_rule_run,
-                         hook_derive_run,
-                         kv_coverage_hits(r->in->coverage, r->prog),
-                         r->st ? r->st->fn_steps : NULL,
+    kv_vm_hooks hooks = {c, hook_finding, hook_error, hook_query, hook_query_ns, hook_rule_run, hook_derive_run,
+                         kv_coverage_hits(r->in->coverage, r->prog), r->st ? r->st->fn_steps : NULL,
                          r->st ? r->st->fn_calls : NULL};
     c->vm = kv_env_new(r->ctx, r->prog, &hooks);
     c->ev = c->vm ? kv_eval_new(c->vm) : NULL;
@@ -2432,10 +2425,9 @@ static context *worker_context(worker *w, context *mc)
                          NULL, NULL, NULL};
     c->vm = kv_env_new(r->ctx, r->prog, &hooks);
     c->ev = c->vm ? kv_eval_new(c->vm) : NULL;
-    if (c->ev)
-        share_thread_state(r, c);
     if (!c->ev)
         return NULL;
+    share_thread_state(r, c);
     kv_env_share_keys(c->vm, w->p->keys);
     kv_env_set_params(c->vm, env_params(r, c->env));
     return c;
