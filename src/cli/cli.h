@@ -137,11 +137,6 @@ int cli_run_diff(const diff_opts *o);
  * --output). */
 void report_text(kv_buf *out, const kvet_result *res, const report_opts *o);
 int report_json(kv_buf *out, const kvet_result *res, const report_opts *o);
-/* A JSON report written while the run goes on (kvet_inputs.on_resource):
- * resources go to a spill file beside the report as they are settled,
- * and report_json_streamed writes the whole report around them once the
- * summary is known, so memory does not grow with the resources.  open
- * gives 0, or -1 (errno) when no spill file can be made beside `dest`. */
 /* The pack's rule ids as JSON strings, quoted once for a whole report:
  * each resource's "outcomes" lists dozens of them. */
 typedef struct json_ids {
@@ -150,6 +145,11 @@ typedef struct json_ids {
     size_t n;                  /* rules; 0 when not made (no pack, or out of memory) */
 } json_ids;
 
+/* A JSON report written while the run goes on (kvet_inputs.on_resource):
+ * resources go to a spill file beside the report as they are settled,
+ * and report_json_streamed writes the whole report around them once the
+ * summary is known, so memory does not grow with the resources.  open
+ * gives 0, or -1 (errno) when no spill file can be made beside `dest`. */
 typedef struct json_stream {
     kv_buf buf;                /* to the spill file */
     int fd;
