@@ -1410,18 +1410,23 @@ static const kvet_value *env_params(run *r, uint32_t env)
     return env != NO_ENV && r->env_params ? r->env_params[env] : NULL;
 }
 
-/* A new context's evaluator and env use the tables of r's thread, made on
- * first use: a run has a context per scope and configuration, and each
- * kept a memo table as large as its largest resource needed and compiled
- * every pattern again.  Without them (out of memory) it keeps its own. */
-static void share_thread_state(run *r, context *c)
+/* The VM env and evaluator of context c, using the tables of r's thread,
+ * made on first use: a run has a context per scope and configuration, and
+ * each kept a memo table as large as its largest resource needed and
+ * compiled every pattern again.  Without them (out of memory) a context
+ * has its own.  False when out of memory. */
+static bool make_vm(run *r, context *c, const kv_vm_hooks *hooks)
 {
     if (!r->memo)
         r->memo = kv_memo_new();
     if (!r->regex)
         r->regex = kv_regex_cache_new();
+    c->vm = kv_env_new(r->ctx, r->prog, hooks, r->regex);
+    c->ev = c->vm ? kv_eval_new(c->vm) : NULL;
+    if (!c->ev)
+        return false;
     kv_eval_share_memo(c->ev, r->memo);
-    kv_env_share_regex(c->vm, r->regex);
+    return true;
 }
 
 static context *context_for(run *r, uint32_t unit_index);
@@ -1502,13 +1507,10 @@ static context *new_context(run *r, const unit *u, const int winner[CFG_KINDS],
     kv_vm_hooks hooks = {c, hook_finding, hook_error, hook_query, hook_query_ns, hook_rule_run, hook_derive_run,
                          kv_coverage_hits(r->in->coverage, r->prog), r->st ? r->st->fn_steps : NULL,
                          r->st ? r->st->fn_calls : NULL};
-    c->vm = kv_env_new(r->ctx, r->prog, &hooks);
-    c->ev = c->vm ? kv_eval_new(c->vm) : NULL;
-    if (!c->query_lists || !c->query_built || !c->query_ns || !c->ev) {
+    if (!make_vm(r, c, &hooks) || !c->query_lists || !c->query_built || !c->query_ns) {
         r->oom = true;
         return NULL;
     }
-    share_thread_state(r, c);
     kv_env_set_params(c->vm, env_params(r, u->env));
     add_pub_context(r, c);
     return c;
@@ -2423,11 +2425,8 @@ static context *worker_context(worker *w, context *mc)
     /* no --stats here: it evaluates in the main thread */
     kv_vm_hooks hooks = {c, hook_finding, hook_error, hook_query, hook_query_ns, hook_rule_run, hook_derive_run,
                          NULL, NULL, NULL};
-    c->vm = kv_env_new(r->ctx, r->prog, &hooks);
-    c->ev = c->vm ? kv_eval_new(c->vm) : NULL;
-    if (!c->ev)
+    if (!make_vm(r, c, &hooks))
         return NULL;
-    share_thread_state(r, c);
     kv_env_share_keys(c->vm, w->p->keys);
     kv_env_set_params(c->vm, env_params(r, c->env));
     return c;

@@ -95,7 +95,7 @@ struct kv_env {
     kvet_ctx *ctx;
     const kvet_pack *prog;
     kv_vm_hooks hooks;
-    kv_regex_cache *regex;       /* its own, or its thread's (kv_env_share_regex) */
+    kv_regex_cache *regex;       /* its thread's (kv_env_new), or own_regex */
     kv_regex_cache *own_regex;   /* freed with the env */
     kv_arena arena;              /* run lifetime: memoized globals */
     kvet_value *globals;
@@ -426,7 +426,7 @@ static bool name_types(kv_env *env)
     return true;
 }
 
-kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks)
+kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks, kv_regex_cache *regex)
 {
     kv_env *env = calloc(1, sizeof *env);
     if (!env)
@@ -435,7 +435,7 @@ kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hook
     env->prog = prog;
     env->hooks = *hooks;
     kv_arena_init(&env->arena);
-    env->regex = env->own_regex = kv_regex_cache_new();
+    env->regex = regex ? regex : (env->own_regex = kv_regex_cache_new());
     env->globals = calloc(prog->nglobals + 1, sizeof *env->globals);
     env->global_state = calloc(prog->nglobals + 1, 1);
     env->global_err = calloc(prog->nglobals + 1, sizeof *env->global_err);
@@ -448,15 +448,6 @@ kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hook
     }
     mark_memoizable(prog, env->fn_memo, env->key_pure);
     return env;
-}
-
-void kv_env_share_regex(kv_env *env, kv_regex_cache *rc)
-{
-    if (!rc)
-        return;
-    kv_regex_cache_free(env->own_regex);
-    env->own_regex = NULL;
-    env->regex = rc;
 }
 
 void kv_env_set_params(kv_env *env, const kvet_value *params)

@@ -48,7 +48,9 @@ typedef struct kv_vm_hooks {
     uint64_t *fn_steps, *fn_calls;
 } kv_vm_hooks;
 
-kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks);
+/* regex: the compiled patterns of the env's thread, a cache that outlives
+ * the env (a pattern compiles the same in every env); NULL: its own. */
+kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks, kv_regex_cache *regex);
 void kv_env_free(kv_env *env);
 
 /* The indexes of indexed lookups, shared by envs that evaluate in threads
@@ -59,10 +61,6 @@ typedef struct kv_key_share kv_key_share;
 kv_key_share *kv_key_share_new(void);
 void kv_key_share_free(kv_key_share *ks);
 void kv_env_share_keys(kv_env *env, kv_key_share *ks);
-/* Compile regular expressions into rc, a cache of the env's thread that
- * outlives it, instead of a cache of its own (NULL: keep its own).  A
- * pattern compiles the same in every env. */
-void kv_env_share_regex(kv_env *env, kv_regex_cache *rc);
 /* Parameter values for this environment, by prog->params index (they must
  * outlive the env); NULL gives the pack's own (after --set). */
 void kv_env_set_params(kv_env *env, const kvet_value *params);
