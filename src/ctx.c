@@ -142,20 +142,38 @@ const char *kv_source_name(const kvet_ctx *ctx, uint32_t id)
     return ctx->sources[id];
 }
 
+/* The width of a line break other than LF and CRLF at s (a lone CR, NEL,
+ * LS, PS), or 0.  Lines are counted by LF (yaml_lines.h): inside one, such
+ * a break is shown as a space, so that the caret still lines up. */
+static size_t other_break(const unsigned char *s)
+{
+    if (s[0] == '\r')
+        return s[1] != '\n' && s[1] != '\0';
+    if (s[0] == 0xC2 && s[1] == 0x85)
+        return 2;
+    if (s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0xA8 || s[2] == 0xA9))
+        return 3;
+    return 0;
+}
+
 static char *dup_line(const char *s)
 {
     if (!s)
         return NULL;
     const char *e = s;
-    while (*e && *e != '\n' && *e != '\r' && e - s < 4096)
+    while (*e && *e != '\n' && !(e[0] == '\r' && (e[1] == '\n' || !e[1])) && e - s < 4096)
         e++;
     char *out = malloc((size_t)(e - s) + 1);
     if (!out)
         return NULL;
     /* tabs become spaces so the caret lines up */
-    for (const char *p = s; p < e; p++)
-        out[p - s] = *p == '\t' ? ' ' : *p;
-    out[e - s] = '\0';
+    size_t n = 0;
+    for (const char *p = s; p < e;) {
+        size_t w = other_break((const unsigned char *)p);
+        out[n++] = w || *p == '\t' ? ' ' : *p;
+        p += w ? w : 1;
+    }
+    out[n] = '\0';
     return out;
 }
 

@@ -25,6 +25,7 @@
 #include "ctx.h"
 #include "doc.h"
 #include "value.h"
+#include "yaml_lines.h"
 #include "yaml_value.h"
 
 typedef struct anchor {
@@ -60,6 +61,7 @@ typedef struct ywin {
     size_t chunk;
     bool ioerr;
     kv_text text;            /* buf as excerpts quote it: line text.line starts at buf[0] */
+    yaml_lines *lines;       /* the loader's, scanned as the bytes come in */
 } ywin;
 
 typedef struct loader {
@@ -83,6 +85,9 @@ typedef struct loader {
     const kv_text *text;     /* for excerpts, or NULL */
     size_t lc_off;           /* where line lc_line starts: line_offset's cursor */
     uint32_t lc_line;
+    yaml_lines lines;        /* libyaml's lines as LF's */
+    size_t ci_char, ci_byte; /* a character index and its byte offset: byte_at's cursor */
+    size_t bom;              /* bytes of a byte order mark the text starts with */
     kv_arena *arena;
     frame *stack;
     uint32_t depth, capdepth;
@@ -147,6 +152,18 @@ static size_t line_offset(loader *L, uint32_t line)
         L->lc_line++;
     }
     return L->lc_off;
+}
+
+/* Where libyaml's mark m is, as kvet counts lines (yaml_lines.h): libyaml's
+ * own line and column unless the text has breaks LF does not count. */
+static void at_mark(const loader *L, yaml_mark_t m, uint32_t *line, uint32_t *col)
+{
+    if (!L->lines.n && !L->lines.forgotten) {
+        *line = (uint32_t)m.line + 1;
+        *col = (uint32_t)m.column + 1;
+        return;
+    }
+    yl_pos(&L->lines, m.line, m.column, line, col);
 }
 
 /* Give v its position: the text's own, or for an embedded text
@@ -317,7 +334,8 @@ static int parse_yaml_float(const char *s, size_t n, double *out)
     return 0;
 }
 
-static kvet_value scalar_value(loader *L, const yaml_event_t *ev)
+/* line, col: where the scalar starts */
+static kvet_value scalar_value(loader *L, const yaml_event_t *ev, uint32_t line, uint32_t col)
 {
     const char *s = (const char *)ev->data.scalar.value;
     size_t n = ev->data.scalar.length;
@@ -378,7 +396,7 @@ static kvet_value scalar_value(loader *L, const yaml_event_t *ev)
         if (ev->data.scalar.style == YAML_LITERAL_SCALAR_STYLE) {
             /* where its text lines start: the first line after the indicator
              * that is not blank, so positions inside the text can be found */
-            size_t i = line_offset(L, (uint32_t)ev->start_mark.line + 1), len = text_len(L);
+            size_t i = line_offset(L, line), len = text_len(L);
             while (i < len && text_at(L, i) != '\n')
                 i++;
             while (i < len) {
@@ -396,7 +414,7 @@ static kvet_value scalar_value(loader *L, const yaml_event_t *ev)
             }
         }
     }
-    place(L, &v, (uint32_t)ev->start_mark.line + 1, (uint32_t)ev->start_mark.column + 1);
+    place(L, &v, line, col);
     return v;
 }
 
@@ -580,7 +598,9 @@ static bool add_value(loader *L, kvet_value v, uint32_t line, uint32_t col, kvet
 static bool open_frame(loader *L, int is_map, const yaml_event_t *ev, const char *anchor_name)
 {
     if (L->depth >= L->lim->max_depth) {
-        error_at(L, (uint32_t)ev->start_mark.line + 1, (uint32_t)ev->start_mark.column + 1,
+        uint32_t line, col;
+        at_mark(L, ev->start_mark, &line, &col);
+        error_at(L, line, col,
                  "document nested deeper than the limit of %u levels", L->lim->max_depth);
         return false;
     }
@@ -606,8 +626,7 @@ static bool open_frame(loader *L, int is_map, const yaml_event_t *ev, const char
     f->pos = pos;
     f->cap = cap;
     f->is_map = is_map;
-    f->line = (uint32_t)ev->start_mark.line + 1;
-    f->col = (uint32_t)ev->start_mark.column + 1;
+    at_mark(L, ev->start_mark, &f->line, &f->col);
     f->anchor = anchor_name ? strdup(anchor_name) : NULL;
     f->nodes_at_start = L->nodes;
     return true;
@@ -657,12 +676,30 @@ static const char *source_comment(const char *p, const char *end, size_t *n)
     return path;
 }
 
+/* The byte offset of libyaml's character index `index` (its marks count
+ * characters, a CRLF as two, and not a byte order mark).  Indexes come in
+ * rising order, so the count goes on from the last one. */
+static size_t byte_at(loader *L, size_t index)
+{
+    if (index < L->ci_char || L->ci_byte < L->bom) {
+        L->ci_char = 0;
+        L->ci_byte = L->bom;
+    }
+    while (L->ci_char < index && L->ci_byte < L->len) {
+        L->ci_byte++;
+        while (L->ci_byte < L->len && ((unsigned char)L->data[L->ci_byte] & 0xC0) == 0x80)
+            L->ci_byte++;
+        L->ci_char++;
+    }
+    return L->ci_byte;
+}
 /* Look at the text between documents, up to `upto`, for the last
  * `# Source:` line: the next document belongs to its path. */
-static void attribute(loader *L, size_t upto)
+static void attribute(loader *L, size_t index)
 {
     if (!L->sources)
         return;
+    size_t upto = byte_at(L, index);
     if (upto > L->len)
         upto = L->len;
     const char *found = NULL;
@@ -727,8 +764,8 @@ static void go_parser_error(loader *L, const yaml_parser_t *p, const char *probl
 
 static void report_parser_error(loader *L, yaml_parser_t *p)
 {
-    uint32_t line = (uint32_t)p->problem_mark.line + 1;
-    uint32_t col = (uint32_t)p->problem_mark.column + 1;
+    uint32_t line, col;
+    at_mark(L, p->problem_mark, &line, &col);
     const char *problem = p->problem ? p->problem : "unknown problem";
     go_parser_error(L, p, p->problem ? p->problem : "unknown problem parsing YAML content");
     if (p->error == YAML_READER_ERROR) {
@@ -764,6 +801,8 @@ static bool win_more(ywin *w)
     size_t n = kv_read_more(w->f, &w->buf, &w->cap, &w->end, w->chunk, &oom);
     w->text.data = w->buf;
     w->text.len = w->end;
+    if (w->lines && !oom)
+        yl_scan(w->lines, w->buf, w->base, w->text.line, w->base + w->end, n == 0, false);
     if (oom || (n == 0 && ferror(w->f)))
         w->ioerr = true;
     return n > 0;
@@ -830,10 +869,18 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
         error_at(init, 0, 0, "out of memory");
         return -1;
     }
-    if (L.win)
+    const unsigned char *head = (const unsigned char *)L.data;
+    if (L.win) {
+        L.win->lines = &L.lines;
         yaml_parser_set_input(&parser, win_read, L.win);
-    else
-        yaml_parser_set_input_string(&parser, (const unsigned char *)L.data, L.len);
+    } else if (L.len >= 2 && ((head[0] == 0xFE && head[1] == 0xFF) || (head[0] == 0xFF && head[1] == 0xFE))) {
+        /* UTF-16: libyaml's lines and columns are taken as they are */
+        yaml_parser_set_input_string(&parser, head, L.len);
+    } else {
+        L.bom = L.len >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF ? 3 : 0;
+        yl_scan(&L.lines, L.data, 0, 1, L.len, true, L.bom > 0);
+        yaml_parser_set_input_string(&parser, head, L.len);
+    }
     int rc = 0;
     uint32_t docindex = 0;
     kvet_value root = kv_absent();
@@ -873,8 +920,7 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
             L.nodes = L.alias_nodes = 0;
             root = kv_absent();
             in_doc = true;
-            doc_line = (uint32_t)ev.start_mark.line + 1;
-            doc_col = (uint32_t)ev.start_mark.column + 1;
+            at_mark(&L, ev.start_mark, &doc_line, &doc_col);
             break;
         case YAML_DOCUMENT_END_EVENT: {
             in_doc = false;
@@ -897,8 +943,12 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
             }
             L.arena = NULL;
             /* the next document's excerpts start at its own line */
-            if (L.win)
-                win_drop(L.win, line_offset(&L, (uint32_t)ev.end_mark.line + 1));
+            if (L.win) {
+                uint32_t eline, ecol;
+                at_mark(&L, ev.end_mark, &eline, &ecol);
+                win_drop(L.win, line_offset(&L, eline));
+            }
+            yl_forget(&L.lines, ev.end_mark.line);
             if (took < 0) {
                 rc = -1;
                 stop = true;
@@ -909,15 +959,17 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
         }
         case YAML_SCALAR_EVENT: {
             L.nodes++;
-            kvet_value v = scalar_value(&L, &ev);
+            uint32_t line, col;
+            at_mark(&L, ev.start_mark, &line, &col);
+            kvet_value v = scalar_value(&L, &ev, line, col);
             if (v.type == KVET_ABSENT) {
-                error_at(&L, (uint32_t)ev.start_mark.line + 1, (uint32_t)ev.start_mark.column + 1, "out of memory");
+                error_at(&L, line, col, "out of memory");
                 stop = true;
                 break;
             }
             if (ev.data.scalar.anchor)
                 bind_anchor(&L, (const char *)ev.data.scalar.anchor, v, 1);
-            if (!add_value(&L, v, (uint32_t)ev.start_mark.line + 1, (uint32_t)ev.start_mark.column + 1, &root))
+            if (!add_value(&L, v, line, col, &root))
                 stop = true;
             break;
         }
@@ -927,7 +979,8 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
             for (uint32_t i = 0; i < L.nanchors; i++)
                 if (!strcmp(L.anchors[i].name, an))
                     a = &L.anchors[i];
-            uint32_t line = (uint32_t)ev.start_mark.line + 1, col = (uint32_t)ev.start_mark.column + 1;
+            uint32_t line, col;
+            at_mark(&L, ev.start_mark, &line, &col);
             if (!a) {
                 error_at(&L, line, col, "invalid YAML: unknown anchor '%s' referenced", an);
                 snprintf(L.gomsg, sizeof L.gomsg, "yaml: unknown anchor '%s' referenced", an);
@@ -990,8 +1043,8 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
         }
         /* the root is complete: what follows is between documents */
         if ((node || ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) && L.depth == 0 &&
-            ev.end_mark.index > L.scanned)
-            L.scanned = ev.end_mark.index;
+            L.sources && byte_at(&L, ev.end_mark.index) > L.scanned)
+            L.scanned = L.ci_byte;
         yaml_event_delete(&ev);
         if (stop || L.failed)
             break;
@@ -1003,6 +1056,9 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
     free(L.anchors);
     free(L.stack);
     free(L.srcs);
+    yl_free(&L.lines);
+    if (L.win)
+        L.win->lines = NULL;
     if (in_doc && L.arena && !L.fixed_arena) {
         kv_arena_free(L.arena);
         free(L.arena);

@@ -177,6 +177,67 @@ START_TEST(yaml_positions_and_streams)
 }
 END_TEST
 
+/* "line:col" of v */
+static const char *pos(kvet_value v)
+{
+    static char buf[32];
+    snprintf(buf, sizeof buf, "%u:%u", v.line, v.col);
+    return buf;
+}
+
+/* libyaml also ends lines at a lone CR, NEL, LS and PS; kvet counts lines
+ * by LF, as grep, git and its own excerpts do, so a position after one of
+ * them is on the same line, further right. */
+START_TEST(yaml_positions_count_lines_by_lf)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    static const struct {
+        const char *text;
+        const char *key;       /* a key of the root */
+        const char *want;      /* its value's position */
+    } cases[] = {
+        {"a: \"x\xE2\x80\xA8y\"\nb: 1\n", "b", "2:4"},                 /* LS in a quoted string */
+        {"a: 'x\xE2\x80\xA9y'\nb: 1\n", "b", "2:4"},                   /* PS in a single-quoted one */
+        {"a: \"x\xC2\x85y\"\nb: 1\n", "b", "2:4"},                     /* NEL */
+        {"a: x\xE2\x80\xA8  y\nb: 1\n", "b", "2:4"},                   /* a plain scalar goes on */
+        {"{a: \"p\xE2\x80\xA8q\", b: 2}\n", "b", "1:15"},              /* the same line, further right */
+        {"{a: \"\xC3\xA9\xE2\x80\xA8\xC3\xA9\", b: 2}\n", "b", "1:15"}, /* columns count characters */
+        {"\xEF\xBB\xBF{a: \"p\xE2\x80\xA8q\", b: 2}\n", "b", "1:15"},  /* a byte order mark is no column */
+        {"a: 1\rb: 2\rc: 3\n", "c", "1:14"},                           /* lone CRs */
+        {"a: 1\r\nb: 2\r\nc: 3\r\n", "c", "3:4"},                      /* CRLF is one break */
+        {"a: \"x\xE2\x80\xA8y\xE2\x80\xA8z\"\nb:\n  c: [1,\n    2]\n", "b", "3:3"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ck_assert_int_eq(load(ctx, "t.yaml", cases[i].text, strlen(cases[i].text), &ds), 0);
+        ck_assert_int_eq(ds.n, 1);
+        ck_assert_msg(!strcmp(pos(get(ds.v[0], cases[i].key)), cases[i].want), "case %zu: %s, not %s", i,
+                      pos(get(ds.v[0], cases[i].key)), cases[i].want);
+        drop(&ds);
+    }
+    /* a nested value after two breaks, and the next document */
+    const char *y = "a: \"1\xE2\x80\xA8" "2\xE2\x80\xA8" "3\"\nb:\n  c: [1,\n    2]\n---\nd: 4\n";
+    ck_assert_int_eq(load(ctx, "t.yaml", y, strlen(y), &ds), 0);
+    ck_assert_int_eq(ds.n, 2);
+    ck_assert_str_eq(pos(get(get(ds.v[0], "b"), "c").u.l->items[1]), "4:5");
+    ck_assert_str_eq(pos(get(ds.v[1], "d")), "6:4");
+    drop(&ds);
+    /* an error after one: its place and its excerpt, which shows the break as a space */
+    y = "a: \"x\xE2\x80\xA8y\"\nb: [1\n";
+    ck_assert_int_eq(load(ctx, "t.yaml", y, strlen(y), &ds), -1);
+    const kvet_diag *d = kvet_diag_at(ctx, 0);
+    ck_assert_uint_eq(d->line, 3);
+    y = "a: \"x\xE2\x80\xA8y\": : b\n";
+    kvet_diag_clear(ctx);
+    ck_assert_int_eq(load(ctx, "t.yaml", y, strlen(y), &ds), -1);
+    d = kvet_diag_at(ctx, 0);
+    ck_assert_str_eq(first_error(ctx), "1:9: invalid YAML: mapping values are not allowed in this context");
+    ck_assert_str_eq(d->excerpt, "a: \"x y\": : b");
+    kvet_diag_clear(ctx);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(yaml_anchors_and_merge_keys)
 {
     kvet_ctx *ctx = kvet_ctx_new();
@@ -843,6 +904,20 @@ START_TEST(manifests_helm_sources)
     ck_assert_uint_eq(d->line, 19);
     res_free(&rl);
     kvet_diag_clear(ctx);
+    /* libyaml's marks count characters, not bytes: the comment before a
+     * document is found after text of many multi-byte characters */
+    const char *wide = "# Source: shop/templates/a.yaml\napiVersion: v1\nkind: A\nx: \"\xC3\xA9\xC3\xA9\xC3\xA9"
+                       "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+                       "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+                       "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+                       "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\"\n---\n"
+                       "# Source: shop/templates/b.yaml\napiVersion: v1\nkind: B\n";
+    ck_assert_int_eq(manifests_ex(ctx, "<stdin>", wide, KV_LOAD_SOURCES, &rl, &st), 0);
+    ck_assert_int_eq(rl.n, 2);
+    ck_assert_str_eq(kv_source_name(ctx, rl.src[0]), "shop/templates/a.yaml");
+    ck_assert_str_eq(kv_source_name(ctx, rl.src[1]), "shop/templates/b.yaml");
+    res_free(&rl);
+    kvet_diag_clear(ctx);
     /* a file's documents keep its name: its lines are its own */
     ck_assert_int_eq(manifests(ctx, "rendered.yaml", y, &rl, &st), -1);
     ck_assert_str_eq(kv_source_name(ctx, rl.src[3]), "rendered.yaml");
@@ -1174,6 +1249,10 @@ START_TEST(yaml_window_as_whole)
         "apiVersion: v1\nkind: A\nmetadata:\n  name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: b: c",
         /* invalid UTF-8 */
         "apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: B\nmetadata: {name: \"\xff\"}\n",
+        /* breaks libyaml counts and LF does not (LS, NEL, lone CRs), CRLF, and an error after them */
+        "apiVersion: v1\nkind: A\nmetadata: {name: \"x\xE2\x80\xA8y\", note: \"\xC2\x85\"}\n---\n"
+        "apiVersion: v1\rkind: B\rmetadata:\r  name: b\r---\r\napiVersion: v1\r\nkind: C\r\n---\n"
+        "apiVersion: v1\nkind: D\nmetadata: {name: \"\xE2\x80\xA9\", x: [1\n",
     };
     const char *no[] = {
         "\xef\xbb\xbf" "apiVersion: v1\nkind: A\n",    /* a byte order mark */
@@ -1224,6 +1303,7 @@ static Suite *doc_suite(void)
     tcase_add_test(tc, yaml_scalars_as_kubernetes_reads_them);
     tcase_add_test(tc, yaml_words_by_length_and_first_byte);
     tcase_add_test(tc, yaml_positions_and_streams);
+    tcase_add_test(tc, yaml_positions_count_lines_by_lf);
     tcase_add_test(tc, yaml_anchors_and_merge_keys);
     tcase_add_test(tc, yaml_duplicate_keys);
     tcase_add_test(tc, yaml_billion_laughs);

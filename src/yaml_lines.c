@@ -1,0 +1,154 @@
+/*
+ * yaml_lines.c - libyaml's marks as lines counted by LF (yaml_lines.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "yaml_lines.h"
+
+/* The width of a break libyaml counts and LF does not at s[0], with n
+ * bytes held from there (final: nothing follows them): 0 for none, -1 when
+ * the bytes after s[0] are needed to tell. */
+static int odd_break(const unsigned char *s, size_t n, bool final)
+{
+    switch (s[0]) {
+    case '\r': /* CRLF is one break, which LF counts */
+        if (n < 2)
+            return final ? 1 : -1;
+        return s[1] == '\n' ? 0 : 1;
+    case 0xC2: /* NEL */
+        if (n < 2)
+            return final ? 0 : -1;
+        return s[1] == 0x85 ? 2 : 0;
+    case 0xE2: /* LS, PS */
+        if (n < 3)
+            return final || (n == 2 && s[1] != 0x80) ? 0 : -1;
+        return s[1] == 0x80 && (s[2] == 0xA8 || s[2] == 0xA9) ? 3 : 0;
+    default: return 0;
+    }
+}
+
+static void record(yaml_lines *y)
+{
+    if (y->n == y->cap) {
+        size_t cap = y->cap ? y->cap * 2 : 16;
+        yl_break *v = realloc(y->v, cap * sizeof *v);
+        if (!v) {
+            y->oom = true;
+            return;
+        }
+        y->v = v;
+        y->cap = cap;
+    }
+    y->v[y->n++] = (yl_break){y->yline, y->col};
+}
+
+static const unsigned char *next_byte(const unsigned char *p, const unsigned char *e, int c)
+{
+    const unsigned char *q = memchr(p, c, (size_t)(e - p));
+    return q ? q : e;
+}
+
+void yl_scan(yaml_lines *y, const char *buf, size_t base, uint32_t line0, size_t upto, bool final, bool bom)
+{
+    const unsigned char *b0 = (const unsigned char *)buf;
+    const unsigned char *p = b0 + (y->at - base), *e = b0 + (upto - base);
+    if (!y->active) {
+        /* most texts have none of these bytes: memchr finds that fast */
+        const unsigned char *cr = next_byte(p, e, '\r'), *c2 = next_byte(p, e, 0xC2), *e2 = next_byte(p, e, 0xE2);
+        for (;;) {
+            p = cr < c2 ? cr : c2;
+            if (e2 < p)
+                p = e2;
+            if (p == e) {
+                y->at = upto;
+                return;
+            }
+            int w = odd_break(p, (size_t)(e - p), final);
+            if (w < 0) {
+                y->at = base + (size_t)(p - b0);
+                return;
+            }
+            if (w > 0)
+                break;
+            if (p == cr)
+                cr = next_byte(p + 1, e, '\r');
+            else if (p == c2)
+                c2 = next_byte(p + 1, e, 0xC2);
+            else
+                e2 = next_byte(p + 1, e, 0xE2);
+        }
+        /* the first one: until here libyaml's lines were LF's */
+        const unsigned char *ls = b0;
+        uint32_t lines = line0 - 1;
+        for (const unsigned char *q = b0; (q = memchr(q, '\n', (size_t)(p - q))); q++) {
+            lines++;
+            ls = q + 1;
+        }
+        if (bom && base == 0 && ls == b0)
+            ls += 3;
+        uint32_t col = 0;
+        for (const unsigned char *q = ls; q < p; q++)
+            col += (*q & 0xC0) != 0x80;
+        y->active = true;
+        y->yline = lines;
+        y->col = col;
+    }
+    while (p < e) {
+        unsigned char c = *p;
+        if (c == '\n') {
+            y->yline++;
+            y->col = 0;
+            p++;
+            continue;
+        }
+        if (c == '\r' || c == 0xC2 || c == 0xE2) {
+            int w = odd_break(p, (size_t)(e - p), final);
+            if (w < 0)
+                break;
+            if (w > 0) {
+                y->yline++;
+                y->col++;
+                record(y);
+                p += w;
+                continue;
+            }
+        }
+        y->col += (c & 0xC0) != 0x80;
+        p++;
+    }
+    y->at = base + (size_t)(p - b0);
+}
+
+void yl_pos(const yaml_lines *y, size_t mline, size_t mcol, uint32_t *line, uint32_t *col)
+{
+    /* the breaks that end a libyaml line up to mline */
+    size_t lo = 0, hi = y->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (y->v[mid].yline <= mline)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *line = (uint32_t)(mline + 1 - (y->forgotten + lo));
+    *col = (uint32_t)(mcol + 1 + (lo && y->v[lo - 1].yline == mline ? y->v[lo - 1].col : 0));
+}
+
+void yl_forget(yaml_lines *y, size_t mline)
+{
+    size_t k = 0;
+    while (k < y->n && y->v[k].yline < mline)
+        k++;
+    if (!k)
+        return;
+    memmove(y->v, y->v + k, (y->n - k) * sizeof *y->v);
+    y->n -= k;
+    y->forgotten += k;
+}
+
+void yl_free(yaml_lines *y)
+{
+    free(y->v);
+    memset(y, 0, sizeof *y);
+}
