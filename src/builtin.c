@@ -1412,6 +1412,34 @@ static int b_first(kv_call *c, const kvet_value *args, int n, kvet_value *out)
     return 0;
 }
 
+/* first_key(m, keys): Knative's kmap.KeyPriority and similar aliasing
+ * read the first of several spellings a map has; find(keys, k =>
+ * has(m[k])) without a call per key. */
+static int b_first_key(kv_call *c, const kvet_value *args, int n, kvet_value *out)
+{
+    (void)n;
+    kvet_value m = args[0], keys = args[1];
+    if (keys.type == KVET_ABSENT) {
+        *out = keys;
+        return 0;
+    }
+    if (kv_bi_want(c, "first_key", args, 1, KVET_LIST))
+        return -1;
+    for (uint32_t i = 0; i < keys.u.l->n; i++) {
+        kvet_value k = keys.u.l->items[i];
+        if (k.type != KVET_STRING)
+            return kv_bi_type_error(c, "first_key", 2, "a list of strings", k);
+        /* a map literal may hold an absent value: has() is false for it */
+        const kvet_value *v = m.type == KVET_MAP ? kv_map_find(m.u.m, k.u.s->data, k.u.s->len) : NULL;
+        if (v && v->type != KVET_ABSENT) {
+            *out = k;
+            return 0;
+        }
+    }
+    *out = kv_at(kv_absent(), keys);
+    return 0;
+}
+
 static int b_last(kv_call *c, const kvet_value *args, int n, kvet_value *out)
 {
     (void)n;
@@ -1666,6 +1694,9 @@ const kv_builtin kv_builtins[] = {
     {"entries", 1, 1, b_entries, "entries(map) -> [{\"key\": k, \"value\": v}, ...] in document order"},
     /* the first item (its own position), absent for [] */
     {"first", 1, 1, b_first, "first(list) -> the first item, or absent when empty"},
+    /* the item itself (its own position); absent when m is not a map or has
+     * none (a key whose value is absent is not had) */
+    {"first_key", 2, 2, b_first_key, "first_key(map, keys) -> the first of the strings keys that map has, or absent"},
     /* one level: list items are spliced in, anything else is kept as is */
     {"flatten", 1, 1, b_flatten, "flatten(list) -> list with one level of nested lists spliced in"},
     /* a float as is; an int converted; a string in Go strconv.ParseFloat

@@ -25,11 +25,6 @@
 #include "verify.h"
 
 #define KV_PACKFILE_MAGIC "KVETPACK"
-/* Format 3 added a rule's override record and the packs' views, format 4
- * the indexed lookups (keys).  A file of
- * another format is refused with a message that says to compile again:
- * compiled packs are build outputs, never kept across kvet versions. */
-#define KV_PACKFILE_FORMAT 4u
 #define NONE_STR 0xFFFFFFFFu
 #define MAX_VALUE_DEPTH 64
 

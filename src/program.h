@@ -186,6 +186,12 @@ typedef struct kv_srcpack {
  * when errors were reported. */
 kvet_pack *kv_compile(kvet_ctx *ctx, kv_srcpack *packs, uint32_t npacks);
 void kv_program_free(kvet_pack *prog);
+/* Format 3 added a rule's override record and the packs' views, format 4
+ * the indexed lookups (keys), format 5 the builtin first_key (the builtins
+ * after it in the table moved up one index).  A file of
+ * another format is refused with a message that says to compile again:
+ * compiled packs are build outputs, never kept across kvet versions. */
+#define KV_PACKFILE_FORMAT 5u
 /* Serialize / load the compiled form (packfile.c). */
 int kv_program_serialize(const kvet_pack *prog, char **out, size_t *len);
 kvet_pack *kv_program_deserialize(kvet_ctx *ctx, const char *name, const char *data, size_t len);

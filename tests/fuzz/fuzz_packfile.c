@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0;
         }
         memcpy(buf, "KVETPACK", 8);
-        buf[8] = 4; buf[9] = 0; buf[10] = 0; buf[11] = 0;
+        buf[8] = (uint8_t)KV_PACKFILE_FORMAT; buf[9] = 0; buf[10] = 0; buf[11] = 0;
         for (int i = 0; i < 8; i++)
             buf[12 + i] = (uint8_t)((uint64_t)n >> (8 * i));
         kv_sha256 s;

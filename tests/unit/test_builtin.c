@@ -311,7 +311,7 @@ static kvet_value evalv(const char *expr)
 START_TEST(table_is_sorted_and_searchable)
 {
     size_t n = kv_builtin_count();
-    ck_assert_uint_eq(n, 56);
+    ck_assert_uint_eq(n, 57);
     for (size_t i = 0; i < n; i++) {
         const kv_builtin *b = kv_builtin_at(i);
         ck_assert_ptr_nonnull(b);
@@ -886,6 +886,20 @@ START_TEST(collections)
     EQ("get({\"x\": 1}, absent, 7)", "absent");
     EQ("get([1], \"x\")", "E get(): argument 1 must be a map, got list");
     EQ("get({}, 1)", "E get(): argument 2 must be a string, got int");
+
+    /* the first key the map has, in the list's order; a null value counts */
+    EQ("first_key({\"b\": 1, \"a\": 2}, [\"a\", \"b\"])", "string:a");
+    EQ("first_key({\"b\": 1}, [\"a\", \"b\"])", "string:b");
+    EQ("first_key({\"a\": null}, [\"a\", \"b\"])", "string:a");
+    EQ("first_key({\"a\": absent, \"b\": 1}, [\"a\", \"b\"])", "string:b");
+    EQ("first_key({\"c\": 1}, [\"a\", \"b\"])", "absent");
+    EQ("first_key({\"a\": 1}, [])", "absent");
+    EQ("first_key(absent, [\"a\"])", "absent");
+    EQ("first_key(\"a\", [\"a\"])", "absent");
+    EQ("first_key([1], [\"a\"])", "absent");
+    EQ("first_key({\"a\": 1}, absent)", "absent");
+    EQ("first_key({\"a\": 1}, \"a\")", "E first_key(): argument 2 must be a list, got string");
+    EQ("first_key({\"a\": 1}, [1, \"a\"])", "E first_key(): argument 2 must be a list of strings, got int");
 
     EQ("merge({\"a\": 1, \"b\": 2}, {\"b\": 3, \"c\": 4})", "map:{\"a\":1,\"b\":3,\"c\":4}");
     EQ("merge({\"a\": 1}, absent, {\"a\": 2})", "map:{\"a\":2}");

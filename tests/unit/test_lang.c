@@ -1764,7 +1764,8 @@ START_TEST(regression_fuzz_packfiles)
         ck_assert(size > 0 && (data[0] & 1));
         size_t len = 52 + size - 1;
         unsigned char *buf = malloc(len);
-        memcpy(buf, "KVETPACK\x04\0\0\0", 12);
+        memcpy(buf, "KVETPACK\0\0\0\0", 12);
+        buf[8] = (unsigned char)KV_PACKFILE_FORMAT;
         for (int i = 0; i < 8; i++)
             buf[12 + i] = (unsigned char)((uint64_t)(size - 1) >> (8 * i));
         kv_sha256 s;
