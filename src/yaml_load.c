@@ -681,7 +681,7 @@ static const char *source_comment(const char *p, const char *end, size_t *n)
  * rising order, so the count goes on from the last one. */
 static size_t byte_at(loader *L, size_t index)
 {
-    if (index < L->ci_char || L->ci_byte < L->bom) {
+    if (index < L->ci_char) {
         L->ci_char = 0;
         L->ci_byte = L->bom;
     }
@@ -693,6 +693,7 @@ static size_t byte_at(loader *L, size_t index)
     }
     return L->ci_byte;
 }
+
 /* Look at the text between documents, up to `upto`, for the last
  * `# Source:` line: the next document belongs to its path. */
 static void attribute(loader *L, size_t index)
@@ -878,6 +879,7 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
         yaml_parser_set_input_string(&parser, head, L.len);
     } else {
         L.bom = L.len >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF ? 3 : 0;
+        L.ci_byte = L.bom;
         yl_scan(&L.lines, L.data, 0, 1, L.len, true, L.bom > 0);
         yaml_parser_set_input_string(&parser, head, L.len);
     }
