@@ -137,14 +137,17 @@ void yl_pos(const yaml_lines *y, size_t mline, size_t mcol, uint32_t *line, uint
 
 void yl_forget(yaml_lines *y, size_t mline)
 {
-    size_t k = 0;
-    while (k < y->n && y->v[k].yline < mline)
-        k++;
-    if (!k)
+    /* forgotten breaks stay in v, where yl_pos still counts them, until
+     * they are half of it: a text of many short documents is not moved
+     * along once per document */
+    while (y->dead < y->n && y->v[y->dead].yline < mline)
+        y->dead++;
+    if (y->dead < 64 || y->dead * 2 < y->n)
         return;
-    memmove(y->v, y->v + k, (y->n - k) * sizeof *y->v);
-    y->n -= k;
-    y->forgotten += k;
+    memmove(y->v, y->v + y->dead, (y->n - y->dead) * sizeof *y->v);
+    y->n -= y->dead;
+    y->forgotten += y->dead;
+    y->dead = 0;
 }
 
 void yl_free(yaml_lines *y)

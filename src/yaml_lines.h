@@ -26,7 +26,8 @@ typedef struct yl_break {
 typedef struct yaml_lines {
     yl_break *v;             /* in text order */
     size_t n, cap;
-    size_t forgotten;        /* breaks before v[0] (yl_forget) */
+    size_t dead;             /* v[0..dead) are forgotten, still counted (yl_forget) */
+    size_t forgotten;        /* breaks before v[0], dropped from v */
     size_t at;               /* the text is scanned up to this offset */
     bool active;             /* a break was found: the scan follows every line since */
     uint32_t yline;          /* when active: libyaml's 0-based line at `at` */

@@ -802,6 +802,12 @@ static bool win_more(ywin *w)
     size_t n = kv_read_more(w->f, &w->buf, &w->cap, &w->end, w->chunk, &oom);
     w->text.data = w->buf;
     w->text.len = w->end;
+    /* UTF-16 (libyaml reads it when it starts with its byte order mark):
+     * libyaml's lines are taken as they are, as for a whole text */
+    if (w->lines && w->base == 0 && w->end >= 2 &&
+        (((unsigned char)w->buf[0] == 0xFE && (unsigned char)w->buf[1] == 0xFF) ||
+         ((unsigned char)w->buf[0] == 0xFF && (unsigned char)w->buf[1] == 0xFE)))
+        w->lines = NULL;
     if (w->lines && !oom)
         yl_scan(w->lines, w->buf, w->base, w->text.line, w->base + w->end, n == 0, false);
     if (oom || (n == 0 && ferror(w->f)))

@@ -1278,6 +1278,53 @@ START_TEST(yaml_window_as_whole)
         write_file(path, no[c], strlen(no[c]));
         ck_assert_msg(!kv_yaml_windowable(path), "case %zu: windowable", c);
     }
+    /* many documents, each with breaks LF does not count: those before a
+     * document are forgotten as the window moves on */
+    {
+        kv_buf many;
+        kv_buf_init(&many);
+        for (int i = 0; i < 300; i++)
+            kv_buf_printf(&many, "apiVersion: v1\nkind: K%d\nmetadata: {name: \"a\xE2\x80\xA8" "b\"}\r"
+                          "spec: {v: %d}\n---\n", i, i);
+        kv_buf_puts(&many, "apiVersion: v1\nkind: Last\nmetadata: {name: [x}\n");
+        write_file(path, many.data, many.len);
+        kv_buf_free(&many);
+        bool windowed;
+        char *whole = load_report(ctx, path, 0, &windowed);
+        /* 300 documents of 4 LF lines, then the error on the third line of the last */
+        ck_assert_ptr_nonnull(strstr(whole, "in.yaml:1203:20: error"));
+        for (size_t k = 0; k < sizeof windows / sizeof *windows; k++) {
+            char *part = load_report(ctx, path, windows[k], &windowed);
+            ck_assert_msg(!strcmp(whole, part), "many, window %zu:\n%.2000s", windows[k], part);
+            free(part);
+        }
+        free(whole);
+    }
+    /* UTF-16 with CRLF (what Windows PowerShell's `>` writes): its CR and
+     * LF bytes are followed by NULs, and are no lone CRs */
+    {
+        const char *utf8 = "apiVersion: v1\r\nkind: A\r\n---\r\n"
+                           "apiVersion: v1\r\nkind: B\r\nmetadata: {name: x: y}\r\n";
+        char utf16[256];
+        size_t n = 0;
+        utf16[n++] = (char)0xFF;
+        utf16[n++] = (char)0xFE;
+        for (const char *c = utf8; *c; c++) {
+            utf16[n++] = *c;
+            utf16[n++] = 0;
+        }
+        write_file(path, utf16, n);
+        bool windowed;
+        char *whole = load_report(ctx, path, 0, &windowed);
+        ck_assert_ptr_nonnull(strstr(whole, "in.yaml:6:19: error"));
+        for (size_t k = 0; k < sizeof windows / sizeof *windows; k++) {
+            char *part = load_report(ctx, path, windows[k], &windowed);
+            ck_assert_msg(windowed, "UTF-16, window %zu: not windowed", windows[k]);
+            ck_assert_msg(!strcmp(whole, part), "UTF-16, window %zu:\n%s\n--- whole:\n%s", windows[k], part, whole);
+            free(part);
+        }
+        free(whole);
+    }
     /* libyaml counts characters, not bytes: a literal block scalar after
      * multi-byte text still finds where its lines start */
     for (int nonascii = 0; nonascii < 2; nonascii++) {
