@@ -142,18 +142,23 @@ const char *kv_source_name(const kvet_ctx *ctx, uint32_t id)
     return ctx->sources[id];
 }
 
-/* The width of a line break other than LF and CRLF at s (a lone CR, NEL,
- * LS, PS), or 0.  Lines are counted by LF (yaml_lines.h): inside one, such
- * a break is shown as a space, so that the caret still lines up. */
-static size_t other_break(const unsigned char *s)
+int kv_other_break(const unsigned char *s, size_t n, bool final)
 {
-    if (s[0] == '\r')
-        return s[1] != '\n' && s[1] != '\0';
-    if (s[0] == 0xC2 && s[1] == 0x85)
-        return 2;
-    if (s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0xA8 || s[2] == 0xA9))
-        return 3;
-    return 0;
+    switch (s[0]) {
+    case '\r': /* CRLF is one break, which LF counts */
+        if (n < 2)
+            return final ? 1 : -1;
+        return s[1] == '\n' ? 0 : 1;
+    case 0xC2: /* NEL */
+        if (n < 2)
+            return final ? 0 : -1;
+        return s[1] == 0x85 ? 2 : 0;
+    case 0xE2: /* LS, PS */
+        if (n < 3)
+            return final || (n == 2 && s[1] != 0x80) ? 0 : -1;
+        return s[1] == 0x80 && (s[2] == 0xA8 || s[2] == 0xA9) ? 3 : 0;
+    default: return 0;
+    }
 }
 
 static char *dup_line(const char *s)
@@ -166,10 +171,11 @@ static char *dup_line(const char *s)
     char *out = malloc((size_t)(e - s) + 1);
     if (!out)
         return NULL;
-    /* tabs become spaces so the caret lines up */
+    /* tabs, and the line breaks LF does not count, become spaces so the
+     * caret lines up */
     size_t n = 0;
     for (const char *p = s; p < e;) {
-        size_t w = other_break((const unsigned char *)p);
+        int w = kv_other_break((const unsigned char *)p, strnlen(p, 3), true);
         out[n++] = w || *p == '\t' ? ' ' : *p;
         p += w ? w : 1;
     }

@@ -76,6 +76,11 @@ void kv_diag_release(kvet_diag *d);
 
 /* Find the text of line `line` (1-based) in a buffer; NULL if out of range. */
 const char *kv_line_start(const char *text, size_t len, uint32_t line);
+/* The width of a line break other than LF and CRLF at s, with n bytes held
+ * from there: a lone CR, NEL (U+0085), LS (U+2028) or PS (U+2029), which
+ * YAML counts and kvet's lines do not (yaml_lines.h); 0 for none, -1 when
+ * the bytes after s[0] are needed to tell (unless `final`: nothing follows). */
+int kv_other_break(const unsigned char *s, size_t n, bool final);
 
 /* Levenshtein distance, capped, for "did you mean" hints. */
 size_t kv_edit_distance(const char *a, const char *b);

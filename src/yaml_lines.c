@@ -4,29 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctx.h"
 #include "yaml_lines.h"
-
-/* The width of a break libyaml counts and LF does not at s[0], with n
- * bytes held from there (final: nothing follows them): 0 for none, -1 when
- * the bytes after s[0] are needed to tell. */
-static int odd_break(const unsigned char *s, size_t n, bool final)
-{
-    switch (s[0]) {
-    case '\r': /* CRLF is one break, which LF counts */
-        if (n < 2)
-            return final ? 1 : -1;
-        return s[1] == '\n' ? 0 : 1;
-    case 0xC2: /* NEL */
-        if (n < 2)
-            return final ? 0 : -1;
-        return s[1] == 0x85 ? 2 : 0;
-    case 0xE2: /* LS, PS */
-        if (n < 3)
-            return final || (n == 2 && s[1] != 0x80) ? 0 : -1;
-        return s[1] == 0x80 && (s[2] == 0xA8 || s[2] == 0xA9) ? 3 : 0;
-    default: return 0;
-    }
-}
 
 static void record(yaml_lines *y)
 {
@@ -64,7 +43,7 @@ void yl_scan(yaml_lines *y, const char *buf, size_t base, uint32_t line0, size_t
                 y->at = upto;
                 return;
             }
-            int w = odd_break(p, (size_t)(e - p), final);
+            int w = kv_other_break(p, (size_t)(e - p), final);
             if (w < 0) {
                 y->at = base + (size_t)(p - b0);
                 return;
@@ -103,7 +82,7 @@ void yl_scan(yaml_lines *y, const char *buf, size_t base, uint32_t line0, size_t
             continue;
         }
         if (c == '\r' || c == 0xC2 || c == 0xE2) {
-            int w = odd_break(p, (size_t)(e - p), final);
+            int w = kv_other_break(p, (size_t)(e - p), final);
             if (w < 0)
                 break;
             if (w > 0) {

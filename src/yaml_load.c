@@ -795,6 +795,15 @@ static void report_parser_error(loader *L, yaml_parser_t *p)
         error_at(L, line, col, "invalid YAML: %s", problem);
 }
 
+/* Does the text start with UTF-16's byte order mark (n bytes held)?  libyaml
+ * then reads it as UTF-16, and its lines are taken as they are: the bytes
+ * of its CRLFs would look like lone CRs to yaml_lines. */
+static bool utf16(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    return n >= 2 && ((u[0] == 0xFE && u[1] == 0xFF) || (u[0] == 0xFF && u[1] == 0xFE));
+}
+
 /* Read a chunk more into the window: false at the end or on an error. */
 static bool win_more(ywin *w)
 {
@@ -802,11 +811,7 @@ static bool win_more(ywin *w)
     size_t n = kv_read_more(w->f, &w->buf, &w->cap, &w->end, w->chunk, &oom);
     w->text.data = w->buf;
     w->text.len = w->end;
-    /* UTF-16 (libyaml reads it when it starts with its byte order mark):
-     * libyaml's lines are taken as they are, as for a whole text */
-    if (w->lines && w->base == 0 && w->end >= 2 &&
-        (((unsigned char)w->buf[0] == 0xFE && (unsigned char)w->buf[1] == 0xFF) ||
-         ((unsigned char)w->buf[0] == 0xFF && (unsigned char)w->buf[1] == 0xFE)))
+    if (w->lines && w->base == 0 && utf16(w->buf, w->end))
         w->lines = NULL;
     if (w->lines && !oom)
         yl_scan(w->lines, w->buf, w->base, w->text.line, w->base + w->end, n == 0, false);
@@ -880,8 +885,7 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
     if (L.win) {
         L.win->lines = &L.lines;
         yaml_parser_set_input(&parser, win_read, L.win);
-    } else if (L.len >= 2 && ((head[0] == 0xFE && head[1] == 0xFF) || (head[0] == 0xFF && head[1] == 0xFE))) {
-        /* UTF-16: libyaml's lines and columns are taken as they are */
+    } else if (utf16(L.data, L.len)) {
         yaml_parser_set_input_string(&parser, head, L.len);
     } else {
         L.bom = L.len >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF ? 3 : 0;
