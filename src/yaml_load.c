@@ -334,6 +334,41 @@ static int parse_yaml_float(const char *s, size_t n, double *out)
     return 0;
 }
 
+/* Does the block scalar whose indicator is on LF line `line` and which ends
+ * at libyaml's mark `end` hold a lone CR or a NEL?  libyaml makes either a
+ * newline of the value, so the value's lines would no longer be the
+ * manifest's (LS and PS it keeps as they are, and both counts skip them). */
+static bool block_has_other_newline(loader *L, uint32_t line, yaml_mark_t end)
+{
+    if (!L->lines.n && !L->lines.forgotten)
+        return false; /* the text has no break that LF does not count */
+    uint32_t eline, ecol;
+    at_mark(L, end, &eline, &ecol);
+    size_t from = line_offset(L, line), len = text_len(L);
+    size_t to = eline > line ? line_offset(L, eline) : from;
+    if (from == SIZE_MAX)
+        return false;
+    if (to == SIZE_MAX)
+        to = len;
+    else if (ecol > 1) /* it ends inside that line: at the end of the text */
+        while (to < len && text_at(L, to) != '\n')
+            to++;
+    for (size_t i = from; i < to; i++) {
+        unsigned char c[3] = {(unsigned char)text_at(L, i), 0, 0};
+        if (c[0] != '\r' && c[0] != 0xC2)
+            continue;
+        size_t n = 1;
+        while (n < 3 && i + n < len) {
+            c[n] = (unsigned char)text_at(L, i + n);
+            n++;
+        }
+        int w = kv_other_break(c, n, i + n >= len);
+        if (w == 1 || w == 2)
+            return true;
+    }
+    return false;
+}
+
 /* line, col: where the scalar starts */
 static kvet_value scalar_value(loader *L, const yaml_event_t *ev, uint32_t line, uint32_t col)
 {
@@ -404,7 +439,7 @@ static kvet_value scalar_value(loader *L, const yaml_event_t *ev, uint32_t line,
                 while (k < len && text_at(L, k) == ' ')
                     k++;
                 if (k >= len || text_at(L, k) != '\n') {
-                    if (k - lstart < 0xFFFF) {
+                    if (k - lstart < 0xFFFF && !block_has_other_newline(L, line, ev->end_mark)) {
                         v.flags |= KVET_VF_LITERAL;
                         v.reserved = (uint16_t)(k - lstart + 1);
                     }

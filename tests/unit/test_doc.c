@@ -15,6 +15,7 @@
 #include "strbuf.h"
 #include "value.h"
 #include "pathglob.h"
+#include "yaml_value.h"
 
 typedef struct docs {
     kvet_value v[16];
@@ -234,6 +235,47 @@ START_TEST(yaml_positions_count_lines_by_lf)
     ck_assert_str_eq(first_error(ctx), "1:9: invalid YAML: mapping values are not allowed in this context");
     ck_assert_str_eq(d->excerpt, "a: \"x y\": : b");
     kvet_diag_clear(ctx);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
+/* yaml() of a literal block scalar places its values on the manifest's
+ * lines, which holds while the value's newlines are the manifest's LFs.
+ * libyaml also makes a newline of a lone CR or a NEL there, so such a
+ * block places what it holds at the block itself, as a quoted string does. */
+START_TEST(yaml_literal_block_lines)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    kvet_limits lim = kvet_default_limits();
+    kv_arena a;
+    kv_arena_init(&a);
+    docs ds;
+    static const struct {
+        const char *text;
+        bool literal;     /* the block keeps the manifest's lines */
+        const char *b;    /* where yaml(cfg) puts b */
+    } cases[] = {
+        {"x: 0\ncfg: |\n  a: 1\n  b: 2\n", true, "4:6"},
+        {"x: 0\ncfg: |\n  a: 1\xC2\x85  b: 2\n  c: 3\n", false, "2:6"},   /* NEL */
+        {"x: 0\ncfg: |\n  a: 1\r  b: 2\n  c: 3\n", false, "2:6"},       /* a lone CR */
+        {"x: 0\ncfg: |\n  a: 1\r\n  b: 2\r\n", true, "4:6"},            /* CRLF */
+        {"x: \"\xC2\x85\"\ncfg: |\n  a: 1\n  b: 2\n", true, "4:6"},      /* a NEL before the block */
+        {"cfg: |\n  a: 1\n  b: 2\nx: \"\xC2\x85\"\n", true, "3:6"},      /* and after it */
+        {"cfg: |\n  a: 1\n  b: 2\r", false, "1:6"},                        /* at the end of the text */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ck_assert_int_eq(load(ctx, "t.yaml", cases[i].text, strlen(cases[i].text), &ds), 0);
+        ck_assert_int_eq(ds.n, 1);
+        kvet_value cfg = get(ds.v[0], "cfg"), out;
+        ck_assert_msg(!(cfg.flags & KVET_VF_LITERAL) == !cases[i].literal, "case %zu", i);
+        char msg[256], gomsg[256];
+        uint32_t line, col;
+        ck_assert_int_eq(kv_yaml_value(&cfg, &lim, &a, &out, msg, sizeof msg, &line, &col, gomsg, sizeof gomsg), 0);
+        ck_assert_msg(!strcmp(pos(get(out, "b")), cases[i].b), "case %zu: %s, not %s", i, pos(get(out, "b")),
+                      cases[i].b);
+        drop(&ds);
+    }
+    kv_arena_free(&a);
     kvet_ctx_free(ctx);
 }
 END_TEST
@@ -1351,6 +1393,7 @@ static Suite *doc_suite(void)
     tcase_add_test(tc, yaml_words_by_length_and_first_byte);
     tcase_add_test(tc, yaml_positions_and_streams);
     tcase_add_test(tc, yaml_positions_count_lines_by_lf);
+    tcase_add_test(tc, yaml_literal_block_lines);
     tcase_add_test(tc, yaml_anchors_and_merge_keys);
     tcase_add_test(tc, yaml_duplicate_keys);
     tcase_add_test(tc, yaml_billion_laughs);
