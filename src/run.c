@@ -229,6 +229,7 @@ typedef struct run {
      * each context has its own) */
     kv_memo *memo;
     kv_regex_cache *regex;
+    const kv_env_plan *plan;   /* what every context's env shares, made once */
     bool stream;               /* resources go to kvet_inputs.on_resource, unit by unit */
 
     unit *units; size_t nunits, capunits;
@@ -1421,7 +1422,7 @@ static bool make_vm(run *r, context *c, const kv_vm_hooks *hooks)
         r->memo = kv_memo_new();
     if (!r->regex)
         r->regex = kv_regex_cache_new();
-    c->vm = kv_env_new(r->ctx, r->prog, hooks, r->regex);
+    c->vm = kv_env_new(r->ctx, r->prog, r->plan, hooks, r->regex);
     c->ev = c->vm ? kv_eval_new(c->vm) : NULL;
     if (!c->ev)
         return false;
@@ -3303,6 +3304,8 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     r.stream = in->on_resource && !in->want_trace && !in->coverage;
     kv_arena_init(&r.index_arena);
     kv_arena_init(&r.ns_arena);
+    kv_env_plan *plan = kv_env_plan_new(pack);
+    r.plan = plan;
     ri->pub.rule_evaluated = calloc(pack->nrules + 1, sizeof(size_t));
     ri->pub.rule_findings = calloc(pack->nrules + 1, sizeof(size_t));
     ri->pub.rule_passed = calloc(pack->nrules + 1, sizeof(size_t));
@@ -3310,8 +3313,8 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     ri->pub.derive_valued = calloc(pack->nderives + 1, sizeof(size_t));
     char **files = NULL, **cluster = NULL;
     size_t nfiles = 0, ncluster = 0, *origin = NULL;
-    if (!ri->pub.rule_evaluated || !ri->pub.rule_findings || !ri->pub.rule_passed || !ri->pub.derive_applied ||
-        !ri->pub.derive_valued) {
+    if (!plan || !ri->pub.rule_evaluated || !ri->pub.rule_findings || !ri->pub.rule_passed ||
+        !ri->pub.derive_applied || !ri->pub.derive_valued) {
         r.oom = true;
         goto done;
     }
@@ -3550,6 +3553,7 @@ done:
     for (size_t i = 0; i < r.ncontexts; i++)
         free_context(&r, r.contexts[i]);
     free(r.contexts);
+    kv_env_plan_free(plan); /* after the envs made with it */
     kv_memo_free(r.memo);
     kv_regex_cache_free(r.regex);
     free(r.chosen);

@@ -101,8 +101,8 @@ struct kv_env {
     kvet_value *globals;
     uint8_t *global_state;
     char **global_err;
-    uint8_t *fn_memo;            /* per user function: its results may be memoized */
-    uint8_t *key_pure;           /* per indexed lookup: its key reads the document only */
+    const uint8_t *fn_memo;      /* per user function: its results may be memoized (the plan's) */
+    const uint8_t *key_pure;     /* per indexed lookup: its key reads the document only (the plan's) */
     key_cache keys;              /* the indexes built so far, or found in `share` */
     kv_key_share *share;         /* NULL: the indexes are this env's own */
     const kvet_value *params;    /* parameter values of this run's context, or NULL: the pack's */
@@ -408,9 +408,16 @@ int kv_vm_binop(kv_arena *a, int op, kvet_value x, kvet_value y, kvet_value *out
 
 static void mark_memoizable(const kvet_pack *p, uint8_t *memo, uint8_t *key_pure);
 
-static bool name_types(kv_env *env)
+/* What every env of a pack would work out the same way, once per run. */
+struct kv_env_plan {
+    uint8_t *fn_memo;
+    uint8_t *key_pure;
+    const kvet_string *type_names[KVET_MAP + 1];
+    kv_arena arena;
+};
+
+static bool name_types(kv_env_plan *plan, const kvet_pack *p)
 {
-    const kvet_pack *p = env->prog;
     for (int t = KVET_ABSENT; t <= KVET_MAP; t++) {
         const char *name = kv_type_name((kvet_type)t);
         size_t n = strlen(name);
@@ -419,14 +426,41 @@ static bool name_types(kv_env *env)
             if (p->consts[i].type == KVET_STRING && p->consts[i].u.s->len == n &&
                 !memcmp(p->consts[i].u.s->data, name, n))
                 s = p->consts[i].u.s;
-        if (!s && !(s = kv_string_new(&env->arena, name, n)))
+        if (!s && !(s = kv_string_new(&plan->arena, name, n)))
             return false;
-        env->type_names[t] = s;
+        plan->type_names[t] = s;
     }
     return true;
 }
 
-kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks, kv_regex_cache *regex)
+kv_env_plan *kv_env_plan_new(const kvet_pack *prog)
+{
+    kv_env_plan *plan = calloc(1, sizeof *plan);
+    if (!plan)
+        return NULL;
+    kv_arena_init(&plan->arena);
+    plan->fn_memo = calloc(prog->nfns + 1, 1);
+    plan->key_pure = calloc(prog->nkeys + 1, 1);
+    if (!plan->fn_memo || !plan->key_pure || !name_types(plan, prog)) {
+        kv_env_plan_free(plan);
+        return NULL;
+    }
+    mark_memoizable(prog, plan->fn_memo, plan->key_pure);
+    return plan;
+}
+
+void kv_env_plan_free(kv_env_plan *plan)
+{
+    if (!plan)
+        return;
+    free(plan->fn_memo);
+    free(plan->key_pure);
+    kv_arena_free(&plan->arena);
+    free(plan);
+}
+
+kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_env_plan *plan, const kv_vm_hooks *hooks,
+                   kv_regex_cache *regex)
 {
     kv_env *env = calloc(1, sizeof *env);
     if (!env)
@@ -439,14 +473,13 @@ kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hook
     env->globals = calloc(prog->nglobals + 1, sizeof *env->globals);
     env->global_state = calloc(prog->nglobals + 1, 1);
     env->global_err = calloc(prog->nglobals + 1, sizeof *env->global_err);
-    env->fn_memo = calloc(prog->nfns + 1, 1);
-    env->key_pure = calloc(prog->nkeys + 1, 1);
-    if (!env->regex || !env->globals || !env->global_state || !env->global_err || !env->fn_memo ||
-        !env->key_pure || !name_types(env)) {
+    if (!env->regex || !env->globals || !env->global_state || !env->global_err) {
         kv_env_free(env);
         return NULL;
     }
-    mark_memoizable(prog, env->fn_memo, env->key_pure);
+    env->fn_memo = plan->fn_memo;
+    env->key_pure = plan->key_pure;
+    memcpy(env->type_names, plan->type_names, sizeof env->type_names);
     return env;
 }
 
@@ -505,8 +538,6 @@ void kv_env_free(kv_env *env)
     free(env->globals);
     free(env->global_state);
     free(env->global_err);
-    free(env->fn_memo);
-    free(env->key_pure);
     free(env->keys.slots);
     kv_arena_free(&env->arena);
     free(env);

@@ -48,9 +48,18 @@ typedef struct kv_vm_hooks {
     uint64_t *fn_steps, *fn_calls;
 } kv_vm_hooks;
 
+/* What the envs of a pack share, worked out once (a run over many scopes
+ * makes an env for each): which functions are memoized, which lookup keys
+ * read only their document, the strings type() answers.  Read-only once
+ * made, so threads share it; it must outlive the envs made with it. */
+typedef struct kv_env_plan kv_env_plan;
+kv_env_plan *kv_env_plan_new(const kvet_pack *prog);
+void kv_env_plan_free(kv_env_plan *plan);
+
 /* regex: the compiled patterns of the env's thread, a cache that outlives
  * the env (a pattern compiles the same in every env); NULL: its own. */
-kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_vm_hooks *hooks, kv_regex_cache *regex);
+kv_env *kv_env_new(kvet_ctx *ctx, const kvet_pack *prog, const kv_env_plan *plan, const kv_vm_hooks *hooks,
+                   kv_regex_cache *regex);
 void kv_env_free(kv_env *env);
 
 /* The indexes of indexed lookups, shared by envs that evaluate in threads
