@@ -178,6 +178,8 @@ typedef struct context {
     atomic_bool *query_built;
     struct ns_index *query_ns;
     struct context *share;
+    bool retired;              /* its scope is evaluated: what it held is freed (retire_scope) */
+    struct context *scope_next; /* the next context of its scope (run.scope_ctxs) */
 } context;
 
 /* Resources by identity (group, kind, namespace, name) within a scope:
@@ -256,6 +258,9 @@ typedef struct run {
     bool ids_noted;
 
     context **contexts; size_t ncontexts, capcontexts;
+    uint32_t *scope_last;      /* per scope: its last unit, after which its contexts retire; or NULL */
+    context **scope_ctxs;      /* per scope: its contexts, linked by scope_next */
+    size_t contexts_held, contexts_held_max; /* not retired, for --stats */
     context *cur_ctx;
     /* the context chosen for a folder of a scope and environment: a choice
      * depends on nothing else, and there are as many units as files */
@@ -1514,13 +1519,19 @@ static context *new_context(run *r, const unit *u, const int winner[CFG_KINDS],
     }
     kv_env_set_params(c->vm, env_params(r, u->env));
     add_pub_context(r, c);
+    if (r->scope_ctxs) {
+        c->scope_next = r->scope_ctxs[c->scope];
+        r->scope_ctxs[c->scope] = c;
+    }
+    if (++r->contexts_held > r->contexts_held_max)
+        r->contexts_held_max = r->contexts_held;
     return c;
 }
 
-static void free_context(run *r, context *c)
+/* Free what context c holds: its VM env (the pack's top-level values for
+ * it), its evaluator and its query lists' indexes. */
+static void release_context(run *r, context *c)
 {
-    if (!c)
-        return;
     free(c->query_lists);
     free(c->query_built);
     for (uint32_t q = 0; c->query_ns && q < r->prog->nqueries; q++)
@@ -1528,6 +1539,18 @@ static void free_context(run *r, context *c)
     free(c->query_ns);
     kv_eval_free(c->ev);
     kv_env_free(c->vm);
+    c->query_lists = NULL;
+    c->query_built = NULL;
+    c->query_ns = NULL;
+    c->ev = NULL;
+    c->vm = NULL;
+}
+
+static void free_context(run *r, context *c)
+{
+    if (!c)
+        return;
+    release_context(r, c);
     free(c);
 }
 
@@ -1591,8 +1614,17 @@ static context *context_for(run *r, uint32_t unit_index)
     uint64_t h = chosen_hash(u);
     if (r->chosen_cap) {
         size_t i = chosen_find(r, u, h);
-        if (r->chosen_slot[i])
-            return r->chosen[r->chosen_slot[i] - 1].c;
+        if (r->chosen_slot[i]) {
+            struct chosen *ch = &r->chosen[r->chosen_slot[i] - 1];
+            if (!ch->c->retired)
+                return ch->c;
+            /* no later unit has a retired context's scope (retire_scope); were
+             * one to, it would get a context of its own */
+            context *c = choose_context(r, u);
+            if (c)
+                ch->c = c;
+            return c;
+        }
     }
     context *c = choose_context(r, u);
     if (c)
@@ -1613,7 +1645,7 @@ static context *choose_context(run *r, const unit *u)
         }
     for (size_t i = r->ncontexts; i > 0; i--) {
         context *c = r->contexts[i - 1];
-        if (c->scope == u->scope && c->env == u->env && !memcmp(c->winner, winner, sizeof winner))
+        if (!c->retired && c->scope == u->scope && c->env == u->env && !memcmp(c->winner, winner, sizeof winner))
             return c;
     }
     return new_context(r, u, winner, origin);
@@ -2378,6 +2410,7 @@ typedef struct worker {
     result_impl res;
     context **ctxs;            /* by the main thread's context id */
     size_t nctxs;
+    size_t retired_seen;       /* eval_pool.retired[0..retired_seen) are freed here too */
 } worker;
 
 typedef struct pool_task {
@@ -2395,6 +2428,8 @@ typedef struct eval_pool {
     worker *w;
     size_t nworkers;
     kv_key_share *keys;        /* the threads' indexes of indexed lookups, built once */
+    size_t *retired;           /* ids of the main thread's retired contexts, in order */
+    size_t nretired, capretired;
 } eval_pool;
 
 static context *worker_context(worker *w, context *mc)
@@ -2458,6 +2493,22 @@ static void worker_slice(worker *w, uint32_t ui, uint32_t si)
     sl->woom = r->oom;
 }
 
+/* In a thread, under the pool's lock: free its copies of the contexts
+ * the main thread retired since it last looked. */
+static void worker_retire(worker *w)
+{
+    const eval_pool *p = w->p;
+    for (; w->retired_seen < p->nretired; w->retired_seen++) {
+        size_t id = p->retired[w->retired_seen];
+        if (id < w->nctxs && w->ctxs[id]) {
+            if (w->own.cur_ctx == w->ctxs[id])
+                w->own.cur_ctx = NULL;
+            free_context(&w->own, w->ctxs[id]);
+            w->ctxs[id] = NULL;
+        }
+    }
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -2469,6 +2520,7 @@ static void *worker_main(void *arg)
         if (p->qhead == p->qtail)
             break;
         pool_task t = p->queue[p->qhead++ % p->qcap];
+        worker_retire(w);
         pthread_mutex_unlock(&p->mu);
         worker_slice(w, t.unit, t.slice);
         pthread_mutex_lock(&p->mu);
@@ -2644,7 +2696,61 @@ static void pool_stop(eval_pool *p)
     pthread_cond_destroy(&p->ready);
     free(p->queue);
     free(p->w);
+    free(p->retired);
     kv_key_share_free(p->keys); /* after the threads' envs, which use it */
+}
+
+/* Once unit ui is evaluated and merged, and it is the last unit of its
+ * scope, no resource is evaluated in the scope's contexts again: free what
+ * they hold, and have the threads (p, or NULL) free their copies.  A run
+ * over many scopes (a repository of many folders) then keeps VM envs only
+ * for the scopes under way, not one for every scope it has seen. */
+static void retire_scope(run *r, uint32_t ui, eval_pool *p)
+{
+    uint32_t scope = r->units[ui].scope;
+    if (!r->scope_last || r->scope_last[scope] != ui)
+        return;
+    for (context *c = r->scope_ctxs[scope]; c; c = c->scope_next) {
+        if (c->retired)
+            continue;
+        if (r->cur_ctx == c)
+            r->cur_ctx = NULL;
+        release_context(r, c);
+        c->retired = true;
+        r->contexts_held--;
+        if (!p)
+            continue;
+        /* (out of memory, the threads keep their copy until they stop) */
+        pthread_mutex_lock(&p->mu);
+        if (p->nretired == p->capretired) {
+            size_t cap = p->capretired ? 2 * p->capretired : 64;
+            size_t *v = realloc(p->retired, cap * sizeof *v);
+            if (v) {
+                p->retired = v;
+                p->capretired = cap;
+            }
+        }
+        if (p->nretired < p->capretired)
+            p->retired[p->nretired++] = c->id;
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* Each scope's last unit, for retire_scope; without memory for it nothing
+ * retires. */
+static void plan_retirement(run *r)
+{
+    r->scope_last = calloc(r->nscopes + 1, sizeof *r->scope_last);
+    r->scope_ctxs = calloc(r->nscopes + 1, sizeof *r->scope_ctxs);
+    if (!r->scope_last || !r->scope_ctxs) {
+        free(r->scope_last);
+        free(r->scope_ctxs);
+        r->scope_last = NULL;
+        r->scope_ctxs = NULL;
+        return;
+    }
+    for (uint32_t i = 0; i < r->nunits; i++)
+        r->scope_last[r->units[i].scope] = i;
 }
 
 /* Main thread, in input order: what eval_parsed_unit decides before it
@@ -2834,10 +2940,12 @@ static void eval_units_pooled(run *r, eval_pool *p, ahead *ah, uint32_t window)
             if (++ms < r->units[mu].nslices)
                 continue;
             finish_unit(r, mu);
+            retire_scope(r, mu, p);
             ms = 0;
         } else {
             /* the threads are idle: the main thread may add source names */
             load_unit(r, mu, false);
+            retire_scope(r, mu, p);
             qu++;
             blocked = false;
         }
@@ -3447,6 +3555,8 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
         }
     }
     t_pass2 = r.st ? now_s() : 0;
+    if (!r.oom)
+        plan_retirement(&r);
     /* without pass 1, the threads parse a few units ahead of evaluation:
      * twice as far as units are queued for evaluation, so the unit queued
      * next has been parsed while others were evaluated (with the same
@@ -3471,6 +3581,7 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
                 eval_parsed_unit(&r, i);
             else
                 load_unit(&r, i, false);
+            retire_scope(&r, i, NULL);
             if (threads)
                 ahead_consumed(&ah, i);
         }
@@ -3484,6 +3595,8 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
         r.st->index_s = t_group + r.t_lazy_index;
         r.st->evaluate_s = r.t_items - r.t_lazy_index;
         r.st->evaluate_rss_kb = peak_rss_kb();
+        r.st->contexts = r.ncontexts;
+        r.st->contexts_held = r.contexts_held_max;
         if (!pack->nqueries)
             r.st->parse_rss_kb = r.st->index_rss_kb = r.st->evaluate_rss_kb;
     }
@@ -3553,6 +3666,8 @@ done:
     for (size_t i = 0; i < r.ncontexts; i++)
         free_context(&r, r.contexts[i]);
     free(r.contexts);
+    free(r.scope_last);
+    free(r.scope_ctxs);
     kv_env_plan_free(plan); /* after the envs made with it */
     kv_memo_free(r.memo);
     kv_regex_cache_free(r.regex);

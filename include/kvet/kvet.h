@@ -554,6 +554,10 @@ typedef struct kvet_stats {
      * remembered from an earlier call with the same arguments is not one) */
     uint64_t *fn_steps, *fn_calls;
     size_t nfns;
+    /* evaluation contexts (a scope with its cluster configuration, each
+     * with the pack's top-level values): how many were made, and the most
+     * held at once (a scope's are freed once its last file is evaluated) */
+    size_t contexts, contexts_held;
 } kvet_stats;
 
 /* The derived values a pack defines, in evaluation order. */

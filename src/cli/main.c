@@ -1170,6 +1170,7 @@ static void print_stats(const kvet_result *res, const kvet_pack *pack, double t_
     fprintf(stderr, "stats:   %-22s %9.3f\n", "derived values, other", st->derive_s);
     fprintf(stderr, "stats: %-24s %9.3f %12.1f\n", "report", t_report, stats_rss_kb() / 1024.0);
     fprintf(stderr, "stats: %-24s %9.3f   (%zu documents evaluated)\n", "total", total, st->documents);
+    fprintf(stderr, "stats: %-24s %9zu   (at most %zu held at once)\n", "contexts", st->contexts, st->contexts_held);
     size_t top[STATS_TOP];
     size_t k = largest_times(st->rule_s, st->nrules, top, STATS_TOP);
     if (k)

@@ -289,6 +289,50 @@ START_TEST(cli_stats)
 }
 END_TEST
 
+/* A scope's contexts are freed once its last file is evaluated: a
+ * repository of many folders holds one at a time, and reports as before,
+ * with threads too. */
+START_TEST(cli_contexts_retire)
+{
+    char dir[600], path[700], args[1600];
+    snprintf(dir, sizeof dir, "%s/scopes", tmpdir);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    for (int i = 0; i < 6; i++) {
+        snprintf(path, sizeof path, "%s/app%d", dir, i);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        snprintf(path, sizeof path, "%s/app%d/svc.yaml", dir, i);
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: s%d, namespace: ns}\n"
+                   "spec:\n  template:\n    metadata:\n      annotations:\n"
+                   "        autoscaling.knative.dev/min-scale: \"%d\"\n        autoscaling.knative.dev/max-scale: \"2\"\n",
+                i, i);
+        fclose(f);
+    }
+    snprintf(args, sizeof args, "check --stats --rules rules --format json '%s'", dir);
+    outcome o = run(args, NULL);
+    contains(o.err, "stats: contexts                         6   (at most 1 held at once)");
+    snprintf(args, sizeof args, "check -j 1 --rules rules --format json '%s'", dir);
+    outcome one = run(args, NULL);
+    snprintf(args, sizeof args, "check -j 3 --rules rules --format json '%s'", dir);
+    outcome three = run(args, NULL);
+    ck_assert_int_eq(one.status, o.status);
+    ck_assert_int_eq(three.status, o.status);
+    ck_assert_str_eq(one.out, o.out);
+    ck_assert_str_eq(three.out, o.out);
+    /* app3 to app5: min-scale above max-scale, each found */
+    contains(o.out, "\"summary\": {\"resources\": 6, ");
+    for (int i = 3; i < 6; i++) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "max-scale=2 is less than min-scale=%d;", i);
+        contains(o.out, msg);
+    }
+    done(&o);
+    done(&one);
+    done(&three);
+}
+END_TEST
+
 START_TEST(cli_compile_and_load)
 {
     char path[600], args[1400];
@@ -611,6 +655,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, cli_version_and_help);
     tcase_add_test(tc, cli_exit_codes);
     tcase_add_test(tc, cli_stats);
+    tcase_add_test(tc, cli_contexts_retire);
     tcase_add_test(tc, cli_stats_functions);
     tcase_add_test(tc, cli_usage_errors);
     tcase_add_test(tc, cli_input_errors_exit_2);
