@@ -2163,7 +2163,7 @@ static int ahead_doc(void *ud, kv_doc *doc)
     if (u->ahead_oom)
         return 0;
     if (u->nown == u->capown) {
-        size_t cap = u->capown ? u->capown * 2 : 64;
+        size_t cap = u->capown ? u->capown * 2 : 4;
         parsed_doc *e = realloc(u->own, cap * sizeof *e);
         if (!e) {
             u->ahead_oom = true;
@@ -2231,6 +2231,14 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
     kv_json_plan_free(win.json);
     free(data);
     u->len = len;
+    /* pass 1 keeps every unit's list until pass 2: no room to spare */
+    if (u->nown && u->nown < u->capown) {
+        parsed_doc *e = realloc(u->own, u->nown * sizeof *e);
+        if (e) {
+            u->own = e;
+            u->capown = u->nown;
+        }
+    }
     if (!kv_diag_detach(tctx, 0, &u->diags, &u->ndiags))
         u->ahead_oom = true;
     u->ahead = AHEAD_PARSED;
