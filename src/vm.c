@@ -1973,19 +1973,36 @@ static bool block_selected(const kv_block *b, const char *kind, size_t kl, const
     return false;
 }
 
+/* Whether block b is selected, each block's selectors matched once: a
+ * block holds many rules and derived values (seen: 0 not yet, 1 no, 2 yes;
+ * NULL: match every time). */
+static bool block_selected_once(const kvet_pack *p, uint8_t *seen, uint32_t b, const kvet_string *kind,
+                                const kvet_string *api)
+{
+    if (!seen)
+        return block_selected(&p->blocks[b], kind->data, kind->len, api->data, api->len);
+    if (!seen[b])
+        seen[b] = block_selected(&p->blocks[b], kind->data, kind->len, api->data, api->len) ? 2 : 1;
+    return seen[b] == 2;
+}
+
 /* Fill s (its lists at least nderives and nrules long) for kind and api:
- * once per pair, so a block's selectors are matched again for each of its
- * derived values and rules rather than remembered. */
+ * once per pair and evaluator. */
 static void select_blocks(const kvet_pack *p, selection *s, const kvet_string *kind, const kvet_string *api)
 {
+    uint8_t small[256];
+    uint8_t *seen = p->nblocks <= sizeof small ? small : calloc(p->nblocks, 1);
+    if (seen == small)
+        memset(small, 0, p->nblocks);
     s->nderives = s->nrules = 0;
     for (uint32_t d = 0; d < p->nderives; d++)
-        if (block_selected(&p->blocks[p->derives[d].block], kind->data, kind->len, api->data, api->len))
+        if (block_selected_once(p, seen, p->derives[d].block, kind, api))
             s->derives[s->nderives++] = d;
     for (uint32_t r = 0; r < p->nrules; r++)
-        if (p->rules[r].enabled &&
-            block_selected(&p->blocks[p->rules[r].block], kind->data, kind->len, api->data, api->len))
+        if (p->rules[r].enabled && block_selected_once(p, seen, p->rules[r].block, kind, api))
             s->rules[s->nrules++] = r;
+    if (seen != small)
+        free(seen);
 }
 
 /* The selection of the resource's kind and apiVersion (both strings):
