@@ -148,6 +148,11 @@ size_t kv_read_more(FILE *f, char **buf, size_t *cap, size_t *end, size_t chunk,
  * (NULL: the path, "<stdin>" for "-").  Returns 0, or -1 after reporting. */
 int kv_read_file(kvet_ctx *ctx, const char *path, char **data, size_t *len);
 int kv_read_named(kvet_ctx *ctx, const char *path, const char *shown, char **data, size_t *len);
+/* kv_read_file, but a regular file of `large` bytes or more (within the
+ * limit) is left unread: returns 1, for the caller to read it through a
+ * window.  One fstat tells, where asking first would take a stat more for
+ * every file. */
+int kv_read_file_below(kvet_ctx *ctx, const char *path, uint64_t large, char **data, size_t *len);
 
 /* How folders are walked: paths an exclude pattern (pathglob.h) takes,
  * relative to the input folder or as walked, are not read. */

@@ -3,6 +3,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +135,7 @@ static size_t read_cap_max(uint64_t limit)
     return (size_t)limit + 1;
 }
 
-int kv_read_named(kvet_ctx *ctx, const char *path, const char *shown, char **data, size_t *len)
+static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64_t large, char **data, size_t *len)
 {
     uint64_t limit = ctx->limits.max_document_bytes;
     bool is_stdin = !strcmp(path, "-");
@@ -142,28 +143,34 @@ int kv_read_named(kvet_ctx *ctx, const char *path, const char *shown, char **dat
         shown = is_stdin ? "<stdin>" : path;
     *data = NULL;
     *len = 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f) {
+    /* a file is read with read(2), not stdio: for many small files its
+     * buffer and its own fstat cost more than the reading */
+    int fd = is_stdin ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+    if (!is_stdin && fd < 0) {
         kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "cannot open: %s", strerror(errno));
         return -1;
     }
     size_t cap_max = read_cap_max(limit);
     size_t cap = 65536;
     struct stat st;
-    if (fstat(fileno(f), &st) == 0) {
+    if (fstat(is_stdin ? fileno(stdin) : fd, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
             kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "is a folder, not a file");
             if (!is_stdin)
-                fclose(f);
+                close(fd);
             return -1;
         }
         if (S_ISREG(st.st_mode) && st.st_size > 0) {
             /* a regular file's size is known: refuse it early, and read it
              * into one allocation (a byte more shows whether it grew) */
+            if (!is_stdin && (uint64_t)st.st_size >= large && (uint64_t)st.st_size <= limit) {
+                close(fd);
+                return 1;
+            }
             if ((uint64_t)st.st_size > limit && !is_stdin) {
                 kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "file is larger than the limit of %llu bytes",
                         (unsigned long long)limit);
-                fclose(f);
+                close(fd);
                 return -1;
             }
             if ((uint64_t)st.st_size < (uint64_t)cap_max)
@@ -190,19 +197,28 @@ int kv_read_named(kvet_ctx *ctx, const char *path, const char *shown, char **dat
             buf = nb;
             cap = ncap;
         }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) {
-            if (ferror(f))
+        size_t r;
+        if (is_stdin) {
+            r = fread(buf + n, 1, cap - n, stdin);
+            if (r == 0 && ferror(stdin))
                 failure = "cannot read";
-            break;
+        } else {
+            ssize_t got = read(fd, buf + n, cap - n);
+            while (got < 0 && errno == EINTR)
+                got = read(fd, buf + n, cap - n);
+            if (got < 0)
+                failure = "cannot read";
+            r = got < 0 ? 0 : (size_t)got;
         }
+        n += r;
+        if (r == 0)
+            break;
     }
     if (!failure && (uint64_t)n > limit)
         failure = "too large";
     int err = errno;
     if (!is_stdin)
-        fclose(f);
+        close(fd);
     if (failure) {
         /* never a truncated input: past the limit nothing is read */
         if (!strcmp(failure, "too large"))
@@ -222,9 +238,19 @@ int kv_read_named(kvet_ctx *ctx, const char *path, const char *shown, char **dat
     return 0;
 }
 
+int kv_read_named(kvet_ctx *ctx, const char *path, const char *shown, char **data, size_t *len)
+{
+    return read_named(ctx, path, shown, UINT64_MAX, data, len);
+}
+
 int kv_read_file(kvet_ctx *ctx, const char *path, char **data, size_t *len)
 {
-    return kv_read_named(ctx, path, NULL, data, len);
+    return read_named(ctx, path, NULL, UINT64_MAX, data, len);
+}
+
+int kv_read_file_below(kvet_ctx *ctx, const char *path, uint64_t large, char **data, size_t *len)
+{
+    return read_named(ctx, path, NULL, large, data, len);
 }
 
 typedef struct strvec {
@@ -253,9 +279,16 @@ static void sv_push(strvec *sv, char *s)
     sv->v[sv->n++] = s;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* A folder's entry as readdir gave it: its path, and its type when the
+ * file system says (a walk over many small files need not stat each). */
+typedef struct dir_entry {
+    char *full;
+    unsigned char type;
+} dir_entry;
+
+static int cmp_entry(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const dir_entry *)a)->full, ((const dir_entry *)b)->full);
 }
 
 typedef struct visited {
@@ -339,7 +372,9 @@ static int walk(kvet_ctx *ctx, const char *root, const kv_walk_opts *o, strvec *
             free(dir);
             continue;
         }
-        strvec entries = {0};
+        dir_entry *entries = NULL;
+        size_t nentries = 0, capentries = 0;
+        bool entries_oom = false;
         struct dirent *e;
         while ((e = readdir(d))) {
             if (e->d_name[0] == '.') {
@@ -347,29 +382,44 @@ static int walk(kvet_ctx *ctx, const char *root, const kv_walk_opts *o, strvec *
                     stats->hidden++;
                 continue;
             }
+            if (nentries == capentries) {
+                size_t cap = capentries ? capentries * 2 : 16;
+                dir_entry *v = realloc(entries, cap * sizeof *v);
+                if (!v) {
+                    entries_oom = true;
+                    break;
+                }
+                entries = v;
+                capentries = cap;
+            }
             size_t len = strlen(dir) + strlen(e->d_name) + 2;
             char *full = malloc(len);
             if (!full) {
-                entries.oom = true;
+                entries_oom = true;
                 break;
             }
             snprintf(full, len, "%s%s%s", dir, has_suffix(dir, "/") ? "" : "/", e->d_name);
-            sv_push(&entries, full);
+            entries[nentries++] = (dir_entry){full, e->d_type};
         }
         closedir(d);
-        if (entries.n)
-            qsort(entries.v, entries.n, sizeof *entries.v, cmp_str);
+        if (nentries)
+            qsort(entries, nentries, sizeof *entries, cmp_entry);
         /* files in order now; sub-folders pushed in reverse so they pop in order */
         strvec subdirs = {0};
-        for (size_t i = 0; i < entries.n; i++) {
-            char *full = entries.v[i];
-            struct stat es;
-            if (stat(full, &es) != 0) {
-                free(full);
-                continue; /* a dangling link: nothing to read */
+        for (size_t i = 0; i < nentries; i++) {
+            char *full = entries[i].full;
+            bool is_dir = entries[i].type == DT_DIR, is_reg = entries[i].type == DT_REG;
+            /* a link is followed; some file systems do not say */
+            if (!is_dir && !is_reg) {
+                struct stat es;
+                if (stat(full, &es) != 0) {
+                    free(full);
+                    continue; /* a dangling link: nothing to read */
+                }
+                is_dir = S_ISDIR(es.st_mode);
+                is_reg = S_ISREG(es.st_mode);
             }
-            bool is_dir = S_ISDIR(es.st_mode);
-            bool manifest = S_ISREG(es.st_mode) && is_manifest_name(full);
+            bool manifest = is_reg && is_manifest_name(full);
             /* a folder an exclude pattern takes holds nothing to read */
             if ((is_dir || manifest) && excluded(o, walked, full + rel_at, full)) {
                 stats->excluded++;
@@ -388,8 +438,8 @@ static int walk(kvet_ctx *ctx, const char *root, const kv_walk_opts *o, strvec *
         for (size_t i = subdirs.n; i > 0; i--)
             sv_push(&todo, subdirs.v[i - 1]);
         free(subdirs.v);
-        free(entries.v);
-        if (entries.oom || subdirs.oom)
+        free(entries);
+        if (entries_oom || subdirs.oom)
             todo.oom = true;
         free(dir);
     }

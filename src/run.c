@@ -749,29 +749,25 @@ static const char *unit_name(const run *r, const unit *u)
     return input_name(r, u->path);
 }
 
-/* Read an input.  Standard input is read once, whatever the passes: its
- * text, or its failure, is remembered.  Returns 0; -1 after reporting the
- * failure; -2 for standard input that failed before (already reported). */
-static int read_input(run *r, const char *path, char **data, size_t *len, bool *owned)
+/* Read standard input, once whatever the passes: its text, or its
+ * failure, is remembered.  Returns 0; -1 after reporting the failure; -2
+ * when it failed before (already reported). */
+static int read_stdin(run *r, char **data, size_t *len)
 {
-    if (!strcmp(path, "-")) {
-        if (r->stdin_failed)
-            return -2;
-        if (!r->stdin_used) {
-            if (kv_read_named(r->ctx, "-", input_name(r, path), &r->stdin_data, &r->stdin_len) < 0) {
-                r->stdin_failed = true;
-                return -1;
-            }
-            r->stdin_used = true;
+    if (r->stdin_failed)
+        return -2;
+    if (!r->stdin_used) {
+        if (kv_read_named(r->ctx, "-", input_name(r, "-"), &r->stdin_data, &r->stdin_len) < 0) {
+            r->stdin_failed = true;
+            return -1;
         }
-        *data = r->stdin_data;
-        *len = r->stdin_len;
-        *owned = false;
-        return 0;
+        r->stdin_used = true;
     }
-    *owned = true;
-    return kv_read_file(r->ctx, path, data, len);
+    *data = r->stdin_data;
+    *len = r->stdin_len;
+    return 0;
 }
+
 
 static bool str_eq(kvet_value v, const char *s)
 {
@@ -2043,6 +2039,19 @@ static windowed window_for(kvet_ctx *ctx, const char *path, size_t *size)
     return w;
 }
 
+/* Read a unit's file whole, or set *win to read it through a window (a
+ * large file): 0, or -1 after reporting, as read_input. */
+static int read_unit_file(kvet_ctx *ctx, const char *path, windowed *win, char **data, size_t *len)
+{
+    int rc = kv_read_file_below(ctx, path, WINDOW_MIN, data, len);
+    if (rc != 1)
+        return rc;
+    *win = window_for(ctx, path, len);
+    if (win->json || win->yaml)
+        return 0;
+    return kv_read_file(ctx, path, data, len);
+}
+
 /* kv_load_manifests, of the text or through the window; YAML documents are
  * built in `into` when it is not NULL */
 static void load_manifests(kvet_ctx *ctx, windowed *w, const char *path, const char *name, uint32_t src,
@@ -2066,11 +2075,11 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     bool owned = false;
     size_t before = kvet_diag_count(r->ctx);
     r->cur_unit = ui;
-    windowed win = u->path ? window_for(r->ctx, u->path, &len) : (windowed){NULL, false};
-    if (win.json || win.yaml) {
-        /* read as it is loaded */
-    } else if (u->path) {
-        int rc = read_input(r, u->path, &data, &len, &owned);
+    windowed win = {NULL, false};
+    if (u->path) {
+        /* a large file is read through a window as it is loaded */
+        owned = strcmp(u->path, "-") != 0;
+        int rc = owned ? read_unit_file(r->ctx, u->path, &win, &data, &len) : read_stdin(r, &data, &len);
         if (rc < 0) {
             /* a file is read again in pass 2, which reports it; stdin is not */
             if (indexing && strcmp(u->path, "-") != 0)
@@ -2217,8 +2226,8 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
     }
     char *data = NULL;
     size_t len = 0;
-    windowed win = window_for(tctx, u->path, &len);
-    if (!win.json && !win.yaml && kv_read_file(tctx, u->path, &data, &len) < 0) {
+    windowed win = {NULL, false};
+    if (read_unit_file(tctx, u->path, &win, &data, &len) < 0) {
         kv_diag_truncate(tctx, 0);
         u->ahead = AHEAD_UNREAD;
         return;

@@ -601,23 +601,27 @@ START_TEST(inputs_walk_and_limits)
     char path[256], cmd[600];
     snprintf(cmd, sizeof cmd,
              "mkdir -p %s/b/c %s/a %s/.hidden && touch %s/z.yaml %s/b/c/x.yml %s/a/y.json %s/a/readme.md %s/.hidden/h.yaml "
-             "%s/b/w.yaml && ln -s .. %s/b/loop",
-             dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
+             "%s/b/w.yaml && ln -s .. %s/b/loop && ln -s ../z.yaml %s/a/link.yaml && ln -s nowhere.yaml %s/a/gone.yaml",
+             dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
     ck_assert_int_eq(system(cmd), 0);
     kvet_ctx *ctx = kvet_ctx_new();
     const char *paths[] = {dir};
     char **out;
     size_t n;
     ck_assert_int_eq(kv_expand_inputs(ctx, paths, 1, &out, &n), 0);
-    ck_assert_uint_eq(n, 4);
+    /* a link to a file is read (readdir says only that it is a link); a
+     * dangling one is not */
+    ck_assert_uint_eq(n, 5);
     snprintf(path, sizeof path, "%s/z.yaml", dir);
     ck_assert_str_eq(out[0], path);
-    snprintf(path, sizeof path, "%s/a/y.json", dir);
+    snprintf(path, sizeof path, "%s/a/link.yaml", dir);
     ck_assert_str_eq(out[1], path);
-    snprintf(path, sizeof path, "%s/b/w.yaml", dir);
+    snprintf(path, sizeof path, "%s/a/y.json", dir);
     ck_assert_str_eq(out[2], path);
-    snprintf(path, sizeof path, "%s/b/c/x.yml", dir);
+    snprintf(path, sizeof path, "%s/b/w.yaml", dir);
     ck_assert_str_eq(out[3], path);
+    snprintf(path, sizeof path, "%s/b/c/x.yml", dir);
+    ck_assert_str_eq(out[4], path);
     kv_free_strings(out, n);
     /* a missing path is an error naming it */
     const char *missing[] = {"/nonexistent/kvet"};
@@ -638,6 +642,23 @@ START_TEST(inputs_walk_and_limits)
     ck_assert_int_eq(kv_read_file(ctx, path, &data, &len), -1);
     ck_assert_str_eq(first_error(ctx), "0:0: file is larger than the limit of 10 bytes");
     kvet_diag_clear(ctx);
+    /* over the limit, a file is refused even where a large one is left to
+     * a window; within it, one of `large` bytes or more is left unread */
+    ck_assert_int_eq(kv_read_file_below(ctx, path, 5, &data, &len), -1);
+    ck_assert_str_eq(first_error(ctx), "0:0: file is larger than the limit of 10 bytes");
+    kvet_diag_clear(ctx);
+    l.max_document_bytes = 100;
+    kvet_ctx_set_limits(ctx, &l);
+    data = NULL;
+    ck_assert_int_eq(kv_read_file_below(ctx, path, 24, &data, &len), 1);
+    ck_assert_ptr_null(data);
+    ck_assert_int_eq(kvet_diag_count(ctx), 0);
+    ck_assert_int_eq(kv_read_file_below(ctx, path, 25, &data, &len), 0);
+    ck_assert_uint_eq(len, 24);
+    ck_assert_str_eq(data, "a: 12345678901234567890\n");
+    free(data);
+    l.max_document_bytes = 10;
+    kvet_ctx_set_limits(ctx, &l);
     snprintf(path, sizeof path, "%s/b", dir);
     ck_assert_int_eq(kv_read_file(ctx, path, &data, &len), -1);
     ck_assert_str_eq(first_error(ctx), "0:0: is a folder, not a file");
