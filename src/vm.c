@@ -1420,9 +1420,14 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             ev->ltop += p->chunks[p->globals[a].chunk].nlocals;
             kvet_value v;
             ev->nested++;
-            ev->steps = steps;
+            /* a top-level value has a step budget of its own and costs the
+             * document that asks for it first nothing: with -j each thread
+             * computes it for a different first document, and which one
+             * that is must not decide whether that document's limit is
+             * reached */
+            ev->steps = 0;
             int rc = run_chunk(ev, p->globals[a].chunk, gbase, &v);
-            steps = ev->steps;
+            ev->steps = steps;
             ev->nested--;
             ev->ltop = gbase;
             ev->arena = saved;

@@ -699,6 +699,39 @@ START_TEST(eval_step_limit)
     ck_assert_int_eq(res->resources[0].not_evaluated, 1);
     kvet_result_free(res);
     kvet_pack_free(p);
+    /* a top-level value counts its steps apart: the first document to ask
+     * for it pays nothing more than the others (with -j, each thread has
+     * a different first document), and one over the limit by itself fails
+     * every document that reads it */
+    const char *three = th_write("three.yaml", "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: a}\n---\n"
+                                               "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: b}\n---\n"
+                                               "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: c}\n");
+    kvet_inputs in3 = {.paths = &three, .npaths = 1};
+    p = th_compile(ctx, PACK "fn loop(n) = 0 when n == 0 else loop(n - 1)\n"
+                            "let g = loop(90)\n"
+                            "for Service as s { derive x = g + loop(90) }\n", &diags);
+    free(diags);
+    ck_assert_ptr_nonnull(p);
+    res = kvet_check(ctx, p, &in3);
+    ck_assert_uint_eq(res->nerrors, 0);
+    ck_assert_uint_eq(res->nresources, 3);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_int_eq(res->resources[i].not_evaluated, 0);
+    kvet_result_free(res);
+    kvet_pack_free(p);
+    p = th_compile(ctx, PACK "fn loop(n) = 0 when n == 0 else loop(n - 1)\n"
+                            "let g = loop(200)\n"
+                            "for Service as s { derive x = g }\n", &diags);
+    free(diags);
+    ck_assert_ptr_nonnull(p);
+    res = kvet_check(ctx, p, &in3);
+    ck_assert_uint_eq(res->nerrors, 3);
+    for (size_t i = 0; i < 3; i++) {
+        th_assert_contains(res->errors[i].message, "evaluation step limit (1000) exceeded");
+        ck_assert_int_eq(res->resources[i].not_evaluated, 1);
+    }
+    kvet_result_free(res);
+    kvet_pack_free(p);
     kvet_ctx_free(ctx);
 }
 END_TEST
