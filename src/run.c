@@ -103,11 +103,30 @@ typedef struct slice {
     kvet_error *werr;
     size_t nwerr;
     bool woom;
-    bool done;                     /* under eval_pool.mu */
+    bool done;                     /* atomic: set by the thread that evaluated it */
     kv_arena outa;                 /* its resources' strings and values, when streamed */
 } slice;
 
 enum { SLICE_JOBS = 256 };
+
+/* With -j, a thread that has just parsed a file of fewer than AHEAD_SMALL
+ * bytes takes up to AHEAD_TAKE files at once, and a thread that evaluates
+ * takes queued slices of small files together, up to SLICE_JOBS documents:
+ * for many small files, a lock and a wake-up for each cost more than
+ * parsing or evaluating it.  Large files are still taken one at a time. */
+enum { AHEAD_TAKE = 8, AHEAD_SMALL = 64 << 10, POOL_TAKE = 8 };
+
+/* Wake the main thread waiting on `cv` under `mu` for what this thread
+ * has just published (ahead_wait, pool_wait).  Taking the lock once makes
+ * sure the waiter is in its wait, not between its check and the wait;
+ * signalling after releasing it spares the woken thread waiting for the
+ * lock again. */
+static void wake_waiter(pthread_mutex_t *mu, pthread_cond_t *cv)
+{
+    pthread_mutex_lock(mu);
+    pthread_mutex_unlock(mu);
+    pthread_cond_signal(cv);
+}
 
 /* A document of a unit given to a thread: its root as evaluated, and
  * whether it is left out (JOB_*). */
@@ -2142,13 +2161,15 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
 typedef struct ahead {
     run *r;
     pthread_mutex_t mu;
-    pthread_cond_t ready;      /* a unit is done */
+    pthread_cond_t ready;      /* the unit the main thread waits for is done */
     pthread_cond_t room;       /* limit moved on, or stop */
     uint32_t next, limit, window;
-    uint8_t *done;             /* per unit */
+    uint32_t awaited;          /* atomic: the unit the main thread waits for, or UINT32_MAX */
+    uint8_t *done;             /* per unit, atomic */
     bool stop;
     pthread_t *threads;
     size_t nthreads;
+    unsigned jobs;             /* threads asked for (nthreads grows as they start) */
     /* per thread: the index's copies of the documents it parsed (pass 1),
      * adopted by the index once the threads are done; a thread's string
      * set shares strings among them */
@@ -2263,6 +2284,7 @@ static void *ahead_main(void *arg)
     kv_strset strs = {0};
     kv_arena scratch;
     kv_arena_init(&scratch);
+    bool small = false;        /* the last file this thread parsed */
     pthread_mutex_lock(&a->mu);
     kv_arena *copies = &a->copies[a->ncopies++];
     for (;;) {
@@ -2270,15 +2292,32 @@ static void *ahead_main(void *arg)
             pthread_cond_wait(&a->room, &a->mu);
         if (a->stop || a->next >= r->nunits)
             break;
-        uint32_t i = a->next++;
+        /* after a small file, a few at a time, as long as the window has
+         * room for each thread's share */
+        uint32_t take = small ? (a->limit - a->next) / (2 * a->jobs) : 1;
+        take = take < 1 ? 1 : take > AHEAD_TAKE ? AHEAD_TAKE : take;
+        if (take > r->nunits - a->next)
+            take = r->nunits - a->next;
+        uint32_t first = a->next;
+        a->next += take;
+        bool more = a->next < a->limit && a->next < r->nunits;
         pthread_mutex_unlock(&a->mu);
-        if (tctx)
-            parse_ahead(r, tctx, copies, &strs, &scratch, &r->units[i]);
-        else
-            r->units[i].ahead_oom = true;
+        /* room for more: the next thread wakes (one at a time, not all
+         * to fight for the lock) */
+        if (more)
+            pthread_cond_signal(&a->room);
+        for (uint32_t i = first; i < first + take; i++) {
+            if (tctx)
+                parse_ahead(r, tctx, copies, &strs, &scratch, &r->units[i]);
+            else
+                r->units[i].ahead_oom = true;
+            small = r->units[i].len < AHEAD_SMALL;
+            /* only the unit the main thread waits for wakes it (ahead_wait) */
+            __atomic_store_n(&a->done[i], 1, __ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&a->awaited, __ATOMIC_SEQ_CST) == i)
+                wake_waiter(&a->mu, &a->ready);
+        }
         pthread_mutex_lock(&a->mu);
-        a->done[i] = 1;
-        pthread_cond_broadcast(&a->ready);
     }
     pthread_mutex_unlock(&a->mu);
     kv_strset_free(&strs);
@@ -2295,6 +2334,8 @@ static bool ahead_start(ahead *a, run *r, unsigned jobs, uint32_t window)
     a->r = r;
     a->window = window;
     a->limit = window;
+    a->awaited = UINT32_MAX;
+    a->jobs = jobs;
     a->done = calloc(r->nunits + 1, 1);
     a->threads = calloc(jobs, sizeof *a->threads);
     a->copies = calloc(jobs, sizeof *a->copies);
@@ -2336,25 +2377,39 @@ static bool ahead_start(ahead *a, run *r, unsigned jobs, uint32_t window)
     return false;
 }
 
-/* Wait until the threads are done with unit i. */
+/* Wait until the threads are done with unit i.  The thread that parses
+ * it sets done[i] and then reads `awaited`; this thread sets `awaited` and
+ * then reads done[i], both in one total order, so one of them sees the
+ * other's store; holding the lock from that store to the wait, it cannot
+ * miss the signal (wake_waiter). */
 static void ahead_wait(ahead *a, uint32_t i)
 {
+    if (__atomic_load_n(&a->done[i], __ATOMIC_ACQUIRE))
+        return;
     pthread_mutex_lock(&a->mu);
-    while (!a->done[i])
+    __atomic_store_n(&a->awaited, i, __ATOMIC_SEQ_CST);
+    while (!__atomic_load_n(&a->done[i], __ATOMIC_SEQ_CST))
         pthread_cond_wait(&a->ready, &a->mu);
+    __atomic_store_n(&a->awaited, UINT32_MAX, __ATOMIC_SEQ_CST);
     pthread_mutex_unlock(&a->mu);
 }
 
-/* Unit i is consumed: the threads may parse one more. */
+/* Unit i is consumed: the threads may parse on, once half the window is
+ * free (for small files, moving the limit one by one woke a thread for
+ * every file). */
 static void ahead_consumed(ahead *a, uint32_t i)
 {
-    pthread_mutex_lock(&a->mu);
     uint32_t limit = i + 1 + a->window;
-    if (limit > a->limit) {
+    if (limit < a->limit + (a->window + 1) / 2)
+        return;
+    pthread_mutex_lock(&a->mu);
+    bool moved = limit > a->limit;
+    if (moved)
         a->limit = limit;
-        pthread_cond_broadcast(&a->room);
-    }
     pthread_mutex_unlock(&a->mu);
+    /* one thread wakes; it wakes the next if there is room (ahead_main) */
+    if (moved)
+        pthread_cond_signal(&a->room);
 }
 
 static void ahead_stop(ahead *a)
@@ -2437,10 +2492,13 @@ typedef struct pool_task {
 typedef struct eval_pool {
     run *r;
     pthread_mutex_t mu;
-    pthread_cond_t work;       /* a slice is queued, or stop */
-    pthread_cond_t ready;      /* a slice is evaluated */
+    pthread_cond_t work;       /* slices are queued, or stop */
+    pthread_cond_t ready;      /* the slice the main thread waits for is evaluated */
+    const slice *awaited;      /* atomic: that slice, or NULL */
     pool_task *queue;          /* a ring of qcap */
     size_t qhead, qtail, qcap;
+    pool_task *batch;          /* the main thread's tasks to queue, qcap at most */
+    size_t nbatch;
     bool stop;
     worker *w;
     size_t nworkers;
@@ -2536,13 +2594,34 @@ static void *worker_main(void *arg)
             pthread_cond_wait(&p->work, &p->mu);
         if (p->qhead == p->qtail)
             break;
-        pool_task t = p->queue[p->qhead++ % p->qcap];
+        /* the next slice, and those after it while they are small */
+        pool_task t[POOL_TAKE];
+        size_t take = 0, docs = 0;
+        while (take < POOL_TAKE && p->qhead != p->qtail) {
+            pool_task next = p->queue[p->qhead % p->qcap];
+            const slice *sl = &p->r->units[next.unit].slices[next.slice];
+            if (take && docs + (sl->hi - sl->lo) > SLICE_JOBS)
+                break;
+            docs += sl->hi - sl->lo;
+            t[take++] = next;
+            p->qhead++;
+        }
+        bool more = p->qhead != p->qtail;
         worker_retire(w);
         pthread_mutex_unlock(&p->mu);
-        worker_slice(w, t.unit, t.slice);
+        /* the rest is the next thread's: it wakes (pool_queue wakes one) */
+        if (more)
+            pthread_cond_signal(&p->work);
+        for (size_t k = 0; k < take; k++) {
+            worker_slice(w, t[k].unit, t[k].slice);
+            /* only the slice the main thread waits for wakes it (pool_wait,
+             * as ahead_wait) */
+            slice *sl = &p->r->units[t[k].unit].slices[t[k].slice];
+            __atomic_store_n(&sl->done, true, __ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&p->awaited, __ATOMIC_SEQ_CST) == sl)
+                wake_waiter(&p->mu, &p->ready);
+        }
         pthread_mutex_lock(&p->mu);
-        p->r->units[t.unit].slices[t.slice].done = true;
-        pthread_cond_broadcast(&p->ready);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -2619,10 +2698,12 @@ static bool pool_start(eval_pool *p, run *r, unsigned jobs, uint32_t window)
     p->r = r;
     p->qcap = window + 1;
     p->queue = calloc(p->qcap, sizeof *p->queue);
+    p->batch = calloc(p->qcap, sizeof *p->batch);
     p->w = calloc(jobs, sizeof *p->w);
     p->keys = kv_key_share_new();
-    if (!p->queue || !p->w || !p->keys) {
+    if (!p->queue || !p->batch || !p->w || !p->keys) {
         free(p->queue);
+        free(p->batch);
         free(p->w);
         kv_key_share_free(p->keys);
         return false;
@@ -2651,26 +2732,44 @@ static bool pool_start(eval_pool *p, run *r, unsigned jobs, uint32_t window)
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->ready);
     free(p->queue);
+    free(p->batch);
     free(p->w);
     return false;
 }
 
-/* Queue slice si of unit ui; the caller keeps fewer than qcap queued and
- * not yet merged. */
+/* Slice si of unit ui is to be queued; the caller keeps fewer than qcap
+ * queued and not yet merged, and queues them (pool_queue) once it has
+ * prepared what it can. */
 static void pool_push(eval_pool *p, uint32_t ui, uint32_t si)
 {
+    p->batch[p->nbatch++] = (pool_task){ui, si};
+}
+
+/* Queue the batch and wake the threads, once for all of it. */
+static void pool_queue(eval_pool *p)
+{
+    if (!p->nbatch)
+        return;
     pthread_mutex_lock(&p->mu);
-    p->queue[p->qtail++ % p->qcap] = (pool_task){ui, si};
-    pthread_cond_signal(&p->work);
+    for (size_t k = 0; k < p->nbatch; k++)
+        p->queue[p->qtail++ % p->qcap] = p->batch[k];
     pthread_mutex_unlock(&p->mu);
+    /* one thread wakes, and wakes the next if it leaves some (worker_main):
+     * woken all at once, they would queue up for the lock */
+    pthread_cond_signal(&p->work);
+    p->nbatch = 0;
 }
 
 static void pool_wait(eval_pool *p, uint32_t ui, uint32_t si)
 {
     const slice *sl = &p->r->units[ui].slices[si];
+    if (__atomic_load_n(&sl->done, __ATOMIC_ACQUIRE))
+        return;
     pthread_mutex_lock(&p->mu);
-    while (!sl->done)
+    __atomic_store_n(&p->awaited, sl, __ATOMIC_SEQ_CST);
+    while (!__atomic_load_n(&sl->done, __ATOMIC_SEQ_CST))
         pthread_cond_wait(&p->ready, &p->mu);
+    __atomic_store_n(&p->awaited, NULL, __ATOMIC_SEQ_CST);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -2712,6 +2811,7 @@ static void pool_stop(eval_pool *p)
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->ready);
     free(p->queue);
+    free(p->batch);
     free(p->w);
     free(p->retired);
     kv_key_share_free(p->keys); /* after the threads' envs, which use it */
@@ -2930,7 +3030,11 @@ static void eval_units_pooled(run *r, eval_pool *p, ahead *ah, uint32_t window)
     uint32_t taken = 0, inflight = 0;
     bool blocked = false;
     while (mu < r->nunits && !r->oom) {
-        while (!blocked && qu < r->nunits && inflight < window && !r->oom) {
+        /* queue once half the window is free, and wake the threads once:
+         * small files would otherwise cost a wake-up each */
+        bool queued = false;
+        while (!blocked && qu < r->nunits && (inflight < window / 2 || (queued && inflight < window)) &&
+               !r->oom) {
             if (qs == 0) {
                 if (ah && taken == qu) {
                     take_ahead(r, ah, qu, false);
@@ -2943,11 +3047,13 @@ static void eval_units_pooled(run *r, eval_pool *p, ahead *ah, uint32_t window)
             }
             pool_push(p, qu, qs);
             inflight++;
+            queued = true;
             if (++qs == r->units[qu].nslices) {
                 qs = 0;
                 qu++;
             }
         }
+        pool_queue(p);
         if (r->oom)
             break;
         if (mu < qu || ms < qs) {
