@@ -111,10 +111,11 @@ enum { SLICE_JOBS = 256 };
 
 /* With -j, a thread that has just parsed a file of fewer than AHEAD_SMALL
  * bytes takes up to AHEAD_TAKE files at once, and a thread that evaluates
- * takes queued slices of small files together, up to SLICE_JOBS documents:
- * for many small files, a lock and a wake-up for each cost more than
- * parsing or evaluating it.  Large files are still taken one at a time. */
-enum { AHEAD_TAKE = 8, AHEAD_SMALL = 64 << 10, POOL_TAKE = 8 };
+ * takes queued slices together while they hold no more than POOL_SMALL
+ * documents in all: for many small files, a lock and a wake-up for each
+ * cost more than parsing or evaluating it.  Larger files are still taken
+ * one at a time, which keeps the threads evenly busy. */
+enum { AHEAD_TAKE = 8, AHEAD_SMALL = 16 << 10, POOL_TAKE = 8, POOL_SMALL = 32 };
 
 /* Wake the main thread waiting on `cv` under `mu` for what this thread
  * has just published (ahead_wait, pool_wait).  Taking the lock once makes
@@ -2600,7 +2601,7 @@ static void *worker_main(void *arg)
         while (take < POOL_TAKE && p->qhead != p->qtail) {
             pool_task next = p->queue[p->qhead % p->qcap];
             const slice *sl = &p->r->units[next.unit].slices[next.slice];
-            if (take && docs + (sl->hi - sl->lo) > SLICE_JOBS)
+            if (take && docs + (sl->hi - sl->lo) > POOL_SMALL)
                 break;
             docs += sl->hi - sl->lo;
             t[take++] = next;
