@@ -2060,7 +2060,7 @@ static windowed window_for(kvet_ctx *ctx, const char *path, size_t *size)
 }
 
 /* Read a unit's file whole, or set *win to read it through a window (a
- * large file): 0, or -1 after reporting, as read_input. */
+ * large file): 0, or -1 after reporting, as kv_read_file. */
 static int read_unit_file(kvet_ctx *ctx, const char *path, windowed *win, char **data, size_t *len)
 {
     int rc = kv_read_file_below(ctx, path, WINDOW_MIN, data, len);
