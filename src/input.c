@@ -152,6 +152,7 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
     }
     size_t cap_max = read_cap_max(limit);
     size_t cap = 65536;
+    size_t known = 0;          /* a regular file's size, when fstat gives one */
     struct stat st;
     if (fstat(is_stdin ? fileno(stdin) : fd, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
@@ -175,6 +176,7 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
             }
             if ((uint64_t)st.st_size < (uint64_t)cap_max)
                 cap = (size_t)st.st_size + 1;
+            known = is_stdin ? 0 : (size_t)st.st_size;
         }
     }
     if (cap > cap_max)
@@ -209,6 +211,13 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
             if (got < 0)
                 failure = "cannot read";
             r = got < 0 ? 0 : (size_t)got;
+            /* a short read that reaches the size fstat gave is the end:
+             * no read more to see it (a byte more was asked for, so a file
+             * that grew is read on) */
+            if (r && n + r == known && r < cap - n) {
+                n += r;
+                break;
+            }
         }
         n += r;
         if (r == 0)
