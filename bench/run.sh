@@ -7,7 +7,10 @@
 # Environment: KVET_BENCH_DIR (where data and tools go; default a temp dir),
 # KVET_BENCH_SIZES (default "1000 10000 100000"), KVET_BENCH_RUNS (default 3),
 # KVET_BENCH_JOBS (the N of -j N; default the number of cores),
-# KVET_BENCH_PACKS (default "small stock small-json").
+# KVET_BENCH_PACKS (default "small stock small-json"), KVET_BENCH_PIN (the CPU
+# the floor and the -j 1 runs are pinned to with taskset, so that a ratio
+# compares runs on the same core: the cores of a virtual machine are not
+# always equally fast; default 0, "none" to leave them to the scheduler).
 # It measures and prints; it never fails because kvet is slow or reports findings.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +36,12 @@ fi
 "$cc" -O2 -o "$work/bin/gen" "$here/gen.c"
 "$cc" -O2 -o "$work/bin/yamlparse" "$here/yamlparse.c" $(pkg-config --cflags --libs yaml-0.1)
 "$cc" -O2 -o "$work/bin/yaml2json" "$here/yaml2json.c" $(pkg-config --cflags --libs yaml-0.1)
+
+pin=()
+cpu=${KVET_BENCH_PIN:-0}
+if [ "$cpu" != none ] && command -v taskset > /dev/null && taskset -c "$cpu" true 2> /dev/null; then
+    pin=(taskset -c "$cpu")
+fi
 
 have_time=0
 if [ -x /usr/bin/time ]; then have_time=1; else
@@ -69,13 +78,14 @@ measure() {
 }
 
 echo "kvet: $kvet"
+[ ${#pin[@]} = 0 ] || echo "floor and -j 1 pinned to CPU $cpu"
 printf "%-10s %-5s %7s %8s %8s %8s %7s %9s %8s\n" pack jobs docs MB floor_s kvet_s ratio docs/s rss_MB
 for n in $sizes; do
     data="$work/data-$n"
     [ -d "$data" ] || "$work/bin/gen" "$n" "$data"
     bytes=$(cat "$data"/*.yaml | wc -c)
     mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
-    measure "$work/bin/yamlparse" "$data"
+    measure "${pin[@]}" "$work/bin/yamlparse" "$data"
     floor=$secs
     for pack in $packs; do
         input=$data
@@ -92,7 +102,10 @@ for n in $sizes; do
         for j in $jlist; do
             jopt=()
             [ "$j" = - ] || jopt=(-j "$j")
-            measure "$kvet" check --quiet --fail-level never --format json -o "$work/report.json" \
+            # one thread runs where the floor ran; -j N has all the cores
+            jpin=()
+            if [ "$j" = 1 ] || [ "$j" = - ]; then jpin=("${pin[@]}"); fi
+            measure "${jpin[@]}" "$kvet" check --quiet --fail-level never --format json -o "$work/report.json" \
                 "${jopt[@]}" --rules "$prules" "$input"
             awk -v pk="$pack" -v j="$j" -v n="$n" -v mb="$mb" -v p="$floor" -v c="$secs" -v rss="$rss_kb" 'BEGIN {
                 printf "%-10s %-5s %7s %8s %8.2f %8.2f %7.2f %9.0f %8.1f\n", pk, j, n, mb, p, c,
