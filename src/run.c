@@ -103,7 +103,7 @@ typedef struct slice {
     kvet_error *werr;
     size_t nwerr;
     bool woom;
-    bool done;                     /* atomic: set by the thread that evaluated it */
+    uint8_t done;                  /* set by the thread that evaluated it (flag_set) */
     kv_arena outa;                 /* its resources' strings and values, when streamed */
 } slice;
 
@@ -117,16 +117,33 @@ enum { SLICE_JOBS = 256 };
  * one at a time, which keeps the threads evenly busy. */
 enum { AHEAD_TAKE = 8, AHEAD_SMALL = 16 << 10, POOL_TAKE = 8, POOL_SMALL = 32 };
 
-/* Wake the main thread waiting on `cv` under `mu` for what this thread
- * has just published (ahead_wait, pool_wait).  Taking the lock once makes
- * sure the waiter is in its wait, not between its check and the wait;
- * signalling after releasing it spares the woken thread waiting for the
- * lock again. */
-static void wake_waiter(pthread_mutex_t *mu, pthread_cond_t *cv)
+/* A flag one thread sets when its work is done and the main thread waits
+ * for, woken only when it waits for that very flag (*awaited).  The setter
+ * sets the flag and then reads *awaited; the waiter sets *awaited and then
+ * reads the flag, both in one total order, so one of them sees the other's
+ * store.  The waiter holds `mu` from its store to the wait, so the setter,
+ * taking `mu` once, finds it waiting; signalling after releasing `mu`
+ * spares it waiting for the lock again. */
+static void flag_set(pthread_mutex_t *mu, pthread_cond_t *cv, const uint8_t *const *awaited, uint8_t *flag)
 {
+    __atomic_store_n(flag, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(awaited, __ATOMIC_SEQ_CST) != flag)
+        return;
     pthread_mutex_lock(mu);
     pthread_mutex_unlock(mu);
     pthread_cond_signal(cv);
+}
+
+static void flag_wait(pthread_mutex_t *mu, pthread_cond_t *cv, const uint8_t **awaited, const uint8_t *flag)
+{
+    if (__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+        return;
+    pthread_mutex_lock(mu);
+    __atomic_store_n(awaited, flag, __ATOMIC_SEQ_CST);
+    while (!__atomic_load_n(flag, __ATOMIC_SEQ_CST))
+        pthread_cond_wait(cv, mu);
+    __atomic_store_n(awaited, NULL, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(mu);
 }
 
 /* A document of a unit given to a thread: its root as evaluated, and
@@ -787,7 +804,6 @@ static int read_stdin(run *r, char **data, size_t *len)
     *len = r->stdin_len;
     return 0;
 }
-
 
 static bool str_eq(kvet_value v, const char *s)
 {
@@ -2165,8 +2181,8 @@ typedef struct ahead {
     pthread_cond_t ready;      /* the unit the main thread waits for is done */
     pthread_cond_t room;       /* limit moved on, or stop */
     uint32_t next, limit, window;
-    uint32_t awaited;          /* atomic: the unit the main thread waits for, or UINT32_MAX */
-    uint8_t *done;             /* per unit, atomic */
+    const uint8_t *awaited;    /* the flag of the unit the main thread waits for (flag_wait) */
+    uint8_t *done;             /* per unit (flag_set) */
     bool stop;
     pthread_t *threads;
     size_t nthreads;
@@ -2313,10 +2329,7 @@ static void *ahead_main(void *arg)
             else
                 r->units[i].ahead_oom = true;
             small = r->units[i].len < AHEAD_SMALL;
-            /* only the unit the main thread waits for wakes it (ahead_wait) */
-            __atomic_store_n(&a->done[i], 1, __ATOMIC_SEQ_CST);
-            if (__atomic_load_n(&a->awaited, __ATOMIC_SEQ_CST) == i)
-                wake_waiter(&a->mu, &a->ready);
+            flag_set(&a->mu, &a->ready, &a->awaited, &a->done[i]);
         }
         pthread_mutex_lock(&a->mu);
     }
@@ -2335,7 +2348,6 @@ static bool ahead_start(ahead *a, run *r, unsigned jobs, uint32_t window)
     a->r = r;
     a->window = window;
     a->limit = window;
-    a->awaited = UINT32_MAX;
     a->jobs = jobs;
     a->done = calloc(r->nunits + 1, 1);
     a->threads = calloc(jobs, sizeof *a->threads);
@@ -2378,21 +2390,10 @@ static bool ahead_start(ahead *a, run *r, unsigned jobs, uint32_t window)
     return false;
 }
 
-/* Wait until the threads are done with unit i.  The thread that parses
- * it sets done[i] and then reads `awaited`; this thread sets `awaited` and
- * then reads done[i], both in one total order, so one of them sees the
- * other's store; holding the lock from that store to the wait, it cannot
- * miss the signal (wake_waiter). */
+/* Wait until the threads are done with unit i. */
 static void ahead_wait(ahead *a, uint32_t i)
 {
-    if (__atomic_load_n(&a->done[i], __ATOMIC_ACQUIRE))
-        return;
-    pthread_mutex_lock(&a->mu);
-    __atomic_store_n(&a->awaited, i, __ATOMIC_SEQ_CST);
-    while (!__atomic_load_n(&a->done[i], __ATOMIC_SEQ_CST))
-        pthread_cond_wait(&a->ready, &a->mu);
-    __atomic_store_n(&a->awaited, UINT32_MAX, __ATOMIC_SEQ_CST);
-    pthread_mutex_unlock(&a->mu);
+    flag_wait(&a->mu, &a->ready, &a->awaited, &a->done[i]);
 }
 
 /* Unit i is consumed: the threads may parse on, once half the window is
@@ -2495,11 +2496,10 @@ typedef struct eval_pool {
     pthread_mutex_t mu;
     pthread_cond_t work;       /* slices are queued, or stop */
     pthread_cond_t ready;      /* the slice the main thread waits for is evaluated */
-    const slice *awaited;      /* atomic: that slice, or NULL */
+    const uint8_t *awaited;    /* that slice's flag (flag_wait) */
     pool_task *queue;          /* a ring of qcap */
     size_t qhead, qtail, qcap;
-    pool_task *batch;          /* the main thread's tasks to queue, qcap at most */
-    size_t nbatch;
+    size_t npending;           /* written after qtail by the main thread, not yet queued */
     bool stop;
     worker *w;
     size_t nworkers;
@@ -2615,12 +2615,7 @@ static void *worker_main(void *arg)
             pthread_cond_signal(&p->work);
         for (size_t k = 0; k < take; k++) {
             worker_slice(w, t[k].unit, t[k].slice);
-            /* only the slice the main thread waits for wakes it (pool_wait,
-             * as ahead_wait) */
-            slice *sl = &p->r->units[t[k].unit].slices[t[k].slice];
-            __atomic_store_n(&sl->done, true, __ATOMIC_SEQ_CST);
-            if (__atomic_load_n(&p->awaited, __ATOMIC_SEQ_CST) == sl)
-                wake_waiter(&p->mu, &p->ready);
+            flag_set(&p->mu, &p->ready, &p->awaited, &p->r->units[t[k].unit].slices[t[k].slice].done);
         }
         pthread_mutex_lock(&p->mu);
     }
@@ -2699,12 +2694,10 @@ static bool pool_start(eval_pool *p, run *r, unsigned jobs, uint32_t window)
     p->r = r;
     p->qcap = window + 1;
     p->queue = calloc(p->qcap, sizeof *p->queue);
-    p->batch = calloc(p->qcap, sizeof *p->batch);
     p->w = calloc(jobs, sizeof *p->w);
     p->keys = kv_key_share_new();
-    if (!p->queue || !p->batch || !p->w || !p->keys) {
+    if (!p->queue || !p->w || !p->keys) {
         free(p->queue);
-        free(p->batch);
         free(p->w);
         kv_key_share_free(p->keys);
         return false;
@@ -2733,45 +2726,36 @@ static bool pool_start(eval_pool *p, run *r, unsigned jobs, uint32_t window)
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->ready);
     free(p->queue);
-    free(p->batch);
     free(p->w);
     return false;
 }
 
-/* Slice si of unit ui is to be queued; the caller keeps fewer than qcap
- * queued and not yet merged, and queues them (pool_queue) once it has
- * prepared what it can. */
+/* Slice si of unit ui is to be queued: written past the ring's tail,
+ * where the threads do not read (the caller keeps fewer than qcap queued
+ * and not yet merged), and queued with the others (pool_queue) once the
+ * caller has prepared what it can. */
 static void pool_push(eval_pool *p, uint32_t ui, uint32_t si)
 {
-    p->batch[p->nbatch++] = (pool_task){ui, si};
+    p->queue[(p->qtail + p->npending++) % p->qcap] = (pool_task){ui, si};
 }
 
-/* Queue the batch and wake the threads, once for all of it. */
+/* Queue the slices pushed and wake the threads, once for all of them. */
 static void pool_queue(eval_pool *p)
 {
-    if (!p->nbatch)
+    if (!p->npending)
         return;
     pthread_mutex_lock(&p->mu);
-    for (size_t k = 0; k < p->nbatch; k++)
-        p->queue[p->qtail++ % p->qcap] = p->batch[k];
+    p->qtail += p->npending;
     pthread_mutex_unlock(&p->mu);
     /* one thread wakes, and wakes the next if it leaves some (worker_main):
      * woken all at once, they would queue up for the lock */
     pthread_cond_signal(&p->work);
-    p->nbatch = 0;
+    p->npending = 0;
 }
 
 static void pool_wait(eval_pool *p, uint32_t ui, uint32_t si)
 {
-    const slice *sl = &p->r->units[ui].slices[si];
-    if (__atomic_load_n(&sl->done, __ATOMIC_ACQUIRE))
-        return;
-    pthread_mutex_lock(&p->mu);
-    __atomic_store_n(&p->awaited, sl, __ATOMIC_SEQ_CST);
-    while (!__atomic_load_n(&sl->done, __ATOMIC_SEQ_CST))
-        pthread_cond_wait(&p->ready, &p->mu);
-    __atomic_store_n(&p->awaited, NULL, __ATOMIC_SEQ_CST);
-    pthread_mutex_unlock(&p->mu);
+    flag_wait(&p->mu, &p->ready, &p->awaited, &p->r->units[ui].slices[si].done);
 }
 
 /* Join the threads; their counts go to the result, and their arenas,
@@ -2812,7 +2796,6 @@ static void pool_stop(eval_pool *p)
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->ready);
     free(p->queue);
-    free(p->batch);
     free(p->w);
     free(p->retired);
     kv_key_share_free(p->keys); /* after the threads' envs, which use it */
