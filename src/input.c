@@ -211,16 +211,13 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
             if (got < 0)
                 failure = "cannot read";
             r = got < 0 ? 0 : (size_t)got;
-            /* a short read that reaches the size fstat gave is the end:
-             * no read more to see it (a byte more was asked for, so a file
-             * that grew is read on) */
-            if (r && n + r == known && r < cap - n) {
-                n += r;
-                break;
-            }
         }
+        /* a short read that reaches the size fstat gave is the end: no read
+         * more to see it (a byte more was asked for, so a file that grew is
+         * read on) */
+        bool at_end = r == 0 || (n + r == known && r < cap - n);
         n += r;
-        if (r == 0)
+        if (at_end)
             break;
     }
     if (!failure && (uint64_t)n > limit)
