@@ -665,40 +665,46 @@ START_TEST(eval_queries)
 }
 END_TEST
 
+/* Compile `rules` and check `in` under ctx's step limit of 1000: each of
+ * the n resources is evaluated, or, when `over`, each fails on the limit
+ * and is not evaluated. */
+static void check_step_limit(kvet_ctx *ctx, const char *rules, const kvet_inputs *in, size_t n, bool over)
+{
+    char *diags = NULL;
+    kvet_pack *p = th_compile(ctx, rules, &diags);
+    free(diags);
+    ck_assert_ptr_nonnull(p);
+    kvet_result *res = kvet_check(ctx, p, in);
+    ck_assert_uint_eq(res->nresources, n);
+    ck_assert_uint_eq(res->nerrors, over ? n : 0);
+    for (size_t i = 0; i < n; i++) {
+        if (over)
+            th_assert_contains(res->errors[i].message, "evaluation step limit (1000) exceeded");
+        ck_assert_int_eq(res->resources[i].not_evaluated, over);
+    }
+    kvet_result_free(res);
+    kvet_pack_free(p);
+}
+
+#define LOOP PACK "fn loop(n) = 0 when n == 0 else loop(n - 1)\n"
+
 START_TEST(eval_step_limit)
 {
     kvet_ctx *ctx = kvet_ctx_new();
     kvet_limits l = kvet_default_limits();
     l.max_steps = 1000;
     kvet_ctx_set_limits(ctx, &l);
-    char *diags = NULL;
-    kvet_pack *p = th_compile(ctx, PACK "fn loop(n) = 0 when n == 0 else loop(n - 1)\n"
-                                   "for Service as s { derive x = loop(150) }\n", &diags);
-    free(diags);
-    ck_assert_ptr_nonnull(p);
     const char *input = th_write("in.yaml", SVC);
     kvet_inputs in = {.paths = &input, .npaths = 1};
-    kvet_result *res = kvet_check(ctx, p, &in);
-    ck_assert_uint_eq(res->nerrors, 1);
-    th_assert_contains(res->errors[0].message, "evaluation step limit (1000) exceeded");
-    ck_assert_int_eq(res->resources[0].not_evaluated, 1);
-    kvet_result_free(res);
-    kvet_pack_free(p);
+    check_step_limit(ctx, LOOP "for Service as s { derive x = loop(150) }\n", &in, 1, true);
     /* the limit reached inside a let is not caught by a try around its use:
      * the steps the let took count for the code that reads it */
-    p = th_compile(ctx, PACK "fn loop(n) = 0 when n == 0 else loop(n - 1)\n"
-                            "for Service as s {\n"
-                            "  let heavy = loop(150)\n"
-                            "  derive x = try(heavy) ?? 1\n"
-                            "}\n", &diags);
-    free(diags);
-    ck_assert_ptr_nonnull(p);
-    res = kvet_check(ctx, p, &in);
-    ck_assert_uint_eq(res->nerrors, 1);
-    th_assert_contains(res->errors[0].message, "evaluation step limit (1000) exceeded");
-    ck_assert_int_eq(res->resources[0].not_evaluated, 1);
-    kvet_result_free(res);
-    kvet_pack_free(p);
+    check_step_limit(ctx,
+                     LOOP "for Service as s {\n"
+                          "  let heavy = loop(150)\n"
+                          "  derive x = try(heavy) ?? 1\n"
+                          "}\n",
+                     &in, 1, true);
     /* a top-level value counts its steps apart: the first document to ask
      * for it pays nothing more than the others (with -j, each thread has
      * a different first document), and one over the limit by itself fails
@@ -707,31 +713,8 @@ START_TEST(eval_step_limit)
                                                "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: b}\n---\n"
                                                "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: c}\n");
     kvet_inputs in3 = {.paths = &three, .npaths = 1};
-    p = th_compile(ctx, PACK "fn loop(n) = 0 when n == 0 else loop(n - 1)\n"
-                            "let g = loop(90)\n"
-                            "for Service as s { derive x = g + loop(90) }\n", &diags);
-    free(diags);
-    ck_assert_ptr_nonnull(p);
-    res = kvet_check(ctx, p, &in3);
-    ck_assert_uint_eq(res->nerrors, 0);
-    ck_assert_uint_eq(res->nresources, 3);
-    for (size_t i = 0; i < 3; i++)
-        ck_assert_int_eq(res->resources[i].not_evaluated, 0);
-    kvet_result_free(res);
-    kvet_pack_free(p);
-    p = th_compile(ctx, PACK "fn loop(n) = 0 when n == 0 else loop(n - 1)\n"
-                            "let g = loop(200)\n"
-                            "for Service as s { derive x = g }\n", &diags);
-    free(diags);
-    ck_assert_ptr_nonnull(p);
-    res = kvet_check(ctx, p, &in3);
-    ck_assert_uint_eq(res->nerrors, 3);
-    for (size_t i = 0; i < 3; i++) {
-        th_assert_contains(res->errors[i].message, "evaluation step limit (1000) exceeded");
-        ck_assert_int_eq(res->resources[i].not_evaluated, 1);
-    }
-    kvet_result_free(res);
-    kvet_pack_free(p);
+    check_step_limit(ctx, LOOP "let g = loop(90)\nfor Service as s { derive x = g + loop(90) }\n", &in3, 3, false);
+    check_step_limit(ctx, LOOP "let g = loop(200)\nfor Service as s { derive x = g }\n", &in3, 3, true);
     kvet_ctx_free(ctx);
 }
 END_TEST
