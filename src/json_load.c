@@ -39,6 +39,118 @@ typedef struct jload {
     int failed;
 } jload;
 
+/* ------------------------------------------------------ fast byte scans
+ *
+ * Every pass over a JSON text (the check, the positions, a window's spans)
+ * spends most of its bytes inside strings and in indentation.  These read
+ * them eight bytes at a time; each does what its byte-by-byte loop would. */
+
+/* which byte of a word comes first in memory decides which end of a
+ * mask names it: the word-at-a-time scans need little-endian order */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WORDWISE 1
+#else
+#define WORDWISE 0
+#endif
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+static inline uint64_t load8(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* The high bit of w's first zero byte is set, and no bit below it (bytes
+ * after it may be flagged too: a scan takes the lowest). */
+static inline uint64_t zero_bytes(uint64_t w)
+{
+    return (w - ONES) & ~w & HIGHS;
+}
+
+/* The first i' >= i below n where s[i'] ends a run of string bytes: a
+ * quote, a backslash or a control byte (n when none). */
+static inline size_t string_run(const char *s, size_t i, size_t n)
+{
+    while (WORDWISE && n - i >= 8) {
+        uint64_t w = load8(s + i);
+        /* a byte below 0x20: w - 0x20 sets its high bit; a byte of 0x80 or
+         * above is taken out by ~w (the lowest flag is exact, as above) */
+        uint64_t stop = ((w - ONES * 0x20) & ~w & HIGHS) | zero_bytes(w ^ (ONES * '"')) |
+                        zero_bytes(w ^ (ONES * '\\'));
+        if (stop)
+            return i + (size_t)(__builtin_ctzll(stop) >> 3);
+        i += 8;
+    }
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\' || c < 0x20)
+            break;
+        i++;
+    }
+    return i;
+}
+
+/* How many bytes of s[from..to) start a UTF-8 character (are not
+ * continuation bytes): the columns they take.  s may be read up to `limit`
+ * (at least to). */
+static inline uint32_t char_count(const char *s, size_t from, size_t to, size_t limit)
+{
+    size_t i = from, cont = 0;
+    if (!WORDWISE) {
+        for (; i < to; i++)
+            cont += ((unsigned char)s[i] & 0xC0) == 0x80;
+        return (uint32_t)(to - from - cont);
+    }
+    /* continuation bytes are 10xxxxxx */
+    for (; to - i >= 8; i += 8) {
+        uint64_t w = load8(s + i);
+        if (w & HIGHS)
+            cont += (size_t)__builtin_popcountll((w >> 7) & ~(w >> 6) & ONES);
+    }
+    if (i < to) {
+        uint64_t w = 0;
+        if (limit - i >= 8)
+            w = load8(s + i) & (~UINT64_C(0) >> (8 * (8 - (to - i)))); /* the bytes before `to` */
+        else
+            memcpy(&w, s + i, to - i);
+        if (w & HIGHS)
+            cont += (size_t)__builtin_popcountll((w >> 7) & ~(w >> 6) & ONES);
+    }
+    return (uint32_t)(to - from - cont);
+}
+
+/* Past the blanks (space, tab, CR, LF) at s[i], below n. */
+static inline size_t skip_blanks(const char *s, size_t i, size_t n)
+{
+    while (i < n) {
+        char c = s[i];
+        if (c == ' ') {
+            i++;
+            while (n - i >= 8 && load8(s + i) == ONES * ' ')
+                i += 8;
+        } else if (c == '\t' || c == '\r' || c == '\n') {
+            i++;
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+/* Continue a line and column count over s[from..to). */
+static void count_lines(const char *s, size_t from, size_t to, uint32_t *line, uint32_t *col)
+{
+    const char *p = s + from, *end = s + to, *nl;
+    while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        (*line)++;
+        *col = 1;
+        p = nl + 1;
+    }
+    *col += char_count(s, (size_t)(p - s), to, to);
+}
+
 /* Record the start of every value of the text from..to (one top-level
  * value, validated by cJSON), continuing the line and column count in
  * *line and *col.  The scanner never reads out of bounds. */
@@ -66,8 +178,11 @@ static int scan_positions(jload *J, size_t from, size_t to, uint32_t *line_io, u
             continue;
         }
         if (c == ' ' || c == '\t' || c == '\r') {
-            col++;
-            i++;
+            size_t e = i + 1;
+            while (n - e >= 8 && load8(s + e) == ONES * ' ')
+                e += 8;
+            col += (uint32_t)(e - i);
+            i = e;
             continue;
         }
         if (want_value && c != ']' && c != '}') {
@@ -98,6 +213,12 @@ static int scan_positions(jload *J, size_t from, size_t to, uint32_t *line_io, u
             i++;
             col++;
             while (i < n && s[i] != '"') {
+                size_t run = string_run(s, i, n);
+                if (run > i) {
+                    col += char_count(s, i, run, n);
+                    i = run;
+                    continue;
+                }
                 if (s[i] == '\\' && i + 1 < n) {
                     i++;
                     col++;
@@ -261,28 +382,14 @@ static void position_of(const char *data, size_t off, uint32_t *line, uint32_t *
 {
     *line = 1;
     *col = 1;
-    for (size_t i = 0; i < off; i++) {
-        if (data[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else if (((unsigned char)data[i] & 0xC0) != 0x80) {
-            (*col)++;
-        }
-    }
+    count_lines(data, 0, off, line, col);
 }
 
 /* Continue a line and column count from `from` to `to`, as position_of
  * and scan_positions count. */
 static void advance(const char *data, size_t from, size_t to, uint32_t *line, uint32_t *col)
 {
-    for (size_t i = from; i < to; i++) {
-        if (data[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else if (((unsigned char)data[i] & 0xC0) != 0x80) {
-            (*col)++;
-        }
-    }
+    count_lines(data, from, to, line, col);
 }
 
 /* ------------------------------------------------ a check that builds nothing
@@ -348,7 +455,7 @@ static bool check_string(const char *s, size_t len, size_t *io, bool *escaped)
 {
     size_t i = *io + 1;
     *escaped = false;
-    while (i < len) {
+    while ((i = string_run(s, i, len)) < len) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"') {
             *io = i + 1;
@@ -356,10 +463,6 @@ static bool check_string(const char *s, size_t len, size_t *io, bool *escaped)
         }
         if (c < 0x20)
             return false;
-        if (c != '\\') {
-            i++;
-            continue;
-        }
         *escaped = true;
         if (i + 1 >= len)
             return false;
@@ -434,7 +537,17 @@ static int key_cmp(const void *a, const void *b)
 static void close_keys(jcheck *c, size_t base)
 {
     size_t n = c->nkeys - base;
-    if (n >= 2 && c->plain) {
+    if (n >= 2 && n <= 12 && c->plain) {
+        /* most objects have a few keys: comparing each pair costs less
+         * than sorting them */
+        const jkey *k = c->keys + base;
+        for (size_t a = 1; a < n && c->plain; a++)
+            for (size_t b = 0; b < a; b++)
+                if (k[a].n == k[b].n && !memcmp(k[a].p, k[b].p, k[a].n)) {
+                    c->plain = false;
+                    break;
+                }
+    } else if (n >= 2 && c->plain) {
         qsort(c->keys + base, n, sizeof *c->keys, key_cmp);
         for (size_t k = base + 1; k < c->nkeys; k++)
             if (!key_cmp(&c->keys[k - 1], &c->keys[k])) {
@@ -448,9 +561,7 @@ static void close_keys(jcheck *c, size_t base)
 /* An object's key and its colon, from white space before the key on. */
 static bool check_key(const char *s, size_t len, size_t *io, jcheck *c)
 {
-    size_t i = *io;
-    while (i < len && is_space(s[i]))
-        i++;
+    size_t i = skip_blanks(s, *io, len);
     if (i >= len || s[i] != '"')
         return false;
     size_t start = i + 1;
@@ -476,8 +587,7 @@ static bool check_key(const char *s, size_t len, size_t *io, jcheck *c)
         c->nkeys++;
     }
 colon:
-    while (i < len && is_space(s[i]))
-        i++;
+    i = skip_blanks(s, i, len);
     if (i >= len || s[i] != ':')
         return false;
     *io = i + 1;
@@ -497,8 +607,7 @@ static bool json_check(const char *s, size_t len, size_t i, size_t *end, jcheck 
     c->nkeys = 0;
     c->plain = true;
     for (;;) {
-        while (i < len && is_space(s[i]))
-            i++;
+        i = skip_blanks(s, i, len);
         if (i >= len)
             return false;
         char ch = s[i];
@@ -510,9 +619,7 @@ static bool json_check(const char *s, size_t len, size_t i, size_t *end, jcheck 
                 frame[depth].obj = ch == '{';
                 frame[depth].keybase = c->nkeys;
                 depth++;
-                i++;
-                while (i < len && is_space(s[i]))
-                    i++;
+                i = skip_blanks(s, i + 1, len);
                 if (i < len && s[i] == (ch == '{' ? '}' : ']')) {
                     depth--;
                     i++;
@@ -1086,22 +1193,25 @@ static inline int win_at(jwin *w, size_t i)
 /* Consume up to buf[to], counting lines and columns as advance() does. */
 static void win_take(jwin *w, size_t to)
 {
-    for (; w->cur < to; w->cur++) {
-        if (w->buf[w->cur] == '\n') {
-            w->line++;
-            w->col = 1;
-            w->lstart = w->cur + 1;
-        } else if (((unsigned char)w->buf[w->cur] & 0xC0) != 0x80) {
-            w->col++;
-        }
+    const char *p = w->buf + w->cur, *end = w->buf + to, *nl, *last = NULL;
+    while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        w->line++;
+        last = nl;
+        p = nl + 1;
     }
+    if (last) {
+        w->col = 1;
+        w->lstart = (size_t)(last + 1 - w->buf);
+    }
+    w->col += char_count(w->buf, (size_t)(p - w->buf), to, w->end);
+    w->cur = to;
 }
 
 static void win_space(jwin *w)
 {
     int c;
     while ((c = win_at(w, w->cur)) == ' ' || c == '\t' || c == '\r' || c == '\n')
-        win_take(w, w->cur + 1);
+        win_take(w, skip_blanks(w->buf, w->cur, w->end));
 }
 
 /* The text of the line starting at buf[from], as an excerpt takes it. */
@@ -1198,31 +1308,54 @@ static bool win_span(jwin *w, size_t *b, size_t room)
         *b = i;
         return i > w->cur;
     }
+    /* a string or a container: its bytes as the window holds them, the
+     * window read on when they run out (win_more may move the buffer) */
     bool in_str = false;
-    for (;; i++) {
-        c = win_at(w, i);
-        if (c < 0)
+    for (;;) {
+        if (i >= w->end && win_more(w, i) < 0)
             return false;
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = false;
-            if (!in_str && depth == 0) {
-                *b = i + 1;
-                return true;
+        const char *s = w->buf;
+        size_t end = w->end;
+        while (i < end) {
+            if (in_str) {
+                i = string_run(s, i, end);
+                if (i >= end)
+                    break;
+                if (s[i] == '\\') {
+                    i += 2; /* the escaped byte is not looked at */
+                } else if (s[i++] == '"') {
+                    in_str = false;
+                    if (depth == 0) {
+                        *b = i;
+                        return true;
+                    }
+                }
+                continue;
             }
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > room)
-                return false;
-        } else if (c == ']' || c == '}') {
-            if (depth == 0)
-                return false;
-            if (--depth == 0) {
-                *b = i + 1;
-                return true;
+            switch (s[i++]) {
+            case '"':
+                in_str = true;
+                break;
+            case '[':
+            case '{':
+                if (++depth > room)
+                    return false;
+                break;
+            case ']':
+            case '}':
+                if (depth == 0)
+                    return false;
+                if (--depth == 0) {
+                    *b = i;
+                    return true;
+                }
+                break;
+            case ' ':
+                while (end - i >= 8 && load8(s + i) == ONES * ' ')
+                    i += 8;
+                break;
+            default:
+                break;
             }
         }
     }

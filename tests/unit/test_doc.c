@@ -421,6 +421,68 @@ START_TEST(json_values_and_positions)
 }
 END_TEST
 
+/* The scans read eight bytes at a time: a value's position after strings
+ * of every length and alignment, with multi-byte characters, escapes and
+ * runs of indentation, is the one a byte-by-byte count gives. */
+START_TEST(json_positions_word_scans)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    kv_buf b;
+    kv_buf_init(&b);
+    kv_buf_puts(&b, "{\"kind\": \"ConfigMap\", \"data\": {");
+    uint32_t line[40], col[40];
+    for (int k = 0; k < 40; k++) {
+        /* a new line with k % 19 spaces of indentation every third value */
+        kv_buf_puts(&b, k ? "," : "");
+        if (k % 3 == 0) {
+            kv_buf_puts(&b, "\n");
+            for (int s = 0; s < k % 19; s++)
+                kv_buf_puts(&b, " ");
+        }
+        kv_buf_printf(&b, "\"k%d\": ", k);
+        /* where the value starts: count the text so far byte by byte,
+         * a column per byte that does not continue a UTF-8 character */
+        line[k] = 1;
+        col[k] = 1;
+        for (size_t i = 0; i < b.len; i++) {
+            if (b.data[i] == '\n') {
+                line[k]++;
+                col[k] = 1;
+            } else if (((unsigned char)b.data[i] & 0xC0) != 0x80) {
+                col[k]++;
+            }
+        }
+        /* runs of k % 10 bytes end at an escape, and a character of four
+         * bytes follows within the same eight */
+        kv_buf_puts(&b, "\"");
+        for (int s = 0; s < k % 10; s++)
+            kv_buf_puts(&b, "y");
+        kv_buf_puts(&b, k % 2 ? "\\\"" : "\\n");
+        kv_buf_puts(&b, "\xf0\x9f\x98\x80");
+        for (int s = 0; s < k % 3; s++)
+            kv_buf_puts(&b, "\xc3\xa9");
+        for (int s = 0; s < k % 5; s++)
+            kv_buf_puts(&b, "z");
+        kv_buf_puts(&b, k % 4 == 1 ? "\\u00e9\"" : "\"");
+    }
+    kv_buf_puts(&b, "}}\n");
+    char *text = kv_buf_take(&b);
+    ck_assert_int_eq(load(ctx, "t.json", text, strlen(text), &ds), 0);
+    kvet_value data = get(ds.v[0], "data");
+    ck_assert_int_eq(data.type, KVET_MAP);
+    ck_assert_uint_eq(data.u.m->n, 40);
+    for (int k = 0; k < 40; k++) {
+        kvet_value v = data.u.m->e[k].val;
+        ck_assert_msg(v.line == line[k] && v.col == col[k], "value %d at %u:%u, not %u:%u", k, v.line, v.col,
+                      line[k], col[k]);
+    }
+    drop(&ds);
+    free(text);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(json_errors)
 {
     kvet_ctx *ctx = kvet_ctx_new();
@@ -1226,10 +1288,20 @@ START_TEST(json_window_as_whole)
         "  [\n {\"apiVersion\": \"v1\", \"kind\": \"A\"},{\"apiVersion\": \"v1\", \"kind\": \"B\"} ,\n"
         "  {\"kind\": \"C\"}, [1], {}]\n\n",
         bigtext,
+        /* keys of a dozen objects or more (a key twice is looked for in pairs
+         * up to 12 keys, by sorting above), strings of every alignment */
+        "[{\"apiVersion\": \"v1\", \"kind\": \"A\", \"data\": {\"a\": \"\xc3\xa9\", \"b\": \"\\\"\", \"c\": \"\",\n"
+        "       \"d\": \"0123456\", \"e\": \"01234567\", \"f\": \"012345678\", \"g\": \"\xf0\x9f\x98\x80\\n\",\n"
+        "                 \"h\": 1, \"i\": 2, \"j\": 3, \"k\": 4, \"l\": 5, \"m\": 6}},\n"
+        "\t{\"apiVersion\": \"v1\", \"kind\": \"B\", \"data\": {\"a\": 1, \"b\": 2, \"c\": 3, \"d\": 4, \"e\": 5, \"f\": 6,\r\n"
+        " \"g\": 7, \"h\": 8, \"i\": 9, \"j\": 10, \"k\": 11}}]",
     };
     const char *no[] = {
         "[{\"apiVersion\": \"v1\", \"kind\": \"A\"},]",                              /* invalid */
         "[{\"apiVersion\": \"v1\", \"kind\": \"A\", \"kind\": \"B\"}]",              /* a key twice */
+        "[{\"apiVersion\": \"v1\", \"kind\": \"A\", \"d\": {\"a\": 1, \"b\": 2, \"c\": 3, \"d\": 4, \"e\": 5, "
+        "\"f\": 6, \"g\": 7, \"h\": 8, \"i\": 9, \"j\": 10, \"k\": 11, \"l\": 12, \"a\": 13}}]", /* in 13 keys */
+        "[{\"apiVersion\": \"v1\", \"kind\": \"A\", \"s\": \"0123456789abcdef\x01\"}]", /* a raw control byte */
         "[{\"apiVersion\": \"v1\", \"kind\": \"A\"}]\n[{\"apiVersion\": \"v1\", \"kind\": \"B\"}]", /* two values */
         "\xef\xbb\xbf[{\"apiVersion\": \"v1\", \"kind\": \"A\"}]",                   /* a byte order mark */
         "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": []}",               /* nothing to take apart */
@@ -1424,6 +1496,7 @@ static Suite *doc_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("json");
     tcase_add_test(tc, json_values_and_positions);
+    tcase_add_test(tc, json_positions_word_scans);
     tcase_add_test(tc, json_errors);
     tcase_add_test(tc, json_lists_in_pieces);
     tcase_add_test(tc, values_copied_with_shared_strings);
