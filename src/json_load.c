@@ -181,6 +181,8 @@ static int scan_positions(jload *J, size_t from, size_t to, uint32_t *line_io, u
             size_t e = i + 1;
             while (n - e >= 8 && load8(s + e) == ONES * ' ')
                 e += 8;
+            while (e < n && s[e] == ' ')
+                e++;
             col += (uint32_t)(e - i);
             i = e;
             continue;
@@ -1353,6 +1355,8 @@ static bool win_span(jwin *w, size_t *b, size_t room)
             case ' ':
                 while (end - i >= 8 && load8(s + i) == ONES * ' ')
                     i += 8;
+                while (i < end && s[i] == ' ')
+                    i++;
                 break;
             default:
                 break;
