@@ -483,6 +483,176 @@ START_TEST(json_positions_word_scans)
 }
 END_TEST
 
+/* Random JSON texts: strings of ASCII, two- and four-byte characters and
+ * escapes, runs of spaces, tabs and CRLF.  Each value's position must be
+ * the one a byte-at-a-time walk of the text finds, value by value in
+ * document order (the loader's scans read words; this walk reads bytes). */
+typedef struct rnd {
+    uint64_t s;
+} rnd;
+
+static uint32_t rnd_next(rnd *r, uint32_t n)
+{
+    r->s = r->s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(r->s >> 33) % n;
+}
+
+static void rnd_blank(rnd *r, kv_buf *b)
+{
+    static const char *const blanks[] = {"", "", " ", "\n", "\r\n", "\t", "\n        ", "\n                 "};
+    kv_buf_puts(b, blanks[rnd_next(r, 8)]);
+    for (uint32_t k = rnd_next(r, 3) ? 0 : rnd_next(r, 20); k > 0; k--)
+        kv_buf_puts(b, " ");
+}
+
+static void rnd_string(rnd *r, kv_buf *b, const char *prefix)
+{
+    static const char *const bits[] = {"a", "bcdefgh", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\\n", "\\\"",
+                                       "\\\\", "\\u00e9", "\\ud83d\\ude00", "\\/", " ", "0123456789abcdef"};
+    kv_buf_printf(b, "\"%s", prefix);
+    /* a key has no escapes: a List is taken apart only then */
+    for (uint32_t k = rnd_next(r, 9); k > 0; k--) {
+        const char *bit = bits[rnd_next(r, sizeof bits / sizeof *bits)];
+        kv_buf_puts(b, *prefix && *bit == '\\' ? "k" : bit);
+    }
+    kv_buf_puts(b, "\"");
+}
+
+static void rnd_value(rnd *r, kv_buf *b, int depth)
+{
+    uint32_t pick = depth >= 4 ? 2 + rnd_next(r, 3) : rnd_next(r, 5);
+    if (pick <= 1) {
+        bool obj = pick == 0;
+        kv_buf_puts(b, obj ? "{" : "[");
+        uint32_t n = rnd_next(r, 15);
+        for (uint32_t i = 0; i < n; i++) {
+            kv_buf_puts(b, i ? "," : "");
+            rnd_blank(r, b);
+            if (obj) {
+                char key[16];
+                snprintf(key, sizeof key, "%u:", i); /* keys differ: one value each */
+                rnd_string(r, b, key);
+                rnd_blank(r, b);
+                kv_buf_puts(b, ":");
+                rnd_blank(r, b);
+            }
+            rnd_value(r, b, depth + 1);
+        }
+        rnd_blank(r, b);
+        kv_buf_puts(b, obj ? "}" : "]");
+    } else if (pick == 2) {
+        rnd_string(r, b, "");
+    } else {
+        static const char *const words[] = {"0", "-12", "3.5e-2", "true", "false", "null", "12345678901"};
+        kv_buf_puts(b, words[rnd_next(r, 7)]);
+    }
+}
+
+/* Where each value starts, in document order, reading a byte at a time
+ * (a key is no value: an object's string after '{' or ',' is one). */
+static size_t ref_positions(const char *s, size_t n, uint32_t *line, uint32_t *col, size_t max)
+{
+    size_t np = 0;
+    uint32_t l = 1, c = 1;
+    bool obj[64];
+    int depth = 0;
+    bool want = true, key = false, in_str = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (in_str) {
+            if (ch == '\\') {
+                i++;
+                c += 2;
+                continue;
+            }
+            if (ch == '"')
+                in_str = false;
+        } else if (ch == '\n') {
+            l++;
+            c = 1;
+            continue;
+        } else if (ch == ':') {
+            want = true;
+        } else if (ch == ',') {
+            key = depth > 0 && obj[depth - 1];
+            want = !key;
+        } else if (ch == ']' || ch == '}') {
+            depth--;
+        } else if (ch != ' ' && ch != '\t' && ch != '\r') {
+            if (key) {
+                key = false;
+            } else if (want && np < max) {
+                line[np] = l;
+                col[np++] = c;
+            }
+            want = false;
+            in_str = ch == '"';
+            if (ch == '[' || ch == '{') {
+                obj[depth++] = ch == '{';
+                key = ch == '{';
+                want = ch == '[';
+            }
+        }
+        if ((ch & 0xC0) != 0x80)
+            c++;
+    }
+    return np;
+}
+
+/* The loaded tree's values in document order (keys are not values). */
+static void tree_positions(kvet_value v, uint32_t *line, uint32_t *col, size_t *np, size_t max)
+{
+    if (*np < max) {
+        line[*np] = v.line;
+        col[*np] = v.col;
+    }
+    (*np)++;
+    if (v.type == KVET_LIST)
+        for (uint32_t i = 0; i < v.u.l->n; i++)
+            tree_positions(v.u.l->items[i], line, col, np, max);
+    else if (v.type == KVET_MAP)
+        for (uint32_t i = 0; i < v.u.m->n; i++)
+            tree_positions(v.u.m->e[i].val, line, col, np, max);
+}
+
+START_TEST(json_positions_random)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    enum { MAX = 4096 };
+    uint32_t *rl = malloc(MAX * sizeof *rl), *rc = malloc(MAX * sizeof *rc);
+    uint32_t *tl = malloc(MAX * sizeof *tl), *tc = malloc(MAX * sizeof *tc);
+    rnd r = {12345};
+    for (int round = 0; round < 300; round++) {
+        kv_buf b;
+        kv_buf_init(&b);
+        rnd_blank(&r, &b);
+        kv_buf_puts(&b, "{\"kind\": \"T\", \"v\": ");
+        rnd_value(&r, &b, 0);
+        kv_buf_puts(&b, "}");
+        rnd_blank(&r, &b);
+        char *text = kv_buf_take(&b);
+        size_t len = strlen(text);
+        docs ds;
+        ck_assert_msg(load(ctx, "t.json", text, len, &ds) == 0, "round %d: %s\n%.400s", round, first_error(ctx), text);
+        ck_assert_int_eq(ds.n, 1);
+        size_t nref = ref_positions(text, len, rl, rc, MAX), ntree = 0;
+        tree_positions(ds.v[0], tl, tc, &ntree, MAX);
+        ck_assert_uint_eq(nref, ntree);
+        for (size_t i = 0; i < nref && i < MAX; i++)
+            ck_assert_msg(rl[i] == tl[i] && rc[i] == tc[i], "round %d, value %zu at %u:%u, not %u:%u\n%.400s", round, i,
+                          tl[i], tc[i], rl[i], rc[i], text);
+        drop(&ds);
+        kvet_diag_clear(ctx);
+        free(text);
+    }
+    free(rl);
+    free(rc);
+    free(tl);
+    free(tc);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(json_errors)
 {
     kvet_ctx *ctx = kvet_ctx_new();
@@ -1361,6 +1531,50 @@ START_TEST(json_window_as_whole)
 }
 END_TEST
 
+/* Random Lists read through windows of 1, 3 and 64 bytes give what the
+ * whole text gives (the window's scans read the buffer a word at a time). */
+START_TEST(json_window_random)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char dir[] = "/tmp/kvet-window-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/in.json", dir);
+    rnd r = {777};
+    const size_t windows[] = {1, 3, 64};
+    for (int round = 0; round < 40; round++) {
+        kv_buf b;
+        kv_buf_init(&b);
+        kv_buf_puts(&b, "{\"apiVersion\": \"v1\", \"items\": [");
+        for (uint32_t n = 1 + rnd_next(&r, 4), i = 0; i < n; i++) {
+            kv_buf_puts(&b, i ? "," : "");
+            rnd_blank(&r, &b);
+            kv_buf_puts(&b, "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"data\": ");
+            rnd_value(&r, &b, 1);
+            kv_buf_puts(&b, "}");
+            rnd_blank(&r, &b);
+        }
+        kv_buf_puts(&b, "], \"kind\": \"List\"}\n");
+        char *text = kv_buf_take(&b);
+        write_file(path, text, strlen(text));
+        bool windowed;
+        char *whole = load_report(ctx, path, 0, &windowed);
+        for (size_t k = 0; k < sizeof windows / sizeof *windows; k++) {
+            char *part = load_report(ctx, path, windows[k], &windowed);
+            ck_assert_msg(windowed, "round %d, window %zu: not windowed", round, windows[k]);
+            ck_assert_msg(!strcmp(whole, part), "round %d, window %zu:\n%.1500s\n--- whole:\n%.1500s", round,
+                          windows[k], part, whole);
+            free(part);
+        }
+        free(whole);
+        free(text);
+    }
+    unlink(path);
+    rmdir(dir);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 /* A large YAML file read through a window gives what the whole text gives. */
 START_TEST(yaml_window_as_whole)
 {
@@ -1497,6 +1711,7 @@ static Suite *doc_suite(void)
     tc = tcase_create("json");
     tcase_add_test(tc, json_values_and_positions);
     tcase_add_test(tc, json_positions_word_scans);
+    tcase_add_test(tc, json_positions_random);
     tcase_add_test(tc, json_errors);
     tcase_add_test(tc, json_lists_in_pieces);
     tcase_add_test(tc, values_copied_with_shared_strings);
@@ -1505,6 +1720,7 @@ static Suite *doc_suite(void)
     tcase_add_test(tc, manifests_lists_and_streams);
     tcase_add_test(tc, manifests_json_list_pieces);
     tcase_add_test(tc, json_window_as_whole);
+    tcase_add_test(tc, json_window_random);
     tcase_add_test(tc, yaml_window_as_whole);
     tcase_add_test(tc, manifests_api_version_and_kind);
     tcase_add_test(tc, manifests_helm_sources);
