@@ -133,8 +133,30 @@ int kv_load_manifests_planned(kvet_ctx *ctx, kv_json_plan *plan, const char *nam
  * mark, and not JSON: kv_load_buffer's choice of loader needs the text);
  * kv_load_manifests_yaml_window then does what kv_load_manifests does. */
 bool kv_yaml_windowable(const char *path);
+/* The same for the first n bytes of a text. */
+bool kv_yaml_windowable_text(const char *head, size_t n);
 int kv_load_manifests_yaml_window(kvet_ctx *ctx, const char *path, const char *name, uint32_t src, size_t window,
                                   kv_arena *into, kv_doc_fn fn, void *ud, kv_manifest_stats *stats);
+
+/* A YAML stream read through a window: f from its current position, after
+ * `head` (headlen bytes read from it before, malloc'd with a byte to spare:
+ * the loader takes it over and frees it).  Past `limit` bytes (0: none)
+ * nothing more is parsed and the load fails, saying that `what` ("standard
+ * input") is over the limit.  *total gets the bytes read. */
+typedef struct kv_yaml_stream {
+    FILE *f;
+    const char *name;
+    uint32_t src;
+    size_t window;
+    char *head;
+    size_t headlen;
+    uint64_t limit;
+    const char *what;
+    bool sources;           /* follow `# Source:` comments (KV_LOAD_SOURCES) */
+    size_t *total;
+} kv_yaml_stream;
+int kv_load_manifests_yaml_stream(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into, kv_doc_fn fn, void *ud,
+                                  kv_manifest_stats *stats);
 
 /* A window's reading: up to `chunk` more bytes of f appended at buf[*end],
  * the buffer grown as needed and a NUL kept after the bytes.  Returns the
@@ -153,6 +175,11 @@ int kv_read_named(kvet_ctx *ctx, const char *path, const char *shown, char **dat
  * window.  One fstat tells, where asking first would take a stat more for
  * every file. */
 int kv_read_file_below(kvet_ctx *ctx, const char *path, uint64_t large, char **data, size_t *len);
+/* Standard input read whole as kv_read_named reads it, unless it goes on
+ * past `large` bytes as YAML that a window can read (kv_yaml_windowable_text):
+ * then 1, with the bytes read so far in *data (malloc'd, a NUL after them),
+ * for the caller to read the rest through a window. */
+int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, char **data, size_t *len);
 
 /* How folders are walked: paths an exclude pattern (pathglob.h) takes,
  * relative to the input folder or as walked, are not read. */

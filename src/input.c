@@ -109,14 +109,11 @@ size_t kv_read_more(FILE *f, char **buf, size_t *cap, size_t *end, size_t chunk,
     return n;
 }
 
-bool kv_yaml_windowable(const char *path)
+bool kv_yaml_windowable_text(const char *text, size_t n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    unsigned char head[4096];
-    size_t n = fread(head, 1, sizeof head, f);
-    fclose(f);
+    const unsigned char *head = (const unsigned char *)text;
+    if (n > 4096)
+        n = 4096;
     if (n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)
         return false;
     /* a text that starts as JSON may be JSON values one after another (is_json_stream) */
@@ -124,6 +121,17 @@ bool kv_yaml_windowable(const char *path)
         if (head[i] != ' ' && head[i] != '\t' && head[i] != '\r' && head[i] != '\n')
             return head[i] != '{' && head[i] != '[';
     return false;
+}
+
+bool kv_yaml_windowable(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char head[4096];
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return kv_yaml_windowable_text(head, n);
 }
 
 /* The largest buffer a read may grow to: the limit plus one byte (to see
@@ -181,6 +189,10 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
     }
     if (cap > cap_max)
         cap = cap_max;
+    /* stdin's start is read first, to see whether the rest needs holding */
+    bool head_first = is_stdin && large != UINT64_MAX;
+    if (head_first && cap > large)
+        cap = (size_t)large;
     size_t n = 0;
     char *buf = malloc(cap + 1);
     const char *failure = buf ? NULL : "out of memory";
@@ -201,7 +213,10 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
         }
         size_t r;
         if (is_stdin) {
-            r = fread(buf + n, 1, cap - n, stdin);
+            size_t want = cap - n;
+            if (head_first && n < large && want > large - n)
+                want = (size_t)(large - n);
+            r = fread(buf + n, 1, want, stdin);
             if (r == 0 && ferror(stdin))
                 failure = "cannot read";
         } else {
@@ -219,6 +234,13 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
         n += r;
         if (at_end)
             break;
+        /* a long YAML stream on stdin: the rest is read through a window */
+        if (head_first && (uint64_t)n >= large && kv_yaml_windowable_text(buf, n)) {
+            buf[n] = '\0';
+            *data = buf;
+            *len = n;
+            return 1;
+        }
     }
     if (!failure && (uint64_t)n > limit)
         failure = "too large";
@@ -257,6 +279,11 @@ int kv_read_file(kvet_ctx *ctx, const char *path, char **data, size_t *len)
 int kv_read_file_below(kvet_ctx *ctx, const char *path, uint64_t large, char **data, size_t *len)
 {
     return read_named(ctx, path, NULL, large, data, len);
+}
+
+int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, char **data, size_t *len)
+{
+    return read_named(ctx, "-", shown, large, data, len);
 }
 
 typedef struct strvec {

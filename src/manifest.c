@@ -486,25 +486,35 @@ int kv_load_manifests_in(kvet_ctx *ctx, const char *name, uint32_t src, const ch
     return rc < 0 || m.failed ? -1 : 0;
 }
 
-int kv_load_yaml_window(kvet_ctx *ctx, const char *name, uint32_t src, FILE *f, size_t window, kv_arena *into,
-                        kv_doc_fn fn, void *ud, const kv_text **text);
+int kv_load_yaml_window(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into, kv_doc_fn fn, void *ud,
+                        const kv_text **text);
 
-int kv_load_manifests_yaml_window(kvet_ctx *ctx, const char *path, const char *name, uint32_t src, size_t window,
-                                  kv_arena *into, kv_doc_fn fn, void *ud, kv_manifest_stats *stats)
+int kv_load_manifests_yaml_stream(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into, kv_doc_fn fn, void *ud,
+                                  kv_manifest_stats *stats)
 {
     kv_manifest_stats none;
     if (!stats)
         stats = &none;
     memset(stats, 0, sizeof *stats);
+    mload m = {ctx, NULL, fn, ud, stats, false, false, false};
+    int rc = kv_load_yaml_window(ctx, in, into, on_doc, &m, &m.text);
+    return rc < 0 || m.failed ? -1 : 0;
+}
+
+int kv_load_manifests_yaml_window(kvet_ctx *ctx, const char *path, const char *name, uint32_t src, size_t window,
+                                  kv_arena *into, kv_doc_fn fn, void *ud, kv_manifest_stats *stats)
+{
     FILE *f = fopen(path, "rb");
     if (!f) {
+        if (stats)
+            memset(stats, 0, sizeof *stats);
         kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "cannot open: %s", strerror(errno));
         return -1;
     }
-    mload m = {ctx, NULL, fn, ud, stats, false, false, false};
-    int rc = kv_load_yaml_window(ctx, name, src, f, window, into, on_doc, &m, &m.text);
+    kv_yaml_stream in = {.f = f, .name = name, .src = src, .window = window};
+    int rc = kv_load_manifests_yaml_stream(ctx, &in, into, fn, ud, stats);
     fclose(f);
-    return rc < 0 || m.failed ? -1 : 0;
+    return rc;
 }
 
 int kv_load_manifests_planned(kvet_ctx *ctx, kv_json_plan *plan, const char *name, uint32_t src, kv_doc_fn fn,

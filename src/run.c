@@ -317,6 +317,7 @@ typedef struct run {
     bool cur_failed;
     bool stdin_used;
     bool stdin_failed;         /* reading stdin failed: it is not read again */
+    bool stdin_once;           /* one unit reads stdin: a long YAML stream need not be held */
     char *stdin_data;
     size_t stdin_len;
     bool found_cluster_config;
@@ -789,16 +790,32 @@ static const char *unit_name(const run *r, const unit *u)
 /* Read standard input, once whatever the passes: its text, or its
  * failure, is remembered.  Returns 0; -1 after reporting the failure; -2
  * when it failed before (already reported). */
-static int read_stdin(run *r, char **data, size_t *len)
+/* A file this large is read through a window (doc.h), WINDOW bytes at a
+ * time, when it is a JSON array or List, or YAML; standard input too, when
+ * it is YAML. */
+enum { WINDOW_MIN = 4 << 20, WINDOW = 1 << 20 };
+
+/* Standard input, read once and kept for every unit that reads it; or,
+ * when one unit reads it and it goes on as YAML past WINDOW_MIN bytes, 1:
+ * *head gets what was read, for the unit to read the rest through a
+ * window (the rest cannot be read again). */
+static int read_stdin(run *r, char **data, size_t *len, char **head)
 {
     if (r->stdin_failed)
         return -2;
     if (!r->stdin_used) {
-        if (kv_read_named(r->ctx, "-", input_name(r, "-"), &r->stdin_data, &r->stdin_len) < 0) {
+        int rc = r->stdin_once ? kv_read_stdin_below(r->ctx, input_name(r, "-"), WINDOW_MIN, head, len)
+                               : kv_read_named(r->ctx, "-", input_name(r, "-"), head, len);
+        r->stdin_used = true;
+        if (rc < 0) {
             r->stdin_failed = true;
             return -1;
         }
-        r->stdin_used = true;
+        if (rc == 1)
+            return 1;
+        r->stdin_data = *head;
+        r->stdin_len = *len;
+        *head = NULL;
     }
     *data = r->stdin_data;
     *len = r->stdin_len;
@@ -2041,14 +2058,11 @@ static void eval_parsed_unit(run *r, uint32_t ui)
     count_input(r, info, u->len, &st);
 }
 
-/* Read and parse one unit, for the index (pass 1) or for evaluation. */
-/* A file this large is read through a window (doc.h), WINDOW bytes at a
- * time, when it is a JSON array or List, or YAML. */
-enum { WINDOW_MIN = 4 << 20, WINDOW = 1 << 20 };
-
 typedef struct windowed {
     kv_json_plan *json;
     bool yaml;
+    char *stdin_head;          /* stdin's start, the rest to be read through the window */
+    size_t headlen;
 } windowed;
 
 static bool has_suffix(const char *s, const char *suf)
@@ -2061,7 +2075,7 @@ static bool has_suffix(const char *s, const char *suf)
  * whole (neither set). */
 static windowed window_for(kvet_ctx *ctx, const char *path, size_t *size)
 {
-    windowed w = {NULL, false};
+    windowed w = {NULL, false, NULL, 0};
     struct stat st;
     if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < WINDOW_MIN ||
         (uint64_t)st.st_size > ctx->limits.max_document_bytes)
@@ -2094,7 +2108,13 @@ static void load_manifests(kvet_ctx *ctx, windowed *w, const char *path, const c
                            const char *data, size_t len, unsigned flags, kv_arena *into, kv_doc_fn fn, void *ud,
                            kv_manifest_stats *st)
 {
-    if (w->json)
+    if (w->stdin_head) {
+        /* the loader takes the head over; len gets the bytes the stream held */
+        kv_yaml_stream in = {stdin, name, src, WINDOW, w->stdin_head, w->headlen, ctx->limits.max_document_bytes,
+                             "standard input", (flags & KV_LOAD_SOURCES) != 0, &w->headlen};
+        w->stdin_head = NULL;
+        kv_load_manifests_yaml_stream(ctx, &in, into, fn, ud, st);
+    } else if (w->json)
         kv_load_manifests_planned(ctx, w->json, name, src, fn, ud, st);
     else if (w->yaml)
         kv_load_manifests_yaml_window(ctx, path, name, src, WINDOW, into, fn, ud, st);
@@ -2111,11 +2131,16 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     bool owned = false;
     size_t before = kvet_diag_count(r->ctx);
     r->cur_unit = ui;
-    windowed win = {NULL, false};
+    windowed win = {NULL, false, NULL, 0};
     if (u->path) {
         /* a large file is read through a window as it is loaded */
         owned = strcmp(u->path, "-") != 0;
-        int rc = owned ? read_unit_file(r->ctx, u->path, &win, &data, &len) : read_stdin(r, &data, &len);
+        int rc = owned ? read_unit_file(r->ctx, u->path, &win, &data, &len)
+                       : read_stdin(r, &data, &len, &win.stdin_head);
+        if (rc == 1) {
+            win.headlen = len;
+            rc = 0;
+        }
         if (rc < 0) {
             /* a file is read again in pass 2, which reports it; stdin is not */
             if (indexing && strcmp(u->path, "-") != 0)
@@ -2140,11 +2165,14 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     /* piped helm template output names its templates; a file is its own */
     unsigned flags = !u->path || !strcmp(u->path, "-") ? KV_LOAD_SOURCES : 0;
     kv_manifest_stats st;
+    bool streamed = win.stdin_head != NULL;
     if (indexing) {
         unit *pu = &r->units[ui];
         pu->first_event = r->nevents;
         r->unit_diag_base = before;
         load_manifests(r->ctx, &win, u->path, name, src, data, len, flags, NULL, index_doc, r, &pu->st);
+        if (streamed)
+            len = win.headlen;
         pu->nevents = r->nevents - pu->first_event;
         pu->len = len;
         if (!kv_diag_detach(r->ctx, before, &pu->diags, &pu->ndiags))
@@ -2157,6 +2185,8 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
             load_manifests(r->ctx, &win, u->path, name, src, data, len, flags, NULL, eval_doc, r, &st);
         else
             memset(&st, 0, sizeof st);
+        if (streamed)
+            len = win.headlen;
         out_end(r, &r->units[ui].outa);
         collect_input_errors(r, before);
         kvet_input_info *info = NULL;
@@ -2165,6 +2195,7 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         count_input(r, info, len, &st);
     }
     kv_json_plan_free(win.json);
+    free(win.stdin_head); /* not loaded: no context to check it in */
     if (owned)
         free(data);
 }
@@ -2264,7 +2295,7 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
     }
     char *data = NULL;
     size_t len = 0;
-    windowed win = {NULL, false};
+    windowed win = {NULL, false, NULL, 0};
     if (read_unit_file(tctx, u->path, &win, &data, &len) < 0) {
         kv_diag_truncate(tctx, 0);
         u->ahead = AHEAD_UNREAD;
@@ -3608,6 +3639,11 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
         }
     }
     r.doc_src_min = (uint32_t)ctx->nsources;
+    /* stdin read by one unit only can be read as it is loaded */
+    size_t nstdin = 0;
+    for (size_t i = 0; i < r.nunits; i++)
+        nstdin += r.units[i].path && !strcmp(r.units[i].path, "-");
+    r.stdin_once = nstdin == 1;
 
     if (in->want_stats) {
         ri->pub.stats = calloc(1, sizeof *ri->pub.stats);

@@ -60,6 +60,8 @@ typedef struct ywin {
     size_t given;            /* bytes handed to libyaml */
     size_t chunk;
     bool ioerr;
+    uint64_t limit;          /* bytes the input may have (the file-size limit) */
+    bool over;               /* it has more: what follows is not given to libyaml */
     kv_text text;            /* buf as excerpts quote it: line text.line starts at buf[0] */
     yaml_lines *lines;       /* the loader's, scanned as the bytes come in */
 } ywin;
@@ -720,9 +722,12 @@ static size_t byte_at(loader *L, size_t index)
         L->ci_char = 0;
         L->ci_byte = L->bom;
     }
-    while (L->ci_char < index && L->ci_byte < L->len) {
+    size_t len = text_len(L);
+    if (L->win && L->ci_byte < L->win->base)
+        return L->ci_byte; /* not held any more (never, as documents end past it) */
+    while (L->ci_char < index && L->ci_byte < len) {
         L->ci_byte++;
-        while (L->ci_byte < L->len && ((unsigned char)L->data[L->ci_byte] & 0xC0) == 0x80)
+        while (L->ci_byte < len && ((unsigned char)text_at(L, L->ci_byte) & 0xC0) == 0x80)
             L->ci_byte++;
         L->ci_char++;
     }
@@ -736,21 +741,25 @@ static void attribute(loader *L, size_t index)
     if (!L->sources)
         return;
     size_t upto = byte_at(L, index);
-    if (upto > L->len)
-        upto = L->len;
+    if (upto > text_len(L))
+        upto = text_len(L);
+    /* through a window the text is held from the line the last document
+     * ended on, which is where the scan goes on from */
+    size_t base = L->win ? L->win->base : 0;
+    const char *text = L->win ? L->win->buf : L->data;
     const char *found = NULL;
     size_t flen = 0;
-    for (size_t i = L->scanned; i < upto;) {
-        const char *line = L->data + i;
+    for (size_t i = L->scanned > base ? L->scanned : base; i < upto;) {
+        const char *line = text + (i - base);
         const char *nl = memchr(line, '\n', upto - i);
-        const char *eol = nl ? nl : L->data + upto;
+        const char *eol = nl ? nl : text + (upto - base);
         size_t n;
         const char *path = source_comment(line, eol, &n);
         if (path) {
             found = path;
             flen = n;
         }
-        i = (size_t)(eol - L->data) + 1;
+        i = (size_t)(eol - text) + base + 1;
     }
     if (upto > L->scanned)
         L->scanned = upto;
@@ -804,6 +813,8 @@ static void report_parser_error(loader *L, yaml_parser_t *p)
     at_mark(L, p->problem_mark, &line, &col);
     const char *problem = p->problem ? p->problem : "unknown problem";
     go_parser_error(L, p, p->problem ? p->problem : "unknown problem parsing YAML content");
+    if (p->error == YAML_READER_ERROR && L->win && L->win->over)
+        return; /* kv_load_yaml_window says the input is over the limit */
     if (p->error == YAML_READER_ERROR) {
         /* the reader gives an offset, not a line: count lines up to it */
         size_t len = text_len(L), off = p->problem_offset < len ? p->problem_offset : len;
@@ -843,9 +854,16 @@ static bool utf16(const char *s, size_t n)
 static bool win_more(ywin *w)
 {
     bool oom = false;
+    if (w->over)
+        return false;
     size_t n = kv_read_more(w->f, &w->buf, &w->cap, &w->end, w->chunk, &oom);
     w->text.data = w->buf;
     w->text.len = w->end;
+    if (w->limit && w->base + w->end > w->limit) {
+        /* nothing past the limit is parsed: libyaml's read fails here */
+        w->over = true;
+        return false;
+    }
     if (w->lines && w->base == 0 && utf16(w->buf, w->end))
         w->lines = NULL;
     if (w->lines && !oom)
@@ -875,7 +893,7 @@ static int win_read(void *data, unsigned char *buffer, size_t size, size_t *size
     *size_read = 0;
     while (w->base + w->end - w->given < size && win_more(w))
         ;
-    if (w->ioerr)
+    if (w->ioerr || w->over)
         return 0;
     size_t n = w->base + w->end - w->given;
     if (n > size)
@@ -919,6 +937,14 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
     const unsigned char *head = (const unsigned char *)L.data;
     if (L.win) {
         L.win->lines = &L.lines;
+        /* the text read before the window opened (stdin's start); the
+         * bytes of UTF-16 are not the characters libyaml's marks count, and
+         * hold no `# Source:` line a whole text would find either */
+        if (L.win->end && utf16(L.win->buf, L.win->end)) {
+            L.win->lines = NULL;
+            L.sources = false;
+        } else if (L.win->end)
+            yl_scan(&L.lines, L.win->buf, 0, 1, L.win->end, false, false);
         yaml_parser_set_input(&parser, win_read, L.win);
     } else if (utf16(L.data, L.len)) {
         yaml_parser_set_input_string(&parser, head, L.len);
@@ -1140,18 +1166,29 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
     return run(&L, false, fn, ud);
 }
 
-int kv_load_yaml_window(kvet_ctx *ctx, const char *name, uint32_t src, FILE *f, size_t window, kv_arena *into,
-                        kv_doc_fn fn, void *ud, const kv_text **text);
+int kv_load_yaml_window(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into, kv_doc_fn fn, void *ud,
+                        const kv_text **text);
 
-int kv_load_yaml_window(kvet_ctx *ctx, const char *name, uint32_t src, FILE *f, size_t window, kv_arena *into,
-                        kv_doc_fn fn, void *ud, const kv_text **text)
+int kv_load_yaml_window(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into, kv_doc_fn fn, void *ud,
+                        const kv_text **text)
 {
+    const char *name = in->name;
+    uint32_t src = in->src;
     ywin w;
     memset(&w, 0, sizeof w);
-    w.f = f;
-    w.chunk = window ? window : 1;
+    w.f = in->f;
+    w.chunk = in->window ? in->window : 1;
+    w.limit = in->limit;
     w.text.line = 1;
     w.text.data = "";
+    if (in->head) {
+        /* the head is the window's from the start (its cap: len + 1) */
+        w.buf = in->head;
+        w.end = w.cap = in->headlen;
+        w.cap++;
+        w.text.data = w.buf;
+        w.text.len = w.end;
+    }
     loader L;
     memset(&L, 0, sizeof L);
     L.ctx = ctx;
@@ -1159,6 +1196,7 @@ int kv_load_yaml_window(kvet_ctx *ctx, const char *name, uint32_t src, FILE *f, 
     L.name = name;
     L.src = src;
     L.fixed_arena = into;
+    L.sources = in->sources;
     L.win = &w;
     L.text = &w.text;
     *text = &w.text;
@@ -1166,7 +1204,14 @@ int kv_load_yaml_window(kvet_ctx *ctx, const char *name, uint32_t src, FILE *f, 
     if (w.ioerr) {
         kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "cannot read: %s", strerror(errno));
         rc = -1;
+    } else if (w.over) {
+        kv_diag(ctx, KVET_SEV_ERROR, in->name, 0, 0, 0, NULL,
+                "%s is larger than the limit of %llu bytes: the documents before it were checked as they came, "
+                "the rest was not read", in->what ? in->what : "the input", (unsigned long long)in->limit);
+        rc = -1;
     }
+    if (in->total)
+        *in->total = w.base + w.end;
     *text = NULL;
     free(w.buf);
     return rc;

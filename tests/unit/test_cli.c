@@ -431,6 +431,70 @@ START_TEST(cli_resource_limits)
 }
 END_TEST
 
+/* A YAML stream on stdin longer than a window's start is read as it is
+ * checked, not held whole: its documents keep their lines and the
+ * templates helm's `# Source:` lines name, and a stream over the file-size
+ * limit fails after the documents before the limit were checked. */
+START_TEST(cli_stdin_streamed)
+{
+    char pack[600], args[1400];
+    snprintf(pack, sizeof pack, "%s/stream.kvet", tmpdir);
+    FILE *f = fopen(pack, "w");
+    fputs("pack t.stream \"1.0.0\"\nfor ConfigMap \"v1\" as cm {\n  rule STR-001 error \"marked sizes\"\n"
+          "    when cm.data.size in [\"7\", \"44999\"]\n    forbid true\n    at cm.data.size\n"
+          "    message \"size {cm.data.size}\"\n}\n",
+          f);
+    fclose(f);
+    /* 45,000 documents of 9 lines, about 5.6 MB: document i's size is on
+     * line 9 i + 9, its value at column 9 */
+    size_t cap = 8u << 20, n = 0;
+    char *text = malloc(cap);
+    for (int i = 0; i < 45000; i++)
+        n += (size_t)snprintf(text + n, cap - n,
+                              "---\n# Source: chart/templates/cm%d.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                              "  name: cm-%d\n  namespace: ns\ndata:\n  size: \"%d\"\n", i, i, i);
+    ck_assert_uint_lt(n, cap);
+    ck_assert_uint_gt(strlen(text), 5u << 20);
+    snprintf(args, sizeof args, "check --rules '%s' --format text -", pack);
+    outcome o = run(args, text);
+    ck_assert_int_eq(o.status, 1);
+    contains(o.out, "chart/templates/cm7.yaml:72:9: error: size 7 [STR-001]");
+    contains(o.out, "chart/templates/cm44999.yaml:405000:9: error: size 44999 [STR-001]");
+    contains(o.out, "45000 resources checked");
+    done(&o);
+    /* the same with a rule that reads other documents: they are kept from
+     * a first pass over the stream, and every one is seen */
+    f = fopen(pack, "a");
+    fputs("for ConfigMap \"v1\" as all {\n  rule STR-002 error \"every document\"\n"
+          "    when all.data.size == \"7\"\n    forbid true\n    at all.data.size\n"
+          "    message \"{len(docs(\\\"ConfigMap\\\", \\\"v1\\\"))} documents\"\n}\n",
+          f);
+    fclose(f);
+    snprintf(args, sizeof args, "check --rules '%s' --format text -j 2 -", pack);
+    o = run(args, text);
+    contains(o.out, "chart/templates/cm44999.yaml:405000:9: error: size 44999 [STR-001]");
+    contains(o.out, "chart/templates/cm7.yaml:72:9: error: 45000 documents [STR-002]");
+    contains(o.out, "45000 resources checked");
+    done(&o);
+    /* over the limit: what came before it was checked, and the run fails */
+    snprintf(args, sizeof args, "check --rules '%s' --format text --limit file-size=4500000 -", pack);
+    o = run(args, text);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "<stdin>: error: standard input is larger than the limit of 4500000 bytes: the documents before "
+                    "it were checked as they came, the rest was not read");
+    contains(o.out, "chart/templates/cm7.yaml:72:9: error: size 7 [STR-001]");
+    ck_assert_ptr_null(strstr(o.out, "cm44999"));
+    done(&o);
+    /* read twice (two - arguments), it is held whole as before */
+    snprintf(args, sizeof args, "check --rules '%s' --format text - -", pack);
+    o = run(args, text);
+    contains(o.out, "chart/templates/cm44999.yaml:405000:9: error: size 44999 [STR-001]");
+    done(&o);
+    free(text);
+    unlink(pack);
+}
+END_TEST
+
 START_TEST(cli_empty_inputs)
 {
     /* an empty folder (git cannot keep one, so it is made here) */
@@ -666,6 +730,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, cli_explain);
     tcase_add_test(tc, cli_color);
     tcase_add_test(tc, cli_resource_limits);
+    tcase_add_test(tc, cli_stdin_streamed);
     tcase_add_test(tc, cli_empty_inputs);
     tcase_add_test(tc, cli_hundred_thousand_rules);
     tcase_add_test(tc, cli_init_and_environments);
