@@ -823,15 +823,17 @@ static bool mentions(const kv_node *n, const char *name)
 
 /* filter/find/any/count(docs(KIND, API, NS), x => KEY == VALUE [and ...])
  * (or KEY in VALUE, or VALUE in KEY) where KEY reads only x and VALUE does
- * not read x: the documents whose KEY can match VALUE come from an index (grouped once per namespace and
- * context) instead of a scan of the namespace.  The whole predicate still
- * runs on them, so results, their order and errors are the scan's.
- * Returns the key's index, or -1 when the form does not fit. */
+ * not read x: the documents whose KEY can match VALUE come from an index
+ * (grouped once per namespace and context) instead of a scan of the
+ * namespace; over docs(KIND, API) or docs(KIND), once per context,
+ * instead of a scan of every document.  The whole predicate still runs on them, so results,
+ * their order and errors are the scan's.  Returns the key's index, or -1
+ * when the form does not fit. */
 static int32_t lookup_key(compiler *c, kv_node *src, kv_node *lam, kv_node **value)
 {
     if (src->kind != KV_N_CALL || !src->a || src->a->kind != KV_N_NAME || strcmp(src->a->str, "docs") ||
-        src->nkids != 3 || src->kids[0]->kind != KV_N_STRING || src->kids[1]->kind != KV_N_STRING ||
-        lookup_scope(c, "docs") || lam->a->nkids != 1)
+        src->nkids < 1 || src->nkids > 3 || src->kids[0]->kind != KV_N_STRING ||
+        (src->nkids >= 2 && src->kids[1]->kind != KV_N_STRING) || lookup_scope(c, "docs") || lam->a->nkids != 1)
         return -1;
     const char *param = lam->a->kids[0]->str;
     kv_node *t = lam->b;
@@ -856,7 +858,8 @@ static int32_t lookup_key(compiler *c, kv_node *src, kv_node *lam, kv_node **val
     char name[64];
     snprintf(name, sizeof name, "key@%u:%u", key->span.line, key->span.col);
     c->fns[c->nfns] = (kv_fn){adup(c, name), 1, 0};
-    c->keys[c->nkeys] = (kv_key){query_index(c, src->kids[0]->str, src->kids[1]->str), c->nfns, mode};
+    c->keys[c->nkeys] =
+        (kv_key){query_index(c, src->kids[0]->str, src->nkids >= 2 ? src->kids[1]->str : NULL), c->nfns, mode};
     c->keyjobs[c->nkeyjobs++] = (keyjob){c->nfns, key, param, c->cur_pack, c->cur_file, c->cur_src};
     c->nfns++;
     *value = v;
@@ -933,14 +936,16 @@ static bool lambda_form(compiler *c, kv_node *n, const char *fname)
     kv_node *value = NULL;
     int32_t key = lam && form != F_MAP && form != F_ALL ? lookup_key(c, n->kids[0], lam, &value) : -1;
     if (key >= 0) {
-        expr(c, n->kids[0]->kids[2]);
+        bool in_ns = n->kids[0]->nkids == 3;
+        if (in_ns)
+            expr(c, n->kids[0]->kids[2]);
         /* a value that fails leaves the lookup to the scan, where the
          * predicate meets the same error */
         uint32_t t = emit(c, KV_OPC_TRY, 0, sp);
         expr(c, value);
         emit(c, KV_OPC_ENDTRY, 0, sp);
         patch(c, t, c->ncode);
-        emit(c, KV_OPC_QUERYKEY, (uint32_t)key, sp);
+        emit(c, in_ns ? KV_OPC_QUERYKEY : KV_OPC_QUERYKEYALL, (uint32_t)key, sp);
     } else {
         expr(c, n->kids[0]);
     }

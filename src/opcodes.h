@@ -157,7 +157,9 @@ enum {
     OP(QUERYNS, QUERY,   1, 1, 0, 0, KV_OPF_PURE)          /* ns = pop; push the documents of query A in namespace ns */ \
     OP(QUERYKEY, KEY,    2, 1, 0, 0, KV_OPF_PURE)          /* v = pop, ns = pop; push the documents of key A's query in \
                                                               namespace ns whose key is v (a superset when v is not a \
-                                                              string: all of them) */
+                                                              string: all of them) */ \
+    OP(QUERYKEYALL, KEY, 1, 1, 0, 0, KV_OPF_PURE)          /* v = pop; the same over all of the query's documents \
+                                                              (docs(KIND, API), docs(KIND)) */
 
 typedef enum kv_opcode {
 #define KV_OP_ENUM(name, arg, pop, push, jpop, jpush, flags) KV_OPC_##name,

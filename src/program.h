@@ -117,12 +117,13 @@ typedef struct kv_query {
     const char *api;         /* pattern or NULL */
 } kv_query;
 
-/* An indexed lookup: the documents of `query` in a namespace whose key,
- * fns[fn] (one parameter: the document), matches a value.  The compiler
- * makes one for filter/find/any/count over docs(KIND, API, NS) whose
+/* An indexed lookup: the documents of `query` (in a namespace, or all of
+ * them) whose key, fns[fn] (one parameter: the document), matches a value.
+ * The compiler makes one for filter/find/any/count over docs(KIND, API, NS)
+ * or docs(KIND[, API]) whose
  * predicate starts with `KEY(x) == VALUE`, `KEY(x) in VALUE` or
- * `VALUE in KEY(x)`; the VM groups each namespace's documents by key once
- * per context. */
+ * `VALUE in KEY(x)`; the VM groups each namespace's documents (or all of
+ * them) by key once per context. */
 typedef enum kv_key_mode {
     KV_KEY_EQ,       /* KEY(x) == VALUE, a string */
     KV_KEY_IN,       /* KEY(x) in VALUE, a list of strings */

@@ -1492,6 +1492,17 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             PUSH(r);
             break;
         }
+        case KV_OPC_QUERYKEYALL: {
+            kvet_value v = POP();
+            kvet_value all = ev->env->hooks.query(ev->env->hooks.ud, p->keys[a].query), r = all;
+            ev->steps = steps;
+            int rc = key_lookup(ev, a, all, v, &r);
+            steps = ev->steps;
+            if (rc < 0)
+                FAIL("out of memory");
+            PUSH(r);
+            break;
+        }
         case KV_OPC_POP:
             ev->sp--;
             break;

@@ -662,6 +662,30 @@ START_TEST(eval_queries)
     out = th_check(PACK "for Service as s { derive x = docs(\"HorizontalPodAutoscaler\", \"autoscaling/*\", 1) }\n", SVC);
     th_assert_contains(out, "docs(): the namespace must be a string, got int");
     free(out);
+
+    /* a lookup over every document of a kind (indexed: 8 documents or more)
+     * finds what the scan finds, across namespaces and in input order (the
+     * last document repeats the first: one copy is checked and found) */
+    kv_buf y;
+    kv_buf_init(&y);
+    static const char *const names[] = {"a", "b", "a", "c", "a", "b", "d", "e", "f", "a"};
+    for (int i = 0; i < 10; i++)
+        kv_buf_printf(&y, "%sapiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s, namespace: n%d}\n", i ? "---\n" : "",
+                      names[i], i % 3);
+    char *yaml = kv_buf_take(&y);
+    out = th_check(PACK
+                   "for ConfigMap as cm {\n"
+                   "  derive idx = count(docs(\"ConfigMap\", \"v1\"), c => c.metadata.name == cm.metadata.name)\n"
+                   "  derive scan = count(docs(\"ConfigMap\", \"v1\"), c => true and c.metadata.name == cm.metadata.name)\n"
+                   "  derive seen = map(filter(docs(\"ConfigMap\", \"v1\"), c => c.metadata.name in [cm.metadata.name]),\n"
+                   "      c => c.metadata.namespace)\n"
+                   "}\n",
+                   yaml);
+    th_assert_contains(out, "R ConfigMap/a {idx:3,scan:3,seen:[\"n0\",\"n2\",\"n1\"]}");
+    th_assert_contains(out, "R ConfigMap/b {idx:2,scan:2,seen:[\"n1\",\"n2\"]}");
+    th_assert_contains(out, "R ConfigMap/f {idx:1,scan:1,seen:[\"n2\"]}");
+    free(out);
+    free(yaml);
 }
 END_TEST
 
@@ -1674,6 +1698,8 @@ START_TEST(indexed_lookups_compile_and_verify)
         "    require count(docs(\"Service\", \"v1\", d.metadata.namespace), s => \"a=b\" in keys(s.metadata)) +\n"
         "        count(docs(\"Service\", \"v1\", d.metadata.namespace), s => s.metadata.name in [\"x\"]) +\n"
         "        count(docs(\"Service\", \"v1\", d.metadata.namespace), s => true and s.metadata.name == \"x\") > 0\n"
+        "  rule X-3 warning \"across namespaces\"\n"
+        "    require count(docs(\"Service\", \"v1\"), s => s.metadata.name == d.metadata.name) == 0\n"
         "}\n";
     kvet_ctx *ctx = kvet_ctx_new();
     kvet_pack *p = kvet_pack_load_source(ctx, "x.kvet", src, strlen(src));
@@ -1681,11 +1707,13 @@ START_TEST(indexed_lookups_compile_and_verify)
     ck_assert_msg(p != NULL, "%s", d);
     free(d);
     /* keys(...) is a builtin, not one of the pack's functions: no index */
-    ck_assert_uint_eq(p->nkeys, 2);
+    ck_assert_uint_eq(p->nkeys, 3);
     ck_assert_uint_eq(p->keys[0].mode, KV_KEY_EQ);
     ck_assert_uint_eq(p->keys[1].mode, KV_KEY_IN);
+    ck_assert_uint_eq(p->keys[2].mode, KV_KEY_EQ);
     ck_assert_uint_eq(p->fns[p->keys[0].fn].nparams, 1);
     find_op(p, KV_OPC_QUERYKEY, 1);
+    find_op(p, KV_OPC_QUERYKEYALL, 0);
     char *data;
     size_t len;
     p->keys[1].query = 9;
