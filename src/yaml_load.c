@@ -722,12 +722,25 @@ static size_t byte_at(loader *L, size_t index)
         L->ci_char = 0;
         L->ci_byte = L->bom;
     }
-    size_t len = text_len(L);
-    if (L->win && L->ci_byte < L->win->base)
+    size_t len = text_len(L), base = L->win ? L->win->base : 0;
+    if (L->ci_byte < base)
         return L->ci_byte; /* not held any more (never, as documents end past it) */
+    const unsigned char *text = (const unsigned char *)(L->win ? L->win->buf : L->data);
     while (L->ci_char < index && L->ci_byte < len) {
+        /* eight ASCII bytes (not followed by a continuation byte) are
+         * eight characters */
+        const unsigned char *p = text + (L->ci_byte - base);
+        if (index - L->ci_char >= 8 && len - L->ci_byte > 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if (!(w & 0x8080808080808080ULL) && (p[8] & 0xC0) != 0x80) {
+                L->ci_byte += 8;
+                L->ci_char += 8;
+                continue;
+            }
+        }
         L->ci_byte++;
-        while (L->ci_byte < len && ((unsigned char)text_at(L, L->ci_byte) & 0xC0) == 0x80)
+        while (L->ci_byte < len && (text[L->ci_byte - base] & 0xC0) == 0x80)
             L->ci_byte++;
         L->ci_char++;
     }
