@@ -189,8 +189,10 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
     }
     if (cap > cap_max)
         cap = cap_max;
-    /* stdin's start is read first, to see whether the rest needs holding */
+    /* stdin's start is read first, to see whether the rest needs holding;
+     * when it does, a redirected file's size is the room it takes */
     bool head_first = is_stdin && large != UINT64_MAX;
+    size_t whole = cap;
     if (head_first && cap > large)
         cap = (size_t)large;
     size_t n = 0;
@@ -203,6 +205,8 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
                 break;
             }
             size_t ncap = cap <= cap_max / 2 ? cap * 2 : cap_max;
+            if (whole > ncap)
+                ncap = whole;
             char *nb = realloc(buf, ncap + 1);
             if (!nb) {
                 failure = "out of memory";

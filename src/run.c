@@ -787,35 +787,45 @@ static const char *unit_name(const run *r, const unit *u)
     return input_name(r, u->path);
 }
 
-/* Read standard input, once whatever the passes: its text, or its
- * failure, is remembered.  Returns 0; -1 after reporting the failure; -2
- * when it failed before (already reported). */
 /* A file this large is read through a window (doc.h), WINDOW bytes at a
  * time, when it is a JSON array or List, or YAML; standard input too, when
  * it is YAML. */
 enum { WINDOW_MIN = 4 << 20, WINDOW = 1 << 20 };
 
-/* Standard input, read once and kept for every unit that reads it; or,
- * when one unit reads it and it goes on as YAML past WINDOW_MIN bytes, 1:
- * *head gets what was read, for the unit to read the rest through a
- * window (the rest cannot be read again). */
+static bool has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && !strcmp(s + n - m, suf);
+}
+
+/* Read standard input, once whatever the passes: its text, or its
+ * failure, is remembered.  Returns 0; -1 after reporting the failure; -2
+ * when it failed before (already reported).  Or, when one unit reads it
+ * and it goes on as YAML past WINDOW_MIN bytes (not named *.json by
+ * --stdin-filename, which makes it JSON), 1: *head gets what was read, for
+ * the unit to read the rest through a window (the rest cannot be read
+ * again). */
 static int read_stdin(run *r, char **data, size_t *len, char **head)
 {
     if (r->stdin_failed)
         return -2;
     if (!r->stdin_used) {
-        int rc = r->stdin_once ? kv_read_stdin_below(r->ctx, input_name(r, "-"), WINDOW_MIN, head, len)
-                               : kv_read_named(r->ctx, "-", input_name(r, "-"), head, len);
+        const char *name = input_name(r, "-");
+        char *text = NULL;
+        int rc = r->stdin_once && !has_suffix(name, ".json")
+                     ? kv_read_stdin_below(r->ctx, name, WINDOW_MIN, &text, len)
+                     : kv_read_named(r->ctx, "-", name, &text, len);
         r->stdin_used = true;
         if (rc < 0) {
             r->stdin_failed = true;
             return -1;
         }
-        if (rc == 1)
+        if (rc == 1) {
+            *head = text;
             return 1;
-        r->stdin_data = *head;
+        }
+        r->stdin_data = text;
         r->stdin_len = *len;
-        *head = NULL;
     }
     *data = r->stdin_data;
     *len = r->stdin_len;
@@ -2064,12 +2074,6 @@ typedef struct windowed {
     char *stdin_head;          /* stdin's start, the rest to be read through the window */
     size_t headlen;
 } windowed;
-
-static bool has_suffix(const char *s, const char *suf)
-{
-    size_t n = strlen(s), m = strlen(suf);
-    return n >= m && !strcmp(s + n - m, suf);
-}
 
 /* How file `path` is read: through a window (*size gets its size), or
  * whole (neither set). */

@@ -826,7 +826,7 @@ static void report_parser_error(loader *L, yaml_parser_t *p)
     at_mark(L, p->problem_mark, &line, &col);
     const char *problem = p->problem ? p->problem : "unknown problem";
     go_parser_error(L, p, p->problem ? p->problem : "unknown problem parsing YAML content");
-    if (p->error == YAML_READER_ERROR && L->win && L->win->over)
+    if (p->error == YAML_READER_ERROR && L->win && L->win->over && L->win->given >= L->win->limit)
         return; /* kv_load_yaml_window says the input is over the limit */
     if (p->error == YAML_READER_ERROR) {
         /* the reader gives an offset, not a line: count lines up to it */
@@ -872,11 +872,10 @@ static bool win_more(ywin *w)
     size_t n = kv_read_more(w->f, &w->buf, &w->cap, &w->end, w->chunk, &oom);
     w->text.data = w->buf;
     w->text.len = w->end;
-    if (w->limit && w->base + w->end > w->limit) {
-        /* nothing past the limit is parsed: libyaml's read fails here */
+    /* the bytes up to the limit are parsed, and libyaml's read fails
+     * there (win_read) */
+    if (w->limit && w->base + w->end > w->limit)
         w->over = true;
-        return false;
-    }
     if (w->lines && w->base == 0 && utf16(w->buf, w->end))
         w->lines = NULL;
     if (w->lines && !oom)
@@ -906,9 +905,14 @@ static int win_read(void *data, unsigned char *buffer, size_t size, size_t *size
     *size_read = 0;
     while (w->base + w->end - w->given < size && win_more(w))
         ;
-    if (w->ioerr || w->over)
+    if (w->ioerr)
         return 0;
-    size_t n = w->base + w->end - w->given;
+    size_t held = w->base + w->end;
+    if (w->over && held > w->limit)
+        held = (size_t)w->limit;
+    size_t n = held - w->given;
+    if (w->over && n == 0)
+        return 0;
     if (n > size)
         n = size;
     memcpy(buffer, w->buf + (w->given - w->base), n);
@@ -1217,7 +1221,8 @@ int kv_load_yaml_window(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into,
     if (w.ioerr) {
         kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "cannot read: %s", strerror(errno));
         rc = -1;
-    } else if (w.over) {
+    } else if (w.over && w.given >= w.limit) {
+        /* parsed up to the limit (another error may stop it before) */
         kv_diag(ctx, KVET_SEV_ERROR, in->name, 0, 0, 0, NULL,
                 "%s is larger than the limit of %llu bytes: the documents before it were checked as they came, "
                 "the rest was not read", in->what ? in->what : "the input", (unsigned long long)in->limit);

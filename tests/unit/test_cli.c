@@ -438,22 +438,29 @@ END_TEST
 START_TEST(cli_stdin_streamed)
 {
     char pack[600], args[1400];
-    snprintf(pack, sizeof pack, "%s/stream.kvet", tmpdir);
-    FILE *f = fopen(pack, "w");
-    fputs("pack t.stream \"1.0.0\"\nfor ConfigMap \"v1\" as cm {\n  rule STR-001 error \"marked sizes\"\n"
-          "    when cm.data.size in [\"7\", \"44999\"]\n    forbid true\n    at cm.data.size\n"
-          "    message \"size {cm.data.size}\"\n}\n",
-          f);
-    fclose(f);
     /* 45,000 documents of 9 lines, about 5.6 MB: document i's size is on
-     * line 9 i + 9, its value at column 9 */
+     * line 9 i + 9, its value at column 9.  `near` is the last document
+     * that ends 4 KB or more before byte 4,500,000 (the limit below) */
+    enum { LIMIT = 4500000 };
     size_t cap = 8u << 20, n = 0;
     char *text = malloc(cap);
-    for (int i = 0; i < 45000; i++)
+    int near = 0;
+    for (int i = 0; i < 45000; i++) {
         n += (size_t)snprintf(text + n, cap - n,
                               "---\n# Source: chart/templates/cm%d.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
                               "  name: cm-%d\n  namespace: ns\ndata:\n  size: \"%d\"\n", i, i, i);
+        if (n + 4096 <= LIMIT)
+            near = i;
+    }
     ck_assert_uint_lt(n, cap);
+    snprintf(pack, sizeof pack, "%s/stream.kvet", tmpdir);
+    FILE *f = fopen(pack, "w");
+    fprintf(f,
+            "pack t.stream \"1.0.0\"\nfor ConfigMap \"v1\" as cm {\n  rule STR-001 error \"marked sizes\"\n"
+            "    when cm.data.size in [\"7\", \"%d\", \"44999\"]\n    forbid true\n    at cm.data.size\n"
+            "    message \"size {cm.data.size}\"\n}\n",
+            near);
+    fclose(f);
     ck_assert_uint_gt(strlen(text), 5u << 20);
     snprintf(args, sizeof args, "check --rules '%s' --format text -", pack);
     outcome o = run(args, text);
@@ -476,14 +483,24 @@ START_TEST(cli_stdin_streamed)
     contains(o.out, "chart/templates/cm7.yaml:72:9: error: 45000 documents [STR-002]");
     contains(o.out, "45000 resources checked");
     done(&o);
-    /* over the limit: what came before it was checked, and the run fails */
-    snprintf(args, sizeof args, "check --rules '%s' --format text --limit file-size=4500000 -", pack);
+    /* over the limit: what came before it was checked, up to the limit,
+     * and the run fails */
+    snprintf(args, sizeof args, "check --rules '%s' --format text --limit file-size=%d -", pack, (int)LIMIT);
     o = run(args, text);
     ck_assert_int_eq(o.status, 2);
     contains(o.err, "<stdin>: error: standard input is larger than the limit of 4500000 bytes: the documents before "
                     "it were checked as they came, the rest was not read");
     contains(o.out, "chart/templates/cm7.yaml:72:9: error: size 7 [STR-001]");
+    char line[200];
+    snprintf(line, sizeof line, "chart/templates/cm%d.yaml:%d:9: error: size %d [STR-001]", near, 9 * near + 9, near);
+    contains(o.out, line);
     ck_assert_ptr_null(strstr(o.out, "cm44999"));
+    done(&o);
+    /* named *.json by --stdin-filename, it is read as JSON, as a short one is */
+    snprintf(args, sizeof args, "check --rules '%s' --format text --stdin-filename rendered.json -", pack);
+    o = run(args, text);
+    ck_assert_int_eq(o.status, 2);
+    contains(o.err, "rendered.json:1:1: error: invalid JSON");
     done(&o);
     /* read twice (two - arguments), it is held whole as before */
     snprintf(args, sizeof args, "check --rules '%s' --format text - -", pack);
