@@ -825,10 +825,10 @@ static bool mentions(const kv_node *n, const char *name)
  * (or KEY in VALUE, or VALUE in KEY) where KEY reads only x and VALUE does
  * not read x: the documents whose KEY can match VALUE come from an index
  * (grouped once per namespace and context) instead of a scan of the
- * namespace; over docs(KIND, API) or docs(KIND), once per context,
- * instead of a scan of every document.  The whole predicate still runs on them, so results,
- * their order and errors are the scan's.  Returns the key's index, or -1
- * when the form does not fit. */
+ * namespace; over docs(KIND, API) or docs(KIND), grouped once per context,
+ * instead of a scan of every document.  The whole predicate still runs on
+ * them, so results, their order and errors are the scan's.  Returns the
+ * key's index, or -1 when the form does not fit. */
 static int32_t lookup_key(compiler *c, kv_node *src, kv_node *lam, kv_node **value)
 {
     if (src->kind != KV_N_CALL || !src->a || src->a->kind != KV_N_NAME || strcmp(src->a->str, "docs") ||

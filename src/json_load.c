@@ -121,15 +121,23 @@ static inline uint32_t char_count(const char *s, size_t from, size_t to, size_t 
     return (uint32_t)(to - from - cont);
 }
 
+/* Past the spaces at s[i], below n (indentation comes in long runs). */
+static inline size_t space_run(const char *s, size_t i, size_t n)
+{
+    while (n - i >= 8 && load8(s + i) == ONES * ' ')
+        i += 8;
+    while (i < n && s[i] == ' ')
+        i++;
+    return i;
+}
+
 /* Past the blanks (space, tab, CR, LF) at s[i], below n. */
 static inline size_t skip_blanks(const char *s, size_t i, size_t n)
 {
     while (i < n) {
         char c = s[i];
         if (c == ' ') {
-            i++;
-            while (n - i >= 8 && load8(s + i) == ONES * ' ')
-                i += 8;
+            i = space_run(s, i + 1, n);
         } else if (c == '\t' || c == '\r' || c == '\n') {
             i++;
         } else {
@@ -178,11 +186,7 @@ static int scan_positions(jload *J, size_t from, size_t to, uint32_t *line_io, u
             continue;
         }
         if (c == ' ' || c == '\t' || c == '\r') {
-            size_t e = i + 1;
-            while (n - e >= 8 && load8(s + e) == ONES * ' ')
-                e += 8;
-            while (e < n && s[e] == ' ')
-                e++;
+            size_t e = space_run(s, i + 1, n);
             col += (uint32_t)(e - i);
             i = e;
             continue;
@@ -1353,10 +1357,7 @@ static bool win_span(jwin *w, size_t *b, size_t room)
                 }
                 break;
             case ' ':
-                while (end - i >= 8 && load8(s + i) == ONES * ' ')
-                    i += 8;
-                while (i < end && s[i] == ' ')
-                    i++;
+                i = space_run(s, i, end);
                 break;
             default:
                 break;

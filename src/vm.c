@@ -1475,26 +1475,22 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
             PUSH(ev->env->hooks.query_ns(ev->env->hooks.ud, a, ns.u.s));
             break;
         }
-        case KV_OPC_QUERYKEY: {
-            kvet_value v = POP(), ns = POP();
-            if (ns.type == KVET_ABSENT) {
-                PUSH(ns);
-                break;
-            }
-            if (ns.type != KVET_STRING)
-                FAIL(fmt_err(ev->arena, "docs(): the namespace must be a string, got %s", tname(ns)));
-            kvet_value all = ev->env->hooks.query_ns(ev->env->hooks.ud, p->keys[a].query, ns.u.s), r = all;
-            ev->steps = steps;
-            int rc = key_lookup(ev, a, all, v, &r);
-            steps = ev->steps;
-            if (rc < 0)
-                FAIL("out of memory");
-            PUSH(r);
-            break;
-        }
+        case KV_OPC_QUERYKEY:
         case KV_OPC_QUERYKEYALL: {
-            kvet_value v = POP();
-            kvet_value all = ev->env->hooks.query(ev->env->hooks.ud, p->keys[a].query), r = all;
+            kvet_value v = POP(), all;
+            if (KV_INS_OP(w) == KV_OPC_QUERYKEY) {
+                kvet_value ns = POP();
+                if (ns.type == KVET_ABSENT) {
+                    PUSH(ns);
+                    break;
+                }
+                if (ns.type != KVET_STRING)
+                    FAIL(fmt_err(ev->arena, "docs(): the namespace must be a string, got %s", tname(ns)));
+                all = ev->env->hooks.query_ns(ev->env->hooks.ud, p->keys[a].query, ns.u.s);
+            } else {
+                all = ev->env->hooks.query(ev->env->hooks.ud, p->keys[a].query);
+            }
+            kvet_value r = all;
             ev->steps = steps;
             int rc = key_lookup(ev, a, all, v, &r);
             steps = ev->steps;
