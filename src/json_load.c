@@ -147,18 +147,6 @@ static inline size_t skip_blanks(const char *s, size_t i, size_t n)
     return i;
 }
 
-/* Continue a line and column count over s[from..to). */
-static void count_lines(const char *s, size_t from, size_t to, uint32_t *line, uint32_t *col)
-{
-    const char *p = s + from, *end = s + to, *nl;
-    while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-        (*line)++;
-        *col = 1;
-        p = nl + 1;
-    }
-    *col += char_count(s, (size_t)(p - s), to, to);
-}
-
 /* Record the start of every value of the text from..to (one top-level
  * value, validated by cJSON), continuing the line and column count in
  * *line and *col.  The scanner never reads out of bounds. */
@@ -384,18 +372,28 @@ static kvet_value convert(jload *J, const cJSON *item, uint32_t depth)
     return v;
 }
 
+/* Continue a line and column count from `from` to `to`, as scan_positions
+ * counts (data may be read up to `to`).  Returns where the last line begins
+ * when s[from..to) holds a line break, else SIZE_MAX. */
+static size_t advance(const char *data, size_t from, size_t to, uint32_t *line, uint32_t *col)
+{
+    const char *p = data + from, *end = data + to, *nl;
+    size_t last = SIZE_MAX;
+    while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        (*line)++;
+        *col = 1;
+        p = nl + 1;
+        last = (size_t)(p - data);
+    }
+    *col += char_count(data, (size_t)(p - data), to, to);
+    return last;
+}
+
 static void position_of(const char *data, size_t off, uint32_t *line, uint32_t *col)
 {
     *line = 1;
     *col = 1;
-    count_lines(data, 0, off, line, col);
-}
-
-/* Continue a line and column count from `from` to `to`, as position_of
- * and scan_positions count. */
-static void advance(const char *data, size_t from, size_t to, uint32_t *line, uint32_t *col)
-{
-    count_lines(data, from, to, line, col);
+    advance(data, 0, off, line, col);
 }
 
 /* ------------------------------------------------ a check that builds nothing
@@ -1199,17 +1197,9 @@ static inline int win_at(jwin *w, size_t i)
 /* Consume up to buf[to], counting lines and columns as advance() does. */
 static void win_take(jwin *w, size_t to)
 {
-    const char *p = w->buf + w->cur, *end = w->buf + to, *nl, *last = NULL;
-    while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-        w->line++;
-        last = nl;
-        p = nl + 1;
-    }
-    if (last) {
-        w->col = 1;
-        w->lstart = (size_t)(last + 1 - w->buf);
-    }
-    w->col += char_count(w->buf, (size_t)(p - w->buf), to, w->end);
+    size_t last = advance(w->buf, w->cur, to, &w->line, &w->col);
+    if (last != SIZE_MAX)
+        w->lstart = last;
     w->cur = to;
 }
 
