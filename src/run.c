@@ -2073,13 +2073,14 @@ typedef struct windowed {
     bool yaml;
     char *stdin_head;          /* stdin's start, the rest to be read through the window */
     size_t headlen;
+    size_t total;              /* once it is loaded: the bytes the stream held */
 } windowed;
 
 /* How file `path` is read: through a window (*size gets its size), or
  * whole (neither set). */
 static windowed window_for(kvet_ctx *ctx, const char *path, size_t *size)
 {
-    windowed w = {NULL, false, NULL, 0};
+    windowed w = {NULL, false, NULL, 0, 0};
     struct stat st;
     if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < WINDOW_MIN ||
         (uint64_t)st.st_size > ctx->limits.max_document_bytes)
@@ -2113,9 +2114,9 @@ static void load_manifests(kvet_ctx *ctx, windowed *w, const char *path, const c
                            kv_manifest_stats *st)
 {
     if (w->stdin_head) {
-        /* the loader takes the head over; len gets the bytes the stream held */
+        /* the loader takes the head over, and counts the bytes the stream held */
         kv_yaml_stream in = {stdin, name, src, WINDOW, w->stdin_head, w->headlen, ctx->limits.max_document_bytes,
-                             "standard input", (flags & KV_LOAD_SOURCES) != 0, &w->headlen};
+                             "standard input", (flags & KV_LOAD_SOURCES) != 0, &w->total};
         w->stdin_head = NULL;
         kv_load_manifests_yaml_stream(ctx, &in, into, fn, ud, st);
     } else if (w->json)
@@ -2135,7 +2136,7 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     bool owned = false;
     size_t before = kvet_diag_count(r->ctx);
     r->cur_unit = ui;
-    windowed win = {NULL, false, NULL, 0};
+    windowed win = {NULL, false, NULL, 0, 0};
     if (u->path) {
         /* a large file is read through a window as it is loaded */
         owned = strcmp(u->path, "-") != 0;
@@ -2176,7 +2177,7 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         r->unit_diag_base = before;
         load_manifests(r->ctx, &win, u->path, name, src, data, len, flags, NULL, index_doc, r, &pu->st);
         if (streamed)
-            len = win.headlen;
+            len = win.total;
         pu->nevents = r->nevents - pu->first_event;
         pu->len = len;
         if (!kv_diag_detach(r->ctx, before, &pu->diags, &pu->ndiags))
@@ -2190,7 +2191,7 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         else
             memset(&st, 0, sizeof st);
         if (streamed)
-            len = win.headlen;
+            len = win.total;
         out_end(r, &r->units[ui].outa);
         collect_input_errors(r, before);
         kvet_input_info *info = NULL;
@@ -2299,7 +2300,7 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
     }
     char *data = NULL;
     size_t len = 0;
-    windowed win = {NULL, false, NULL, 0};
+    windowed win = {NULL, false, NULL, 0, 0};
     if (read_unit_file(tctx, u->path, &win, &data, &len) < 0) {
         kv_diag_truncate(tctx, 0);
         u->ahead = AHEAD_UNREAD;

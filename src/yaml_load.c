@@ -1223,7 +1223,7 @@ int kv_load_yaml_window(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into,
         rc = -1;
     } else if (w.over && w.given >= w.limit) {
         /* parsed up to the limit (another error may stop it before) */
-        kv_diag(ctx, KVET_SEV_ERROR, in->name, 0, 0, 0, NULL,
+        kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL,
                 "%s is larger than the limit of %llu bytes: the documents before it were checked as they came, "
                 "the rest was not read", in->what ? in->what : "the input", (unsigned long long)in->limit);
         rc = -1;
