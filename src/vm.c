@@ -1464,21 +1464,15 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
         case KV_OPC_QUERY:
             PUSH(ev->env->hooks.query(ev->env->hooks.ud, a));
             break;
-        case KV_OPC_QUERYNS: {
-            kvet_value ns = POP();
-            if (ns.type == KVET_ABSENT) {
-                PUSH(ns);
-                break;
-            }
-            if (ns.type != KVET_STRING)
-                FAIL(fmt_err(ev->arena, "docs(): the namespace must be a string, got %s", tname(ns)));
-            PUSH(ev->env->hooks.query_ns(ev->env->hooks.ud, a, ns.u.s));
-            break;
-        }
+        case KV_OPC_QUERYNS:
         case KV_OPC_QUERYKEY:
         case KV_OPC_QUERYKEYALL: {
-            kvet_value v = POP(), all;
-            if (KV_INS_OP(w) == KV_OPC_QUERYKEY) {
+            /* docs(KIND, API, NS) and the lookups over it or over all of
+             * the query's documents: NS is checked here for both */
+            kv_opcode op = KV_INS_OP(w);
+            kvet_value v = op == KV_OPC_QUERYNS ? kv_absent() : POP(), all;
+            uint32_t q = op == KV_OPC_QUERYNS ? a : p->keys[a].query;
+            if (op != KV_OPC_QUERYKEYALL) {
                 kvet_value ns = POP();
                 if (ns.type == KVET_ABSENT) {
                     PUSH(ns);
@@ -1486,9 +1480,13 @@ static int run_chunk(kv_eval *ev, uint32_t chunk, uint32_t base, kvet_value *res
                 }
                 if (ns.type != KVET_STRING)
                     FAIL(fmt_err(ev->arena, "docs(): the namespace must be a string, got %s", tname(ns)));
-                all = ev->env->hooks.query_ns(ev->env->hooks.ud, p->keys[a].query, ns.u.s);
+                all = ev->env->hooks.query_ns(ev->env->hooks.ud, q, ns.u.s);
             } else {
-                all = ev->env->hooks.query(ev->env->hooks.ud, p->keys[a].query);
+                all = ev->env->hooks.query(ev->env->hooks.ud, q);
+            }
+            if (op == KV_OPC_QUERYNS) {
+                PUSH(all);
+                break;
             }
             kvet_value r = all;
             ev->steps = steps;
