@@ -13,6 +13,7 @@
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -782,8 +783,11 @@ typedef struct jshell {
 } jshell;
 
 /* Hand on piece n: the document cut down to `item`, built in arena a, which
- * fn may take.  -1 after reporting or when fn stopped. */
-static int hand_piece(jload *J, kv_arena *a, kvet_value item, const jshell *sh, uint32_t n, kv_doc_fn fn, void *ud)
+ * fn may take.  -1 after reporting or when fn stopped, else 1 when fn took
+ * the arena; when it did not, the arena is freed, or emptied for another
+ * item when `reuse` is set. */
+static int hand_piece(jload *J, kv_arena *a, kvet_value item, const jshell *sh, uint32_t n, kv_doc_fn fn, void *ud,
+                      bool reuse)
 {
     const kvet_map *sm = sh->members;
     kvet_list *l = kv_list_new(a, 1);
@@ -804,7 +808,10 @@ static int hand_piece(jload *J, kv_arena *a, kvet_value item, const jshell *sh, 
     }
     if (oom) {
         kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
-        arena_drop(a);
+        if (reuse)
+            kv_arena_reset(a);
+        else
+            arena_drop(a);
         return -1;
     }
     if (root) {
@@ -817,12 +824,15 @@ static int hand_piece(jload *J, kv_arena *a, kvet_value item, const jshell *sh, 
     }
     kv_doc doc = {doc_root, J->src, sh->line0, sh->col0, sh->docindex, a, n ? KV_PIECE_NEXT : KV_PIECE_FIRST};
     int took = fn(ud, &doc);
-    if (took != 1)
+    if (took != 1 && reuse)
+        kv_arena_reset(a);
+    else if (took != 1)
         arena_drop(a);
-    return took < 0 ? -1 : 0;
+    return took < 0 ? -1 : took == 1;
 }
 
-enum { NOT_PIECED = 1 };
+/* NO_HELPERS: win_items_shared could not start a helper (nothing read) */
+enum { NOT_PIECED = 1, NO_HELPERS = 2 };
 
 /* Hand on the valid, plain value data[off..vend) item by item when it is a
  * top-level array or a List with items, so that only one item is held at a
@@ -966,7 +976,7 @@ static int load_pieces(jload *J, size_t off, size_t vend, uint32_t *line, uint32
             break;
         }
         jshell sh = {members, items, lline, lcol, line0, col0, docindex};
-        if (hand_piece(J, a, item, &sh, n, fn, ud) < 0) {
+        if (hand_piece(J, a, item, &sh, n, fn, ud, false) < 0) {
             rc = -1;
             break;
         }
@@ -1260,19 +1270,22 @@ static bool win_keep_line(jwin *w, uint32_t line, size_t from, bool fixed)
     return true;
 }
 
-/* Forget what is before the current line (or, on a very long line, before
- * buf[cur], keeping the line's start aside): done between values, once a
- * chunk's worth of the window is read. */
-static bool win_drop(jwin *w)
+/* Forget what is before the line of buf[at] (line `line`, starting at
+ * buf[lstart], or before buf[0] when lstart is SIZE_MAX), or on a very long
+ * line what is before buf[at], keeping the line's start aside: done between
+ * values, once a chunk's worth of the window is read.  `at` is the value
+ * being read (win_drop), or the oldest one not handed on yet when helpers
+ * convert items (their lines stay for the excerpts fn quotes). */
+static bool win_drop_at(jwin *w, size_t at, uint32_t line, size_t lstart)
 {
-    if (w->cur < w->chunk)
+    if (at < w->chunk)
         return true;
-    size_t keep = w->lstart;
-    if (keep == SIZE_MAX || w->cur - keep > LONG_LINE) {
-        /* the current line's start leaves the window: keep it aside */
-        if (keep != SIZE_MAX && !win_keep_line(w, w->line, keep, false))
+    size_t keep = lstart;
+    if (keep == SIZE_MAX || at - keep > LONG_LINE) {
+        /* the line's start leaves the window: keep it aside */
+        if (keep != SIZE_MAX && !win_keep_line(w, line, keep, false))
             return false;
-        keep = w->cur;
+        keep = at;
     }
     if (keep == 0)
         return true;
@@ -1280,12 +1293,17 @@ static bool win_drop(jwin *w)
     w->base += keep;
     w->end -= keep;
     w->cur -= keep;
-    bool at_start = w->lstart != SIZE_MAX && w->lstart == keep;
-    w->lstart = at_start ? 0 : SIZE_MAX;
-    w->text.line = w->line;
-    w->text.mid_line = !at_start;
+    /* the line being read: still in the window, or its start lost */
+    w->lstart = w->lstart != SIZE_MAX && w->lstart >= keep ? w->lstart - keep : SIZE_MAX;
+    w->text.line = line;
+    w->text.mid_line = lstart != keep;
     win_view(w);
     return true;
+}
+
+static bool win_drop(jwin *w)
+{
+    return win_drop_at(w, w->cur, w->line, w->lstart);
 }
 
 /* Find the end of the value at buf[cur] (not consumed): *b.  False when
@@ -1421,6 +1439,377 @@ static int win_failed(jwin *w, jload *J)
     return -1;
 }
 
+/* ------------------------------------------- items converted by helpers
+ *
+ * A cluster's List is one file, and a file is read by one thread.  With
+ * helpers (kv_json_plan_file's threads), the second pass shares the work: the
+ * calling thread reads the window, finds where each item ends and hands the
+ * items on in order, as without helpers, while helper threads check and
+ * convert copies of the items of the batches after.  fn sees the same
+ * documents, in the same order and from the same thread, and the window
+ * keeps the lines of every item not handed on yet, so the excerpts it
+ * quotes are those it would quote without helpers.  Converting an item
+ * that passed the first pass can only run out of memory: what a helper
+ * reports goes, in its place, where converting it would have reported. */
+
+enum { BATCH_ITEMS = 256, BATCH_BYTES = 256 << 10, HELPERS_MAX = 8 };
+enum { B_FREE, B_QUEUED, B_TAKEN, B_DONE };
+enum { ITEM_OK, ITEM_CHANGED, ITEM_FAILED, ITEM_OOM };
+
+typedef struct jitem {
+    size_t off, len;           /* its bytes in the batch's copy (a NUL after them) */
+    size_t at, lstart;         /* file offsets: where it starts, where its line starts (SIZE_MAX: not held) */
+    uint32_t line, col;        /* where it starts */
+    kv_arena *arena;           /* its tree, or NULL */
+    kvet_value v;
+    kvet_diag *diags;          /* what converting it reported */
+    size_t ndiags;
+    int state;                 /* ITEM_* */
+} jitem;
+
+typedef struct jbatch {
+    char *bytes;
+    size_t len, cap;
+    jitem items[BATCH_ITEMS];
+    uint32_t n;
+    int state;                 /* B_* */
+} jbatch;
+
+typedef struct jhelpers {
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    jbatch *ring;              /* in input order from head on: queued or converted, then the one filled */
+    uint32_t nring, head, count, take;
+    bool stop;
+    pthread_t threads[HELPERS_MAX];
+    unsigned nthreads;
+    const kvet_limits *lim;
+    const char *name;
+    uint32_t src, depth;
+} jhelpers;
+
+static void helper_convert(jhelpers *h, kvet_ctx *tctx, jload *J, jbatch *b)
+{
+    /* no excerpts: only "out of memory" can be reported, which has none */
+    static const kv_text none = {NULL, 0, UINT32_MAX, true, NULL, 0};
+    for (uint32_t i = 0; i < b->n; i++) {
+        jitem *it = &b->items[i];
+        const char *s = b->bytes + it->off;
+        jcheck chk = {NULL, 0, 0, true};
+        size_t vend;
+        bool ok = json_check(s, it->len, 0, &vend, &chk) && vend == it->len && chk.plain;
+        free(chk.keys);
+        if (!ok) {
+            it->state = ITEM_CHANGED;
+            continue;
+        }
+        if (!tctx || (!it->arena && !(it->arena = arena_new()))) {
+            it->state = ITEM_OOM;
+            continue;
+        }
+        J->arena = it->arena;
+        J->ctx = tctx;
+        J->name = h->name;
+        J->src = h->src;
+        J->text = &none;
+        J->data = s;
+        J->len = it->len;
+        uint32_t line = it->line, col = it->col;
+        if (convert_span(J, 0, it->len, &line, &col, h->depth, &it->v) < 0)
+            it->state = ITEM_FAILED;
+        J->arena = NULL;
+        if (kvet_diag_count(tctx) && !kv_diag_detach(tctx, 0, &it->diags, &it->ndiags))
+            it->state = ITEM_OOM;
+    }
+}
+
+static void *helper_main(void *arg)
+{
+    jhelpers *h = arg;
+    kvet_ctx *tctx = kvet_ctx_new();
+    if (tctx)
+        kvet_ctx_set_limits(tctx, h->lim);
+    jload J;
+    memset(&J, 0, sizeof J);
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        while (!h->stop && h->ring[h->take].state != B_QUEUED)
+            pthread_cond_wait(&h->work, &h->mu);
+        if (h->stop)
+            break;
+        jbatch *b = &h->ring[h->take];
+        b->state = B_TAKEN;
+        h->take = (h->take + 1) % h->nring;
+        pthread_mutex_unlock(&h->mu);
+        helper_convert(h, tctx, &J, b);
+        pthread_mutex_lock(&h->mu);
+        b->state = B_DONE;
+        pthread_cond_broadcast(&h->done);
+    }
+    pthread_mutex_unlock(&h->mu);
+    free(J.pos);
+    kvet_ctx_free(tctx);
+    return NULL;
+}
+
+/* Start up to threads - 1 helpers (the calling thread is the other);
+ * false when none started: the items are then converted as they come. */
+static bool helpers_start(jhelpers *h, unsigned threads, jload *J, uint32_t depth)
+{
+    memset(h, 0, sizeof *h);
+    unsigned want = threads - 1 < HELPERS_MAX ? threads - 1 : HELPERS_MAX;
+    /* a batch filled, one handed on, and one for each helper */
+    h->nring = want + 2;
+    if (!(h->ring = calloc(h->nring, sizeof *h->ring)))
+        return false;
+    h->lim = &J->ctx->limits;
+    h->name = J->name;
+    h->src = J->src;
+    h->depth = depth;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->work, NULL);
+    pthread_cond_init(&h->done, NULL);
+    for (unsigned k = 0; k < want; k++)
+        if (pthread_create(&h->threads[h->nthreads], NULL, helper_main, h) == 0)
+            h->nthreads++;
+    if (h->nthreads)
+        return true;
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->work);
+    pthread_cond_destroy(&h->done);
+    free(h->ring);
+    return false;
+}
+
+/* Empty a batch for reuse; its items' arenas stay, emptied, unless `all`. */
+static void batch_clear(jbatch *b, bool all)
+{
+    for (uint32_t i = 0; i < BATCH_ITEMS; i++) {
+        jitem *it = &b->items[i];
+        kv_arena *a = it->arena;
+        if (a && all)
+            arena_drop(a);
+        else if (a)
+            kv_arena_reset(a);
+        for (size_t k = 0; k < it->ndiags; k++)
+            kv_diag_release(&it->diags[k]);
+        free(it->diags);
+        memset(it, 0, sizeof *it);
+        it->arena = all ? NULL : a;
+    }
+    b->n = 0;
+    b->len = 0;
+    b->state = B_FREE;
+}
+
+/* Stop the helpers and drop what was not handed on. */
+static void helpers_stop(jhelpers *h)
+{
+    pthread_mutex_lock(&h->mu);
+    h->stop = true;
+    pthread_cond_broadcast(&h->work);
+    pthread_mutex_unlock(&h->mu);
+    for (unsigned k = 0; k < h->nthreads; k++)
+        pthread_join(h->threads[k], NULL);
+    for (uint32_t i = 0; i < h->nring; i++) {
+        batch_clear(&h->ring[i], true);
+        free(h->ring[i].bytes);
+    }
+    free(h->ring);
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->work);
+    pthread_cond_destroy(&h->done);
+}
+
+/* The batch being filled: the one after those queued. */
+static jbatch *helpers_filling(jhelpers *h)
+{
+    return &h->ring[(h->head + h->count) % h->nring];
+}
+
+/* The oldest item not handed on, or NULL. */
+static const jitem *helpers_oldest(jhelpers *h)
+{
+    for (uint32_t k = 0; k <= h->count; k++) {
+        jbatch *b = &h->ring[(h->head + k) % h->nring];
+        if (b->n)
+            return &b->items[0];
+    }
+    return NULL;
+}
+
+/* Hand on the oldest queued batch once converted, item by item as the
+ * serial loop would; *n counts the items.  -1 after reporting or when fn
+ * stopped. */
+static int helpers_hand_on(jhelpers *h, jload *J, const jshell *sh, uint32_t *n, kv_doc_fn fn, void *ud)
+{
+    jbatch *b = &h->ring[h->head];
+    pthread_mutex_lock(&h->mu);
+    while (b->state != B_DONE)
+        pthread_cond_wait(&h->done, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+    int rc = 0;
+    for (uint32_t i = 0; i < b->n && rc == 0; i++) {
+        jitem *it = &b->items[i];
+        for (size_t k = 0; k < it->ndiags; k++)
+            kv_diag_attach(J->ctx, &it->diags[k]);
+        free(it->diags);
+        it->diags = NULL;
+        it->ndiags = 0;
+        if (it->state == ITEM_CHANGED) {
+            kv_diag(J->ctx, KVET_SEV_ERROR, J->name, it->line, it->col, 0, NULL, "the file changed while it was read");
+            rc = -1;
+        } else if (it->state == ITEM_OOM) {
+            kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
+            rc = -1;
+        } else if (it->state == ITEM_FAILED) {
+            rc = -1;
+        } else {
+            /* an arena fn does not take is emptied for the item that
+             * takes this place next: the helper that fills it has no
+             * malloc or free to make (a free across threads takes a lock) */
+            rc = hand_piece(J, it->arena, it->v, sh, (*n)++, fn, ud, true);
+            if (rc == 1) {
+                it->arena = NULL;
+                rc = 0;
+            }
+        }
+    }
+    batch_clear(b, false);
+    h->head = (h->head + 1) % h->nring;
+    h->count--;
+    return rc;
+}
+
+static bool helpers_head_done(jhelpers *h)
+{
+    pthread_mutex_lock(&h->mu);
+    bool done = h->ring[h->head].state == B_DONE;
+    pthread_mutex_unlock(&h->mu);
+    return done;
+}
+
+/* Queue the batch being filled (when it holds any item). */
+static void helpers_queue(jhelpers *h)
+{
+    jbatch *b = helpers_filling(h);
+    if (!b->n)
+        return;
+    pthread_mutex_lock(&h->mu);
+    b->state = B_QUEUED;
+    h->count++;
+    pthread_cond_signal(&h->work);
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* Copy the item at buf[cur..b) into the batch being filled, queueing it
+ * when full (and handing on the oldest batch when no other is free).
+ * -1 after reporting or when fn stopped. */
+static int helpers_add(jhelpers *h, jwin *w, size_t b, jload *J, const jshell *sh, uint32_t *n, kv_doc_fn fn,
+                       void *ud)
+{
+    jbatch *f = helpers_filling(h);
+    size_t len = b - w->cur;
+    if (f->len + len + 1 > f->cap) {
+        size_t cap = f->cap ? f->cap : BATCH_BYTES;
+        while (cap < f->len + len + 1)
+            cap *= 2;
+        char *bytes = realloc(f->bytes, cap);
+        if (!bytes) {
+            kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
+            return -1;
+        }
+        f->bytes = bytes;
+        f->cap = cap;
+    }
+    jitem *it = &f->items[f->n++];
+    it->off = f->len;
+    it->len = len;
+    memcpy(f->bytes + f->len, w->buf + w->cur, len);
+    f->bytes[f->len + len] = '\0';
+    f->len += len + 1;
+    it->at = w->base + w->cur;
+    it->lstart = w->lstart == SIZE_MAX ? SIZE_MAX : w->base + w->lstart;
+    it->line = w->line;
+    it->col = w->col;
+    if (f->n < BATCH_ITEMS && f->len < BATCH_BYTES)
+        return 0;
+    helpers_queue(h);
+    /* hand on what is converted; wait only when every batch is queued */
+    int rc = 0;
+    while (rc == 0 && h->count && (h->count == h->nring || helpers_head_done(h)))
+        rc = helpers_hand_on(h, J, sh, n, fn, ud);
+    return rc;
+}
+
+/* Drop what the window holds before the oldest item not handed on (or the
+ * value at buf[cur], when none is pending), as win_drop does. */
+static bool helpers_drop(jhelpers *h, jwin *w)
+{
+    const jitem *o = helpers_oldest(h);
+    if (!o)
+        return win_drop(w);
+    size_t lstart = o->lstart == SIZE_MAX || o->lstart < w->base ? SIZE_MAX : o->lstart - w->base;
+    return win_drop_at(w, o->at - w->base, o->line, lstart);
+}
+
+/* win_items' second pass with helpers (see above): the same loop, with
+ * the items checked and converted a batch ahead of handing them on, and a
+ * failure to read on reported once every item before it was handed on.
+ * NO_HELPERS when no helper could start (or the list is too deep to take
+ * apart), with nothing read: win_items does it all. */
+static int win_items_shared(jwin *w, jload *J, const jwplan *p, const jshell *sh, kv_doc_fn fn, void *ud,
+                            unsigned threads)
+{
+    size_t room = win_room(J->ctx);
+    size_t outer = p->list ? 2 : 1;
+    jhelpers h;
+    if (room <= outer || !helpers_start(&h, threads, J, p->list ? 3 : 2))
+        return NO_HELPERS;
+    room -= outer;
+    win_take(w, w->cur + 1);
+    win_space(w);
+    int rc = 0;
+    bool failed = win_at(w, w->cur) == ']'; /* an empty list: nothing to take apart */
+    uint32_t n = 0;
+    while (!failed && rc == 0) {
+        win_space(w);
+        size_t b;
+        if (!helpers_drop(&h, w) || !win_span(w, &b, room)) {
+            failed = true;
+            break;
+        }
+        /* the lines of an excerpt of it end in the window too */
+        for (size_t k = b; k - b < KEPT_LINE_MAX; k++) {
+            int c = win_at(w, k);
+            if (c < 0 || c == '\n')
+                break;
+        }
+        if ((rc = helpers_add(&h, w, b, J, sh, &n, fn, ud)) != 0)
+            break;
+        win_take(w, b);
+        win_space(w);
+        int c = win_at(w, w->cur);
+        if (c == ']') {
+            win_take(w, w->cur + 1);
+            break;
+        }
+        if (c != ',')
+            failed = true;
+        else
+            win_take(w, w->cur + 1);
+    }
+    if (rc == 0) {
+        helpers_queue(&h);
+        while (rc == 0 && h.count)
+            rc = helpers_hand_on(&h, J, sh, &n, fn, ud);
+    }
+    helpers_stop(&h);
+    if (rc == 0 && failed)
+        rc = win_failed(w, J);
+    return rc;
+}
+
 /* The list's items from its '[' at buf[cur]: each checked (sh NULL, the
  * first pass) or handed on as a piece of sh.  0 when done, NOT_PIECED
  * (first pass) when an item does not qualify, -1 after reporting or when fn
@@ -1459,7 +1848,7 @@ static int win_items(jwin *w, jload *J, const jwplan *p, const jshell *sh, kv_do
                 arena_drop(a);
                 return -1;
             }
-            if (hand_piece(J, a, item, sh, n, fn, ud) < 0)
+            if (hand_piece(J, a, item, sh, n, fn, ud, false) < 0)
                 return -1;
         }
         win_take(w, b);
@@ -1592,7 +1981,10 @@ struct kv_json_plan {
     jwin w;
     jwplan p;
     struct stat st;         /* the file as the first pass read it */
+    unsigned threads;       /* the second pass's, helpers included */
 };
+
+
 
 /* Has the file changed since the first pass (its size or its time)? */
 static bool plan_changed(const kv_json_plan *plan)
@@ -1616,12 +2008,13 @@ void kv_json_plan_free(kv_json_plan *plan)
     free(plan);
 }
 
-kv_json_plan *kv_json_plan_file(kvet_ctx *ctx, const char *path, size_t window)
+kv_json_plan *kv_json_plan_file(kvet_ctx *ctx, const char *path, size_t window, unsigned threads)
 {
     kv_json_plan *plan = calloc(1, sizeof *plan);
     if (!plan)
         return NULL;
     plan->ctx = ctx;
+    plan->threads = threads;
     jwin *w = &plan->w;
     w->f = fopen(path, "rb");
     w->chunk = window ? window : 1;
@@ -1692,10 +2085,11 @@ int kv_json_plan_load(kv_json_plan *plan, const char *name, uint32_t src, kv_doc
         w->text.line = p->oline;
         w->text.mid_line = p->ocol != 1;
         win_view(w);
+        const jshell sh = {sm, p->items, p->oline, p->ocol, p->line0, p->col0, 0};
         if (win_at(w, 0) != '[')
             rc = win_failed(w, &J);
-        else
-            rc = win_items(w, &J, p, &(jshell){sm, p->items, p->oline, p->ocol, p->line0, p->col0, 0}, fn, ud);
+        else if (plan->threads < 2 || (rc = win_items_shared(w, &J, p, &sh, fn, ud, plan->threads)) == NO_HELPERS)
+            rc = win_items(w, &J, p, &sh, fn, ud);
         /* what the second pass did not read again must be what the first read */
         if (rc == 0 && plan_changed(plan))
             rc = win_failed(w, &J);

@@ -318,6 +318,7 @@ typedef struct run {
     bool stdin_used;
     bool stdin_failed;         /* reading stdin failed: it is not read again */
     bool stdin_once;           /* one unit reads stdin: a long YAML stream need not be held */
+    unsigned list_threads;     /* threads for a large JSON List: its run's when it is the only input */
     char *stdin_data;
     size_t stdin_len;
     bool found_cluster_config;
@@ -2078,7 +2079,7 @@ typedef struct windowed {
 
 /* How file `path` is read: through a window (*size gets its size), or
  * whole (neither set). */
-static windowed window_for(kvet_ctx *ctx, const char *path, size_t *size)
+static windowed window_for(kvet_ctx *ctx, const char *path, unsigned threads, size_t *size)
 {
     windowed w = {NULL, false, NULL, 0, 0};
     struct stat st;
@@ -2086,7 +2087,7 @@ static windowed window_for(kvet_ctx *ctx, const char *path, size_t *size)
         (uint64_t)st.st_size > ctx->limits.max_document_bytes)
         return w;
     if (has_suffix(path, ".json"))
-        w.json = kv_json_plan_file(ctx, path, WINDOW);
+        w.json = kv_json_plan_file(ctx, path, WINDOW, threads);
     else if (has_suffix(path, ".yaml") || has_suffix(path, ".yml"))
         w.yaml = kv_yaml_windowable(path);
     if (w.json || w.yaml)
@@ -2095,13 +2096,14 @@ static windowed window_for(kvet_ctx *ctx, const char *path, size_t *size)
 }
 
 /* Read a unit's file whole, or set *win to read it through a window (a
- * large file): 0, or -1 after reporting, as kv_read_file. */
-static int read_unit_file(kvet_ctx *ctx, const char *path, windowed *win, char **data, size_t *len)
+ * large file; a JSON List's items converted in `threads` threads): 0, or
+ * -1 after reporting, as kv_read_file. */
+static int read_unit_file(kvet_ctx *ctx, const char *path, unsigned threads, windowed *win, char **data, size_t *len)
 {
     int rc = kv_read_file_below(ctx, path, WINDOW_MIN, data, len);
     if (rc != 1)
         return rc;
-    *win = window_for(ctx, path, len);
+    *win = window_for(ctx, path, threads, len);
     if (win->json || win->yaml)
         return 0;
     return kv_read_file(ctx, path, data, len);
@@ -2140,8 +2142,9 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     if (u->path) {
         /* a large file is read through a window as it is loaded */
         owned = strcmp(u->path, "-") != 0;
-        int rc = owned ? read_unit_file(r->ctx, u->path, &win, &data, &len)
+        int rc = owned ? read_unit_file(r->ctx, u->path, r->list_threads, &win, &data, &len)
                        : read_stdin(r, &data, &len, &win.stdin_head);
+
         if (rc == 1) {
             win.headlen = len;
             rc = 0;
@@ -2301,7 +2304,7 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
     char *data = NULL;
     size_t len = 0;
     windowed win = {NULL, false, NULL, 0, 0};
-    if (read_unit_file(tctx, u->path, &win, &data, &len) < 0) {
+    if (read_unit_file(tctx, u->path, 1, &win, &data, &len) < 0) {
         kv_diag_truncate(tctx, 0);
         u->ahead = AHEAD_UNREAD;
         return;
@@ -3672,6 +3675,9 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     double t_pass1 = 0, t_group = 0, t_pass2;
     /* --stats times parsing and evaluation apart: it parses in the main thread */
     unsigned jobs = r.st ? 1 : in->jobs;
+    /* one file is parsed by one thread: a cluster's List alone shares the
+     * conversion of its items (with more files, each thread has its own) */
+    r.list_threads = r.nunits == 1 ? jobs : 1;
     ahead ah;
     bool threads = false;
     if (pack->nqueries && !r.oom) {

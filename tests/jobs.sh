@@ -187,6 +187,30 @@ same one-large-file --rules "$top/rules" --no-config "$tmp/dump.yaml" "$tmp/dump
 # shared among the threads a slice at a time (the YAML with its load error)
 same one-file-alone --rules "$top/rules" --no-config "$tmp/window/dump.yaml"
 same one-list-alone --rules "$top/rules" --no-config "$tmp/window/list.json"
+same one-list-alone-small --rules "$top/bench/small.kvet" --no-config "$tmp/window/list.json"
+# a List alone has its items converted by helper threads while they are
+# handed on in order: items with errors and notes (their excerpts quote the
+# lines they are on), over many lines, then on one line of 5 MB
+mkdir -p "$tmp/lists"
+awk 'BEGIN {
+    pad = sprintf("%0600d", 0)
+    printf "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n"
+    for (i = 1; i <= 6500; i++) {
+        if (i % 997 == 0) printf "{\"apiVersion\": \"\", \"kind\": \"Service\", \"metadata\": {\"name\": \"e%d\"}}", i
+        else if (i % 1409 == 0) printf "{\"apiVersion\": \"v1 beta\", \"kind\": \"ConfigMap\",\n \"metadata\": {\"name\": \"w%d\"}}", i
+        else if (i % 2003 == 0) printf "%d", i
+        else {
+            printf "{\"apiVersion\": \"autoscaling/v2\", \"kind\": \"HorizontalPodAutoscaler\", \"metadata\": "
+            printf "{\"name\": \"h%d\", \"namespace\": \"n%d\", \"labels\": {\"pad\": \"%s\"}}, ", i, i % 9, pad
+            printf "\"spec\": {\"minReplicas\": %d, \"maxReplicas\": %d}}", i % 4, i % 3
+        }
+        printf "%s\n", i < 6500 ? "," : ""
+    }
+    printf "]}\n"
+}' > "$tmp/lists/lines.json"
+tr -d '\n' < "$tmp/lists/lines.json" > "$tmp/lists/one-line.json"
+same list-with-errors --rules "$top/rules" --no-config "$tmp/lists/lines.json"
+same list-on-one-line --rules "$top/bench/small.kvet" --no-config "$tmp/lists/one-line.json"
 same one-large-file-small --rules "$top/bench/small.kvet" --no-config "$tmp/dump.yaml" "$tmp/dump.json"
 
 if [ -d "$corpus" ]; then

@@ -1376,8 +1376,9 @@ static int see_resource(void *ud, kv_doc *d)
 
 /* What loading file `path` gives: its resources, their positions, every
  * diagnostic as rendered (excerpts and carets), the counts and the result;
- * through a window of `window` bytes when window > 0. */
-static char *load_report(kvet_ctx *ctx, const char *path, size_t window, bool *windowed)
+ * through a window of `window` bytes when window > 0 (a JSON List's items
+ * converted in `threads` threads). */
+static char *load_report_threads(kvet_ctx *ctx, const char *path, size_t window, unsigned threads, bool *windowed)
 {
     seen s = {.n = 0};
     kv_buf_init(&s.b);
@@ -1387,7 +1388,7 @@ static char *load_report(kvet_ctx *ctx, const char *path, size_t window, bool *w
     *windowed = false;
     size_t n = strlen(path);
     bool yaml = n > 5 && !strcmp(path + n - 5, ".yaml");
-    kv_json_plan *plan = window && !yaml ? kv_json_plan_file(ctx, path, window) : NULL;
+    kv_json_plan *plan = window && !yaml ? kv_json_plan_file(ctx, path, window, threads) : NULL;
     if (window && yaml && kv_yaml_windowable(path)) {
         *windowed = true;
         rc = kv_load_manifests_yaml_window(ctx, path, path, src, window, NULL, see_resource, &s, &st);
@@ -1411,6 +1412,11 @@ static char *load_report(kvet_ctx *ctx, const char *path, size_t window, bool *w
     }
     kvet_diag_clear(ctx);
     return kv_buf_take(&s.b);
+}
+
+static char *load_report(kvet_ctx *ctx, const char *path, size_t window, bool *windowed)
+{
+    return load_report_threads(ctx, path, window, 1, windowed);
 }
 
 static void write_file(const char *path, const char *text, size_t len)
@@ -1442,6 +1448,27 @@ START_TEST(json_window_as_whole)
                         "\"data\": {\"a\": \"%s\"}}, 7, {\"apiVersion\": \"v1\"}], \"kind\": \"List\"}\n", longs);
     char *bigtext = kv_buf_take(&big);
     free(longs);
+    /* more items than helpers take at once (batches of 256), some with
+     * errors and notes, over many lines and then on one line */
+    kv_buf many;
+    kv_buf_init(&many);
+    kv_buf_puts(&many, "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [");
+    for (int i = 0; i < 700; i++) {
+        kv_buf_puts(&many, i ? ",\n  " : "\n  ");
+        if (i % 97 == 5)
+            kv_buf_printf(&many, "{\"apiVersion\": \"\", \"kind\": \"Service\", \"metadata\": {\"name\": \"e%d\"}}", i);
+        else if (i % 131 == 7)
+            kv_buf_printf(&many, "%d", i);
+        else
+            kv_buf_printf(&many, "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\",\n   \"metadata\": {\"name\": \"c%d\"}, "
+                                 "\"data\": {\"k\": \"%0*d\"}}", i, i % 40, i);
+    }
+    kv_buf_puts(&many, "\n]}\n");
+    char *manytext = kv_buf_take(&many);
+    char *oneline = strdup(manytext);
+    for (char *c = oneline; *c; c++)
+        if (*c == '\n' && c[1])
+            *c = ' ';
     const char *yes[] = {
         /* kubectl's layout: members after the items, items with errors */
         "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {\n            \"apiVersion\": \"apps/v1\",\n"
@@ -1458,6 +1485,8 @@ START_TEST(json_window_as_whole)
         "  [\n {\"apiVersion\": \"v1\", \"kind\": \"A\"},{\"apiVersion\": \"v1\", \"kind\": \"B\"} ,\n"
         "  {\"kind\": \"C\"}, [1], {}]\n\n",
         bigtext,
+        manytext,
+        oneline,
         /* keys of a dozen objects or more (a key twice is looked for in pairs
          * up to 12 keys, by sorting above), strings of every alignment */
         "[{\"apiVersion\": \"v1\", \"kind\": \"A\", \"data\": {\"a\": \"\xc3\xa9\", \"b\": \"\\\"\", \"c\": \"\",\n"
@@ -1490,18 +1519,19 @@ START_TEST(json_window_as_whole)
         write_file(path, yes[c], strlen(yes[c]));
         bool windowed;
         char *whole = load_report(ctx, path, 0, &windowed);
-        for (size_t k = 0; k < sizeof windows / sizeof *windows; k++) {
-            char *part = load_report(ctx, path, windows[k], &windowed);
-            ck_assert_msg(windowed, "case %zu, window %zu: not windowed", c, windows[k]);
-            ck_assert_msg(!strcmp(whole, part), "case %zu, window %zu:\n%.3000s\n--- whole:\n%.3000s", c, windows[k],
-                          part, whole);
+        /* with one thread, then with helpers converting the items */
+        for (size_t k = 0; k < 2 * sizeof windows / sizeof *windows; k++) {
+            char *part = load_report_threads(ctx, path, windows[k % 4], k < 4 ? 1 : 3, &windowed);
+            ck_assert_msg(windowed, "case %zu, window %zu: not windowed", c, windows[k % 4]);
+            ck_assert_msg(!strcmp(whole, part), "case %zu, window %zu, %d threads:\n%.3000s\n--- whole:\n%.3000s", c,
+                          windows[k % 4], k < 4 ? 1 : 3, part, whole);
             free(part);
         }
         free(whole);
     }
     for (size_t c = 0; c < sizeof no / sizeof *no; c++) {
         write_file(path, no[c], strlen(no[c]));
-        ck_assert_msg(!kv_json_plan_file(ctx, path, 16), "case %zu: windowed", c);
+        ck_assert_msg(!kv_json_plan_file(ctx, path, 16, 1), "case %zu: windowed", c);
         ck_assert_uint_eq(kvet_diag_count(ctx), 0);
     }
     /* a file changed between the two passes is an error, never a silent success */
@@ -1511,11 +1541,12 @@ START_TEST(json_window_as_whole)
         "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [{\"apiVersion\": \"v1\", \"kind\": \"A\"}]",
         "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [{\"apiVersion\": \"v1\", \"kind\": \"A\"}],  \"x\": 1}",
     };
-    for (size_t c = 0; c < sizeof changed / sizeof *changed; c++) {
+    for (size_t c = 0; c < 2 * sizeof changed / sizeof *changed; c++) {
         write_file(path, list, strlen(list));
-        kv_json_plan *plan = kv_json_plan_file(ctx, path, 8);
+        /* with one thread, then with helpers */
+        kv_json_plan *plan = kv_json_plan_file(ctx, path, 8, c < 3 ? 1 : 3);
         ck_assert_ptr_nonnull(plan);
-        write_file(path, changed[c], strlen(changed[c]));
+        write_file(path, changed[c % 3], strlen(changed[c % 3]));
         seen sn = {.n = 0};
         kv_buf_init(&sn.b);
         ck_assert_int_eq(kv_load_manifests_planned(ctx, plan, path, 1, see_resource, &sn, NULL), -1);
@@ -1525,6 +1556,8 @@ START_TEST(json_window_as_whole)
         kvet_diag_clear(ctx);
     }
     free(bigtext);
+    free(manytext);
+    free(oneline);
     unlink(path);
     rmdir(dir);
     kvet_ctx_free(ctx);
@@ -1559,11 +1592,13 @@ START_TEST(json_window_random)
         write_file(path, text, strlen(text));
         bool windowed;
         char *whole = load_report(ctx, path, 0, &windowed);
-        for (size_t k = 0; k < sizeof windows / sizeof *windows; k++) {
-            char *part = load_report(ctx, path, windows[k], &windowed);
-            ck_assert_msg(windowed, "round %d, window %zu: not windowed", round, windows[k]);
-            ck_assert_msg(!strcmp(whole, part), "round %d, window %zu:\n%.1500s\n--- whole:\n%.1500s", round,
-                          windows[k], part, whole);
+        for (size_t k = 0; k < 2 * sizeof windows / sizeof *windows; k++) {
+            size_t win = windows[k % 3];
+            unsigned threads = k < 3 ? 1 : 3;
+            char *part = load_report_threads(ctx, path, win, threads, &windowed);
+            ck_assert_msg(windowed, "round %d, window %zu: not windowed", round, win);
+            ck_assert_msg(!strcmp(whole, part), "round %d, window %zu, %u threads:\n%.1500s\n--- whole:\n%.1500s",
+                          round, win, threads, part, whole);
             free(part);
         }
         free(whole);
