@@ -1581,7 +1581,7 @@ static bool helpers_start(jhelpers *h, unsigned threads, jload *J, uint32_t dept
     return false;
 }
 
-/* Empty a batch for reuse; its items' arenas stay, emptied, unless `all`. */
+/* Empty a batch's items for reuse; their arenas stay, emptied, unless `all`. */
 static void batch_clear(jbatch *b, bool all)
 {
     for (uint32_t i = 0; i < BATCH_ITEMS; i++) {
@@ -1599,7 +1599,6 @@ static void batch_clear(jbatch *b, bool all)
     }
     b->n = 0;
     b->len = 0;
-    b->state = B_FREE;
 }
 
 /* Stop the helpers and drop what was not handed on. */
@@ -1676,6 +1675,10 @@ static int helpers_hand_on(jhelpers *h, jload *J, const jshell *sh, uint32_t *n,
         }
     }
     batch_clear(b, false);
+    /* a helper waiting for the batch after the last reads its state */
+    pthread_mutex_lock(&h->mu);
+    b->state = B_FREE;
+    pthread_mutex_unlock(&h->mu);
     h->head = (h->head + 1) % h->nring;
     h->count--;
     return rc;
