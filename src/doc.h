@@ -119,9 +119,9 @@ int kv_load_manifests_in(kvet_ctx *ctx, const char *name, uint32_t src, const ch
  * readable): read it whole.  kv_load_manifests_planned then does what
  * kv_load_manifests does, reading the items again one at a time. */
 typedef struct kv_json_plan kv_json_plan;
-/* With threads > 1, both passes share the items' checks and conversion with
- * up to threads - 1 helper threads; fn still gets the same documents, in
- * the same order, from the calling thread. */
+/* With threads > 1, the second pass shares the items' checks and
+ * conversion with up to threads - 1 helper threads (8 at most); fn still
+ * gets the same documents, in the same order, from the calling thread. */
 kv_json_plan *kv_json_plan_file(kvet_ctx *ctx, const char *path, size_t window, unsigned threads);
 int kv_json_plan_load(kv_json_plan *plan, const char *name, uint32_t src, kv_doc_fn fn, void *ud,
                       const kv_text **text);

@@ -1159,12 +1159,16 @@ typedef struct jwin {
     size_t lstart;          /* where line `line` starts in buf, or SIZE_MAX: before buf[0] */
     size_t chunk;
     bool eof, ioerr, oom;
+    int read_errno;         /* errno of the read that failed (ioerr) */
     kv_text text;           /* buf as excerpts quote it */
     kv_kept_line *kept;     /* the List's lines, then the current line when it starts before buf */
     size_t nkept, nfixed;   /* nfixed: the List's */
 } jwin;
 
-enum { KEPT_LINE_MAX = 4096, LONG_LINE = 65536 };
+/* An excerpt quotes up to KEPT_LINE_MAX bytes of a line and looks at the
+ * bytes after them for a line break (up to three bytes: NEL, LS, PS, CRLF),
+ * so a line is kept, and read ahead, for EXCERPT_READ bytes. */
+enum { KEPT_LINE_MAX = 4096, EXCERPT_READ = KEPT_LINE_MAX + 3, LONG_LINE = 65536 };
 
 static void win_view(jwin *w)
 {
@@ -1181,10 +1185,12 @@ static bool win_fill(jwin *w)
         return false;
     size_t n = kv_read_more(w->f, &w->buf, &w->cap, &w->end, w->chunk, &w->oom);
     if (n < w->chunk && !w->oom) {
-        if (ferror(w->f))
+        if (ferror(w->f)) {
             w->ioerr = true;
-        else
+            w->read_errno = errno;
+        } else {
             w->eof = true;
+        }
     }
     win_view(w);
     return n > 0;
@@ -1225,7 +1231,7 @@ static char *win_line_text(jwin *w, size_t from)
 {
     size_t e = from;
     int c;
-    while (e - from < KEPT_LINE_MAX && (c = win_at(w, e)) >= 0 && c != '\n')
+    while (e - from < EXCERPT_READ && (c = win_at(w, e)) >= 0 && c != '\n')
         e++;
     char *t = malloc(e - from + 1);
     if (t) {
@@ -1381,7 +1387,7 @@ static bool win_value(jwin *w, size_t *b, size_t room)
     if (!win_span(w, b, room))
         return false;
     /* the lines of an excerpt of it end in the window too */
-    for (size_t k = *b; k - *b < KEPT_LINE_MAX; k++) {
+    for (size_t k = *b; k - *b < EXCERPT_READ; k++) {
         int c = win_at(w, k);
         if (c < 0 || c == '\n')
             break;
@@ -1428,15 +1434,40 @@ static size_t win_room(const kvet_ctx *ctx)
 }
 
 /* The second pass cannot go on: say why, at the window's position. */
+static int read_failed(jload *J, bool oom, bool ioerr, int read_errno, uint32_t line, uint32_t col)
+{
+    if (oom)
+        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
+    else if (ioerr)
+        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "cannot read: %s", strerror(read_errno));
+    else
+        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, line, col, 0, NULL, "the file changed while it was read");
+    return -1;
+}
+
 static int win_failed(jwin *w, jload *J)
 {
-    if (w->oom)
-        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
-    else if (w->ioerr)
-        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "cannot read: %s", strerror(errno));
-    else
-        kv_diag(J->ctx, KVET_SEV_ERROR, J->name, w->line, w->col, 0, NULL, "the file changed while it was read");
-    return -1;
+    return read_failed(J, w->oom, w->ioerr, w->read_errno, w->line, w->col);
+}
+
+/* Convert the item at buf[a..b), which starts at line, col, into *arena
+ * (made when NULL, emptied when not) as the serial loop does: -1 after
+ * reporting. */
+static int convert_here(jwin *w, jload *J, size_t a, size_t b, uint32_t line, uint32_t col, uint32_t depth,
+                        kv_arena **arena, kvet_value *out)
+{
+    if (*arena)
+        kv_arena_reset(*arena);
+    else if (!(*arena = arena_new())) {
+        w->oom = true;
+        return win_failed(w, J);
+    }
+    J->arena = *arena;
+    J->data = w->buf;
+    J->len = w->end;
+    int rc = convert_span(J, a, b, &line, &col, depth, out);
+    J->arena = NULL;
+    return rc;
 }
 
 /* ------------------------------------------- items converted by helpers
@@ -1448,9 +1479,10 @@ static int win_failed(jwin *w, jload *J)
  * convert copies of the items of the batches after.  fn sees the same
  * documents, in the same order and from the same thread, and the window
  * keeps the lines of every item not handed on yet, so the excerpts it
- * quotes are those it would quote without helpers.  Converting an item
- * that passed the first pass can only run out of memory: what a helper
- * reports goes, in its place, where converting it would have reported. */
+ * quotes are those it would quote without helpers.  An item a helper
+ * could not convert without a word (nested too deep, out of memory) is
+ * converted again by the calling thread, which reports as it would have;
+ * an item larger than a batch is converted there too, in its turn. */
 
 enum { BATCH_ITEMS = 256, BATCH_BYTES = 256 << 10, HELPERS_MAX = 8 };
 enum { B_FREE, B_QUEUED, B_TAKEN, B_DONE };
@@ -1465,6 +1497,8 @@ typedef struct jitem {
     kvet_diag *diags;          /* what converting it reported */
     size_t ndiags;
     int state;                 /* ITEM_* */
+    bool oom, ioerr;           /* the window's state once it was read (for win_failed's words) */
+    int read_errno;
 } jitem;
 
 typedef struct jbatch {
@@ -1490,7 +1524,8 @@ typedef struct jhelpers {
 
 static void helper_convert(jhelpers *h, kvet_ctx *tctx, jload *J, jbatch *b)
 {
-    /* no excerpts: only "out of memory" can be reported, which has none */
+    /* no excerpts: an item that reports anything is converted again by
+     * the calling thread, with the window's lines (helpers_hand_on) */
     static const kv_text none = {NULL, 0, UINT32_MAX, true, NULL, 0};
     for (uint32_t i = 0; i < b->n; i++) {
         jitem *it = &b->items[i];
@@ -1640,7 +1675,7 @@ static const jitem *helpers_oldest(jhelpers *h)
 /* Hand on the oldest queued batch once converted, item by item as the
  * serial loop would; *n counts the items.  -1 after reporting or when fn
  * stopped. */
-static int helpers_hand_on(jhelpers *h, jload *J, const jshell *sh, uint32_t *n, kv_doc_fn fn, void *ud)
+static int helpers_hand_on(jhelpers *h, jwin *w, jload *J, const jshell *sh, uint32_t *n, kv_doc_fn fn, void *ud)
 {
     jbatch *b = &h->ring[h->head];
     pthread_mutex_lock(&h->mu);
@@ -1650,28 +1685,25 @@ static int helpers_hand_on(jhelpers *h, jload *J, const jshell *sh, uint32_t *n,
     int rc = 0;
     for (uint32_t i = 0; i < b->n && rc == 0; i++) {
         jitem *it = &b->items[i];
-        for (size_t k = 0; k < it->ndiags; k++)
-            kv_diag_attach(J->ctx, &it->diags[k]);
-        free(it->diags);
-        it->diags = NULL;
-        it->ndiags = 0;
         if (it->state == ITEM_CHANGED) {
-            kv_diag(J->ctx, KVET_SEV_ERROR, J->name, it->line, it->col, 0, NULL, "the file changed while it was read");
-            rc = -1;
-        } else if (it->state == ITEM_OOM) {
-            kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
-            rc = -1;
-        } else if (it->state == ITEM_FAILED) {
-            rc = -1;
-        } else {
-            /* an arena fn does not take is emptied for the item that
-             * takes this place next: the helper that fills it has no
-             * malloc or free to make (a free across threads takes a lock) */
-            rc = hand_piece(J, it->arena, it->v, sh, (*n)++, fn, ud, true);
-            if (rc == 1) {
-                it->arena = NULL;
-                rc = 0;
-            }
+            /* what win_failed would have said when the item was read */
+            rc = read_failed(J, it->oom, it->ioerr, it->read_errno, it->line, it->col);
+            break;
+        }
+        if (it->state != ITEM_OK || it->ndiags) {
+            /* converted again here, from the window, as without helpers */
+            rc = convert_here(w, J, it->at - w->base, it->at - w->base + it->len, it->line, it->col, h->depth,
+                              &it->arena, &it->v);
+            if (rc < 0)
+                break;
+        }
+        /* an arena fn does not take is emptied for the item that takes
+         * this place next: the helper that fills it has no malloc or free
+         * to make (a free across threads takes a lock) */
+        rc = hand_piece(J, it->arena, it->v, sh, (*n)++, fn, ud, true);
+        if (rc == 1) {
+            it->arena = NULL;
+            rc = 0;
         }
     }
     batch_clear(b, false);
@@ -1706,22 +1738,21 @@ static void helpers_queue(jhelpers *h)
 }
 
 /* Copy the item at buf[cur..b) into the batch being filled, queueing it
- * when full (and handing on the oldest batch when no other is free).
- * -1 after reporting or when fn stopped. */
+ * when full (and handing on the oldest batches when converted, or when no
+ * other is free).  -1 after reporting or when fn stopped, 1 when out of
+ * memory (not reported: the caller has the items before it handed on). */
 static int helpers_add(jhelpers *h, jwin *w, size_t b, jload *J, const jshell *sh, uint32_t *n, kv_doc_fn fn,
                        void *ud)
 {
     jbatch *f = helpers_filling(h);
     size_t len = b - w->cur;
     if (f->len + len + 1 > f->cap) {
-        size_t cap = f->cap ? f->cap : BATCH_BYTES;
+        size_t cap = f->cap ? f->cap : 2 * BATCH_BYTES;
         while (cap < f->len + len + 1)
             cap *= 2;
         char *bytes = realloc(f->bytes, cap);
-        if (!bytes) {
-            kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
-            return -1;
-        }
+        if (!bytes)
+            return 1;
         f->bytes = bytes;
         f->cap = cap;
     }
@@ -1735,13 +1766,16 @@ static int helpers_add(jhelpers *h, jwin *w, size_t b, jload *J, const jshell *s
     it->lstart = w->lstart == SIZE_MAX ? SIZE_MAX : w->base + w->lstart;
     it->line = w->line;
     it->col = w->col;
+    it->oom = w->oom;
+    it->ioerr = w->ioerr;
+    it->read_errno = w->read_errno;
     if (f->n < BATCH_ITEMS && f->len < BATCH_BYTES)
         return 0;
     helpers_queue(h);
     /* hand on what is converted; wait only when every batch is queued */
     int rc = 0;
     while (rc == 0 && h->count && (h->count == h->nring || helpers_head_done(h)))
-        rc = helpers_hand_on(h, J, sh, n, fn, ud);
+        rc = helpers_hand_on(h, w, J, sh, n, fn, ud);
     return rc;
 }
 
@@ -1783,12 +1817,29 @@ static int win_items_shared(jwin *w, jload *J, const jwplan *p, const jshell *sh
             break;
         }
         /* the lines of an excerpt of it end in the window too */
-        for (size_t k = b; k - b < KEPT_LINE_MAX; k++) {
+        for (size_t k = b; k - b < EXCERPT_READ; k++) {
             int c = win_at(w, k);
             if (c < 0 || c == '\n')
                 break;
         }
-        if ((rc = helpers_add(&h, w, b, J, sh, &n, fn, ud)) != 0)
+        if (b - w->cur > BATCH_BYTES) {
+            /* a large item: converted here, after those before it (a copy
+             * and a tree of each of several would be held at once) */
+            helpers_queue(&h);
+            while (rc == 0 && h.count)
+                rc = helpers_hand_on(&h, w, J, sh, &n, fn, ud);
+            kv_arena *a = NULL;
+            kvet_value item;
+            if (rc == 0 && (rc = convert_here(w, J, w->cur, b, w->line, w->col, h.depth, &a, &item)) < 0)
+                arena_drop(a);
+            else if (rc == 0)
+                rc = hand_piece(J, a, item, sh, n++, fn, ud, false) < 0 ? -1 : 0;
+        } else if ((rc = helpers_add(&h, w, b, J, sh, &n, fn, ud)) == 1) {
+            w->oom = true;
+            failed = true;
+            rc = 0;
+        }
+        if (rc != 0 || failed)
             break;
         win_take(w, b);
         win_space(w);
@@ -1805,7 +1856,7 @@ static int win_items_shared(jwin *w, jload *J, const jwplan *p, const jshell *sh
     if (rc == 0) {
         helpers_queue(&h);
         while (rc == 0 && h.count)
-            rc = helpers_hand_on(&h, J, sh, &n, fn, ud);
+            rc = helpers_hand_on(&h, w, J, sh, &n, fn, ud);
     }
     helpers_stop(&h);
     if (rc == 0 && failed)
@@ -1986,8 +2037,6 @@ struct kv_json_plan {
     struct stat st;         /* the file as the first pass read it */
     unsigned threads;       /* the second pass's, helpers included */
 };
-
-
 
 /* Has the file changed since the first pass (its size or its time)? */
 static bool plan_changed(const kv_json_plan *plan)

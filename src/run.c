@@ -2144,7 +2144,6 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         owned = strcmp(u->path, "-") != 0;
         int rc = owned ? read_unit_file(r->ctx, u->path, r->list_threads, &win, &data, &len)
                        : read_stdin(r, &data, &len, &win.stdin_head);
-
         if (rc == 1) {
             win.headlen = len;
             rc = 0;

@@ -1465,6 +1465,19 @@ START_TEST(json_window_as_whole)
     }
     kv_buf_puts(&many, "\n]}\n");
     char *manytext = kv_buf_take(&many);
+    /* an excerpt looks past a line's first 4096 bytes for a line break of
+     * several bytes: a long line kept aside keeps those bytes too (an LS
+     * across byte 4096, then an item quoting the line) */
+    kv_buf ls;
+    kv_buf_init(&ls);
+    kv_buf_puts(&ls, "[{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"data\": {\"a\": \"");
+    while (ls.len < 4094)
+        kv_buf_puts(&ls, "x");
+    kv_buf_puts(&ls, "\xe2\x80\xa8");
+    while (ls.len < 70000)
+        kv_buf_puts(&ls, "y");
+    kv_buf_puts(&ls, "\"}}, 7, {\"apiVersion\": \"\", \"kind\": \"A\"}]\n");
+    char *lstext = kv_buf_take(&ls);
     char *oneline = strdup(manytext);
     for (char *c = oneline; *c; c++)
         if (*c == '\n' && c[1])
@@ -1487,6 +1500,11 @@ START_TEST(json_window_as_whole)
         bigtext,
         manytext,
         oneline,
+        lstext,
+        /* a value one level deeper than the limit in an item whose
+         * containers are within it (helpers leave it to the caller) */
+        "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [{\"apiVersion\": \"v1\", \"kind\": \"A\"},\n"
+        "  {\"apiVersion\": \"v1\", \"kind\": \"B\", \"x\": {\"y\": {\"z\": {\"w\": 1}}}}]}\n",
         /* keys of a dozen objects or more (a key twice is looked for in pairs
          * up to 12 keys, by sorting above), strings of every alignment */
         "[{\"apiVersion\": \"v1\", \"kind\": \"A\", \"data\": {\"a\": \"\xc3\xa9\", \"b\": \"\\\"\", \"c\": \"\",\n"
@@ -1558,6 +1576,7 @@ START_TEST(json_window_as_whole)
     free(bigtext);
     free(manytext);
     free(oneline);
+    free(lstext);
     unlink(path);
     rmdir(dir);
     kvet_ctx_free(ctx);
