@@ -318,7 +318,7 @@ typedef struct run {
     bool stdin_used;
     bool stdin_failed;         /* reading stdin failed: it is not read again */
     bool stdin_once;           /* one unit reads stdin: a long YAML stream need not be held */
-    unsigned list_threads;     /* threads for a large JSON List: its run's when it is the only input */
+    unsigned list_threads;     /* threads for a large JSON List: the run's when no other input is large */
     char *stdin_data;
     size_t stdin_len;
     bool found_cluster_config;
@@ -2109,6 +2109,22 @@ static int read_unit_file(kvet_ctx *ctx, const char *path, unsigned threads, win
     return kv_read_file(ctx, path, data, len);
 }
 
+/* How many inputs are files read through a window (2: at least two, or
+ * too many inputs to look; standard input is not counted). */
+static unsigned large_inputs(const run *r)
+{
+    if (r->nunits > 64)
+        return 2;
+    unsigned n = 0;
+    for (size_t i = 0; i < r->nunits && n < 2; i++) {
+        const unit *u = &r->units[i];
+        struct stat st;
+        n += u->path && strcmp(u->path, "-") != 0 && stat(u->path, &st) == 0 && S_ISREG(st.st_mode) &&
+             st.st_size >= WINDOW_MIN;
+    }
+    return n;
+}
+
 /* kv_load_manifests, of the text or through the window; YAML documents are
  * built in `into` when it is not NULL */
 static void load_manifests(kvet_ctx *ctx, windowed *w, const char *path, const char *name, uint32_t src,
@@ -2303,7 +2319,7 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
     char *data = NULL;
     size_t len = 0;
     windowed win = {NULL, false, NULL, 0, 0};
-    if (read_unit_file(tctx, u->path, 1, &win, &data, &len) < 0) {
+    if (read_unit_file(tctx, u->path, r->list_threads, &win, &data, &len) < 0) {
         kv_diag_truncate(tctx, 0);
         u->ahead = AHEAD_UNREAD;
         return;
@@ -3674,9 +3690,10 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     double t_pass1 = 0, t_group = 0, t_pass2;
     /* --stats times parsing and evaluation apart: it parses in the main thread */
     unsigned jobs = r.st ? 1 : in->jobs;
-    /* one file is parsed by one thread: a cluster's List alone shares the
-     * conversion of its items (with more files, each thread has its own) */
-    r.list_threads = r.nunits == 1 ? jobs : 1;
+    /* one file is parsed by one thread: a cluster's large List shares the
+     * conversion of its items when no other input is large (the cluster
+     * configuration beside it, say); with several, each thread has its own */
+    r.list_threads = jobs > 1 && large_inputs(&r) <= 1 ? jobs : 1;
     ahead ah;
     bool threads = false;
     if (pack->nqueries && !r.oom) {

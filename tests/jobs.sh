@@ -211,6 +211,10 @@ awk 'BEGIN {
 tr -d '\n' < "$tmp/lists/lines.json" > "$tmp/lists/one-line.json"
 same list-with-errors --rules "$top/rules" --no-config "$tmp/lists/lines.json"
 same list-on-one-line --rules "$top/bench/small.kvet" --no-config "$tmp/lists/one-line.json"
+# beside a small input (the cluster's configuration) the List is parsed by a
+# thread of its own, which shares its items with helpers the same way
+same list-with-cluster --rules "$top/bench/small.kvet" --no-config \
+    --cluster "$top/examples/gitops/cluster/config-autoscaler.yaml" "$tmp/lists/lines.json"
 same one-large-file-small --rules "$top/bench/small.kvet" --no-config "$tmp/dump.yaml" "$tmp/dump.json"
 
 if [ -d "$corpus" ]; then
