@@ -784,8 +784,8 @@ typedef struct jshell {
 
 /* Hand on piece n: the document cut down to `item`, built in arena a, which
  * fn may take.  -1 after reporting or when fn stopped, else 1 when fn took
- * the arena; when it did not, the arena is freed, or emptied for another
- * item when `reuse` is set. */
+ * the arena; when it did not, the arena is freed, or left to the caller
+ * (to empty for another item) when `reuse` is set. */
 static int hand_piece(jload *J, kv_arena *a, kvet_value item, const jshell *sh, uint32_t n, kv_doc_fn fn, void *ud,
                       bool reuse)
 {
@@ -808,9 +808,7 @@ static int hand_piece(jload *J, kv_arena *a, kvet_value item, const jshell *sh, 
     }
     if (oom) {
         kv_diag(J->ctx, KVET_SEV_ERROR, J->name, 0, 0, 0, NULL, "out of memory");
-        if (reuse)
-            kv_arena_reset(a);
-        else
+        if (!reuse)
             arena_drop(a);
         return -1;
     }
@@ -824,9 +822,7 @@ static int hand_piece(jload *J, kv_arena *a, kvet_value item, const jshell *sh, 
     }
     kv_doc doc = {doc_root, J->src, sh->line0, sh->col0, sh->docindex, a, n ? KV_PIECE_NEXT : KV_PIECE_FIRST};
     int took = fn(ud, &doc);
-    if (took != 1 && reuse)
-        kv_arena_reset(a);
-    else if (took != 1)
+    if (took != 1 && !reuse)
         arena_drop(a);
     return took < 0 ? -1 : took == 1;
 }
@@ -1312,6 +1308,18 @@ static bool win_drop(jwin *w)
     return win_drop_at(w, w->cur, w->line, w->lstart);
 }
 
+/* Read the window on to the end of the line buf[b] is on (EXCERPT_READ
+ * bytes at most): the lines of an excerpt of a value ending there end in
+ * the window too. */
+static void win_hold_line_end(jwin *w, size_t b)
+{
+    for (size_t k = b; k - b < EXCERPT_READ; k++) {
+        int c = win_at(w, k);
+        if (c < 0 || c == '\n')
+            break;
+    }
+}
+
 /* Find the end of the value at buf[cur] (not consumed): *b.  False when
  * it is cut short, or nested deeper than `room` levels. */
 static bool win_span(jwin *w, size_t *b, size_t room)
@@ -1386,12 +1394,7 @@ static bool win_value(jwin *w, size_t *b, size_t room)
 {
     if (!win_span(w, b, room))
         return false;
-    /* the lines of an excerpt of it end in the window too */
-    for (size_t k = *b; k - *b < EXCERPT_READ; k++) {
-        int c = win_at(w, k);
-        if (c < 0 || c == '\n')
-            break;
-    }
+    win_hold_line_end(w, *b);
     jcheck chk = {NULL, 0, 0, true};
     size_t vend;
     bool ok = json_check(w->buf, *b, w->cur, &vend, &chk) && vend == *b && chk.plain;
@@ -1468,6 +1471,20 @@ static int convert_here(jwin *w, jload *J, size_t a, size_t b, uint32_t line, ui
     int rc = convert_span(J, a, b, &line, &col, depth, out);
     J->arena = NULL;
     return rc;
+}
+
+/* Convert the item at buf[cur..b) into an arena of its own and hand it on
+ * as piece n: -1 after reporting or when fn stopped. */
+static int win_hand_on(jwin *w, jload *J, size_t b, uint32_t depth, const jshell *sh, uint32_t n, kv_doc_fn fn,
+                       void *ud)
+{
+    kv_arena *a = NULL;
+    kvet_value item;
+    if (convert_here(w, J, w->cur, b, w->line, w->col, depth, &a, &item) < 0) {
+        arena_drop(a);
+        return -1;
+    }
+    return hand_piece(J, a, item, sh, n, fn, ud, false) < 0 ? -1 : 0;
 }
 
 /* ------------------------------------------- items converted by helpers
@@ -1619,7 +1636,8 @@ static bool helpers_start(jhelpers *h, unsigned threads, jload *J, uint32_t dept
 /* Empty a batch's items for reuse; their arenas stay, emptied, unless `all`. */
 static void batch_clear(jbatch *b, bool all)
 {
-    for (uint32_t i = 0; i < BATCH_ITEMS; i++) {
+    /* an item past n is empty already (its arena too); freeing takes them all */
+    for (uint32_t i = 0; i < (all ? BATCH_ITEMS : b->n); i++) {
         jitem *it = &b->items[i];
         kv_arena *a = it->arena;
         if (a && all)
@@ -1816,24 +1834,15 @@ static int win_items_shared(jwin *w, jload *J, const jwplan *p, const jshell *sh
             failed = true;
             break;
         }
-        /* the lines of an excerpt of it end in the window too */
-        for (size_t k = b; k - b < EXCERPT_READ; k++) {
-            int c = win_at(w, k);
-            if (c < 0 || c == '\n')
-                break;
-        }
+        win_hold_line_end(w, b);
         if (b - w->cur > BATCH_BYTES) {
             /* a large item: converted here, after those before it (a copy
              * and a tree of each of several would be held at once) */
             helpers_queue(&h);
             while (rc == 0 && h.count)
                 rc = helpers_hand_on(&h, w, J, sh, &n, fn, ud);
-            kv_arena *a = NULL;
-            kvet_value item;
-            if (rc == 0 && (rc = convert_here(w, J, w->cur, b, w->line, w->col, h.depth, &a, &item)) < 0)
-                arena_drop(a);
-            else if (rc == 0)
-                rc = hand_piece(J, a, item, sh, n++, fn, ud, false) < 0 ? -1 : 0;
+            if (rc == 0)
+                rc = win_hand_on(w, J, b, h.depth, sh, n++, fn, ud);
         } else if ((rc = helpers_add(&h, w, b, J, sh, &n, fn, ud)) == 1) {
             w->oom = true;
             failed = true;
@@ -1887,24 +1896,8 @@ static int win_items(jwin *w, jload *J, const jwplan *p, const jshell *sh, kv_do
         size_t b;
         if (!win_value(w, &b, room))
             return check ? NOT_PIECED : win_failed(w, J);
-        if (!check) {
-            kv_arena *a = arena_new();
-            uint32_t iline = w->line, icol = w->col;
-            kvet_value item = kv_absent();
-            if (!a) {
-                w->oom = true;
-                return win_failed(w, J);
-            }
-            J->arena = a;
-            J->data = w->buf;
-            J->len = w->end;
-            if (convert_span(J, w->cur, b, &iline, &icol, p->list ? 3 : 2, &item) < 0) {
-                arena_drop(a);
-                return -1;
-            }
-            if (hand_piece(J, a, item, sh, n, fn, ud, false) < 0)
-                return -1;
-        }
+        if (!check && win_hand_on(w, J, b, p->list ? 3 : 2, sh, n, fn, ud) < 0)
+            return -1;
         win_take(w, b);
         win_space(w);
         int c = win_at(w, w->cur);
