@@ -211,10 +211,14 @@ awk 'BEGIN {
 tr -d '\n' < "$tmp/lists/lines.json" > "$tmp/lists/one-line.json"
 same list-with-errors --rules "$top/rules" --no-config "$tmp/lists/lines.json"
 same list-on-one-line --rules "$top/bench/small.kvet" --no-config "$tmp/lists/one-line.json"
-# beside a small input (the cluster's configuration) the List is parsed by a
-# thread of its own, which shares its items with helpers the same way
+# beside a small input (the cluster's configuration) a large file is read
+# by the main thread as it is evaluated, not parsed whole ahead of it: the
+# List shares its items with helpers the same way, and the YAML file stops
+# at its load error
 same list-with-cluster --rules "$top/bench/small.kvet" --no-config \
     --cluster "$top/examples/gitops/cluster/config-autoscaler.yaml" "$tmp/lists/lines.json"
+same yaml-with-cluster --rules "$top/bench/small.kvet" --no-config \
+    --cluster "$top/examples/gitops/cluster/config-autoscaler.yaml" "$tmp/window/dump.yaml"
 same one-large-file-small --rules "$top/bench/small.kvet" --no-config "$tmp/dump.yaml" "$tmp/dump.json"
 
 if [ -d "$corpus" ]; then
