@@ -2,12 +2,15 @@
 # kvet benchmark: generates 1k, 10k and 100k realistic documents and compares
 # `kvet check` with a bare libyaml parse of the same bytes (the floor), for the
 # small pack of bench/small.kvet and the stock pack, with -j 1 and -j N, and
-# the small pack on the same documents as one JSON List (small-json).
+# the small pack on the same documents as one JSON List (small-json), that
+# List on standard input (small-stdin, as `kubectl get -o json | kvet check -`)
+# and beside a --cluster file (small-cluster).
 #   bench/run.sh [KVET [RULES]]      (make bench runs it with the built kvet)
 # Environment: KVET_BENCH_DIR (where data and tools go; default a temp dir),
 # KVET_BENCH_SIZES (default "1000 10000 100000"), KVET_BENCH_RUNS (default 3),
 # KVET_BENCH_JOBS (the N of -j N; default the number of cores),
-# KVET_BENCH_PACKS (default "small stock small-json"), KVET_BENCH_PIN (the CPU
+# KVET_BENCH_PACKS (default "small stock small-json small-stdin small-cluster"),
+# KVET_BENCH_PIN (the CPU
 # the floor and the -j 1 runs are pinned to with taskset, so that a ratio
 # compares runs on the same core: the cores of a virtual machine are not
 # always equally fast; default 0, "none" to leave them to the scheduler).
@@ -18,7 +21,7 @@ kvet=${1:-$here/../kvet}
 rules=${2:-$here/../rules}
 sizes=${KVET_BENCH_SIZES:-"1000 10000 100000"}
 runs=${KVET_BENCH_RUNS:-3}
-packs=${KVET_BENCH_PACKS:-"small stock small-json"}
+packs=${KVET_BENCH_PACKS:-"small stock small-json small-stdin small-cluster"}
 ncores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 jobs=${KVET_BENCH_JOBS:-$ncores}
 work=${KVET_BENCH_DIR:-$(mktemp -d)}
@@ -55,19 +58,21 @@ else
     jlist="-"
 fi
 
-# measure CMD...: sets secs and rss_kb to the best of $runs runs
+# measure CMD...: sets secs and rss_kb to the best of $runs runs (standard
+# input from $stdin, else /dev/null)
+stdin=/dev/null
 measure() {
     secs=""
     rss_kb=0
     for _ in $(seq "$runs"); do
         if [ $have_time = 1 ]; then
-            /usr/bin/time -f '%e %M' -o "$work/time.out" "$@" > /dev/null 2> "$work/stderr" || true
+            /usr/bin/time -f '%e %M' -o "$work/time.out" "$@" < "$stdin" > /dev/null 2> "$work/stderr" || true
             # time(1) puts "Command exited with non-zero status N" first
             read -r s m < <(tail -n 1 "$work/time.out")
         else
             local t0 t1
             t0=$(date +%s.%N)
-            "$@" > /dev/null 2> "$work/stderr" || true
+            "$@" < "$stdin" > /dev/null 2> "$work/stderr" || true
             t1=$(date +%s.%N)
             s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
             m=0
@@ -79,7 +84,7 @@ measure() {
 
 echo "kvet: $kvet"
 [ ${#pin[@]} = 0 ] || echo "floor and -j 1 pinned to CPU $cpu"
-printf "%-10s %-5s %7s %8s %8s %8s %7s %9s %8s\n" pack jobs docs MB floor_s kvet_s ratio docs/s rss_MB
+printf "%-13s %-5s %7s %8s %8s %8s %7s %9s %8s\n" pack jobs docs MB floor_s kvet_s ratio docs/s rss_MB
 for n in $sizes; do
     data="$work/data-$n"
     [ -d "$data" ] || "$work/bin/gen" "$n" "$data"
@@ -89,13 +94,21 @@ for n in $sizes; do
     floor=$secs
     for pack in $packs; do
         input=$data
+        extra=()
+        stdin=/dev/null
         case $pack in
             small) prules=$here/small.kvet ;;
-            small-json)
+            small-json | small-stdin | small-cluster)
                 # the floor stays the YAML parse of the same documents
                 prules=$here/small.kvet
                 input=$work/list-$n.json
                 [ -s "$input" ] || "$work/bin/yaml2json" "$data" > "$input"
+                if [ $pack = small-stdin ]; then
+                    stdin=$input
+                    input=-
+                elif [ $pack = small-cluster ]; then
+                    extra=(--cluster "$here/../examples/gitops/cluster/config-autoscaler.yaml")
+                fi
                 ;;
             *) prules=$rules ;;
         esac
@@ -106,9 +119,9 @@ for n in $sizes; do
             jpin=()
             if [ "$j" = 1 ] || [ "$j" = - ]; then jpin=("${pin[@]}"); fi
             measure "${jpin[@]}" "$kvet" check --quiet --fail-level never --format json -o "$work/report.json" \
-                "${jopt[@]}" --rules "$prules" "$input"
+                "${jopt[@]}" --rules "$prules" ${extra[@]+"${extra[@]}"} "$input"
             awk -v pk="$pack" -v j="$j" -v n="$n" -v mb="$mb" -v p="$floor" -v c="$secs" -v rss="$rss_kb" 'BEGIN {
-                printf "%-10s %-5s %7s %8s %8.2f %8.2f %7.2f %9.0f %8.1f\n", pk, j, n, mb, p, c,
+                printf "%-13s %-5s %7s %8s %8.2f %8.2f %7.2f %9.0f %8.1f\n", pk, j, n, mb, p, c,
                     c / (p + 0.0001), n / (c + 0.0001), rss / 1024 }'
         done
     done

@@ -123,6 +123,10 @@ typedef struct kv_json_plan kv_json_plan;
  * conversion with up to threads - 1 helper threads (8 at most); fn still
  * gets the same documents, in the same order, from the calling thread. */
 kv_json_plan *kv_json_plan_file(kvet_ctx *ctx, const char *path, size_t window, unsigned threads);
+/* kv_json_plan_file of an open file (standard input's copy, see
+ * kv_read_stdin_below), which the plan then owns; NULL: f is still the
+ * caller's, at its start. */
+kv_json_plan *kv_json_plan_stream(kvet_ctx *ctx, FILE *f, size_t window, unsigned threads);
 int kv_json_plan_load(kv_json_plan *plan, const char *name, uint32_t src, kv_doc_fn fn, void *ud,
                       const kv_text **text);
 void kv_json_plan_free(kv_json_plan *plan);
@@ -179,10 +183,17 @@ int kv_read_named(kvet_ctx *ctx, const char *path, const char *shown, char **dat
  * every file. */
 int kv_read_file_below(kvet_ctx *ctx, const char *path, uint64_t large, char **data, size_t *len);
 /* Standard input read whole as kv_read_named reads it, unless it goes on
- * past `large` bytes as YAML that a window can read (kv_yaml_windowable_text):
- * then 1, with the bytes read so far in *data (malloc'd, a NUL after them),
- * for the caller to read the rest through a window. */
-int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, char **data, size_t *len);
+ * past `large` bytes.  Then, as YAML that a window can read
+ * (kv_yaml_windowable_text; never when `json`, the input named *.json): 1,
+ * with the bytes read so far in *data (malloc'd, a NUL after them), for the
+ * caller to read the rest through a window.  Anything else (JSON): 2, with
+ * the whole input copied to *spool, a temporary file in $TMPDIR (else /tmp)
+ * that is already unlinked, at its start, *len bytes long; the caller
+ * closes it.  When no temporary file can be made, the input is read whole.  kv_read_spool reads such a copy whole, as kv_read_named
+ * would have read the input. */
+int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, bool json, char **data, size_t *len,
+                        FILE **spool);
+int kv_read_spool(kvet_ctx *ctx, FILE *f, const char *shown, size_t size, char **data, size_t *len);
 
 /* How folders are walked: paths an exclude pattern (pathglob.h) takes,
  * relative to the input folder or as walked, are not read. */

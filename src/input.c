@@ -143,7 +143,76 @@ static size_t read_cap_max(uint64_t limit)
     return (size_t)limit + 1;
 }
 
-static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64_t large, char **data, size_t *len)
+static const char *temp_dir(void)
+{
+    const char *dir = getenv("TMPDIR");
+    return dir && *dir ? dir : "/tmp";
+}
+
+/* A new temporary file in $TMPDIR (else /tmp), unlinked at once, or NULL. */
+static FILE *temp_file(void)
+{
+    const char *dir = temp_dir();
+    size_t room = strlen(dir) + sizeof "/kvet-stdin-XXXXXX";
+    char *path = malloc(room);
+    if (!path)
+        return NULL;
+    snprintf(path, room, "%s/kvet-stdin-XXXXXX", dir);
+    int fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(path);
+    free(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w+b") : NULL;
+    if (!f && fd >= 0)
+        close(fd);
+    return f;
+}
+
+/* The rest of standard input, after the n bytes of buf that were read,
+ * copied with them to f (temp_file): a JSON List can then be read in two
+ * passes through a window, as a file is, instead of held whole.
+ * buf[0..cap) is the copy's buffer.  f at its start, or NULL after
+ * reporting (f closed). */
+static FILE *spool_stdin(kvet_ctx *ctx, const char *shown, FILE *f, char *buf, size_t n, size_t cap, uint64_t limit,
+                         size_t *total)
+{
+    uint64_t held = 0;
+    const char *failure = NULL;
+    int err = 0;
+    for (size_t r = n; r > 0 && !failure; r = fread(buf, 1, cap, stdin)) {
+        held += r;
+        if (held > limit)
+            failure = "too large";
+        else if (fwrite(buf, 1, r, f) != r)
+            failure = "cannot write", err = errno;
+    }
+    if (!failure && ferror(stdin))
+        failure = "cannot read", err = errno;
+    if (!failure && (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0))
+        failure = "cannot write", err = errno;
+    if (!failure) {
+        *total = (size_t)held;
+        return f;
+    }
+    fclose(f);
+    if (!strcmp(failure, "too large"))
+        kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL,
+                "standard input is larger than the limit of %llu bytes: none of it is checked",
+                (unsigned long long)limit);
+    else if (!strcmp(failure, "cannot read"))
+        kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "cannot read: %s", strerror(err));
+    else
+        kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL,
+                "cannot keep standard input in a temporary file in %s (TMPDIR names another folder): %s",
+                temp_dir(), strerror(err));
+    return NULL;
+}
+
+/* yaml_head and spool apply to standard input of `large` bytes or more:
+ * what a window reads as YAML returns 1 with its start, anything else is
+ * copied to *spool (spool_stdin), returning 2. */
+static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64_t large, bool yaml_head,
+                      FILE **spool, char **data, size_t *len)
 {
     uint64_t limit = ctx->limits.max_document_bytes;
     bool is_stdin = !strcmp(path, "-");
@@ -239,11 +308,21 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
         if (at_end)
             break;
         /* a long YAML stream on stdin: the rest is read through a window */
-        if (head_first && (uint64_t)n >= large && kv_yaml_windowable_text(buf, n)) {
+        if (head_first && (uint64_t)n >= large && yaml_head && kv_yaml_windowable_text(buf, n)) {
             buf[n] = '\0';
             *data = buf;
             *len = n;
             return 1;
+        }
+        if (head_first && (uint64_t)n >= large && spool) {
+            FILE *f = temp_file();
+            if (f) {
+                *spool = spool_stdin(ctx, shown, f, buf, n, cap, limit, len);
+                free(buf);
+                return *spool ? 2 : -1;
+            }
+            /* no temporary file (a read-only /tmp): held whole, as it was */
+            spool = NULL;
         }
     }
     if (!failure && (uint64_t)n > limit)
@@ -272,22 +351,44 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
 
 int kv_read_named(kvet_ctx *ctx, const char *path, const char *shown, char **data, size_t *len)
 {
-    return read_named(ctx, path, shown, UINT64_MAX, data, len);
+    return read_named(ctx, path, shown, UINT64_MAX, false, NULL, data, len);
 }
 
 int kv_read_file(kvet_ctx *ctx, const char *path, char **data, size_t *len)
 {
-    return read_named(ctx, path, NULL, UINT64_MAX, data, len);
+    return read_named(ctx, path, NULL, UINT64_MAX, false, NULL, data, len);
 }
 
 int kv_read_file_below(kvet_ctx *ctx, const char *path, uint64_t large, char **data, size_t *len)
 {
-    return read_named(ctx, path, NULL, large, data, len);
+    return read_named(ctx, path, NULL, large, false, NULL, data, len);
 }
 
-int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, char **data, size_t *len)
+int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, bool json, char **data, size_t *len,
+                        FILE **spool)
 {
-    return read_named(ctx, "-", shown, large, data, len);
+    *spool = NULL;
+    return read_named(ctx, "-", shown, large, !json, spool, data, len);
+}
+
+int kv_read_spool(kvet_ctx *ctx, FILE *f, const char *shown, size_t size, char **data, size_t *len)
+{
+    char *buf = malloc(size + 1);
+    if (!buf) {
+        kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "out of memory");
+        return -1;
+    }
+    if (fseeko(f, 0, SEEK_SET) != 0 || fread(buf, 1, size, f) != size) {
+        int err = errno;
+        free(buf);
+        kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "cannot read standard input's temporary copy: %s",
+                strerror(err));
+        return -1;
+    }
+    buf[size] = '\0';
+    *data = buf;
+    *len = size;
+    return 0;
 }
 
 typedef struct strvec {

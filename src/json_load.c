@@ -2053,7 +2053,7 @@ void kv_json_plan_free(kv_json_plan *plan)
     free(plan);
 }
 
-kv_json_plan *kv_json_plan_file(kvet_ctx *ctx, const char *path, size_t window, unsigned threads)
+kv_json_plan *kv_json_plan_stream(kvet_ctx *ctx, FILE *f, size_t window, unsigned threads)
 {
     kv_json_plan *plan = calloc(1, sizeof *plan);
     if (!plan)
@@ -2061,17 +2061,28 @@ kv_json_plan *kv_json_plan_file(kvet_ctx *ctx, const char *path, size_t window, 
     plan->ctx = ctx;
     plan->threads = threads;
     jwin *w = &plan->w;
-    w->f = fopen(path, "rb");
+    w->f = f;
     w->chunk = window ? window : 1;
     w->line = w->col = 1;
     w->text.line = 1;
     jload J;
     memset(&J, 0, sizeof J);
     J.ctx = ctx;
-    if (!w->f || fstat(fileno(w->f), &plan->st) != 0 || win_plan(w, &J, &plan->p) != 0) {
+    if (fstat(fileno(f), &plan->st) != 0 || win_plan(w, &J, &plan->p) != 0) {
+        w->f = NULL; /* the caller's still */
         kv_json_plan_free(plan);
+        fseeko(f, 0, SEEK_SET);
         return NULL;
     }
+    return plan;
+}
+
+kv_json_plan *kv_json_plan_file(kvet_ctx *ctx, const char *path, size_t window, unsigned threads)
+{
+    FILE *f = fopen(path, "rb");
+    kv_json_plan *plan = f ? kv_json_plan_stream(ctx, f, window, threads) : NULL;
+    if (f && !plan)
+        fclose(f);
     return plan;
 }
 

@@ -806,17 +806,28 @@ static bool has_suffix(const char *s, const char *suf)
  * --stdin-filename, which makes it JSON), 1: *head gets what was read, for
  * the unit to read the rest through a window (the rest cannot be read
  * again). */
-static int read_stdin(run *r, char **data, size_t *len, char **head)
+static int read_stdin(run *r, char **data, size_t *len, char **head, kv_json_plan **plan)
 {
     if (r->stdin_failed)
         return -2;
     if (!r->stdin_used) {
         const char *name = input_name(r, "-");
         char *text = NULL;
-        int rc = r->stdin_once && !has_suffix(name, ".json")
-                     ? kv_read_stdin_below(r->ctx, name, WINDOW_MIN, &text, len)
-                     : kv_read_named(r->ctx, "-", name, &text, len);
+        FILE *spool = NULL;
+        int rc = r->stdin_once ? kv_read_stdin_below(r->ctx, name, WINDOW_MIN, has_suffix(name, ".json"), &text, len,
+                                                     &spool)
+                               : kv_read_named(r->ctx, "-", name, &text, len);
         r->stdin_used = true;
+        if (rc == 2) {
+            /* a long JSON input, copied to a temporary file: an array or a
+             * List is read from it through a window as a file is (`kubectl
+             * get -o json | kvet check -`), anything else whole, as before */
+            *plan = kv_json_plan_stream(r->ctx, spool, WINDOW, r->list_threads);
+            if (*plan)
+                return 2;
+            rc = kv_read_spool(r->ctx, spool, name, *len, &text, len);
+            fclose(spool);
+        }
         if (rc < 0) {
             r->stdin_failed = true;
             return -1;
@@ -2159,10 +2170,12 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         /* a large file is read through a window as it is loaded */
         owned = strcmp(u->path, "-") != 0;
         int rc = owned ? read_unit_file(r->ctx, u->path, r->list_threads, &win, &data, &len)
-                       : read_stdin(r, &data, &len, &win.stdin_head);
+                       : read_stdin(r, &data, &len, &win.stdin_head, &win.json);
         if (rc == 1) {
             win.headlen = len;
             rc = 0;
+        } else if (rc == 2) {
+            rc = 0; /* len: the bytes the copy holds */
         }
         if (rc < 0) {
             /* a file is read again in pass 2, which reports it; stdin is not */

@@ -220,6 +220,31 @@ same list-with-cluster --rules "$top/bench/small.kvet" --no-config \
 same yaml-with-cluster --rules "$top/bench/small.kvet" --no-config \
     --cluster "$top/examples/gitops/cluster/config-autoscaler.yaml" "$tmp/window/dump.yaml"
 same one-large-file-small --rules "$top/bench/small.kvet" --no-config "$tmp/dump.yaml" "$tmp/dump.json"
+# a JSON List of over 4 MB on standard input (`kubectl get -o json | kvet
+# check -`) is copied to a temporary file and read from there as the file is:
+# the threads share its items, and the reports are the file's, under its name
+stdin_file="$tmp/lists/lines.json" same list-on-stdin --rules "$top/rules" --no-config -
+stdin_file="$tmp/lists/one-line.json" same list-on-stdin-small --rules "$top/bench/small.kvet" --no-config \
+    --cluster "$top/examples/gitops/cluster/config-autoscaler.yaml" -
+for named in "" --stdin-filename=x.json; do
+    for f in lines.json one-line.json; do
+        # (a file's scope is its folder, standard input's its name)
+        "$KVET" check --color never --format json --rules "$top/rules" --no-config "$tmp/lists/$f" 2>&1 |
+            sed "s|\"scope\": \"$tmp/lists\"|\"scope\": \"S\"|" > "$tmp/file.out"
+        echo "exit ${PIPESTATUS[0]}" >> "$tmp/file.out"
+        "$KVET" check --color never --format json --rules "$top/rules" --no-config $named - < "$tmp/lists/$f" \
+            2>&1 | sed "s/\"scope\": \"\(<stdin>\|x\.json\)\"/\"scope\": \"S\"/; s|<stdin>|$tmp/lists/$f|g
+                        s|x\.json|$tmp/lists/$f|g" > "$tmp/stdin.out"
+        echo "exit ${PIPESTATUS[0]}" >> "$tmp/stdin.out"
+        if cmp -s "$tmp/file.out" "$tmp/stdin.out" && grep -q '"resources": 6487,' "$tmp/file.out"; then
+            pass=$((pass + 1))
+        else
+            fail=$((fail + 1))
+            echo "not ok - $f on standard input ($named) differs from the file"
+            diff "$tmp/file.out" "$tmp/stdin.out" | head -10 | sed 's/^/    /'
+        fi
+    done
+done
 
 if [ -d "$corpus" ]; then
     same corpus --rules "$top/rules" --no-config --fail-level never "$corpus"

@@ -1268,6 +1268,115 @@ START_TEST(inputs_exclude_and_stats)
 }
 END_TEST
 
+/* Standard input of `large` bytes or more that is no YAML a window reads is
+ * copied to an unlinked file in $TMPDIR, from which a JSON List is planned
+ * as a file is; without a temporary file it is read whole. */
+static void stdin_from(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    ck_assert_ptr_nonnull(freopen(path, "rb", stdin));
+}
+
+START_TEST(stdin_json_copied_to_a_file)
+{
+    char dir[] = "/tmp/kvet-stdin-test-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char in[300], copies[300], cmd[700];
+    snprintf(in, sizeof in, "%s/in", dir);
+    snprintf(copies, sizeof copies, "%s/copies", dir);
+    ck_assert_int_eq(mkdir(copies, 0700), 0);
+    setenv("TMPDIR", copies, 1);
+    kvet_ctx *ctx = kvet_ctx_new();
+    const char *list = "  {\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n"
+                       "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"a\"}},\n"
+                       "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"b\"}}]}\n";
+    char *data = NULL;
+    size_t len = 0;
+    FILE *spool = NULL;
+    /* past `large`: copied, and the copy is unlinked at once */
+    stdin_from(in, list);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, &data, &len, &spool), 2);
+    ck_assert_ptr_nonnull(spool);
+    ck_assert_ptr_null(data);
+    ck_assert_uint_eq(len, strlen(list));
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s)\"", copies);
+    ck_assert_int_eq(system(cmd), 0);
+    /* the List is planned from the copy and read through a window */
+    kv_json_plan *plan = kv_json_plan_stream(ctx, spool, 8, 1);
+    ck_assert_ptr_nonnull(plan);
+    res_list rl;
+    memset(&rl, 0, sizeof rl);
+    kv_arena_init(&rl.arena);
+    kv_manifest_stats st;
+    uint32_t src = kv_source_add(ctx, "<stdin>");
+    ck_assert_int_eq(kv_load_manifests_planned(ctx, plan, "<stdin>", src, keep_resource, &rl, &st), 0);
+    ck_assert_int_eq(rl.n, 2);
+    ck_assert_str_eq(get(get(rl.v[1], "metadata"), "name").u.s->data, "b");
+    ck_assert_uint_eq(rl.v[1].line, 3);
+    ck_assert_uint_eq(rl.v[1].col, 1);
+    ck_assert_int_eq(kvet_diag_count(ctx), 0);
+    res_free(&rl);
+    kv_json_plan_free(plan);
+    /* what is no array or List (here cut short) is not planned: the copy is
+     * read whole, as standard input was */
+    stdin_from(in, "[{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\"},\n");
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, &data, &len, &spool), 2);
+    ck_assert_ptr_null(kv_json_plan_stream(ctx, spool, 8, 1));
+    ck_assert_int_eq(kvet_diag_count(ctx), 0);
+    ck_assert_int_eq(kv_read_spool(ctx, spool, "<stdin>", len, &data, &len), 0);
+    fclose(spool);
+    ck_assert_str_eq(data, "[{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\"},\n");
+    free(data);
+    /* YAML is read through a window from its start; named *.json it is copied */
+    const char *yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+    stdin_from(in, yaml);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, &data, &len, &spool), 1);
+    ck_assert_ptr_null(spool);
+    ck_assert_uint_eq(len, 16);
+    ck_assert_int_eq(memcmp(data, yaml, 16), 0);
+    free(data);
+    stdin_from(in, yaml);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "x.json", 16, true, &data, &len, &spool), 2);
+    ck_assert_uint_eq(len, strlen(yaml));
+    fclose(spool);
+    /* below `large`: read whole */
+    stdin_from(in, list);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 4096, false, &data, &len, &spool), 0);
+    ck_assert_ptr_null(spool);
+    ck_assert_str_eq(data, list);
+    free(data);
+    /* past the limit nothing is checked, with or without the copy */
+    kvet_limits l = kvet_default_limits();
+    l.max_document_bytes = 100;
+    kvet_ctx_set_limits(ctx, &l);
+    stdin_from(in, list);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, &data, &len, &spool), -1);
+    ck_assert_ptr_null(spool);
+    ck_assert_str_eq(first_error(ctx), "0:0: standard input is larger than the limit of 100 bytes: none of it is checked");
+    kvet_diag_clear(ctx);
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s)\"", copies);
+    ck_assert_int_eq(system(cmd), 0);
+    l.max_document_bytes = 1 << 20;
+    kvet_ctx_set_limits(ctx, &l);
+    /* no temporary file can be made: held whole */
+    setenv("TMPDIR", in, 1);
+    stdin_from(in, list);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, &data, &len, &spool), 0);
+    ck_assert_ptr_null(spool);
+    ck_assert_str_eq(data, list);
+    ck_assert_int_eq(kvet_diag_count(ctx), 0);
+    free(data);
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s)\"", copies);
+    ck_assert_int_eq(system(cmd), 0);
+    kvet_ctx_free(ctx);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(path_globs)
 {
     ck_assert(kv_path_glob("apps/**", "apps/a/b/c.yaml"));
@@ -1783,6 +1892,7 @@ static Suite *doc_suite(void)
     tcase_add_test(tc, inputs_walk_and_limits);
     tcase_add_test(tc, documents_api);
     tcase_add_test(tc, path_globs);
+    tcase_add_test(tc, stdin_json_copied_to_a_file);
     tcase_add_test(tc, map_keys_of_every_length);
     tcase_add_test(tc, inputs_exclude_and_stats);
     suite_add_tcase(s, tc);
