@@ -366,6 +366,29 @@ int kvet_severity_parse(const char *s, kvet_severity *out)
     return 0;
 }
 
+/* An excerpt is shown at most EXCERPT_SHOWN characters wide: a longer line
+ * (minified JSON, a base64 value) around its caret, with "..." where it is
+ * cut, so that what a diagnostic prints does not grow with its column. */
+enum { EXCERPT_SHOWN = 160 };
+
+/* The byte offset of character k of s[0..n) (UTF-8), or n. */
+static size_t char_offset(const char *s, size_t n, size_t k)
+{
+    size_t i = 0;
+    for (; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && k-- == 0)
+            break;
+    return i;
+}
+
+static size_t char_count(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
 char *kvet_diag_render(const kvet_diag *d, int color)
 {
     static const char *const sev_color[] = {"\033[1;36m", "\033[1;35m", "\033[1;31m", "\033[1;36m"};
@@ -393,18 +416,32 @@ char *kvet_diag_render(const kvet_diag *d, int color)
     if (color)
         kv_buf_puts(&b, "\033[0m");
     kv_buf_putc(&b, '\n');
-    if (d->excerpt && d->line) {
+    size_t len = d->excerpt ? strlen(d->excerpt) : 0, chars = char_count(d->excerpt, len);
+    size_t caret = d->col ? d->col - 1 : 0;
+    /* a caret past the text an excerpt keeps (up to 4,096 bytes of a line)
+     * would point at nothing shown: no excerpt then */
+    if (d->excerpt && d->line && caret <= chars) {
+        size_t from = 0, to = chars;
+        if (chars > EXCERPT_SHOWN) {
+            from = caret > EXCERPT_SHOWN / 2 ? caret - EXCERPT_SHOWN / 2 : 0;
+            if (from > chars - EXCERPT_SHOWN)
+                from = chars - EXCERPT_SHOWN;
+            to = from + EXCERPT_SHOWN;
+        }
+        size_t bfrom = char_offset(d->excerpt, len, from), bto = char_offset(d->excerpt, len, to);
         char num[16];
         int w = snprintf(num, sizeof num, "%u", d->line);
-        kv_buf_printf(&b, " %s | %s\n", num, d->excerpt);
+        kv_buf_printf(&b, " %s | %s", num, from ? "..." : "");
+        kv_buf_put(&b, d->excerpt + bfrom, bto - bfrom);
+        kv_buf_puts(&b, to < chars ? "...\n" : "\n");
         if (d->col) {
-            kv_buf_printf(&b, " %*s | ", w, "");
-            for (uint32_t i = 1; i < d->col; i++)
-                kv_buf_putc(&b, ' ');
+            kv_buf_printf(&b, " %*s | %*s", w, "", (int)(caret - from + (from ? 3 : 0)), "");
             if (color)
                 kv_buf_puts(&b, "\033[1;32m");
             kv_buf_putc(&b, '^');
-            for (uint32_t i = 1; i < d->width && i < 200; i++)
+            /* within what is shown when the line is cut */
+            size_t under = to < chars ? to - caret : 200;
+            for (uint32_t i = 1; i < d->width && i < 200 && i < under; i++)
                 kv_buf_putc(&b, '~');
             if (color)
                 kv_buf_puts(&b, "\033[0m");

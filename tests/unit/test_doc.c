@@ -1377,6 +1377,78 @@ START_TEST(stdin_json_copied_to_a_file)
 }
 END_TEST
 
+/* An excerpt is quoted at most 160 characters wide, around its caret; a
+ * caret past what the excerpt keeps comes without one. */
+static char *render_at(kvet_ctx *ctx, const char *line, uint32_t col, uint32_t width)
+{
+    kvet_diag_clear(ctx);
+    kv_diag(ctx, KVET_SEV_ERROR, "f", 1, col, width, line, "m");
+    return kvet_diag_render(kvet_diag_at(ctx, 0), 0);
+}
+
+START_TEST(long_lines_quoted_around_the_caret)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char *r = render_at(ctx, "key: [1, 2", 11, 1);
+    ck_assert_str_eq(r, "f:1:11: error: m\n 1 | key: [1, 2\n   |           ^\n");
+    free(r);
+    /* 1,000 characters, digits that say where they are */
+    char line[6001];
+    for (int i = 0; i < 1000; i++)
+        line[i] = (char)('0' + i % 10);
+    line[1000] = '\0';
+    char want[1200], shown[200];
+    memset(want, 0, sizeof want);
+    /* near the start: cut on the right only */
+    r = render_at(ctx, line, 10, 3);
+    memcpy(shown, line, 160);
+    shown[160] = '\0';
+    snprintf(want, sizeof want, "f:1:10: error: m\n 1 | %s...\n   | %9s^~~\n", shown, "");
+    ck_assert_str_eq(r, want);
+    free(r);
+    /* in the middle: 80 characters before the caret, after "..." */
+    r = render_at(ctx, line, 501, 1);
+    memcpy(shown, line + 420, 160);
+    snprintf(want, sizeof want, "f:1:501: error: m\n 1 | ...%s...\n   | %83s^\n", shown, "");
+    ck_assert_str_eq(r, want);
+    free(r);
+    /* near the end, and a span that runs past what is shown */
+    r = render_at(ctx, line, 995, 40);
+    memcpy(shown, line + 840, 160);
+    snprintf(want, sizeof want, "f:1:995: error: m\n 1 | ...%s\n   | %157s^%s\n", shown, "",
+             "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~");
+    ck_assert_str_eq(r, want);
+    free(r);
+    /* characters, not bytes: 300 two-byte ones */
+    char wide[601];
+    for (int i = 0; i < 300; i++)
+        memcpy(wide + 2 * i, "\xc3\xa9", 2);
+    wide[600] = '\0';
+    r = render_at(ctx, wide, 151, 1);
+    char wshown[321];
+    memcpy(wshown, wide + 140, 320);
+    wshown[320] = '\0';
+    snprintf(want, sizeof want, "f:1:151: error: m\n 1 | ...%s...\n   | %83s^\n", wshown, "");
+    ck_assert_str_eq(r, want);
+    free(r);
+    /* a line kept cut at 4,096 bytes, a caret past it: no excerpt */
+    for (int i = 0; i < 6000; i++)
+        line[i] = 'x';
+    line[6000] = '\0';
+    r = render_at(ctx, line, 5000, 1);
+    ck_assert_str_eq(r, "f:1:5000: error: m\n");
+    free(r);
+    /* right after the kept text: the caret there, the text before it */
+    r = render_at(ctx, line, 4097, 1);
+    memset(shown, 'x', 160);
+    shown[160] = '\0';
+    snprintf(want, sizeof want, "f:1:4097: error: m\n 1 | ...%s\n   | %163s^\n", shown, "");
+    ck_assert_str_eq(r, want);
+    free(r);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(path_globs)
 {
     ck_assert(kv_path_glob("apps/**", "apps/a/b/c.yaml"));
@@ -1893,6 +1965,7 @@ static Suite *doc_suite(void)
     tcase_add_test(tc, documents_api);
     tcase_add_test(tc, path_globs);
     tcase_add_test(tc, stdin_json_copied_to_a_file);
+    tcase_add_test(tc, long_lines_quoted_around_the_caret);
     tcase_add_test(tc, map_keys_of_every_length);
     tcase_add_test(tc, inputs_exclude_and_stats);
     suite_add_tcase(s, tc);
