@@ -41,23 +41,28 @@ static int convert(kv_call *c, const cJSON *j, kvet_value at, uint32_t depth, ui
         kvet_map *m = kv_map_new(c->arena, n);
         if (!m)
             return kv_bi_fail(c, "json(): out of memory");
+        kv_keyset keys = {0};
         for (const cJSON *e = j->child; e; e = e->next) {
             kvet_value v;
-            if (convert(c, e, at, depth + 1, max_depth, &v) < 0)
+            if (convert(c, e, at, depth + 1, max_depth, &v) < 0) {
+                kv_keyset_free(&keys);
                 return -1;
+            }
             size_t klen = strlen(e->string);
-            uint32_t slot = k;
-            for (uint32_t i = 0; i < k; i++)
-                if (m->e[i].key->len == klen && !memcmp(m->e[i].key->data, e->string, klen))
-                    slot = i; /* Go keeps the last of repeated keys */
+            /* Go keeps the last of repeated keys */
+            int64_t found = kv_keyset_find(&keys, m->e, k, e->string, klen);
+            uint32_t slot = found >= 0 ? (uint32_t)found : k;
             if (slot == k) {
                 m->e[k].key = kv_string_new(c->arena, e->string, klen);
-                if (!m->e[k].key)
+                if (!m->e[k].key) {
+                    kv_keyset_free(&keys);
                     return kv_bi_fail(c, "json(): out of memory");
+                }
                 k++;
             }
             m->e[slot].val = v;
         }
+        kv_keyset_free(&keys);
         m->n = k;
         *out = kv_at(kv_map_value(m), at);
     } else {

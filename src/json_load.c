@@ -335,14 +335,13 @@ static kvet_value convert(jload *J, const cJSON *item, uint32_t depth)
         kvet_map *m = J->failed ? NULL : kv_map_new(J->arena, n);
         if (m) {
             uint32_t k = 0;
+            kv_keyset keys = {0};
             for (const cJSON *c = item->child; c; c = c->next) {
                 kvet_value cv = convert(J, c, depth + 1);
                 const char *key = c->string ? c->string : "";
                 size_t kl = strlen(key);
-                uint32_t j;
-                for (j = 0; j < k; j++)
-                    if (m->e[j].key->len == kl && !memcmp(m->e[j].key->data, key, kl))
-                        break;
+                int64_t found = kv_keyset_find(&keys, m->e, k, key, kl);
+                uint32_t j = found >= 0 ? (uint32_t)found : k;
                 if (j < k) {
                     kv_diag(J->ctx, KVET_SEV_WARNING, J->name, cv.line, cv.col, 1,
                             kv_text_line(J->text, cv.line),
@@ -359,6 +358,7 @@ static kvet_value convert(jload *J, const cJSON *item, uint32_t depth)
                 m->e[k].val = cv;
                 k++;
             }
+            kv_keyset_free(&keys);
             m->n = k;
             v = kv_map_value(m);
         }

@@ -31,6 +31,68 @@ kvet_value kv_string_value(kv_arena *a, const char *s, size_t n)
     return str ? kv_str_value(str) : kv_absent();
 }
 
+
+static uint32_t key_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static bool key_eq(const kvet_string *k, const char *s, size_t n)
+{
+    return k->len == n && !memcmp(k->data, s, n);
+}
+
+/* Put e[held..n) in the table, grown to at least twice n slots. */
+static bool keyset_take(kv_keyset *ks, const kvet_map_entry *e, uint32_t n)
+{
+    if (!ks->slot || (uint64_t)n * 2 > (uint64_t)ks->mask + 1) {
+        uint64_t cap = ks->slot ? (uint64_t)ks->mask + 1 : 64;
+        while (cap < (uint64_t)n * 2)
+            cap *= 2;
+        uint32_t *slot = cap <= UINT32_MAX ? calloc((size_t)cap, sizeof *slot) : NULL;
+        if (!slot)
+            return false;
+        free(ks->slot);
+        ks->slot = slot;
+        ks->mask = (uint32_t)(cap - 1);
+        ks->held = 0;
+    }
+    for (; ks->held < n; ks->held++) {
+        const kvet_string *k = e[ks->held].key;
+        uint32_t i = key_hash(k->data, k->len) & ks->mask;
+        while (ks->slot[i])
+            i = (i + 1) & ks->mask;
+        ks->slot[i] = ks->held + 1;
+    }
+    return true;
+}
+
+int64_t kv_keyset_find_hashed(kv_keyset *ks, const kvet_map_entry *e, uint32_t n, const char *key, size_t len)
+{
+    if (!ks->oom && !keyset_take(ks, e, n))
+        ks->oom = true;
+    if (ks->oom) {
+        for (uint32_t j = 0; j < n; j++)
+            if (key_eq(e[j].key, key, len))
+                return j;
+        return -1;
+    }
+    /* the first of equal keys is the one found: they go in in order */
+    for (uint32_t i = key_hash(key, len) & ks->mask; ks->slot[i]; i = (i + 1) & ks->mask)
+        if (key_eq(e[ks->slot[i] - 1].key, key, len))
+            return ks->slot[i] - 1;
+    return -1;
+}
+
+void kv_keyset_drop(kv_keyset *ks)
+{
+    free(ks->slot);
+    memset(ks, 0, sizeof *ks);
+}
+
 kvet_list *kv_list_new(kv_arena *a, uint32_t n)
 {
     kvet_list *l = kv_arena_calloc(a, sizeof(kvet_list) + (size_t)n * sizeof(kvet_value));

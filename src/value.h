@@ -46,6 +46,37 @@ kvet_map *kv_map_new(kv_arena *a, uint32_t n);     /* entries zeroed */
 /* A string value built from bytes; ABSENT on allocation failure. */
 kvet_value kv_string_value(kv_arena *a, const char *s, size_t n);
 
+/* Finding a key again among the entries of a map being built (a duplicate
+ * key, a merge key's entries): a scan while the map has few entries, a hash
+ * table of them past that, so that a map of 100,000 keys (a large
+ * ConfigMap) is not checked in quadratic time.  Zero-initialise, look keys
+ * up with the entries built so far, e[0..n) (n only grows, e stays the same
+ * array), and free with kv_keyset_free.  Out of memory it scans. */
+typedef struct kv_keyset {
+    uint32_t *slot;        /* entry index + 1; 0: empty */
+    uint32_t mask;         /* slots - 1 */
+    uint32_t held;         /* entries e[0..held) are in the table */
+    bool oom;
+} kv_keyset;
+/* The index of key[0..len) in e[0..n), or -1. */
+int64_t kv_keyset_find_hashed(kv_keyset *ks, const kvet_map_entry *e, uint32_t n, const char *key, size_t len);
+static inline int64_t kv_keyset_find(kv_keyset *ks, const kvet_map_entry *e, uint32_t n, const char *key, size_t len)
+{
+    /* most maps have a handful of keys: scanned here, inline */
+    if (n > 16)
+        return kv_keyset_find_hashed(ks, e, n, key, len);
+    for (uint32_t j = 0; j < n; j++)
+        if (e[j].key->len == len && !memcmp(e[j].key->data, key, len))
+            return j;
+    return -1;
+}
+void kv_keyset_drop(kv_keyset *ks);
+static inline void kv_keyset_free(kv_keyset *ks)
+{
+    if (ks->slot)
+        kv_keyset_drop(ks);
+}
+
 /* Do the first w and the last w bytes of a[0..n) and b[0..n) agree
  * (w <= n, w at most 8)?  Together they cover n bytes up to 2 * w. */
 static inline bool kv_ends_eq(const char *a, const char *b, size_t n, size_t w)

@@ -569,32 +569,36 @@ static bool finish_map(loader *L, frame *f, kvet_value *out)
         return false;
     }
     uint32_t n = 0;
+    kv_keyset keys = {0};
     /* explicit keys first: they win over merged ones */
     for (uint32_t i = 0; i < npairs; i++) {
         kvet_value k = f->items[2 * i];
         if (k.type == KVET_STRING && !(k.flags & KVET_VF_QUOTED) && k.u.s->len == 2 && !memcmp(k.u.s->data, "<<", 2))
             continue;
         const kvet_string *ks;
-        if (!key_text(L, k, f->pos[4 * i], f->pos[4 * i + 1], &ks))
+        if (!key_text(L, k, f->pos[4 * i], f->pos[4 * i + 1], &ks)) {
+            kv_keyset_free(&keys);
             return false;
-        for (uint32_t j = 0; j < n; j++)
-            if (map->e[j].key->len == ks->len && !memcmp(map->e[j].key->data, ks->data, ks->len)) {
-                /* the earlier pair: entries so far are the explicit keys in order */
-                uint32_t prev = 0;
-                for (uint32_t p = 0, seen = 0; p < i; p++) {
-                    kvet_value pk = f->items[2 * p];
-                    if (pk.type == KVET_STRING && !(pk.flags & KVET_VF_QUOTED) && pk.u.s->len == 2 &&
-                        !memcmp(pk.u.s->data, "<<", 2))
-                        continue;
-                    if (seen++ == j) {
-                        prev = p;
-                        break;
-                    }
+        }
+        int64_t found = kv_keyset_find(&keys, map->e, n, ks->data, ks->len);
+        if (found >= 0) {
+            /* the earlier pair: entries so far are the explicit keys in order */
+            uint32_t prev = 0;
+            for (uint32_t p = 0, seen = 0; p < i; p++) {
+                kvet_value pk = f->items[2 * p];
+                if (pk.type == KVET_STRING && !(pk.flags & KVET_VF_QUOTED) && pk.u.s->len == 2 &&
+                    !memcmp(pk.u.s->data, "<<", 2))
+                    continue;
+                if (seen++ == (uint32_t)found) {
+                    prev = p;
+                    break;
                 }
-                error_at(L, f->pos[4 * i], f->pos[4 * i + 1], "invalid YAML: mapping key \"%s\" already defined at line %u",
-                         ks->data, f->pos[4 * prev + 2]);
-                return false;
             }
+            error_at(L, f->pos[4 * i], f->pos[4 * i + 1], "invalid YAML: mapping key \"%s\" already defined at line %u",
+                     ks->data, f->pos[4 * prev + 2]);
+            kv_keyset_free(&keys);
+            return false;
+        }
         map->e[n].key = ks;
         map->e[n].val = f->items[2 * i + 1];
         n++;
@@ -607,16 +611,12 @@ static bool finish_map(loader *L, frame *f, kvet_value *out)
         uint32_t nsrc = m.type == KVET_MAP ? 1 : m.u.l->n;
         for (uint32_t s = 0; s < nsrc; s++) {
             const kvet_map *src = m.type == KVET_MAP ? m.u.m : m.u.l->items[s].u.m;
-            for (uint32_t e = 0; e < src->n; e++) {
-                bool present = false;
-                for (uint32_t j = 0; j < n && !present; j++)
-                    present = map->e[j].key->len == src->e[e].key->len &&
-                              !memcmp(map->e[j].key->data, src->e[e].key->data, src->e[e].key->len);
-                if (!present)
+            for (uint32_t e = 0; e < src->n; e++)
+                if (kv_keyset_find(&keys, map->e, n, src->e[e].key->data, src->e[e].key->len) < 0)
                     map->e[n++] = src->e[e];
-            }
         }
     }
+    kv_keyset_free(&keys);
     map->n = n;
     *out = kv_map_value(map);
     return true;

@@ -310,6 +310,82 @@ START_TEST(yaml_duplicate_keys)
 }
 END_TEST
 
+/* Large maps: a duplicate key is found by hash past 16 keys, as a scan finds it */
+START_TEST(large_map_duplicate_keys)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    docs ds;
+    kv_buf b;
+    kv_buf_init(&b);
+    for (int i = 0; i < 3000; i++)
+        kv_buf_printf(&b, "k%d: %d\n", i, i);
+    kv_buf_puts(&b, "k1234: again\n");
+    ck_assert_int_eq(load(ctx, "t.yaml", b.data, b.len, &ds), -1);
+    ck_assert_str_eq(first_error(ctx), "3001:1: invalid YAML: mapping key \"k1234\" already defined at line 1235");
+    drop(&ds);
+    kvet_diag_clear(ctx);
+    /* a merge key's entries: the explicit ones win, the others follow them in order */
+    kv_buf_free(&b);
+    kv_buf_init(&b);
+    kv_buf_puts(&b, "base: &b\n");
+    for (int i = 0; i < 100; i++)
+        kv_buf_printf(&b, "  m%d: base%d\n", i, i);
+    kv_buf_puts(&b, "top:\n  <<: *b\n");
+    for (int i = 0; i < 100; i += 2)
+        kv_buf_printf(&b, "  m%d: own%d\n", i, i);
+    ck_assert_int_eq(load(ctx, "t.yaml", b.data, b.len, &ds), 0);
+    ck_assert_int_eq(ds.n, 1);
+    kvet_value top = get(ds.v[0], "top");
+    ck_assert_uint_eq(top.u.m->n, 100);
+    ck_assert_str_eq(top.u.m->e[0].key->data, "m0");
+    ck_assert_str_eq(top.u.m->e[0].val.u.s->data, "own0");
+    ck_assert_str_eq(top.u.m->e[49].key->data, "m98");
+    ck_assert_str_eq(top.u.m->e[50].key->data, "m1");
+    ck_assert_str_eq(top.u.m->e[50].val.u.s->data, "base1");
+    ck_assert_str_eq(top.u.m->e[99].key->data, "m99");
+    ck_assert_str_eq(get(top, "m98").u.s->data, "own98");
+    drop(&ds);
+    /* JSON: the last value, a warning naming the first */
+    kv_buf_free(&b);
+    kv_buf_init(&b);
+    kv_buf_puts(&b, "{\n");
+    for (int i = 0; i < 3000; i++)
+        kv_buf_printf(&b, "\"k%d\": %d,\n", i, i);
+    kv_buf_puts(&b, "\"k2999\": \"again\"}\n");
+    ck_assert_int_eq(load(ctx, "t.json", b.data, b.len, &ds), 0);
+    ck_assert_str_eq(first_error(ctx), "3002:10: duplicate key \"k2999\" (first at line 3001): the last value is used, "
+                                       "as Kubernetes does");
+    ck_assert_uint_eq(ds.v[0].u.m->n, 3000);
+    ck_assert_str_eq(get(ds.v[0], "k2999").u.s->data, "again");
+    drop(&ds);
+    kv_buf_free(&b);
+    kvet_ctx_free(ctx);
+    /* the key set against a scan, with keys that share their hashes' low bits */
+    kv_arena a;
+    kv_arena_init(&a);
+    kvet_map_entry *e = calloc(5000, sizeof *e);
+    kv_keyset ks = {0};
+    uint32_t n = 0;
+    for (int i = 0; i < 20000; i++) {
+        char key[16];
+        int len = snprintf(key, sizeof key, "%x", (unsigned)(i * 7919) % 5000);
+        int64_t want = -1;
+        for (uint32_t j = 0; j < n; j++)
+            if (e[j].key->len == (uint32_t)len && !memcmp(e[j].key->data, key, (size_t)len))
+                want = j;
+        ck_assert_int_eq(kv_keyset_find(&ks, e, n, key, (size_t)len), want);
+        if (want < 0) {
+            e[n].key = kv_string_new(&a, key, (size_t)len);
+            n++;
+        }
+    }
+    ck_assert_uint_eq(n, 5000);
+    kv_keyset_free(&ks);
+    free(e);
+    kv_arena_free(&a);
+}
+END_TEST
+
 START_TEST(yaml_billion_laughs)
 {
     kvet_ctx *ctx = kvet_ctx_new();
@@ -1938,6 +2014,7 @@ static Suite *doc_suite(void)
     tcase_add_test(tc, yaml_literal_block_lines);
     tcase_add_test(tc, yaml_anchors_and_merge_keys);
     tcase_add_test(tc, yaml_duplicate_keys);
+    tcase_add_test(tc, large_map_duplicate_keys);
     tcase_add_test(tc, yaml_billion_laughs);
     tcase_add_test(tc, yaml_deep_nesting);
     tcase_add_test(tc, yaml_malformed);
