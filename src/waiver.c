@@ -248,9 +248,71 @@ static bool file_only(const kv_waivers *ws, const kv_rule *rule)
     return false;
 }
 
+static int byname_cmp(const void *a, const void *b)
+{
+    const kv_waiver *x = *(kv_waiver *const *)a, *y = *(kv_waiver *const *)b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Index the file waivers by name: a finding is looked up among the waivers
+ * of its resource's name and the patterns, not every waiver (20,000
+ * waivers over 100,000 resources took 9 s). */
+static void index_file_waivers(kv_waivers *ws)
+{
+    ws->indexed = true;
+    ws->byname = malloc((ws->nfile + 1) * sizeof *ws->byname);
+    ws->wild = malloc((ws->nfile + 1) * sizeof *ws->wild);
+    if (!ws->byname || !ws->wild) {
+        /* out of memory: every waiver is a pattern to try, as before */
+        free(ws->byname);
+        ws->byname = NULL;
+        free(ws->wild);
+        ws->wild = NULL;
+        return;
+    }
+    for (size_t k = 0; k < ws->nfile; k++) {
+        kv_waiver *w = ws->v[k];
+        if (strchr(w->name, '*'))
+            ws->wild[ws->nwild++] = w;
+        else
+            ws->byname[ws->nbyname++] = w;
+    }
+    qsort(ws->byname, ws->nbyname, sizeof *ws->byname, byname_cmp);
+}
+
+static bool file_waiver_applies(const kv_waiver *w, const kvet_finding *f, const kvet_resource *res)
+{
+    return (w->pub.status == KVET_WAIVER_ACTIVE || w->pub.status == KVET_WAIVER_STALE) && glob(w->pub.rule, f->rule) &&
+           glob(w->kind, res->kind) && glob(w->ns, res->ns) && glob(w->name, res->name);
+}
+
+/* The first file waiver, in file order, that takes finding f of res;
+ * those of res's name are byname[named..]. */
+static kv_waiver *file_waiver_for(const kv_waivers *ws, size_t named, const kvet_finding *f,
+                                  const kvet_resource *res)
+{
+    kv_waiver *hit = NULL;
+    if (!ws->byname) {
+        for (size_t k = 0; k < ws->nfile && !hit; k++)
+            if (file_waiver_applies(ws->v[k], f, res))
+                hit = ws->v[k];
+        return hit;
+    }
+    for (size_t k = named; k < ws->nbyname && !strcmp(ws->byname[k]->name, res->name) && !hit; k++)
+        if (file_waiver_applies(ws->byname[k], f, res))
+            hit = ws->byname[k];
+    for (size_t k = 0; k < ws->nwild && (!hit || ws->wild[k]->index < hit->index); k++)
+        if (file_waiver_applies(ws->wild[k], f, res))
+            return ws->wild[k];
+    return hit;
+}
+
 void kv_waivers_resource(kvet_ctx *ctx, kv_waivers *ws, const kvet_pack *prog, kvet_value root,
                          kvet_resource *res, const char *file)
 {
+    if (!ws->indexed)
+        index_file_waivers(ws);
     kvet_value ann = kvet_map_get(kvet_map_get(root, "metadata", 8), "annotations", 11);
     kvet_value waive = kvet_map_get(ann, "kvet.dev/waive", 14);
     size_t first_ann = ws->n;
@@ -303,6 +365,15 @@ void kv_waivers_resource(kvet_ctx *ctx, kv_waivers *ws, const kvet_pack *prog, k
             p = q;
         }
     }
+    /* the first file waiver of res's name */
+    size_t named = 0, hi = ws->nbyname;
+    while (named < hi) {
+        size_t mid = named + (hi - named) / 2;
+        if (strcmp(ws->byname[mid]->name, res->name) < 0)
+            named = mid + 1;
+        else
+            hi = mid;
+    }
     for (size_t i = 0; i < res->nfindings; i++) {
         kvet_finding *f = &res->findings[i];
         kv_waiver *hit = NULL;
@@ -310,14 +381,8 @@ void kv_waivers_resource(kvet_ctx *ctx, kv_waivers *ws, const kvet_pack *prog, k
         for (size_t k = first_ann; k < ws->n && !hit; k++)
             if (ws->v[k]->pub.status == KVET_WAIVER_ACTIVE && !strcmp(ws->v[k]->pub.rule, f->rule))
                 hit = ws->v[k];
-        for (size_t k = 0; k < ws->nfile && !hit; k++) {
-            kv_waiver *w = ws->v[k];
-            if (w->pub.status != KVET_WAIVER_ACTIVE && w->pub.status != KVET_WAIVER_STALE)
-                continue;
-            if (glob(w->pub.rule, f->rule) && glob(w->kind, res->kind) && glob(w->ns, res->ns) &&
-                glob(w->name, res->name))
-                hit = w;
-        }
+        if (!hit)
+            hit = file_waiver_for(ws, named, f, res);
         if (hit) {
             hit->pub.matched++;
             f->waiver = &hit->pub; /* remapped to the result's array at the end */
@@ -359,6 +424,9 @@ void kv_waivers_finish(kvet_ctx *ctx, kv_waivers *ws)
 
 void kv_waivers_free(kv_waivers *ws)
 {
+    free(ws->byname);
+    free(ws->wild);
+    ws->byname = ws->wild = NULL;
     free(ws->v);
     free(ws->file_only);
     free(ws->baseline);

@@ -21,6 +21,12 @@ typedef struct kv_waivers {
     kv_waiver **v;
     size_t n, cap;
     size_t nfile;             /* v[0..nfile) come from waiver files */
+    /* the file waivers, found by name: those of one name (no '*') sorted by
+     * name then file order, the others (a pattern) in file order; made on
+     * the first resource (kv_waivers_resource) */
+    kv_waiver **byname, **wild;
+    size_t nbyname, nwild;
+    bool indexed;
     bool deny_annotations;    /* policy: annotation waivers are not accepted */
     const char **file_only;   /* policy: rule id patterns waivable only in files */
     size_t nfile_only;
