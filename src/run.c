@@ -1459,9 +1459,15 @@ static void choose_config(run *r, const unit *u, int winner[CFG_KINDS], kvet_con
             for (size_t ci = 0, i = 0; ci < r->ncfg_docs && (i = r->cfg_docs[ci], true); ci++)
                 if (i != w && candidate(r, i, k, u, tier, folder) && r->docs[i].content != r->docs[w].content) {
                     const indexed *d = &r->docs[i];
-                    kv_buf_printf(&b, "%s%s:%u", others ? ", " : "", kv_source_name(r->ctx, d->root.src), d->root.line);
+                    /* eight named, as a duplicate's note names them (a
+                     * cluster dump may hold a thousand) */
+                    if (others < 8)
+                        kv_buf_printf(&b, "%s%s:%u", others ? ", " : "", kv_source_name(r->ctx, d->root.src),
+                                      d->root.line);
                     others++;
                 }
+            if (others > 8)
+                kv_buf_printf(&b, " and %zu more", others - 8);
             char *list = kv_buf_take(&b);
             if (others) {
                 const indexed *d = &r->docs[w];
