@@ -161,12 +161,18 @@ int kv_other_break(const unsigned char *s, size_t n, bool final)
     }
 }
 
+/* An excerpt keeps the first EXCERPT_KEPT bytes of its line, and is shown
+ * at most EXCERPT_SHOWN characters wide: a longer line (minified JSON, a
+ * base64 value) around its caret, with "..." where it is cut, so that what
+ * a diagnostic prints does not grow with its column. */
+enum { EXCERPT_SHOWN = 160, EXCERPT_KEPT = 4096 };
+
 static char *dup_line(const char *s)
 {
     if (!s)
         return NULL;
     const char *e = s;
-    while (*e && *e != '\n' && !(e[0] == '\r' && (e[1] == '\n' || !e[1])) && e - s < 4096)
+    while (*e && *e != '\n' && !(e[0] == '\r' && (e[1] == '\n' || !e[1])) && e - s < EXCERPT_KEPT)
         e++;
     char *out = malloc((size_t)(e - s) + 1);
     if (!out)
@@ -366,10 +372,6 @@ int kvet_severity_parse(const char *s, kvet_severity *out)
     return 0;
 }
 
-/* An excerpt is shown at most EXCERPT_SHOWN characters wide: a longer line
- * (minified JSON, a base64 value) around its caret, with "..." where it is
- * cut, so that what a diagnostic prints does not grow with its column. */
-enum { EXCERPT_SHOWN = 160 };
 
 /* The byte offset of character k of s[0..n) (UTF-8), or n. */
 static size_t char_offset(const char *s, size_t n, size_t k)
@@ -418,12 +420,14 @@ char *kvet_diag_render(const kvet_diag *d, int color)
     kv_buf_putc(&b, '\n');
     size_t len = d->excerpt ? strlen(d->excerpt) : 0, chars = char_count(d->excerpt, len);
     size_t caret = d->col ? d->col - 1 : 0;
-    /* a caret past the text an excerpt keeps (up to 4,096 bytes of a line)
-     * would point at nothing shown: no excerpt then */
-    if (d->excerpt && d->line && caret <= chars) {
+    /* a caret past what an excerpt keeps of a line (4,096 bytes) would
+     * point at nothing shown: no excerpt then.  One past the excerpt's
+     * text otherwise (it stops at a NUL) is drawn there, as always. */
+    if (d->excerpt && d->line && caret <= EXCERPT_KEPT) {
         size_t from = 0, to = chars;
         if (chars > EXCERPT_SHOWN) {
-            from = caret > EXCERPT_SHOWN / 2 ? caret - EXCERPT_SHOWN / 2 : 0;
+            if (caret <= chars)
+                from = caret > EXCERPT_SHOWN / 2 ? caret - EXCERPT_SHOWN / 2 : 0;
             if (from > chars - EXCERPT_SHOWN)
                 from = chars - EXCERPT_SHOWN;
             to = from + EXCERPT_SHOWN;

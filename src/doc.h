@@ -186,11 +186,12 @@ int kv_read_file_below(kvet_ctx *ctx, const char *path, uint64_t large, char **d
  * past `large` bytes.  Then, as YAML that a window can read
  * (kv_yaml_windowable_text; never when `json`, the input named *.json): 1,
  * with the bytes read so far in *data (malloc'd, a NUL after them), for the
- * caller to read the rest through a window.  Anything else (JSON): 2, with
- * the whole input copied to *spool, a temporary file in $TMPDIR (else /tmp)
- * that is already unlinked, at its start, *len bytes long; the caller
- * closes it.  When no temporary file can be made, the input is read whole.  kv_read_spool reads such a copy whole, as kv_read_named
- * would have read the input. */
+ * caller to read the rest through a window.  As JSON ({ or [ first): 2,
+ * with the whole input copied to *spool, a temporary file in $TMPDIR (else
+ * /tmp) that is already unlinked, at its start, *len bytes long; the caller
+ * closes it.  When the copy cannot be made or written (a read-only /tmp, a
+ * full disk), the input is read whole, as anything else is.  kv_read_spool
+ * reads such a copy whole, as kv_read_named would have read the input. */
 int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, bool json, char **data, size_t *len,
                         FILE **spool);
 int kv_read_spool(kvet_ctx *ctx, FILE *f, const char *shown, size_t size, char **data, size_t *len);

@@ -35,9 +35,11 @@ static size_t skip_json_space(const char *data, size_t len, size_t i)
 
 /* JSON values one after another (`jq -c` output, `kubectl get -o json`
  * of several objects), which YAML cannot read: a first value that parses
- * as JSON and another object or array after it.  One JSON value alone is
- * left to the YAML reader, as it always was. */
-static bool is_json_stream(const char *data, size_t len)
+ * as JSON and another object or array after it; with `alone`, one JSON
+ * value and nothing after it is JSON too.  A file's one JSON value is left
+ * to the YAML reader, as it always was; a stream's (stdin) is read as
+ * kubectl reads one, as JSON. */
+static bool is_json_stream(const char *data, size_t len, bool alone)
 {
     size_t i = skip_json_space(data, len, 0);
     if (i >= len || (data[i] != '{' && data[i] != '['))
@@ -46,7 +48,7 @@ static bool is_json_stream(const char *data, size_t len)
     if (!kv_json_value_end(data, len, i, &end))
         return false;
     size_t j = skip_json_space(data, len, end);
-    return j < len && (data[j] == '{' || data[j] == '[');
+    return j < len ? data[j] == '{' || data[j] == '[' : alone;
 }
 
 int kv_load_buffer(kvet_ctx *ctx, const char *name, uint32_t src,
@@ -73,7 +75,8 @@ int kv_load_buffer_in(kvet_ctx *ctx, const char *name, uint32_t src,
         len -= 3;
     }
     if (fmt == KV_FMT_AUTO)
-        fmt = has_suffix(name, ".json") || is_json_stream(data, len) ? KV_FMT_JSON : KV_FMT_YAML;
+        fmt = has_suffix(name, ".json") || is_json_stream(data, len, (flags & KV_LOAD_SOURCES) != 0) ? KV_FMT_JSON
+                                                                                                    : KV_FMT_YAML;
     if (fmt == KV_FMT_JSON)
         return kv_load_json(ctx, name, src, data, len, fn, ud);
     return kv_load_yaml(ctx, name, src, data, len, (flags & KV_LOAD_SOURCES) != 0, into, fn, ud);
@@ -149,63 +152,116 @@ static const char *temp_dir(void)
     return dir && *dir ? dir : "/tmp";
 }
 
-/* A new temporary file in $TMPDIR (else /tmp), unlinked at once, or NULL. */
-static FILE *temp_file(void)
+/* A new temporary file in $TMPDIR (else /tmp), unlinked at once, or -1. */
+static int temp_fd(void)
 {
     const char *dir = temp_dir();
     size_t room = strlen(dir) + sizeof "/kvet-stdin-XXXXXX";
     char *path = malloc(room);
     if (!path)
-        return NULL;
+        return -1;
     snprintf(path, room, "%s/kvet-stdin-XXXXXX", dir);
     int fd = mkostemp(path, O_CLOEXEC);
     if (fd >= 0)
         unlink(path);
     free(path);
-    FILE *f = fd >= 0 ? fdopen(fd, "w+b") : NULL;
-    if (!f && fd >= 0)
-        close(fd);
-    return f;
+    return fd;
 }
 
-/* The rest of standard input, after the n bytes of buf that were read,
- * copied with them to f (temp_file): a JSON List can then be read in two
- * passes through a window, as a file is, instead of held whole.
- * buf[0..cap) is the copy's buffer.  f at its start, or NULL after
- * reporting (f closed). */
-static FILE *spool_stdin(kvet_ctx *ctx, const char *shown, FILE *f, char *buf, size_t n, size_t cap, uint64_t limit,
-                         size_t *total)
+/* Does a text start as JSON ({ or [ after JSON's white space)? */
+static bool starts_as_json(const char *s, size_t n)
+{
+    size_t i = skip_json_space(s, n, 0);
+    return i < n && (s[i] == '{' || s[i] == '[');
+}
+
+static bool write_all(int fd, const char *p, size_t n, size_t *done)
+{
+    *done = 0;
+    while (*done < n) {
+        ssize_t w = write(fd, p + *done, n - *done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        *done += (size_t)w;
+    }
+    return true;
+}
+
+/* Standard input, of which the n bytes of *buf (room for *cap and a NUL)
+ * were read, copied with the rest to a temporary file (temp_fd), so that a
+ * JSON List can be read in two passes through a window, as a file is,
+ * instead of held whole.  2: *spool is the copy, at its start, *total
+ * bytes long.  -1 after reporting (a read error, past the limit: nothing
+ * is checked, as when held whole).  0: the copy could not be written (a
+ * full disk): what was read is back in *buf, *n bytes of it, for the
+ * caller to read on into memory, as it did before. */
+static int spool_stdin(kvet_ctx *ctx, const char *shown, int fd, char **buf, size_t *n, size_t *cap,
+                       uint64_t limit, FILE **spool, size_t *total)
 {
     uint64_t held = 0;
-    const char *failure = NULL;
-    int err = 0;
-    for (size_t r = n; r > 0 && !failure; r = fread(buf, 1, cap, stdin)) {
+    size_t r = *n, done = 0;
+    while (r > 0) {
+        if (held + r > limit) {
+            close(fd);
+            kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL,
+                    "standard input is larger than the limit of %llu bytes: none of it is checked",
+                    (unsigned long long)limit);
+            return -1;
+        }
+        if (!write_all(fd, *buf, r, &done))
+            break;
         held += r;
-        if (held > limit)
-            failure = "too large";
-        else if (fwrite(buf, 1, r, f) != r)
-            failure = "cannot write", err = errno;
+        done = 0;
+        r = fread(*buf, 1, *cap, stdin);
     }
-    if (!failure && ferror(stdin))
-        failure = "cannot read", err = errno;
-    if (!failure && (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0))
-        failure = "cannot write", err = errno;
-    if (!failure) {
-        *total = (size_t)held;
-        return f;
-    }
-    fclose(f);
-    if (!strcmp(failure, "too large"))
-        kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL,
-                "standard input is larger than the limit of %llu bytes: none of it is checked",
-                (unsigned long long)limit);
-    else if (!strcmp(failure, "cannot read"))
+    if (r == 0 && ferror(stdin)) {
+        int err = errno;
+        close(fd);
         kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "cannot read: %s", strerror(err));
-    else
-        kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL,
-                "cannot keep standard input in a temporary file in %s (TMPDIR names another folder): %s",
-                temp_dir(), strerror(err));
-    return NULL;
+        return -1;
+    }
+    if (r == 0) {
+        FILE *f = lseek(fd, 0, SEEK_SET) == 0 ? fdopen(fd, "rb") : NULL;
+        if (f) {
+            *spool = f;
+            *total = (size_t)held;
+            return 2;
+        }
+        r = 0; /* read back below */
+    }
+    /* back into memory: the copy's bytes, then those of the chunk it did not take */
+    size_t back = (size_t)held + done, size = (size_t)held + r;
+    char *whole = malloc(size + 1);
+    if (whole) {
+        memmove(whole + back, *buf + done, r - done);
+        size_t got = 0;
+        while (got < back) {
+            ssize_t k = pread(fd, whole + got, back - got, (off_t)got);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                break;
+            got += (size_t)k;
+        }
+        if (got < back) {
+            free(whole);
+            whole = NULL;
+        }
+    }
+    int err = errno;
+    close(fd);
+    if (!whole) {
+        kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "cannot read standard input's temporary copy back: %s",
+                strerror(err));
+        return -1;
+    }
+    free(*buf);
+    *buf = whole;
+    *n = size;
+    *cap = size;
+    return 0;
 }
 
 /* yaml_head and spool apply to standard input of `large` bytes or more:
@@ -314,15 +370,20 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
             *len = n;
             return 1;
         }
-        if (head_first && (uint64_t)n >= large && spool) {
-            FILE *f = temp_file();
-            if (f) {
-                *spool = spool_stdin(ctx, shown, f, buf, n, cap, limit, len);
-                free(buf);
-                return *spool ? 2 : -1;
-            }
-            /* no temporary file (a read-only /tmp): held whole, as it was */
+        /* JSON: copied to a temporary file; with none (a read-only /tmp,
+         * a full disk) held whole, as it was */
+        if (head_first && (uint64_t)n >= large && spool && starts_as_json(buf, n)) {
+            int tfd = temp_fd();
+            int rc = tfd < 0 ? 0 : spool_stdin(ctx, shown, tfd, &buf, &n, &cap, limit, spool, len);
             spool = NULL;
+            if (rc == 2) {
+                free(buf);
+                return 2;
+            }
+            if (rc < 0) {
+                free(buf);
+                return -1;
+            }
         }
     }
     if (!failure && (uint64_t)n > limit)

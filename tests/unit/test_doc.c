@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1415,9 +1417,34 @@ START_TEST(stdin_json_copied_to_a_file)
     ck_assert_int_eq(memcmp(data, yaml, 16), 0);
     free(data);
     stdin_from(in, yaml);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "x.json", 16, true, &data, &len, &spool), 0);
+    ck_assert_ptr_null(spool);
+    ck_assert_str_eq(data, yaml);
+    free(data);
+    stdin_from(in, list);
     ck_assert_int_eq(kv_read_stdin_below(ctx, "x.json", 16, true, &data, &len, &spool), 2);
-    ck_assert_uint_eq(len, strlen(yaml));
+    ck_assert_uint_eq(len, strlen(list));
     fclose(spool);
+    /* a copy that cannot be written (here: the file-size limit) leaves the
+     * input held whole, every byte of it */
+    struct rlimit fsize, small;
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &fsize), 0);
+    small = fsize;
+    small.rlim_cur = 64;
+    stdin_from(in, list);
+    signal(SIGXFSZ, SIG_IGN);
+    /* nothing but the read while the limit holds: Check writes files too */
+    int limited = setrlimit(RLIMIT_FSIZE, &small);
+    int rc = kv_read_stdin_below(ctx, "<stdin>", 16, false, &data, &len, &spool);
+    int restored = setrlimit(RLIMIT_FSIZE, &fsize);
+    signal(SIGXFSZ, SIG_DFL);
+    ck_assert_int_eq(limited, 0);
+    ck_assert_int_eq(restored, 0);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_ptr_null(spool);
+    ck_assert_str_eq(data, list);
+    ck_assert_int_eq(kvet_diag_count(ctx), 0);
+    free(data);
     /* below `large`: read whole */
     stdin_from(in, list);
     ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 4096, false, &data, &len, &spool), 0);
