@@ -265,8 +265,9 @@ static int spool_stdin(kvet_ctx *ctx, const char *shown, int fd, char **buf, siz
 }
 
 /* yaml_head and spool apply to standard input of `large` bytes or more:
- * what a window reads as YAML returns 1 with its start, anything else is
- * copied to *spool (spool_stdin), returning 2. */
+ * what a window reads as YAML returns 1 with its start, what starts as
+ * JSON is copied to *spool (spool_stdin), returning 2, and anything else is
+ * read whole. */
 static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64_t large, bool yaml_head,
                       FILE **spool, char **data, size_t *len)
 {

@@ -805,7 +805,8 @@ static bool has_suffix(const char *s, const char *suf)
  * and it goes on as YAML past WINDOW_MIN bytes (not named *.json by
  * --stdin-filename, which makes it JSON), 1: *head gets what was read, for
  * the unit to read the rest through a window (the rest cannot be read
- * again). */
+ * again); when it goes on as a JSON array or List, 2: *plan reads it from
+ * a temporary copy, *len bytes, as a file's. */
 static int read_stdin(run *r, char **data, size_t *len, char **head, kv_json_plan **plan)
 {
     if (r->stdin_failed)
