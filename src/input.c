@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -202,7 +203,14 @@ static int spool_stdin(kvet_ctx *ctx, const char *shown, int fd, char **buf, siz
 {
     uint64_t held = 0;
     size_t r = *n, done = 0;
+    /* a file-size limit (ulimit -f) is not written past: that would end
+     * the process (SIGXFSZ); the input is held in memory instead */
+    struct rlimit fs;
+    uint64_t fsize = getrlimit(RLIMIT_FSIZE, &fs) == 0 && fs.rlim_cur != RLIM_INFINITY ? (uint64_t)fs.rlim_cur
+                                                                                       : UINT64_MAX;
     while (r > 0) {
+        if (held + r > fsize)
+            break;
         if (held + r > limit) {
             close(fd);
             kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL,

@@ -226,6 +226,18 @@ same one-large-file-small --rules "$top/bench/small.kvet" --no-config "$tmp/dump
 stdin_file="$tmp/lists/lines.json" same list-on-stdin --rules "$top/rules" --no-config -
 stdin_file="$tmp/lists/one-line.json" same list-on-stdin-small --rules "$top/bench/small.kvet" --no-config \
     --cluster "$top/examples/gitops/cluster/config-autoscaler.yaml" -
+# a copy that a file-size limit stops (ulimit -f: 2 MB) leaves the List held
+# in memory, with the same report, where writing past the limit would end kvet
+"$KVET" check --color never --format json --rules "$top/bench/small.kvet" --no-config - \
+    < "$tmp/lists/lines.json" 2>&1 | md5sum > "$tmp/free.sum"
+( ulimit -f 2048 && "$KVET" check --color never --format json --rules "$top/bench/small.kvet" --no-config - \
+    < "$tmp/lists/lines.json" 2>&1 | md5sum ) > "$tmp/limited.sum" 2>&1
+if cmp -s "$tmp/free.sum" "$tmp/limited.sum"; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1))
+    echo "not ok - a List on standard input under ulimit -f differs from the same List without the limit"
+fi
 for named in "" --stdin-filename=x.json; do
     for f in lines.json one-line.json; do
         # (a file's scope is its folder, standard input's its name)
