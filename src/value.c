@@ -32,14 +32,6 @@ kvet_value kv_string_value(kv_arena *a, const char *s, size_t n)
 }
 
 
-static uint32_t key_hash(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
-
 static bool key_eq(const kvet_string *k, const char *s, size_t n)
 {
     return k->len == n && !memcmp(k->data, s, n);
@@ -62,7 +54,7 @@ static bool keyset_take(kv_keyset *ks, const kvet_map_entry *e, uint32_t n)
     }
     for (; ks->held < n; ks->held++) {
         const kvet_string *k = e[ks->held].key;
-        uint32_t i = key_hash(k->data, k->len) & ks->mask;
+        uint32_t i = (uint32_t)kv_hash_bytes(0, k->data, k->len) & ks->mask;
         while (ks->slot[i])
             i = (i + 1) & ks->mask;
         ks->slot[i] = ks->held + 1;
@@ -81,7 +73,7 @@ int64_t kv_keyset_find_hashed(kv_keyset *ks, const kvet_map_entry *e, uint32_t n
         return -1;
     }
     /* the first of equal keys is the one found: they go in in order */
-    for (uint32_t i = key_hash(key, len) & ks->mask; ks->slot[i]; i = (i + 1) & ks->mask)
+    for (uint32_t i = (uint32_t)kv_hash_bytes(0, key, len) & ks->mask; ks->slot[i]; i = (i + 1) & ks->mask)
         if (key_eq(e[ks->slot[i] - 1].key, key, len))
             return ks->slot[i] - 1;
     return -1;
