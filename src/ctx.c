@@ -372,7 +372,6 @@ int kvet_severity_parse(const char *s, kvet_severity *out)
     return 0;
 }
 
-
 /* The byte offset of character k of s[0..n) (UTF-8), or n. */
 static size_t char_offset(const char *s, size_t n, size_t k)
 {

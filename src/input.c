@@ -34,6 +34,13 @@ static size_t skip_json_space(const char *data, size_t len, size_t i)
     return i;
 }
 
+/* Does a text start as JSON ({ or [ after JSON's white space)? */
+static bool starts_as_json(const char *s, size_t n)
+{
+    size_t i = skip_json_space(s, n, 0);
+    return i < n && (s[i] == '{' || s[i] == '[');
+}
+
 /* JSON values one after another (`jq -c` output, `kubectl get -o json`
  * of several objects), which YAML cannot read: a first value that parses
  * as JSON and another object or array after it; with `alone`, one JSON
@@ -42,10 +49,9 @@ static size_t skip_json_space(const char *data, size_t len, size_t i)
  * kubectl reads one, as JSON. */
 static bool is_json_stream(const char *data, size_t len, bool alone)
 {
-    size_t i = skip_json_space(data, len, 0);
-    if (i >= len || (data[i] != '{' && data[i] != '['))
+    if (!starts_as_json(data, len))
         return false;
-    size_t end;
+    size_t i = skip_json_space(data, len, 0), end;
     if (!kv_json_value_end(data, len, i, &end))
         return false;
     size_t j = skip_json_space(data, len, end);
@@ -120,11 +126,9 @@ bool kv_yaml_windowable_text(const char *text, size_t n)
         n = 4096;
     if (n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)
         return false;
-    /* a text that starts as JSON may be JSON values one after another (is_json_stream) */
-    for (size_t i = 0; i < n; i++)
-        if (head[i] != ' ' && head[i] != '\t' && head[i] != '\r' && head[i] != '\n')
-            return head[i] != '{' && head[i] != '[';
-    return false;
+    /* a text that starts as JSON may be JSON values one after another
+     * (is_json_stream); one of white space only is read whole */
+    return skip_json_space(text, n, 0) < n && !starts_as_json(text, n);
 }
 
 bool kv_yaml_windowable(const char *path)
@@ -167,13 +171,6 @@ static int temp_fd(void)
         unlink(path);
     free(path);
     return fd;
-}
-
-/* Does a text start as JSON ({ or [ after JSON's white space)? */
-static bool starts_as_json(const char *s, size_t n)
-{
-    size_t i = skip_json_space(s, n, 0);
-    return i < n && (s[i] == '{' || s[i] == '[');
 }
 
 static bool write_all(int fd, const char *p, size_t n, size_t *done)
@@ -237,7 +234,6 @@ static int spool_stdin(kvet_ctx *ctx, const char *shown, int fd, char **buf, siz
             *total = (size_t)held;
             return 2;
         }
-        r = 0; /* read back below */
     }
     /* back into memory: the copy's bytes, then those of the chunk it did not take */
     size_t back = (size_t)held + done, size = (size_t)held + r;
