@@ -2115,11 +2115,13 @@ static windowed window_for(kvet_ctx *ctx, const char *path, unsigned threads, si
 
 /* Read a unit's file whole, or set *win to read it through a window (a
  * large file; a JSON List's items converted in `threads` threads): 0, or
- * -1 after reporting, as kv_read_file. */
-static int read_unit_file(kvet_ctx *ctx, const char *path, unsigned threads, windowed *win, char **data, size_t *len)
+ * -1 after reporting, as kv_read_file.  Without `window` a large file is
+ * left unread: 1. */
+static int read_unit_file(kvet_ctx *ctx, const char *path, unsigned threads, bool window, windowed *win, char **data,
+                          size_t *len)
 {
     int rc = kv_read_file_below(ctx, path, WINDOW_MIN, data, len);
-    if (rc != 1)
+    if (rc != 1 || !window)
         return rc;
     *win = window_for(ctx, path, threads, len);
     if (win->json || win->yaml)
@@ -2176,7 +2178,7 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     if (u->path) {
         /* a large file is read through a window as it is loaded */
         owned = strcmp(u->path, "-") != 0;
-        int rc = owned ? read_unit_file(r->ctx, u->path, r->list_threads, &win, &data, &len)
+        int rc = owned ? read_unit_file(r->ctx, u->path, r->list_threads, true, &win, &data, &len)
                        : read_stdin(r, &data, &len, &win.stdin_head, &win.json);
         if (rc == 1) {
             win.headlen = len;
@@ -2330,15 +2332,6 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
         u->ahead = AHEAD_SERIAL;
         return;
     }
-    /* With nothing queried, a large file is evaluated as it is read, a
-     * window at a time (load_unit); parsed here it would wait whole in
-     * memory for the main thread, 3 times its size (a cluster's dump beside
-     * its --cluster file took 177 MB where it takes 14 MB alone). */
-    struct stat st;
-    if (!r->prog->nqueries && stat(u->path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= WINDOW_MIN) {
-        u->ahead = AHEAD_SERIAL;
-        return;
-    }
     /* the loader names documents by their source id */
     if (kv_source_set(tctx, u->src, unit_name(r, u)) < 0) {
         u->ahead_oom = true;
@@ -2348,7 +2341,16 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
     char *data = NULL;
     size_t len = 0;
     windowed win = {NULL, false, NULL, 0, 0};
-    if (read_unit_file(tctx, u->path, r->list_threads, &win, &data, &len) < 0) {
+    /* With nothing queried, a large file is evaluated as it is read, a
+     * window at a time (load_unit); parsed here it would wait whole in
+     * memory for the main thread, 3 times its size (a cluster's dump beside
+     * its --cluster file took 177 MB where it takes 14 MB alone). */
+    int rc = read_unit_file(tctx, u->path, r->list_threads, r->prog->nqueries != 0, &win, &data, &len);
+    if (rc == 1) {
+        u->ahead = AHEAD_SERIAL;
+        return;
+    }
+    if (rc < 0) {
         kv_diag_truncate(tctx, 0);
         u->ahead = AHEAD_UNREAD;
         return;
