@@ -3648,6 +3648,9 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
         before = kvet_diag_count(ctx);
         if (kv_baseline_load(ctx, &r.ws, in->baseline) < 0)
             collect_input_errors(&r, before);
+        /* known from the start: a report written while the run goes on
+         * (on_resource) says which findings the baseline holds */
+        ri->pub.baseline_file = r.ws.baseline_file;
     }
 
     /* units: --cluster files (one scope of their own, seen everywhere), then

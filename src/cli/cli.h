@@ -137,34 +137,47 @@ int cli_run_diff(const diff_opts *o);
  * --output). */
 void report_text(kv_buf *out, const kvet_result *res, const report_opts *o);
 int report_json(kv_buf *out, const kvet_result *res, const report_opts *o);
-/* The pack's rule ids as JSON strings, quoted once for a whole report:
- * each resource's "outcomes" lists dozens of them. */
-typedef struct json_ids {
-    kv_buf text;               /* the quoted ids, one after another */
-    size_t *at;                /* rule i's is text.data[at[i] .. at[i + 1]) */
-    size_t n;                  /* rules; 0 when not made (no pack, or out of memory) */
-} json_ids;
+/* ---- reports written while the run goes on (report_stream.c) ---- */
 
-/* A JSON report written while the run goes on (kvet_inputs.on_resource):
- * resources go to a spill file beside the report as they are settled,
- * and report_json_streamed writes the whole report around them once the
- * summary is known, so memory does not grow with the resources.  open
- * gives 0, or -1 (errno) when no spill file can be made beside `dest`. */
-typedef struct json_stream {
-    kv_buf buf;                /* to the spill file */
-    int fd;
-    const kvet_pack *pack;
-    json_ids ids;
-    size_t n;                  /* resources written */
-} json_stream;
-int json_stream_open(json_stream *js, const char *dest, const kvet_pack *pack);
-void json_stream_resource(void *arg, const kvet_result *res, const kvet_resource *r);
-/* 0, or -1 with errno (the spill file could not be written or read).  With
- * dest (out's sink) the spilled resources go from file to file, not
- * through out. */
-int report_json_streamed(kv_buf *out, const kvet_result *res, const report_opts *o, json_stream *js,
-                         kvet_atomic_file *dest);
-void json_stream_close(json_stream *js);
+/* The part of a report that grows with the resources (its body), kept in a
+ * file made for it and unlinked at once, beside the report or in $TMPDIR,
+ * so that memory does not grow with the run; what the file does not take
+ * (none could be made, a full disk, a file-size limit) stays in memory. */
+typedef struct report_spill {
+    kv_buf buf;                /* the body as it is written; to the file in pieces */
+    kv_buf rest;               /* what follows the file's bytes, in memory */
+    int fd;                    /* -1: no file, the body is in buf */
+    bool file_full;            /* the file takes no more */
+    uint64_t in_file;          /* the body's first bytes, in the file */
+    uint64_t limit;            /* the file-size limit (RLIMIT_FSIZE) */
+} report_spill;
+/* dest: the report's file, or NULL for standard output.  Never fails. */
+void report_spill_open(report_spill *s, const char *dest);
+uint64_t report_spill_size(const report_spill *s);
+/* The body's bytes [from, from + len), or all of them, appended to out;
+ * with dest (out's sink) a whole file goes from file to file.  0, or -1
+ * with errno. */
+int report_spill_copy(report_spill *s, uint64_t from, uint64_t len, kv_buf *out, kvet_atomic_file *dest);
+int report_spill_copy_all(report_spill *s, kv_buf *out, kvet_atomic_file *dest);
+void report_spill_close(report_spill *s);
+
+/* A format that can be written while the run goes on.  open makes its
+ * state for a report to dest (NULL: standard output), with the options
+ * its resources are written with (o is copied), or NULL when out of
+ * memory; resource writes one settled resource to its spill, in input
+ * order; finish appends the whole report to out (dest: out's sink, or
+ * NULL), with the options of the end of the run (errors_shown): 0, or -1
+ * with errno.  The bytes are those of the format's report_* function on
+ * a result that kept every resource. */
+typedef struct report_stream_ops {
+    void *(*open)(const report_opts *o, const char *dest);
+    void (*resource)(void *st, const kvet_result *res, const kvet_resource *r);
+    int (*finish)(void *st, kv_buf *out, const kvet_result *res, const report_opts *o, kvet_atomic_file *dest);
+    void (*close)(void *st);
+} report_stream_ops;
+extern const report_stream_ops report_text_stream, report_json_stream, report_sarif_stream, report_junit_stream,
+    report_tap_stream, report_github_stream, report_codeclimate_stream;
+
 /* The resources shown (only: the one named NS/NAME or NAME); 0 when `only`
  * names none, and then nothing is written. */
 size_t report_explain(kv_buf *out, const kvet_result *res, const report_opts *o, const char *only);
@@ -216,10 +229,17 @@ void cli_md_text(kv_buf *b, const char *s, size_t max, bool arrows);
  * complete even without a pack). */
 typedef struct cli_rules {
     kvet_rule_info *v;
-    size_t n;
+    size_t n, cap;
+    char **own;                /* strings copied by cli_rules_note */
+    size_t nown;
 } cli_rules;
 
 int cli_rules_collect(cli_rules *rules, const kvet_result *res, const kvet_pack *pack); /* 0 or -1 (memory) */
+/* The same list made as the resources come: the pack's rules, then each
+ * finding's rule when it is not listed yet, with its strings copied when
+ * the finding does not outlive the list (copy).  0 or -1 (memory). */
+int cli_rules_of_pack(cli_rules *rules, const kvet_pack *pack);
+int cli_rules_note(cli_rules *rules, const kvet_finding *f, bool copy);
 void cli_rules_free(cli_rules *rules);
 /* Index of the rule with this id, or -1. */
 long cli_rules_find(const cli_rules *rules, const char *id);

@@ -155,17 +155,6 @@ void cli_print_diags(kvet_ctx *ctx, bool color, bool quiet)
     kvet_diag_clear(ctx);
 }
 
-/* Finish a JSON report streamed to its file; 0, or -1 after saying why. */
-static int finish_stream(const char *path, kv_buf *b, kvet_atomic_file *f)
-{
-    if (cli_buf_commit(b, f) == 0)
-        return 0;
-    if (errno == ENOMEM)
-        fprintf(stderr, "%s: out of memory while writing the report\n", prog_name);
-    else
-        fprintf(stderr, "%s: cannot write %s: %s\n", prog_name, path, strerror(errno));
-    return -1;
-}
 
 int cli_write_report(const char *path, const kv_buf *b)
 {
@@ -199,19 +188,22 @@ static int run_text(kv_buf *b, const kvet_result *res, const report_opts *o)
     return b->oom ? -1 : 0;
 }
 
+/* stream: how the format is written while the run goes on, or NULL when
+ * it needs the whole result first (it sorts or summarises resources) */
 static const struct reporter {
     const char *name;
     int (*run)(kv_buf *b, const kvet_result *res, const report_opts *o);
+    const report_stream_ops *stream;
 } reporters[] = {
-    {"text", run_text},
-    {"json", report_json},
-    {"sarif", report_sarif},
-    {"junit", report_junit},
-    {"tap", report_tap},
-    {"github", report_github},
-    {"codeclimate", report_codeclimate},
-    {"markdown", report_markdown},
-    {"html", report_html},
+    {"text", run_text, &report_text_stream},
+    {"json", report_json, &report_json_stream},
+    {"sarif", report_sarif, &report_sarif_stream},
+    {"junit", report_junit, &report_junit_stream},
+    {"tap", report_tap, &report_tap_stream},
+    {"github", report_github, &report_github_stream},
+    {"codeclimate", report_codeclimate, &report_codeclimate_stream},
+    {"markdown", report_markdown, NULL},
+    {"html", report_html, NULL},
 };
 #define FORMAT_NAMES "text, json, sarif, junit, tap, github, codeclimate, markdown, html"
 
@@ -1200,6 +1192,100 @@ static void print_stats(const kvet_result *res, const kvet_pack *pack, double t_
     free(steps);
 }
 
+/* ---------------------------------------- reports while the run goes on */
+
+typedef struct report_out {
+    const report_stream_ops *ops;
+    void *st;
+} report_out;
+
+typedef struct report_set {
+    report_out *v;             /* one per format, in --format order */
+    size_t n;
+} report_set;
+
+static void set_resource(void *arg, const kvet_result *res, const kvet_resource *r)
+{
+    report_set *set = arg;
+    for (size_t i = 0; i < set->n; i++)
+        set->v[i].ops->resource(set->v[i].st, res, r);
+}
+
+static void close_streams(report_set *set)
+{
+    for (size_t i = 0; i < set->n; i++)
+        set->v[i].ops->close(set->v[i].st);
+    free(set->v);
+    set->v = NULL;
+    set->n = 0;
+}
+
+/* A stream for each format, when every one has them: 0, or -1 and none
+ * (a format needs the whole result, or memory ran out: the reports are
+ * then made from the result kept whole). */
+static int open_streams(const opts *o, const format_spec *fs, size_t nfs, const report_opts *ro, report_set *set)
+{
+    for (size_t i = 0; i < nfs; i++)
+        if (!find_reporter(fs[i].name)->stream)
+            return -1;
+    set->v = calloc(nfs, sizeof *set->v);
+    if (!set->v)
+        return -1;
+    for (size_t i = 0; i < nfs; i++) {
+        const char *dest = format_dest(o, &fs[i]);
+        report_opts fo = *ro;
+        fo.color = report_color(o, dest);
+        const report_stream_ops *ops = find_reporter(fs[i].name)->stream;
+        void *st = ops->open(&fo, dest);
+        if (!st) {
+            close_streams(set);
+            return -1;
+        }
+        set->v[set->n++] = (report_out){ops, st};
+    }
+    return 0;
+}
+
+/* A kv_buf sink to standard output. */
+static int stdout_sink(void *arg, const char *data, size_t len)
+{
+    (void)arg;
+    return fwrite(data, 1, len, stdout) == len ? 0 : -1;
+}
+
+/* Write the report of a stream to dest (NULL: standard output): 0, or -1
+ * after saying why. */
+static int finish_report(report_out *ro_out, const kvet_result *res, const report_opts *ro, const char *dest)
+{
+    /* resources the run kept instead of handing them over (it does when it
+     * traces, which check does not ask for) follow */
+    for (size_t k = 0; k < res->nresources; k++)
+        ro_out->ops->resource(ro_out->st, res, &res->resources[k]);
+    kv_buf out;
+    kv_buf_init(&out);
+    kvet_atomic_file *file = NULL;
+    if (dest && !(file = kvet_atomic_open(dest))) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", prog_name, dest, strerror(errno));
+        return -1;
+    }
+    out.sink = file ? cli_sink_write : stdout_sink;
+    out.sink_arg = file;
+    int rc = ro_out->ops->finish(ro_out->st, &out, res, ro, file);
+    if (rc == 0)
+        rc = file ? cli_buf_commit(&out, file) : kv_buf_flush(&out) < 0 || fflush(stdout) != 0 ? -1 : 0;
+    else if (file)
+        kvet_atomic_abort(file);
+    int e = errno;
+    kv_buf_free(&out);
+    if (rc == 0)
+        return 0;
+    if (e == ENOMEM)
+        fprintf(stderr, "%s: out of memory while writing the report\n", prog_name);
+    else
+        fprintf(stderr, "%s: cannot write %s: %s\n", prog_name, dest ? dest : "the report", strerror(e));
+    return -1;
+}
+
 static int cmd_check(opts *o, bool explain)
 {
     bool err_color = use_color(o, stderr);
@@ -1229,19 +1315,19 @@ static int cmd_check(opts *o, bool explain)
     in.want_trace = explain;
     in.baseline = o->baseline;
     in.want_stats = o->stats && !explain;
-    /* a JSON report to a file, the only report, is written while the run
-     * goes on: its resources are not held until the end */
-    json_stream js;
-    const char *stream_dest = NULL;
-    if (!explain && o->nformats <= 1 && !strcmp(o->nformats ? o->formats[0].name : "text", "json")) {
-        const char *dest = format_dest(o, &o->formats[0]);
-        struct stat sb;
-        bool plain = dest && (stat(dest, &sb) != 0 || S_ISREG(sb.st_mode));
-        if (plain && json_stream_open(&js, dest, pack) == 0) {
-            stream_dest = dest;
-            in.on_resource = json_stream_resource;
-            in.on_resource_arg = &js;
-        }
+    report_opts ro = {use_color(o, stdout), o->quiet, o->fail_level, o->fail_never, pack, o->inputs, o->ninputs,
+                      o->cluster, o->ncluster, report_time(o), o->rules, rules_given, o->waivers, o->nwaivers,
+                      o->baseline, o->sets, o->nsets, in.today, project, o->envs, o->nenvs,
+                      o->stdin_name, o->excludes, o->nexcludes, o->show_baselined, NULL};
+    const format_spec deflt = {"text", NULL};
+    const format_spec *fs = o->nformats ? o->formats : &deflt;
+    size_t nfs = o->nformats ? o->nformats : 1;
+    /* reports that list resources one after another are written while the
+     * run goes on: the resources are not held until the end */
+    report_set set = {NULL, 0};
+    if (!explain && open_streams(o, fs, nfs, &ro, &set) == 0) {
+        in.on_resource = set_resource;
+        in.on_resource_arg = &set;
     }
     kvet_result *res = kvet_check(o->ctx, pack, &in);
     bool *shown = res ? errors_in_diags(o->ctx, res) : NULL;
@@ -1249,26 +1335,20 @@ static int cmd_check(opts *o, bool explain)
     double t_report = stats_now();
     if (!res) {
         fprintf(stderr, "%s: out of memory\n", prog_name);
-        if (stream_dest)
-            json_stream_close(&js);
+        close_streams(&set);
         kvet_pack_free(pack);
         kvet_project_free(project);
         return KVET_EXIT_ERROR;
     }
     /* nothing to report: no report is written, so none can be read as a pass */
     if (refuse_empty(o, res)) {
-        if (stream_dest)
-            json_stream_close(&js);
+        close_streams(&set);
         free(shown);
         kvet_result_free(res);
         kvet_pack_free(pack);
         kvet_project_free(project);
         return KVET_EXIT_ERROR;
     }
-    report_opts ro = {use_color(o, stdout), o->quiet, o->fail_level, o->fail_never, pack, o->inputs, o->ninputs,
-                      o->cluster, o->ncluster, report_time(o), o->rules, rules_given, o->waivers, o->nwaivers,
-                      o->baseline, o->sets, o->nsets, in.today, project, o->envs, o->nenvs,
-                      o->stdin_name, o->excludes, o->nexcludes, o->show_baselined, NULL};
     int rc = KVET_EXIT_OK;
     if (explain) {
         kv_buf out;
@@ -1282,46 +1362,26 @@ static int cmd_check(opts *o, bool explain)
         }
         kv_buf_free(&out);
     } else {
-        /* every report but JSON to a file is complete in memory before it
-         * is written; files are replaced atomically: a failed write leaves
-         * nothing */
-        const format_spec deflt = {"text", NULL};
-        const format_spec *fs = o->nformats ? o->formats : &deflt;
-        size_t nfs = o->nformats ? o->nformats : 1;
+        /* files are replaced atomically: a failed write leaves nothing */
         for (size_t i = 0; i < nfs; i++) {
             const char *dest = format_dest(o, &fs[i]);
             ro.color = report_color(o, dest);
             /* on a terminal the diagnostics and the report meet: say each error once */
             ro.errors_shown = dest ? NULL : shown;
-            kv_buf out;
-            kv_buf_init(&out);
-            /* a JSON report to a file is streamed to it, not held whole */
-            bool stream = dest && strcmp(dest, "-") != 0 && !strcmp(fs[i].name, "json");
-            kvet_atomic_file *sink = NULL;
-            if (stream && !(sink = kvet_atomic_open(dest))) {
-                fprintf(stderr, "%s: cannot write %s: %s\n", prog_name, dest, strerror(errno));
-                rc = KVET_EXIT_ERROR;
+            if (set.n) {
+                if (finish_report(&set.v[i], res, &ro, dest) < 0)
+                    rc = KVET_EXIT_ERROR;
                 continue;
             }
-            if (sink) {
-                out.sink = cli_sink_write;
-                out.sink_arg = sink;
-            }
-            if (stream_dest && report_json_streamed(&out, res, &ro, &js, sink) < 0) {
-                fprintf(stderr, "%s: cannot write %s: %s\n", prog_name, dest, strerror(errno));
-                kvet_atomic_abort(sink);
+            kv_buf out;
+            kv_buf_init(&out);
+            find_reporter(fs[i].name)->run(&out, res, &ro);
+            if (cli_write_report(dest, &out) < 0)
                 rc = KVET_EXIT_ERROR;
-            } else {
-                if (!stream_dest)
-                    find_reporter(fs[i].name)->run(&out, res, &ro);
-                if (sink ? finish_stream(dest, &out, sink) < 0 : cli_write_report(dest, &out) < 0)
-                    rc = KVET_EXIT_ERROR;
-            }
             kv_buf_free(&out);
         }
     }
-    if (stream_dest)
-        json_stream_close(&js);
+    close_streams(&set);
     if (res->stats)
         print_stats(res, pack, t_load, rss_load, stats_now() - t_report);
     if (rc == KVET_EXIT_OK && res->nerrors)

@@ -32,6 +32,14 @@ int cli_buf_commit(kv_buf *b, kvet_atomic_file *f)
     return kvet_atomic_commit(f);
 }
 
+/* The pack's rule ids as JSON strings, quoted once for a whole report:
+ * each resource's "outcomes" lists dozens of them. */
+typedef struct json_ids {
+    kv_buf text;               /* the quoted ids, one after another */
+    size_t *at;                /* rule i's is text.data[at[i] .. at[i + 1]) */
+    size_t n;                  /* rules; 0 when not made (no pack, or out of memory) */
+} json_ids;
+
 static void json_ids_make(json_ids *ids, const kvet_pack *pack)
 {
     memset(ids, 0, sizeof *ids);
@@ -163,57 +171,61 @@ static void resource_name(kv_buf *b, const kvet_resource *r)
     cli_resource_label(b, r);
 }
 
-void report_text(kv_buf *out, const kvet_result *res, const report_opts *o)
+/* A resource's findings, each on its lines. */
+static void text_resource(kv_buf *out, const kvet_resource *r, const report_opts *o)
 {
-    for (size_t i = 0; i < res->nresources; i++) {
-        const kvet_resource *r = &res->resources[i];
-        for (size_t k = 0; k < r->nfindings; k++) {
-            const kvet_finding *f = &r->findings[k];
-            /* accepted debt: counted below, listed only on request */
-            if (f->baselined && !o->show_baselined)
-                continue;
-            if (o->color)
-                kv_buf_puts(out, "\033[1m");
-            /* a finding's lines, without printf: a large run has many */
-            kv_buf_puts(out, cli_finding_file(f, r));
-            kv_buf_putc(out, ':');
-            kv_buf_put_uint(out, f->line);
-            kv_buf_putc(out, ':');
-            kv_buf_put_uint(out, f->col);
-            kv_buf_puts(out, ": ");
-            if (o->color) {
-                kv_buf_puts(out, "\033[0m");
-                kv_buf_puts(out, sev_color(f->severity));
-            }
-            if (f->waiver)
-                kv_buf_puts(out, "waived ");
-            else if (f->baselined)
-                kv_buf_puts(out, "baselined ");
-            kv_buf_puts(out, kvet_severity_name(f->severity));
-            if (o->color)
-                kv_buf_puts(out, "\033[0m\033[1m");
-            kv_buf_puts(out, ": ");
-            kv_buf_puts(out, f->message);
-            kv_buf_puts(out, " [");
-            kv_buf_puts(out, f->rule);
-            kv_buf_putc(out, ']');
-            if (o->color)
-                kv_buf_puts(out, "\033[0m");
-            kv_buf_puts(out, "\n    ");
-            resource_name(out, r);
-            kv_buf_puts(out, ": ");
-            kv_buf_puts(out, f->title);
-            kv_buf_putc(out, '\n');
-            if (f->waiver)
-                kv_buf_printf(out, "    waived by %s%s%s: %s (%s:%u)\n", f->waiver->owner[0] ? f->waiver->owner : "(no owner)",
-                               f->waiver->expires[0] ? " until " : "", f->waiver->expires, f->waiver->reason,
-                               f->waiver->file, f->waiver->line);
-            if (f->remedy)
-                kv_buf_printf(out, "    fix: %s\n", f->remedy);
-            if (f->link)
-                kv_buf_printf(out, "    see: %s\n", f->link);
+    for (size_t k = 0; k < r->nfindings; k++) {
+        const kvet_finding *f = &r->findings[k];
+        /* accepted debt: counted below, listed only on request */
+        if (f->baselined && !o->show_baselined)
+            continue;
+        if (o->color)
+            kv_buf_puts(out, "\033[1m");
+        /* a finding's lines, without printf: a large run has many */
+        kv_buf_puts(out, cli_finding_file(f, r));
+        kv_buf_putc(out, ':');
+        kv_buf_put_uint(out, f->line);
+        kv_buf_putc(out, ':');
+        kv_buf_put_uint(out, f->col);
+        kv_buf_puts(out, ": ");
+        if (o->color) {
+            kv_buf_puts(out, "\033[0m");
+            kv_buf_puts(out, sev_color(f->severity));
         }
+        if (f->waiver)
+            kv_buf_puts(out, "waived ");
+        else if (f->baselined)
+            kv_buf_puts(out, "baselined ");
+        kv_buf_puts(out, kvet_severity_name(f->severity));
+        if (o->color)
+            kv_buf_puts(out, "\033[0m\033[1m");
+        kv_buf_puts(out, ": ");
+        kv_buf_puts(out, f->message);
+        kv_buf_puts(out, " [");
+        kv_buf_puts(out, f->rule);
+        kv_buf_putc(out, ']');
+        if (o->color)
+            kv_buf_puts(out, "\033[0m");
+        kv_buf_puts(out, "\n    ");
+        resource_name(out, r);
+        kv_buf_puts(out, ": ");
+        kv_buf_puts(out, f->title);
+        kv_buf_putc(out, '\n');
+        if (f->waiver)
+            kv_buf_printf(out, "    waived by %s%s%s: %s (%s:%u)\n", f->waiver->owner[0] ? f->waiver->owner : "(no owner)",
+                           f->waiver->expires[0] ? " until " : "", f->waiver->expires, f->waiver->reason,
+                           f->waiver->file, f->waiver->line);
+        if (f->remedy)
+            kv_buf_printf(out, "    fix: %s\n", f->remedy);
+        if (f->link)
+            kv_buf_printf(out, "    see: %s\n", f->link);
     }
+}
+
+/* What follows the findings of the run's resources (nres of them): the
+ * errors, then the summary. */
+static void text_tail(kv_buf *out, const kvet_result *res, const report_opts *o, size_t nres)
+{
     for (size_t i = 0; i < res->nerrors; i++) {
         const kvet_error *e = &res->errors[i];
         if (o->errors_shown && o->errors_shown[i])
@@ -237,7 +249,7 @@ void report_text(kv_buf *out, const kvet_result *res, const report_opts *o)
         kv_buf_printf(out, "%zu baselined finding%s (not shown; --show-baselined)\n", res->baselined,
                        res->baselined == 1 ? "" : "s");
     size_t e = res->findings[KVET_SEV_ERROR], w = res->findings[KVET_SEV_WARNING], n = res->findings[KVET_SEV_INFO];
-    kv_buf_printf(out, "%zu resource%s checked with %zu rule%s", res->nresources, res->nresources == 1 ? "" : "s",
+    kv_buf_printf(out, "%zu resource%s checked with %zu rule%s", nres, nres == 1 ? "" : "s",
                    res->nrules, res->nrules == 1 ? "" : "s");
     if (o->project) {
         size_t ne = o->nenvs ? o->nenvs : kvet_project_env_count(o->project);
@@ -258,6 +270,57 @@ void report_text(kv_buf *out, const kvet_result *res, const report_opts *o)
         kv_buf_printf(out, "; %zu could not be evaluated (results are incomplete)", res->nerrors);
     kv_buf_puts(out, "\n");
 }
+
+void report_text(kv_buf *out, const kvet_result *res, const report_opts *o)
+{
+    for (size_t i = 0; i < res->nresources; i++)
+        text_resource(out, &res->resources[i], o);
+    text_tail(out, res, o, res->nresources + res->nstreamed);
+}
+
+typedef struct text_stream {
+    report_opts o;
+    report_spill body;
+    size_t n;                  /* resources written */
+} text_stream;
+
+static void *text_open(const report_opts *o, const char *dest)
+{
+    text_stream *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->o = *o;
+    report_spill_open(&t->body, dest);
+    return t;
+}
+
+static void text_put(void *st, const kvet_result *res, const kvet_resource *r)
+{
+    (void)res;
+    text_stream *t = st;
+    text_resource(&t->body.buf, r, &t->o);
+    t->n++;
+}
+
+static int text_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o, kvet_atomic_file *dest)
+{
+    text_stream *t = st;
+    if (report_spill_copy_all(&t->body, out, dest) < 0)
+        return -1;
+    text_tail(out, res, o, t->n);
+    return out->oom ? (errno = ENOMEM, -1) : 0;
+}
+
+static void text_close(void *st)
+{
+    text_stream *t = st;
+    if (!t)
+        return;
+    report_spill_close(&t->body);
+    free(t);
+}
+
+const report_stream_ops report_text_stream = {text_open, text_put, text_finish, text_close};
 
 /* ------------------------------------------------------------------ json */
 
@@ -482,103 +545,53 @@ int report_json(kv_buf *out, const kvet_result *res, const report_opts *o)
 
 /* ------------------------------------------------ JSON while checking */
 
-static int spill_write(void *arg, const char *data, size_t len)
+typedef struct json_stream {
+    const kvet_pack *pack;
+    json_ids ids;
+    report_spill body;
+    size_t n;                  /* resources written */
+} json_stream;
+
+static void *json_open(const report_opts *o, const char *dest)
 {
-    const json_stream *js = arg;
-    while (len) {
-        ssize_t w = write(js->fd, data, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        data += w;
-        len -= (size_t)w;
-    }
-    return 0;
+    json_stream *js = calloc(1, sizeof *js);
+    if (!js)
+        return NULL;
+    js->pack = o->pack;
+    json_ids_make(&js->ids, o->pack);
+    report_spill_open(&js->body, dest);
+    return js;
 }
 
-int json_stream_open(json_stream *js, const char *dest, const kvet_pack *pack)
+static void json_put(void *st, const kvet_result *res, const kvet_resource *r)
 {
-    memset(js, 0, sizeof *js);
-    js->fd = -1;
-    js->pack = pack;
-    size_t n = strlen(dest);
-    char *tmpl = malloc(n + 16);
-    if (!tmpl)
-        return -1;
-    snprintf(tmpl, n + 16, "%s.partXXXXXX", dest);
-    js->fd = mkstemp(tmpl);
-    /* unlinked at once: nothing is left behind, however the run ends */
-    if (js->fd >= 0)
-        unlink(tmpl);
-    free(tmpl);
-    if (js->fd < 0)
-        return -1;
-    kv_buf_init(&js->buf);
-    js->buf.sink = spill_write;
-    js->buf.sink_arg = js;
-    json_ids_make(&js->ids, pack);
-    return 0;
+    json_stream *js = st;
+    json_resource(&js->body.buf, res, js->pack, &js->ids, r, js->n++ == 0);
 }
 
-void json_stream_resource(void *arg, const kvet_result *res, const kvet_resource *r)
+static int json_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o, kvet_atomic_file *dest)
 {
-    json_stream *js = arg;
-    json_resource(&js->buf, res, js->pack, &js->ids, r, js->n++ == 0);
-}
-
-/* The spill file's bytes, from its start, appended to out. */
-static int spill_copy(kv_buf *out, int fd)
-{
-    char *chunk = malloc(1 << 20);
-    if (!chunk)
-        return -1;
-    for (;;) {
-        ssize_t got = read(fd, chunk, 1 << 20);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            int e = errno;
-            free(chunk);
-            errno = e;
-            return -1;
-        }
-        if (got == 0)
-            break;
-        kv_buf_put(out, chunk, (size_t)got);
-    }
-    free(chunk);
-    return 0;
-}
-
-int report_json_streamed(kv_buf *out, const kvet_result *res, const report_opts *o, json_stream *js,
-                         kvet_atomic_file *dest)
-{
-    if (kv_buf_flush(&js->buf) < 0 || lseek(js->fd, 0, SEEK_SET) < 0)
-        return -1;
+    json_stream *js = st;
     json_head(out, res, o);
     kv_buf_puts(out, "  \"resources\": [");
-    /* with dest, out's sink, what precedes the resources is written first */
-    if (dest ? kv_buf_flush(out) < 0 || kvet_atomic_copy_fd(dest, js->fd) < 0 : spill_copy(out, js->fd) < 0)
+    if (report_spill_copy_all(&js->body, out, dest) < 0)
         return -1;
-    /* resources the run kept (none, unless it ignored the stream) follow */
-    json_ids none = {0};
-    for (size_t i = 0; i < res->nresources; i++)
-        json_resource(out, res, o->pack, o->pack == js->pack ? &js->ids : &none, &res->resources[i], js->n++ == 0);
     kv_buf_puts(out, js->n ? "\n  ],\n" : "],\n");
     json_tail(out, res);
-    return 0;
+    return out->oom ? (errno = ENOMEM, -1) : 0;
 }
 
-void json_stream_close(json_stream *js)
+static void json_close(void *st)
 {
-    if (js->fd >= 0)
-        close(js->fd);
-    js->fd = -1;
-    kv_buf_free(&js->buf);
+    json_stream *js = st;
+    if (!js)
+        return;
+    report_spill_close(&js->body);
     json_ids_free(&js->ids);
+    free(js);
 }
+
+const report_stream_ops report_json_stream = {json_open, json_put, json_finish, json_close};
 
 /* --------------------------------------------------------------- explain */
 

@@ -10,6 +10,8 @@
  * and let the rest of a message forge another one), and ":" and "," as
  * well in property values, where they would end the value.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -60,44 +62,46 @@ static void position(kv_buf *b, const char *file, uint32_t line, uint32_t col)
     }
 }
 
-int report_github(kv_buf *out, const kvet_result *res, const report_opts *o)
+/* One annotation per finding of r. */
+static void github_resource(kv_buf *out, const kvet_resource *r)
 {
-    (void)o;
-    for (size_t i = 0; i < res->nresources; i++) {
-        const kvet_resource *r = &res->resources[i];
-        for (size_t k = 0; k < r->nfindings; k++) {
-            const kvet_finding *f = &r->findings[k];
-            /* waived and baselined findings are accepted: notices, not errors */
-            bool accepted = f->waiver || f->baselined;
-            kv_buf_printf(out, "::%s ", accepted ? "notice" : command_of(f->severity));
-            position(out, cli_finding_file(f, r), f->line, f->col);
-            kv_buf t;
-            kv_buf_init(&t);
-            kv_buf_printf(&t, "%s%s: %s", accepted ? (f->waiver ? "waived " : "baselined ") : "", f->rule ? f->rule : "",
-                           f->title ? f->title : "");
-            kv_buf_puts(out, "title=");
-            escape(out, t.data, true);
-            kv_buf_puts(out, "::");
-            /* the message, then the resource and the remedy on lines of
-             * their own: annotations show multi-line text */
-            t.len = 0;
-            kv_buf_puts(&t, f->message ? f->message : "");
-            kv_buf_puts(&t, "\n");
-            cli_resource_label(&t, r);
-            if (f->waiver)
-                kv_buf_printf(&t, "\nwaived by %s until %s: %s", f->waiver->owner[0] ? f->waiver->owner : "-",
-                               f->waiver->expires[0] ? f->waiver->expires : "-", f->waiver->reason);
-            if (f->remedy)
-                kv_buf_printf(&t, "\nfix: %s", f->remedy);
-            if (f->link)
-                kv_buf_printf(&t, "\nsee: %s", f->link);
-            if (t.oom)
-                out->oom = true;
-            escape(out, t.data, false);
-            kv_buf_free(&t);
-            kv_buf_puts(out, "\n");
-        }
+    for (size_t k = 0; k < r->nfindings; k++) {
+        const kvet_finding *f = &r->findings[k];
+        /* waived and baselined findings are accepted: notices, not errors */
+        bool accepted = f->waiver || f->baselined;
+        kv_buf_printf(out, "::%s ", accepted ? "notice" : command_of(f->severity));
+        position(out, cli_finding_file(f, r), f->line, f->col);
+        kv_buf t;
+        kv_buf_init(&t);
+        kv_buf_printf(&t, "%s%s: %s", accepted ? (f->waiver ? "waived " : "baselined ") : "", f->rule ? f->rule : "",
+                       f->title ? f->title : "");
+        kv_buf_puts(out, "title=");
+        escape(out, t.data, true);
+        kv_buf_puts(out, "::");
+        /* the message, then the resource and the remedy on lines of
+         * their own: annotations show multi-line text */
+        t.len = 0;
+        kv_buf_puts(&t, f->message ? f->message : "");
+        kv_buf_puts(&t, "\n");
+        cli_resource_label(&t, r);
+        if (f->waiver)
+            kv_buf_printf(&t, "\nwaived by %s until %s: %s", f->waiver->owner[0] ? f->waiver->owner : "-",
+                           f->waiver->expires[0] ? f->waiver->expires : "-", f->waiver->reason);
+        if (f->remedy)
+            kv_buf_printf(&t, "\nfix: %s", f->remedy);
+        if (f->link)
+            kv_buf_printf(&t, "\nsee: %s", f->link);
+        if (t.oom)
+            out->oom = true;
+        escape(out, t.data, false);
+        kv_buf_free(&t);
+        kv_buf_puts(out, "\n");
     }
+}
+
+/* One annotation per evaluation error. */
+static void github_errors(kv_buf *out, const kvet_result *res)
+{
     for (size_t i = 0; i < res->nerrors; i++) {
         const kvet_error *e = &res->errors[i];
         kv_buf_puts(out, "::error ");
@@ -106,5 +110,48 @@ int report_github(kv_buf *out, const kvet_result *res, const report_opts *o)
         escape(out, e->message, false);
         kv_buf_puts(out, "\n");
     }
+}
+
+int report_github(kv_buf *out, const kvet_result *res, const report_opts *o)
+{
+    (void)o;
+    for (size_t i = 0; i < res->nresources; i++)
+        github_resource(out, &res->resources[i]);
+    github_errors(out, res);
     return out->oom ? -1 : 0;
 }
+
+static void *github_open(const report_opts *o, const char *dest)
+{
+    (void)o;
+    report_spill *body = malloc(sizeof *body);
+    if (body)
+        report_spill_open(body, dest);
+    return body;
+}
+
+static void github_put(void *st, const kvet_result *res, const kvet_resource *r)
+{
+    (void)res;
+    github_resource(&((report_spill *)st)->buf, r);
+}
+
+static int github_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o,
+                         kvet_atomic_file *dest)
+{
+    (void)o;
+    if (report_spill_copy_all(st, out, dest) < 0)
+        return -1;
+    github_errors(out, res);
+    return out->oom ? (errno = ENOMEM, -1) : 0;
+}
+
+static void github_close(void *st)
+{
+    if (!st)
+        return;
+    report_spill_close(st);
+    free(st);
+}
+
+const report_stream_ops report_github_stream = {github_open, github_put, github_finish, github_close};

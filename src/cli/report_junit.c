@@ -10,6 +10,8 @@
  * without findings on it.  Evaluation errors form a last suite, one test
  * case per file, each with an <error>.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -104,6 +106,21 @@ static kvet_outcome_status rule_outcome(const report_opts *o, size_t rule, const
     return KVET_OUTCOME_NOT_APPLICABLE;
 }
 
+/* What rule's test case on r adds to its suite's counts. */
+static void count_case(counts *c, const kvet_rule_info *ri, const kvet_resource *r, const report_opts *o,
+                       kvet_outcome_status st)
+{
+    c->tests++;
+    bool failed = false;
+    for (size_t k = 0; k < r->nfindings; k++)
+        if (same_rule(&r->findings[k], ri->id) && cli_finding_fails(&r->findings[k], o))
+            failed = true;
+    if (failed)
+        c->failures++;
+    else if (st == KVET_OUTCOME_ERROR)
+        c->skipped++;
+}
+
 static void rule_counts(size_t rule, const kvet_rule_info *ri, const kvet_result *res, const report_opts *o,
                         counts *c)
 {
@@ -111,17 +128,8 @@ static void rule_counts(size_t rule, const kvet_rule_info *ri, const kvet_result
     for (size_t i = 0; i < res->nresources; i++) {
         const kvet_resource *r = &res->resources[i];
         kvet_outcome_status st = rule_outcome(o, rule, ri, r);
-        if (st == KVET_OUTCOME_NOT_APPLICABLE)
-            continue;
-        c->tests++;
-        bool failed = false;
-        for (size_t k = 0; k < r->nfindings; k++)
-            if (same_rule(&r->findings[k], ri->id) && cli_finding_fails(&r->findings[k], o))
-                failed = true;
-        if (failed)
-            c->failures++;
-        else if (st == KVET_OUTCOME_ERROR)
-            c->skipped++;
+        if (st != KVET_OUTCOME_NOT_APPLICABLE)
+            count_case(c, ri, r, o, st);
     }
 }
 
@@ -263,6 +271,44 @@ static void put_errors(kv_buf *b, const kvet_result *res)
     kv_buf_puts(b, "  </testsuite>\n");
 }
 
+static void junit_head(kv_buf *out, const counts *total)
+{
+    kv_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    kv_buf_printf(out, "<testsuites name=\"kvet\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n",
+                   total->tests, total->failures, total->errors, total->skipped);
+}
+
+/* A rule's suite up to its test cases: false when it has none (and is
+ * closed already). */
+static bool suite_open(kv_buf *out, const kvet_rule_info *ri, const counts *c)
+{
+    kv_buf_puts(out, "  <testsuite");
+    xml_attr(out, "name", ri->id);
+    kv_buf_printf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\"", c->tests, c->failures,
+                   c->skipped);
+    if (!c->tests) {
+        kv_buf_puts(out, "/>\n");
+        return false;
+    }
+    kv_buf_puts(out, ">\n");
+    return true;
+}
+
+static void junit_tail(kv_buf *out, const kvet_result *res)
+{
+    if (res->nerrors)
+        put_errors(out, res);
+    kv_buf_puts(out, "</testsuites>\n");
+}
+
+/* The whole run's counts: its rules' suites and the evaluation errors'. */
+static void add_errors(counts *total, const kvet_result *res)
+{
+    size_t nfiles = error_files(res);
+    total->tests += nfiles;
+    total->errors += nfiles;
+}
+
 int report_junit(kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     cli_rules rules;
@@ -280,28 +326,16 @@ int report_junit(kv_buf *out, const kvet_result *res, const report_opts *o)
         total.failures += c.failures;
         total.skipped += c.skipped;
     }
-    size_t nfiles = error_files(res);
-    total.tests += nfiles;
-    total.errors += nfiles;
-
-    kv_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    kv_buf_printf(out, "<testsuites name=\"kvet\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\">\n",
-                   total.tests, total.failures, total.errors, total.skipped);
+    add_errors(&total, res);
+    junit_head(out, &total);
     for (size_t i = 0; i < rules.n; i++) {
         const kvet_rule_info *ri = &rules.v[i];
         if (!ri->enabled)
             continue;
         counts c;
         rule_counts(i, ri, res, o, &c);
-        kv_buf_puts(out, "  <testsuite");
-        xml_attr(out, "name", ri->id);
-        kv_buf_printf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\"", c.tests, c.failures,
-                       c.skipped);
-        if (!c.tests) {
-            kv_buf_puts(out, "/>\n");
+        if (!suite_open(out, ri, &c))
             continue;
-        }
-        kv_buf_puts(out, ">\n");
         for (size_t k = 0; k < res->nresources; k++) {
             kvet_outcome_status st = rule_outcome(o, i, ri, &res->resources[k]);
             if (st != KVET_OUTCOME_NOT_APPLICABLE)
@@ -309,9 +343,160 @@ int report_junit(kv_buf *out, const kvet_result *res, const report_opts *o)
         }
         kv_buf_puts(out, "  </testsuite>\n");
     }
-    if (res->nerrors)
-        put_errors(out, res);
-    kv_buf_puts(out, "</testsuites>\n");
+    junit_tail(out, res);
     cli_rules_free(&rules);
     return out->oom ? -1 : 0;
 }
+
+/* ------------------------------------------------ while the run goes on */
+
+/* Suites come one after another, each with its test cases in resource
+ * order, so each rule gathers its cases in a small buffer that goes to
+ * the spill as a chunk whenever it fills; the report puts each rule's
+ * chunks together at the end. */
+enum { SUITE_CHUNK = 16 * 1024 };
+
+typedef struct suite_chunk {
+    uint64_t at, len;
+} suite_chunk;
+
+typedef struct suite_body {
+    counts c;
+    kv_buf buf;                /* test cases not yet in the spill */
+    suite_chunk *chunks;
+    size_t nchunks, capchunks;
+} suite_body;
+
+typedef struct junit_stream {
+    report_opts o;
+    cli_rules rules;           /* grows as findings name rules the pack lacks */
+    suite_body *suites;        /* by rule */
+    size_t nsuites;
+    report_spill body;
+    bool oom;
+} junit_stream;
+
+static void *junit_open(const report_opts *o, const char *dest)
+{
+    junit_stream *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    j->o = *o;
+    if (cli_rules_of_pack(&j->rules, o->pack) < 0) {
+        free(j);
+        return NULL;
+    }
+    report_spill_open(&j->body, dest);
+    return j;
+}
+
+/* A suite's test cases so far to the spill, as a chunk. */
+static void suite_spill(junit_stream *j, suite_body *sb)
+{
+    if (!sb->buf.len)
+        return;
+    if (sb->nchunks == sb->capchunks) {
+        size_t cap = sb->capchunks ? 2 * sb->capchunks : 8;
+        suite_chunk *v = realloc(sb->chunks, cap * sizeof *v);
+        if (!v) {
+            j->oom = true;
+            return;
+        }
+        sb->chunks = v;
+        sb->capchunks = cap;
+    }
+    sb->chunks[sb->nchunks++] = (suite_chunk){report_spill_size(&j->body), sb->buf.len};
+    kv_buf_put(&j->body.buf, sb->buf.data, sb->buf.len);
+    sb->buf.len = 0;
+}
+
+static void junit_put(void *st, const kvet_result *res, const kvet_resource *r)
+{
+    (void)res;
+    junit_stream *j = st;
+    for (size_t k = 0; k < r->nfindings; k++)
+        if (cli_rules_note(&j->rules, &r->findings[k], true) < 0)
+            j->oom = true;
+    if (j->nsuites < j->rules.n) {
+        suite_body *v = realloc(j->suites, j->rules.n * sizeof *v);
+        if (!v) {
+            j->oom = true;
+            return;
+        }
+        memset(v + j->nsuites, 0, (j->rules.n - j->nsuites) * sizeof *v);
+        for (size_t i = j->nsuites; i < j->rules.n; i++)
+            kv_buf_init(&v[i].buf);
+        j->suites = v;
+        j->nsuites = j->rules.n;
+    }
+    for (size_t i = 0; i < j->nsuites; i++) {
+        const kvet_rule_info *ri = &j->rules.v[i];
+        if (!ri->enabled)
+            continue;
+        kvet_outcome_status oc = rule_outcome(&j->o, i, ri, r);
+        if (oc == KVET_OUTCOME_NOT_APPLICABLE)
+            continue;
+        suite_body *sb = &j->suites[i];
+        count_case(&sb->c, ri, r, &j->o, oc);
+        put_testcase(&sb->buf, ri, r, &j->o, oc);
+        if (sb->buf.oom)
+            j->oom = true;
+        if (sb->buf.len >= SUITE_CHUNK)
+            suite_spill(j, sb);
+    }
+}
+
+static int junit_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o,
+                        kvet_atomic_file *dest)
+{
+    (void)o;
+    (void)dest;
+    junit_stream *j = st;
+    if (j->oom) {
+        errno = ENOMEM;
+        return -1;
+    }
+    counts total = {0, 0, 0, 0};
+    for (size_t i = 0; i < j->nsuites; i++) {
+        if (!j->rules.v[i].enabled)
+            continue;
+        total.tests += j->suites[i].c.tests;
+        total.failures += j->suites[i].c.failures;
+        total.skipped += j->suites[i].c.skipped;
+    }
+    add_errors(&total, res);
+    junit_head(out, &total);
+    for (size_t i = 0; i < j->rules.n; i++) {
+        const kvet_rule_info *ri = &j->rules.v[i];
+        if (!ri->enabled)
+            continue;
+        static const counts none = {0, 0, 0, 0};
+        suite_body *sb = i < j->nsuites ? &j->suites[i] : NULL;
+        if (!suite_open(out, ri, sb ? &sb->c : &none))
+            continue;
+        for (size_t k = 0; k < sb->nchunks; k++)
+            if (report_spill_copy(&j->body, sb->chunks[k].at, sb->chunks[k].len, out, NULL) < 0)
+                return -1;
+        kv_buf_put(out, sb->buf.data, sb->buf.len);
+        kv_buf_puts(out, "  </testsuite>\n");
+    }
+    junit_tail(out, res);
+    return out->oom ? (errno = ENOMEM, -1) : 0;
+}
+
+static void junit_close(void *st)
+{
+    junit_stream *j = st;
+    if (!j)
+        return;
+    for (size_t i = 0; i < j->nsuites; i++) {
+        kv_buf_free(&j->suites[i].buf);
+        free(j->suites[i].chunks);
+    }
+    free(j->suites);
+    cli_rules_free(&j->rules);
+    report_spill_close(&j->body);
+    free(j);
+}
+
+const report_stream_ops report_junit_stream = {junit_open, junit_put, junit_finish, junit_close};

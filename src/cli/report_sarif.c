@@ -8,6 +8,8 @@
  * an alert survives edits that move the resource around in its file.
  * Evaluation errors become tool execution notifications.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -252,24 +254,21 @@ static void put_baseline_properties(kv_buf *b, const kvet_result *res)
     kv_buf_puts(b, first ? "]}}" : "\n      ]}}");
 }
 
-int report_sarif(kv_buf *out, const kvet_result *res, const report_opts *o)
+/* Everything before the results: the driver and its rules, and the
+ * evaluation errors as notifications. */
+static void sarif_head(kv_buf *out, const kvet_result *res, const cli_rules *rules)
 {
-    cli_rules rules;
-    if (cli_rules_collect(&rules, res, o->pack) < 0) {
-        out->oom = true;
-        return -1;
-    }
     kv_buf_puts(out, "{\n  \"$schema\": \"" SARIF_SCHEMA "\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n");
     kv_buf_puts(out, "      \"tool\": {\n        \"driver\": {\n          \"name\": \"kvet\",\n          \"version\": ");
     jstr(out, kvet_version());
     kv_buf_puts(out, ",\n          \"semanticVersion\": ");
     jstr(out, kvet_version());
     kv_buf_puts(out, ",\n          \"informationUri\": \"" KVET_HOME "\",\n          \"rules\": [");
-    for (size_t i = 0; i < rules.n; i++) {
+    for (size_t i = 0; i < rules->n; i++) {
         kv_buf_puts(out, i ? ",\n" : "\n");
-        put_rule(out, &rules.v[i]);
+        put_rule(out, &rules->v[i]);
     }
-    kv_buf_puts(out, rules.n ? "\n          ]\n        }\n      },\n" : "]\n        }\n      },\n");
+    kv_buf_puts(out, rules->n ? "\n          ]\n        }\n      },\n" : "]\n        }\n      },\n");
 
     kv_buf_printf(out, "      \"invocations\": [\n        {\"executionSuccessful\": %s, \"toolExecutionNotifications\": [",
                    res->nerrors ? "false" : "true");
@@ -287,26 +286,103 @@ int report_sarif(kv_buf *out, const kvet_result *res, const report_opts *o)
         kv_buf_puts(out, "}");
     }
     kv_buf_puts(out, res->nerrors ? "\n        ]}\n      ],\n" : "]}\n      ],\n");
-
     kv_buf_puts(out, "      \"results\": [");
-    bool first = true;
-    for (size_t i = 0; i < res->nresources; i++) {
-        const kvet_resource *r = &res->resources[i];
-        for (size_t k = 0; k < r->nfindings; k++) {
-            const kvet_finding *f = &r->findings[k];
-            size_t nth = 0;
-            for (size_t j = 0; j < k; j++)
-                if (r->findings[j].rule && f->rule && !strcmp(r->findings[j].rule, f->rule))
-                    nth++;
-            kv_buf_puts(out, first ? "\n" : ",\n");
-            first = false;
-            put_result(out, &rules, f, r, nth, res->baseline_file);
-        }
+}
+
+/* The results of r's findings; *first: none is written yet. */
+static void sarif_resource(kv_buf *out, const cli_rules *rules, const kvet_resource *r, const char *baseline,
+                           bool *first)
+{
+    for (size_t k = 0; k < r->nfindings; k++) {
+        const kvet_finding *f = &r->findings[k];
+        size_t nth = 0;
+        for (size_t j = 0; j < k; j++)
+            if (r->findings[j].rule && f->rule && !strcmp(r->findings[j].rule, f->rule))
+                nth++;
+        kv_buf_puts(out, *first ? "\n" : ",\n");
+        *first = false;
+        put_result(out, rules, f, r, nth, baseline);
     }
+}
+
+static void sarif_tail(kv_buf *out, const kvet_result *res, bool first)
+{
     kv_buf_puts(out, first ? "]" : "\n      ]");
     if (res->baseline_file)
         put_baseline_properties(out, res);
     kv_buf_puts(out, "\n    }\n  ]\n}\n");
+}
+
+int report_sarif(kv_buf *out, const kvet_result *res, const report_opts *o)
+{
+    cli_rules rules;
+    if (cli_rules_collect(&rules, res, o->pack) < 0) {
+        out->oom = true;
+        return -1;
+    }
+    sarif_head(out, res, &rules);
+    bool first = true;
+    for (size_t i = 0; i < res->nresources; i++)
+        sarif_resource(out, &rules, &res->resources[i], res->baseline_file, &first);
+    sarif_tail(out, res, first);
     cli_rules_free(&rules);
     return out->oom ? -1 : 0;
 }
+
+typedef struct sarif_stream {
+    cli_rules rules;           /* grows as findings name rules the pack lacks */
+    report_spill body;
+    bool first, oom;
+} sarif_stream;
+
+static void *sarif_open(const report_opts *o, const char *dest)
+{
+    sarif_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (cli_rules_of_pack(&s->rules, o->pack) < 0) {
+        free(s);
+        return NULL;
+    }
+    report_spill_open(&s->body, dest);
+    s->first = true;
+    return s;
+}
+
+static void sarif_put(void *st, const kvet_result *res, const kvet_resource *r)
+{
+    sarif_stream *s = st;
+    for (size_t k = 0; k < r->nfindings; k++)
+        if (cli_rules_note(&s->rules, &r->findings[k], true) < 0)
+            s->oom = true;
+    /* the library names the baseline file from the start of the run */
+    sarif_resource(&s->body.buf, &s->rules, r, res->baseline_file, &s->first);
+}
+
+static int sarif_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o,
+                        kvet_atomic_file *dest)
+{
+    (void)o;
+    sarif_stream *s = st;
+    if (s->oom) {
+        errno = ENOMEM;
+        return -1;
+    }
+    sarif_head(out, res, &s->rules);
+    if (report_spill_copy_all(&s->body, out, dest) < 0)
+        return -1;
+    sarif_tail(out, res, s->first);
+    return out->oom ? (errno = ENOMEM, -1) : 0;
+}
+
+static void sarif_close(void *st)
+{
+    sarif_stream *s = st;
+    if (!s)
+        return;
+    cli_rules_free(&s->rules);
+    report_spill_close(&s->body);
+    free(s);
+}
+
+const report_stream_ops report_sarif_stream = {sarif_open, sarif_put, sarif_finish, sarif_close};

@@ -7,6 +7,8 @@
  * severity, rule, file, line, column and message at the top (the keys TAP
  * consumers show), and every finding under `findings` when there are more.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -160,19 +162,73 @@ static void put_error(kv_buf *b, size_t num, const kvet_error *e)
     kv_buf_puts(b, "\n  ...\n");
 }
 
+/* The version and the plan: a test point for each of n resources, then
+ * one for each evaluation error (tap_errors). */
+static void tap_plan(kv_buf *out, const kvet_result *res, size_t n)
+{
+    kv_buf_puts(out, "TAP version 14\n");
+    if (!n && !res->nerrors)
+        kv_buf_puts(out, "1..0 # SKIP no resources to check\n");
+    else
+        kv_buf_printf(out, "1..%zu\n", n + res->nerrors);
+}
+
+static void tap_errors(kv_buf *out, const kvet_result *res, size_t n)
+{
+    for (size_t i = 0; i < res->nerrors; i++)
+        put_error(out, n + i + 1, &res->errors[i]);
+}
+
 int report_tap(kv_buf *out, const kvet_result *res, const report_opts *o)
 {
-    size_t total = res->nresources + res->nerrors;
-    kv_buf_puts(out, "TAP version 14\n");
-    if (!total) {
-        kv_buf_puts(out, "1..0 # SKIP no resources to check\n");
-        return out->oom ? -1 : 0;
-    }
-    kv_buf_printf(out, "1..%zu\n", total);
-    size_t num = 0;
+    tap_plan(out, res, res->nresources);
     for (size_t i = 0; i < res->nresources; i++)
-        put_resource(out, ++num, &res->resources[i], o);
-    for (size_t i = 0; i < res->nerrors; i++)
-        put_error(out, ++num, &res->errors[i]);
+        put_resource(out, i + 1, &res->resources[i], o);
+    tap_errors(out, res, res->nresources);
     return out->oom ? -1 : 0;
 }
+
+typedef struct tap_stream {
+    report_opts o;
+    report_spill body;
+    size_t n;                  /* test points written */
+} tap_stream;
+
+static void *tap_open(const report_opts *o, const char *dest)
+{
+    tap_stream *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->o = *o;
+    report_spill_open(&t->body, dest);
+    return t;
+}
+
+static void tap_put(void *st, const kvet_result *res, const kvet_resource *r)
+{
+    (void)res;
+    tap_stream *t = st;
+    put_resource(&t->body.buf, ++t->n, r, &t->o);
+}
+
+static int tap_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o, kvet_atomic_file *dest)
+{
+    (void)o;
+    tap_stream *t = st;
+    tap_plan(out, res, t->n);
+    if (report_spill_copy_all(&t->body, out, dest) < 0)
+        return -1;
+    tap_errors(out, res, t->n);
+    return out->oom ? (errno = ENOMEM, -1) : 0;
+}
+
+static void tap_close(void *st)
+{
+    tap_stream *t = st;
+    if (!t)
+        return;
+    report_spill_close(&t->body);
+    free(t);
+}
+
+const report_stream_ops report_tap_stream = {tap_open, tap_put, tap_finish, tap_close};

@@ -124,56 +124,85 @@ long cli_rules_find(const cli_rules *rules, const char *id)
     return -1;
 }
 
-static int rules_push(cli_rules *rules, size_t *cap, kvet_rule_info ri)
+static int rules_push(cli_rules *rules, kvet_rule_info ri)
 {
-    if (rules->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
+    if (rules->n == rules->cap) {
+        size_t nc = rules->cap ? rules->cap * 2 : 16;
         kvet_rule_info *nv = realloc(rules->v, nc * sizeof *nv);
         if (!nv)
             return -1;
         rules->v = nv;
-        *cap = nc;
+        rules->cap = nc;
     }
     rules->v[rules->n++] = ri;
     return 0;
 }
 
-int cli_rules_collect(cli_rules *rules, const kvet_result *res, const kvet_pack *pack)
+int cli_rules_of_pack(cli_rules *rules, const kvet_pack *pack)
 {
-    size_t cap = 0;
-    rules->v = NULL;
-    rules->n = 0;
+    memset(rules, 0, sizeof *rules);
     size_t np = pack ? kvet_rule_count(pack) : 0;
     for (size_t i = 0; i < np; i++)
-        if (rules_push(rules, &cap, kvet_rule_at(pack, i)) < 0)
-            goto oom;
+        if (rules_push(rules, kvet_rule_at(pack, i)) < 0) {
+            cli_rules_free(rules);
+            return -1;
+        }
+    return 0;
+}
+
+/* A copy of s that lives as long as the rules, or s itself without copy. */
+static const char *rules_string(cli_rules *rules, const char *s, bool copy, bool *oom)
+{
+    if (!copy || !s)
+        return s;
+    char **v = realloc(rules->own, (rules->nown + 1) * sizeof *v);
+    char *d = v ? strdup(s) : NULL;
+    if (v)
+        rules->own = v;
+    if (!d) {
+        *oom = true;
+        return NULL;
+    }
+    rules->own[rules->nown++] = d;
+    return d;
+}
+
+int cli_rules_note(cli_rules *rules, const kvet_finding *f, bool copy)
+{
+    if (!f->rule || cli_rules_find(rules, f->rule) >= 0)
+        return 0;
+    kvet_rule_info ri;
+    memset(&ri, 0, sizeof ri);
+    bool oom = false;
+    ri.id = rules_string(rules, f->rule, copy, &oom);
+    ri.severity = f->severity;
+    ri.enabled = 1;
+    ri.title = rules_string(rules, f->title, copy, &oom);
+    ri.remedy = rules_string(rules, f->remedy, copy, &oom);
+    ri.link = rules_string(rules, f->link, copy, &oom);
+    return oom ? -1 : rules_push(rules, ri);
+}
+
+int cli_rules_collect(cli_rules *rules, const kvet_result *res, const kvet_pack *pack)
+{
+    if (cli_rules_of_pack(rules, pack) < 0)
+        return -1;
     for (size_t i = 0; i < res->nresources; i++) {
         const kvet_resource *r = &res->resources[i];
-        for (size_t k = 0; k < r->nfindings; k++) {
-            const kvet_finding *f = &r->findings[k];
-            if (!f->rule || cli_rules_find(rules, f->rule) >= 0)
-                continue;
-            kvet_rule_info ri;
-            memset(&ri, 0, sizeof ri);
-            ri.id = f->rule;
-            ri.severity = f->severity;
-            ri.enabled = 1;
-            ri.title = f->title;
-            ri.remedy = f->remedy;
-            ri.link = f->link;
-            if (rules_push(rules, &cap, ri) < 0)
-                goto oom;
-        }
+        for (size_t k = 0; k < r->nfindings; k++)
+            if (cli_rules_note(rules, &r->findings[k], false) < 0) {
+                cli_rules_free(rules);
+                return -1;
+            }
     }
     return 0;
-oom:
-    cli_rules_free(rules);
-    return -1;
 }
 
 void cli_rules_free(cli_rules *rules)
 {
+    for (size_t i = 0; i < rules->nown; i++)
+        free(rules->own[i]);
+    free(rules->own);
     free(rules->v);
-    rules->v = NULL;
-    rules->n = 0;
+    memset(rules, 0, sizeof *rules);
 }

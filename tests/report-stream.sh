@@ -1,0 +1,138 @@
+#!/bin/bash
+# Reports that list resources one after another (text, json, sarif, junit,
+# tap, github, codeclimate) are written while the run goes on: each
+# resource goes to a spill file as it is settled, and the report is put
+# together at the end.  Their bytes are those of the report made from a
+# result kept whole, which `kvet check` still makes when a format that
+# needs the whole result (markdown) is asked for beside them.  Checked on
+# standard output and to a file, one format and several at once, with the
+# spill in memory (no usable $TMPDIR) and past a file-size limit, on
+# examples/, on inputs with evaluation errors, waivers and a baseline, and
+# on the real-world corpus (../shared/corpus beside the source tree, or
+# $KVET_CORPUS; left out when it is not there).  No spill file is left.
+set -u
+top=${srcdir:-.}
+KVET=${KVET:?set KVET to the kvet binary}
+corpus=${KVET_CORPUS:-$top/../shared/corpus}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/spill"
+export TMPDIR="$tmp/spill"
+pass=0
+fail=0
+formats="text json sarif junit tap github codeclimate"
+
+# agree WHAT A B: files A and B are the same; otherwise "not ok - WHAT",
+# with the first differences
+agree() {
+    if cmp -s "$2" "$3"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "not ok - $1"
+        diff "$2" "$3" | head -10 | sed 's/^/    /'
+    fi
+}
+
+# nothing_left WHAT DIR: no spill or temporary file is left in DIR
+nothing_left() {
+    if [ -n "$(ls -A "$2")" ]; then
+        fail=$((fail + 1))
+        echo "not ok - $1: left $(ls -A "$2" | head -3 | tr '\n' ' ')"
+    else
+        pass=$((pass + 1))
+    fi
+}
+
+# same NAME ARGS...: every format of `kvet check ARGS...`, written while
+# the run goes on, is the report made from the whole result
+same() {
+    local name=$1
+    shift
+    for fmt in $formats; do
+        local d="$tmp/$name.$fmt"
+        mkdir "$d"
+        "$KVET" check --color never --format "$fmt" "$@" > "$d/stream" 2> "$d/err"
+        echo "exit $?" >> "$d/err"
+        "$KVET" check --color never --format "$fmt" --format "markdown=$d/md" "$@" > "$d/whole" 2> "$d/whole.err"
+        echo "exit $?" >> "$d/whole.err"
+        agree "$name ($fmt): standard output, streamed and whole" "$d/whole" "$d/stream"
+        agree "$name ($fmt): diagnostics and exit status" "$d/err" "$d/whole.err"
+        # (a text report to a file lists the errors that standard error
+        # showed; one on standard output leaves them out)
+        mkdir "$d/out"
+        "$KVET" check --color never --format "$fmt=$d/out/report" "$@" > /dev/null 2>&1
+        "$KVET" check --color never --format "$fmt=$d/whole.file" --format "markdown=$d/md" "$@" > /dev/null 2>&1
+        [ -e "$d/out/report" ] || : > "$d/out/report"
+        agree "$name ($fmt): a file, streamed and whole" "$d/whole.file" "$d/out/report"
+        rm "$d/out/report"
+        nothing_left "$name ($fmt): beside the report" "$d/out"
+        # no usable $TMPDIR: the spill of standard output's report is kept in memory
+        TMPDIR="$tmp/none" "$KVET" check --color never --format "$fmt" "$@" > "$d/mem" 2> /dev/null
+        agree "$name ($fmt): the spill in memory" "$d/whole" "$d/mem"
+        rm -r "$d"
+    done
+    # every format at once, each to its file, beside one on standard output
+    local d="$tmp/$name.all" args=()
+    mkdir "$d"
+    for fmt in $formats; do
+        [ "$fmt" = text ] || args+=(--format "$fmt=$d/$fmt")
+    done
+    "$KVET" check --color never --format text "${args[@]}" "$@" > "$d/text" 2> /dev/null
+    for fmt in $formats; do
+        if [ "$fmt" = text ]; then
+            "$KVET" check --color never --format text "$@" > "$d/one" 2> /dev/null
+        else
+            "$KVET" check --color never --format "$fmt=$d/one" "$@" > /dev/null 2>&1
+        fi
+        [ -e "$d/$fmt" ] || : > "$d/$fmt"
+        agree "$name ($fmt among all formats)" "$d/one" "$d/$fmt"
+    done
+    rm -r "$d"
+    nothing_left "$name: in \$TMPDIR" "$tmp/spill"
+}
+
+same examples --today 2026-11-25 "$top/examples"
+same waived --today 2026-11-25 --waivers "$top/examples/waivers.yaml" "$top/examples"
+same baseline --rules "$top/tests/cases/baseline/rules" --baseline "$top/tests/cases/baseline/baseline.json" \
+    --today 2026-11-25 "$top/tests/cases/baseline/input.yaml"
+same baseline-shown --show-baselined --fail-level warning --rules "$top/tests/cases/baseline/rules" \
+    --baseline "$top/tests/cases/baseline/baseline.json" --today 2026-11-25 "$top/tests/cases/baseline/input.yaml"
+same eval-errors --rules "$top/tests/bad/eval-error/rules.kvet" "$top/tests/bad/eval-error/input.yaml"
+same quiet -q --today 2026-11-25 "$top/examples"
+# enough resources that each rule's JUnit test cases pass through the
+# spill in chunks
+for i in $(seq 1 400); do
+    printf -- '---\napiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n  name: m%d\n' "$i"
+    printf '  namespace: team-%d\nspec:\n  predictor:\n    minReplicas: 0\n    maxReplicas: %d\n' $((i % 7)) $((i % 80))
+done > "$tmp/many.yaml"
+same many --rules "$top/bench/small.kvet" "$tmp/many.yaml"
+same many-stock "$tmp/many.yaml"
+same jobs -j 3 --today 2026-11-25 "$top/examples" "$top/tests/cases/engine-cross-resource"
+if [ -d "$corpus" ]; then
+    same corpus --today 2026-11-25 "$corpus"
+else
+    echo "# the corpus is not at $corpus: left out"
+fi
+
+# a file-size limit (ulimit -f) below the report's size: the spill stops
+# short of it and keeps the rest in memory; writing on would end kvet
+# (SIGXFSZ).  The report goes to a pipe, which the limit does not bind.
+whole=$("$KVET" check --color never --format json --format "markdown=/dev/null" --today 2026-11-25 \
+    "$top/examples" 2> /dev/null | cksum)
+limited=$( (ulimit -f 8; "$KVET" check --color never --format json --today 2026-11-25 "$top/examples" \
+    2> /dev/null | cksum) )
+if [ "$whole" = "$limited" ] && [ "${whole%% *}" != 4294967295 ]; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1))
+    echo "not ok - under ulimit -f 8 the report differs: $limited, not $whole"
+fi
+size=$("$KVET" check --color never --format json --today 2026-11-25 "$top/examples" 2> /dev/null | wc -c)
+if [ "$size" -le 8192 ]; then
+    fail=$((fail + 1))
+    echo "not ok - the JSON report of examples/ ($size bytes) does not pass the 8 KB limit: the test tests nothing"
+fi
+
+echo "# report-stream: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
