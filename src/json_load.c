@@ -336,6 +336,9 @@ static kvet_value convert(jload *J, const cJSON *item, uint32_t depth)
         if (m) {
             uint32_t k = 0;
             kv_keyset keys = {0};
+            /* each duplicated key's first line: its entry takes the last
+             * value, and with it that value's line */
+            uint32_t *first = NULL;
             for (const cJSON *c = item->child; c; c = c->next) {
                 kvet_value cv = convert(J, c, depth + 1);
                 const char *key = c->string ? c->string : "";
@@ -343,10 +346,14 @@ static kvet_value convert(jload *J, const cJSON *item, uint32_t depth)
                 int64_t found = kv_keyset_find(&keys, m->e, k, key, kl);
                 uint32_t j = found >= 0 ? (uint32_t)found : k;
                 if (j < k) {
+                    if (!first)
+                        first = calloc(n, sizeof *first);
+                    if (first && !first[j])
+                        first[j] = m->e[j].val.line;
                     kv_diag(J->ctx, KVET_SEV_WARNING, J->name, cv.line, cv.col, 1,
                             kv_text_line(J->text, cv.line),
                             "duplicate key \"%s\" (first at line %u): the last value is used, as Kubernetes does", key,
-                            m->e[j].val.line);
+                            first ? first[j] : m->e[j].val.line);
                     m->e[j].val = cv;
                     continue;
                 }
@@ -359,6 +366,7 @@ static kvet_value convert(jload *J, const cJSON *item, uint32_t depth)
                 k++;
             }
             kv_keyset_free(&keys);
+            free(first);
             m->n = k;
             v = kv_map_value(m);
         }
