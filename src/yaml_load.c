@@ -48,6 +48,7 @@ typedef struct frame {
 typedef struct named_src {
     uint32_t id;
     const char *name;        /* kv_source_name(id): the context owns it */
+    size_t len;
 } named_src;
 
 /* A large file read through a window (kv_load_yaml_window): what libyaml
@@ -81,6 +82,8 @@ typedef struct loader {
     size_t scanned;          /* text before this offset has been looked at for `# Source:` */
     named_src *srcs;         /* `# Source:` paths registered by this load */
     uint32_t nsrcs, capsrcs;
+    uint32_t *src_slot;      /* their index + 1 by the hash of the path (0: free), */
+    uint32_t src_mask;       /* ...in 2 * capsrcs slots: a chart has hundreds of templates */
     const char *data;        /* the text, or NULL when it is read through win */
     size_t len;
     ywin *win;
@@ -778,11 +781,16 @@ static void attribute(loader *L, size_t index)
         L->scanned = upto;
     if (!found)
         return;
-    for (uint32_t i = 0; i < L->nsrcs; i++)
-        if (strlen(L->srcs[i].name) == flen && !memcmp(L->srcs[i].name, found, flen)) {
-            L->src = L->srcs[i].id;
-            L->name = L->srcs[i].name;
-            return;
+    uint32_t slot = 0;
+    if (L->src_slot)
+        for (slot = (uint32_t)kv_hash_bytes(0, found, flen) & L->src_mask; L->src_slot[slot];
+             slot = (slot + 1) & L->src_mask) {
+            const named_src *ns = &L->srcs[L->src_slot[slot] - 1];
+            if (ns->len == flen && !memcmp(ns->name, found, flen)) {
+                L->src = ns->id;
+                L->name = ns->name;
+                return;
+            }
         }
     char *name = strndup(found, flen);
     uint32_t id = name ? kv_source_add(L->ctx, name) : 0;
@@ -792,13 +800,27 @@ static void attribute(loader *L, size_t index)
     if (L->nsrcs == L->capsrcs) {
         uint32_t cap = L->capsrcs ? L->capsrcs * 2 : 8;
         named_src *ns = realloc(L->srcs, cap * sizeof *ns);
-        if (!ns)
+        uint32_t *slots = ns ? calloc(2 * (size_t)cap, sizeof *slots) : NULL;
+        if (ns)
+            L->srcs = ns;
+        if (!slots)
             return;
-        L->srcs = ns;
+        free(L->src_slot);
+        L->src_slot = slots;
         L->capsrcs = cap;
+        L->src_mask = 2 * cap - 1;
+        for (uint32_t i = 0; i < L->nsrcs; i++) {
+            uint32_t k = (uint32_t)kv_hash_bytes(0, L->srcs[i].name, L->srcs[i].len) & L->src_mask;
+            while (slots[k])
+                k = (k + 1) & L->src_mask;
+            slots[k] = i + 1;
+        }
+        for (slot = (uint32_t)kv_hash_bytes(0, found, flen) & L->src_mask; slots[slot];
+             slot = (slot + 1) & L->src_mask)
+            ;
     }
-    L->srcs[L->nsrcs].id = id;
-    L->srcs[L->nsrcs].name = kv_source_name(L->ctx, id);
+    L->srcs[L->nsrcs] = (named_src){id, kv_source_name(L->ctx, id), flen};
+    L->src_slot[slot] = L->nsrcs + 1;
     L->src = id;
     L->name = L->srcs[L->nsrcs].name;
     L->nsrcs++;
@@ -1146,6 +1168,7 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
     free(L.anchors);
     free(L.stack);
     free(L.srcs);
+    free(L.src_slot);
     yl_free(&L.lines);
     if (L.win)
         L.win->lines = NULL;

@@ -1020,9 +1020,10 @@ START_TEST(documents_api)
 END_TEST
 
 /* kv_load_manifests: keep the resources it hands on */
+enum { RES_MAX = 96 };
 typedef struct res_list {
-    kvet_value v[16];
-    uint32_t src[16];
+    kvet_value v[RES_MAX];
+    uint32_t src[RES_MAX];
     int n;
     bool copied;
     kv_arena arena; /* items come without an arena of their own: copied here */
@@ -1031,7 +1032,7 @@ typedef struct res_list {
 static int keep_resource(void *ud, kv_doc *d)
 {
     res_list *rl = ud;
-    if (rl->n == 16)
+    if (rl->n == RES_MAX)
         return 0;
     bool oom = false;
     rl->v[rl->n] = kv_value_copy(&rl->arena, d->root, &oom);
@@ -1289,6 +1290,24 @@ START_TEST(manifests_helm_sources)
     ck_assert_int_eq(rl.n, 2);
     ck_assert_str_eq(kv_source_name(ctx, rl.src[0]), "shop/templates/a.yaml");
     ck_assert_str_eq(kv_source_name(ctx, rl.src[1]), "shop/templates/b.yaml");
+    res_free(&rl);
+    kvet_diag_clear(ctx);
+    /* many templates, then each again in the other order: a template
+     * seen before gets its source back (the table of paths grows) */
+    kv_buf many;
+    kv_buf_init(&many);
+    for (int i = 0; i < 80; i++)
+        kv_buf_printf(&many, "---\n# Source: shop/templates/t%d.yaml\napiVersion: v1\nkind: K%d\n",
+                      i < 40 ? i : 79 - i, i);
+    ck_assert_int_eq(manifests_ex(ctx, "<stdin>", many.data, KV_LOAD_SOURCES, &rl, &st), 0);
+    ck_assert_int_eq(rl.n, 80);
+    for (int i = 0; i < 40; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "shop/templates/t%d.yaml", i);
+        ck_assert_str_eq(kv_source_name(ctx, rl.src[i]), want);
+        ck_assert_uint_eq(rl.src[79 - i], rl.src[i]);
+    }
+    kv_buf_free(&many);
     res_free(&rl);
     kvet_diag_clear(ctx);
     /* a file's documents keep its name: its lines are its own */
