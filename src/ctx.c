@@ -161,7 +161,8 @@ int kv_other_break(const unsigned char *s, size_t n, bool final)
     }
 }
 
-/* An excerpt keeps the first EXCERPT_KEPT bytes of its line, and is shown
+/* An excerpt keeps the first EXCERPT_KEPT bytes of its line ("..." after
+ * them when the line goes on), and is shown
  * at most EXCERPT_SHOWN characters wide: a longer line (minified JSON, a
  * base64 value) around its caret, with "..." where it is cut, so that what
  * a diagnostic prints does not grow with its column. */
@@ -174,7 +175,9 @@ static char *dup_line(const char *s)
     const char *e = s;
     while (*e && *e != '\n' && !(e[0] == '\r' && (e[1] == '\n' || !e[1])) && e - s < EXCERPT_KEPT)
         e++;
-    char *out = malloc((size_t)(e - s) + 1);
+    /* a line cut here says so, as one cut where it is shown does */
+    bool cut = *e && *e != '\n' && !(e[0] == '\r' && (e[1] == '\n' || !e[1]));
+    char *out = malloc((size_t)(e - s) + 4);
     if (!out)
         return NULL;
     /* tabs, and the line breaks LF does not count, become spaces so the
@@ -184,6 +187,10 @@ static char *dup_line(const char *s)
         int w = kv_other_break((const unsigned char *)p, strnlen(p, 3), true);
         out[n++] = w || *p == '\t' ? ' ' : *p;
         p += w ? w : 1;
+    }
+    if (cut) {
+        memcpy(out + n, "...", 3);
+        n += 3;
     }
     out[n] = '\0';
     return out;

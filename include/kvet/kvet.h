@@ -114,7 +114,8 @@ typedef struct kvet_diag {
     uint32_t col;   /* 1-based; 0 = unknown */
     uint32_t width; /* caret width in columns, >= 1 when col > 0 */
     char *message;
-    char *excerpt;  /* the source line, without newline; may be NULL */
+    char *excerpt;  /* the source line, without newline (its first 4,096 bytes
+                       and "..." when it is longer); may be NULL */
     char *hint;     /* "did you mean ...", may be NULL */
 } kvet_diag;
 

@@ -1560,11 +1560,17 @@ START_TEST(long_lines_quoted_around_the_caret)
     r = render_at(ctx, line, 5000, 1);
     ck_assert_str_eq(r, "f:1:5000: error: m\n");
     free(r);
-    /* right after the kept text: the caret there, the text before it */
+    /* near the end of the kept text: the "..." it was kept with says the
+     * line goes on */
+    r = render_at(ctx, line, 4090, 1);
+    memset(shown, 'x', 157);
+    shown[157] = '\0';
+    snprintf(want, sizeof want, "f:1:4090: error: m\n 1 | ...%s...\n   | %153s^\n", shown, "");
+    ck_assert_str_eq(r, want);
+    free(r);
+    /* right after the kept text: the caret there, on the "..." */
     r = render_at(ctx, line, 4097, 1);
-    memset(shown, 'x', 160);
-    shown[160] = '\0';
-    snprintf(want, sizeof want, "f:1:4097: error: m\n 1 | ...%s\n   | %163s^\n", shown, "");
+    snprintf(want, sizeof want, "f:1:4097: error: m\n 1 | ...%s...\n   | %160s^\n", shown, "");
     ck_assert_str_eq(r, want);
     free(r);
     kvet_ctx_free(ctx);
