@@ -170,6 +170,13 @@ static int temp_fd(void)
     if (fd >= 0)
         unlink(path);
     free(path);
+    /* not one of the standard three, closed when the program started:
+     * what the program writes to it would go into the copy */
+    if (fd >= 0 && fd <= 2) {
+        int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        close(fd);
+        fd = moved;
+    }
     return fd;
 }
 

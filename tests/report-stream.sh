@@ -6,7 +6,8 @@
 # result kept whole, which `kvet check` still makes when a format that
 # needs the whole result (markdown) is asked for beside them.  Checked on
 # standard output and to a file, one format and several at once, with the
-# spill in memory (no usable $TMPDIR) and past a file-size limit, on
+# spill in memory (no usable $TMPDIR), past a file-size limit and with a
+# standard descriptor closed, on
 # examples/, on inputs with evaluation errors, waivers and a baseline, and
 # on the real-world corpus (../shared/corpus beside the source tree, or
 # $KVET_CORPUS; left out when it is not there).  No spill file is left.
@@ -115,24 +116,56 @@ else
     echo "# the corpus is not at $corpus: left out"
 fi
 
-# a file-size limit (ulimit -f) below the report's size: the spill stops
-# short of it and keeps the rest in memory; writing on would end kvet
-# (SIGXFSZ).  The report goes to a pipe, which the limit does not bind.
-whole=$("$KVET" check --color never --format json --format "markdown=/dev/null" --today 2026-11-25 \
-    "$top/examples" 2> /dev/null | cksum)
-limited=$( (ulimit -f 8; "$KVET" check --color never --format json --today 2026-11-25 "$top/examples" \
-    2> /dev/null | cksum) )
-if [ "$whole" = "$limited" ] && [ "${whole%% *}" != 4294967295 ]; then
+# A body of over a megabyte goes to a spill file (a smaller one stays in
+# memory): 6,000 resources make a JSON report of about 3 MB.
+{
+    # a document that is no resource: a note on standard error
+    printf -- 'note: not a resource\n'
+    for i in $(seq 1 6000); do
+        printf -- '---\napiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n  name: b%d\n' "$i"
+        printf '  namespace: team-%d\nspec:\n  predictor:\n    maxReplicas: %d\n' $((i % 5)) $((i % 90))
+    done
+} > "$tmp/big.yaml"
+big=(--color never --format json --rules "$top/bench/small.kvet" "$tmp/big.yaml")
+"$KVET" check "${big[@]}" --format "markdown=/dev/null" > "$tmp/big.whole" 2> /dev/null
+size=$(wc -c < "$tmp/big.whole")
+if [ "$size" -le $((2 * 1048576)) ]; then
+    fail=$((fail + 1))
+    echo "not ok - the JSON report of big.yaml ($size bytes) is under 2 MB: the tests below test nothing"
+fi
+# a file-size limit (ulimit -f, 1.5 MB) below the report's size: the spill
+# file stops short of it and the rest is kept in memory; writing on would
+# end kvet (SIGXFSZ).  The report goes to a pipe, which the limit does not
+# bind.
+limited=$( (ulimit -f 1536; "$KVET" check "${big[@]}" 2> /dev/null | cksum) )
+agree "under ulimit -f 1536: the report" <(cksum < "$tmp/big.whole") <(echo "$limited")
+# no usable $TMPDIR: the body is kept in memory
+TMPDIR="$tmp/none" "$KVET" check "${big[@]}" > "$tmp/big.mem" 2> /dev/null
+agree "big: the spill in memory" "$tmp/big.whole" "$tmp/big.mem"
+# standard error or input closed when kvet starts: the spill file must not
+# take their descriptors (the diagnostics would go into the report)
+"$KVET" check "${big[@]}" > "$tmp/big.noerr" 2>&- < /dev/null
+agree "big: standard error closed" "$tmp/big.whole" "$tmp/big.noerr"
+"$KVET" check --allow-empty -q --format json - > /dev/null 2> "$tmp/noin.err" <&-
+status=$?
+if [ $status = 2 ] && grep -q "cannot read" "$tmp/noin.err"; then
     pass=$((pass + 1))
 else
     fail=$((fail + 1))
-    echo "not ok - under ulimit -f 8 the report differs: $limited, not $whole"
+    echo "not ok - standard input closed: exit $status, $(head -c 200 "$tmp/noin.err")"
 fi
-size=$("$KVET" check --color never --format json --today 2026-11-25 "$top/examples" 2> /dev/null | wc -c)
-if [ "$size" -le 8192 ]; then
+"$KVET" check "${big[@]}" -o "$tmp/big.file" 2>&- <&- > /dev/null
+agree "big: to a file, standard error and input closed" "$tmp/big.whole" "$tmp/big.file"
+# standard output closed: an error, not a report written into the spill
+"$KVET" check "${big[@]}" >&- 2> "$tmp/big.err"
+status=$?
+if [ $status = 2 ] && grep -q "cannot write the report" "$tmp/big.err"; then
+    pass=$((pass + 1))
+else
     fail=$((fail + 1))
-    echo "not ok - the JSON report of examples/ ($size bytes) does not pass the 8 KB limit: the test tests nothing"
+    echo "not ok - standard output closed: exit $status, $(head -c 200 "$tmp/big.err")"
 fi
+nothing_left "big: in \$TMPDIR" "$tmp/spill"
 
 echo "# report-stream: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

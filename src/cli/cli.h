@@ -139,40 +139,43 @@ void report_text(kv_buf *out, const kvet_result *res, const report_opts *o);
 int report_json(kv_buf *out, const kvet_result *res, const report_opts *o);
 /* ---- reports written while the run goes on (report_stream.c) ---- */
 
-/* The part of a report that grows with the resources (its body), kept in a
- * file made for it and unlinked at once, beside the report or in $TMPDIR,
- * so that memory does not grow with the run; what the file does not take
- * (none could be made, a full disk, a file-size limit) stays in memory. */
+/* The part of a report that grows with the resources (its body), kept in
+ * memory up to about a megabyte and past that in a file made for it and
+ * unlinked at once, beside the report or in $TMPDIR, so that memory does
+ * not grow with the run; what the file does not take (none could be made,
+ * a full disk, a file-size limit) stays in memory. */
 typedef struct report_spill {
     kv_buf buf;                /* the body as it is written; to the file in pieces */
     kv_buf rest;               /* what follows the file's bytes, in memory */
-    int fd;                    /* -1: no file, the body is in buf */
-    bool file_full;            /* the file takes no more */
+    int fd;                    /* -1: no file (yet) */
+    bool file_full;            /* the file takes no more, or none could be made */
     uint64_t in_file;          /* the body's first bytes, in the file */
     uint64_t limit;            /* the file-size limit (RLIMIT_FSIZE) */
+    char *dest;                /* the report's file, or NULL for standard output */
 } report_spill;
-/* dest: the report's file, or NULL for standard output.  Never fails. */
-void report_spill_open(report_spill *s, const char *dest);
+/* 0, or -1 when out of memory. */
+int report_spill_open(report_spill *s, const char *dest);
 uint64_t report_spill_size(const report_spill *s);
 /* The body's bytes [from, from + len), or all of them, appended to out;
- * with dest (out's sink) a whole file goes from file to file.  0, or -1
- * with errno. */
-int report_spill_copy(report_spill *s, uint64_t from, uint64_t len, kv_buf *out, kvet_atomic_file *dest);
-int report_spill_copy_all(report_spill *s, kv_buf *out, kvet_atomic_file *dest);
+ * with `release` the file's disk space is given back as they are written
+ * (out is flushed to its sink as it goes).  0, or -1 with errno (ENOMEM
+ * when a byte of the body was lost). */
+int report_spill_copy(report_spill *s, uint64_t from, uint64_t len, kv_buf *out, bool release);
+int report_spill_copy_all(report_spill *s, kv_buf *out);
 void report_spill_close(report_spill *s);
 
 /* A format that can be written while the run goes on.  open makes its
  * state for a report to dest (NULL: standard output), with the options
  * its resources are written with (o is copied), or NULL when out of
  * memory; resource writes one settled resource to its spill, in input
- * order; finish appends the whole report to out (dest: out's sink, or
- * NULL), with the options of the end of the run (errors_shown): 0, or -1
- * with errno.  The bytes are those of the format's report_* function on
- * a result that kept every resource. */
+ * order; finish appends the whole report to out (whose sink writes it),
+ * with the options of the end of the run (errors_shown): 0, or -1 with
+ * errno.  The bytes are those of the format's report_* function on a
+ * result that kept every resource. */
 typedef struct report_stream_ops {
     void *(*open)(const report_opts *o, const char *dest);
     void (*resource)(void *st, const kvet_result *res, const kvet_resource *r);
-    int (*finish)(void *st, kv_buf *out, const kvet_result *res, const report_opts *o, kvet_atomic_file *dest);
+    int (*finish)(void *st, kv_buf *out, const kvet_result *res, const report_opts *o);
     void (*close)(void *st);
 } report_stream_ops;
 extern const report_stream_ops report_text_stream, report_json_stream, report_sarif_stream, report_junit_stream,

@@ -1270,7 +1270,7 @@ static int finish_report(report_out *ro_out, const kvet_result *res, const repor
     }
     out.sink = file ? cli_sink_write : stdout_sink;
     out.sink_arg = file;
-    int rc = ro_out->ops->finish(ro_out->st, &out, res, ro, file);
+    int rc = ro_out->ops->finish(ro_out->st, &out, res, ro);
     if (rc == 0)
         rc = file ? cli_buf_commit(&out, file) : kv_buf_flush(&out) < 0 || fflush(stdout) != 0 ? -1 : 0;
     else if (file)
@@ -1333,6 +1333,8 @@ static int cmd_check(opts *o, bool explain)
     bool *shown = res ? errors_in_diags(o->ctx, res) : NULL;
     cli_print_diags(o->ctx, err_color, o->quiet);
     double t_report = stats_now();
+    /* the time the reports say they were made (html), once the run is done */
+    ro.timestamp = report_time(o);
     if (!res) {
         fprintf(stderr, "%s: out of memory\n", prog_name);
         close_streams(&set);

@@ -284,13 +284,18 @@ typedef struct text_stream {
     size_t n;                  /* resources written */
 } text_stream;
 
+static void text_close(void *st);
+
 static void *text_open(const report_opts *o, const char *dest)
 {
     text_stream *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
     t->o = *o;
-    report_spill_open(&t->body, dest);
+    if (report_spill_open(&t->body, dest) < 0) {
+        text_close(t);
+        return NULL;
+    }
     return t;
 }
 
@@ -302,10 +307,10 @@ static void text_put(void *st, const kvet_result *res, const kvet_resource *r)
     t->n++;
 }
 
-static int text_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o, kvet_atomic_file *dest)
+static int text_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     text_stream *t = st;
-    if (report_spill_copy_all(&t->body, out, dest) < 0)
+    if (report_spill_copy_all(&t->body, out) < 0)
         return -1;
     text_tail(out, res, o, t->n);
     return out->oom ? (errno = ENOMEM, -1) : 0;
@@ -552,6 +557,8 @@ typedef struct json_stream {
     size_t n;                  /* resources written */
 } json_stream;
 
+static void json_close(void *st);
+
 static void *json_open(const report_opts *o, const char *dest)
 {
     json_stream *js = calloc(1, sizeof *js);
@@ -559,7 +566,10 @@ static void *json_open(const report_opts *o, const char *dest)
         return NULL;
     js->pack = o->pack;
     json_ids_make(&js->ids, o->pack);
-    report_spill_open(&js->body, dest);
+    if (report_spill_open(&js->body, dest) < 0) {
+        json_close(js);
+        return NULL;
+    }
     return js;
 }
 
@@ -569,12 +579,12 @@ static void json_put(void *st, const kvet_result *res, const kvet_resource *r)
     json_resource(&js->body.buf, res, js->pack, &js->ids, r, js->n++ == 0);
 }
 
-static int json_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o, kvet_atomic_file *dest)
+static int json_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     json_stream *js = st;
     json_head(out, res, o);
     kv_buf_puts(out, "  \"resources\": [");
-    if (report_spill_copy_all(&js->body, out, dest) < 0)
+    if (report_spill_copy_all(&js->body, out) < 0)
         return -1;
     kv_buf_puts(out, js->n ? "\n  ],\n" : "],\n");
     json_tail(out, res);

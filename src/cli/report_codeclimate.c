@@ -75,7 +75,11 @@ static void *codeclimate_open(const report_opts *o, const char *dest)
     codeclimate_stream *c = malloc(sizeof *c);
     if (!c)
         return NULL;
-    report_spill_open(&c->body, dest);
+    if (report_spill_open(&c->body, dest) < 0) {
+        report_spill_close(&c->body);
+        free(c);
+        return NULL;
+    }
     c->first = true;
     return c;
 }
@@ -87,14 +91,13 @@ static void codeclimate_put(void *st, const kvet_result *res, const kvet_resourc
     codeclimate_resource(&c->body.buf, r, &c->first);
 }
 
-static int codeclimate_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o,
-                              kvet_atomic_file *dest)
+static int codeclimate_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     (void)res;
     (void)o;
     codeclimate_stream *c = st;
     kv_buf_puts(out, "[");
-    if (report_spill_copy_all(&c->body, out, dest) < 0)
+    if (report_spill_copy_all(&c->body, out) < 0)
         return -1;
     kv_buf_puts(out, c->first ? "]\n" : "\n]\n");
     return out->oom ? (errno = ENOMEM, -1) : 0;

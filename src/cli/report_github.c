@@ -125,8 +125,11 @@ static void *github_open(const report_opts *o, const char *dest)
 {
     (void)o;
     report_spill *body = malloc(sizeof *body);
-    if (body)
-        report_spill_open(body, dest);
+    if (body && report_spill_open(body, dest) < 0) {
+        report_spill_close(body);
+        free(body);
+        return NULL;
+    }
     return body;
 }
 
@@ -136,11 +139,10 @@ static void github_put(void *st, const kvet_result *res, const kvet_resource *r)
     github_resource(&((report_spill *)st)->buf, r);
 }
 
-static int github_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o,
-                         kvet_atomic_file *dest)
+static int github_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     (void)o;
-    if (report_spill_copy_all(st, out, dest) < 0)
+    if (report_spill_copy_all(st, out) < 0)
         return -1;
     github_errors(out, res);
     return out->oom ? (errno = ENOMEM, -1) : 0;

@@ -376,6 +376,8 @@ typedef struct junit_stream {
     bool oom;
 } junit_stream;
 
+static void junit_close(void *st);
+
 static void *junit_open(const report_opts *o, const char *dest)
 {
     junit_stream *j = calloc(1, sizeof *j);
@@ -386,7 +388,10 @@ static void *junit_open(const report_opts *o, const char *dest)
         free(j);
         return NULL;
     }
-    report_spill_open(&j->body, dest);
+    if (report_spill_open(&j->body, dest) < 0) {
+        junit_close(j);
+        return NULL;
+    }
     return j;
 }
 
@@ -446,11 +451,9 @@ static void junit_put(void *st, const kvet_result *res, const kvet_resource *r)
     }
 }
 
-static int junit_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o,
-                        kvet_atomic_file *dest)
+static int junit_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     (void)o;
-    (void)dest;
     junit_stream *j = st;
     if (j->oom) {
         errno = ENOMEM;
@@ -475,7 +478,7 @@ static int junit_finish(void *st, kv_buf *out, const kvet_result *res, const rep
         if (!suite_open(out, ri, sb ? &sb->c : &none))
             continue;
         for (size_t k = 0; k < sb->nchunks; k++)
-            if (report_spill_copy(&j->body, sb->chunks[k].at, sb->chunks[k].len, out, NULL) < 0)
+            if (report_spill_copy(&j->body, sb->chunks[k].at, sb->chunks[k].len, out, true) < 0)
                 return -1;
         kv_buf_put(out, sb->buf.data, sb->buf.len);
         kv_buf_puts(out, "  </testsuite>\n");

@@ -335,6 +335,8 @@ typedef struct sarif_stream {
     bool first, oom;
 } sarif_stream;
 
+static void sarif_close(void *st);
+
 static void *sarif_open(const report_opts *o, const char *dest)
 {
     sarif_stream *s = calloc(1, sizeof *s);
@@ -344,7 +346,10 @@ static void *sarif_open(const report_opts *o, const char *dest)
         free(s);
         return NULL;
     }
-    report_spill_open(&s->body, dest);
+    if (report_spill_open(&s->body, dest) < 0) {
+        sarif_close(s);
+        return NULL;
+    }
     s->first = true;
     return s;
 }
@@ -359,8 +364,7 @@ static void sarif_put(void *st, const kvet_result *res, const kvet_resource *r)
     sarif_resource(&s->body.buf, &s->rules, r, res->baseline_file, &s->first);
 }
 
-static int sarif_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o,
-                        kvet_atomic_file *dest)
+static int sarif_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     (void)o;
     sarif_stream *s = st;
@@ -369,7 +373,7 @@ static int sarif_finish(void *st, kv_buf *out, const kvet_result *res, const rep
         return -1;
     }
     sarif_head(out, res, &s->rules);
-    if (report_spill_copy_all(&s->body, out, dest) < 0)
+    if (report_spill_copy_all(&s->body, out) < 0)
         return -1;
     sarif_tail(out, res, s->first);
     return out->oom ? (errno = ENOMEM, -1) : 0;

@@ -4,18 +4,19 @@
  * The reports that list resources one after another (text, json, sarif,
  * junit, tap, github, codeclimate) take each resource as the library
  * settles it (kvet_inputs.on_resource) and write its part to a spill: a
- * file made for it and unlinked at once, beside the report or, for one on
- * standard output, in $TMPDIR.  Once the summary is known the report is
- * written whole, what comes before the resources, the spill, and what
- * follows, so the bytes are those of a report made from a result kept
- * whole, and memory does not grow with the resources.
+ * megabyte in memory, then a file made for it and unlinked at once, beside
+ * the report or, for one on standard output, in $TMPDIR.  Once the summary
+ * is known the report is written whole, what comes before the resources,
+ * the spill, and what follows, so the bytes are those of a report made
+ * from a result kept whole, and memory does not grow with the resources.
  *
  * A spill never loses a byte: when no file can be made, or the file stops
  * taking bytes (a full disk, a file-size limit), the rest of the body is
- * kept in memory.
+ * kept in memory.  A byte memory could not keep fails the report.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -23,6 +24,19 @@
 #include <unistd.h>
 
 #include "cli.h"
+
+/* A descriptor of 3 or more for fd (closed): one of the standard three,
+ * when the program was started with it closed, would take its place, and
+ * what is written there or read from it would go to or come from the
+ * spill. */
+static int above_std(int fd)
+{
+    if (fd < 0 || fd > 2)
+        return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close(fd);
+    return moved;
+}
 
 /* A file for the spill of a report to `dest`, unlinked at once (nothing
  * is left behind however the run ends): beside it when dest is a file or
@@ -44,19 +58,25 @@ static int spill_file(const char *dest)
         if (fd >= 0)
             unlink(path);
         free(path);
+        fd = above_std(fd);
         if (fd >= 0)
             return fd;
     }
     return -1;
 }
 
-/* buf's sink: to the file while it takes bytes, then to `rest`.  Writing
- * past a file-size limit would end the program (SIGXFSZ): the file stops
- * short of it. */
+/* buf's sink, called once buf holds about a megabyte (a smaller body
+ * never makes a file): to the file while it takes bytes, then to `rest`.
+ * Writing past a file-size limit would end the program (SIGXFSZ): the
+ * file stops short of it. */
 static int spill_sink(void *arg, const char *data, size_t len)
 {
     report_spill *s = arg;
-    while (len && s->fd >= 0 && !s->file_full) {
+    if (s->fd < 0 && !s->file_full) {
+        s->fd = spill_file(s->dest);
+        s->file_full = s->fd < 0;
+    }
+    while (len && !s->file_full) {
         if (s->in_file + len > s->limit) {
             s->file_full = true;
             break;
@@ -82,20 +102,21 @@ static int spill_sink(void *arg, const char *data, size_t len)
     return 0;
 }
 
-void report_spill_open(report_spill *s, const char *dest)
+int report_spill_open(report_spill *s, const char *dest)
 {
     memset(s, 0, sizeof *s);
     kv_buf_init(&s->buf);
     kv_buf_init(&s->rest);
-    s->fd = spill_file(dest);
+    s->fd = -1;
     s->limit = UINT64_MAX;
     struct rlimit rl;
     if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
         s->limit = (uint64_t)rl.rlim_cur;
-    if (s->fd >= 0) {
-        s->buf.sink = spill_sink;
-        s->buf.sink_arg = s;
-    }
+    if (dest && !(s->dest = strdup(dest)))
+        return -1;
+    s->buf.sink = spill_sink;
+    s->buf.sink_arg = s;
+    return 0;
 }
 
 uint64_t report_spill_size(const report_spill *s)
@@ -103,8 +124,11 @@ uint64_t report_spill_size(const report_spill *s)
     return s->in_file + s->rest.len + s->buf.len;
 }
 
-/* The file's bytes [from, from + len) appended to out. */
-static int copy_from_file(const report_spill *s, uint64_t from, uint64_t len, kv_buf *out)
+/* The file's bytes [from, from + len) appended to out, a megabyte at a
+ * time.  With `release` each piece's disk space is given back once out
+ * has written it (when the file system can punch holes), so that a report
+ * on the spill's file system does not need room for itself twice. */
+static int copy_from_file(const report_spill *s, uint64_t from, uint64_t len, kv_buf *out, bool release)
 {
     enum { CHUNK = 1 << 20 };
     char *chunk = malloc(CHUNK);
@@ -121,6 +145,17 @@ static int copy_from_file(const report_spill *s, uint64_t from, uint64_t len, kv
             return -1;
         }
         kv_buf_put(out, chunk, (size_t)got);
+        if (release) {
+            if (kv_buf_flush(out) < 0) {
+                int e = errno;
+                free(chunk);
+                errno = e;
+                return -1;
+            }
+#ifdef FALLOC_FL_PUNCH_HOLE
+            (void)fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)got);
+#endif
+        }
         from += (uint64_t)got;
         len -= (uint64_t)got;
     }
@@ -128,34 +163,48 @@ static int copy_from_file(const report_spill *s, uint64_t from, uint64_t len, kv
     return 0;
 }
 
-int report_spill_copy(report_spill *s, uint64_t from, uint64_t len, kv_buf *out, kvet_atomic_file *dest)
+/* The bytes [from, from + len) of t (n bytes) appended to out. */
+static void copy_from_memory(const kv_buf *t, uint64_t from, uint64_t len, kv_buf *out)
 {
-    if (s->buf.sink && kv_buf_flush(&s->buf) < 0)
+    if (from < t->len)
+        kv_buf_put(out, t->data + from, (size_t)(from + len < t->len ? len : t->len - from));
+}
+
+int report_spill_copy(report_spill *s, uint64_t from, uint64_t len, kv_buf *out, bool release)
+{
+    /* what a write could not keep is lost: no report then, rather than
+     * one that is cut */
+    if (s->buf.oom || s->rest.oom || s->buf.sink_errno) {
+        errno = ENOMEM;
         return -1;
-    if (s->fd < 0) {
-        /* no file: the body is all in buf */
-        kv_buf_put(out, s->buf.data + from, (size_t)len);
-        return out->oom ? (errno = ENOMEM, -1) : 0;
     }
-    uint64_t in_file = from < s->in_file ? (from + len < s->in_file ? len : s->in_file - from) : 0;
-    if (in_file) {
-        /* the whole file to a report file: from file to file, by the kernel
-         * when it can, once what precedes it in out is written */
-        bool whole = dest && from == 0 && in_file == s->in_file;
-        if (whole ? kv_buf_flush(out) < 0 || lseek(s->fd, 0, SEEK_SET) < 0 || kvet_atomic_copy_fd(dest, s->fd) < 0
-                  : copy_from_file(s, from, in_file, out) < 0)
-            return -1;
-        from += in_file;
-        len -= in_file;
+    /* the body is the file's bytes, then rest's, then buf's (not flushed:
+     * a body of less than a megabyte never makes a file) */
+    uint64_t at = 0;
+    const kv_buf *mem[2] = {&s->rest, &s->buf};
+    if (s->in_file) {
+        if (from < s->in_file) {
+            uint64_t n = from + len < s->in_file ? len : s->in_file - from;
+            if (copy_from_file(s, from, n, out, release) < 0)
+                return -1;
+        }
+        at = s->in_file;
     }
-    if (len)
-        kv_buf_put(out, s->rest.data + (from - s->in_file), (size_t)len);
+    for (int k = 0; k < 2; k++) {
+        uint64_t end = at + mem[k]->len;
+        if (from < end && from + len > at) {
+            uint64_t lo = from > at ? from - at : 0;
+            uint64_t hi = (from + len < end ? from + len : end) - at;
+            copy_from_memory(mem[k], lo, hi - lo, out);
+        }
+        at = end;
+    }
     return out->oom ? (errno = ENOMEM, -1) : 0;
 }
 
-int report_spill_copy_all(report_spill *s, kv_buf *out, kvet_atomic_file *dest)
+int report_spill_copy_all(report_spill *s, kv_buf *out)
 {
-    return report_spill_copy(s, 0, report_spill_size(s), out, dest);
+    return report_spill_copy(s, 0, report_spill_size(s), out, true);
 }
 
 void report_spill_close(report_spill *s)
@@ -163,6 +212,8 @@ void report_spill_close(report_spill *s)
     if (s->fd >= 0)
         close(s->fd);
     s->fd = -1;
+    free(s->dest);
+    s->dest = NULL;
     kv_buf_free(&s->buf);
     kv_buf_free(&s->rest);
 }

@@ -194,13 +194,18 @@ typedef struct tap_stream {
     size_t n;                  /* test points written */
 } tap_stream;
 
+static void tap_close(void *st);
+
 static void *tap_open(const report_opts *o, const char *dest)
 {
     tap_stream *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
     t->o = *o;
-    report_spill_open(&t->body, dest);
+    if (report_spill_open(&t->body, dest) < 0) {
+        tap_close(t);
+        return NULL;
+    }
     return t;
 }
 
@@ -211,12 +216,12 @@ static void tap_put(void *st, const kvet_result *res, const kvet_resource *r)
     put_resource(&t->body.buf, ++t->n, r, &t->o);
 }
 
-static int tap_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o, kvet_atomic_file *dest)
+static int tap_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     (void)o;
     tap_stream *t = st;
     tap_plan(out, res, t->n);
-    if (report_spill_copy_all(&t->body, out, dest) < 0)
+    if (report_spill_copy_all(&t->body, out) < 0)
         return -1;
     tap_errors(out, res, t->n);
     return out->oom ? (errno = ENOMEM, -1) : 0;
