@@ -22,6 +22,30 @@ const char *kvet_version(void)
  * never a partial one. */
 static int write_atomic(const char *path, const char *data, size_t len);
 
+/* The file a write to path replaces: path, or the file a symbolic link
+ * there leads to, so that the link stays (/dev/stdout is one, to whatever
+ * standard output is: renamed over, it would be gone for every program).
+ * NULL with *in_place when path is a link that cannot be resolved: it is
+ * written through then; NULL alone when out of memory. */
+static char *replaced_path(const char *path, bool *in_place)
+{
+    struct stat st;
+    *in_place = false;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *real = realpath(path, NULL);
+        *in_place = !real && errno != ENOMEM;
+        return real;
+    }
+    return strdup(path);
+}
+
+/* A file opened to be written where it is (a device, or a link that
+ * cannot be resolved), or -1. */
+static int open_in_place(const char *path, bool link)
+{
+    return link ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666) : open(path, O_WRONLY | O_CLOEXEC);
+}
+
 /* Termination signals are held while the temporary file exists, so an
  * interrupted run leaves neither a partial report nor a stray temporary
  * file; a signal that arrives meanwhile takes effect right after. */
@@ -46,9 +70,9 @@ int kvet_write_file_atomic(const char *path, const char *data, size_t len)
 /* A device, FIFO or socket (say -o /dev/null) must not be replaced by a
  * rename: as root that would swap /dev/null for a regular file.  It is
  * written in place instead; there is no old content to keep. */
-static int write_in_place(const char *path, const char *data, size_t len)
+static int write_in_place(const char *path, const char *data, size_t len, bool link)
 {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    int fd = open_in_place(path, link);
     if (fd < 0)
         return -1;
     size_t off = 0;
@@ -71,16 +95,23 @@ static int write_atomic(const char *path, const char *data, size_t len)
 {
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-        return write_in_place(path, data, len);
-    size_t n = strlen(path);
+        return write_in_place(path, data, len, false);
+    bool in_place;
+    char *target = replaced_path(path, &in_place);
+    if (!target)
+        return in_place ? write_in_place(path, data, len, true) : -1;
+    size_t n = strlen(target);
     char *tmp = malloc(n + 16);
-    if (!tmp)
+    if (!tmp) {
+        free(target);
         return -1;
-    snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
+    }
+    snprintf(tmp, n + 16, "%s.tmpXXXXXX", target);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         int e = errno;
         free(tmp);
+        free(target);
         errno = e;
         return -1;
     }
@@ -104,9 +135,10 @@ static int write_atomic(const char *path, const char *data, size_t len)
         goto fail;
     }
     fd = -1;
-    if (rename(tmp, path) < 0)
+    if (rename(tmp, target) < 0)
         goto fail;
     free(tmp);
+    free(target);
     return 0;
 fail: {
     int e = errno;
@@ -114,6 +146,7 @@ fail: {
         close(fd);
     unlink(tmp);
     free(tmp);
+    free(target);
     errno = e;
     return -1;
 }
@@ -151,22 +184,25 @@ kvet_atomic_file *kvet_atomic_open(const char *path)
     sigaddset(&block, SIGQUIT);
     sigaddset(&block, SIGPIPE);
     f->masked = sigprocmask(SIG_BLOCK, &block, &f->old) == 0;
-    f->path = strdup(path);
+    struct stat st;
+    bool device = stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode), in_place = false;
+    f->path = device ? strdup(path) : replaced_path(path, &in_place);
+    if (!f->path && in_place)
+        f->path = strdup(path);
     if (!f->path)
         goto fail;
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    if (device || in_place) {
         /* as write_in_place: a device is written where it is */
-        f->fd = open(path, O_WRONLY | O_CLOEXEC);
+        f->fd = open_in_place(path, in_place);
         if (f->fd < 0)
             goto fail;
         return f;
     }
-    size_t n = strlen(path);
+    size_t n = strlen(f->path);
     f->tmp = malloc(n + 16);
     if (!f->tmp)
         goto fail;
-    snprintf(f->tmp, n + 16, "%s.tmpXXXXXX", path);
+    snprintf(f->tmp, n + 16, "%s.tmpXXXXXX", f->path);
     f->fd = mkstemp(f->tmp);
     if (f->fd < 0)
         goto fail;

@@ -167,5 +167,34 @@ else
 fi
 nothing_left "big: in \$TMPDIR" "$tmp/spill"
 
+# A report to a symbolic link replaces the file the link leads to, and the
+# link stays (/dev/stdout is such a link: renamed over, it was gone for
+# every program); written whole (markdown) or while the run goes on (json).
+mkdir "$tmp/links"
+for fmt in json markdown; do
+    echo old > "$tmp/links/real.$fmt"
+    ln -s "real.$fmt" "$tmp/links/link.$fmt"
+    "$KVET" check --color never --format "$fmt=$tmp/links/link.$fmt" --today 2026-11-25 "$top/examples" \
+        > /dev/null 2>&1
+    "$KVET" check --color never --format "$fmt" --today 2026-11-25 "$top/examples" > "$tmp/links/want.$fmt" \
+        2> /dev/null
+    if [ -L "$tmp/links/link.$fmt" ] && cmp -s "$tmp/links/want.$fmt" "$tmp/links/real.$fmt"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "not ok - $fmt to a symbolic link: the link is gone or the file it leads to is not the report"
+    fi
+    # a link to standard output, which goes to a file
+    ln -s /proc/self/fd/1 "$tmp/links/stdout.$fmt"
+    "$KVET" check --color never --format "$fmt=$tmp/links/stdout.$fmt" --today 2026-11-25 "$top/examples" \
+        > "$tmp/links/out.$fmt" 2> /dev/null
+    if [ -L "$tmp/links/stdout.$fmt" ] && cmp -s "$tmp/links/want.$fmt" "$tmp/links/out.$fmt"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "not ok - $fmt to a link to standard output: the link is gone or standard output's file is not the report"
+    fi
+done
+
 echo "# report-stream: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
