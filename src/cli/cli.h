@@ -178,6 +178,19 @@ typedef struct report_stream_ops {
     int (*finish)(void *st, kv_buf *out, const kvet_result *res, const report_opts *o);
     void (*close)(void *st);
 } report_stream_ops;
+/* What every format's stream state starts with: the options its
+ * resources are written with, its body, and the resources written.
+ * report_stream_new makes a state of `size` bytes (a struct that starts
+ * with this), or NULL when out of memory; report_stream_close frees it,
+ * and serves as the close of formats with nothing more to free. */
+typedef struct report_stream_base {
+    report_opts o;
+    report_spill body;
+    size_t n;
+} report_stream_base;
+void *report_stream_new(size_t size, const report_opts *o, const char *dest);
+void report_stream_close(void *st);
+
 extern const report_stream_ops report_text_stream, report_json_stream, report_sarif_stream, report_junit_stream,
     report_tap_stream, report_github_stream, report_codeclimate_stream;
 

@@ -278,54 +278,29 @@ void report_text(kv_buf *out, const kvet_result *res, const report_opts *o)
     text_tail(out, res, o, res->nresources + res->nstreamed);
 }
 
-typedef struct text_stream {
-    report_opts o;
-    report_spill body;
-    size_t n;                  /* resources written */
-} text_stream;
-
-static void text_close(void *st);
-
 static void *text_open(const report_opts *o, const char *dest)
 {
-    text_stream *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
-    t->o = *o;
-    if (report_spill_open(&t->body, dest) < 0) {
-        text_close(t);
-        return NULL;
-    }
-    return t;
+    return report_stream_new(sizeof(report_stream_base), o, dest);
 }
 
 static void text_put(void *st, const kvet_result *res, const kvet_resource *r)
 {
     (void)res;
-    text_stream *t = st;
+    report_stream_base *t = st;
     text_resource(&t->body.buf, r, &t->o);
     t->n++;
 }
 
 static int text_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o)
 {
-    text_stream *t = st;
+    report_stream_base *t = st;
     if (report_spill_copy_all(&t->body, out) < 0)
         return -1;
     text_tail(out, res, o, t->n);
     return out->oom ? (errno = ENOMEM, -1) : 0;
 }
 
-static void text_close(void *st)
-{
-    text_stream *t = st;
-    if (!t)
-        return;
-    report_spill_close(&t->body);
-    free(t);
-}
-
-const report_stream_ops report_text_stream = {text_open, text_put, text_finish, text_close};
+const report_stream_ops report_text_stream = {text_open, text_put, text_finish, report_stream_close};
 
 /* ------------------------------------------------------------------ json */
 
@@ -551,32 +526,22 @@ int report_json(kv_buf *out, const kvet_result *res, const report_opts *o)
 /* ------------------------------------------------ JSON while checking */
 
 typedef struct json_stream {
-    const kvet_pack *pack;
+    report_stream_base b;
     json_ids ids;
-    report_spill body;
-    size_t n;                  /* resources written */
 } json_stream;
-
-static void json_close(void *st);
 
 static void *json_open(const report_opts *o, const char *dest)
 {
-    json_stream *js = calloc(1, sizeof *js);
-    if (!js)
-        return NULL;
-    js->pack = o->pack;
-    json_ids_make(&js->ids, o->pack);
-    if (report_spill_open(&js->body, dest) < 0) {
-        json_close(js);
-        return NULL;
-    }
+    json_stream *js = report_stream_new(sizeof *js, o, dest);
+    if (js)
+        json_ids_make(&js->ids, o->pack);
     return js;
 }
 
 static void json_put(void *st, const kvet_result *res, const kvet_resource *r)
 {
     json_stream *js = st;
-    json_resource(&js->body.buf, res, js->pack, &js->ids, r, js->n++ == 0);
+    json_resource(&js->b.body.buf, res, js->b.o.pack, &js->ids, r, js->b.n++ == 0);
 }
 
 static int json_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o)
@@ -584,9 +549,9 @@ static int json_finish(void *st, kv_buf *out, const kvet_result *res, const repo
     json_stream *js = st;
     json_head(out, res, o);
     kv_buf_puts(out, "  \"resources\": [");
-    if (report_spill_copy_all(&js->body, out) < 0)
+    if (report_spill_copy_all(&js->b.body, out) < 0)
         return -1;
-    kv_buf_puts(out, js->n ? "\n  ],\n" : "],\n");
+    kv_buf_puts(out, js->b.n ? "\n  ],\n" : "],\n");
     json_tail(out, res);
     return out->oom ? (errno = ENOMEM, -1) : 0;
 }
@@ -594,11 +559,9 @@ static int json_finish(void *st, kv_buf *out, const kvet_result *res, const repo
 static void json_close(void *st)
 {
     json_stream *js = st;
-    if (!js)
-        return;
-    report_spill_close(&js->body);
-    json_ids_free(&js->ids);
-    free(js);
+    if (js)
+        json_ids_free(&js->ids);
+    report_stream_close(js);
 }
 
 const report_stream_ops report_json_stream = {json_open, json_put, json_finish, json_close};

@@ -23,8 +23,8 @@ static const char *severity_of(kvet_severity s)
     }
 }
 
-/* One issue per open finding of r; *first: none is written yet. */
-static void codeclimate_resource(kv_buf *out, const kvet_resource *r, bool *first)
+/* One issue per open finding of r; *issues: those written so far. */
+static void codeclimate_resource(kv_buf *out, const kvet_resource *r, size_t *issues)
 {
     for (size_t k = 0; k < r->nfindings; k++) {
         const kvet_finding *f = &r->findings[k];
@@ -34,9 +34,9 @@ static void codeclimate_resource(kv_buf *out, const kvet_resource *r, bool *firs
                 nth++;
         if (f->waiver || f->baselined)
             continue;
-        kv_buf_puts(out, *first ? "\n  {\"type\": \"issue\", \"check_name\": " : ",\n  {\"type\": \"issue\", "
-                                                                                 "\"check_name\": ");
-        *first = false;
+        kv_buf_puts(out, *issues ? ",\n  {\"type\": \"issue\", \"check_name\": " : "\n  {\"type\": \"issue\", "
+                                                                                    "\"check_name\": ");
+        ++*issues;
         kv_buf_json_string(out, f->rule, strlen(f->rule));
         kv_buf_puts(out, ", \"description\": ");
         kv_buf_json_string(out, f->message, strlen(f->message));
@@ -56,61 +56,38 @@ static void codeclimate_resource(kv_buf *out, const kvet_resource *r, bool *firs
 int report_codeclimate(kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     (void)o;
-    bool first = true;
+    size_t issues = 0;
     kv_buf_puts(out, "[");
     for (size_t i = 0; i < res->nresources; i++)
-        codeclimate_resource(out, &res->resources[i], &first);
-    kv_buf_puts(out, first ? "]\n" : "\n]\n");
+        codeclimate_resource(out, &res->resources[i], &issues);
+    kv_buf_puts(out, issues ? "\n]\n" : "]\n");
     return out->oom ? -1 : 0;
 }
 
-typedef struct codeclimate_stream {
-    report_spill body;
-    bool first;
-} codeclimate_stream;
-
+/* The stream's n counts issues, not resources. */
 static void *codeclimate_open(const report_opts *o, const char *dest)
 {
-    (void)o;
-    codeclimate_stream *c = malloc(sizeof *c);
-    if (!c)
-        return NULL;
-    if (report_spill_open(&c->body, dest) < 0) {
-        report_spill_close(&c->body);
-        free(c);
-        return NULL;
-    }
-    c->first = true;
-    return c;
+    return report_stream_new(sizeof(report_stream_base), o, dest);
 }
 
 static void codeclimate_put(void *st, const kvet_result *res, const kvet_resource *r)
 {
     (void)res;
-    codeclimate_stream *c = st;
-    codeclimate_resource(&c->body.buf, r, &c->first);
+    report_stream_base *c = st;
+    codeclimate_resource(&c->body.buf, r, &c->n);
 }
 
 static int codeclimate_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     (void)res;
     (void)o;
-    codeclimate_stream *c = st;
+    report_stream_base *c = st;
     kv_buf_puts(out, "[");
     if (report_spill_copy_all(&c->body, out) < 0)
         return -1;
-    kv_buf_puts(out, c->first ? "]\n" : "\n]\n");
+    kv_buf_puts(out, c->n ? "\n]\n" : "]\n");
     return out->oom ? (errno = ENOMEM, -1) : 0;
 }
 
-static void codeclimate_close(void *st)
-{
-    codeclimate_stream *c = st;
-    if (!c)
-        return;
-    report_spill_close(&c->body);
-    free(c);
-}
-
 const report_stream_ops report_codeclimate_stream = {codeclimate_open, codeclimate_put, codeclimate_finish,
-                                                     codeclimate_close};
+                                                     report_stream_close};

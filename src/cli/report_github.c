@@ -123,37 +123,22 @@ int report_github(kv_buf *out, const kvet_result *res, const report_opts *o)
 
 static void *github_open(const report_opts *o, const char *dest)
 {
-    (void)o;
-    report_spill *body = malloc(sizeof *body);
-    if (body && report_spill_open(body, dest) < 0) {
-        report_spill_close(body);
-        free(body);
-        return NULL;
-    }
-    return body;
+    return report_stream_new(sizeof(report_stream_base), o, dest);
 }
 
 static void github_put(void *st, const kvet_result *res, const kvet_resource *r)
 {
     (void)res;
-    github_resource(&((report_spill *)st)->buf, r);
+    github_resource(&((report_stream_base *)st)->body.buf, r);
 }
 
 static int github_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     (void)o;
-    if (report_spill_copy_all(st, out) < 0)
+    if (report_spill_copy_all(&((report_stream_base *)st)->body, out) < 0)
         return -1;
     github_errors(out, res);
     return out->oom ? (errno = ENOMEM, -1) : 0;
 }
 
-static void github_close(void *st)
-{
-    if (!st)
-        return;
-    report_spill_close(st);
-    free(st);
-}
-
-const report_stream_ops report_github_stream = {github_open, github_put, github_finish, github_close};
+const report_stream_ops report_github_stream = {github_open, github_put, github_finish, report_stream_close};

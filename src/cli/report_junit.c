@@ -368,27 +368,31 @@ typedef struct suite_body {
 } suite_body;
 
 typedef struct junit_stream {
-    report_opts o;
+    report_stream_base b;
     cli_rules rules;           /* grows as findings name rules the pack lacks */
     suite_body *suites;        /* by rule */
     size_t nsuites;
-    report_spill body;
     bool oom;
 } junit_stream;
 
-static void junit_close(void *st);
+static void junit_close(void *st)
+{
+    junit_stream *j = st;
+    if (!j)
+        return;
+    for (size_t i = 0; i < j->nsuites; i++) {
+        kv_buf_free(&j->suites[i].buf);
+        free(j->suites[i].chunks);
+    }
+    free(j->suites);
+    cli_rules_free(&j->rules);
+    report_stream_close(j);
+}
 
 static void *junit_open(const report_opts *o, const char *dest)
 {
-    junit_stream *j = calloc(1, sizeof *j);
-    if (!j)
-        return NULL;
-    j->o = *o;
-    if (cli_rules_of_pack(&j->rules, o->pack) < 0) {
-        free(j);
-        return NULL;
-    }
-    if (report_spill_open(&j->body, dest) < 0) {
+    junit_stream *j = report_stream_new(sizeof *j, o, dest);
+    if (j && cli_rules_of_pack(&j->rules, o->pack) < 0) {
         junit_close(j);
         return NULL;
     }
@@ -410,8 +414,8 @@ static void suite_spill(junit_stream *j, suite_body *sb)
         sb->chunks = v;
         sb->capchunks = cap;
     }
-    sb->chunks[sb->nchunks++] = (suite_chunk){report_spill_size(&j->body), sb->buf.len};
-    kv_buf_put(&j->body.buf, sb->buf.data, sb->buf.len);
+    sb->chunks[sb->nchunks++] = (suite_chunk){report_spill_size(&j->b.body), sb->buf.len};
+    kv_buf_put(&j->b.body.buf, sb->buf.data, sb->buf.len);
     sb->buf.len = 0;
 }
 
@@ -438,12 +442,12 @@ static void junit_put(void *st, const kvet_result *res, const kvet_resource *r)
         const kvet_rule_info *ri = &j->rules.v[i];
         if (!ri->enabled)
             continue;
-        kvet_outcome_status oc = rule_outcome(&j->o, i, ri, r);
+        kvet_outcome_status oc = rule_outcome(&j->b.o, i, ri, r);
         if (oc == KVET_OUTCOME_NOT_APPLICABLE)
             continue;
         suite_body *sb = &j->suites[i];
-        count_case(&sb->c, ri, r, &j->o, oc);
-        put_testcase(&sb->buf, ri, r, &j->o, oc);
+        count_case(&sb->c, ri, r, &j->b.o, oc);
+        put_testcase(&sb->buf, ri, r, &j->b.o, oc);
         if (sb->buf.oom)
             j->oom = true;
         if (sb->buf.len >= SUITE_CHUNK)
@@ -478,28 +482,13 @@ static int junit_finish(void *st, kv_buf *out, const kvet_result *res, const rep
         if (!suite_open(out, ri, sb ? &sb->c : &none))
             continue;
         for (size_t k = 0; k < sb->nchunks; k++)
-            if (report_spill_copy(&j->body, sb->chunks[k].at, sb->chunks[k].len, out, true) < 0)
+            if (report_spill_copy(&j->b.body, sb->chunks[k].at, sb->chunks[k].len, out, true) < 0)
                 return -1;
         kv_buf_put(out, sb->buf.data, sb->buf.len);
         kv_buf_puts(out, "  </testsuite>\n");
     }
     junit_tail(out, res);
     return out->oom ? (errno = ENOMEM, -1) : 0;
-}
-
-static void junit_close(void *st)
-{
-    junit_stream *j = st;
-    if (!j)
-        return;
-    for (size_t i = 0; i < j->nsuites; i++) {
-        kv_buf_free(&j->suites[i].buf);
-        free(j->suites[i].chunks);
-    }
-    free(j->suites);
-    cli_rules_free(&j->rules);
-    report_spill_close(&j->body);
-    free(j);
 }
 
 const report_stream_ops report_junit_stream = {junit_open, junit_put, junit_finish, junit_close};

@@ -289,9 +289,9 @@ static void sarif_head(kv_buf *out, const kvet_result *res, const cli_rules *rul
     kv_buf_puts(out, "      \"results\": [");
 }
 
-/* The results of r's findings; *first: none is written yet. */
+/* The results of r's findings; *results: those written so far. */
 static void sarif_resource(kv_buf *out, const cli_rules *rules, const kvet_resource *r, const char *baseline,
-                           bool *first)
+                           size_t *results)
 {
     for (size_t k = 0; k < r->nfindings; k++) {
         const kvet_finding *f = &r->findings[k];
@@ -299,15 +299,14 @@ static void sarif_resource(kv_buf *out, const cli_rules *rules, const kvet_resou
         for (size_t j = 0; j < k; j++)
             if (r->findings[j].rule && f->rule && !strcmp(r->findings[j].rule, f->rule))
                 nth++;
-        kv_buf_puts(out, *first ? "\n" : ",\n");
-        *first = false;
+        kv_buf_puts(out, (*results)++ ? ",\n" : "\n");
         put_result(out, rules, f, r, nth, baseline);
     }
 }
 
-static void sarif_tail(kv_buf *out, const kvet_result *res, bool first)
+static void sarif_tail(kv_buf *out, const kvet_result *res, size_t results)
 {
-    kv_buf_puts(out, first ? "]" : "\n      ]");
+    kv_buf_puts(out, results ? "\n      ]" : "]");
     if (res->baseline_file)
         put_baseline_properties(out, res);
     kv_buf_puts(out, "\n    }\n  ]\n}\n");
@@ -321,36 +320,36 @@ int report_sarif(kv_buf *out, const kvet_result *res, const report_opts *o)
         return -1;
     }
     sarif_head(out, res, &rules);
-    bool first = true;
+    size_t results = 0;
     for (size_t i = 0; i < res->nresources; i++)
-        sarif_resource(out, &rules, &res->resources[i], res->baseline_file, &first);
-    sarif_tail(out, res, first);
+        sarif_resource(out, &rules, &res->resources[i], res->baseline_file, &results);
+    sarif_tail(out, res, results);
     cli_rules_free(&rules);
     return out->oom ? -1 : 0;
 }
 
+/* The stream's n counts results, not resources. */
 typedef struct sarif_stream {
+    report_stream_base b;
     cli_rules rules;           /* grows as findings name rules the pack lacks */
-    report_spill body;
-    bool first, oom;
+    bool oom;
 } sarif_stream;
 
-static void sarif_close(void *st);
+static void sarif_close(void *st)
+{
+    sarif_stream *s = st;
+    if (s)
+        cli_rules_free(&s->rules);
+    report_stream_close(s);
+}
 
 static void *sarif_open(const report_opts *o, const char *dest)
 {
-    sarif_stream *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    if (cli_rules_of_pack(&s->rules, o->pack) < 0) {
-        free(s);
-        return NULL;
-    }
-    if (report_spill_open(&s->body, dest) < 0) {
+    sarif_stream *s = report_stream_new(sizeof *s, o, dest);
+    if (s && cli_rules_of_pack(&s->rules, o->pack) < 0) {
         sarif_close(s);
         return NULL;
     }
-    s->first = true;
     return s;
 }
 
@@ -361,7 +360,7 @@ static void sarif_put(void *st, const kvet_result *res, const kvet_resource *r)
         if (cli_rules_note(&s->rules, &r->findings[k], true) < 0)
             s->oom = true;
     /* the library names the baseline file from the start of the run */
-    sarif_resource(&s->body.buf, &s->rules, r, res->baseline_file, &s->first);
+    sarif_resource(&s->b.body.buf, &s->rules, r, res->baseline_file, &s->b.n);
 }
 
 static int sarif_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o)
@@ -373,20 +372,10 @@ static int sarif_finish(void *st, kv_buf *out, const kvet_result *res, const rep
         return -1;
     }
     sarif_head(out, res, &s->rules);
-    if (report_spill_copy_all(&s->body, out) < 0)
+    if (report_spill_copy_all(&s->b.body, out) < 0)
         return -1;
-    sarif_tail(out, res, s->first);
+    sarif_tail(out, res, s->b.n);
     return out->oom ? (errno = ENOMEM, -1) : 0;
-}
-
-static void sarif_close(void *st)
-{
-    sarif_stream *s = st;
-    if (!s)
-        return;
-    cli_rules_free(&s->rules);
-    report_spill_close(&s->body);
-    free(s);
 }
 
 const report_stream_ops report_sarif_stream = {sarif_open, sarif_put, sarif_finish, sarif_close};

@@ -217,3 +217,25 @@ void report_spill_close(report_spill *s)
     kv_buf_free(&s->buf);
     kv_buf_free(&s->rest);
 }
+
+void *report_stream_new(size_t size, const report_opts *o, const char *dest)
+{
+    report_stream_base *b = calloc(1, size);
+    if (!b)
+        return NULL;
+    b->o = *o;
+    if (report_spill_open(&b->body, dest) < 0) {
+        report_stream_close(b);
+        return NULL;
+    }
+    return b;
+}
+
+void report_stream_close(void *st)
+{
+    report_stream_base *b = st;
+    if (!b)
+        return;
+    report_spill_close(&b->body);
+    free(b);
+}

@@ -188,38 +188,22 @@ int report_tap(kv_buf *out, const kvet_result *res, const report_opts *o)
     return out->oom ? -1 : 0;
 }
 
-typedef struct tap_stream {
-    report_opts o;
-    report_spill body;
-    size_t n;                  /* test points written */
-} tap_stream;
-
-static void tap_close(void *st);
-
 static void *tap_open(const report_opts *o, const char *dest)
 {
-    tap_stream *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
-    t->o = *o;
-    if (report_spill_open(&t->body, dest) < 0) {
-        tap_close(t);
-        return NULL;
-    }
-    return t;
+    return report_stream_new(sizeof(report_stream_base), o, dest);
 }
 
 static void tap_put(void *st, const kvet_result *res, const kvet_resource *r)
 {
     (void)res;
-    tap_stream *t = st;
+    report_stream_base *t = st;
     put_resource(&t->body.buf, ++t->n, r, &t->o);
 }
 
 static int tap_finish(void *st, kv_buf *out, const kvet_result *res, const report_opts *o)
 {
     (void)o;
-    tap_stream *t = st;
+    report_stream_base *t = st;
     tap_plan(out, res, t->n);
     if (report_spill_copy_all(&t->body, out) < 0)
         return -1;
@@ -227,13 +211,4 @@ static int tap_finish(void *st, kv_buf *out, const kvet_result *res, const repor
     return out->oom ? (errno = ENOMEM, -1) : 0;
 }
 
-static void tap_close(void *st)
-{
-    tap_stream *t = st;
-    if (!t)
-        return;
-    report_spill_close(&t->body);
-    free(t);
-}
-
-const report_stream_ops report_tap_stream = {tap_open, tap_put, tap_finish, tap_close};
+const report_stream_ops report_tap_stream = {tap_open, tap_put, tap_finish, report_stream_close};
