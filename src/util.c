@@ -22,28 +22,114 @@ const char *kvet_version(void)
  * never a partial one. */
 static int write_atomic(const char *path, const char *data, size_t len);
 
-/* The file a write to path replaces: path, or the file a symbolic link
- * there leads to, so that the link stays (/dev/stdout is one, to whatever
- * standard output is: renamed over, it would be gone for every program).
- * NULL with *in_place when path is a link that cannot be resolved: it is
- * written through then; NULL alone when out of memory. */
-static char *replaced_path(const char *path, bool *in_place)
+/* How a write to path is made. */
+typedef enum write_mode {
+    W_REPLACE,                 /* a temporary file beside the target, renamed over it */
+    W_IN_PLACE,                /* a device, pipe or socket: written where it is */
+    W_STDIO                    /* the program's own standard output or error */
+} write_mode;
+
+/* The file a symbolic link at path leads to, followed link by link, and
+ * named even when it does not exist yet (a link made before its file);
+ * path itself when it is no link.  NULL with errno set. */
+static char *link_target(const char *path)
 {
-    struct stat st;
-    *in_place = false;
-    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-        char *real = realpath(path, NULL);
-        *in_place = !real && errno != ENOMEM;
-        return real;
+    char *cur = strdup(path);
+    for (int hops = 0; cur && hops < 40; hops++) {
+        struct stat st;
+        if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode))
+            return cur;
+        char *to = malloc((size_t)st.st_size + 1);
+        ssize_t n = to ? readlink(cur, to, (size_t)st.st_size + 1) : -1;
+        if (n < 0 || n > st.st_size) {
+            int e = n > st.st_size ? ENAMETOOLONG : errno;
+            free(to);
+            free(cur);
+            errno = e;
+            return NULL;
+        }
+        to[n] = '\0';
+        const char *slash = strrchr(cur, '/');
+        if (to[0] == '/' || !slash) {
+            free(cur);
+            cur = to;
+            continue;
+        }
+        /* relative to the link's folder */
+        size_t dir = (size_t)(slash - cur) + 1;
+        char *next = malloc(dir + (size_t)n + 1);
+        if (next) {
+            memcpy(next, cur, dir);
+            memcpy(next + dir, to, (size_t)n + 1);
+        }
+        free(to);
+        free(cur);
+        cur = next;
     }
-    return strdup(path);
+    if (cur) {
+        free(cur);
+        errno = ELOOP;
+    }
+    return NULL;
 }
 
-/* A file opened to be written where it is (a device, or a link that
- * cannot be resolved), or -1. */
-static int open_in_place(const char *path, bool link)
+/* How to write to path, and what: *target is the file to replace
+ * (W_REPLACE: the one a symbolic link leads to, so that the link stays),
+ * *fd the descriptor to write through (W_STDIO).  A path that is standard
+ * output or error (/dev/stdout, a link to /proc/self/fd/1) is written
+ * through that descriptor, at its offset: a file opened with `>>` is
+ * appended to, and replacing it would take it from the shell, or
+ * replacing /dev/stdout would take it from every program.  -1 with errno
+ * when the target cannot be named. */
+static int write_target(const char *path, char **target, int *fd)
 {
-    return link ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666) : open(path, O_WRONLY | O_CLOEXEC);
+    struct stat st, std;
+    *target = NULL;
+    *fd = -1;
+    if (stat(path, &st) == 0) {
+        for (int k = 1; k <= 2; k++)
+            if (fstat(k, &std) == 0 && std.st_dev == st.st_dev && std.st_ino == st.st_ino) {
+                *fd = k;
+                return W_STDIO;
+            }
+        if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+            return W_IN_PLACE;
+    }
+    *target = link_target(path);
+    return *target ? W_REPLACE : -1;
+}
+
+/* A descriptor for writing to path in place (W_IN_PLACE, or a dup of
+ * standard output or error for W_STDIO), or -1. */
+static int open_in_place(const char *path, int mode, int std_fd)
+{
+    return mode == W_STDIO ? fcntl(std_fd, F_DUPFD_CLOEXEC, 3) : open(path, O_WRONLY | O_CLOEXEC);
+}
+
+/* A temporary file beside target, made for writing (not one of the
+ * standard three descriptors, closed on exec), its name in *tmp; -1. */
+static int temp_beside(const char *target, char **tmp)
+{
+    size_t n = strlen(target);
+    *tmp = malloc(n + 16);
+    if (!*tmp)
+        return -1;
+    snprintf(*tmp, n + 16, "%s.tmpXXXXXX", target);
+    int fd = mkostemp(*tmp, O_CLOEXEC);
+    if (fd >= 0 && fd <= 2) {
+        int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        close(fd);
+        fd = moved;
+        if (fd < 0)
+            unlink(*tmp);
+    }
+    if (fd < 0) {
+        int e = errno;
+        free(*tmp);
+        *tmp = NULL;
+        errno = e;
+    }
+    return fd;
 }
 
 /* Termination signals are held while the temporary file exists, so an
@@ -70,9 +156,9 @@ int kvet_write_file_atomic(const char *path, const char *data, size_t len)
 /* A device, FIFO or socket (say -o /dev/null) must not be replaced by a
  * rename: as root that would swap /dev/null for a regular file.  It is
  * written in place instead; there is no old content to keep. */
-static int write_in_place(const char *path, const char *data, size_t len, bool link)
+static int write_in_place(const char *path, const char *data, size_t len, int mode, int std_fd)
 {
-    int fd = open_in_place(path, link);
+    int fd = open_in_place(path, mode, std_fd);
     if (fd < 0)
         return -1;
     size_t off = 0;
@@ -93,24 +179,16 @@ static int write_in_place(const char *path, const char *data, size_t len, bool l
 
 static int write_atomic(const char *path, const char *data, size_t len)
 {
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-        return write_in_place(path, data, len, false);
-    bool in_place;
-    char *target = replaced_path(path, &in_place);
-    if (!target)
-        return in_place ? write_in_place(path, data, len, true) : -1;
-    size_t n = strlen(target);
-    char *tmp = malloc(n + 16);
-    if (!tmp) {
-        free(target);
+    char *target, *tmp;
+    int std_fd;
+    int mode = write_target(path, &target, &std_fd);
+    if (mode < 0)
         return -1;
-    }
-    snprintf(tmp, n + 16, "%s.tmpXXXXXX", target);
-    int fd = mkstemp(tmp);
+    if (mode != W_REPLACE)
+        return write_in_place(path, data, len, mode, std_fd);
+    int fd = temp_beside(target, &tmp);
     if (fd < 0) {
         int e = errno;
-        free(tmp);
         free(target);
         errno = e;
         return -1;
@@ -184,26 +262,18 @@ kvet_atomic_file *kvet_atomic_open(const char *path)
     sigaddset(&block, SIGQUIT);
     sigaddset(&block, SIGPIPE);
     f->masked = sigprocmask(SIG_BLOCK, &block, &f->old) == 0;
-    struct stat st;
-    bool device = stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode), in_place = false;
-    f->path = device ? strdup(path) : replaced_path(path, &in_place);
-    if (!f->path && in_place)
-        f->path = strdup(path);
-    if (!f->path)
+    int std_fd;
+    int mode = write_target(path, &f->path, &std_fd);
+    if (mode < 0)
         goto fail;
-    if (device || in_place) {
-        /* as write_in_place: a device is written where it is */
-        f->fd = open_in_place(path, in_place);
+    if (mode != W_REPLACE) {
+        /* as write_in_place: a device, or standard output, is written where it is */
+        f->fd = open_in_place(path, mode, std_fd);
         if (f->fd < 0)
             goto fail;
         return f;
     }
-    size_t n = strlen(f->path);
-    f->tmp = malloc(n + 16);
-    if (!f->tmp)
-        goto fail;
-    snprintf(f->tmp, n + 16, "%s.tmpXXXXXX", f->path);
-    f->fd = mkstemp(f->tmp);
+    f->fd = temp_beside(f->path, &f->tmp);
     if (f->fd < 0)
         goto fail;
     return f;

@@ -184,16 +184,41 @@ for fmt in json markdown; do
         fail=$((fail + 1))
         echo "not ok - $fmt to a symbolic link: the link is gone or the file it leads to is not the report"
     fi
-    # a link to standard output, which goes to a file
+    # a link to standard output (what /dev/stdout is), which appends to a
+    # file: the report is appended, through standard output
     ln -s /proc/self/fd/1 "$tmp/links/stdout.$fmt"
+    echo previous > "$tmp/links/out.$fmt"
     "$KVET" check --color never --format "$fmt=$tmp/links/stdout.$fmt" --today 2026-11-25 "$top/examples" \
-        > "$tmp/links/out.$fmt" 2> /dev/null
-    if [ -L "$tmp/links/stdout.$fmt" ] && cmp -s "$tmp/links/want.$fmt" "$tmp/links/out.$fmt"; then
+        >> "$tmp/links/out.$fmt" 2> /dev/null
+    { echo previous; cat "$tmp/links/want.$fmt"; } > "$tmp/links/want-out.$fmt"
+    if [ -L "$tmp/links/stdout.$fmt" ] && cmp -s "$tmp/links/want-out.$fmt" "$tmp/links/out.$fmt"; then
         pass=$((pass + 1))
     else
         fail=$((fail + 1))
-        echo "not ok - $fmt to a link to standard output: the link is gone or standard output's file is not the report"
+        echo "not ok - $fmt to a link to standard output: the link is gone, or the file standard output appends to is not what it held and the report"
     fi
+    # a link made before its file: the file is made, and the link stays
+    ln -s "new.$fmt" "$tmp/links/early.$fmt"
+    "$KVET" check --color never --format "$fmt=$tmp/links/early.$fmt" --today 2026-11-25 "$top/examples" \
+        > /dev/null 2>&1
+    if [ -L "$tmp/links/early.$fmt" ] && cmp -s "$tmp/links/want.$fmt" "$tmp/links/new.$fmt"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "not ok - $fmt to a link made before its file: the link is gone or the file is not the report"
+    fi
+    # a report past a file-size limit: an error, and no file left
+    mkdir "$tmp/links/limit.$fmt"
+    (ulimit -f 8; "$KVET" check --color never --format "$fmt=$tmp/links/limit.$fmt/r" --today 2026-11-25 \
+        "$top/examples" > /dev/null 2> "$tmp/links/limit.$fmt.err")
+    status=$?
+    if [ $status = 2 ] && grep -q "File too large" "$tmp/links/limit.$fmt.err"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "not ok - $fmt past ulimit -f: exit $status, $(head -c 200 "$tmp/links/limit.$fmt.err")"
+    fi
+    nothing_left "$fmt past ulimit -f" "$tmp/links/limit.$fmt"
 done
 
 echo "# report-stream: $pass passed, $fail failed"

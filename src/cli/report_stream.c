@@ -38,6 +38,11 @@ static int above_std(int fd)
     return moved;
 }
 
+/* Descriptors a spill file leaves free below the process's limit: input
+ * files, one per thread that reads them, the copy of standard input and
+ * the reports' own files. */
+enum { FD_RESERVE = 32 };
+
 /* A file for the spill of a report to `dest`, unlinked at once (nothing
  * is left behind however the run ends): beside it when dest is a file or
  * is to be one, else in $TMPDIR (default /tmp); -1 when neither works. */
@@ -59,6 +64,15 @@ static int spill_file(const char *dest)
             unlink(path);
         free(path);
         fd = above_std(fd);
+        /* nor one of the last descriptors the process may open: the
+         * inputs still to be read need them, and the body can stay in
+         * memory */
+        struct rlimit rl;
+        if (fd >= 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            (rlim_t)fd + FD_RESERVE >= rl.rlim_cur) {
+            close(fd);
+            return -1;
+        }
         if (fd >= 0)
             return fd;
     }
@@ -125,9 +139,10 @@ uint64_t report_spill_size(const report_spill *s)
 }
 
 /* The file's bytes [from, from + len) appended to out, a megabyte at a
- * time.  With `release` each piece's disk space is given back once out
- * has written it (when the file system can punch holes), so that a report
- * on the spill's file system does not need room for itself twice. */
+ * time.  With `release` each piece's disk space is given back as soon as
+ * it is read (when the file system can punch holes): a report on the
+ * spill's file system then needs room for itself and a megabyte, not for
+ * itself twice. */
 static int copy_from_file(const report_spill *s, uint64_t from, uint64_t len, kv_buf *out, bool release)
 {
     enum { CHUNK = 1 << 20 };
@@ -144,18 +159,13 @@ static int copy_from_file(const report_spill *s, uint64_t from, uint64_t len, kv
             errno = e;
             return -1;
         }
-        kv_buf_put(out, chunk, (size_t)got);
-        if (release) {
-            if (kv_buf_flush(out) < 0) {
-                int e = errno;
-                free(chunk);
-                errno = e;
-                return -1;
-            }
 #ifdef FALLOC_FL_PUNCH_HOLE
+        if (release)
             (void)fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)got);
+#else
+        (void)release;
 #endif
-        }
+        kv_buf_put(out, chunk, (size_t)got);
         from += (uint64_t)got;
         len -= (uint64_t)got;
     }
@@ -163,11 +173,21 @@ static int copy_from_file(const report_spill *s, uint64_t from, uint64_t len, kv
     return 0;
 }
 
-/* The bytes [from, from + len) of t (n bytes) appended to out. */
+/* The bytes [from, from + len) of t appended to out, a megabyte at a time
+ * (out's sink writes each: out never holds the body a second time). */
 static void copy_from_memory(const kv_buf *t, uint64_t from, uint64_t len, kv_buf *out)
 {
-    if (from < t->len)
-        kv_buf_put(out, t->data + from, (size_t)(from + len < t->len ? len : t->len - from));
+    enum { PIECE = 1 << 20 };
+    if (from >= t->len)
+        return;
+    if (from + len > t->len)
+        len = t->len - from;
+    while (len && !out->oom) {
+        size_t n = len < PIECE ? (size_t)len : PIECE;
+        kv_buf_put(out, t->data + from, n);
+        from += n;
+        len -= n;
+    }
 }
 
 int report_spill_copy(report_spill *s, uint64_t from, uint64_t len, kv_buf *out, bool release)
