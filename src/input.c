@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "fd.h"
 #include "doc.h"
 #include "pathglob.h"
 
@@ -170,14 +171,8 @@ static int temp_fd(void)
     if (fd >= 0)
         unlink(path);
     free(path);
-    /* not one of the standard three, closed when the program started:
-     * what the program writes to it would go into the copy */
-    if (fd >= 0 && fd <= 2) {
-        int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        close(fd);
-        fd = moved;
-    }
-    return fd;
+    /* what the program writes to a closed standard output would go into the copy */
+    return kv_fd_above_std(fd);
 }
 
 static bool write_all(int fd, const char *p, size_t n, size_t *done)

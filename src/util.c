@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fd.h"
 #include "kvet/kvet.h"
 
 const char *kvet_version(void)
@@ -115,14 +116,10 @@ static int temp_beside(const char *target, char **tmp)
     if (!*tmp)
         return -1;
     snprintf(*tmp, n + 16, "%s.tmpXXXXXX", target);
-    int fd = mkostemp(*tmp, O_CLOEXEC);
-    if (fd >= 0 && fd <= 2) {
-        int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        close(fd);
-        fd = moved;
-        if (fd < 0)
-            unlink(*tmp);
-    }
+    int made = mkostemp(*tmp, O_CLOEXEC);
+    int fd = kv_fd_above_std(made);
+    if (made >= 0 && fd < 0)
+        unlink(*tmp);
     if (fd < 0) {
         int e = errno;
         free(*tmp);

@@ -1317,8 +1317,8 @@ static int cmd_check(opts *o, bool explain)
     in.baseline = o->baseline;
     in.want_stats = o->stats && !explain;
     report_opts ro = {use_color(o, stdout), o->quiet, o->fail_level, o->fail_never, pack, o->inputs, o->ninputs,
-                      o->cluster, o->ncluster, report_time(o), o->rules, rules_given, o->waivers, o->nwaivers,
-                      o->baseline, o->sets, o->nsets, in.today, project, o->envs, o->nenvs,
+                      o->cluster, o->ncluster, -1 /* set once the run is done */, o->rules, rules_given,
+                      o->waivers, o->nwaivers, o->baseline, o->sets, o->nsets, in.today, project, o->envs, o->nenvs,
                       o->stdin_name, o->excludes, o->nexcludes, o->show_baselined, NULL};
     const format_spec deflt = {"text", NULL};
     const format_spec *fs = o->nformats ? o->formats : &deflt;

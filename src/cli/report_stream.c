@@ -24,19 +24,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-/* A descriptor of 3 or more for fd (closed): one of the standard three,
- * when the program was started with it closed, would take its place, and
- * what is written there or read from it would go to or come from the
- * spill. */
-static int above_std(int fd)
-{
-    if (fd < 0 || fd > 2)
-        return fd;
-    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    close(fd);
-    return moved;
-}
+#include "fd.h"
 
 /* Descriptors a spill file leaves free below the process's limit: input
  * files, one per thread that reads them, the copy of standard input and
@@ -63,7 +51,7 @@ static int spill_file(const char *dest)
         if (fd >= 0)
             unlink(path);
         free(path);
-        fd = above_std(fd);
+        fd = kv_fd_above_std(fd);
         /* nor one of the last descriptors the process may open: the
          * inputs still to be read need them, and the body can stay in
          * memory */
