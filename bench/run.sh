@@ -3,13 +3,15 @@
 # `kvet check` with a bare libyaml parse of the same bytes (the floor), for the
 # small pack of bench/small.kvet and the stock pack, with -j 1 and -j N, and
 # the small pack on the same documents as one JSON List (small-json), that
-# List on standard input (small-stdin, as `kubectl get -o json | kvet check -`)
-# and beside a --cluster file (small-cluster).
+# List on standard input (small-stdin, as `kubectl get -o json | kvet check -`),
+# beside a --cluster file (small-cluster), and as one YAML file (small-yaml1,
+# as `helm template` or `kustomize build` output saved to a file).
 #   bench/run.sh [KVET [RULES]]      (make bench runs it with the built kvet)
 # Environment: KVET_BENCH_DIR (where data and tools go; default a temp dir),
 # KVET_BENCH_SIZES (default "1000 10000 100000"), KVET_BENCH_RUNS (default 3),
 # KVET_BENCH_JOBS (the N of -j N; default the number of cores),
-# KVET_BENCH_PACKS (default "small stock small-json small-stdin small-cluster"),
+# KVET_BENCH_PACKS (default "small stock small-json small-stdin small-cluster
+# small-yaml1"),
 # KVET_BENCH_PIN (the CPU
 # the floor and the -j 1 runs are pinned to with taskset, so that a ratio
 # compares runs on the same core: the cores of a virtual machine are not
@@ -21,7 +23,7 @@ kvet=${1:-$here/../kvet}
 rules=${2:-$here/../rules}
 sizes=${KVET_BENCH_SIZES:-"1000 10000 100000"}
 runs=${KVET_BENCH_RUNS:-3}
-packs=${KVET_BENCH_PACKS:-"small stock small-json small-stdin small-cluster"}
+packs=${KVET_BENCH_PACKS:-"small stock small-json small-stdin small-cluster small-yaml1"}
 ncores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 jobs=${KVET_BENCH_JOBS:-$ncores}
 work=${KVET_BENCH_DIR:-$(mktemp -d)}
@@ -109,6 +111,11 @@ for n in $sizes; do
                 elif [ $pack = small-cluster ]; then
                     extra=(--cluster "$here/../examples/gitops/cluster/config-autoscaler.yaml")
                 fi
+                ;;
+            small-yaml1)
+                prules=$here/small.kvet
+                input=$work/one-$n.yaml
+                [ -s "$input" ] || for f in "$data"/*.yaml; do printf -- '---\n'; cat "$f"; done > "$input"
                 ;;
             *) prules=$rules ;;
         esac

@@ -143,7 +143,8 @@ bool kv_yaml_windowable(const char *path);
 /* The same for the first n bytes of a text. */
 bool kv_yaml_windowable_text(const char *head, size_t n);
 int kv_load_manifests_yaml_window(kvet_ctx *ctx, const char *path, const char *name, uint32_t src, size_t window,
-                                  kv_arena *into, kv_doc_fn fn, void *ud, kv_manifest_stats *stats);
+                                  unsigned threads, kv_arena *into, kv_doc_fn fn, void *ud,
+                                  kv_manifest_stats *stats);
 
 /* A YAML stream read through a window: f from its current position, after
  * `head` (headlen bytes read from it before, malloc'd with a byte to spare:
@@ -161,6 +162,12 @@ typedef struct kv_yaml_stream {
     const char *what;
     bool sources;           /* follow `# Source:` comments (KV_LOAD_SOURCES) */
     size_t *total;
+    /* documents handed on before (yaml_split.c reads a file again from
+     * its start when a part fails): parsed again, not handed on */
+    uint32_t skip;
+    /* threads that may parse parts of a file ahead (yaml_split.c): 0 or 1
+     * for none */
+    unsigned threads;
 } kv_yaml_stream;
 int kv_load_manifests_yaml_stream(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into, kv_doc_fn fn, void *ud,
                                   kv_manifest_stats *stats);

@@ -15,9 +15,8 @@
 #include "fd.h"
 #include "doc.h"
 #include "pathglob.h"
+#include "yaml_load.h"
 
-int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                 bool sources, kv_arena *into, kv_doc_fn fn, void *ud);
 int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
                  kv_doc_fn fn, void *ud);
 bool kv_json_value_end(const char *data, size_t len, size_t i, size_t *end);

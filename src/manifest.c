@@ -30,6 +30,7 @@
 #include "ctx.h"
 #include "doc.h"
 #include "value.h"
+#include "yaml_load.h"
 
 typedef enum where {
     IN_STREAM,     /* a document of the stream */
@@ -486,9 +487,6 @@ int kv_load_manifests_in(kvet_ctx *ctx, const char *name, uint32_t src, const ch
     return rc < 0 || m.failed ? -1 : 0;
 }
 
-int kv_load_yaml_window(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into, kv_doc_fn fn, void *ud,
-                        const kv_text **text);
-
 int kv_load_manifests_yaml_stream(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into, kv_doc_fn fn, void *ud,
                                   kv_manifest_stats *stats)
 {
@@ -497,12 +495,14 @@ int kv_load_manifests_yaml_stream(kvet_ctx *ctx, const kv_yaml_stream *in, kv_ar
         stats = &none;
     memset(stats, 0, sizeof *stats);
     mload m = {ctx, NULL, fn, ud, stats, false, false, false};
-    int rc = kv_load_yaml_window(ctx, in, into, on_doc, &m, &m.text);
+    int rc = !into && in->threads > 1 ? kv_load_yaml_split(ctx, in, on_doc, &m, &m.text)
+                                      : kv_load_yaml_window(ctx, in, into, on_doc, &m, &m.text);
     return rc < 0 || m.failed ? -1 : 0;
 }
 
 int kv_load_manifests_yaml_window(kvet_ctx *ctx, const char *path, const char *name, uint32_t src, size_t window,
-                                  kv_arena *into, kv_doc_fn fn, void *ud, kv_manifest_stats *stats)
+                                  unsigned threads, kv_arena *into, kv_doc_fn fn, void *ud,
+                                  kv_manifest_stats *stats)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -511,7 +511,7 @@ int kv_load_manifests_yaml_window(kvet_ctx *ctx, const char *path, const char *n
         kv_diag(ctx, KVET_SEV_ERROR, name, 0, 0, 0, NULL, "cannot open: %s", strerror(errno));
         return -1;
     }
-    kv_yaml_stream in = {.f = f, .name = name, .src = src, .window = window};
+    kv_yaml_stream in = {.f = f, .name = name, .src = src, .window = window, .threads = threads};
     int rc = kv_load_manifests_yaml_stream(ctx, &in, into, fn, ud, stats);
     fclose(f);
     return rc;

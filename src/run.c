@@ -318,7 +318,7 @@ typedef struct run {
     bool stdin_used;
     bool stdin_failed;         /* reading stdin failed: it is not read again */
     bool stdin_once;           /* one unit reads stdin: a long YAML stream need not be held */
-    unsigned list_threads;     /* threads for a large JSON List: the run's when no other input is large */
+    unsigned list_threads;     /* threads for a large JSON List or YAML file: the run's when no other input is large */
     char *stdin_data;
     size_t stdin_len;
     bool found_cluster_config;
@@ -2090,6 +2090,7 @@ static void eval_parsed_unit(run *r, uint32_t ui)
 typedef struct windowed {
     kv_json_plan *json;
     bool yaml;
+    unsigned threads;          /* for a YAML file: threads that parse parts of it ahead */
     char *stdin_head;          /* stdin's start, the rest to be read through the window */
     size_t headlen;
     size_t total;              /* once it is loaded: the bytes the stream held */
@@ -2099,15 +2100,17 @@ typedef struct windowed {
  * whole (neither set). */
 static windowed window_for(kvet_ctx *ctx, const char *path, unsigned threads, size_t *size)
 {
-    windowed w = {NULL, false, NULL, 0, 0};
+    windowed w = {NULL, false, 0, NULL, 0, 0};
     struct stat st;
     if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < WINDOW_MIN ||
         (uint64_t)st.st_size > ctx->limits.max_document_bytes)
         return w;
     if (has_suffix(path, ".json"))
         w.json = kv_json_plan_file(ctx, path, WINDOW, threads);
-    else if (has_suffix(path, ".yaml") || has_suffix(path, ".yml"))
+    else if (has_suffix(path, ".yaml") || has_suffix(path, ".yml")) {
         w.yaml = kv_yaml_windowable(path);
+        w.threads = threads;
+    }
     if (w.json || w.yaml)
         *size = (size_t)st.st_size;
     return w;
@@ -2153,14 +2156,16 @@ static void load_manifests(kvet_ctx *ctx, windowed *w, const char *path, const c
 {
     if (w->stdin_head) {
         /* the loader takes the head over, and counts the bytes the stream held */
-        kv_yaml_stream in = {stdin, name, src, WINDOW, w->stdin_head, w->headlen, ctx->limits.max_document_bytes,
-                             "standard input", (flags & KV_LOAD_SOURCES) != 0, &w->total};
+        kv_yaml_stream in = {.f = stdin, .name = name, .src = src, .window = WINDOW, .head = w->stdin_head,
+                             .headlen = w->headlen, .limit = ctx->limits.max_document_bytes,
+                             .what = "standard input", .sources = (flags & KV_LOAD_SOURCES) != 0,
+                             .total = &w->total};
         w->stdin_head = NULL;
         kv_load_manifests_yaml_stream(ctx, &in, into, fn, ud, st);
     } else if (w->json)
         kv_load_manifests_planned(ctx, w->json, name, src, fn, ud, st);
     else if (w->yaml)
-        kv_load_manifests_yaml_window(ctx, path, name, src, WINDOW, into, fn, ud, st);
+        kv_load_manifests_yaml_window(ctx, path, name, src, WINDOW, w->threads, into, fn, ud, st);
     else
         kv_load_manifests_in(ctx, name, src, data, len, flags, into, fn, ud, st);
 }
@@ -2174,7 +2179,7 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     bool owned = false;
     size_t before = kvet_diag_count(r->ctx);
     r->cur_unit = ui;
-    windowed win = {NULL, false, NULL, 0, 0};
+    windowed win = {NULL, false, 0, NULL, 0, 0};
     if (u->path) {
         /* a large file is read through a window as it is loaded */
         owned = strcmp(u->path, "-") != 0;
@@ -2340,7 +2345,7 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
     }
     char *data = NULL;
     size_t len = 0;
-    windowed win = {NULL, false, NULL, 0, 0};
+    windowed win = {NULL, false, 0, NULL, 0, 0};
     /* With nothing queried, a large file is evaluated as it is read, a
      * window at a time (load_unit); parsed here it would wait whole in
      * memory for the main thread, 3 times its size (a cluster's dump beside
@@ -3725,7 +3730,8 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     /* --stats times parsing and evaluation apart: it parses in the main thread */
     unsigned jobs = r.st ? 1 : in->jobs;
     /* one file is parsed by one thread: a cluster's large List shares the
-     * conversion of its items when no other input is large (the cluster
+     * conversion of its items, and a large YAML file the parsing of its
+     * parts (yaml_split.c), when no other input is large (the cluster
      * configuration beside it, say); with several, each thread has its own */
     r.list_threads = jobs > 1 && large_inputs(&r) <= 1 ? jobs : 1;
     ahead ah;

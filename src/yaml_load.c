@@ -26,6 +26,7 @@
 #include "doc.h"
 #include "value.h"
 #include "yaml_lines.h"
+#include "yaml_load.h"
 #include "yaml_value.h"
 
 typedef struct anchor {
@@ -93,6 +94,8 @@ typedef struct loader {
     yaml_lines lines;        /* libyaml's lines as LF's */
     size_t ci_char, ci_byte; /* a character index and its byte offset: byte_at's cursor */
     size_t bom;              /* bytes of a byte order mark the text starts with */
+    uint32_t line0;          /* lines before the text (a part of a file, kv_yaml_parse_part) */
+    uint32_t skip;           /* documents at the start not handed on (kv_yaml_stream.skip) */
     kv_arena *arena;
     frame *stack;
     uint32_t depth, capdepth;
@@ -143,7 +146,7 @@ static char text_at(const loader *L, size_t i)
 static size_t line_offset(loader *L, uint32_t line)
 {
     size_t base = L->win ? L->win->base : 0, len = text_len(L);
-    uint32_t first = L->win ? L->win->text.line : 1;
+    uint32_t first = L->win ? L->win->text.line : 1 + L->line0;
     if (L->lc_line < first || L->lc_off < base || L->lc_line > line) {
         L->lc_line = first;
         L->lc_off = base;
@@ -166,9 +169,10 @@ static void at_mark(const loader *L, yaml_mark_t m, uint32_t *line, uint32_t *co
     if (!L->lines.n && !L->lines.forgotten) {
         *line = (uint32_t)m.line + 1;
         *col = (uint32_t)m.column + 1;
-        return;
+    } else {
+        yl_pos(&L->lines, m.line, m.column, line, col);
     }
-    yl_pos(&L->lines, m.line, m.column, line, col);
+    *line += L->line0;
 }
 
 /* Give v its position: the text's own, or for an embedded text
@@ -854,7 +858,7 @@ static void report_parser_error(loader *L, yaml_parser_t *p)
         /* the reader gives an offset, not a line: count lines up to it */
         size_t len = text_len(L), off = p->problem_offset < len ? p->problem_offset : len;
         size_t from = L->win ? L->win->base : 0;
-        line = L->win ? L->win->text.line : 1;
+        line = L->win ? L->win->text.line : 1 + L->line0;
         col = 1;
         for (size_t i = from; i < off; i++) {
             if (text_at(L, i) == '\n') {
@@ -1038,13 +1042,13 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
             in_doc = false;
             drop_anchors(&L);
             int took = 0;
-            if (root.type != KVET_ABSENT && root.type != KVET_NULL) {
+            if (root.type != KVET_ABSENT && root.type != KVET_NULL && docindex++ >= L.skip) {
                 kv_doc doc;
                 doc.root = root;
                 doc.src = L.src;
                 doc.line = root.line ? root.line : doc_line;
                 doc.col = root.col ? root.col : doc_col;
-                doc.index = docindex++;
+                doc.index = docindex - 1;
                 doc.arena = L.arena;
                 doc.piece = 0;
                 took = fn(ud, &doc);
@@ -1184,9 +1188,6 @@ static int run(loader *init, bool first_only, kv_doc_fn fn, void *ud)
     return rc;
 }
 
-int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
-                 bool sources, kv_arena *into, kv_doc_fn fn, void *ud);
-
 /* into: build every document there, not in an arena of its own */
 int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data, size_t len,
                  bool sources, kv_arena *into, kv_doc_fn fn, void *ud)
@@ -1205,9 +1206,6 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
     L.text = &text;
     return run(&L, false, fn, ud);
 }
-
-int kv_load_yaml_window(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into, kv_doc_fn fn, void *ud,
-                        const kv_text **text);
 
 int kv_load_yaml_window(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into, kv_doc_fn fn, void *ud,
                         const kv_text **text)
@@ -1239,6 +1237,7 @@ int kv_load_yaml_window(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into,
     L.sources = in->sources;
     L.win = &w;
     L.text = &w.text;
+    L.skip = in->skip;
     *text = &w.text;
     int rc = run(&L, false, fn, ud);
     if (w.ioerr) {
@@ -1302,4 +1301,24 @@ int kv_yaml_value(const kvet_value *str, const kvet_limits *lim, kv_arena *arena
         *out = fd.root;
     }
     return 0;
+}
+
+/* A part of a file that starts a document (yaml_split.c), on its own:
+ * positions count `line` (data[0]'s) on, and nothing is reported.  Returns
+ * 0 when the whole part was read, -1 when something stopped it (a syntax
+ * error, a limit, memory, fn); fn sees documents numbered from 0, built in
+ * `into`. */
+int kv_yaml_parse_part(const kvet_limits *lim, uint32_t src, const char *data, size_t len, uint32_t line,
+                       kv_arena *into, kv_doc_fn fn, void *ud)
+{
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.lim = lim;
+    L.fixed_arena = into;
+    L.src = src;
+    L.data = data;
+    L.len = len;
+    L.line0 = line ? line - 1 : 0;
+    int rc = run(&L, false, fn, ud);
+    return rc < 0 || L.failed ? -1 : 0;
 }

@@ -229,6 +229,87 @@ same list-with-cluster --rules "$top/bench/small.kvet" --no-config \
 same yaml-with-cluster --rules "$top/bench/small.kvet" --no-config \
     --cluster "$top/examples/gitops/cluster/config-autoscaler.yaml" "$tmp/window/dump.yaml"
 same one-large-file-small --rules "$top/bench/small.kvet" --no-config "$tmp/dump.yaml" "$tmp/dump.json"
+# a YAML file alone of over 4 MB is cut into parts at lines that start a
+# document, parsed by helper threads and handed on in order: the reports are
+# those of -j 1 and of the same file read whole (a byte order mark).  The
+# parts hold what may go wrong at a cut: CRLF, a lone CR and a NEL in quoted
+# scalars (libyaml counts lines LF does not), literal block scalars (their
+# text's positions), a directive after a document end, documents that are a
+# block or plain scalar, an alias, a List, a document without apiVersion, a
+# document larger than a part, and "---" followed by a tab or a comment.
+# Then the same file with an error in it, early, in the middle and at its
+# end: a quoted scalar or a flow mapping that a "---" line ends, bad
+# indentation, an unknown alias, a repeated key, bytes libyaml's reader
+# stops at (not UTF-8, a control character; it checks 16 KB at a time, so
+# documents before them may not be handed on): the file is read again by one
+# thread, and what -j 1 reports is reported.
+mkdir -p "$tmp/split" "$tmp/split-whole"
+split_yaml() { # split_yaml BAD AT: 9000 documents, BAD (a kind of error, or none) in document AT
+    awk -v bad="$1" -v at="$2" 'BEGIN {
+        pad = sprintf("%0300d", 0)
+        for (i = 1; i <= 9000; i++) {
+            sep = i % 5 == 0 ? "---\t\n" : i % 7 == 0 ? "--- # c\n" : i % 11 == 0 ? "---\n# note\n\n" : "---\n"
+            if (i == at && bad == "quoted") { printf "---\nkind: \"open\n"; continue }
+            if (i == at && bad == "flow") { printf "---\nkind: {a: 1,\n"; continue }
+            if (i == at && bad == "indent") { printf "---\nkind: A\n  bad: x\n"; continue }
+            if (i == at && bad == "alias") { printf "---\nkind: *nope\n"; continue }
+            if (i == at && bad == "repeat") { printf "---\nkind: A\nkind: B\n"; continue }
+            if (i == at && bad == "utf8") { printf "---\nkind: \"\377\"\n"; continue }
+            if (i == at && bad == "control") { printf "---\nkind: \"a\001b\"\n"; continue }
+            if (i % 97 == 0) { printf "...\n%%YAML 1.1\n# c\n---\n" }
+            else if (i % 89 == 0) { printf "--- |\n  a block\n  document\n"; continue }
+            else if (i % 83 == 0) { printf "---\nplain\nscalar\n"; continue }
+            else if (i % 79 == 0) { printf "---\nkind: Thing\nmetadata: {name: t%d}\n", i; continue }
+            else printf "%s", sep
+            if (i % 73 == 0) {
+                printf "apiVersion: v1\nkind: List\nitems:\n- apiVersion: autoscaling/v2\n"
+                printf "  kind: HorizontalPodAutoscaler\n  metadata: {name: l%d, namespace: n1}\n", i
+                printf "  spec: {minReplicas: 3, maxReplicas: 2}\n"
+                continue
+            }
+            if (i == 4500) {
+                printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  blob: |\n"
+                for (k = 0; k < 12000; k++) printf "    line %d --- of a block\n", k
+                continue
+            }
+            nl = i > 6000 && i < 6100 ? "\r\n" : "\n"
+            printf "apiVersion: serving.knative.dev/v1%skind: Service%smetadata:%s", nl, nl, nl
+            printf "  name: s%d%s  namespace: n%d%s  labels: {pad: \"%s\"}%s", i, nl, i % 9, nl, pad, nl
+            if (i % 61 == 0) printf "  annotations: {note: \"a\rb\"}\n"
+            if (i % 67 == 0) printf "  annotations: {note: \"a\302\205b\"}\n"
+            printf "spec: &s%s  template:%s    metadata:%s      annotations:%s", nl, nl, nl, nl
+            printf "        autoscaling.knative.dev/min-scale: \"%d\"%s", i % 5, nl
+            printf "        autoscaling.knative.dev/max-scale: \"%d\"%s", i % 4, nl
+            if (i % 53 == 0) printf "    spec:\n      containers:\n      - image: x\n        args: |\n          one\n\n          two --- three\n"
+            if (i % 47 == 0) printf "copy: *s\n"
+        }
+    }'
+}
+split_yaml none 0 > "$tmp/split/ok.yaml"
+split_yaml quoted 40 > "$tmp/split/quoted-early.yaml"
+split_yaml flow 4000 > "$tmp/split/flow-middle.yaml"
+split_yaml indent 8990 > "$tmp/split/indent-end.yaml"
+split_yaml alias 2000 > "$tmp/split/alias.yaml"
+split_yaml repeat 7000 > "$tmp/split/repeat.yaml"
+split_yaml utf8 3000 > "$tmp/split/utf8.yaml"
+split_yaml control 9000 > "$tmp/split/control.yaml"
+{ cat "$tmp/split/ok.yaml"; printf -- '---'; } > "$tmp/split/no-newline.yaml"
+# a bad byte a few KB after the first cut (past 256 KB): libyaml's reader
+# meets it while the first part's last document is still being read
+LC_ALL=C awk '{ print } (at += length($0) + 1) > 263000 && !done && /^---/ { print "kind: \"\377\""; done = 1 }' \
+    "$tmp/split/ok.yaml" > "$tmp/split/utf8-after-cut.yaml"
+for f in "$tmp"/split/*.yaml; do
+    n=${f##*/}
+    same "split-${n%.yaml}" --rules "$top/rules" --no-config "$f"
+    { printf '\357\273\277'; cat "$f"; } > "$tmp/split-whole/$n"
+    for w in split split-whole; do
+        "$KVET" check -j 2 --color never --format json --rules "$top/rules" --no-config "$tmp/$w/$n" 2>&1 |
+            sed "s|$tmp/$w|DIR|g" > "$tmp/$w.out"
+    done
+    [ "$(wc -c < "$f")" -gt 4194304 ] || echo "($n is not large)" >> "$tmp/split.out"
+    agree "$n cut into parts differs from the same file read whole" "$tmp/split.out" "$tmp/split-whole.out"
+done
+same split-small --rules "$top/bench/small.kvet" --no-config "$tmp/split/ok.yaml"
 # a JSON List of over 4 MB on standard input (`kubectl get -o json | kvet
 # check -`) is copied to a temporary file and read from there as the file is:
 # the threads share its items, and the reports are the file's, under its name

@@ -1686,7 +1686,7 @@ static int see_resource(void *ud, kv_doc *d)
 /* What loading file `path` gives: its resources, their positions, every
  * diagnostic as rendered (excerpts and carets), the counts and the result;
  * through a window of `window` bytes when window > 0 (a JSON List's items
- * converted in `threads` threads). */
+ * converted, a YAML file's parts parsed, in `threads` threads). */
 static char *load_report_threads(kvet_ctx *ctx, const char *path, size_t window, unsigned threads, bool *windowed)
 {
     seen s = {.n = 0};
@@ -1700,7 +1700,7 @@ static char *load_report_threads(kvet_ctx *ctx, const char *path, size_t window,
     kv_json_plan *plan = window && !yaml ? kv_json_plan_file(ctx, path, window, threads) : NULL;
     if (window && yaml && kv_yaml_windowable(path)) {
         *windowed = true;
-        rc = kv_load_manifests_yaml_window(ctx, path, path, src, window, NULL, see_resource, &s, &st);
+        rc = kv_load_manifests_yaml_window(ctx, path, path, src, window, threads, NULL, see_resource, &s, &st);
     } else if (plan) {
         *windowed = true;
         rc = kv_load_manifests_planned(ctx, plan, path, src, see_resource, &s, &st);
@@ -1977,11 +1977,13 @@ START_TEST(yaml_window_as_whole)
         write_file(path, yes[c], strlen(yes[c]));
         bool windowed;
         char *whole = load_report(ctx, path, 0, &windowed);
-        for (size_t k = 0; k < sizeof windows / sizeof *windows; k++) {
-            char *part = load_report(ctx, path, windows[k], &windowed);
-            ck_assert_msg(windowed, "case %zu, window %zu: not windowed", c, windows[k]);
-            ck_assert_msg(!strcmp(whole, part), "case %zu, window %zu:\n%.3000s\n--- whole:\n%.3000s", c, windows[k],
-                          part, whole);
+        for (size_t k = 0; k < 2 * sizeof windows / sizeof *windows; k++) {
+            size_t w = windows[k % 4];
+            unsigned threads = k < 4 ? 1 : 3;
+            char *part = load_report_threads(ctx, path, w, threads, &windowed);
+            ck_assert_msg(windowed, "case %zu, window %zu: not windowed", c, w);
+            ck_assert_msg(!strcmp(whole, part), "case %zu, window %zu, %u threads:\n%.3000s\n--- whole:\n%.3000s", c,
+                          w, threads, part, whole);
             free(part);
         }
         free(whole);
@@ -2005,9 +2007,10 @@ START_TEST(yaml_window_as_whole)
         char *whole = load_report(ctx, path, 0, &windowed);
         /* 300 documents of 4 LF lines, then the error on the third line of the last */
         ck_assert_ptr_nonnull(strstr(whole, "in.yaml:1203:20: error"));
-        for (size_t k = 0; k < sizeof windows / sizeof *windows; k++) {
-            char *part = load_report(ctx, path, windows[k], &windowed);
-            ck_assert_msg(!strcmp(whole, part), "many, window %zu:\n%.2000s", windows[k], part);
+        for (size_t k = 0; k < 2 * sizeof windows / sizeof *windows; k++) {
+            char *part = load_report_threads(ctx, path, windows[k % 4], k < 4 ? 1 : 3, &windowed);
+            ck_assert_msg(!strcmp(whole, part), "many, window %zu, %s:\n%.2000s", windows[k % 4],
+                          k < 4 ? "1 thread" : "3 threads", part);
             free(part);
         }
         free(whole);
@@ -2029,10 +2032,10 @@ START_TEST(yaml_window_as_whole)
         bool windowed;
         char *whole = load_report(ctx, path, 0, &windowed);
         ck_assert_ptr_nonnull(strstr(whole, "in.yaml:6:19: error"));
-        for (size_t k = 0; k < sizeof windows / sizeof *windows; k++) {
-            char *part = load_report(ctx, path, windows[k], &windowed);
-            ck_assert_msg(windowed, "UTF-16, window %zu: not windowed", windows[k]);
-            ck_assert_msg(!strcmp(whole, part), "UTF-16, window %zu:\n%s\n--- whole:\n%s", windows[k], part, whole);
+        for (size_t k = 0; k < 2 * sizeof windows / sizeof *windows; k++) {
+            char *part = load_report_threads(ctx, path, windows[k % 4], k < 4 ? 1 : 3, &windowed);
+            ck_assert_msg(windowed, "UTF-16, window %zu: not windowed", windows[k % 4]);
+            ck_assert_msg(!strcmp(whole, part), "UTF-16, window %zu:\n%s\n--- whole:\n%s", windows[k % 4], part, whole);
             free(part);
         }
         free(whole);
