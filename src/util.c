@@ -117,6 +117,14 @@ static int temp_beside(const char *target, char **tmp)
         return -1;
     snprintf(*tmp, n + 16, "%s.tmpXXXXXX", target);
     int made = mkostemp(*tmp, O_CLOEXEC);
+    if (made < 0 && errno == ENAMETOOLONG) {
+        /* a name within 10 bytes of the longest a folder allows: a short
+         * one in the same folder, so that the rename stays atomic */
+        const char *slash = strrchr(target, '/');
+        size_t dir = slash ? (size_t)(slash - target) + 1 : 0;
+        snprintf(*tmp + dir, n + 16 - dir, ".kvet-XXXXXX");
+        made = mkostemp(*tmp, O_CLOEXEC);
+    }
     int fd = kv_fd_above_std(made);
     if (made >= 0 && fd < 0)
         unlink(*tmp);

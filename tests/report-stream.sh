@@ -221,6 +221,18 @@ for fmt in json markdown; do
         echo "not ok - $fmt past ulimit -f: exit $status, $(head -c 200 "$tmp/links/limit.$fmt.err")"
     fi
     nothing_left "$fmt past ulimit -f" "$tmp/links/limit.$fmt"
+    # a name of 255 bytes, the most a folder allows: the temporary file
+    # beside it takes a short name of its own
+    mkdir "$tmp/links/long.$fmt"
+    long=$tmp/links/long.$fmt/$(printf 'r%.0s' $(seq 1 $((254 - ${#fmt})))).$fmt
+    "$KVET" check --color never --format "$fmt=$long" --today 2026-11-25 "$top/examples" > /dev/null 2>&1
+    if [ "$(basename "$long" | wc -c)" = 256 ] && cmp -s "$tmp/links/want.$fmt" "$long" &&
+       [ "$(ls -A "$tmp/links/long.$fmt" | wc -l)" = 1 ]; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "not ok - $fmt to a file named with 255 bytes: missing, not the report, or a temporary file left"
+    fi
 done
 
 echo "# report-stream: $pass passed, $fail failed"
