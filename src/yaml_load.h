@@ -29,7 +29,8 @@ int kv_yaml_parse_part(const kvet_limits *lim, uint32_t src, const char *data, s
 /* kv_load_yaml_window of a file (no head, no limit, no `# Source:`) with
  * helper threads parsing parts of it ahead: the same documents, in the
  * same order and from the calling thread, and the same diagnostics.  A
- * document comes with arena NULL: fn copies what it keeps. */
+ * document's arena is its part's, freed once the part is handed on: fn may
+ * build in it but not take it (as with kv_load_buffer_in's `into`). */
 int kv_load_yaml_split(kvet_ctx *ctx, const kv_yaml_stream *in, kv_doc_fn fn, void *ud, const kv_text **text);
 
 #endif

@@ -418,7 +418,9 @@ int kv_load_yaml_split(kvet_ctx *ctx, const kv_yaml_stream *in, kv_doc_fn fn, vo
         shown = (kv_text){p->text, p->len, p->line, false, NULL, 0};
         for (size_t i = 0; i < p->ndocs && rc == 0; i++) {
             part_doc *d = &p->docs[i];
-            kv_doc doc = {d->root, in->src, d->line, d->col, index++, NULL, 0};
+            /* built in the part's arena, which fn may add to (a FooList's
+             * items get their kind there) but not take, as with `into` */
+            kv_doc doc = {d->root, in->src, d->line, d->col, index++, &p->arena, 0};
             if (fn(ud, &doc) < 0)
                 rc = -1;
         }

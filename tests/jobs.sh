@@ -235,7 +235,8 @@ same one-large-file-small --rules "$top/bench/small.kvet" --no-config "$tmp/dump
 # parts hold what may go wrong at a cut: CRLF, a lone CR and a NEL in quoted
 # scalars (libyaml counts lines LF does not), literal block scalars (their
 # text's positions), a directive after a document end, documents that are a
-# block or plain scalar, an alias, a List, a document without apiVersion, a
+# block or plain scalar, an alias, a List and a FooList (whose items' kind
+# is built in the part's arena), a document without apiVersion, a
 # document larger than a part, and "---" followed by a tab or a comment.
 # Then the same file with an error in it, early, in the middle and at its
 # end: a quoted scalar or a flow mapping that a "---" line ends, bad
@@ -265,6 +266,11 @@ split_yaml() { # split_yaml BAD AT: 9000 documents, BAD (a kind of error, or non
                 printf "apiVersion: v1\nkind: List\nitems:\n- apiVersion: autoscaling/v2\n"
                 printf "  kind: HorizontalPodAutoscaler\n  metadata: {name: l%d, namespace: n1}\n", i
                 printf "  spec: {minReplicas: 3, maxReplicas: 2}\n"
+                continue
+            }
+            if (i % 71 == 0) { # its items are HorizontalPodAutoscalers: their kind is built beside them
+                printf "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscalerList\nitems:\n"
+                printf "- metadata: {name: k%d, namespace: n2}\n  spec: {minReplicas: 4, maxReplicas: 1}\n", i
                 continue
             }
             if (i == 4500) {
