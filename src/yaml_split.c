@@ -6,17 +6,21 @@
  * thread would parse it alone while the others wait.  But a line that
  * starts with "---" followed by a blank, or by nothing, starts a document
  * whatever came before it: libyaml ends any open block and any plain or
- * block scalar there.  So the text can be cut before such lines into
- * parts, each a stream of its own that gives the documents the whole text
- * gives, at the same lines (kv_yaml_parse_part counts them from the
- * part's first line).  A cut is never made after a directive (%YAML, %TAG),
- * which belongs to the document that follows it.
+ * block scalar there (inside a quoted scalar or a flow collection it is an
+ * error, see below).  So the text can be cut before such lines into parts,
+ * each a stream of its own that gives the documents the whole text gives,
+ * at the same lines (kv_yaml_parse_part counts them from the part's first
+ * line).  A directive (%YAML, %TAG) belongs to the document after it: no
+ * cut is made between them, but one is made before a directive that
+ * follows a document end ("..."), as a stream that writes a directive for
+ * every document has no other place to cut.
  *
  * The calling thread reads the file, cuts it into parts of about a quarter
  * of the window, and hands the documents on in order, from itself, with the
  * part's text for excerpts: fn sees what the one-thread load
- * (kv_load_yaml_window) shows it.  Helper threads parse the parts ahead,
- * a bounded number of parts at a time.
+ * (kv_load_yaml_window) shows it.  It and N - 1 helper threads parse the
+ * parts, a bounded number of parts ahead: while it waits for the part to
+ * hand on next, it parses one of those after it.
  *
  * A part that fails (a syntax error, a limit, memory) is not reported from
  * its own parse: a cut may have ended a quoted scalar or a flow collection
@@ -75,7 +79,8 @@ typedef struct splitter {
 
 /* What the caller holds of the file beyond the parts: buf[start..end),
  * from file offset `offset` on, which starts line `line`.  It reads `part`
- * bytes at a time, and a part holds that many bytes or more. */
+ * bytes at a time, and a part holds that many bytes or more (but the
+ * last). */
 typedef struct pending {
     char *buf;
     size_t cap, start, end;
@@ -111,30 +116,39 @@ static void drop_part(part *p)
     memset(p, 0, sizeof *p);
 }
 
+/* The first part queued and not taken, or NULL (s->mu held). */
+static part *queued_part(splitter *s)
+{
+    for (uint32_t i = 0; i < s->count; i++) {
+        part *c = &s->ring[(s->head + i) % s->nring];
+        if (c->state == P_QUEUED)
+            return c;
+    }
+    return NULL;
+}
+
+/* Parse part p, taken (s->mu held, and held again after). */
+static void parse_part(splitter *s, part *p)
+{
+    p->state = P_TAKEN;
+    pthread_mutex_unlock(&s->mu);
+    int rc = kv_yaml_parse_part(s->lim, s->src, p->text, p->len, p->line, &p->arena, keep_doc, p);
+    pthread_mutex_lock(&s->mu);
+    p->state = rc == 0 ? P_DONE : P_FAILED;
+    pthread_cond_broadcast(&s->done);
+}
+
 static void *helper_main(void *arg)
 {
     splitter *s = arg;
     pthread_mutex_lock(&s->mu);
     for (;;) {
         part *p = NULL;
-        while (!s->stop) {
-            for (uint32_t i = 0; i < s->count && !p; i++) {
-                part *c = &s->ring[(s->head + i) % s->nring];
-                if (c->state == P_QUEUED)
-                    p = c;
-            }
-            if (p)
-                break;
+        while (!s->stop && !(p = queued_part(s)))
             pthread_cond_wait(&s->work, &s->mu);
-        }
         if (s->stop)
             break;
-        p->state = P_TAKEN;
-        pthread_mutex_unlock(&s->mu);
-        int rc = kv_yaml_parse_part(s->lim, s->src, p->text, p->len, p->line, &p->arena, keep_doc, p);
-        pthread_mutex_lock(&s->mu);
-        p->state = rc == 0 ? P_DONE : P_FAILED;
-        pthread_cond_broadcast(&s->done);
+        parse_part(s, p);
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
@@ -224,21 +238,67 @@ static bool read_more(FILE *f, pending *pend)
     return n > 0;
 }
 
-/* Does the line before offset `at` (a line start), skipping blank lines
- * and comments, hold a directive?  Only lines from `from` on are held. */
-static bool after_directive(const char *b, size_t from, size_t at)
+/* Does b[from..to) hold a line break libyaml counts and LF does not (a
+ * lone CR, NEL, LS, PS)?  A directive may start after one. */
+static bool other_break(const char *b, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        unsigned char c = (unsigned char)b[i];
+        if ((c == '\r' && (i + 1 >= to || b[i + 1] != '\n')) ||
+            (c == 0xC2 && i + 1 < to && (unsigned char)b[i + 1] == 0x85) ||
+            (c == 0xE2 && i + 2 < to && (unsigned char)b[i + 1] == 0x80 &&
+             ((unsigned char)b[i + 2] == 0xA8 || (unsigned char)b[i + 2] == 0xA9)))
+            return true;
+    }
+    return false;
+}
+
+/* The line before offset `at` (a line start) that is not blank or a
+ * comment: 1 with its start in *ls, 0 when there is none from `from` on,
+ * -1 when a line on the way holds a break LF does not count (where the
+ * lines are then cannot be told without libyaml's view of them). */
+static int line_before(const char *b, size_t from, size_t at, size_t *ls)
 {
     while (at > from) {
         size_t end = at - 1; /* its newline */
-        size_t ls = end;
-        while (ls > from && b[ls - 1] != '\n')
-            ls--;
-        size_t i = ls;
+        size_t l = end;
+        while (l > from && b[l - 1] != '\n')
+            l--;
+        if (other_break(b, l, end))
+            return -1;
+        size_t i = l;
         while (i < end && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r'))
             i++;
-        if (i < end && b[i] != '#')
-            return b[ls] == '%';
-        at = ls;
+        if (i < end && b[i] != '#') {
+            *ls = l;
+            return 1;
+        }
+        at = l;
+    }
+    return 0;
+}
+
+/* Does a line of n bytes at p start with "---" or "..." (`mark`) followed
+ * by a blank or its end? */
+static bool marker_line(const char *p, size_t n, const char *mark)
+{
+    return n >= 3 && !memcmp(p, mark, 3) && (n == 3 || p[3] == ' ' || p[3] == '\t' || p[3] == '\r' || p[3] == '\n');
+}
+
+/* May the text be cut before the line at offset p (buf[p..end) held, at
+ * least 4 bytes)?  Before a document start that no directive precedes, and
+ * before a directive that a document end precedes. */
+static bool cut_here(const pending *pend, size_t p)
+{
+    const char *b = pend->buf;
+    size_t ls = 0;
+    if (marker_line(b + p, pend->end - p, "---")) {
+        int r = line_before(b, pend->start, p, &ls);
+        return r == 0 || (r == 1 && b[ls] != '%');
+    }
+    if (b[p] == '%' && line_before(b, pend->start, p, &ls) == 1) {
+        const char *nl = memchr(b + ls, '\n', p - ls);
+        return marker_line(b + ls, (size_t)(nl - (b + ls)) + 1, "...");
     }
     return false;
 }
@@ -262,8 +322,7 @@ static size_t find_cut(pending *pend)
             pend->looked = p;
             return pend->eof ? pend->end - pend->start : 0;
         }
-        if (!memcmp(b + p, "---", 3) && (b[p + 3] == ' ' || b[p + 3] == '\t' || b[p + 3] == '\r' || b[p + 3] == '\n') &&
-            !after_directive(b, pend->start, p)) {
+        if (cut_here(pend, p)) {
             pend->looked = p;
             return p - pend->start;
         }
@@ -341,8 +400,10 @@ int kv_load_yaml_split(kvet_ctx *ctx, const kv_yaml_stream *in, kv_doc_fn fn, vo
     if (in->threads < 2 || in->head || in->limit || in->sources || in->skip)
         return kv_load_yaml_window(ctx, in, NULL, fn, ud, text);
     /* a quarter of the window: a few parts ahead hold about what a window does */
-    pending pend = {NULL, 0, 0, 0, 0, 1, in->window / 4 ? in->window / 4 : 1, 0, 0, SIZE_MAX, false, false};
-    read_more(in->f, &pend);
+    pending pend = {.line = 1, .part = in->window / 4 ? in->window / 4 : 1, .bad = SIZE_MAX};
+    /* enough to see a byte order mark */
+    while (pend.end < 4 && read_more(in->f, &pend))
+        ;
     const unsigned char *u = (const unsigned char *)pend.buf;
     bool plain = !pend.failed && pend.end >= 2 && !((u[0] == 0xFE && u[1] == 0xFF) || (u[0] == 0xFF && u[1] == 0xFE)) &&
                  !(pend.end >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF);
@@ -350,12 +411,13 @@ int kv_load_yaml_split(kvet_ctx *ctx, const kv_yaml_stream *in, kv_doc_fn fn, vo
     memset(&s, 0, sizeof s);
     s.lim = &ctx->limits;
     s.src = in->src;
-    s.nring = 2 * (in->threads < HELPERS_MAX ? in->threads : HELPERS_MAX) + 2;
+    unsigned helpers = in->threads - 1 < HELPERS_MAX ? in->threads - 1 : HELPERS_MAX;
+    s.nring = 2 * (helpers + 1) + 2;
     s.ring = plain ? calloc(s.nring, sizeof *s.ring) : NULL;
     if (s.ring && pthread_mutex_init(&s.mu, NULL) == 0) {
         if (pthread_cond_init(&s.work, NULL) == 0) {
             if (pthread_cond_init(&s.done, NULL) == 0) {
-                for (unsigned i = 0; i < in->threads && i < HELPERS_MAX; i++)
+                for (unsigned i = 0; i < helpers; i++)
                     if (pthread_create(&s.threads[s.nthreads], NULL, helper_main, &s) == 0)
                         s.nthreads++;
                 if (!s.nthreads)
@@ -408,8 +470,13 @@ int kv_load_yaml_split(kvet_ctx *ctx, const kv_yaml_stream *in, kv_doc_fn fn, vo
         while ((pass = reader_passes(&pend, p)) < 0)
             read_more(in->f, &pend);
         pthread_mutex_lock(&s.mu);
-        while (p->state != P_DONE && p->state != P_FAILED)
-            pthread_cond_wait(&s.done, &s.mu);
+        while (p->state != P_DONE && p->state != P_FAILED) {
+            part *q = queued_part(&s);
+            if (q)
+                parse_part(&s, q); /* rather than wait */
+            else
+                pthread_cond_wait(&s.done, &s.mu);
+        }
         pthread_mutex_unlock(&s.mu);
         if (p->state == P_FAILED || !pass) {
             alone = true;
@@ -438,14 +505,14 @@ int kv_load_yaml_split(kvet_ctx *ctx, const kv_yaml_stream *in, kv_doc_fn fn, vo
     stop_helpers(&s);
     for (uint32_t i = 0; i < s.count; i++)
         drop_part(&s.ring[(s.head + i) % s.nring]);
-    if (alone)
-        rc = again_alone(ctx, in, index, fn, ud, text);
-    else if (in->total)
-        *in->total = pend.offset;
     free(pend.buf);
     free(s.ring);
     pthread_cond_destroy(&s.done);
     pthread_cond_destroy(&s.work);
     pthread_mutex_destroy(&s.mu);
+    if (alone)
+        return again_alone(ctx, in, index, fn, ud, text);
+    if (in->total)
+        *in->total = pend.offset;
     return rc;
 }

@@ -235,7 +235,8 @@ same one-large-file-small --rules "$top/bench/small.kvet" --no-config "$tmp/dump
 # parts hold what may go wrong at a cut: CRLF, a lone CR and a NEL in quoted
 # scalars (libyaml counts lines LF does not), literal block scalars (their
 # text's positions), a directive after a document end, documents that are a
-# block or plain scalar, an alias, a List and a FooList (whose items' kind
+# block or plain scalar, a directive after a lone CR (a line break to
+# libyaml, not to a search for "---" lines), an alias, a List and a FooList (whose items' kind
 # is built in the part's arena), a document without apiVersion, a
 # document larger than a part, and "---" followed by a tab or a comment.
 # Then the same file with an error in it, early, in the middle and at its
@@ -258,6 +259,7 @@ split_yaml() { # split_yaml BAD AT: 9000 documents, BAD (a kind of error, or non
             if (i == at && bad == "utf8") { printf "---\nkind: \"\377\"\n"; continue }
             if (i == at && bad == "control") { printf "---\nkind: \"a\001b\"\n"; continue }
             if (i % 97 == 0) { printf "...\n%%YAML 1.1\n# c\n---\n" }
+            else if (i % 101 == 0) { printf "...\n# a lone CR, then a directive\r%%TAG !e! tag:e.com,2000:\n---\n" }
             else if (i % 89 == 0) { printf "--- |\n  a block\n  document\n"; continue }
             else if (i % 83 == 0) { printf "---\nplain\nscalar\n"; continue }
             else if (i % 79 == 0) { printf "---\nkind: Thing\nmetadata: {name: t%d}\n", i; continue }
@@ -316,6 +318,12 @@ for f in "$tmp"/split/*.yaml; do
     agree "$n cut into parts differs from the same file read whole" "$tmp/split.out" "$tmp/split-whole.out"
 done
 same split-small --rules "$top/bench/small.kvet" --no-config "$tmp/split/ok.yaml"
+# a directive before every document (PyYAML's explicit_start and version):
+# the cuts are before the directives that follow a document end
+awk 'BEGIN { for (i = 1; i <= 30000; i++)
+    printf "%%YAML 1.1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d, labels: {pad: \"%0100d\"}}\n...\n", i, 0 }' \
+    > "$tmp/split/directives.yaml"
+same split-directives --rules "$top/bench/small.kvet" --no-config "$tmp/split/directives.yaml"
 # a JSON List of over 4 MB on standard input (`kubectl get -o json | kvet
 # check -`) is copied to a temporary file and read from there as the file is:
 # the threads share its items, and the reports are the file's, under its name
