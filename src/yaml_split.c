@@ -343,13 +343,22 @@ static bool next_part(FILE *f, pending *pend, part *out)
     while (!(cut = find_cut(pend)))
         if (!read_more(f, pend) && (pend->failed || pend->end == pend->start))
             return false;
-    char *text = malloc(cut + 1);
-    if (!text) {
-        pend->failed = true;
-        return false;
+    char *text;
+    bool whole = pend->start == 0 && cut == pend->end;
+    if (whole) {
+        /* all that is held, at the end (one document larger than a part):
+         * the buffer itself, NUL-terminated, rather than a copy of it */
+        text = pend->buf;
+        pend->buf = NULL;
+        pend->cap = pend->end = 0;
+    } else {
+        if (!(text = malloc(cut + 1))) {
+            pend->failed = true;
+            return false;
+        }
+        memcpy(text, pend->buf + pend->start, cut);
+        text[cut] = '\0';
     }
-    memcpy(text, pend->buf + pend->start, cut);
-    text[cut] = '\0';
     memset(out, 0, sizeof *out);
     out->text = text;
     out->len = cut;
@@ -359,9 +368,10 @@ static bool next_part(FILE *f, pending *pend, part *out)
     kv_arena_init(&out->arena);
     for (const char *q = text, *e = text + cut; (q = memchr(q, '\n', (size_t)(e - q))); q++)
         pend->line++;
-    pend->start += cut;
+    if (!whole)
+        pend->start += cut;
     pend->offset += cut; /* (the bytes cut off are checked: a cut is before the last line held) */
-    if (pend->looked < pend->start)
+    if (pend->looked < pend->start || whole)
         pend->looked = pend->start;
     return true;
 }
