@@ -854,6 +854,8 @@ static void report_parser_error(loader *L, yaml_parser_t *p)
     go_parser_error(L, p, p->problem ? p->problem : "unknown problem parsing YAML content");
     if (p->error == YAML_READER_ERROR && L->win && L->win->over && L->win->given >= L->win->limit)
         return; /* kv_load_yaml_window says the input is over the limit */
+    if (p->error == YAML_READER_ERROR && L->win && L->win->ioerr)
+        return; /* and that it could not be read ("input error" is the read's failure) */
     if (p->error == YAML_READER_ERROR) {
         /* the reader gives an offset, not a line: count lines up to it */
         size_t len = text_len(L), off = p->problem_offset < len ? p->problem_offset : len;

@@ -2052,6 +2052,23 @@ START_TEST(yaml_window_as_whole)
         ck_assert_uint_eq(k.reserved, 7);
         drop(&ds);
     }
+    /* a read that fails (a folder read as a file) is said once, as such,
+     * not also as libyaml's "input error" */
+    {
+        FILE *f = fopen(dir, "rb");
+        ck_assert_ptr_nonnull(f);
+        kv_yaml_stream in = {.f = f, .name = "folder", .src = kv_source_add(ctx, "folder"), .window = 64};
+        kv_manifest_stats st;
+        seen sn = {.n = 0};
+        kv_buf_init(&sn.b);
+        ck_assert_int_eq(kv_load_manifests_yaml_stream(ctx, &in, NULL, see_resource, &sn, &st), -1);
+        ck_assert_int_eq(sn.n, 0);
+        kv_buf_free(&sn.b);
+        fclose(f);
+        ck_assert_uint_eq(kvet_diag_count(ctx), 1);
+        ck_assert_str_eq(kvet_diag_at(ctx, 0)->message, "cannot read: Is a directory");
+        kvet_diag_clear(ctx);
+    }
     unlink(path);
     rmdir(dir);
     kvet_ctx_free(ctx);
