@@ -238,13 +238,14 @@ static bool read_more(FILE *f, pending *pend)
     return n > 0;
 }
 
-/* Does b[from..to) hold a line break libyaml counts and LF does not (a
- * lone CR, NEL, LS, PS)?  A directive may start after one. */
+/* Does the line b[from..to) (b[to] its LF) hold a line break libyaml
+ * counts and LF does not (a lone CR, NEL, LS, PS)?  A directive may start
+ * after one. */
 static bool other_break(const char *b, size_t from, size_t to)
 {
     for (size_t i = from; i < to; i++) {
         unsigned char c = (unsigned char)b[i];
-        if ((c == '\r' && (i + 1 >= to || b[i + 1] != '\n')) ||
+        if ((c == '\r' && b[i + 1] != '\n') ||
             (c == 0xC2 && i + 1 < to && (unsigned char)b[i + 1] == 0x85) ||
             (c == 0xE2 && i + 2 < to && (unsigned char)b[i + 1] == 0x80 &&
              ((unsigned char)b[i + 2] == 0xA8 || (unsigned char)b[i + 2] == 0xA9)))
