@@ -1939,6 +1939,65 @@ START_TEST(json_window_random)
 END_TEST
 
 /* A large YAML file read through a window gives what the whole text gives. */
+/* The parts a file is cut into come with arenas of their own: count the
+ * arenas documents come in. */
+typedef struct arenas_seen {
+    const kv_arena *a[64];
+    int n;
+} arenas_seen;
+
+static int see_arena(void *ud, kv_doc *d)
+{
+    arenas_seen *s = ud;
+    for (int i = 0; i < s->n; i++)
+        if (s->a[i] == d->arena)
+            return 0;
+    if (s->n < 64)
+        s->a[s->n++] = d->arena;
+    return 0;
+}
+
+/* With threads, a file is cut into parts before its "---" lines, with LF
+ * or CRLF line ends, and before a directive after a document end ("..."):
+ * documents come in more than one part's arena.  Not after a directive,
+ * nor after a line with a lone CR (libyaml's line break). */
+START_TEST(yaml_split_cuts)
+{
+    kvet_ctx *ctx = kvet_ctx_new();
+    char dir[] = "/tmp/kvet-split-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/in.yaml", dir);
+    const struct {
+        const char *doc;
+        bool cut;
+    } cases[] = {
+        {"---\napiVersion: v1\nkind: A%d\n", true},
+        {"---\r\napiVersion: v1\r\nkind: A%d\r\n", true},
+        {"%%YAML 1.1\n---\napiVersion: v1\nkind: A%d\n...\n", true},
+        {"%%YAML 1.1\n---\napiVersion: v1\nkind: A%d\n", false},
+        {"---\napiVersion: v1\nkind: A%d\nx: \"a\rb\"\n", false},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        kv_buf b;
+        kv_buf_init(&b);
+        for (int i = 0; i < 40; i++)
+            kv_buf_printf(&b, cases[c].doc, i);
+        write_file(path, b.data, b.len);
+        kv_buf_free(&b);
+        arenas_seen s = {.n = 0};
+        kv_manifest_stats st;
+        ck_assert_int_eq(kv_load_manifests_yaml_window(ctx, path, path, 1, 64, 3, NULL, see_arena, &s, &st), 0);
+        ck_assert_uint_eq(st.resources, 40);
+        ck_assert_msg((s.n > 1) == cases[c].cut, "case %zu: documents in %d arenas", c, s.n);
+        kvet_diag_clear(ctx);
+    }
+    unlink(path);
+    rmdir(dir);
+    kvet_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(yaml_window_as_whole)
 {
     kvet_ctx *ctx = kvet_ctx_new();
@@ -2106,6 +2165,7 @@ static Suite *doc_suite(void)
     tcase_add_test(tc, json_window_as_whole);
     tcase_add_test(tc, json_window_random);
     tcase_add_test(tc, yaml_window_as_whole);
+    tcase_add_test(tc, yaml_split_cuts);
     tcase_add_test(tc, manifests_api_version_and_kind);
     tcase_add_test(tc, manifests_helm_sources);
     suite_add_tcase(s, tc);
