@@ -96,7 +96,22 @@ const char *kv_text_line(const kv_text *t, uint32_t line)
             return t->kept[i].text;
     if (line < t->line || (line == t->line && t->mid_line))
         return NULL;
-    return kv_line_start(t->data, t->len, line - t->line + 1);
+    uint32_t n = line - t->line + 1;
+    kv_line_cursor *c = t->cursor;
+    size_t from = 0;
+    uint32_t at = 1;
+    if (c && c->data == t->data && c->first == t->line && c->line <= n && c->off <= t->len) {
+        from = c->off;
+        at = c->line;
+    }
+    const char *p = kv_line_start(t->data + from, t->len - from, n - at + 1);
+    if (c && p) {
+        c->data = t->data;
+        c->first = t->line;
+        c->line = n;
+        c->off = (size_t)(p - t->data);
+    }
+    return p;
 }
 
 size_t kv_read_more(FILE *f, char **buf, size_t *cap, size_t *end, size_t chunk, bool *oom)

@@ -1054,7 +1054,8 @@ int kv_load_json(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
     jload J;
     memset(&J, 0, sizeof J);
     jcheck chk = {NULL, 0, 0, true};
-    kv_text text = {data, len, 1, false, NULL, 0};
+    kv_line_cursor cursor = {NULL, 0, 0, 0};
+    kv_text text = {data, len, 1, false, NULL, 0, &cursor};
     J.ctx = ctx;
     J.name = name;
     J.src = src;
@@ -1551,7 +1552,7 @@ static void helper_convert(jhelpers *h, kvet_ctx *tctx, jload *J, jbatch *b)
 {
     /* no excerpts: an item that reports anything is converted again by
      * the calling thread, with the window's lines (helpers_hand_on) */
-    static const kv_text none = {NULL, 0, UINT32_MAX, true, NULL, 0};
+    static const kv_text none = {NULL, 0, UINT32_MAX, true, NULL, 0, NULL};
     for (uint32_t i = 0; i < b->n; i++) {
         jitem *it = &b->items[i];
         const char *s = b->bytes + it->off;

@@ -481,7 +481,8 @@ int kv_load_manifests_in(kvet_ctx *ctx, const char *name, uint32_t src, const ch
     if (!stats)
         stats = &none;
     memset(stats, 0, sizeof *stats);
-    kv_text text = {data, len, 1, false, NULL, 0};
+    kv_line_cursor cursor = {NULL, 0, 0, 0};
+    kv_text text = {data, len, 1, false, NULL, 0, &cursor};
     mload m = {ctx, &text, fn, ud, stats, false, false, false};
     int rc = kv_load_buffer_in(ctx, name, src, data, len, KV_FMT_AUTO, flags, into, on_doc, &m);
     return rc < 0 || m.failed ? -1 : 0;

@@ -1204,7 +1204,8 @@ int kv_load_yaml(kvet_ctx *ctx, const char *name, uint32_t src, const char *data
     L.data = data;
     L.len = len;
     L.sources = sources;
-    kv_text text = {data, len, 1, false, NULL, 0};
+    kv_line_cursor cursor = {NULL, 0, 0, 0};
+    kv_text text = {data, len, 1, false, NULL, 0, &cursor};
     L.text = &text;
     return run(&L, false, fn, ud);
 }
@@ -1216,6 +1217,8 @@ int kv_load_yaml_window(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into,
     uint32_t src = in->src;
     ywin w;
     memset(&w, 0, sizeof w);
+    kv_line_cursor cursor = {NULL, 0, 0, 0};
+    w.text.cursor = &cursor;
     w.f = in->f;
     w.chunk = in->window ? in->window : 1;
     w.limit = in->limit;

@@ -453,7 +453,8 @@ int kv_load_yaml_split(kvet_ctx *ctx, const kv_yaml_stream *in, kv_doc_fn fn, vo
         }
         return kv_load_yaml_window(ctx, &all, NULL, fn, ud, text);
     }
-    kv_text shown = {"", 0, 1, false, NULL, 0};
+    kv_line_cursor cursor = {NULL, 0, 0, 0};
+    kv_text shown = {"", 0, 1, false, NULL, 0, &cursor};
     *text = &shown;
     uint32_t index = 0;
     int rc = 0;
@@ -493,7 +494,7 @@ int kv_load_yaml_split(kvet_ctx *ctx, const kv_yaml_stream *in, kv_doc_fn fn, vo
             alone = true;
             break;
         }
-        shown = (kv_text){p->text, p->len, p->line, false, NULL, 0};
+        shown = (kv_text){p->text, p->len, p->line, false, NULL, 0, &cursor};
         for (size_t i = 0; i < p->ndocs && rc == 0; i++) {
             part_doc *d = &p->docs[i];
             /* built in the part's arena, which fn may add to (a FooList's
@@ -502,7 +503,7 @@ int kv_load_yaml_split(kvet_ctx *ctx, const kv_yaml_stream *in, kv_doc_fn fn, vo
             if (fn(ud, &doc) < 0)
                 rc = -1;
         }
-        shown = (kv_text){"", 0, 1, false, NULL, 0};
+        shown = (kv_text){"", 0, 1, false, NULL, 0, &cursor};
         /* out of the helpers' sight before it goes */
         pthread_mutex_lock(&s.mu);
         s.head = (s.head + 1) % s.nring;

@@ -1939,6 +1939,32 @@ START_TEST(json_window_random)
 END_TEST
 
 /* A large YAML file read through a window gives what the whole text gives. */
+/* A text with a cursor finds every line where one without finds it, in
+ * any order of lookups, and after its data or first line change. */
+START_TEST(text_line_cursor)
+{
+    const char *a = "one\ntwo\n\nfour\nfive", *b = "uno\ndos\ntres\n";
+    kv_line_cursor cur = {NULL, 0, 0, 0};
+    kv_text with = {a, strlen(a), 10, false, NULL, 0, &cur};
+    kv_text without = {a, strlen(a), 10, false, NULL, 0, NULL};
+    const uint32_t order[] = {10, 12, 12, 14, 11, 13, 15, 9, 16, 14, 10};
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+        ck_assert_ptr_eq(kv_text_line(&with, order[i]), kv_text_line(&without, order[i]));
+    /* the same lines moved on by two (a window that dropped its first lines) */
+    with.data = without.data = a + 8;
+    with.len = without.len = strlen(a + 8);
+    with.line = without.line = 12;
+    for (uint32_t l = 11; l <= 15; l++)
+        ck_assert_ptr_eq(kv_text_line(&with, l), kv_text_line(&without, l));
+    /* other data with the same first line */
+    with.data = without.data = b;
+    with.len = without.len = strlen(b);
+    for (uint32_t l = 15; l >= 11; l--)
+        ck_assert_ptr_eq(kv_text_line(&with, l), kv_text_line(&without, l));
+    ck_assert_str_eq(kv_text_line(&with, 14), "tres\n");
+}
+END_TEST
+
 /* The parts a file is cut into come with arenas of their own: count the
  * arenas documents come in. */
 typedef struct arenas_seen {
@@ -2166,6 +2192,7 @@ static Suite *doc_suite(void)
     tcase_add_test(tc, json_window_random);
     tcase_add_test(tc, yaml_window_as_whole);
     tcase_add_test(tc, yaml_split_cuts);
+    tcase_add_test(tc, text_line_cursor);
     tcase_add_test(tc, manifests_api_version_and_kind);
     tcase_add_test(tc, manifests_helm_sources);
     suite_add_tcase(s, tc);
