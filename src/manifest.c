@@ -496,8 +496,9 @@ int kv_load_manifests_yaml_stream(kvet_ctx *ctx, const kv_yaml_stream *in, kv_ar
         stats = &none;
     memset(stats, 0, sizeof *stats);
     mload m = {ctx, NULL, fn, ud, stats, false, false, false};
-    int rc = !into && in->threads > 1 ? kv_load_yaml_split(ctx, in, on_doc, &m, &m.text)
-                                      : kv_load_yaml_window(ctx, in, into, on_doc, &m, &m.text);
+    /* the split reads alone what it cannot cut (one thread, a stream) */
+    int rc = into ? kv_load_yaml_window(ctx, in, into, on_doc, &m, &m.text)
+                  : kv_load_yaml_split(ctx, in, on_doc, &m, &m.text);
     return rc < 0 || m.failed ? -1 : 0;
 }
 

@@ -243,14 +243,9 @@ static bool read_more(FILE *f, pending *pend)
  * after one. */
 static bool other_break(const char *b, size_t from, size_t to)
 {
-    for (size_t i = from; i < to; i++) {
-        unsigned char c = (unsigned char)b[i];
-        if ((c == '\r' && b[i + 1] != '\n') ||
-            (c == 0xC2 && i + 1 < to && (unsigned char)b[i + 1] == 0x85) ||
-            (c == 0xE2 && i + 2 < to && (unsigned char)b[i + 1] == 0x80 &&
-             ((unsigned char)b[i + 2] == 0xA8 || (unsigned char)b[i + 2] == 0xA9)))
+    for (size_t i = from; i < to; i++)
+        if (kv_other_break((const unsigned char *)b + i, to + 1 - i, true) > 0)
             return true;
-    }
     return false;
 }
 
