@@ -4,14 +4,16 @@
 # small pack of bench/small.kvet and the stock pack, with -j 1 and -j N, and
 # the small pack on the same documents as one JSON List (small-json), that
 # List on standard input (small-stdin, as `kubectl get -o json | kvet check -`),
-# beside a --cluster file (small-cluster), and as one YAML file (small-yaml1,
-# as `helm template` or `kustomize build` output saved to a file).
+# beside a --cluster file (small-cluster), as one YAML file (small-yaml1,
+# as `helm template` or `kustomize build` output saved to a file), and as
+# one document a file (small-files and stock-files, a GitOps repository's
+# layout; their floor is libyaml's parse of those files).
 #   bench/run.sh [KVET [RULES]]      (make bench runs it with the built kvet)
 # Environment: KVET_BENCH_DIR (where data and tools go; default a temp dir),
 # KVET_BENCH_SIZES (default "1000 10000 100000"), KVET_BENCH_RUNS (default 3),
 # KVET_BENCH_JOBS (the N of -j N; default the number of cores),
 # KVET_BENCH_PACKS (default "small stock small-json small-stdin small-cluster
-# small-yaml1"),
+# small-yaml1 small-files stock-files"),
 # KVET_BENCH_PIN (the CPU
 # the floor and the -j 1 runs are pinned to with taskset, so that a ratio
 # compares runs on the same core: the cores of a virtual machine are not
@@ -23,7 +25,7 @@ kvet=${1:-$here/../kvet}
 rules=${2:-$here/../rules}
 sizes=${KVET_BENCH_SIZES:-"1000 10000 100000"}
 runs=${KVET_BENCH_RUNS:-3}
-packs=${KVET_BENCH_PACKS:-"small stock small-json small-stdin small-cluster small-yaml1"}
+packs=${KVET_BENCH_PACKS:-"small stock small-json small-stdin small-cluster small-yaml1 small-files stock-files"}
 ncores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 jobs=${KVET_BENCH_JOBS:-$ncores}
 work=${KVET_BENCH_DIR:-$(mktemp -d)}
@@ -93,9 +95,11 @@ for n in $sizes; do
     bytes=$(cat "$data"/*.yaml | wc -c)
     mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
     measure "${pin[@]}" "$work/bin/yamlparse" "$data"
-    floor=$secs
+    floor_data=$secs
+    floor_files=
     for pack in $packs; do
         input=$data
+        floor=$floor_data
         extra=()
         stdin=/dev/null
         case $pack in
@@ -116,6 +120,23 @@ for n in $sizes; do
                 prules=$here/small.kvet
                 input=$work/one-$n.yaml
                 [ -s "$input" ] || for f in "$data"/*.yaml; do printf -- '---\n'; cat "$f"; done > "$input"
+                ;;
+            small-files | stock-files)
+                prules=$here/small.kvet
+                [ $pack = small-files ] || prules=$rules
+                input=$work/files-$n
+                if [ ! -d "$input" ]; then
+                    mkdir -p "$input.tmp"
+                    for f in "$data"/*.yaml; do cat "$f"; printf -- '---\n'; done |
+                        awk -v dir="$input.tmp" 'BEGIN { RS = "---\n" } NF {
+                            f = sprintf("%s/doc-%06d.yaml", dir, ++n); printf "%s", $0 > f; close(f) }'
+                    mv "$input.tmp" "$input"
+                fi
+                if [ -z "$floor_files" ]; then
+                    measure "${pin[@]}" "$work/bin/yamlparse" "$input"
+                    floor_files=$secs
+                fi
+                floor=$floor_files
                 ;;
             *) prules=$rules ;;
         esac

@@ -114,8 +114,19 @@ enum { SLICE_JOBS = 256 };
  * takes queued slices together while they hold no more than POOL_SMALL
  * documents in all: for many small files, a lock and a wake-up for each
  * cost more than parsing or evaluating it.  Larger files are still taken
- * one at a time, which keeps the threads evenly busy. */
-enum { AHEAD_TAKE = 8, AHEAD_SMALL = 16 << 10, POOL_TAKE = 8, POOL_SMALL = 32 };
+ * one at a time, which keeps the threads evenly busy.
+ *
+ * How far the threads parse ahead of the main thread is counted in files
+ * (ahead.window), and beyond that in bytes: up to AHEAD_REACH files a
+ * thread while what they parsed and the main thread has not taken holds
+ * less than AHEAD_BYTES.  A repository of one manifest a file has the
+ * threads parse far enough ahead to keep busy, and large files wait no
+ * more than the window's number of them.  Evaluation likewise counts a
+ * slice of fewer than SLICE_WEIGHT documents as that many. */
+enum {
+    AHEAD_TAKE = 32, AHEAD_SMALL = 16 << 10, AHEAD_REACH = 64, AHEAD_BYTES = 8 << 20,
+    POOL_TAKE = 16, POOL_SMALL = 64, SLICE_WEIGHT = 16
+};
 
 /* A flag one thread sets when its work is done and the main thread waits
  * for, woken only when it waits for that very flag (*awaited).  The setter
@@ -2260,8 +2271,11 @@ typedef struct ahead {
     run *r;
     pthread_mutex_t mu;
     pthread_cond_t ready;      /* the unit the main thread waits for is done */
-    pthread_cond_t room;       /* limit moved on, or stop */
+    pthread_cond_t room;       /* limit or reach moved on, a starved thread may go on, or stop */
     uint32_t next, limit, window;
+    uint32_t reach, reach_window;  /* beyond limit, up to reach while inflight < AHEAD_BYTES */
+    size_t inflight;           /* bytes parsed and not yet taken by the main thread (atomic) */
+    uint8_t starved;           /* a thread waits below reach for inflight to fall (atomic) */
     const uint8_t *awaited;    /* the flag of the unit the main thread waits for (flag_wait) */
     uint8_t *done;             /* per unit (flag_set) */
     bool stop;
@@ -2381,6 +2395,14 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
     u->ahead = AHEAD_PARSED;
 }
 
+/* The first unit the threads may not parse yet (under a->mu). */
+static uint32_t ahead_bound(const ahead *a)
+{
+    if (a->reach > a->limit && __atomic_load_n(&a->inflight, __ATOMIC_SEQ_CST) < AHEAD_BYTES)
+        return a->reach;
+    return a->limit;
+}
+
 static void *ahead_main(void *arg)
 {
     ahead *a = arg;
@@ -2395,19 +2417,32 @@ static void *ahead_main(void *arg)
     pthread_mutex_lock(&a->mu);
     kv_arena *copies = &a->copies[a->ncopies++];
     for (;;) {
-        while (!a->stop && a->next < r->nunits && a->next >= a->limit)
+        uint32_t bound = 0;
+        while (!a->stop && a->next < r->nunits) {
+            bound = ahead_bound(a);
+            if (a->next < bound)
+                break;
+            /* starved is stored before inflight is read again, and the main
+             * thread lowers inflight before it reads starved: one of the two
+             * sees the other's store, so the thread does not sleep through
+             * the drop that lets it go on */
+            if (a->next < a->reach && !__atomic_load_n(&a->starved, __ATOMIC_SEQ_CST)) {
+                __atomic_store_n(&a->starved, 1, __ATOMIC_SEQ_CST);
+                continue;
+            }
             pthread_cond_wait(&a->room, &a->mu);
+        }
         if (a->stop || a->next >= r->nunits)
             break;
         /* after a small file, a few at a time, as long as the window has
          * room for each thread's share */
-        uint32_t take = small ? (a->limit - a->next) / (2 * a->jobs) : 1;
+        uint32_t take = small ? (bound - a->next) / (2 * a->jobs) : 1;
         take = take < 1 ? 1 : take > AHEAD_TAKE ? AHEAD_TAKE : take;
         if (take > r->nunits - a->next)
             take = r->nunits - a->next;
         uint32_t first = a->next;
         a->next += take;
-        bool more = a->next < a->limit && a->next < r->nunits;
+        bool more = a->next < bound && a->next < r->nunits;
         pthread_mutex_unlock(&a->mu);
         /* room for more: the next thread wakes (one at a time, not all
          * to fight for the lock) */
@@ -2419,6 +2454,8 @@ static void *ahead_main(void *arg)
             else
                 r->units[i].ahead_oom = true;
             small = r->units[i].len < AHEAD_SMALL;
+            /* counted before the flag: the main thread takes it off after */
+            __atomic_add_fetch(&a->inflight, r->units[i].len, __ATOMIC_SEQ_CST);
             flag_set(&a->mu, &a->ready, &a->awaited, &a->done[i]);
         }
         pthread_mutex_lock(&a->mu);
@@ -2438,6 +2475,8 @@ static bool ahead_start(ahead *a, run *r, unsigned jobs, uint32_t window)
     a->r = r;
     a->window = window;
     a->limit = window;
+    a->reach_window = AHEAD_REACH * jobs > window ? AHEAD_REACH * jobs : window;
+    a->reach = a->reach_window;
     a->jobs = jobs;
     a->done = calloc(r->nunits + 1, 1);
     a->threads = calloc(jobs, sizeof *a->threads);
@@ -2480,24 +2519,37 @@ static bool ahead_start(ahead *a, run *r, unsigned jobs, uint32_t window)
     return false;
 }
 
+/* Whether the threads are done with unit i (the main thread's, not waiting). */
+static bool ahead_ready(const ahead *a, uint32_t i)
+{
+    return __atomic_load_n(&a->done[i], __ATOMIC_ACQUIRE) != 0;
+}
+
 /* Wait until the threads are done with unit i. */
 static void ahead_wait(ahead *a, uint32_t i)
 {
     flag_wait(&a->mu, &a->ready, &a->awaited, &a->done[i]);
 }
 
-/* Unit i is consumed: the threads may parse on, once half the window is
- * free (for small files, moving the limit one by one woke a thread for
- * every file). */
+/* Unit i is consumed: the threads may parse on, once half the window (or
+ * of the reach) is free, or once what they parsed ahead is down to half
+ * the bytes they may: for small files, moving the limit one by one woke a
+ * thread for every file.  (Only the main thread writes limit and reach.) */
 static void ahead_consumed(ahead *a, uint32_t i)
 {
-    uint32_t limit = i + 1 + a->window;
-    if (limit < a->limit + (a->window + 1) / 2)
+    uint32_t limit = i + 1 + a->window, reach = i + 1 + a->reach_window;
+    bool starved = __atomic_load_n(&a->starved, __ATOMIC_SEQ_CST) &&
+                   __atomic_load_n(&a->inflight, __ATOMIC_SEQ_CST) < AHEAD_BYTES / 2;
+    if (!starved && limit < a->limit + (a->window + 1) / 2 && reach < a->reach + (a->reach_window + 1) / 2)
         return;
     pthread_mutex_lock(&a->mu);
-    bool moved = limit > a->limit;
-    if (moved)
+    bool moved = limit > a->limit || reach > a->reach || starved;
+    if (limit > a->limit)
         a->limit = limit;
+    if (reach > a->reach)
+        a->reach = reach;
+    if (starved)
+        __atomic_store_n(&a->starved, 0, __ATOMIC_SEQ_CST);
     pthread_mutex_unlock(&a->mu);
     /* one thread wakes; it wakes the next if there is room (ahead_main) */
     if (moved)
@@ -2544,6 +2596,7 @@ static bool take_ahead(run *r, ahead *a, uint32_t i, bool indexing)
 {
     ahead_wait(a, i);
     unit *u = &r->units[i];
+    __atomic_sub_fetch(&a->inflight, u->len, __ATOMIC_SEQ_CST);
     if (u->ahead_oom)
         r->oom = true;
     if (u->ahead != AHEAD_PARSED)
@@ -2782,7 +2835,9 @@ static bool pool_start(eval_pool *p, run *r, unsigned jobs, uint32_t window)
 {
     memset(p, 0, sizeof *p);
     p->r = r;
-    p->qcap = window + 1;
+    /* eval_units_pooled queues slices up to window * SLICE_JOBS documents,
+     * each counting SLICE_WEIGHT at least */
+    p->qcap = (size_t)window * SLICE_JOBS / SLICE_WEIGHT + 1;
     p->queue = calloc(p->qcap, sizeof *p->queue);
     p->w = calloc(jobs, sizeof *p->w);
     p->keys = kv_key_share_new();
@@ -2824,6 +2879,12 @@ static bool pool_start(eval_pool *p, run *r, unsigned jobs, uint32_t window)
  * where the threads do not read (the caller keeps fewer than qcap queued
  * and not yet merged), and queued with the others (pool_queue) once the
  * caller has prepared what it can. */
+/* What a queued slice counts for in eval_units_pooled's window. */
+static size_t slice_weight(const slice *sl)
+{
+    return sl->hi - sl->lo > SLICE_WEIGHT ? sl->hi - sl->lo : SLICE_WEIGHT;
+}
+
 static void pool_push(eval_pool *p, uint32_t ui, uint32_t si)
 {
     p->queue[(p->qtail + p->npending++) % p->qcap] = (pool_task){ui, si};
@@ -3101,16 +3162,21 @@ static void eval_units_pooled(run *r, eval_pool *p, ahead *ah, uint32_t window)
 {
     uint32_t qu = 0, qs = 0;   /* the next slice to queue: unit, slice */
     uint32_t mu = 0, ms = 0;   /* the next to merge */
-    uint32_t taken = 0, inflight = 0;
+    uint32_t taken = 0;
+    /* documents queued and not merged, a slice counting SLICE_WEIGHT at least */
+    size_t inflight = 0, room = (size_t)window * SLICE_JOBS;
     bool blocked = false;
     while (mu < r->nunits && !r->oom) {
         /* queue once half the window is free, and wake the threads once:
          * small files would otherwise cost a wake-up each */
         bool queued = false;
-        while (!blocked && qu < r->nunits && (inflight < window / 2 || (queued && inflight < window)) &&
-               !r->oom) {
+        while (!blocked && qu < r->nunits && (inflight < room / 2 || (queued && inflight < room)) && !r->oom) {
             if (qs == 0) {
                 if (ah && taken == qu) {
+                    /* with slices to merge, merge them rather than wait for
+                     * a file the threads are still parsing */
+                    if (mu < qu && !ahead_ready(ah, qu))
+                        break;
                     take_ahead(r, ah, qu, false);
                     taken++;
                 }
@@ -3120,7 +3186,7 @@ static void eval_units_pooled(run *r, eval_pool *p, ahead *ah, uint32_t window)
                 }
             }
             pool_push(p, qu, qs);
-            inflight++;
+            inflight += slice_weight(&r->units[qu].slices[qs]);
             queued = true;
             if (++qs == r->units[qu].nslices) {
                 qs = 0;
@@ -3132,8 +3198,8 @@ static void eval_units_pooled(run *r, eval_pool *p, ahead *ah, uint32_t window)
             break;
         if (mu < qu || ms < qs) {
             pool_wait(p, mu, ms);
+            inflight -= slice_weight(&r->units[mu].slices[ms]);
             merge_slice(r, mu, ms);
-            inflight--;
             if (++ms < r->units[mu].nslices)
                 continue;
             finish_unit(r, mu);

@@ -353,6 +353,58 @@ for named in "" --stdin-filename=x.json; do
     done
 done
 
+# one manifest a file (a GitOps repository's layout): the threads parse up
+# to 64 files each ahead of the main thread, and evaluate a slice of one
+# document as one of 16; some files fail to load, some hold nothing
+mkdir -p "$tmp/tiny"
+awk -v dir="$tmp/tiny" 'BEGIN {
+    for (i = 1; i <= 3000; i++) {
+        f = sprintf("%s/f%04d.yaml", dir, i)
+        if (i % 401 == 0) printf "kind: [unclosed\n" > f
+        else if (i % 503 == 0) printf "# nothing here\n" > f
+        else if (i % 3 == 0) {
+            printf "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: h%d\n", i > f
+            printf "  namespace: n%d\nspec:\n  minReplicas: %d\n  maxReplicas: %d\n", i % 11, i % 4, i % 3 > f
+        } else {
+            printf "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: s%d\n  namespace: n%d\n", i,
+                i % 11 > f
+            printf "spec:\n  template:\n    metadata:\n      annotations:\n" > f
+            printf "        autoscaling.knative.dev/min-scale: \"%d\"\n", i % 5 > f
+            printf "        autoscaling.knative.dev/max-scale: \"3\"\n" > f
+        }
+        close(f)
+    }
+}'
+same tiny-files --rules "$top/rules" --no-config "$tmp/tiny"
+same tiny-files-small --rules "$top/bench/small.kvet" --no-config "$tmp/tiny"
+# 72 files of about 230 KB and rules slow to evaluate: the threads parse
+# ahead faster than the documents are evaluated, up to the 8 MB they may
+# hold beyond their window of files, and wait for the main thread to take
+# some before they go on (a file with a load error among them)
+cat > "$tmp/slow.kvet" <<'EOF2'
+pack test.slow "1.0.0"
+for HorizontalPodAutoscaler "autoscaling/v2" as h {
+  rule SLOW-001 warning "a rule that takes its time"
+    require len(filter(range(300), i => i % 7 == 99)) == 0
+    at h
+    message "never"
+}
+EOF2
+mkdir -p "$tmp/midsize"
+awk -v dir="$tmp/midsize" 'BEGIN {
+    pad = sprintf("%0500d", 0)
+    for (k = 1; k <= 72; k++) {
+        f = sprintf("%s/m%02d.yaml", dir, k)
+        for (i = 1; i <= 330; i++) {
+            printf "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: h%d-%d\n", k, i > f
+            printf "  namespace: n%d\n  labels: {pad: \"%s\"}\nspec:\n  minReplicas: %d\n  maxReplicas: %d\n",
+                i % 9, pad, i % 4, i % 3 > f
+            if (k == 40 && i == 300) printf "---\nkind: [unclosed\n" > f
+        }
+        close(f)
+    }
+}'
+same midsize-files --rules "$tmp/slow.kvet" --no-config "$tmp/midsize"
 if [ -d "$corpus" ]; then
     same corpus --rules "$top/rules" --no-config --fail-level never "$corpus"
     same corpus-small --rules "$top/bench/small.kvet" --no-config --fail-level never "$corpus"
