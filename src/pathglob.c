@@ -87,13 +87,18 @@ bool kv_path_is_glob(const char *pattern)
 
 char *kv_path_absolute(const char *path)
 {
-    char cwd[PATH_MAX];
+    return kv_path_absolute_in(NULL, path);
+}
+
+char *kv_path_absolute_in(const char *cwd, const char *path)
+{
+    char here[PATH_MAX];
     size_t plen = strlen(path);
     char *joined;
     if (path[0] == '/') {
         joined = strdup(path);
     } else {
-        if (!getcwd(cwd, sizeof cwd))
+        if (!cwd && !(cwd = getcwd(here, sizeof here)))
             return NULL;
         size_t clen = strlen(cwd);
         joined = malloc(clen + plen + 2);
@@ -141,19 +146,22 @@ char *kv_path_absolute(const char *path)
     return out;
 }
 
+char *kv_path_relative_abs(const char *r, const char *p)
+{
+    size_t rl = strlen(r);
+    if (!strcmp(r, p))
+        return strdup(".");
+    if (rl == 1 && r[0] == '/')
+        return strdup(p + 1);
+    if (!strncmp(r, p, rl) && p[rl] == '/')
+        return strdup(p + rl + 1);
+    return NULL;
+}
+
 char *kv_path_relative(const char *root, const char *path)
 {
     char *r = kv_path_absolute(root), *p = kv_path_absolute(path);
-    char *res = NULL;
-    if (r && p) {
-        size_t rl = strlen(r);
-        if (!strcmp(r, p))
-            res = strdup(".");
-        else if (rl == 1 && r[0] == '/')
-            res = strdup(p + 1);
-        else if (!strncmp(r, p, rl) && p[rl] == '/')
-            res = strdup(p + rl + 1);
-    }
+    char *res = r && p ? kv_path_relative_abs(r, p) : NULL;
     free(r);
     free(p);
     return res;

@@ -25,8 +25,14 @@ bool kv_path_is_glob(const char *pattern);
  * out of memory). */
 char *kv_path_relative(const char *root, const char *path);
 
+/* kv_path_relative of two paths kv_path_absolute made. */
+char *kv_path_relative_abs(const char *root, const char *path);
+
 /* The absolute, lexically cleaned form of a path (relative paths are taken
  * from the current folder).  malloc'd, or NULL. */
 char *kv_path_absolute(const char *path);
+/* The same, relative paths taken from `cwd` (the current folder when NULL):
+ * for many paths, one getcwd for all of them. */
+char *kv_path_absolute_in(const char *cwd, const char *path);
 
 #endif

@@ -27,6 +27,7 @@
  * order and counters, the diagnostics -- stays in the main thread, in input
  * order, so the result is the same as without threads.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -36,6 +37,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "coverage.h"
 #include "ctx.h"
@@ -64,20 +66,21 @@ typedef struct unit {
     uint32_t env;              /* environment index, or NO_ENV */
     bool option;               /* a --cluster file: seen in every scope */
     bool env_cluster;          /* one of its environment's cluster files */
-    size_t origin;             /* the kvet_inputs.paths entry it came from, or SIZE_MAX */
+    bool dir_shared;           /* dir is the unit's before it (files of one folder share it) */
     /* what its one parse (pass 1) found, replayed in order when it is evaluated */
     bool parsed;
+    /* parsed by a thread ahead of the main thread (see parse_ahead) */
+    bool ahead_oom;
+    int ahead;                     /* AHEAD_* */
+    uint32_t src;                  /* its source id, given before the threads start */
+    size_t origin;             /* the kvet_inputs.paths entry it came from, or SIZE_MAX */
     size_t len;
     kv_manifest_stats st;
     size_t first_event, nevents;   /* in run.events */
     kvet_diag *diags;              /* its load diagnostics, detached until then */
     size_t ndiags;
     kv_arena pending;              /* its documents of kinds no rule queries, until evaluated */
-    /* parsed by a thread ahead of the main thread (see parse_ahead) */
-    uint32_t src;                  /* its source id, given before the threads start */
-    int ahead;                     /* AHEAD_* */
-    bool ahead_oom;
-    struct parsed_doc *own;        /* its documents, instead of run.events */
+    struct parsed_doc *own;        /* its documents, instead of run.events (parsed ahead) */
     size_t nown, capown;
     /* evaluated by a thread (see eval_pool): what the main thread decided
      * before, in input order, and what the thread made of it */
@@ -270,6 +273,7 @@ typedef struct run {
     const kvet_inputs *in;
     const kvet_project *project;
     result_impl *res;
+    const char *cwd;           /* the current folder while inputs become units, or NULL */
     kv_arena scratch;          /* per document evaluation */
     kv_arena *out;             /* where resources' strings and values go: res->arena, or
                                   the unit's own when they are streamed */
@@ -3250,10 +3254,17 @@ static unit *add_unit(run *r, const char *path, uint32_t env)
             return NULL;
         }
         if (strcmp(path, "-") != 0) {
-            char *abs = kv_path_absolute(path);
+            char *abs = kv_path_absolute_in(r->cwd, path);
             char *slash = abs ? strrchr(abs, '/') : NULL;
             if (slash)
                 slash == abs ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
+            /* a folder's files come one after the other: one copy of its name */
+            const unit *prev = r->nunits ? u - 1 : NULL;
+            if (abs && prev && prev->dir && !strcmp(prev->dir, abs)) {
+                free(abs);
+                abs = prev->dir;
+                u->dir_shared = true;
+            }
             u->dir = abs;
         }
     }
@@ -3507,16 +3518,28 @@ static void project_units(run *r, char **files, size_t nfiles, const size_t *ori
         r->oom = true;
         return;
     }
-    char *project_file = kv_path_absolute(p->file);
-    for (size_t i = 0; i < nfiles; i++) {
-        rel[i] = strcmp(files[i], "-") != 0 ? kv_path_relative(p->root, files[i]) : NULL;
-        /* the project file itself is no manifest */
-        char *abs = strcmp(files[i], "-") != 0 ? kv_path_absolute(files[i]) : NULL;
-        if (abs && project_file && !strcmp(abs, project_file))
-            claimed[i] = true;
+    /* each path made absolute once: the environments compare them */
+    char **abs = calloc(nfiles + 1, sizeof *abs);
+    char *project_file = kv_path_absolute_in(r->cwd, p->file);
+    char *root = kv_path_absolute_in(r->cwd, p->root);
+    if (!abs || !project_file || !root) {
+        free(claimed);
+        free(rel);
         free(abs);
+        free(project_file);
+        free(root);
+        r->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < nfiles; i++) {
+        abs[i] = strcmp(files[i], "-") != 0 ? kv_path_absolute_in(r->cwd, files[i]) : NULL;
+        rel[i] = abs[i] ? kv_path_relative_abs(root, abs[i]) : NULL;
+        /* the project file itself is no manifest */
+        if (abs[i] && !strcmp(abs[i], project_file))
+            claimed[i] = true;
     }
     free(project_file);
+    free(root);
     for (size_t i = 0; i < r->in->nenvs; i++) {
         bool known = false;
         for (size_t e = 0; e < p->nenvs; e++)
@@ -3534,6 +3557,11 @@ static void project_units(run *r, char **files, size_t nfiles, const size_t *ori
         char **cl = NULL;
         size_t ncl = 0;
         env_cluster_files(r, env, &cl, &ncl);
+        char **clabs = calloc(ncl + 1, sizeof *clabs);
+        if (!clabs)
+            r->oom = true;
+        for (size_t k = 0; k < ncl && clabs; k++)
+            clabs[k] = kv_path_absolute_in(r->cwd, cl[k]);
         uint32_t sc = selected ? add_scope(r, p->root, (uint32_t)e) : 0;
         for (size_t k = 0; k < ncl && selected; k++) {
             unit *u = add_unit(r, cl[k], (uint32_t)e);
@@ -3553,12 +3581,8 @@ static void project_units(run *r, char **files, size_t nfiles, const size_t *ori
             if (rp && matches_any(&p->exclude, rp))
                 claimed[i] = true;
             bool dup = false;
-            for (size_t k = 0; k < ncl && !dup; k++) {
-                char *a = kv_path_absolute(cl[k]), *b = kv_path_absolute(files[i]);
-                dup = a && b && !strcmp(a, b);
-                free(a);
-                free(b);
-            }
+            for (size_t k = 0; k < ncl && clabs && !dup; k++)
+                dup = clabs[k] && abs[i] && !strcmp(clabs[k], abs[i]);
             if (dup) {
                 claimed[i] = true; /* one of the environment's cluster files: read as such */
                 continue;
@@ -3575,6 +3599,8 @@ static void project_units(run *r, char **files, size_t nfiles, const size_t *ori
             }
         }
         kv_free_strings(cl, ncl);
+        if (clabs)
+            kv_free_strings(clabs, ncl);
     }
     for (size_t i = 0; i < nfiles; i++) {
         if (claimed[i])
@@ -3591,9 +3617,8 @@ static void project_units(run *r, char **files, size_t nfiles, const size_t *ori
                         "in no environment of %s (add it to an environment's paths, or to exclude): not checked",
                         p->file);
     }
-    for (size_t i = 0; i < nfiles; i++)
-        free(rel[i]);
-    free(rel);
+    kv_free_strings(rel, nfiles);
+    kv_free_strings(abs, nfiles);
     free(claimed);
 }
 
@@ -3665,6 +3690,9 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
     kv_arena_init(&ri->queries);
     run r;
     memset(&r, 0, sizeof r);
+    /* read once for all the inputs' folders (NULL: each asks again) */
+    char cwd[PATH_MAX];
+    r.cwd = getcwd(cwd, sizeof cwd);
     r.ctx = ctx;
     r.prog = pack;
     r.in = in;
@@ -3767,6 +3795,15 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
         }
     }
     r.doc_src_min = (uint32_t)ctx->nsources;
+    /* no unit is added from here on: give back what doubling left over
+     * (a unit a file, in a repository of many files) */
+    if (r.nunits && r.nunits < r.capunits) {
+        unit *v = realloc(r.units, r.nunits * sizeof *v);
+        if (v) {
+            r.units = v;
+            r.capunits = r.nunits;
+        }
+    }
     /* stdin read by one unit only can be read as it is loaded */
     size_t nstdin = 0;
     for (size_t i = 0; i < r.nunits; i++)
@@ -3914,7 +3951,8 @@ done:
     kv_free_strings(cluster, ncluster);
     for (size_t i = 0; i < r.nunits; i++) {
         free(r.units[i].path);
-        free(r.units[i].dir);
+        if (!r.units[i].dir_shared)
+            free(r.units[i].dir);
         for (size_t k = 0; k < r.units[i].ndiags; k++)
             kv_diag_release(&r.units[i].diags[k]);
         free(r.units[i].diags);

@@ -1602,6 +1602,24 @@ START_TEST(path_globs)
     free(r);
     ck_assert_ptr_null(kv_path_relative("/repo/apps", "/repo/other/a.yaml"));
     ck_assert_ptr_null(kv_path_relative("/repo/apps", "/repo/apps2/a.yaml"));
+    r = kv_path_relative_abs("/", "/repo/a.yaml");
+    ck_assert_str_eq(r, "repo/a.yaml");
+    free(r);
+    ck_assert_ptr_null(kv_path_relative_abs("/repo", "/repository/a.yaml"));
+    /* a relative path taken from the folder given, not the current one */
+    r = kv_path_absolute_in("/repo/apps", "../cluster/./x.yaml");
+    ck_assert_str_eq(r, "/repo/cluster/x.yaml");
+    free(r);
+    r = kv_path_absolute_in("/repo/apps", "/abs//y.yaml");
+    ck_assert_str_eq(r, "/abs/y.yaml");
+    free(r);
+    char cwd[4096], *here = kv_path_absolute("a/b.yaml"), *there = kv_path_absolute_in(NULL, "a/b.yaml");
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    ck_assert_ptr_nonnull(here);
+    ck_assert_str_eq(here, there);
+    ck_assert(!strncmp(here, cwd, strlen(cwd)));
+    free(here);
+    free(there);
 }
 END_TEST
 
