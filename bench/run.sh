@@ -7,7 +7,9 @@
 # beside a --cluster file (small-cluster), as one YAML file (small-yaml1,
 # as `helm template` or `kustomize build` output saved to a file), and as
 # one document a file (small-files and stock-files, a GitOps repository's
-# layout; their floor is libyaml's parse of those files).
+# layout; their floor is libyaml's parse of those files).  Each run of kvet
+# comes right after a run of its floor: the table gives the median times and
+# the median of the runs' ratios to their floors.
 #   bench/run.sh [KVET [RULES]]      (make bench runs it with the built kvet)
 # Environment: KVET_BENCH_DIR (where data and tools go; default a temp dir),
 # KVET_BENCH_SIZES (default "1000 10000 100000"), KVET_BENCH_RUNS (default 3),
@@ -62,28 +64,50 @@ else
     jlist="-"
 fi
 
-# measure CMD...: sets secs and rss_kb to the best of $runs runs (standard
-# input from $stdin, else /dev/null)
+# time_once CMD...: sets s (seconds) and m (peak RSS in KB, 0 unmeasured)
+# of one run (standard input from $stdin, else /dev/null)
 stdin=/dev/null
+time_once() {
+    # time(1)'s own clock counts hundredths: a run of 0.1 s is timed here
+    local t0=$EPOCHREALTIME t1 e
+    if [ $have_time = 1 ]; then
+        /usr/bin/time -f '%e %M' -o "$work/time.out" "$@" < "$stdin" > /dev/null 2> "$work/stderr" || true
+        t1=$EPOCHREALTIME
+        # time(1) puts "Command exited with non-zero status N" first
+        read -r e m < <(tail -n 1 "$work/time.out")
+    else
+        "$@" < "$stdin" > /dev/null 2> "$work/stderr" || true
+        t1=$EPOCHREALTIME
+        m=0
+    fi
+    s=$(awk -v a="${t0/,/.}" -v b="${t1/,/.}" 'BEGIN { printf "%.4f", b - a }')
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# measure CMD...: $runs runs of CMD, each right after a run of the floor
+# (floor_cmd), so that the two see the machine at the same speed (the cores
+# of a virtual machine slow down and speed up from minute to minute): sets
+# secs and floor_secs to the median times, ratio to the median of the runs'
+# ratios to their floors, and rss_kb to the largest peak RSS
 measure() {
-    secs=""
+    local times="" floors="" ratios="" fs
     rss_kb=0
     for _ in $(seq "$runs"); do
-        if [ $have_time = 1 ]; then
-            /usr/bin/time -f '%e %M' -o "$work/time.out" "$@" < "$stdin" > /dev/null 2> "$work/stderr" || true
-            # time(1) puts "Command exited with non-zero status N" first
-            read -r s m < <(tail -n 1 "$work/time.out")
-        else
-            local t0 t1
-            t0=$(date +%s.%N)
-            "$@" < "$stdin" > /dev/null 2> "$work/stderr" || true
-            t1=$(date +%s.%N)
-            s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-            m=0
-        fi
-        if [ -z "$secs" ] || awk -v a="$s" -v b="$secs" 'BEGIN { exit !(a < b) }'; then secs=$s; fi
+        stdin_saved=$stdin
+        stdin=/dev/null
+        time_once "${floor_cmd[@]}"
+        stdin=$stdin_saved
+        fs=$s
+        time_once "$@"
+        times="$times $s"
+        floors="$floors $fs"
+        ratios="$ratios $(awk -v a="$s" -v b="$fs" 'BEGIN { printf "%.4f", a / (b + 0.0001) }')"
         if [ "$m" -gt "$rss_kb" ]; then rss_kb=$m; fi
     done
+    secs=$(printf '%s\n' $times | median)
+    floor_secs=$(printf '%s\n' $floors | median)
+    ratio=$(printf '%s\n' $ratios | median)
 }
 
 echo "kvet: $kvet"
@@ -94,12 +118,9 @@ for n in $sizes; do
     [ -d "$data" ] || "$work/bin/gen" "$n" "$data"
     bytes=$(cat "$data"/*.yaml | wc -c)
     mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
-    measure "${pin[@]}" "$work/bin/yamlparse" "$data"
-    floor_data=$secs
-    floor_files=
     for pack in $packs; do
         input=$data
-        floor=$floor_data
+        floor_cmd=("${pin[@]}" "$work/bin/yamlparse" "$data")
         extra=()
         stdin=/dev/null
         case $pack in
@@ -132,11 +153,7 @@ for n in $sizes; do
                             f = sprintf("%s/doc-%06d.yaml", dir, ++n); printf "%s", $0 > f; close(f) }'
                     mv "$input.tmp" "$input"
                 fi
-                if [ -z "$floor_files" ]; then
-                    measure "${pin[@]}" "$work/bin/yamlparse" "$input"
-                    floor_files=$secs
-                fi
-                floor=$floor_files
+                floor_cmd=("${pin[@]}" "$work/bin/yamlparse" "$input")
                 ;;
             *) prules=$rules ;;
         esac
@@ -148,9 +165,10 @@ for n in $sizes; do
             if [ "$j" = 1 ] || [ "$j" = - ]; then jpin=("${pin[@]}"); fi
             measure "${jpin[@]}" "$kvet" check --quiet --fail-level never --format json -o "$work/report.json" \
                 "${jopt[@]}" --rules "$prules" ${extra[@]+"${extra[@]}"} "$input"
-            awk -v pk="$pack" -v j="$j" -v n="$n" -v mb="$mb" -v p="$floor" -v c="$secs" -v rss="$rss_kb" 'BEGIN {
-                printf "%-13s %-5s %7s %8s %8.2f %8.2f %7.2f %9.0f %8.1f\n", pk, j, n, mb, p, c,
-                    c / (p + 0.0001), n / (c + 0.0001), rss / 1024 }'
+            awk -v pk="$pack" -v j="$j" -v n="$n" -v mb="$mb" -v p="$floor_secs" -v c="$secs" -v r="$ratio" \
+                -v rss="$rss_kb" 'BEGIN {
+                printf "%-13s %-5s %7s %8s %8.2f %8.2f %7.2f %9.0f %8.1f\n", pk, j, n, mb, p, c, r,
+                    n / (c + 0.0001), rss / 1024 }'
         done
     done
 done
