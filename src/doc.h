@@ -212,9 +212,12 @@ int kv_read_file_below(kvet_ctx *ctx, const char *path, uint64_t large, char **d
  * /tmp) that is already unlinked, at its start, *len bytes long; the caller
  * closes it.  When the copy cannot be made or written (a read-only /tmp, a
  * full disk), the input is read whole, as anything else is.  kv_read_spool
- * reads such a copy whole, as kv_read_named would have read the input. */
-int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, bool json, char **data, size_t *len,
-                        FILE **spool);
+ * reads such a copy whole, as kv_read_named would have read the input.
+ * With `split_yaml`, YAML is copied the same way, returning 3, unless its
+ * first `large` bytes hold a `# Source:` line (kv_yaml_has_source_line);
+ * when the copy cannot be made it is read through a window (1). */
+int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, bool json, bool split_yaml, char **data,
+                        size_t *len, FILE **spool);
 int kv_read_spool(kvet_ctx *ctx, FILE *f, const char *shown, size_t size, char **data, size_t *len);
 
 /* How folders are walked: paths an exclude pattern (pathglob.h) takes,

@@ -289,7 +289,7 @@ static int spool_stdin(kvet_ctx *ctx, const char *shown, int fd, char **buf, siz
  * JSON is copied to *spool (spool_stdin), returning 2, and anything else is
  * read whole. */
 static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64_t large, bool yaml_head,
-                      FILE **spool, char **data, size_t *len)
+                      bool spool_yaml, FILE **spool, char **data, size_t *len)
 {
     uint64_t limit = ctx->limits.max_document_bytes;
     bool is_stdin = !strcmp(path, "-");
@@ -384,8 +384,25 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
         n += r;
         if (at_end)
             break;
-        /* a long YAML stream on stdin: the rest is read through a window */
+        /* a long YAML stream on stdin: the rest is read through a window,
+         * or, for threads to parse it in parts (yaml_split.c), copied to a
+         * temporary file, which a part that fails reads again from its
+         * start.  Not helm template's output, whose `# Source:` comments
+         * name the documents after them: the parts would read it alone. */
         if (head_first && (uint64_t)n >= large && yaml_head && kv_yaml_windowable_text(buf, n)) {
+            if (spool_yaml && spool && !kv_yaml_has_source_line(buf, n)) {
+                int tfd = temp_fd();
+                int rc = tfd < 0 ? 0 : spool_stdin(ctx, shown, tfd, &buf, &n, &cap, limit, spool, len);
+                if (rc == 2) {
+                    free(buf);
+                    return 3;
+                }
+                if (rc < 0) {
+                    free(buf);
+                    return -1;
+                }
+                /* no copy: what was read is the head, the rest read through a window */
+            }
             buf[n] = '\0';
             *data = buf;
             *len = n;
@@ -433,24 +450,24 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
 
 int kv_read_named(kvet_ctx *ctx, const char *path, const char *shown, char **data, size_t *len)
 {
-    return read_named(ctx, path, shown, UINT64_MAX, false, NULL, data, len);
+    return read_named(ctx, path, shown, UINT64_MAX, false, false, NULL, data, len);
 }
 
 int kv_read_file(kvet_ctx *ctx, const char *path, char **data, size_t *len)
 {
-    return read_named(ctx, path, NULL, UINT64_MAX, false, NULL, data, len);
+    return read_named(ctx, path, NULL, UINT64_MAX, false, false, NULL, data, len);
 }
 
 int kv_read_file_below(kvet_ctx *ctx, const char *path, uint64_t large, char **data, size_t *len)
 {
-    return read_named(ctx, path, NULL, large, false, NULL, data, len);
+    return read_named(ctx, path, NULL, large, false, false, NULL, data, len);
 }
 
-int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, bool json, char **data, size_t *len,
-                        FILE **spool)
+int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, bool json, bool split_yaml, char **data,
+                        size_t *len, FILE **spool)
 {
     *spool = NULL;
-    return read_named(ctx, "-", shown, large, !json, spool, data, len);
+    return read_named(ctx, "-", shown, large, !json, split_yaml, spool, data, len);
 }
 
 int kv_read_spool(kvet_ctx *ctx, FILE *f, const char *shown, size_t size, char **data, size_t *len)

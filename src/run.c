@@ -334,6 +334,7 @@ typedef struct run {
     bool stdin_failed;         /* reading stdin failed: it is not read again */
     bool stdin_once;           /* one unit reads stdin: a long YAML stream need not be held */
     unsigned list_threads;     /* threads for a large JSON List or YAML file: the run's when no other input is large */
+    unsigned large_files;      /* input files read through a window (2: two or more, see large_inputs) */
     char *stdin_data;
     size_t stdin_len;
     bool found_cluster_config;
@@ -821,8 +822,9 @@ static bool has_suffix(const char *s, const char *suf)
  * --stdin-filename, which makes it JSON), 1: *head gets what was read, for
  * the unit to read the rest through a window (the rest cannot be read
  * again); when it goes on as a JSON array or List, 2: *plan reads it from
- * a temporary copy, *len bytes, as a file's. */
-static int read_stdin(run *r, char **data, size_t *len, char **head, kv_json_plan **plan)
+ * a temporary copy, *len bytes, as a file's; when it goes on as YAML that
+ * threads may parse in parts, 3: *yaml is such a copy. */
+static int read_stdin(run *r, char **data, size_t *len, char **head, kv_json_plan **plan, FILE **yaml)
 {
     if (r->stdin_failed)
         return -2;
@@ -830,10 +832,17 @@ static int read_stdin(run *r, char **data, size_t *len, char **head, kv_json_pla
         const char *name = input_name(r, "-");
         char *text = NULL;
         FILE *spool = NULL;
-        int rc = r->stdin_once ? kv_read_stdin_below(r->ctx, name, WINDOW_MIN, has_suffix(name, ".json"), &text, len,
-                                                     &spool)
+        /* a long YAML stream is cut into parts for threads when they are
+         * free for it (no large file is parsed beside it) */
+        int rc = r->stdin_once ? kv_read_stdin_below(r->ctx, name, WINDOW_MIN, has_suffix(name, ".json"),
+                                                     r->list_threads > 1 && !r->large_files, &text, len, &spool)
                                : kv_read_named(r->ctx, "-", name, &text, len);
         r->stdin_used = true;
+        if (rc == 3) {
+            /* copied to a temporary file, *len bytes long (yaml_split.c) */
+            *yaml = spool;
+            return 3;
+        }
         if (rc == 2) {
             /* a long JSON input, copied to a temporary file: an array or a
              * List is read from it through a window as a file is (`kubectl
@@ -2109,13 +2118,14 @@ typedef struct windowed {
     char *stdin_head;          /* stdin's start, the rest to be read through the window */
     size_t headlen;
     size_t total;              /* once it is loaded: the bytes the stream held */
+    FILE *stdin_yaml;          /* stdin's YAML copied to a file, to be parsed in parts */
 } windowed;
 
 /* How file `path` is read: through a window (*size gets its size), or
  * whole (neither set). */
 static windowed window_for(kvet_ctx *ctx, const char *path, unsigned threads, size_t *size)
 {
-    windowed w = {NULL, false, 0, NULL, 0, 0};
+    windowed w = {NULL, false, 0, NULL, 0, 0, NULL};
     struct stat st;
     if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < WINDOW_MIN ||
         (uint64_t)st.st_size > ctx->limits.max_document_bytes)
@@ -2177,6 +2187,13 @@ static void load_manifests(kvet_ctx *ctx, windowed *w, const char *path, const c
                              .total = &w->total};
         w->stdin_head = NULL;
         kv_load_manifests_yaml_stream(ctx, &in, into, fn, ud, st);
+    } else if (w->stdin_yaml) {
+        kv_yaml_stream in = {.f = w->stdin_yaml, .name = name, .src = src, .window = WINDOW,
+                             .what = "standard input", .sources = (flags & KV_LOAD_SOURCES) != 0,
+                             .threads = w->threads};
+        kv_load_manifests_yaml_stream(ctx, &in, into, fn, ud, st);
+        fclose(w->stdin_yaml);
+        w->stdin_yaml = NULL;
     } else if (w->json)
         kv_load_manifests_planned(ctx, w->json, name, src, fn, ud, st);
     else if (w->yaml)
@@ -2194,17 +2211,18 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     bool owned = false;
     size_t before = kvet_diag_count(r->ctx);
     r->cur_unit = ui;
-    windowed win = {NULL, false, 0, NULL, 0, 0};
+    windowed win = {NULL, false, 0, NULL, 0, 0, NULL};
     if (u->path) {
         /* a large file is read through a window as it is loaded */
         owned = strcmp(u->path, "-") != 0;
         int rc = owned ? read_unit_file(r->ctx, u->path, r->list_threads, true, &win, &data, &len)
-                       : read_stdin(r, &data, &len, &win.stdin_head, &win.json);
+                       : read_stdin(r, &data, &len, &win.stdin_head, &win.json, &win.stdin_yaml);
         if (rc == 1) {
             win.headlen = len;
             rc = 0;
-        } else if (rc == 2) {
+        } else if (rc == 2 || rc == 3) {
             rc = 0; /* len: the bytes the copy holds */
+            win.threads = r->list_threads;
         }
         if (rc < 0) {
             /* a file is read again in pass 2, which reports it; stdin is not */
@@ -2261,6 +2279,8 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     }
     kv_json_plan_free(win.json);
     free(win.stdin_head); /* not loaded: no context to check it in */
+    if (win.stdin_yaml)
+        fclose(win.stdin_yaml);
     if (owned)
         free(data);
 }
@@ -2363,7 +2383,7 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
     }
     char *data = NULL;
     size_t len = 0;
-    windowed win = {NULL, false, 0, NULL, 0, 0};
+    windowed win = {NULL, false, 0, NULL, 0, 0, NULL};
     /* With nothing queried, a large file is evaluated as it is read, a
      * window at a time (load_unit); parsed here it would wait whole in
      * memory for the main thread, 3 times its size (a cluster's dump beside
@@ -3836,7 +3856,8 @@ kvet_result *kvet_check(kvet_ctx *ctx, const kvet_pack *pack, const kvet_inputs 
      * conversion of its items, and a large YAML file the parsing of its
      * parts (yaml_split.c), when no other input is large (the cluster
      * configuration beside it, say); with several, each thread has its own */
-    r.list_threads = jobs > 1 && large_inputs(&r) <= 1 ? jobs : 1;
+    r.large_files = large_inputs(&r);
+    r.list_threads = jobs > 1 && r.large_files <= 1 ? jobs : 1;
     ahead ah;
     bool threads = false;
     if (pack->nqueries && !r.oom) {

@@ -720,6 +720,22 @@ static const char *source_comment(const char *p, const char *end, size_t *n)
     return path;
 }
 
+bool kv_yaml_has_source_line(const char *text, size_t len)
+{
+    const char *end = text + len;
+    for (const char *p = text; (p = memmem(p, (size_t)(end - p), "Source:", 7)) != NULL; p += 7) {
+        /* from the start of its line: one that source_comment takes */
+        const char *line = p;
+        while (line > text && line[-1] != '\n' && line[-1] != '\r')
+            line--;
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        size_t n;
+        if (source_comment(line, eol ? eol : end, &n))
+            return true;
+    }
+    return false;
+}
+
 /* The byte offset of libyaml's character index `index` (its marks count
  * characters, a CRLF as two, and not a byte order mark).  Indexes come in
  * rising order, so the count goes on from the last one. */

@@ -26,8 +26,14 @@ int kv_load_yaml_window(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into,
 int kv_yaml_parse_part(const kvet_limits *lim, uint32_t src, const char *data, size_t len, uint32_t line,
                        kv_arena *into, kv_doc_fn fn, void *ud);
 
-/* kv_load_yaml_window of a file (no head, no limit, no `# Source:`) with
- * helper threads parsing parts of it ahead: the same documents, in the
+/* Whether a line of text is a `# Source: PATH` comment that a load with
+ * `sources` would follow (or the same words inside a scalar: it does not
+ * parse).  Lines start after a line feed or a carriage return. */
+bool kv_yaml_has_source_line(const char *text, size_t len);
+
+/* kv_load_yaml_window of a file, or of standard input's copy (no head, no
+ * limit; with `sources`, from a part that holds a `# Source:` line on it
+ * reads alone), with helper threads parsing parts of it ahead: the same documents, in the
  * same order and from the calling thread, and the same diagnostics.  A
  * document's arena is its part's, freed once the part is handed on: fn may
  * build in it but not take it (as with kv_load_buffer_in's `into`). */

@@ -34,7 +34,10 @@
  * are good.  Whatever goes wrong (a part, a byte, a read), the calling
  * thread reads the file again from its start with kv_load_yaml_window,
  * which hands on only the documents after those handed on already: what
- * it reports is what the one-thread load reports.
+ * it reports is what the one-thread load reports.  So does a part that
+ * holds a `# Source:` comment when the stream follows them (standard input
+ * from helm template): the comment names the documents after it, in parts
+ * that cannot see it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -403,7 +406,7 @@ static int reader_passes(const pending *pend, const part *p)
 
 int kv_load_yaml_split(kvet_ctx *ctx, const kv_yaml_stream *in, kv_doc_fn fn, void *ud, const kv_text **text)
 {
-    if (in->threads < 2 || in->head || in->limit || in->sources || in->skip)
+    if (in->threads < 2 || in->head || in->limit || in->skip)
         return kv_load_yaml_window(ctx, in, NULL, fn, ud, text);
     /* a quarter of the window: a few parts ahead hold about what a window does */
     pending pend = {.line = 1, .part = in->window / 4 ? in->window / 4 : 1, .bad = SIZE_MAX};
@@ -485,7 +488,12 @@ int kv_load_yaml_split(kvet_ctx *ctx, const kv_yaml_stream *in, kv_doc_fn fn, vo
                 pthread_cond_wait(&s.done, &s.mu);
         }
         pthread_mutex_unlock(&s.mu);
-        if (p->state == P_FAILED || !pass) {
+        /* a `# Source:` comment names the documents after it (helm
+         * template's output on standard input), which a part cannot know
+         * of the parts before it: from the first part that holds one (or
+         * what might be one) the text is read alone, and the documents
+         * handed on before it were named by none in either reading */
+        if (p->state == P_FAILED || !pass || (in->sources && kv_yaml_has_source_line(p->text, p->len))) {
             alone = true;
             break;
         }

@@ -330,6 +330,35 @@ same split-directives --rules "$top/bench/small.kvet" --no-config "$tmp/split/di
 stdin_file="$tmp/lists/lines.json" same list-on-stdin --rules "$top/rules" --no-config -
 stdin_file="$tmp/lists/one-line.json" same list-on-stdin-small --rules "$top/bench/small.kvet" --no-config \
     --cluster "$top/examples/gitops/cluster/config-autoscaler.yaml" -
+# a YAML stream of over 4 MB on standard input (`kustomize build | kvet
+# check -`) is copied to a temporary file and cut into parts as a file is
+# (with a load error in it, read again from the copy's start by one
+# thread); helm template's output names its templates in `# Source:`
+# comments, which a part cannot see for the parts after it: from the first
+# part that holds one the stream is read by one thread, and its documents
+# are named as -j 1 names them (here the first comes past 4 MB), and a
+# stream with one in its first 4 MB is read by one thread as it comes
+for f in ok quoted-early flow-middle utf8-after-cut; do
+    stdin_file="$tmp/split/$f.yaml" same "yaml-on-stdin-$f" --rules "$top/rules" --no-config -
+done
+awk 'BEGIN {
+    pad = sprintf("%0400d", 0)
+    for (i = 1; i <= 16000; i++) {
+        printf "---\n"
+        if (i > 9000 && i % 3 == 0) printf "# Source: chart/templates/t%d.yaml\n", i
+        printf "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: s%d\n  namespace: n%d\n", i, i % 9
+        printf "  labels: {pad: \"%s\"}\nspec:\n  template:\n    metadata:\n      annotations:\n", pad
+        printf "        autoscaling.knative.dev/min-scale: \"%d\"\n", i % 5
+        printf "        autoscaling.knative.dev/max-scale: \"%d\"\n", i % 4
+    }
+}' > "$tmp/late-sources.yaml"
+stdin_file="$tmp/late-sources.yaml" same yaml-on-stdin-late-sources --rules "$top/rules" --no-config -
+{ printf -- '---\n# Source: chart/templates/first.yaml\n'; cat "$tmp/late-sources.yaml"; } > "$tmp/sources.yaml"
+stdin_file="$tmp/sources.yaml" same yaml-on-stdin-sources --rules "$top/bench/small.kvet" --no-config -
+"$KVET" check -j 2 --color never --format json --rules "$top/rules" --no-config - < "$tmp/late-sources.yaml" \
+    > "$tmp/late.out" 2>&1
+agree "documents after a late # Source: comment on standard input are not named by it" /dev/null /dev/null \
+    grep -q '"file": "chart/templates/t15000.yaml"' "$tmp/late.out"
 # a copy that a file-size limit stops (ulimit -f: 2 MB) leaves the List held
 # in memory, with the same report, where writing past the limit would end kvet
 "$KVET" check --color never --format json --rules "$top/bench/small.kvet" --no-config - \

@@ -17,6 +17,7 @@
 #include "strbuf.h"
 #include "value.h"
 #include "pathglob.h"
+#include "yaml_load.h"
 #include "yaml_value.h"
 
 typedef struct docs {
@@ -1395,7 +1396,7 @@ START_TEST(stdin_json_copied_to_a_file)
     FILE *spool = NULL;
     /* past `large`: copied, and the copy is unlinked at once */
     stdin_from(in, list);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, &data, &len, &spool), 2);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, false, &data, &len, &spool), 2);
     ck_assert_ptr_nonnull(spool);
     ck_assert_ptr_null(data);
     ck_assert_uint_eq(len, strlen(list));
@@ -1420,7 +1421,7 @@ START_TEST(stdin_json_copied_to_a_file)
     /* what is no array or List (here cut short) is not planned: the copy is
      * read whole, as standard input was */
     stdin_from(in, "[{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\"},\n");
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, &data, &len, &spool), 2);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, false, &data, &len, &spool), 2);
     ck_assert_ptr_null(kv_json_plan_stream(ctx, spool, 8, 1));
     ck_assert_int_eq(kvet_diag_count(ctx), 0);
     ck_assert_int_eq(kv_read_spool(ctx, spool, "<stdin>", len, &data, &len), 0);
@@ -1430,18 +1431,49 @@ START_TEST(stdin_json_copied_to_a_file)
     /* YAML is read through a window from its start; named *.json it is copied */
     const char *yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
     stdin_from(in, yaml);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, &data, &len, &spool), 1);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, false, &data, &len, &spool), 1);
     ck_assert_ptr_null(spool);
     ck_assert_uint_eq(len, 16);
     ck_assert_int_eq(memcmp(data, yaml, 16), 0);
     free(data);
     stdin_from(in, yaml);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "x.json", 16, true, &data, &len, &spool), 0);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "x.json", 16, true, false, &data, &len, &spool), 0);
     ck_assert_ptr_null(spool);
     ck_assert_str_eq(data, yaml);
     free(data);
+    /* for threads to parse in parts, YAML is copied whole, and the copy
+     * unlinked at once; not named *.json, nor with a `# Source:` line in
+     * its first `large` bytes (helm template's output is read as it comes) */
+    stdin_from(in, yaml);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, true, &data, &len, &spool), 3);
+    ck_assert_ptr_nonnull(spool);
+    ck_assert_ptr_null(data);
+    ck_assert_uint_eq(len, strlen(yaml));
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s)\"", copies);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(kv_read_spool(ctx, spool, "<stdin>", len, &data, &len), 0);
+    fclose(spool);
+    ck_assert_str_eq(data, yaml);
+    free(data);
+    stdin_from(in, yaml);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "x.json", 16, true, true, &data, &len, &spool), 0);
+    ck_assert_ptr_null(spool);
+    free(data);
+    const char *helm = "---\n# Source: chart/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\n";
+    stdin_from(in, helm);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 40, false, true, &data, &len, &spool), 1);
+    ck_assert_ptr_null(spool);
+    ck_assert_uint_eq(len, 40);
+    free(data);
+    /* one past the first `large` bytes is not looked for (the parts read
+     * alone from the one that holds it, yaml_split.c) */
+    const char *later = "apiVersion: v1\nkind: ConfigMap\n---\n# Source: chart/templates/a.yaml\nkind: Secret\n";
+    stdin_from(in, later);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, true, &data, &len, &spool), 3);
+    ck_assert_uint_eq(len, strlen(later));
+    fclose(spool);
     stdin_from(in, list);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "x.json", 16, true, &data, &len, &spool), 2);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "x.json", 16, true, false, &data, &len, &spool), 2);
     ck_assert_uint_eq(len, strlen(list));
     fclose(spool);
     /* a copy that cannot be written (here: the file-size limit) leaves the
@@ -1454,7 +1486,7 @@ START_TEST(stdin_json_copied_to_a_file)
     signal(SIGXFSZ, SIG_IGN);
     /* nothing but the read while the limit holds: Check writes files too */
     int limited = setrlimit(RLIMIT_FSIZE, &small);
-    int rc = kv_read_stdin_below(ctx, "<stdin>", 16, false, &data, &len, &spool);
+    int rc = kv_read_stdin_below(ctx, "<stdin>", 16, false, false, &data, &len, &spool);
     int restored = setrlimit(RLIMIT_FSIZE, &fsize);
     signal(SIGXFSZ, SIG_DFL);
     ck_assert_int_eq(limited, 0);
@@ -1466,7 +1498,7 @@ START_TEST(stdin_json_copied_to_a_file)
     free(data);
     /* below `large`: read whole */
     stdin_from(in, list);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 4096, false, &data, &len, &spool), 0);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 4096, false, false, &data, &len, &spool), 0);
     ck_assert_ptr_null(spool);
     ck_assert_str_eq(data, list);
     free(data);
@@ -1475,7 +1507,7 @@ START_TEST(stdin_json_copied_to_a_file)
     l.max_document_bytes = 100;
     kvet_ctx_set_limits(ctx, &l);
     stdin_from(in, list);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, &data, &len, &spool), -1);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, false, &data, &len, &spool), -1);
     ck_assert_ptr_null(spool);
     ck_assert_str_eq(first_error(ctx), "0:0: standard input is larger than the limit of 100 bytes: none of it is checked");
     kvet_diag_clear(ctx);
@@ -1486,7 +1518,7 @@ START_TEST(stdin_json_copied_to_a_file)
     /* no temporary file can be made: held whole */
     setenv("TMPDIR", in, 1);
     stdin_from(in, list);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, &data, &len, &spool), 0);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, false, &data, &len, &spool), 0);
     ck_assert_ptr_null(spool);
     ck_assert_str_eq(data, list);
     ck_assert_int_eq(kvet_diag_count(ctx), 0);
@@ -1620,6 +1652,26 @@ START_TEST(path_globs)
     ck_assert(!strncmp(here, cwd, strlen(cwd)));
     free(here);
     free(there);
+}
+END_TEST
+
+/* The lines a load that follows `# Source:` comments would take as one:
+ * a `#` at the line's start, blanks, "Source:", one path and nothing after
+ * it, not a URL. */
+START_TEST(yaml_source_lines)
+{
+    const char *yes[] = {"# Source: a/b.yaml", "x: 1\n#Source: t.yaml\ny: 2", "a\r# Source:   p  \r\n",
+                         "k: |\n  text\n# Source: x.yaml\n"};
+    const char *no[] = {"", "Source: a.yaml", "  # Source: a.yaml\n", "# Source: a b\n",
+                        "# Source: https://example.com/x\n", "x: \"# Source: a.yaml\"\n", "#  Sources: a\n",
+                        "# Source:\n"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+        ck_assert_msg(kv_yaml_has_source_line(yes[i], strlen(yes[i])), "%s", yes[i]);
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        ck_assert_msg(!kv_yaml_has_source_line(no[i], strlen(no[i])), "%s", no[i]);
+    /* the text's bounds, not a NUL, end it */
+    ck_assert(!kv_yaml_has_source_line("# Sour", 6));
+    ck_assert(kv_yaml_has_source_line("# Source: a.yaml and more", 16));
 }
 END_TEST
 
@@ -2218,6 +2270,7 @@ static Suite *doc_suite(void)
     tcase_add_test(tc, inputs_walk_and_limits);
     tcase_add_test(tc, documents_api);
     tcase_add_test(tc, path_globs);
+    tcase_add_test(tc, yaml_source_lines);
     tcase_add_test(tc, stdin_json_copied_to_a_file);
     tcase_add_test(tc, long_lines_quoted_around_the_caret);
     tcase_add_test(tc, map_keys_of_every_length);
