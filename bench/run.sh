@@ -5,7 +5,8 @@
 # the small pack on the same documents as one JSON List (small-json), that
 # List on standard input (small-stdin, as `kubectl get -o json | kvet check -`),
 # beside a --cluster file (small-cluster), as one YAML file (small-yaml1,
-# as `helm template` or `kustomize build` output saved to a file), and as
+# as `helm template` or `kustomize build` output saved to a file), that file
+# on standard input (small-yaml-stdin, as `kustomize build | kvet check -`), and as
 # one document a file (small-files and stock-files, a GitOps repository's
 # layout; their floor is libyaml's parse of those files).  Each run of kvet
 # comes right after a run of its floor: the table gives the median times and
@@ -15,7 +16,7 @@
 # KVET_BENCH_SIZES (default "1000 10000 100000"), KVET_BENCH_RUNS (default 3),
 # KVET_BENCH_JOBS (the N of -j N; default the number of cores),
 # KVET_BENCH_PACKS (default "small stock small-json small-stdin small-cluster
-# small-yaml1 small-files stock-files"),
+# small-yaml1 small-yaml-stdin small-files stock-files"),
 # KVET_BENCH_PIN (the CPU
 # the floor and the -j 1 runs are pinned to with taskset, so that a ratio
 # compares runs on the same core: the cores of a virtual machine are not
@@ -27,7 +28,7 @@ kvet=${1:-$here/../kvet}
 rules=${2:-$here/../rules}
 sizes=${KVET_BENCH_SIZES:-"1000 10000 100000"}
 runs=${KVET_BENCH_RUNS:-3}
-packs=${KVET_BENCH_PACKS:-"small stock small-json small-stdin small-cluster small-yaml1 small-files stock-files"}
+packs=${KVET_BENCH_PACKS:-"small stock small-json small-stdin small-cluster small-yaml1 small-yaml-stdin small-files stock-files"}
 ncores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 jobs=${KVET_BENCH_JOBS:-$ncores}
 work=${KVET_BENCH_DIR:-$(mktemp -d)}
@@ -137,10 +138,14 @@ for n in $sizes; do
                     extra=(--cluster "$here/../examples/gitops/cluster/config-autoscaler.yaml")
                 fi
                 ;;
-            small-yaml1)
+            small-yaml1 | small-yaml-stdin)
                 prules=$here/small.kvet
                 input=$work/one-$n.yaml
                 [ -s "$input" ] || for f in "$data"/*.yaml; do printf -- '---\n'; cat "$f"; done > "$input"
+                if [ $pack = small-yaml-stdin ]; then
+                    stdin=$input
+                    input=-
+                fi
                 ;;
             small-files | stock-files)
                 prules=$here/small.kvet
