@@ -82,8 +82,14 @@ typedef struct unit {
     kv_arena pending;              /* its documents of kinds no rule queries, until evaluated */
     struct parsed_doc *own;        /* its documents, instead of run.events (parsed ahead) */
     size_t nown, capown;
-    /* evaluated by a thread (see eval_pool): what the main thread decided
-     * before, in input order, and what the thread made of it */
+    struct unit_eval *ev;          /* while threads evaluate it, or NULL */
+} unit;
+
+/* A unit evaluated by threads (see eval_pool): what the main thread decided
+ * before, in input order, and what the threads made of it.  Made when it is
+ * queued and freed once it is merged: a repository of many small files
+ * keeps a unit for each, and this for a few. */
+typedef struct unit_eval {
     struct job_doc *jobs;
     size_t njobs;
     kv_arena nsa;                  /* documents given their environment's namespace */
@@ -94,8 +100,7 @@ typedef struct unit {
     uint32_t nslices;
     size_t merge_before;           /* diagnostics before its merge began */
     size_t merge_given;            /* its load diagnostics merged so far */
-    kv_arena outa;                 /* its resources' strings and values, when streamed */
-} unit;
+} unit_eval;
 
 /* A run of a unit's jobs one thread evaluates, and what it made of them:
  * a file of many documents (a cluster dump) is shared among the threads. */
@@ -274,6 +279,8 @@ typedef struct run {
     const kvet_project *project;
     result_impl *res;
     const char *cwd;           /* the current folder while inputs become units, or NULL */
+    kv_arena outa;             /* the strings and values of the resources of the unit this
+                                  thread evaluates alone, when streamed */
     kv_arena scratch;          /* per document evaluation */
     kv_arena *out;             /* where resources' strings and values go: res->arena, or
                                   the unit's own when they are streamed */
@@ -2022,7 +2029,7 @@ static void eval_one(run *r, kvet_value root, uint32_t src, int duplicate)
         return;
     /* one large file (a cluster dump, a JSON List) is not held whole in the results */
     if (r->stream && r->res->pub.nresources >= STREAM_BATCH)
-        out_flush(r, &r->units[r->cur_unit].outa);
+        out_flush(r, &r->outa);
     if (!r->st) {
         eval_item(r, root, src, duplicate);
         return;
@@ -2079,7 +2086,7 @@ static void eval_parsed_unit(run *r, uint32_t ui)
     memset(&st, 0, sizeof st);
     r->cur_unit = ui;
     r->cur_ctx = context_for(r, ui);
-    out_begin(r, &u->outa);
+    out_begin(r, &r->outa);
     if (r->cur_ctx) {
         const parsed_doc *events = u->own ? u->own : r->events + u->first_event;
         size_t nevents = u->own ? u->nown : u->nevents;
@@ -2103,7 +2110,7 @@ static void eval_parsed_unit(run *r, uint32_t ui)
     free(u->own);
     u->own = NULL;
     u->nown = u->capown = 0;
-    out_end(r, &u->outa);
+    out_end(r, &r->outa);
     collect_input_errors(r, before);
     kvet_input_info *info = NULL;
     if (u->origin != SIZE_MAX && u->origin < r->res->pub.ninputs)
@@ -2263,14 +2270,14 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
         pu->parsed = true;
     } else {
         r->cur_ctx = context_for(r, ui);
-        out_begin(r, &r->units[ui].outa);
+        out_begin(r, &r->outa);
         if (r->cur_ctx)
             load_manifests(r->ctx, &win, u->path, name, src, data, len, flags, NULL, eval_doc, r, &st);
         else
             memset(&st, 0, sizeof st);
         if (streamed)
             len = win.total;
-        out_end(r, &r->units[ui].outa);
+        out_end(r, &r->outa);
         collect_input_errors(r, before);
         kvet_input_info *info = NULL;
         if (u->origin != SIZE_MAX && u->origin < r->res->pub.ninputs)
@@ -2715,20 +2722,20 @@ static context *worker_context(worker *w, context *mc)
 static void worker_slice(worker *w, uint32_t ui, uint32_t si)
 {
     run *r = &w->own;
-    unit *u = &w->p->r->units[ui];
-    slice *sl = &u->slices[si];
+    const unit_eval *e = w->p->r->units[ui].ev;
+    slice *sl = &e->slices[si];
     kvet_result *res = &r->res->pub;
     res->resources = NULL;
     res->nresources = r->res->capresources = 0;
     res->errors = NULL;
     res->nerrors = r->res->caperrors = 0;
-    r->cur_ctx = worker_context(w, u->ectx);
+    r->cur_ctx = worker_context(w, e->ectx);
     if (!r->cur_ctx)
         r->oom = true;
     out_begin(r, &sl->outa);
     for (size_t i = sl->lo; i < sl->hi && !r->oom; i++)
-        if (u->jobs[i].skip == JOB_EVAL)
-            eval_compute(r, u->jobs[i].root, u->jobs[i].src);
+        if (e->jobs[i].skip == JOB_EVAL)
+            eval_compute(r, e->jobs[i].root, e->jobs[i].src);
     sl->out = res->resources;
     sl->nout = res->nresources;
     sl->werr = res->errors;
@@ -2767,7 +2774,7 @@ static void *worker_main(void *arg)
         size_t take = 0, docs = 0;
         while (take < POOL_TAKE && p->qhead != p->qtail) {
             pool_task next = p->queue[p->qhead % p->qcap];
-            const slice *sl = &p->r->units[next.unit].slices[next.slice];
+            const slice *sl = &p->r->units[next.unit].ev->slices[next.slice];
             if (take && docs + (sl->hi - sl->lo) > POOL_SMALL)
                 break;
             docs += sl->hi - sl->lo;
@@ -2782,7 +2789,7 @@ static void *worker_main(void *arg)
             pthread_cond_signal(&p->work);
         for (size_t k = 0; k < take; k++) {
             worker_slice(w, t[k].unit, t[k].slice);
-            flag_set(&p->mu, &p->ready, &p->awaited, &p->r->units[t[k].unit].slices[t[k].slice].done);
+            flag_set(&p->mu, &p->ready, &p->awaited, &p->r->units[t[k].unit].ev->slices[t[k].slice].done);
         }
         pthread_mutex_lock(&p->mu);
     }
@@ -2825,6 +2832,7 @@ static bool worker_init(worker *w, eval_pool *p)
     o->out = &w->res.arena;
     kv_arena_init(&o->scratch);
     kv_arena_init(&o->ns_arena);
+    kv_arena_init(&o->outa);
     memset(&o->index_arena, 0, sizeof o->index_arena);
     memset(&o->index_strs, 0, sizeof o->index_strs);
     memset(&o->ids, 0, sizeof o->ids);
@@ -2930,7 +2938,7 @@ static void pool_queue(eval_pool *p)
 
 static void pool_wait(eval_pool *p, uint32_t ui, uint32_t si)
 {
-    flag_wait(&p->mu, &p->ready, &p->awaited, &p->r->units[ui].slices[si].done);
+    flag_wait(&p->mu, &p->ready, &p->awaited, &p->r->units[ui].ev->slices[si].done);
 }
 
 /* Join the threads; their counts go to the result, and their arenas,
@@ -3036,26 +3044,32 @@ static bool prepare_unit(run *r, uint32_t ui)
 {
     unit *u = &r->units[ui];
     r->cur_unit = ui;
+    unit_eval *e = u->ev = calloc(1, sizeof *u->ev);
+    if (!e) {
+        r->oom = true;
+        return false;
+    }
+    kv_arena_init(&e->nsa);
     /* choosing a context may warn: the warning is put back in its place
      * among the unit's diagnostics when the unit is merged */
     size_t before = kvet_diag_count(r->ctx);
-    u->ectx = context_for(r, ui);
-    bool detached = kv_diag_detach(r->ctx, before, &u->cdiags, &u->ncdiags);
-    if (!u->ectx || !detached) {
+    e->ectx = context_for(r, ui);
+    bool detached = kv_diag_detach(r->ctx, before, &e->cdiags, &e->ncdiags);
+    if (!e->ectx || !detached) {
         r->oom = true;
         return false;
     }
     const parsed_doc *events = u->own ? u->own : r->events + u->first_event;
     size_t n = u->own ? u->nown : u->nevents;
-    u->jobs = calloc(n + 1, sizeof *u->jobs);
-    if (!u->jobs) {
+    e->jobs = calloc(n + 1, sizeof *e->jobs);
+    if (!e->jobs) {
         r->oom = true;
         return false;
     }
-    u->njobs = n;
+    e->njobs = n;
     const char *ns = unit_namespace(r, u);
     for (size_t i = 0; i < n; i++) {
-        job_doc *j = &u->jobs[i];
+        job_doc *j = &e->jobs[i];
         kvet_value root = events[i].root;
         j->src = events[i].src;
         j->mark = events[i].mark;
@@ -3064,22 +3078,22 @@ static bool prepare_unit(run *r, uint32_t ui)
             continue;
         }
         if (ns)
-            root = with_namespace(r, &u->nsa, root, ns);
+            root = with_namespace(r, &e->nsa, root, ns);
         j->root = root;
-        if (r->ids_noted ? events[i].duplicate : note_definition(r, root, j->src, &u->nsa))
+        if (r->ids_noted ? events[i].duplicate : note_definition(r, root, j->src, &e->nsa))
             j->skip = JOB_DUPLICATE;
     }
-    u->nslices = n ? (uint32_t)((n + SLICE_JOBS - 1) / SLICE_JOBS) : 1;
-    u->slices = calloc(u->nslices, sizeof *u->slices);
-    if (!u->slices) {
-        u->nslices = 0;
+    e->nslices = n ? (uint32_t)((n + SLICE_JOBS - 1) / SLICE_JOBS) : 1;
+    e->slices = calloc(e->nslices, sizeof *e->slices);
+    if (!e->slices) {
+        e->nslices = 0;
         r->oom = true;
         return false;
     }
-    for (uint32_t k = 0; k < u->nslices; k++) {
-        u->slices[k].lo = (size_t)k * SLICE_JOBS;
-        u->slices[k].hi = k + 1 < u->nslices ? (size_t)(k + 1) * SLICE_JOBS : n;
-        kv_arena_init(&u->slices[k].outa);
+    for (uint32_t k = 0; k < e->nslices; k++) {
+        e->slices[k].lo = (size_t)k * SLICE_JOBS;
+        e->slices[k].hi = k + 1 < e->nslices ? (size_t)(k + 1) * SLICE_JOBS : n;
+        kv_arena_init(&e->slices[k].outa);
     }
     return !r->oom;
 }
@@ -3106,24 +3120,25 @@ static bool push_resource(run *r, const kvet_resource *from)
 static void merge_slice(run *r, uint32_t ui, uint32_t si)
 {
     unit *u = &r->units[ui];
-    slice *sl = &u->slices[si];
+    unit_eval *e = u->ev;
+    slice *sl = &e->slices[si];
     kvet_result *res = &r->res->pub;
     if (si == 0) {
-        u->merge_before = kvet_diag_count(r->ctx);
-        u->merge_given = 0;
-        for (size_t k = 0; k < u->ncdiags; k++)
-            kv_diag_attach(r->ctx, &u->cdiags[k]);
-        free(u->cdiags);
-        u->cdiags = NULL;
-        u->ncdiags = 0;
+        e->merge_before = kvet_diag_count(r->ctx);
+        e->merge_given = 0;
+        for (size_t k = 0; k < e->ncdiags; k++)
+            kv_diag_attach(r->ctx, &e->cdiags[k]);
+        free(e->cdiags);
+        e->cdiags = NULL;
+        e->ncdiags = 0;
     }
     r->cur_unit = ui;
     r->oom |= sl->woom;
     size_t k = 0;
     for (size_t i = sl->lo; i < sl->hi; i++) {
-        const job_doc *j = &u->jobs[i];
-        while (u->merge_given < j->mark && u->merge_given < u->ndiags)
-            kv_diag_attach(r->ctx, &u->diags[u->merge_given++]);
+        const job_doc *j = &e->jobs[i];
+        while (e->merge_given < j->mark && e->merge_given < u->ndiags)
+            kv_diag_attach(r->ctx, &u->diags[e->merge_given++]);
         if (j->skip == JOB_DUPLICATE)
             res->duplicates++;
         if (j->skip != JOB_EVAL || k >= sl->nout)
@@ -3142,8 +3157,8 @@ static void merge_slice(run *r, uint32_t ui, uint32_t si)
     sl->nout = 0;
     out_end(r, &sl->outa);
     /* a thread's errors (failed rules) come before the unit's input errors */
-    for (size_t e = 0; e < sl->nwerr; e++)
-        take_error(r, &res->errors, &res->nerrors, &r->res->caperrors, sl->werr[e]);
+    for (size_t w = 0; w < sl->nwerr; w++)
+        take_error(r, &res->errors, &res->nerrors, &r->res->caperrors, sl->werr[w]);
     free(sl->werr);
     sl->werr = NULL;
     sl->nwerr = 0;
@@ -3153,24 +3168,24 @@ static void merge_slice(run *r, uint32_t ui, uint32_t si)
 static void finish_unit(run *r, uint32_t ui)
 {
     unit *u = &r->units[ui];
+    unit_eval *e = u->ev;
     kvet_result *res = &r->res->pub;
-    while (u->merge_given < u->ndiags)
-        kv_diag_attach(r->ctx, &u->diags[u->merge_given++]);
+    while (e->merge_given < u->ndiags)
+        kv_diag_attach(r->ctx, &u->diags[e->merge_given++]);
     free(u->diags);
     u->diags = NULL;
     u->ndiags = 0;
-    free(u->jobs);
-    u->jobs = NULL;
-    u->njobs = 0;
-    free(u->slices);
-    u->slices = NULL;
-    u->nslices = 0;
     kv_arena_free(&u->pending);
-    kv_arena_free(&u->nsa);
     free(u->own);
     u->own = NULL;
     u->nown = u->capown = 0;
-    collect_input_errors(r, u->merge_before);
+    size_t merge_before = e->merge_before;
+    free(e->jobs);
+    free(e->slices);
+    kv_arena_free(&e->nsa);
+    free(e);
+    u->ev = NULL;
+    collect_input_errors(r, merge_before);
     kvet_input_info *info = NULL;
     if (u->origin != SIZE_MAX && u->origin < res->ninputs)
         info = &res->inputs[u->origin];
@@ -3210,9 +3225,9 @@ static void eval_units_pooled(run *r, eval_pool *p, ahead *ah, uint32_t window)
                 }
             }
             pool_push(p, qu, qs);
-            inflight += slice_weight(&r->units[qu].slices[qs]);
+            inflight += slice_weight(&r->units[qu].ev->slices[qs]);
             queued = true;
-            if (++qs == r->units[qu].nslices) {
+            if (++qs == r->units[qu].ev->nslices) {
                 qs = 0;
                 qu++;
             }
@@ -3222,9 +3237,9 @@ static void eval_units_pooled(run *r, eval_pool *p, ahead *ah, uint32_t window)
             break;
         if (mu < qu || ms < qs) {
             pool_wait(p, mu, ms);
-            inflight -= slice_weight(&r->units[mu].slices[ms]);
+            inflight -= slice_weight(&r->units[mu].ev->slices[ms]);
             merge_slice(r, mu, ms);
-            if (++ms < r->units[mu].nslices)
+            if (++ms < r->units[mu].ev->nslices)
                 continue;
             finish_unit(r, mu);
             retire_scope(r, mu, p);
@@ -3242,7 +3257,7 @@ static void eval_units_pooled(run *r, eval_pool *p, ahead *ah, uint32_t window)
     }
     /* what was queued but not merged (out of memory) is released at the end */
     for (; mu < qu || (mu == qu && ms < qs); ms = 0, mu++)
-        for (; ms < (mu < qu ? r->units[mu].nslices : qs); ms++)
+        for (; ms < (mu < qu ? r->units[mu].ev->nslices : qs); ms++)
             pool_wait(p, mu, ms);
 }
 
@@ -3263,8 +3278,6 @@ static unit *add_unit(run *r, const char *path, uint32_t env)
     unit *u = &r->units[r->nunits];
     memset(u, 0, sizeof *u);
     kv_arena_init(&u->pending);
-    kv_arena_init(&u->nsa);
-    kv_arena_init(&u->outa);
     u->env = env;
     u->origin = SIZE_MAX;
     if (path) {
@@ -3980,22 +3993,25 @@ done:
         kv_arena_free(&r.units[i].pending);
         free(r.units[i].own);
         /* what threads evaluated and no one merged (out of memory) */
-        unit *u = &r.units[i];
-        for (uint32_t si = 0; si < u->nslices; si++) {
-            slice *sl = &u->slices[si];
+        unit_eval *e = r.units[i].ev;
+        if (!e)
+            continue;
+        for (uint32_t si = 0; si < e->nslices; si++) {
+            slice *sl = &e->slices[si];
             release_resources(sl->out, sl->nout);
             free(sl->out);
             release_errors(sl->werr, sl->nwerr);
             kv_arena_free(&sl->outa);
         }
-        free(u->slices);
-        for (size_t k = 0; k < u->ncdiags; k++)
-            kv_diag_release(&u->cdiags[k]);
-        free(u->cdiags);
-        free(u->jobs);
-        kv_arena_free(&u->nsa);
-        kv_arena_free(&u->outa);
+        free(e->slices);
+        for (size_t k = 0; k < e->ncdiags; k++)
+            kv_diag_release(&e->cdiags[k]);
+        free(e->cdiags);
+        free(e->jobs);
+        kv_arena_free(&e->nsa);
+        free(e);
     }
+    kv_arena_free(&r.outa);
     free(r.units);
     free(r.scopes);
     for (size_t i = 0; i < r.ncontexts; i++)
