@@ -182,6 +182,9 @@ typedef struct kv_yaml_stream {
     /* threads that may parse parts of a file ahead (yaml_split.c): 0 or 1
      * for none */
     unsigned threads;
+    /* f is a copy of a stream whose reading failed at the copy's end, with
+     * this error: it is reported there as the stream's would have been */
+    int end_errno;
 } kv_yaml_stream;
 int kv_load_manifests_yaml_stream(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into, kv_doc_fn fn, void *ud,
                                   kv_manifest_stats *stats);
@@ -213,10 +216,14 @@ int kv_read_file_below(kvet_ctx *ctx, const char *path, uint64_t large, char **d
  * closes it.  When the copy cannot be made or written (a read-only /tmp, a
  * full disk), the input is read whole, as anything else is.  kv_read_spool
  * reads such a copy whole, as kv_read_named would have read the input.
- * With `split_yaml`, YAML is copied the same way, returning 3, unless its
+ * With `yaml_copy`, YAML is copied the same way, returning 3, unless its
  * first `large` bytes hold a `# Source:` line (kv_yaml_has_source_line);
- * when the copy cannot be made it is read through a window (1). */
-int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, bool json, bool split_yaml, char **data,
+ * when the copy cannot be made it is read through a window (1).  A read
+ * error or the file-size limit ends such a copy, which holds the bytes
+ * read before: *yaml_copy gets the error, or -1 past the limit (0: the
+ * whole stream), for it to be read as the stream would have been
+ * (kv_yaml_stream.end_errno, .limit). */
+int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, bool json, int *yaml_copy, char **data,
                         size_t *len, FILE **spool);
 int kv_read_spool(kvet_ctx *ctx, FILE *f, const char *shown, size_t size, char **data, size_t *len);
 

@@ -210,9 +210,12 @@ static bool write_all(int fd, const char *p, size_t n, size_t *done)
  * bytes long.  -1 after reporting (a read error, past the limit: nothing
  * is checked, as when held whole).  0: the copy could not be written (a
  * full disk): what was read is back in *buf, *n bytes of it, for the
- * caller to read on into memory, as it did before. */
+ * caller to read on into memory, as it did before.  With `ended` (YAML),
+ * a read error or the limit ends the copy instead, there: *ended gets the
+ * error, or -1 past the limit (else 0), for the copy to be read as the
+ * stream would have been. */
 static int spool_stdin(kvet_ctx *ctx, const char *shown, int fd, char **buf, size_t *n, size_t *cap,
-                       uint64_t limit, FILE **spool, size_t *total)
+                       uint64_t limit, FILE **spool, size_t *total, int *ended)
 {
     uint64_t held = 0;
     size_t r = *n, done = 0;
@@ -224,7 +227,7 @@ static int spool_stdin(kvet_ctx *ctx, const char *shown, int fd, char **buf, siz
     while (r > 0) {
         if (held + r > fsize)
             break;
-        if (held + r > limit) {
+        if (held + r > limit && !ended) {
             close(fd);
             kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL,
                     "standard input is larger than the limit of %llu bytes: none of it is checked",
@@ -235,13 +238,25 @@ static int spool_stdin(kvet_ctx *ctx, const char *shown, int fd, char **buf, siz
             break;
         held += r;
         done = 0;
+        /* YAML read as it comes checks the documents before the limit:
+         * the copy holds the bytes past it that say so, and no more */
+        if (held > limit) {
+            *ended = -1;
+            r = 0;
+            break;
+        }
         r = fread(*buf, 1, *cap, stdin);
     }
     if (r == 0 && ferror(stdin)) {
         int err = errno;
-        close(fd);
-        kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "cannot read: %s", strerror(err));
-        return -1;
+        if (ended) {
+            /* likewise the documents before a read error */
+            *ended = err ? err : EIO;
+        } else {
+            close(fd);
+            kv_diag(ctx, KVET_SEV_ERROR, shown, 0, 0, 0, NULL, "cannot read: %s", strerror(err));
+            return -1;
+        }
     }
     if (r == 0) {
         FILE *f = lseek(fd, 0, SEEK_SET) == 0 ? fdopen(fd, "rb") : NULL;
@@ -289,7 +304,7 @@ static int spool_stdin(kvet_ctx *ctx, const char *shown, int fd, char **buf, siz
  * JSON is copied to *spool (spool_stdin), returning 2, and anything else is
  * read whole. */
 static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64_t large, bool yaml_head,
-                      bool spool_yaml, FILE **spool, char **data, size_t *len)
+                      int *ended, FILE **spool, char **data, size_t *len)
 {
     uint64_t limit = ctx->limits.max_document_bytes;
     bool is_stdin = !strcmp(path, "-");
@@ -390,9 +405,9 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
          * start.  Not helm template's output, whose `# Source:` comments
          * name the documents after them: the parts would read it alone. */
         if (head_first && (uint64_t)n >= large && yaml_head && kv_yaml_windowable_text(buf, n)) {
-            if (spool_yaml && spool && !kv_yaml_has_source_line(buf, n)) {
+            if (ended && spool && !kv_yaml_has_source_line(buf, n)) {
                 int tfd = temp_fd();
-                int rc = tfd < 0 ? 0 : spool_stdin(ctx, shown, tfd, &buf, &n, &cap, limit, spool, len);
+                int rc = tfd < 0 ? 0 : spool_stdin(ctx, shown, tfd, &buf, &n, &cap, limit, spool, len, ended);
                 if (rc == 2) {
                     free(buf);
                     return 3;
@@ -412,7 +427,7 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
          * a full disk) held whole, as it was */
         if (head_first && (uint64_t)n >= large && spool && starts_as_json(buf, n)) {
             int tfd = temp_fd();
-            int rc = tfd < 0 ? 0 : spool_stdin(ctx, shown, tfd, &buf, &n, &cap, limit, spool, len);
+            int rc = tfd < 0 ? 0 : spool_stdin(ctx, shown, tfd, &buf, &n, &cap, limit, spool, len, NULL);
             spool = NULL;
             if (rc == 2) {
                 free(buf);
@@ -450,24 +465,26 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
 
 int kv_read_named(kvet_ctx *ctx, const char *path, const char *shown, char **data, size_t *len)
 {
-    return read_named(ctx, path, shown, UINT64_MAX, false, false, NULL, data, len);
+    return read_named(ctx, path, shown, UINT64_MAX, false, NULL, NULL, data, len);
 }
 
 int kv_read_file(kvet_ctx *ctx, const char *path, char **data, size_t *len)
 {
-    return read_named(ctx, path, NULL, UINT64_MAX, false, false, NULL, data, len);
+    return read_named(ctx, path, NULL, UINT64_MAX, false, NULL, NULL, data, len);
 }
 
 int kv_read_file_below(kvet_ctx *ctx, const char *path, uint64_t large, char **data, size_t *len)
 {
-    return read_named(ctx, path, NULL, large, false, false, NULL, data, len);
+    return read_named(ctx, path, NULL, large, false, NULL, NULL, data, len);
 }
 
-int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, bool json, bool split_yaml, char **data,
+int kv_read_stdin_below(kvet_ctx *ctx, const char *shown, uint64_t large, bool json, int *yaml_copy, char **data,
                         size_t *len, FILE **spool)
 {
     *spool = NULL;
-    return read_named(ctx, "-", shown, large, !json, split_yaml, spool, data, len);
+    if (yaml_copy)
+        *yaml_copy = 0;
+    return read_named(ctx, "-", shown, large, !json, yaml_copy, spool, data, len);
 }
 
 int kv_read_spool(kvet_ctx *ctx, FILE *f, const char *shown, size_t size, char **data, size_t *len)

@@ -830,8 +830,10 @@ static bool has_suffix(const char *s, const char *suf)
  * the unit to read the rest through a window (the rest cannot be read
  * again); when it goes on as a JSON array or List, 2: *plan reads it from
  * a temporary copy, *len bytes, as a file's; when it goes on as YAML that
- * threads may parse in parts, 3: *yaml is such a copy. */
-static int read_stdin(run *r, char **data, size_t *len, char **head, kv_json_plan **plan, FILE **yaml)
+ * threads may parse in parts, 3: *yaml is such a copy, which ends where
+ * reading stdin failed (*yaml_end the error) or past the limit (-1). */
+static int read_stdin(run *r, char **data, size_t *len, char **head, kv_json_plan **plan, FILE **yaml,
+                      int *yaml_end)
 {
     if (r->stdin_failed)
         return -2;
@@ -841,13 +843,16 @@ static int read_stdin(run *r, char **data, size_t *len, char **head, kv_json_pla
         FILE *spool = NULL;
         /* a long YAML stream is cut into parts for threads when they are
          * free for it (no large file is parsed beside it) */
+        int copy_end = 0;
         int rc = r->stdin_once ? kv_read_stdin_below(r->ctx, name, WINDOW_MIN, has_suffix(name, ".json"),
-                                                     r->list_threads > 1 && !r->large_files, &text, len, &spool)
+                                                     r->list_threads > 1 && !r->large_files ? &copy_end : NULL,
+                                                     &text, len, &spool)
                                : kv_read_named(r->ctx, "-", name, &text, len);
         r->stdin_used = true;
         if (rc == 3) {
             /* copied to a temporary file, *len bytes long (yaml_split.c) */
             *yaml = spool;
+            *yaml_end = copy_end;
             return 3;
         }
         if (rc == 2) {
@@ -2126,13 +2131,14 @@ typedef struct windowed {
     size_t headlen;
     size_t total;              /* once it is loaded: the bytes the stream held */
     FILE *stdin_yaml;          /* stdin's YAML copied to a file, to be parsed in parts */
+    int stdin_end;             /* how that copy ends: 0 whole, -1 past the limit, else a read error */
 } windowed;
 
 /* How file `path` is read: through a window (*size gets its size), or
  * whole (neither set). */
 static windowed window_for(kvet_ctx *ctx, const char *path, unsigned threads, size_t *size)
 {
-    windowed w = {NULL, false, 0, NULL, 0, 0, NULL};
+    windowed w = {NULL, false, 0, NULL, 0, 0, NULL, 0};
     struct stat st;
     if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < WINDOW_MIN ||
         (uint64_t)st.st_size > ctx->limits.max_document_bytes)
@@ -2195,9 +2201,11 @@ static void load_manifests(kvet_ctx *ctx, windowed *w, const char *path, const c
         w->stdin_head = NULL;
         kv_load_manifests_yaml_stream(ctx, &in, into, fn, ud, st);
     } else if (w->stdin_yaml) {
+        /* a copy that ends early is read by one thread to where stdin's reading ended */
         kv_yaml_stream in = {.f = w->stdin_yaml, .name = name, .src = src, .window = WINDOW,
+                             .limit = w->stdin_end < 0 ? ctx->limits.max_document_bytes : 0,
                              .what = "standard input", .sources = (flags & KV_LOAD_SOURCES) != 0,
-                             .threads = w->threads};
+                             .threads = w->threads, .end_errno = w->stdin_end > 0 ? w->stdin_end : 0};
         kv_load_manifests_yaml_stream(ctx, &in, into, fn, ud, st);
         fclose(w->stdin_yaml);
         w->stdin_yaml = NULL;
@@ -2218,12 +2226,12 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     bool owned = false;
     size_t before = kvet_diag_count(r->ctx);
     r->cur_unit = ui;
-    windowed win = {NULL, false, 0, NULL, 0, 0, NULL};
+    windowed win = {NULL, false, 0, NULL, 0, 0, NULL, 0};
     if (u->path) {
         /* a large file is read through a window as it is loaded */
         owned = strcmp(u->path, "-") != 0;
         int rc = owned ? read_unit_file(r->ctx, u->path, r->list_threads, true, &win, &data, &len)
-                       : read_stdin(r, &data, &len, &win.stdin_head, &win.json, &win.stdin_yaml);
+                       : read_stdin(r, &data, &len, &win.stdin_head, &win.json, &win.stdin_yaml, &win.stdin_end);
         if (rc == 1) {
             win.headlen = len;
             rc = 0;
@@ -2390,7 +2398,7 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
     }
     char *data = NULL;
     size_t len = 0;
-    windowed win = {NULL, false, 0, NULL, 0, 0, NULL};
+    windowed win = {NULL, false, 0, NULL, 0, 0, NULL, 0};
     /* With nothing queried, a large file is evaluated as it is read, a
      * window at a time (load_unit); parsed here it would wait whole in
      * memory for the main thread, 3 times its size (a cluster's dump beside

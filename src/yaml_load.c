@@ -64,6 +64,7 @@ typedef struct ywin {
     bool ioerr;
     uint64_t limit;          /* bytes the input may have (the file-size limit) */
     bool over;               /* it has more: what follows is not given to libyaml */
+    int end_errno;           /* its end is where reading failed, with this error */
     kv_text text;            /* buf as excerpts quote it: line text.line starts at buf[0] */
     yaml_lines *lines;       /* the loader's, scanned as the bytes come in */
 } ywin;
@@ -722,15 +723,16 @@ static const char *source_comment(const char *p, const char *end, size_t *n)
 
 bool kv_yaml_has_source_line(const char *text, size_t len)
 {
+    /* a load looks for comments from where a document's root ends, which
+     * may be mid-line (after a quoted or flow root): any "#", blanks and
+     * "Source:" might be one.  Each match looks back over the blanks before
+     * it only, so the search stays linear however long a line is. */
     const char *end = text + len;
     for (const char *p = text; (p = memmem(p, (size_t)(end - p), "Source:", 7)) != NULL; p += 7) {
-        /* from the start of its line: one that source_comment takes */
-        const char *line = p;
-        while (line > text && line[-1] != '\n' && line[-1] != '\r')
-            line--;
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        size_t n;
-        if (source_comment(line, eol ? eol : end, &n))
+        const char *q = p;
+        while (q > text && q[-1] == ' ')
+            q--;
+        if (q > text && q[-1] == '#')
             return true;
     }
     return false;
@@ -926,6 +928,11 @@ static bool win_more(ywin *w)
         yl_scan(w->lines, w->buf, w->base, w->text.line, w->base + w->end, n == 0, false);
     if (oom || (n == 0 && ferror(w->f)))
         w->ioerr = true;
+    /* a copy of a stream whose reading failed there (kv_yaml_stream.end_errno) */
+    if (n == 0 && !w->ioerr && w->end_errno) {
+        errno = w->end_errno;
+        w->ioerr = true;
+    }
     return n > 0;
 }
 
@@ -1238,6 +1245,7 @@ int kv_load_yaml_window(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into,
     w.f = in->f;
     w.chunk = in->window ? in->window : 1;
     w.limit = in->limit;
+    w.end_errno = in->end_errno;
     w.text.line = 1;
     w.text.data = "";
     if (in->head) {

@@ -406,7 +406,7 @@ static int reader_passes(const pending *pend, const part *p)
 
 int kv_load_yaml_split(kvet_ctx *ctx, const kv_yaml_stream *in, kv_doc_fn fn, void *ud, const kv_text **text)
 {
-    if (in->threads < 2 || in->head || in->limit || in->skip)
+    if (in->threads < 2 || in->head || in->limit || in->skip || in->end_errno)
         return kv_load_yaml_window(ctx, in, NULL, fn, ud, text);
     /* a quarter of the window: a few parts ahead hold about what a window does */
     pending pend = {.line = 1, .part = in->window / 4 ? in->window / 4 : 1, .bad = SIZE_MAX};

@@ -355,6 +355,15 @@ awk 'BEGIN {
 stdin_file="$tmp/late-sources.yaml" same yaml-on-stdin-late-sources --rules "$top/rules" --no-config -
 { printf -- '---\n# Source: chart/templates/first.yaml\n'; cat "$tmp/late-sources.yaml"; } > "$tmp/sources.yaml"
 stdin_file="$tmp/sources.yaml" same yaml-on-stdin-sources --rules "$top/bench/small.kvet" --no-config -
+# a comment after a flow root starts mid-line; past the file-size limit the
+# documents before it are checked, as they are when the stream is read as
+# it comes
+{ head -c 5000000 "$tmp/late-sources.yaml" | sed '$d'
+  printf -- '--- {apiVersion: v1, kind: ConfigMap, metadata: {name: f}}#Source: t/x.yaml\n'
+  sed -n '1,200p' "$tmp/late-sources.yaml"; } > "$tmp/midline-source.yaml"
+stdin_file="$tmp/midline-source.yaml" same yaml-on-stdin-midline-source --rules "$top/rules" --no-config -
+stdin_file="$tmp/late-sources.yaml" same yaml-on-stdin-past-limit --rules "$top/bench/small.kvet" --no-config \
+    --limit file-size=6000000 -
 "$KVET" check -j 2 --color never --format json --rules "$top/rules" --no-config - < "$tmp/late-sources.yaml" \
     > "$tmp/late.out" 2>&1
 agree "documents after a late # Source: comment on standard input are not named by it" /dev/null /dev/null \

@@ -3,6 +3,7 @@
  * them, positions, multi-document streams, anchors and merge keys, limits,
  * malformed input, JSON, and input discovery.
  */
+#include <errno.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1396,7 +1397,7 @@ START_TEST(stdin_json_copied_to_a_file)
     FILE *spool = NULL;
     /* past `large`: copied, and the copy is unlinked at once */
     stdin_from(in, list);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, false, &data, &len, &spool), 2);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, NULL, &data, &len, &spool), 2);
     ck_assert_ptr_nonnull(spool);
     ck_assert_ptr_null(data);
     ck_assert_uint_eq(len, strlen(list));
@@ -1421,7 +1422,7 @@ START_TEST(stdin_json_copied_to_a_file)
     /* what is no array or List (here cut short) is not planned: the copy is
      * read whole, as standard input was */
     stdin_from(in, "[{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\"},\n");
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, false, &data, &len, &spool), 2);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, NULL, &data, &len, &spool), 2);
     ck_assert_ptr_null(kv_json_plan_stream(ctx, spool, 8, 1));
     ck_assert_int_eq(kvet_diag_count(ctx), 0);
     ck_assert_int_eq(kv_read_spool(ctx, spool, "<stdin>", len, &data, &len), 0);
@@ -1431,23 +1432,25 @@ START_TEST(stdin_json_copied_to_a_file)
     /* YAML is read through a window from its start; named *.json it is copied */
     const char *yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
     stdin_from(in, yaml);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, false, &data, &len, &spool), 1);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, NULL, &data, &len, &spool), 1);
     ck_assert_ptr_null(spool);
     ck_assert_uint_eq(len, 16);
     ck_assert_int_eq(memcmp(data, yaml, 16), 0);
     free(data);
     stdin_from(in, yaml);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "x.json", 16, true, false, &data, &len, &spool), 0);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "x.json", 16, true, NULL, &data, &len, &spool), 0);
     ck_assert_ptr_null(spool);
     ck_assert_str_eq(data, yaml);
     free(data);
     /* for threads to parse in parts, YAML is copied whole, and the copy
      * unlinked at once; not named *.json, nor with a `# Source:` line in
      * its first `large` bytes (helm template's output is read as it comes) */
+    int copy_end = 7;
     stdin_from(in, yaml);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, true, &data, &len, &spool), 3);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, &copy_end, &data, &len, &spool), 3);
     ck_assert_ptr_nonnull(spool);
     ck_assert_ptr_null(data);
+    ck_assert_int_eq(copy_end, 0);
     ck_assert_uint_eq(len, strlen(yaml));
     snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s)\"", copies);
     ck_assert_int_eq(system(cmd), 0);
@@ -1456,12 +1459,12 @@ START_TEST(stdin_json_copied_to_a_file)
     ck_assert_str_eq(data, yaml);
     free(data);
     stdin_from(in, yaml);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "x.json", 16, true, true, &data, &len, &spool), 0);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "x.json", 16, true, &copy_end, &data, &len, &spool), 0);
     ck_assert_ptr_null(spool);
     free(data);
     const char *helm = "---\n# Source: chart/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\n";
     stdin_from(in, helm);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 40, false, true, &data, &len, &spool), 1);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 40, false, &copy_end, &data, &len, &spool), 1);
     ck_assert_ptr_null(spool);
     ck_assert_uint_eq(len, 40);
     free(data);
@@ -1469,11 +1472,11 @@ START_TEST(stdin_json_copied_to_a_file)
      * alone from the one that holds it, yaml_split.c) */
     const char *later = "apiVersion: v1\nkind: ConfigMap\n---\n# Source: chart/templates/a.yaml\nkind: Secret\n";
     stdin_from(in, later);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, true, &data, &len, &spool), 3);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, &copy_end, &data, &len, &spool), 3);
     ck_assert_uint_eq(len, strlen(later));
     fclose(spool);
     stdin_from(in, list);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "x.json", 16, true, false, &data, &len, &spool), 2);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "x.json", 16, true, NULL, &data, &len, &spool), 2);
     ck_assert_uint_eq(len, strlen(list));
     fclose(spool);
     /* a copy that cannot be written (here: the file-size limit) leaves the
@@ -1486,7 +1489,7 @@ START_TEST(stdin_json_copied_to_a_file)
     signal(SIGXFSZ, SIG_IGN);
     /* nothing but the read while the limit holds: Check writes files too */
     int limited = setrlimit(RLIMIT_FSIZE, &small);
-    int rc = kv_read_stdin_below(ctx, "<stdin>", 16, false, false, &data, &len, &spool);
+    int rc = kv_read_stdin_below(ctx, "<stdin>", 16, false, NULL, &data, &len, &spool);
     int restored = setrlimit(RLIMIT_FSIZE, &fsize);
     signal(SIGXFSZ, SIG_DFL);
     ck_assert_int_eq(limited, 0);
@@ -1498,7 +1501,7 @@ START_TEST(stdin_json_copied_to_a_file)
     free(data);
     /* below `large`: read whole */
     stdin_from(in, list);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 4096, false, false, &data, &len, &spool), 0);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 4096, false, NULL, &data, &len, &spool), 0);
     ck_assert_ptr_null(spool);
     ck_assert_str_eq(data, list);
     free(data);
@@ -1506,8 +1509,18 @@ START_TEST(stdin_json_copied_to_a_file)
     kvet_limits l = kvet_default_limits();
     l.max_document_bytes = 100;
     kvet_ctx_set_limits(ctx, &l);
+    /* but a YAML copy ends past the limit, with no error yet: the documents
+     * before the limit are checked as they would have been as they came */
+    char longer[400];
+    snprintf(longer, sizeof longer, "%s---\n%s---\n%s---\n%s---\n%s", yaml, yaml, yaml, yaml, yaml);
+    stdin_from(in, longer);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, &copy_end, &data, &len, &spool), 3);
+    ck_assert_int_eq(copy_end, -1);
+    ck_assert_uint_gt(len, 100);
+    ck_assert_int_eq(kvet_diag_count(ctx), 0);
+    fclose(spool);
     stdin_from(in, list);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, false, &data, &len, &spool), -1);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, NULL, &data, &len, &spool), -1);
     ck_assert_ptr_null(spool);
     ck_assert_str_eq(first_error(ctx), "0:0: standard input is larger than the limit of 100 bytes: none of it is checked");
     kvet_diag_clear(ctx);
@@ -1518,7 +1531,7 @@ START_TEST(stdin_json_copied_to_a_file)
     /* no temporary file can be made: held whole */
     setenv("TMPDIR", in, 1);
     stdin_from(in, list);
-    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, false, &data, &len, &spool), 0);
+    ck_assert_int_eq(kv_read_stdin_below(ctx, "<stdin>", 16, false, NULL, &data, &len, &spool), 0);
     ck_assert_ptr_null(spool);
     ck_assert_str_eq(data, list);
     ck_assert_int_eq(kvet_diag_count(ctx), 0);
@@ -1661,14 +1674,24 @@ END_TEST
 START_TEST(yaml_source_lines)
 {
     const char *yes[] = {"# Source: a/b.yaml", "x: 1\n#Source: t.yaml\ny: 2", "a\r# Source:   p  \r\n",
-                         "k: |\n  text\n# Source: x.yaml\n"};
-    const char *no[] = {"", "Source: a.yaml", "  # Source: a.yaml\n", "# Source: a b\n",
-                        "# Source: https://example.com/x\n", "x: \"# Source: a.yaml\"\n", "#  Sources: a\n",
-                        "# Source:\n"};
+                         "k: |\n  text\n# Source: x.yaml\n",
+                         /* after a flow or quoted root a comment starts mid-line */
+                         "--- {a: 1}#Source: t/x.yaml\n", "--- \"x\" # Source: t/x.yaml\n",
+                         /* what a load would not follow, but might be taken for one */
+                         "  # Source: a.yaml\n", "# Source: a b\n", "x: \"# Source: a.yaml\"\n"};
+    const char *no[] = {"", "Source: a.yaml", "#  Sources: a\n", "dataSource: x\n", "#\tSource: a\n"};
     for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
         ck_assert_msg(kv_yaml_has_source_line(yes[i], strlen(yes[i])), "%s", yes[i]);
     for (size_t i = 0; i < sizeof no / sizeof *no; i++)
         ck_assert_msg(!kv_yaml_has_source_line(no[i], strlen(no[i])), "%s", no[i]);
+    /* linear in a line's length: 2 MB of "Source:" on one line, no "#" */
+    size_t big = 2 << 20;
+    char *line = malloc(big);
+    ck_assert_ptr_nonnull(line);
+    for (size_t i = 0; i < big; i++)
+        line[i] = "Source:"[i % 7];
+    ck_assert(!kv_yaml_has_source_line(line, big));
+    free(line);
     /* the text's bounds, not a NUL, end it */
     ck_assert(!kv_yaml_has_source_line("# Sour", 6));
     ck_assert(kv_yaml_has_source_line("# Source: a.yaml and more", 16));
@@ -2065,20 +2088,20 @@ START_TEST(yaml_split_cuts)
     char path[256];
     snprintf(path, sizeof path, "%s/in.yaml", dir);
     const struct {
-        const char *doc;
+        const char *pre, *post; /* a document: pre, its number, post */
         bool cut;
     } cases[] = {
-        {"---\napiVersion: v1\nkind: A%d\n", true},
-        {"---\r\napiVersion: v1\r\nkind: A%d\r\n", true},
-        {"%%YAML 1.1\n---\napiVersion: v1\nkind: A%d\n...\n", true},
-        {"%%YAML 1.1\n---\napiVersion: v1\nkind: A%d\n", false},
-        {"---\napiVersion: v1\nkind: A%d\nx: \"a\rb\"\n", false},
+        {"---\napiVersion: v1\nkind: A", "\n", true},
+        {"---\r\napiVersion: v1\r\nkind: A", "\r\n", true},
+        {"%YAML 1.1\n---\napiVersion: v1\nkind: A", "\n...\n", true},
+        {"%YAML 1.1\n---\napiVersion: v1\nkind: A", "\n", false},
+        {"---\napiVersion: v1\nkind: A", "\nx: \"a\rb\"\n", false},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         kv_buf b;
         kv_buf_init(&b);
         for (int i = 0; i < 40; i++)
-            kv_buf_printf(&b, cases[c].doc, i);
+            kv_buf_printf(&b, "%s%d%s", cases[c].pre, i, cases[c].post);
         write_file(path, b.data, b.len);
         kv_buf_free(&b);
         arenas_seen s = {.n = 0};
@@ -2222,6 +2245,36 @@ START_TEST(yaml_window_as_whole)
         fclose(f);
         ck_assert_uint_eq(kvet_diag_count(ctx), 1);
         ck_assert_str_eq(kvet_diag_at(ctx, 0)->message, "cannot read: Is a directory");
+        kvet_diag_clear(ctx);
+    }
+    /* a copy of standard input whose reading failed ends with that failure
+     * (end_errno): the documents before it, not the one it cut short */
+    for (int fail = 0; fail < 2; fail++) {
+        /* libyaml reads 16 KB ahead: the documents wholly before those */
+        kv_buf b;
+        kv_buf_init(&b);
+        kv_buf_puts(&b, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n");
+        for (int d = 0; d < 2; d++) {
+            kv_buf_printf(&b, "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b%d}\ndata:\n", d);
+            for (int i = 0; i < 2000; i++)
+                kv_buf_printf(&b, "  k%d: value %d of some length\n", i, i);
+        }
+        FILE *f = tmpfile();
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(b.data, 1, b.len, f), b.len);
+        kv_buf_free(&b);
+        rewind(f);
+        kv_yaml_stream in = {.f = f, .name = "<stdin>", .src = kv_source_add(ctx, "<stdin>"), .window = 4096,
+                             .threads = 2, .end_errno = fail ? EIO : 0};
+        seen sn = {.n = 0};
+        kv_buf_init(&sn.b);
+        ck_assert_int_eq(kv_load_manifests_yaml_stream(ctx, &in, NULL, see_resource, &sn, NULL), fail ? -1 : 0);
+        ck_assert_int_eq(sn.n, fail ? 2 : 3);
+        kv_buf_free(&sn.b);
+        fclose(f);
+        ck_assert_uint_eq(kvet_diag_count(ctx), (unsigned)fail);
+        if (fail)
+            ck_assert_str_eq(kvet_diag_at(ctx, 0)->message, "cannot read: Input/output error");
         kvet_diag_clear(ctx);
     }
     unlink(path);
