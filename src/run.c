@@ -126,15 +126,19 @@ enum { SLICE_JOBS = 256 };
  *
  * How far the threads parse ahead of the main thread is counted in files
  * (ahead.window), and beyond that in bytes: up to AHEAD_REACH files a
- * thread while what they parsed and the main thread has not taken holds
- * less than AHEAD_BYTES.  A repository of one manifest a file has the
- * threads parse far enough ahead to keep busy, and large files wait no
- * more than the window's number of them.  Evaluation likewise counts a
- * slice of fewer than SLICE_WEIGHT documents as that many. */
+ * thread, one at a time, while what they parsed and the main thread has
+ * not consumed holds less than AHEAD_BYTES.  A repository of one manifest
+ * a file has the threads parse far enough ahead to keep busy, and large
+ * files wait no more than the window's number of them and that many
+ * bytes.  Evaluation likewise counts a slice of fewer than SLICE_WEIGHT
+ * documents as that many. */
 enum {
     AHEAD_TAKE = 32, AHEAD_SMALL = 16 << 10, AHEAD_REACH = 64, AHEAD_BYTES = 8 << 20,
     POOL_TAKE = 16, POOL_SMALL = 64, SLICE_WEIGHT = 16
 };
+/* A thread that has just evaluated a slice in less time takes the next
+ * slices together (worker_main); after a slower one it takes one. */
+#define POOL_QUICK_S 0.0002
 
 /* A flag one thread sets when its work is done and the main thread waits
  * for, woken only when it waits for that very flag (*awaited).  The setter
@@ -2303,9 +2307,12 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
 /* ------------------------------------------------- parsing ahead (-j) */
 
 /* The threads that parse units ahead of the main thread.  A thread takes
- * the next unit below `limit`, parses it with its own kvet_ctx, and marks
- * it done; the main thread waits for each unit in order and moves `limit`
- * on as it consumes them, so at most `window` parsed units wait in memory. */
+ * the next unit below `limit`, or below `reach` while the units parsed and
+ * not yet consumed hold less than AHEAD_BYTES, parses it with its own
+ * kvet_ctx, and marks it done; the main thread waits for each unit in
+ * order and moves `limit` and `reach` on as it consumes them (evaluated
+ * and merged, or indexed), so what waits in memory is at most `window`
+ * units and AHEAD_BYTES more (and one unit a thread past that). */
 typedef struct ahead {
     run *r;
     pthread_mutex_t mu;
@@ -2313,7 +2320,8 @@ typedef struct ahead {
     pthread_cond_t room;       /* limit or reach moved on, a starved thread may go on, or stop */
     uint32_t next, limit, window;
     uint32_t reach, reach_window;  /* beyond limit, up to reach while inflight < AHEAD_BYTES */
-    size_t inflight;           /* bytes parsed and not yet taken by the main thread (atomic) */
+    size_t inflight;           /* bytes parsed and not yet consumed by the main thread (atomic) */
+    size_t *counted;           /* per unit: its bytes in inflight, from the thread that parsed it */
     uint8_t starved;           /* a thread waits below reach for inflight to fall (atomic) */
     const uint8_t *awaited;    /* the flag of the unit the main thread waits for (flag_wait) */
     uint8_t *done;             /* per unit (flag_set) */
@@ -2474,8 +2482,9 @@ static void *ahead_main(void *arg)
         if (a->stop || a->next >= r->nunits)
             break;
         /* after a small file, a few at a time, as long as the window has
-         * room for each thread's share */
-        uint32_t take = small ? (bound - a->next) / (2 * a->jobs) : 1;
+         * room for each thread's share; past the window one at a time, so
+         * that inflight is looked at for every file */
+        uint32_t take = small && a->next < a->limit ? (a->limit - a->next) / (2 * a->jobs) : 1;
         take = take < 1 ? 1 : take > AHEAD_TAKE ? AHEAD_TAKE : take;
         if (take > r->nunits - a->next)
             take = r->nunits - a->next;
@@ -2493,8 +2502,10 @@ static void *ahead_main(void *arg)
             else
                 r->units[i].ahead_oom = true;
             small = r->units[i].len < AHEAD_SMALL;
-            /* counted before the flag: the main thread takes it off after */
-            __atomic_add_fetch(&a->inflight, r->units[i].len, __ATOMIC_SEQ_CST);
+            /* counted before the flag: the main thread takes it off once
+             * it has consumed the unit */
+            a->counted[i] = r->units[i].len;
+            __atomic_add_fetch(&a->inflight, a->counted[i], __ATOMIC_SEQ_CST);
             flag_set(&a->mu, &a->ready, &a->awaited, &a->done[i]);
         }
         pthread_mutex_lock(&a->mu);
@@ -2518,10 +2529,12 @@ static bool ahead_start(ahead *a, run *r, unsigned jobs, uint32_t window)
     a->reach = a->reach_window;
     a->jobs = jobs;
     a->done = calloc(r->nunits + 1, 1);
+    a->counted = calloc(r->nunits + 1, sizeof *a->counted);
     a->threads = calloc(jobs, sizeof *a->threads);
     a->copies = calloc(jobs, sizeof *a->copies);
-    if (!a->done || !a->threads || !a->copies) {
+    if (!a->done || !a->counted || !a->threads || !a->copies) {
         free(a->done);
+        free(a->counted);
         free(a->threads);
         free(a->copies);
         return false;
@@ -2535,6 +2548,7 @@ static bool ahead_start(ahead *a, run *r, unsigned jobs, uint32_t window)
             if (!u->src) {
                 r->oom = true;
                 free(a->done);
+                free(a->counted);
                 free(a->threads);
                 free(a->copies);
                 return false;
@@ -2553,6 +2567,7 @@ static bool ahead_start(ahead *a, run *r, unsigned jobs, uint32_t window)
     pthread_cond_destroy(&a->ready);
     pthread_cond_destroy(&a->room);
     free(a->done);
+    free(a->counted);
     free(a->threads);
     free(a->copies);
     return false;
@@ -2576,6 +2591,9 @@ static void ahead_wait(ahead *a, uint32_t i)
  * thread for every file.  (Only the main thread writes limit and reach.) */
 static void ahead_consumed(ahead *a, uint32_t i)
 {
+    /* its memory goes now: parsed units queued for evaluation count until
+     * they are merged */
+    __atomic_sub_fetch(&a->inflight, a->counted[i], __ATOMIC_SEQ_CST);
     uint32_t limit = i + 1 + a->window, reach = i + 1 + a->reach_window;
     bool starved = __atomic_load_n(&a->starved, __ATOMIC_SEQ_CST) &&
                    __atomic_load_n(&a->inflight, __ATOMIC_SEQ_CST) < AHEAD_BYTES / 2;
@@ -2610,6 +2628,7 @@ static void ahead_stop(ahead *a)
     pthread_cond_destroy(&a->ready);
     pthread_cond_destroy(&a->room);
     free(a->done);
+    free(a->counted);
     free(a->threads);
     free(a->copies);
 }
@@ -2635,7 +2654,6 @@ static bool take_ahead(run *r, ahead *a, uint32_t i, bool indexing)
 {
     ahead_wait(a, i);
     unit *u = &r->units[i];
-    __atomic_sub_fetch(&a->inflight, u->len, __ATOMIC_SEQ_CST);
     if (u->ahead_oom)
         r->oom = true;
     if (u->ahead != AHEAD_PARSED)
@@ -2771,6 +2789,10 @@ static void *worker_main(void *arg)
 {
     worker *w = arg;
     eval_pool *p = w->p;
+    /* the last slice took little time: documents that cost little to
+     * evaluate, taken several at a time; documents that cost much are taken
+     * one by one, so that no thread holds several while another waits */
+    bool quick = true;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->stop && p->qhead == p->qtail)
@@ -2780,7 +2802,7 @@ static void *worker_main(void *arg)
         /* the next slice, and those after it while they are small */
         pool_task t[POOL_TAKE];
         size_t take = 0, docs = 0;
-        while (take < POOL_TAKE && p->qhead != p->qtail) {
+        while (take < (quick ? POOL_TAKE : 1) && p->qhead != p->qtail) {
             pool_task next = p->queue[p->qhead % p->qcap];
             const slice *sl = &p->r->units[next.unit].ev->slices[next.slice];
             if (take && docs + (sl->hi - sl->lo) > POOL_SMALL)
@@ -2796,7 +2818,9 @@ static void *worker_main(void *arg)
         if (more)
             pthread_cond_signal(&p->work);
         for (size_t k = 0; k < take; k++) {
+            double t0 = now_s();
             worker_slice(w, t[k].unit, t[k].slice);
+            quick = now_s() - t0 < POOL_QUICK_S;
             flag_set(&p->mu, &p->ready, &p->awaited, &p->r->units[t[k].unit].ev->slices[t[k].slice].done);
         }
         pthread_mutex_lock(&p->mu);
