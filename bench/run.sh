@@ -113,7 +113,7 @@ measure() {
 
 echo "kvet: $kvet"
 [ ${#pin[@]} = 0 ] || echo "floor and -j 1 pinned to CPU $cpu"
-printf "%-13s %-5s %7s %8s %8s %8s %7s %9s %8s\n" pack jobs docs MB floor_s kvet_s ratio docs/s rss_MB
+printf "%-16s %-5s %7s %8s %8s %8s %7s %9s %8s\n" pack jobs docs MB floor_s kvet_s ratio docs/s rss_MB
 for n in $sizes; do
     data="$work/data-$n"
     [ -d "$data" ] || "$work/bin/gen" "$n" "$data"
@@ -172,7 +172,7 @@ for n in $sizes; do
                 "${jopt[@]}" --rules "$prules" ${extra[@]+"${extra[@]}"} "$input"
             awk -v pk="$pack" -v j="$j" -v n="$n" -v mb="$mb" -v p="$floor_secs" -v c="$secs" -v r="$ratio" \
                 -v rss="$rss_kb" 'BEGIN {
-                printf "%-13s %-5s %7s %8s %8.2f %8.2f %7.2f %9.0f %8.1f\n", pk, j, n, mb, p, c, r,
+                printf "%-16s %-5s %7s %8s %8.2f %8.2f %7.2f %9.0f %8.1f\n", pk, j, n, mb, p, c, r,
                     n / (c + 0.0001), rss / 1024 }'
         done
     done
