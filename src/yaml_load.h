@@ -26,9 +26,10 @@ int kv_load_yaml_window(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into,
 int kv_yaml_parse_part(const kvet_limits *lim, uint32_t src, const char *data, size_t len, uint32_t line,
                        kv_arena *into, kv_doc_fn fn, void *ud);
 
-/* Whether a line of text is a `# Source: PATH` comment that a load with
- * `sources` would follow (or the same words inside a scalar: it does not
- * parse).  Lines start after a line feed or a carriage return. */
+/* Whether text may hold a `# Source: PATH` comment that a load with
+ * `sources` would follow: a "#", blanks and "Source:" anywhere (a comment
+ * may start mid-line, after a flow or quoted root), inside a scalar too, as
+ * this does not parse. */
 bool kv_yaml_has_source_line(const char *text, size_t len);
 
 /* kv_load_yaml_window of a file, or of standard input's copy (no head, no
