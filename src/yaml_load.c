@@ -961,7 +961,7 @@ static int win_read(void *data, unsigned char *buffer, size_t size, size_t *size
     size_t held = w->base + w->end;
     if (w->over && held > w->limit)
         held = (size_t)w->limit;
-    size_t n = held - w->given;
+    size_t n = held > w->given ? held - w->given : 0;
     if (w->over && n == 0)
         return 0;
     if (n > size)
@@ -1255,6 +1255,11 @@ int kv_load_yaml_window(kvet_ctx *ctx, const kv_yaml_stream *in, kv_arena *into,
         w.cap++;
         w.text.data = w.buf;
         w.text.len = w.end;
+        /* a head read past the limit (a copy of standard input that could
+         * not be written, a limit just under the head's size): no byte
+         * past the limit is given to libyaml, as when a read passes it */
+        if (w.limit && w.end > w.limit)
+            w.over = true;
     }
     loader L;
     memset(&L, 0, sizeof L);

@@ -364,6 +364,20 @@ stdin_file="$tmp/sources.yaml" same yaml-on-stdin-sources --rules "$top/bench/sm
 stdin_file="$tmp/midline-source.yaml" same yaml-on-stdin-midline-source --rules "$top/rules" --no-config -
 stdin_file="$tmp/late-sources.yaml" same yaml-on-stdin-past-limit --rules "$top/bench/small.kvet" --no-config \
     --limit file-size=6000000 -
+# a limit one byte under the 4 MB read before deciding, and a copy that
+# ulimit -f stops after it passed the limit (held in memory instead): no
+# byte past the limit is checked
+stdin_file="$tmp/late-sources.yaml" same yaml-on-stdin-limit-under-head --rules "$top/bench/small.kvet" \
+    --no-config --limit file-size=4194303 -
+for j in 1 2; do
+    ( ulimit -f 6000 && "$KVET" check -j $j --color never --format json --rules "$top/bench/small.kvet" --no-config \
+        --limit file-size=5000000 - < "$tmp/late-sources.yaml" > "$tmp/ulimit.$j" 2>&1 )
+done
+"$KVET" check -j 1 --color never --format json --rules "$top/bench/small.kvet" --no-config \
+    --limit file-size=5000000 - < "$tmp/late-sources.yaml" > "$tmp/ulimit.free" 2>&1
+agree "a YAML stream past the limit under ulimit -f differs with -j 2" "$tmp/ulimit.1" "$tmp/ulimit.2"
+agree "a YAML stream past the limit under ulimit -f differs from the same without it" "$tmp/ulimit.free" \
+    "$tmp/ulimit.2"
 "$KVET" check -j 2 --color never --format json --rules "$top/rules" --no-config - < "$tmp/late-sources.yaml" \
     > "$tmp/late.out" 2>&1
 agree "documents after a late # Source: comment on standard input are not named by it" /dev/null /dev/null \
