@@ -299,6 +299,21 @@ static int spool_stdin(kvet_ctx *ctx, const char *shown, int fd, char **buf, siz
     return 0;
 }
 
+/* spool_stdin to a temporary file (temp_fd): 2 copied or -1 after
+ * reporting, *buf freed either way; 0 no copy (none could be made or
+ * written), *buf holding what was read. */
+static int spool_rest(kvet_ctx *ctx, const char *shown, char **buf, size_t *n, size_t *cap, uint64_t limit,
+                      FILE **spool, size_t *total, int *ended)
+{
+    int fd = temp_fd();
+    int rc = fd < 0 ? 0 : spool_stdin(ctx, shown, fd, buf, n, cap, limit, spool, total, ended);
+    if (rc) {
+        free(*buf);
+        *buf = NULL;
+    }
+    return rc;
+}
+
 /* yaml_head and spool apply to standard input of `large` bytes or more:
  * what a window reads as YAML returns 1 with its start, what starts as
  * JSON is copied to *spool (spool_stdin), returning 2, and anything else is
@@ -406,16 +421,9 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
          * name the documents after them: the parts would read it alone. */
         if (head_first && (uint64_t)n >= large && yaml_head && kv_yaml_windowable_text(buf, n)) {
             if (ended && spool && !kv_yaml_has_source_line(buf, n)) {
-                int tfd = temp_fd();
-                int rc = tfd < 0 ? 0 : spool_stdin(ctx, shown, tfd, &buf, &n, &cap, limit, spool, len, ended);
-                if (rc == 2) {
-                    free(buf);
-                    return 3;
-                }
-                if (rc < 0) {
-                    free(buf);
-                    return -1;
-                }
+                int rc = spool_rest(ctx, shown, &buf, &n, &cap, limit, spool, len, ended);
+                if (rc)
+                    return rc == 2 ? 3 : -1;
                 /* no copy: what was read is the head, the rest read through a window */
             }
             buf[n] = '\0';
@@ -426,17 +434,10 @@ static int read_named(kvet_ctx *ctx, const char *path, const char *shown, uint64
         /* JSON: copied to a temporary file; with none (a read-only /tmp,
          * a full disk) held whole, as it was */
         if (head_first && (uint64_t)n >= large && spool && starts_as_json(buf, n)) {
-            int tfd = temp_fd();
-            int rc = tfd < 0 ? 0 : spool_stdin(ctx, shown, tfd, &buf, &n, &cap, limit, spool, len, NULL);
+            int rc = spool_rest(ctx, shown, &buf, &n, &cap, limit, spool, len, NULL);
             spool = NULL;
-            if (rc == 2) {
-                free(buf);
-                return 2;
-            }
-            if (rc < 0) {
-                free(buf);
-                return -1;
-            }
+            if (rc)
+                return rc;
         }
     }
     if (!failure && (uint64_t)n > limit)

@@ -2142,7 +2142,7 @@ typedef struct windowed {
  * whole (neither set). */
 static windowed window_for(kvet_ctx *ctx, const char *path, unsigned threads, size_t *size)
 {
-    windowed w = {NULL, false, 0, NULL, 0, 0, NULL, 0};
+    windowed w = {0};
     struct stat st;
     if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < WINDOW_MIN ||
         (uint64_t)st.st_size > ctx->limits.max_document_bytes)
@@ -2230,7 +2230,7 @@ static void load_unit(run *r, uint32_t ui, bool indexing)
     bool owned = false;
     size_t before = kvet_diag_count(r->ctx);
     r->cur_unit = ui;
-    windowed win = {NULL, false, 0, NULL, 0, 0, NULL, 0};
+    windowed win = {0};
     if (u->path) {
         /* a large file is read through a window as it is loaded */
         owned = strcmp(u->path, "-") != 0;
@@ -2406,7 +2406,7 @@ static void parse_ahead(const run *r, kvet_ctx *tctx, kv_arena *copies, kv_strse
     }
     char *data = NULL;
     size_t len = 0;
-    windowed win = {NULL, false, 0, NULL, 0, 0, NULL, 0};
+    windowed win = {0};
     /* With nothing queried, a large file is evaluated as it is read, a
      * window at a time (load_unit); parsed here it would wait whole in
      * memory for the main thread, 3 times its size (a cluster's dump beside
