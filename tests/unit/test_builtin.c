@@ -245,7 +245,7 @@ static int call_with(kv_regex_cache *rc, const char *expr, kvet_value *out, cons
     ck_assert_msg(idx >= 0, "no builtin %s", name);
     const kv_builtin *b = kv_builtin_at((size_t)idx);
     ck_assert_msg(nargs >= b->min_args && (b->max_args < 0 || nargs <= b->max_args), "%s: bad arity", expr);
-    kv_call call = {&arena, &limits, rc, NULL, NULL};
+    kv_call call = {&arena, &limits, rc, NULL, NULL, NULL};
     *out = kv_absent();
     int r = b->fn(&call, args, nargs, out);
     *err = call.err;
@@ -800,7 +800,7 @@ static kvet_value literal_text(const char *text, bool literal)
 
 START_TEST(yaml_positions)
 {
-    kv_call call = {&arena, &limits, cache, NULL, NULL};
+    kv_call call = {&arena, &limits, cache, NULL, NULL, NULL};
     int idx = kv_builtin_lookup("yaml");
     int eidx = kv_builtin_lookup("yaml_error");
     ck_assert_int_ge(idx, 0);
@@ -954,7 +954,7 @@ START_TEST(large_collections)
     for (uint32_t i = 0; i < N; i++)
         l->items[i] = i % 2 ? kv_int((int64_t)((i * 7919u) % 1000)) : kv_float((double)((i * 7919u) % 1000));
     kvet_value arg = kv_list_value(l), out;
-    kv_call call = {&arena, &limits, cache, NULL, NULL};
+    kv_call call = {&arena, &limits, cache, NULL, NULL, NULL};
     ck_assert_int_eq(kv_builtin_at((size_t)kv_builtin_lookup("sort"))->fn(&call, &arg, 1, &out), 0);
     ck_assert_uint_eq(out.u.l->n, N);
     for (uint32_t i = 1; i < N; i++) {
@@ -1508,7 +1508,7 @@ START_TEST(allocation_failure)
         kv_arena tiny;
         kv_arena_init(&tiny);
         tiny.limit = 1;
-        kv_call call = {&tiny, &limits, cache, NULL, NULL};
+        kv_call call = {&tiny, &limits, cache, NULL, NULL, NULL};
         kvet_value out;
         int r = kv_builtin_at((size_t)kv_builtin_lookup(name))->fn(&call, args, nargs, &out);
         ck_assert_msg(r == -1, "%s did not fail", calls[i]);
